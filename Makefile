@@ -1,0 +1,40 @@
+# One command to run, one command to test. Everything installs into ./.venv and ./node_modules.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+BUILD_STAMP := static/dist/.built
+FRONTEND_SOURCES := $(shell find static/src -type f 2>/dev/null) static/build.mjs package-lock.json
+
+.PHONY: setup build run test clean
+
+## setup: venv + Python dependencies, npm packages, esbuild bundle and the local Pyodide copy
+setup: $(PY_STAMP) $(BUILD_STAMP)
+
+$(PY_STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(BUILD_STAMP): $(NPM_STAMP) $(FRONTEND_SOURCES)
+	npm run build
+	touch $@
+
+build: $(BUILD_STAMP)
+
+## run: set up, then start the server on http://127.0.0.1:8080 (HOST/PORT or --host/--port to change)
+run: setup
+	$(BIN)/interview-server $(ARGS)
+
+## test: set up, then run every test (server, protocol, real Chromium)
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules static/dist static/pyodide

@@ -1,0 +1,3 @@
+"""interview_server: a self-hostable live coding interview pad."""
+
+__version__ = "0.1.0"

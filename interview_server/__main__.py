@@ -1,0 +1,5 @@
+"""Allow `python -m interview_server`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,118 @@
+"""CodeMirror ChangeSet JSON applied to text in UTF-16 code units, and minimal diffs between texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ENCODING = "utf-16-le"
+UNIT = 2  # bytes per UTF-16 code unit
+
+
+class ChangeSetError(ValueError):
+    """A ChangeSet that is malformed or does not fit the document."""
+
+
+def normalise_newlines(text: str) -> str:
+    """Turn "\\r\\n" and lone "\\r" into "\\n", as CodeMirror does."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def utf16_length(text: str) -> int:
+    """Length of text in UTF-16 code units (JavaScript string length)."""
+    return len(text.encode(ENCODING, "surrogatepass")) // UNIT
+
+
+class Text:
+    """An immutable document held as UTF-16-LE bytes, so ChangeSet positions index it directly."""
+
+    __slots__ = ("_units",)
+
+    def __init__(self, units: bytes = b""):
+        self._units = units
+
+    @classmethod
+    def from_str(cls, text: str) -> "Text":
+        return cls(normalise_newlines(text).encode(ENCODING, "surrogatepass"))
+
+    def __str__(self) -> str:
+        return self._units.decode(ENCODING, "surrogatepass")
+
+    def __len__(self) -> int:
+        return len(self._units) // UNIT
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and other._units == self._units
+
+    def apply(self, changes: list) -> "Text":
+        """Apply canonical ChangeSet JSON (see `canonical_changes`) and return the new text."""
+        out: list[bytes] = []
+        pos = 0
+        for part in changes:
+            if isinstance(part, int):
+                out.append(self._units[pos * UNIT:(pos + part) * UNIT])
+                pos += part
+            else:
+                pos += part[0]
+                if len(part) > 1:
+                    out.append("\n".join(part[1:]).encode(ENCODING, "surrogatepass"))
+        out.append(self._units[pos * UNIT:])
+        return Text(b"".join(out))
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def canonical_changes(changes: Any, doc_length: int) -> list:
+    """Validate ChangeSet JSON against a document length; return it with newlines normalised.
+
+    A number keeps that many units, `[n]` deletes n units, `[n, "l1", "l2", ...]` replaces n units
+    with the lines joined by "\\n". Raises ChangeSetError saying what is wrong.
+    """
+    if not isinstance(changes, list):
+        raise ChangeSetError("changes must be a ChangeSet JSON array")
+    canonical: list = []
+    covered = 0
+    for index, part in enumerate(changes):
+        if _is_count(part):
+            covered += part
+            canonical.append(part)
+            continue
+        if not isinstance(part, list) or not part or not _is_count(part[0]):
+            raise ChangeSetError(f"part {index} of changes is neither a count nor [count, ...lines]")
+        lines = part[1:]
+        if not all(isinstance(line, str) for line in lines):
+            raise ChangeSetError(f"part {index} of changes has an inserted line that is not a string")
+        covered += part[0]
+        if lines:
+            canonical.append([part[0], *normalise_newlines("\n".join(lines)).split("\n")])
+        else:
+            canonical.append([part[0]])
+    if covered != doc_length:
+        raise ChangeSetError(f"changes cover {covered} units, but the document is {doc_length} units long")
+    return canonical
+
+
+def diff_changes(old: str, new: str) -> list | None:
+    """The smallest single-replacement ChangeSet JSON turning old into new, or None if equal."""
+    if old == new:
+        return None
+    limit = min(len(old), len(new))
+    prefix = 0
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    removed = old[prefix:len(old) - suffix]
+    inserted = new[prefix:len(new) - suffix]
+    changes: list = []
+    if prefix:
+        changes.append(utf16_length(old[:prefix]))
+    replacement = [utf16_length(removed)]
+    if inserted:
+        replacement.extend(inserted.split("\n"))
+    changes.append(replacement)
+    if suffix:
+        changes.append(utf16_length(old[len(old) - suffix:]))
+    return changes

@@ -1,0 +1,28 @@
+"""The `interview-server` command: parse settings and run the server."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from .app import create_app
+from .config import load_config
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the server until interrupted (SIGINT/SIGTERM close sockets with 'going away')."""
+    config = load_config(argv)
+    logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not (Path(config.static_dir) / "dist" / "session.js").is_file():
+        logging.getLogger(__name__).warning(
+            "static assets are not built (%s/dist is missing): run `make build` (npm ci && npm run build)",
+            config.static_dir)
+    print(f"interview_server listening on http://{config.host}:{config.port}", file=sys.stderr, flush=True)
+    web.run_app(create_app(config), host=config.host, port=config.port, print=None, shutdown_timeout=5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Server settings: declared once, read from the command line and the environment (the only reader)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, environment variable, type, default and help text."""
+
+    name: str
+    env: str
+    type: type
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "HOST", str, "127.0.0.1", "Interface to listen on (use 0.0.0.0 on a PaaS or in a container)."),
+    Setting("port", "PORT", int, 8080, "TCP port to listen on (PaaS routers set PORT)."),
+    Setting("heartbeat", "HEARTBEAT_SECONDS", float, 25.0,
+            "Seconds between WebSocket pings; keep below 55 (PaaS routers cut idle sockets at 55 s)."),
+    Setting("max_message_bytes", "MAX_MESSAGE_BYTES", int, 1024 * 1024,
+            "Largest WebSocket message accepted from a client, in bytes."),
+    Setting("static_dir", "STATIC_DIR", str, str(PROJECT_DIR / "static"),
+            "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`)."),
+    Setting("templates_dir", "TEMPLATES_DIR", str, str(PROJECT_DIR / "templates"), "Folder of Jinja2 page templates."),
+    Setting("log_level", "LOG_LEVEL", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings of one server instance."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    heartbeat: float = 25.0
+    max_message_bytes: int = 1024 * 1024
+    static_dir: str = str(PROJECT_DIR / "static")
+    templates_dir: str = str(PROJECT_DIR / "templates")
+    log_level: str = "INFO"
+
+
+assert [s.name for s in SETTINGS] == [f.name for f in fields(Config)], "SETTINGS and Config disagree"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser: one flag per setting, each naming its environment variable."""
+    parser = argparse.ArgumentParser(
+        prog="interview-server",
+        description="Live coding interview pad: collaborative editor server (Python runs in the browser).",
+    )
+    for setting in SETTINGS:
+        parser.add_argument(
+            "--" + setting.name.replace("_", "-"),
+            type=setting.type,
+            default=None,
+            metavar=setting.env,
+            help=f"{setting.help} Env: {setting.env}. Default: {setting.default}.",
+        )
+    return parser
+
+
+def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Resolve settings: command-line flag, then environment variable, then default."""
+    environ = os.environ if environ is None else environ
+    args = build_parser().parse_args(argv)
+    values = {}
+    for setting in SETTINGS:
+        value = getattr(args, setting.name)
+        if value is None and environ.get(setting.env, "") != "":
+            try:
+                value = setting.type(environ[setting.env])
+            except ValueError:
+                raise SystemExit(f"interview-server: {setting.env}={environ[setting.env]!r} is not a valid {setting.type.__name__}")
+        values[setting.name] = setting.default if value is None else value
+    return Config(**values)

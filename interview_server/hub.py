@@ -1,0 +1,90 @@
+"""Who is connected to which session, and fan-out of messages to them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict, deque
+
+from aiohttp import WSCloseCode, web
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED_MESSAGES = 2000  # a peer this far behind is cut off; it reconnects and pulls
+
+
+class Peer:
+    """One WebSocket connection with its own ordered outbox, so a slow reader never stalls others."""
+
+    def __init__(self, ws: web.WebSocketResponse, session_id: str):
+        self.ws = ws
+        self.session_id = session_id
+        self._outbox: deque[str] = deque()
+        self._wakeup = asyncio.Event()
+        self._writer = asyncio.create_task(self._write_loop())
+
+    def send(self, text: str) -> None:
+        """Queue one frame; never blocks."""
+        if self._writer.done():
+            return
+        if len(self._outbox) >= MAX_QUEUED_MESSAGES:
+            log.warning("peer in session %s is %d messages behind; disconnecting it", self.session_id, len(self._outbox))
+            self._outbox.clear()
+            self._writer.cancel()
+            asyncio.ensure_future(self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too far behind, reconnect"))
+            return
+        self._outbox.append(text)
+        self._wakeup.set()
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                while self._outbox:
+                    await self.ws.send_str(self._outbox.popleft())
+        except (ConnectionError, RuntimeError):
+            pass  # the socket closed; the reader side cleans up
+
+    async def stop(self) -> None:
+        """Stop the writer (after the socket closed)."""
+        self._writer.cancel()
+        try:
+            await self._writer
+        except asyncio.CancelledError:
+            pass
+
+
+class Hub:
+    """Sets of peers per session."""
+
+    def __init__(self) -> None:
+        self._peers: dict[str, set[Peer]] = defaultdict(set)
+
+    def join(self, peer: Peer) -> int:
+        """Add a peer; return the session's connection count."""
+        self._peers[peer.session_id].add(peer)
+        return len(self._peers[peer.session_id])
+
+    def leave(self, peer: Peer) -> int:
+        """Remove a peer; return the session's remaining connection count."""
+        peers = self._peers.get(peer.session_id)
+        if peers is None:
+            return 0
+        peers.discard(peer)
+        if not peers:
+            del self._peers[peer.session_id]
+            return 0
+        return len(peers)
+
+    def count(self, session_id: str) -> int:
+        return len(self._peers.get(session_id, ()))
+
+    def broadcast(self, session_id: str, text: str, exclude: Peer | None = None) -> None:
+        """Queue one frame for every peer of a session (but `exclude`)."""
+        for peer in self._peers.get(session_id, ()):
+            if peer is not exclude:
+                peer.send(text)
+
+    def all_peers(self) -> list[Peer]:
+        return [peer for peers in self._peers.values() for peer in peers]

@@ -1,0 +1,13 @@
+"""Every web.AppKey of the application, in one place."""
+
+from aiohttp import web
+
+from .config import Config
+from .hub import Hub
+from .sessions import SessionRegistry
+from .store import SessionStore
+
+CONFIG = web.AppKey("config", Config)
+STORE = web.AppKey("store", SessionStore)
+HUB = web.AppKey("hub", Hub)
+SESSIONS = web.AppKey("sessions", SessionRegistry)

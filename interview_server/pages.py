@@ -1,0 +1,37 @@
+"""HTML pages rendered with aiohttp-jinja2: the landing page and the editor page."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from .keys import SESSIONS
+from .sessions import is_session_id
+
+routes = web.RouteTableDef()
+
+# Cross-origin isolation lets Stop interrupt Python through a SharedArrayBuffer.
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+}
+
+
+@routes.get("/")
+async def landing(request: web.Request) -> web.Response:
+    return aiohttp_jinja2.render_template("index.html", request, {})
+
+
+@routes.get("/session/{session_id}")
+async def session_page(request: web.Request) -> web.Response:
+    session_id = request.match_info["session_id"]
+    record = await request.app[SESSIONS].get_record(session_id) if is_session_id(session_id) else None
+    if record is None:
+        response = aiohttp_jinja2.render_template("session_not_found.html", request, {"session_id": session_id})
+        response.set_status(404)
+        return response
+    response = aiohttp_jinja2.render_template(
+        "session.html", request, {"session_id": record.session_id, "language": record.language})
+    response.headers.update(ISOLATION_HEADERS)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,208 @@
+// The @codemirror/collab client: keeps the editor in step with the server's authority.
+import { collab, getClientID, getSyncedVersion, receiveUpdates, sendableUpdates } from "@codemirror/collab";
+import { ChangeSet, EditorSelection } from "@codemirror/state";
+import { EditorView } from "@codemirror/view";
+import { createEditorState, createEditorView } from "./editor.js";
+import * as protocol from "./protocol.js";
+
+/**
+ * Events: `participants` (detail: count), `notice` (detail: text for the output panel),
+ * `server-error` (detail: message), `ready` (the editor exists).
+ */
+export class CollabClient extends EventTarget {
+  constructor({ connection, parent, onRun }) {
+    super();
+    this.connection = connection;
+    this.parent = parent;
+    this.onRun = onRun;
+    this.view = null;
+    this.inFlight = false; // at most one push awaits its answer
+    this.caughtUp = false; // this connection has seen session_state and pulled what it missed
+    this.seenState = false; // a session_state arrived on this connection
+    this.pullSentAt = -1; // synced version of the last pull, so a gap asks once
+    this.target = null; // {version, code} of the last session_state, checked once reached
+    connection.addEventListener("open", () => this.reset());
+    connection.addEventListener("close", () => this.reset());
+    connection.addEventListener("message", (event) => this.handle(event.detail));
+  }
+
+  /** Text of the editor ("" before the first session_state). */
+  getText() {
+    return this.view ? this.view.state.doc.toString() : "";
+  }
+
+  /** The collab version this editor has synced up to. */
+  getVersion() {
+    return this.view ? getSyncedVersion(this.view.state) : 0;
+  }
+
+  /** Number of local updates the server has not confirmed. */
+  pendingCount() {
+    return this.view ? sendableUpdates(this.view.state).length : 0;
+  }
+
+  /** Socket open and in step with the server. */
+  isConnected() {
+    return this.connection.isOpen && this.caughtUp;
+  }
+
+  reset() {
+    this.inFlight = false;
+    this.caughtUp = false;
+    this.seenState = false;
+    this.pullSentAt = -1;
+  }
+
+  handle({ type, data }) {
+    try {
+      if (type === "session_state") this.onSessionState(data);
+      else if (type === "updates") this.onUpdates(data);
+      else if (type === "push_rejected") this.onPushRejected(data);
+      else if (type === "user_joined" || type === "user_left") this.emit("participants", data.user_count);
+      else if (type === "error") this.onError(data);
+    } catch (error) {
+      // A malformed message must not take the page down; the next session_state heals it.
+      console.error("interview_server: could not handle", type, error);
+    }
+  }
+
+  onSessionState({ code, version, active_users: activeUsers }) {
+    if (typeof activeUsers === "number") this.emit("participants", activeUsers);
+    const firstOnThisConnection = !this.seenState;
+    this.seenState = true;
+    this.target = { version, code };
+    if (!this.view) {
+      this.view = createEditorView(this.parent, this.createState(code, version));
+      this.caughtUp = true;
+      this.emit("ready");
+      return;
+    }
+    const synced = getSyncedVersion(this.view.state);
+    if (firstOnThisConnection && version >= synced) {
+      this.inFlight = false;
+      if (version > synced) this.pull(synced);
+      else this.reachedTarget();
+    } else {
+      this.resync(code, version);
+    }
+  }
+
+  onUpdates({ version, updates }) {
+    if (!this.view || !this.seenState) return;
+    const state = this.view.state;
+    const synced = getSyncedVersion(state);
+    if (version > synced) {
+      this.pull(synced); // a gap: ask for what we missed, ignore this batch
+      return;
+    }
+    const fresh = updates.slice(synced - version);
+    if (fresh.length > 0) {
+      const ours = getClientID(state);
+      if (fresh.some((update) => update.clientID === ours)) this.inFlight = false;
+      const parsed = fresh.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
+      this.syncedDoc = parsed.reduce((doc, u) => u.changes.apply(doc), this.syncedDoc);
+      this.view.dispatch(receiveUpdates(state, parsed));
+    }
+    if (!this.caughtUp && getSyncedVersion(this.view.state) >= this.target.version) this.reachedTarget();
+    else this.maybePush();
+  }
+
+  onPushRejected({ version }) {
+    this.inFlight = false;
+    if (!this.view) return;
+    const synced = getSyncedVersion(this.view.state);
+    if (synced >= version) this.maybePush();
+    else this.pull(synced); // the updates arrive, then we push again
+  }
+
+  onError({ message }) {
+    console.warn("interview_server: server error:", message);
+    // The push (if any) was refused whole; do not loop on it: the next edit or update retries.
+    this.inFlight = false;
+    this.emit("server-error", String(message ?? "Unknown error"));
+  }
+
+  /** The server's state at this connection's session_state is reached: check it, then push. */
+  reachedTarget() {
+    if (this.syncedDoc.toString() !== this.target.code) {
+      // Same version, different text: the server's history is not ours (e.g. it restarted).
+      this.resync(this.target.code, this.target.version);
+      return;
+    }
+    this.caughtUp = true;
+    this.maybePush();
+  }
+
+  maybePush() {
+    if (!this.view || !this.caughtUp || this.inFlight || !this.connection.isOpen) return;
+    const updates = sendableUpdates(this.view.state);
+    if (updates.length === 0) return;
+    const version = getSyncedVersion(this.view.state);
+    const payload = updates.map((u) => ({ clientID: u.clientID, changes: u.changes.toJSON() }));
+    if (this.connection.send(protocol.push(version, payload))) this.inFlight = true;
+  }
+
+  pull(version) {
+    this.caughtUp = false;
+    if (this.pullSentAt === version) return;
+    if (this.connection.send(protocol.pull(version))) this.pullSentAt = version;
+  }
+
+  /** Full resync: adopt the server's text and version, then re-apply unconfirmed edits if they fit. */
+  resync(code, version) {
+    const old = this.view.state;
+    const unconfirmed = sendableUpdates(old);
+    const composed = unconfirmed.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
+    const next = this.createState(code, version, getClientID(old));
+    const transaction = { selection: clampSelection(old.selection, code.length) };
+    let dropped = false;
+    if (composed && composed.length === code.length) transaction.changes = composed;
+    else dropped = composed !== null && !composed.empty;
+    this.view.setState(next);
+    this.inFlight = false;
+    this.caughtUp = true;
+    this.pullSentAt = -1;
+    if (transaction.changes) {
+      transaction.selection = clampSelection(old.selection, next.doc.length + transaction.changes.newLength - transaction.changes.length);
+    }
+    this.view.dispatch(transaction);
+    if (dropped) this.emit("notice", "The document was reset by the server; your last unsaved edits could not be re-applied.");
+    this.maybePush();
+  }
+
+  createState(code, version, clientID) {
+    this.syncedDoc = null;
+    const state = createEditorState({
+      doc: code,
+      onRun: this.onRun,
+      extra: [
+        collab(clientID ? { startVersion: version, clientID } : { startVersion: version }),
+        EditorView.updateListener.of((update) => {
+          if (update.docChanged) this.maybePush();
+        }),
+      ],
+    });
+    this.syncedDoc = state.doc;
+    return state;
+  }
+
+  /** Asks the browser to confirm leaving while edits are unconfirmed. */
+  guardUnload() {
+    addEventListener("beforeunload", (event) => {
+      if (this.pendingCount() === 0) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+function clampSelection(selection, length) {
+  return EditorSelection.create(
+    selection.ranges.map((r) => EditorSelection.range(Math.min(r.anchor, length), Math.min(r.head, length))),
+    selection.mainIndex,
+  );
+}

@@ -1,0 +1,121 @@
+// The session's WebSocket: decodes messages, reports status, reconnects with jittered backoff.
+import { decode } from "./protocol.js";
+
+const BACKOFF_START_MS = 300;
+const BACKOFF_CAP_MS = 5000;
+const CONNECT_TIMEOUT_MS = 10000;
+const CLOSE_SESSION_NOT_FOUND = 4404;
+
+export const STATUS = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+  notFound: "Session not found",
+};
+
+/**
+ * Events: `open` (socket open), `message` (detail: decoded {type, data}), `close`,
+ * `status` (detail: one of STATUS's texts).
+ */
+export class Connection extends EventTarget {
+  constructor(sessionId) {
+    super();
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.url = `${scheme}://${location.host}/ws/${encodeURIComponent(sessionId)}`;
+    this.socket = null;
+    this.attempt = 0;
+    this.timer = null;
+    this.stopped = false;
+    this.status = STATUS.connecting;
+    addEventListener("online", () => this.reconnectNow());
+    addEventListener("offline", () => this.goOffline());
+  }
+
+  /** Opens the socket (or waits for the network if the browser says it is offline). */
+  start() {
+    if (navigator.onLine === false) this.setStatus(STATUS.offline);
+    else this.connect();
+  }
+
+  /** True while the socket is open. */
+  get isOpen() {
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a text frame; returns false (and drops it) when the socket is not open. */
+  send(text) {
+    if (!this.isOpen) return false;
+    this.socket.send(text);
+    return true;
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    const connectTimer = setTimeout(() => socket.close(), CONNECT_TIMEOUT_MS);
+    socket.addEventListener("open", () => {
+      clearTimeout(connectTimer);
+      this.attempt = 0;
+      this.dispatchEvent(new Event("open"));
+    });
+    socket.addEventListener("message", (event) => {
+      if (socket !== this.socket) return;
+      // The server accepted us once it speaks (a 4404 close comes without a message).
+      if (this.status !== STATUS.connected) this.setStatus(STATUS.connected);
+      const message = typeof event.data === "string" ? decode(event.data) : null;
+      if (message) this.dispatchEvent(new CustomEvent("message", { detail: message }));
+      else console.warn("interview_server: ignored an unknown message", event.data);
+    });
+    socket.addEventListener("close", (event) => {
+      clearTimeout(connectTimer);
+      if (socket !== this.socket) return;
+      this.socket = null;
+      this.dispatchEvent(new Event("close"));
+      this.afterClose(event.code);
+    });
+  }
+
+  afterClose(code) {
+    if (code === CLOSE_SESSION_NOT_FOUND) {
+      this.stopped = true;
+      this.setStatus(STATUS.notFound);
+    } else if (navigator.onLine === false) {
+      this.setStatus(STATUS.offline);
+    } else {
+      this.setStatus(STATUS.reconnecting);
+      this.scheduleReconnect();
+    }
+  }
+
+  /** Full jitter: wait a random time up to min(cap, start * 2^attempt). */
+  scheduleReconnect() {
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_START_MS * 2 ** this.attempt);
+    this.attempt += 1;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), Math.random() * ceiling);
+  }
+
+  reconnectNow() {
+    if (this.stopped || this.socket) return;
+    this.attempt = 0;
+    this.setStatus(STATUS.reconnecting);
+    this.connect();
+  }
+
+  goOffline() {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.setStatus(STATUS.offline);
+    // A socket can linger after the network went away; drop it so `online` starts clean.
+    if (this.socket) this.socket.close();
+  }
+
+  setStatus(status) {
+    this.status = status;
+    this.dispatchEvent(new CustomEvent("status", { detail: status }));
+  }
+}

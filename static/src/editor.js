@@ -1,0 +1,112 @@
+// CodeMirror setup: the extensions of the editor state, themes that follow the OS colour scheme.
+import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { python } from "@codemirror/lang-python";
+import {
+  bracketMatching,
+  foldGutter,
+  foldKeymap,
+  HighlightStyle,
+  indentOnInput,
+  indentUnit,
+  syntaxHighlighting,
+} from "@codemirror/language";
+import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
+import { Compartment, EditorState, Prec } from "@codemirror/state";
+import {
+  crosshairCursor,
+  drawSelection,
+  dropCursor,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+  rectangularSelection,
+} from "@codemirror/view";
+import { tags } from "@lezer/highlight";
+
+// Colours are CSS variables (style.css) so one style serves light and dark.
+const highlightStyle = HighlightStyle.define([
+  { tag: [tags.keyword, tags.controlKeyword, tags.operatorKeyword, tags.definitionKeyword], color: "var(--hl-keyword)" },
+  { tag: [tags.string, tags.special(tags.string)], color: "var(--hl-string)" },
+  { tag: [tags.number, tags.bool, tags.null, tags.atom], color: "var(--hl-number)" },
+  { tag: [tags.comment, tags.lineComment], color: "var(--hl-comment)", fontStyle: "italic" },
+  { tag: [tags.function(tags.definition(tags.variableName)), tags.definition(tags.className)], color: "var(--hl-definition)" },
+  { tag: [tags.function(tags.variableName), tags.function(tags.propertyName)], color: "var(--hl-call)" },
+  { tag: [tags.className, tags.typeName, tags.standard(tags.variableName)], color: "var(--hl-type)" },
+  { tag: [tags.self, tags.special(tags.variableName)], color: "var(--hl-keyword)", fontStyle: "italic" },
+  { tag: [tags.operator, tags.punctuation, tags.bracket], color: "var(--hl-punctuation)" },
+  { tag: tags.meta, color: "var(--hl-meta)" },
+  { tag: tags.invalid, color: "var(--hl-invalid)" },
+]);
+
+const baseTheme = EditorView.theme({
+  "&": { height: "100%", color: "var(--editor-fg)", backgroundColor: "var(--editor-bg)" },
+  "&.cm-focused": { outline: "none" },
+  ".cm-scroller": { fontFamily: "var(--font-mono)", lineHeight: "1.55" },
+  ".cm-content": { caretColor: "var(--editor-caret)", padding: "10px 0" },
+  ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--editor-caret)", borderLeftWidth: "2px" },
+  ".cm-gutters": { backgroundColor: "var(--editor-bg)", color: "var(--editor-gutter-fg)", border: "none" },
+  ".cm-lineNumbers .cm-gutterElement": { padding: "0 12px 0 16px" },
+  ".cm-activeLine": { backgroundColor: "var(--editor-active-line)" },
+  ".cm-activeLineGutter": { backgroundColor: "var(--editor-active-line)", color: "var(--editor-fg)" },
+  "&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, .cm-content ::selection":
+    { backgroundColor: "var(--editor-selection) !important" },
+  "&.cm-focused .cm-matchingBracket": { backgroundColor: "var(--editor-bracket)", outline: "none" },
+  ".cm-selectionMatch": { backgroundColor: "var(--editor-selection-match)" },
+  ".cm-foldPlaceholder": { backgroundColor: "transparent", border: "1px solid var(--border)", color: "var(--muted)" },
+  ".cm-panels": { backgroundColor: "var(--surface)", color: "var(--fg)" },
+  ".cm-panels.cm-panels-top": { borderBottom: "1px solid var(--border)" },
+  ".cm-tooltip": { backgroundColor: "var(--surface)", border: "1px solid var(--border)" },
+});
+
+const darkQuery = matchMedia("(prefers-color-scheme: dark)");
+const darkMode = new Compartment();
+
+/** The extensions of every editor state; `onRun` is called for Mod-Enter. */
+function extensions({ onRun, extra }) {
+  return [
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    history(),
+    foldGutter(),
+    drawSelection(),
+    dropCursor(),
+    EditorState.allowMultipleSelections.of(true),
+    indentOnInput(),
+    indentUnit.of("    "),
+    EditorState.tabSize.of(4),
+    syntaxHighlighting(highlightStyle),
+    bracketMatching(),
+    closeBrackets(),
+    rectangularSelection(),
+    crosshairCursor(),
+    highlightActiveLine(),
+    highlightSelectionMatches(),
+    python(),
+    // Above the default keymap, whose Mod-Enter inserts a blank line.
+    Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (onRun(), true), preventDefault: true }])),
+    keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
+    EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
+    baseTheme,
+    darkMode.of(EditorView.darkTheme.of(darkQuery.matches)),
+    extra,
+  ];
+}
+
+/** A fresh editor state holding `doc`; `extra` carries the collab extension and listeners. */
+export function createEditorState({ doc, onRun, extra = [], selection }) {
+  return EditorState.create({ doc, selection, extensions: extensions({ onRun, extra }) });
+}
+
+/** Mounts a view in `parent` and keeps its dark flag in step with the OS colour scheme. */
+export function createEditorView(parent, state) {
+  const view = new EditorView({ state, parent });
+  darkQuery.addEventListener("change", () => {
+    view.dispatch({ effects: darkMode.reconfigure(EditorView.darkTheme.of(darkQuery.matches)) });
+  });
+  return view;
+}

@@ -1,0 +1,61 @@
+"""Shared fixtures: a real server on a real port (pytest-aiohttp) and WebSocket helpers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from interview_server.app import create_app
+
+
+@pytest.fixture
+async def client(aiohttp_client):
+    """An HTTP/WebSocket client bound to a fresh server (in-memory store) on a free local port."""
+    return await aiohttp_client(create_app())
+
+
+@pytest.fixture
+async def session_id(client) -> str:
+    response = await client.post("/api/sessions")
+    assert response.status == 201
+    return (await response.json())["session_id"]
+
+
+class Peer:
+    """A protocol client: a WebSocket plus helpers to send and receive whole messages."""
+
+    def __init__(self, ws):
+        self.ws = ws
+
+    async def send(self, type_: str, data: dict) -> None:
+        await self.ws.send_str(json.dumps({"type": type_, "data": data}))
+
+    async def receive(self, timeout: float = 5) -> dict:
+        message = await self.ws.receive_str(timeout=timeout)
+        return json.loads(message)
+
+    async def receive_type(self, type_: str, timeout: float = 5) -> dict:
+        """Skip messages until one of the given type arrives."""
+        while True:
+            message = await self.receive(timeout)
+            if message["type"] == type_:
+                return message
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+@pytest.fixture
+def connect(client):
+    """Open a WebSocket to a session; returns (peer, the session_state message)."""
+    peers = []
+
+    async def open_peer(session_id: str):
+        peer = Peer(await client.ws_connect(f"/ws/{session_id}"))
+        peers.append(peer)
+        state = await peer.receive()
+        assert state["type"] == "session_state", state
+        return peer, state
+
+    yield open_peer

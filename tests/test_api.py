@@ -1,0 +1,86 @@
+"""The HTTP API: the seed's shapes exactly, and one JSON error shape for every failure."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timezone
+
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+async def test_create_session_returns_uuid4_and_utc_timestamp(client):
+    before = datetime.now(timezone.utc)
+    response = await client.post("/api/sessions", json={"language": "python"})
+    assert response.status == 201
+    body = await response.json()
+    assert set(body) == {"session_id", "created_at"}
+    assert uuid.UUID(body["session_id"]).version == 4
+    assert str(uuid.UUID(body["session_id"])) == body["session_id"]
+    assert ISO_UTC.match(body["created_at"]), body["created_at"]
+    created = datetime.fromisoformat(body["created_at"].replace("Z", "+00:00"))
+    assert abs((created - before).total_seconds()) < 5
+
+
+async def test_create_session_without_body_defaults_to_python(client):
+    response = await client.post("/api/sessions")
+    assert response.status == 201
+    session_id = (await response.json())["session_id"]
+    info = await (await client.get(f"/api/sessions/{session_id}")).json()
+    assert info == {"session_id": session_id, "language": "python", "active_users": 0}
+
+
+async def test_get_session_counts_active_users(client, session_id, connect):
+    await connect(session_id)
+    await connect(session_id)
+    response = await client.get(f"/api/sessions/{session_id}")
+    assert response.status == 200
+    assert await response.json() == {"session_id": session_id, "language": "python", "active_users": 2}
+
+
+async def test_unknown_session_is_404_with_json_error(client):
+    response = await client.get(f"/api/sessions/{uuid.uuid4()}")
+    assert response.status == 404
+    assert await response.json() == {"error": "session not found"}
+
+
+async def test_malformed_session_id_is_400(client):
+    for bad in ["not-a-uuid", "123", str(uuid.uuid4()).upper(), str(uuid.uuid1())]:
+        response = await client.get(f"/api/sessions/{bad}")
+        assert response.status == 400, bad
+        assert (await response.json())["error"].startswith("malformed session id")
+
+
+async def test_bad_create_bodies_are_400_saying_what_is_wrong(client):
+    cases = [
+        (b"{not json", "request body is not valid JSON"),
+        (b"[1, 2]", 'request body must be a JSON object like {"language": "python"}'),
+        (b'{"language": "cobol"}', "language must be one of: python"),
+        (b'{"language": 3}', "language must be one of: python"),
+        (b'{"lang": "python"}', 'unknown field(s): lang; only "language" is accepted'),
+    ]
+    for body, message in cases:
+        response = await client.post("/api/sessions", data=body, headers={"Content-Type": "application/json"})
+        assert response.status == 400, body
+        assert await response.json() == {"error": message}
+
+
+async def test_oversized_create_body_is_413_json(client):
+    response = await client.post("/api/sessions", data=b"{" + b" " * 20000 + b"}")
+    assert response.status == 413
+    assert "larger than" in (await response.json())["error"]
+
+
+async def test_health(client):
+    response = await client.get("/api/health")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+
+
+async def test_unknown_api_route_and_method_use_the_json_error_shape(client):
+    response = await client.get("/api/nothing-here")
+    assert response.status == 404
+    assert set(await response.json()) == {"error"}
+    response = await client.delete("/api/health")
+    assert response.status == 405
+    assert set(await response.json()) == {"error"}
