@@ -1,0 +1,161 @@
+"""Real Chromium (Playwright, async API) against a real server process on a real port.
+
+The server runs as `python -m interview_server` in a subprocess; browser fixtures share one
+session-wide event loop. Every page's requests are recorded: none may leave localhost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import async_playwright
+
+from .proxy import CuttableProxy
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
+    "--disable-extensions",
+    # Without this Chromium looks up Google hosts at start even with the flags above.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.asyncio(loop_scope="session"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chromium_path() -> str | None:
+    """CHROMIUM_PATH if set, else Debian's Chromium, else Playwright's own download."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """Start `python -m interview_server` on a free port and wait until it answers."""
+    if not (ROOT / "static" / "dist" / "session.js").is_file():
+        pytest.fail("static assets are not built: run `make test` (it runs npm ci && npm run build)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    log = open(ARTIFACTS / "server.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "interview_server", "--port", str(port)],
+                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/health", timeout=1).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"server did not start: {(ARTIFACTS / 'server.log').read_text()}")
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser():
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+class Pages:
+    """Opens pages in one browser context and records every request and console error."""
+
+    def __init__(self, context):
+        self.context = context
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        context.on("request", lambda request: self.requests.append(request.url))
+
+    async def new(self, url: str | None = None):
+        page = await self.context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(f"{page.url}: {msg.text}"))
+        page.on("pageerror", lambda exc: self.console_errors.append(f"{page.url}: {exc}"))
+        if url:
+            await page.goto(url)
+        return page
+
+    def outside_requests(self) -> list[str]:
+        return [url for url in self.requests
+                if urlsplit(url).scheme not in ("data", "blob", "about")
+                and urlsplit(url).hostname not in LOCAL_HOSTS]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def pages(browser, request):
+    """A fresh browser context; after the test, no request may have left localhost."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    recorder = Pages(context)
+    yield recorder
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        for index, page in enumerate(context.pages):
+            await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"))
+    await context.close()
+    assert recorder.outside_requests() == [], "requests left localhost"
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "rep_" + report.when, report)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def proxy(server_url):
+    """A cuttable TCP proxy in front of the server."""
+    proxy = CuttableProxy(urlsplit(server_url).port)
+    await proxy.start()
+    yield proxy
+    await proxy.close()
+
+
+def create_session(base_url: str) -> str:
+    """Create a session through the public API; returns its id."""
+    request = urllib.request.Request(base_url + "/api/sessions", data=b'{"language": "python"}', method="POST",
+                                     headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(request, timeout=5).read())["session_id"]
+
+
+async def wait_for(predicate, timeout: float = 15, interval: float = 0.05, message: str = "condition"):
+    """Poll an async predicate until it is truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message}")
+        await asyncio.sleep(interval)

@@ -1,0 +1,44 @@
+"""What a person does on the editor page, as small async helpers for browser tests."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page, expect
+
+PYTHON_READY_TIMEOUT_MS = 60_000
+
+
+async def open_session(pages, base_url: str, session_id: str) -> Page:
+    """Open the editor page and wait until it is connected."""
+    page = await pages.new(f"{base_url}/session/{session_id}")
+    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
+    await expect(editor(page)).to_be_visible()
+    return page
+
+
+def editor(page: Page):
+    return page.get_by_role("textbox", name="Code editor")
+
+
+async def text_of(page: Page) -> str:
+    return await page.evaluate("window.pad.getText()")
+
+
+async def settled(page: Page) -> tuple[str, int]:
+    """(text, version) once nothing local is unconfirmed."""
+    await page.wait_for_function("window.pad.isConnected() && window.pad.pendingCount() === 0", timeout=30_000)
+    return await page.evaluate("[window.pad.getText(), window.pad.getVersion()]")
+
+
+async def set_code(page: Page, code: str) -> None:
+    """Replace the whole text as a person would: select all, then paste-like insertion (no re-indent)."""
+    await editor(page).click()
+    await page.keyboard.press("ControlOrMeta+a")
+    await page.keyboard.insert_text(code)
+
+
+async def wait_python_ready(page: Page) -> None:
+    await expect(page.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=PYTHON_READY_TIMEOUT_MS)
+
+
+def output(page: Page):
+    return page.get_by_role("region", name="Output")

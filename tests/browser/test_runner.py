@@ -1,0 +1,87 @@
+"""Running Python in the browser: output, tracebacks, Stop, Ctrl-Enter, output cap."""
+
+from __future__ import annotations
+
+from playwright.async_api import expect
+
+from .conftest import create_session
+from .helpers import open_session, output, set_code, wait_python_ready
+
+
+async def _ready_page(pages, server_url):
+    page = await open_session(pages, server_url, create_session(server_url))
+    await wait_python_ready(page)
+    return page
+
+
+async def test_run_prints_output_in_order(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    await set_code(page, 'import sys\nprint("first")\nprint("oops", file=sys.stderr)\nprint("last")\n')
+    await page.get_by_role("button", name="Run").click()
+    panel = output(page)
+    await expect(panel.locator(".system")).to_contain_text("finished")
+    await expect(panel.locator(".stdout").first).to_contain_text("first")
+    await expect(panel.locator(".stderr")).to_have_text("oops\n")
+    text = await panel.locator("pre").inner_text()
+    assert text.index("first") < text.index("oops") < text.index("last")
+    assert pages.console_errors == []
+
+
+async def test_each_run_starts_from_a_fresh_namespace(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    await set_code(page, 'try:\n    counter += 1\nexcept NameError:\n    counter = 1\nprint("counter", counter)\n')
+    run = page.get_by_role("button", name="Run")
+    for _ in range(2):
+        await run.click()
+        await expect(run).to_be_enabled()
+    await expect(output(page).locator(".stdout")).to_have_text(["counter 1\n", "counter 1\n"])
+
+
+async def test_exception_shows_a_clean_traceback(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    await set_code(page, "def divide(a, b):\n    return a / b\n\ndivide(1, 0)\n")
+    await page.keyboard.press("ControlOrMeta+Enter")
+    stderr = output(page).locator(".stderr")
+    await expect(stderr).to_contain_text("ZeroDivisionError: division by zero")
+    traceback = await stderr.inner_text()
+    assert "Traceback (most recent call last)" in traceback
+    assert "line 2, in divide" in traceback
+    assert "_pyodide" not in traceback and "_base.py" not in traceback
+
+
+async def test_stop_interrupts_an_endless_loop_and_the_next_run_works(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    run, stop = page.get_by_role("button", name="Run"), page.get_by_role("button", name="Stop")
+    await expect(stop).to_be_disabled()
+    await set_code(page, "while True:\n    pass\n")
+    await run.click()
+    await expect(stop).to_be_enabled()
+    await page.wait_for_timeout(300)
+    await stop.click()
+    await expect(output(page).locator(".system").last).to_contain_text("stopped", timeout=10_000)
+    await wait_python_ready(page)
+    await set_code(page, 'print("alive")\n')
+    await run.click()
+    await expect(output(page).locator(".stdout").last).to_have_text("alive\n")
+
+
+async def test_stop_ends_a_sleeping_program(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    await set_code(page, "import time\ntime.sleep(1000)\n")
+    await page.get_by_role("button", name="Run").click()
+    await page.wait_for_timeout(300)
+    await page.get_by_role("button", name="Stop").click()
+    await expect(output(page).locator(".system").last).to_contain_text("stopped", timeout=10_000)
+    await wait_python_ready(page)
+    await set_code(page, 'print("after sleep")\n')
+    await page.get_by_role("button", name="Run").click()
+    await expect(output(page).locator(".stdout").last).to_have_text("after sleep\n")
+
+
+async def test_huge_output_is_capped_with_a_note(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    await set_code(page, 'for i in range(100000):\n    print("line", i)\n')
+    await page.get_by_role("button", name="Run").click()
+    panel = output(page)
+    await expect(panel).to_contain_text("output truncated", timeout=20_000)
+    assert len(await panel.locator("pre").inner_text()) < 300_000
