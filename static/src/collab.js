@@ -124,7 +124,8 @@ export class CollabClient extends EventTarget {
 
   /** The server's state at this connection's session_state is reached: check it, then push. */
   reachedTarget() {
-    if (this.syncedDoc.toString() !== this.target.code) {
+    const exact = getSyncedVersion(this.view.state) === this.target.version;
+    if (exact && this.syncedDoc.toString() !== this.target.code) {
       // Same version, different text: the server's history is not ours (e.g. it restarted).
       this.resync(this.target.code, this.target.version);
       return;
@@ -162,9 +163,7 @@ export class CollabClient extends EventTarget {
     this.inFlight = false;
     this.caughtUp = true;
     this.pullSentAt = -1;
-    if (transaction.changes) {
-      transaction.selection = clampSelection(old.selection, next.doc.length + transaction.changes.newLength - transaction.changes.length);
-    }
+    if (transaction.changes) transaction.selection = clampSelection(old.selection, composed.newLength);
     this.view.dispatch(transaction);
     if (dropped) this.emit("notice", "The document was reset by the server; your last unsaved edits could not be re-applied.");
     this.maybePush();

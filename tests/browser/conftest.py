@@ -1,7 +1,7 @@
 """Real Chromium (Playwright, async API) against a real server process on a real port.
 
-The server runs as `python -m interview_server` in a subprocess; browser fixtures share one
-session-wide event loop. Every page's requests are recorded: none may leave localhost.
+The server runs as `python -m interview_server` in a subprocess; every test shares one session-wide
+event loop (setup.cfg), so the browser fixture lives for the whole run. Every page's requests are recorded: none may leave localhost.
 """
 
 from __future__ import annotations
@@ -34,12 +34,6 @@ CHROMIUM_ARGS = [
     # Without this Chromium looks up Google hosts at start even with the flags above.
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser" in str(item.fspath):
-            item.add_marker(pytest.mark.asyncio(loop_scope="session"))
-
 
 def free_port() -> int:
     with socket.socket() as sock:

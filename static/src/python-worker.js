@@ -1,0 +1,132 @@
+// Module worker that runs Python with Pyodide and streams its output to the page.
+import { loadPyodide } from "pyodide";
+
+const INDEX_URL = "/static/pyodide/";
+const FLUSH_CHARS = 4096;
+const FLUSH_MS = 30;
+const MAX_OUTPUT_CHARS = 200000;
+
+let interruptBuffer = null;
+let pyodide = null;
+
+const loading = loadPyodide({ indexURL: INDEX_URL }).then(
+  (loaded) => {
+    pyodide = loaded;
+    pyodide.setStdin({ stdin: () => null }); // input() raises EOFError instead of hanging
+    if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
+    postMessage({ type: "ready" });
+  },
+  (error) => postMessage({ type: "load-error", message: String(error?.message ?? error) }),
+);
+
+self.addEventListener("message", async ({ data }) => {
+  if (data.type === "init") {
+    interruptBuffer = data.interruptBuffer;
+    if (pyodide) pyodide.setInterruptBuffer(interruptBuffer);
+  } else if (data.type === "run") {
+    await loading;
+    if (pyodide) run(data.id, data.code);
+  }
+});
+
+/** Batches output chunks per stream, keeps their order, and caps a run's total output. */
+class OutputStream {
+  constructor(id) {
+    this.id = id;
+    this.stream = null;
+    this.buffer = "";
+    this.total = 0;
+    this.truncated = false;
+    this.lastPost = performance.now();
+  }
+
+  write(stream, text) {
+    if (this.truncated || text === "") return;
+    if (stream !== this.stream) this.flush();
+    this.stream = stream;
+    const room = MAX_OUTPUT_CHARS - this.total;
+    if (text.length > room) {
+      this.buffer += text.slice(0, room);
+      this.total = MAX_OUTPUT_CHARS;
+      this.flush();
+      this.truncated = true;
+      postMessage({ type: "output", id: this.id, stream: "system", text: "… output truncated (over 200,000 characters)" });
+      return;
+    }
+    this.buffer += text;
+    this.total += text.length;
+    if (this.buffer.length > FLUSH_CHARS || performance.now() - this.lastPost > FLUSH_MS) this.flush();
+  }
+
+  flush() {
+    if (this.buffer) postMessage({ type: "output", id: this.id, stream: this.stream, text: this.buffer });
+    this.buffer = "";
+    this.lastPost = performance.now();
+  }
+}
+
+function run(id, code) {
+  const started = performance.now();
+  const output = new OutputStream(id);
+  const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  for (const stream of ["stdout", "stderr"]) {
+    const write = (bytes) => {
+      output.write(stream, decoders[stream].decode(bytes, { stream: true }));
+      return bytes.length;
+    };
+    if (stream === "stdout") pyodide.setStdout({ write, isatty: false });
+    else pyodide.setStderr({ write, isatty: false });
+  }
+  if (interruptBuffer) interruptBuffer[0] = 0;
+  const dict = pyodide.globals.get("dict");
+  const globals = dict();
+  globals.set("__name__", "__main__");
+  let failure = null;
+  try {
+    pyodide.runPython(code, { globals, filename: "<exec>" });
+  } catch (error) {
+    failure = error;
+  }
+  flushPythonStreams(); // text printed before an exception comes before its traceback
+  globals.destroy();
+  dict.destroy();
+  let status = "ok";
+  if (failure?.type === "SystemExit") {
+    // sys.exit(): not an error; CPython prints only a non-numeric exit message.
+    const message = /SystemExit: (.*)\s*$/.exec(String(failure.message))?.[1] ?? "";
+    if (message && !/^\d+$|^None$/.test(message)) output.write("stderr", `${message}\n`);
+  } else if (failure) {
+    status = failure?.type === "KeyboardInterrupt" ? "stopped" : "error";
+    output.write("stderr", cleanTraceback(String(failure?.message ?? failure)));
+  }
+  output.flush();
+  postMessage({ type: "done", id, status, ms: Math.round(performance.now() - started) });
+}
+
+function flushPythonStreams() {
+  try {
+    pyodide.runPython("import sys\nsys.stdout.flush()\nsys.stderr.flush()");
+  } catch {
+    // Nothing left to show.
+  }
+}
+
+/** Drops Pyodide's own frames (and their source lines) from a traceback, keeping the user's. */
+function cleanTraceback(text) {
+  const lines = text.replace(/\n+$/, "").split("\n");
+  const kept = [];
+  let skipping = false;
+  for (const line of lines) {
+    const frame = /^ {2}File "([^"]*)", line \d+/.exec(line);
+    if (frame) skipping = isInternal(frame[1]);
+    else if (!line.startsWith("    ")) skipping = false;
+    if (!skipping) kept.push(line);
+  }
+  // A traceback left with no frame at all (e.g. a SyntaxError) reads better without its header.
+  if (kept[0] === "Traceback (most recent call last):" && !kept.some((l) => l.startsWith("  File "))) kept.shift();
+  return kept.join("\n") + "\n";
+}
+
+function isInternal(path) {
+  return /\/_pyodide\/|\/pyodide\/|_base\.py$|^\/lib\/python\d+\.zip\/(_pyodide|pyodide)\b/.test(path);
+}
