@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -97,5 +98,5 @@ async def _push(session: Session, peer: Peer, hub: Hub, push: Push) -> None:
 
 async def close_all(app: web.Application) -> None:
     """on_shutdown: close every socket with 'going away' so pages reconnect to the next process."""
-    for peer in app[HUB].all_peers():
-        await peer.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
+    await asyncio.gather(*(peer.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
+                           for peer in app[HUB].all_peers()), return_exceptions=True)

@@ -54,3 +54,16 @@ async def test_sessions_are_isolated(client, connect):
     assert await b.receive() == {"type": "updates", "data": {"version": 0, "updates": []}}
     info = await (await client.get(f"/api/sessions/{ids[1]}")).json()
     assert info["active_users"] == 1
+
+
+async def test_shutdown_closes_sockets_with_going_away(aiohttp_server, aiohttp_client):
+    from interview_server.app import create_app
+
+    server = await aiohttp_server(create_app())
+    client = await aiohttp_client(server)
+    session_id = (await (await client.post("/api/sessions")).json())["session_id"]
+    ws = await client.ws_connect(f"/ws/{session_id}")
+    assert (await ws.receive_json())["type"] == "session_state"
+    await server.close()
+    closing = await ws.receive(timeout=5)
+    assert (closing.type, closing.data, closing.extra) == (WSMsgType.CLOSE, 1001, "server restarting")

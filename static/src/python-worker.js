@@ -8,16 +8,43 @@ const MAX_OUTPUT_CHARS = 200000;
 
 let interruptBuffer = null;
 let pyodide = null;
+let currentOutput = null;
+let prepareRun = null;
 
-const loading = loadPyodide({ indexURL: INDEX_URL }).then(
-  (loaded) => {
+// Python run once after loading. time.sleep blocks this thread, so nothing could post what was
+// printed before it: flush first.
+const PATCHES = `
+import sys, time, _interview_pad
+_real_sleep = time.sleep
+def sleep(seconds, /):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _interview_pad.flush()
+    _real_sleep(seconds)
+sleep.__doc__ = _real_sleep.__doc__
+time.sleep = sleep
+
+import linecache
+def prepare_run(code):
+    """Line-buffers stdout so each line reaches the page as printed, and lets tracebacks quote
+    the user's lines (Pyodide keeps no source for "<exec>")."""
+    sys.stdout.reconfigure(line_buffering=True)
+    linecache.cache["<exec>"] = (len(code), None, code.splitlines(True), "<exec>")
+`;
+const PATCH_FILENAME = "<interview_pad>";
+
+const loading = loadPyodide({ indexURL: INDEX_URL, env: { PYTHON_COLORS: "0", NO_COLOR: "1" } })
+  .then((loaded) => {
     pyodide = loaded;
     pyodide.setStdin({ stdin: () => null }); // input() raises EOFError instead of hanging
+    pyodide.registerJsModule("_interview_pad", { flush: () => currentOutput?.flush() });
+    const patches = pyodide.toPy({ __name__: "_interview_pad_patches" });
+    pyodide.runPython(PATCHES, { globals: patches, filename: PATCH_FILENAME });
+    prepareRun = patches.get("prepare_run");
     if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
     postMessage({ type: "ready" });
-  },
-  (error) => postMessage({ type: "load-error", message: String(error?.message ?? error) }),
-);
+  })
+  .catch((error) => postMessage({ type: "load-error", message: String(error?.message ?? error) }));
 
 self.addEventListener("message", async ({ data }) => {
   if (data.type === "init") {
@@ -37,7 +64,7 @@ class OutputStream {
     this.buffer = "";
     this.total = 0;
     this.truncated = false;
-    this.lastPost = performance.now();
+    this.lastPost = -Infinity; // the first chunk goes out at once
   }
 
   write(stream, text) {
@@ -59,7 +86,8 @@ class OutputStream {
   }
 
   flush() {
-    if (this.buffer) postMessage({ type: "output", id: this.id, stream: this.stream, text: this.buffer });
+    if (!this.buffer) return;
+    postMessage({ type: "output", id: this.id, stream: this.stream, text: this.buffer });
     this.buffer = "";
     this.lastPost = performance.now();
   }
@@ -68,12 +96,14 @@ class OutputStream {
 function run(id, code) {
   const started = performance.now();
   const output = new OutputStream(id);
+  currentOutput = output;
   const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   for (const stream of ["stdout", "stderr"]) {
     const write = (bytes) => {
       output.write(stream, decoders[stream].decode(bytes, { stream: true }));
       return bytes.length;
     };
+    // Not ttys, so tracebacks come without colour codes.
     if (stream === "stdout") pyodide.setStdout({ write, isatty: false });
     else pyodide.setStderr({ write, isatty: false });
   }
@@ -82,6 +112,7 @@ function run(id, code) {
   const globals = dict();
   globals.set("__name__", "__main__");
   let failure = null;
+  prepareRun(code);
   try {
     pyodide.runPython(code, { globals, filename: "<exec>" });
   } catch (error) {
@@ -100,6 +131,7 @@ function run(id, code) {
     output.write("stderr", cleanTraceback(String(failure?.message ?? failure)));
   }
   output.flush();
+  currentOutput = null;
   postMessage({ type: "done", id, status, ms: Math.round(performance.now() - started) });
 }
 
@@ -128,5 +160,5 @@ function cleanTraceback(text) {
 }
 
 function isInternal(path) {
-  return /\/_pyodide\/|\/pyodide\/|_base\.py$|^\/lib\/python\d+\.zip\/(_pyodide|pyodide)\b/.test(path);
+  return path === PATCH_FILENAME || /\/_pyodide\/|\/pyodide\/|_base\.py$|^\/lib\/python\d+\.zip\/(_pyodide|pyodide)\b/.test(path);
 }
