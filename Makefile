@@ -12,10 +12,10 @@ FRONTEND_SOURCES := $(shell find static/src -type f 2>/dev/null) static/build.mj
 ## setup: venv + Python dependencies, npm packages, esbuild bundle and the local Pyodide copy
 setup: $(PY_STAMP) $(BUILD_STAMP)
 
-$(PY_STAMP): setup.cfg pyproject.toml
+$(PY_STAMP): setup.cfg pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
 $(NPM_STAMP): package.json package-lock.json

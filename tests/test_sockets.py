@@ -67,3 +67,17 @@ async def test_shutdown_closes_sockets_with_going_away(aiohttp_server, aiohttp_c
     await server.close()
     closing = await ws.receive(timeout=5)
     assert (closing.type, closing.data, closing.extra) == (WSMsgType.CLOSE, 1001, "server restarting")
+
+
+async def test_server_pings_idle_sockets(aiohttp_client):
+    """Heartbeat pings keep PaaS routers (55 s idle cut-off) from dropping quiet sockets."""
+    from interview_server.app import create_app
+    from interview_server.config import Config
+
+    client = await aiohttp_client(create_app(Config(heartbeat=0.2)))
+    session_id = (await (await client.post("/api/sessions")).json())["session_id"]
+    ws = await client.ws_connect(f"/ws/{session_id}", autoping=False)
+    assert (await ws.receive_json())["type"] == "session_state"
+    ping = await ws.receive(timeout=2)
+    assert ping.type == WSMsgType.PING
+    await ws.pong(ping.data)

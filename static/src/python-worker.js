@@ -46,6 +46,14 @@ const loading = loadPyodide({ indexURL: INDEX_URL, env: { PYTHON_COLORS: "0", NO
   })
   .catch((error) => postMessage({ type: "load-error", message: String(error?.message ?? error) }));
 
+// Pyodide reports a failed wasm download as an unhandled rejection and never settles `loading`:
+// turn that into a load error now rather than waiting for the page's time-out.
+self.addEventListener("unhandledrejection", (event) => {
+  if (pyodide) return;
+  event.preventDefault();
+  postMessage({ type: "load-error", message: String(event.reason?.message ?? event.reason) });
+});
+
 self.addEventListener("message", async ({ data }) => {
   if (data.type === "init") {
     interruptBuffer = data.interruptBuffer;

@@ -136,6 +136,33 @@ async def proxy(server_url):
     await proxy.close()
 
 
+@pytest_asyncio.fixture(loop_scope="session")
+async def host_page():
+    """A second local origin serving pages a test writes (e.g. an LMS page that iframes the pad)."""
+    from aiohttp import web
+
+    bodies: dict[str, str] = {}
+
+    async def serve(request):
+        return web.Response(text=f"<!doctype html><html><body>{bodies[request.match_info['name']]}</body></html>",
+                            content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{name}", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+
+    def page_with(body: str) -> str:
+        name = f"page{len(bodies)}"
+        bodies[name] = body
+        return f"http://127.0.0.1:{port}/{name}"
+
+    yield page_with
+    await runner.cleanup()
+
+
 def create_session(base_url: str) -> str:
     """Create a session through the public API; returns its id."""
     request = urllib.request.Request(base_url + "/api/sessions", data=b'{"language": "python"}', method="POST",

@@ -85,3 +85,36 @@ async def test_huge_output_is_capped_with_a_note(pages, server_url):
     panel = output(page)
     await expect(panel).to_contain_text("output truncated", timeout=20_000)
     assert len(await panel.locator("pre").inner_text()) < 300_000
+
+
+async def test_in_an_iframe_without_isolation_stop_terminates_and_respawns(pages, server_url, host_page):
+    """As inside an LMS iframe: not cross-origin isolated, so no interrupt buffer; Stop must still work."""
+    session_url = f"{server_url}/session/{create_session(server_url)}"
+    page = await pages.new(host_page(f'<h1>Course page</h1><iframe src="{session_url}" width="1000" height="600"></iframe>'))
+    pad = page.frame_locator("iframe")
+    await expect(pad.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
+    assert await page.frames[1].evaluate("crossOriginIsolated") is False
+    await expect(pad.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=60_000)
+    await pad.get_by_role("textbox", name="Code editor").click()
+    await page.keyboard.press("ControlOrMeta+a")
+    await page.keyboard.insert_text("while True:\n    pass\n")
+    await pad.get_by_role("button", name="Run").click()
+    await page.wait_for_timeout(300)
+    await pad.get_by_role("button", name="Stop").click()
+    await expect(pad.get_by_role("region", name="Output").locator(".system").last).to_contain_text("stopped", timeout=5_000)
+    await expect(pad.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=60_000)
+    await pad.get_by_role("textbox", name="Code editor").click()
+    await page.keyboard.press("ControlOrMeta+a")
+    await page.keyboard.insert_text('print("fresh worker")\n')
+    await pad.get_by_role("button", name="Run").click()
+    await expect(pad.get_by_role("region", name="Output").locator(".stdout").last).to_have_text("fresh worker\n")
+
+
+async def test_python_that_cannot_load_says_so(pages, server_url):
+    page = await pages.new()
+    await page.route("**/static/pyodide/pyodide.asm.wasm", lambda route: route.abort())
+    await page.goto(f"{server_url}/session/{create_session(server_url)}")
+    status = page.get_by_role("status", name="Python")
+    await expect(status).to_contain_text("Python failed to load", timeout=30_000)
+    await expect(page.get_by_role("button", name="Run")).to_be_disabled()
+    pages.console_errors.clear()  # the aborted download is logged, as it should be
