@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import mimetypes
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -14,7 +19,11 @@ from .config import Config
 from .hub import Hub
 from .keys import CONFIG, HUB, SESSIONS, STORE
 from .sessions import SessionRegistry
-from .store import MemoryStore, SessionStore
+from .store import SessionStore, make_store
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_SECONDS = 60
 
 # Pyodide refuses to start unless its module and wasm files carry these types.
 mimetypes.add_type("application/wasm", ".wasm")
@@ -33,14 +42,15 @@ async def static_headers(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
-def create_app(config: Config | None = None, store: SessionStore | None = None) -> web.Application:
-    """Build the aiohttp application for one server instance."""
-    config = config or Config()
+def create_app(config: Config | None = None, store: SessionStore | None = None,
+               clock: Callable[[], float] = time.time) -> web.Application:
+    """Build the aiohttp application for one server instance (the store opens at start-up)."""
+    config = config or Config(store="memory")
     app = web.Application(middlewares=[api.api_errors, static_headers])
     app[CONFIG] = config
-    app[STORE] = store or MemoryStore()
+    app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url)
     app[HUB] = Hub()
-    app[SESSIONS] = SessionRegistry(app[STORE], app[HUB])
+    app[SESSIONS] = SessionRegistry(app[STORE], app[HUB], config.session_ttl, clock)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(config.templates_dir), autoescape=True)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
@@ -48,10 +58,32 @@ def create_app(config: Config | None = None, store: SessionStore | None = None) 
     static_dir = Path(config.static_dir)
     if static_dir.is_dir():
         app.router.add_static("/static/", static_dir, name="static")
+    app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_sweeper_ctx)
     app.on_shutdown.append(ws.close_all)
-    app.on_cleanup.append(_close_store)
     return app
 
 
-async def _close_store(app: web.Application) -> None:
+async def _store_ctx(app: web.Application):
+    """Open the store before serving; flush and close it last."""
+    await app[STORE].open()
+    log.info("sessions are stored in %s", app[STORE].name)
+    yield
     await app[STORE].close()
+
+
+async def _sweeper_ctx(app: web.Application):
+    """Delete idle sessions in the background."""
+    async def sweep_forever() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
+            try:
+                await app[SESSIONS].sweep()
+            except Exception:
+                log.exception("sweeping idle sessions failed")
+
+    task = asyncio.create_task(sweep_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -33,6 +33,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`)."),
     Setting("templates_dir", "TEMPLATES_DIR", str, str(PROJECT_DIR / "templates"), "Folder of Jinja2 page templates."),
     Setting("log_level", "LOG_LEVEL", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("store", "STORE", str, "auto",
+            "Where sessions live: sqlite, redis or memory (lost on exit). auto = redis if REDIS_URL is set, else sqlite."),
+    Setting("data_dir", "DATA_DIR", str, "data", "Folder of the SQLite database (sessions.db)."),
+    Setting("redis_url", "REDIS_URL", str, "", "Redis to share sessions between instances, e.g. redis://localhost:6379/0."),
+    Setting("session_ttl", "SESSION_TTL", float, 7 * 24 * 3600.0,
+            "Seconds a session may stay idle (no edit, nobody joining) before it is deleted with its history."),
 )
 
 
@@ -47,7 +53,20 @@ class Config:
     static_dir: str = str(PROJECT_DIR / "static")
     templates_dir: str = str(PROJECT_DIR / "templates")
     log_level: str = "INFO"
+    store: str = "auto"
+    data_dir: str = "data"
+    redis_url: str = ""
+    session_ttl: float = 7 * 24 * 3600.0
 
+    @property
+    def store_kind(self) -> str:
+        """The back-end `store` resolves to."""
+        if self.store != "auto":
+            return self.store
+        return "redis" if self.redis_url else "sqlite"
+
+
+STORE_KINDS = ("auto", "sqlite", "redis", "memory")
 
 assert [s.name for s in SETTINGS] == [f.name for f in fields(Config)], "SETTINGS and Config disagree"
 
@@ -82,4 +101,9 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
             except ValueError:
                 raise SystemExit(f"interview-server: {setting.env}={environ[setting.env]!r} is not a valid {setting.type.__name__}")
         values[setting.name] = setting.default if value is None else value
-    return Config(**values)
+    config = Config(**values)
+    if config.store not in STORE_KINDS:
+        raise SystemExit(f"interview-server: STORE must be one of {', '.join(STORE_KINDS)}, not {config.store!r}")
+    if config.store_kind == "redis" and not config.redis_url:
+        raise SystemExit("interview-server: STORE=redis needs REDIS_URL")
+    return config

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections import defaultdict, deque
 
 from aiohttp import WSCloseCode, web
@@ -19,6 +20,7 @@ class Peer:
     def __init__(self, ws: web.WebSocketResponse, session_id: str):
         self.ws = ws
         self.session_id = session_id
+        self.id = secrets.token_hex(4)  # names the participant in the update log
         self._outbox: deque[str] = deque()
         self._wakeup = asyncio.Event()
         self._writer = asyncio.create_task(self._write_loop())

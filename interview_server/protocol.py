@@ -37,10 +37,12 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class Update:
-    """One accepted or proposed change: who made it (collab clientID) and ChangeSet JSON."""
+    """One change: collab clientID and ChangeSet JSON; once accepted, also when and from whom."""
 
     client_id: str
     changes: list
+    timestamp: float = 0.0  # server time of acceptance, seconds since the epoch
+    participant: str = ""  # the connection that sent it (names come with presence)
 
     def to_json(self) -> dict:
         return {"clientID": self.client_id, "changes": self.changes}

@@ -1,36 +1,57 @@
-"""The collab authority of one session: validates pushes, applies them, commits them, publishes them.
+"""The collab authority of one session: validates pushes, commits them to the store, publishes them.
 
-No aiohttp here: the authority talks to a store and to a `publish` callback.
+No aiohttp here: the authority talks to a store and to a listener that fans messages out. Several
+server instances may share one store (Redis); the store's version check decides, and an instance
+that finds itself behind catches up from the store before answering.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
+import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from .changes import ChangeSetError, Text, canonical_changes, diff_changes
 from .protocol import ProtocolError, Update
 from .store import SessionRecord, SessionStore
+from .store.base import SNAPSHOT_INTERVAL
 
 log = logging.getLogger(__name__)
 
 SERVER_CLIENT_ID = "server"  # clientID of updates the server makes from a whole-text `code_update`
+MAX_HISTORY_UPDATES = 200_000  # older updates are compacted away (an abuse guard; playback keeps the rest)
 
-Publish = Callable[[int, list[Update]], None]  # (version before, accepted updates); must not await
+
+class PushResult(enum.Enum):
+    ACCEPTED = "accepted"  # committed and published
+    STALE = "stale"  # made on an older version: the client rebases and pushes again
+    AHEAD = "ahead"  # made on a version the server never had: the client must resync
+
+
+class SessionListener(Protocol):
+    """Told about changes in the order they happen; must not await."""
+
+    def updates_accepted(self, session: "Session", version_before: int, updates: list[Update]) -> None: ...
+
+    def text_reset(self, session: "Session") -> None: ...
 
 
 class Session:
     """One live document. The version is the number of updates accepted so far."""
 
-    def __init__(self, record: SessionRecord, store: SessionStore, publish: Publish):
+    def __init__(self, record: SessionRecord, store: SessionStore, listener: SessionListener,
+                 clock: Callable[[], float] = time.time):
         self.session_id = record.session_id
         self.language = record.language
         self.created_at = record.created_at
         self.version = record.version
         self._text = Text.from_str(record.text)
         self._store = store
-        self._publish = publish
+        self._listener = listener
+        self._clock = clock
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
         self._lock = asyncio.Lock()
 
@@ -38,9 +59,10 @@ class Session:
     def code(self) -> str:
         return str(self._text)
 
-    def _rebase_check(self, updates: Sequence[Update]) -> tuple[list[Update], Text]:
-        """Validate updates one after another against the text; return them canonical, and the new text."""
+    def _validate(self, updates: Sequence[Update], participant: str) -> tuple[list[Update], Text]:
+        """Check updates one after another against the text; return them canonical and stamped, and the new text."""
         text = self._text
+        now = self._clock()
         accepted = []
         for index, update in enumerate(updates):
             try:
@@ -48,37 +70,74 @@ class Session:
             except ChangeSetError as exc:
                 raise ProtocolError(f"push: update {index}: {exc}") from None
             text = text.apply(changes)
-            accepted.append(Update(update.client_id, changes))
+            accepted.append(Update(update.client_id, changes, now, participant))
         return accepted, text
 
-    async def push(self, version: int, updates: Sequence[Update]) -> bool:
-        """Accept updates made on top of `version` if it is current; publish them. False if stale."""
+    async def push(self, version: int, updates: Sequence[Update], participant: str = "") -> PushResult:
+        """Accept updates made on top of `version` if it is current, and publish them."""
         async with self._lock:
+            if version > self.version:
+                await self._catch_up_locked()  # another instance may be ahead of us
+                if version > self.version:
+                    return PushResult.AHEAD
             if version != self.version:
-                return False
-            accepted, text = self._rebase_check(updates)
-            await self._commit(accepted, text)
-            return True
+                return PushResult.STALE
+            accepted, text = self._validate(updates, participant)
+            return PushResult.ACCEPTED if await self._commit(accepted, text) else PushResult.STALE
 
-    async def replace_code(self, code: str) -> None:
+    async def replace_code(self, code: str, participant: str = "") -> None:
         """Turn a whole new text into one minimal update and publish it (nothing if unchanged)."""
         async with self._lock:
-            new_text = Text.from_str(code)
-            changes = diff_changes(str(self._text), str(new_text))
-            if changes is not None:
-                await self._commit([Update(SERVER_CLIENT_ID, changes)], new_text)
+            for _ in range(10):  # another instance may move the version between tries
+                new_text = Text.from_str(code)
+                changes = diff_changes(str(self._text), str(new_text))
+                if changes is None:
+                    return
+                update = Update(SERVER_CLIENT_ID, changes, self._clock(), participant)
+                if await self._commit([update], new_text):
+                    return
 
-    async def _commit(self, accepted: list[Update], text: Text) -> None:
+    async def _commit(self, accepted: list[Update], text: Text) -> bool:
+        """Append at the current version; publish only once durable. If the store moved on, catch up."""
         before = self.version
-        if not await self._store.append(self.session_id, before, accepted, str(text)):
-            raise RuntimeError(f"store version of session {self.session_id} moved under the authority")
+        if not await self._store.append(self.session_id, before, accepted, lambda: str(text)):
+            await self._catch_up_locked()
+            return False
         self._text = text
         self.version = before + len(accepted)
-        self._publish(before, accepted)
+        self._listener.updates_accepted(self, before, accepted)
+        if self.version % SNAPSHOT_INTERVAL < len(accepted) and self.version > MAX_HISTORY_UPDATES:
+            await self._store.compact(self.session_id, self.version - MAX_HISTORY_UPDATES)
+        return True
+
+    async def catch_up(self) -> None:
+        """Apply and publish updates other instances committed since our version."""
+        async with self._lock:
+            await self._catch_up_locked()
+
+    async def _catch_up_locked(self) -> None:
+        missed = await self._store.updates_since(self.session_id, self.version)
+        if missed is None:
+            record = await self._store.get(self.session_id)
+            if record is None:
+                return
+            self._text, self.version = Text.from_str(record.text), record.version
+            self._listener.text_reset(self)
+            return
+        if not missed:
+            return
+        before = self.version
+        text = self._text
+        for update in missed:
+            text = text.apply(update.changes)
+        self._text, self.version = text, before + len(missed)
+        self._listener.updates_accepted(self, before, missed)
 
     async def updates_since(self, version: int) -> list[Update] | None:
         """Accepted updates after `version`, or None when the client must resync from the full text."""
         async with self._lock:
+            if version > self.version:
+                await self._catch_up_locked()
             if version > self.version:
                 return None
             if version == self.version:

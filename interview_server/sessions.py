@@ -1,15 +1,21 @@
-"""Creating sessions and keeping one live authority per session that has connections."""
+"""Creating sessions, one live authority per session in use, fan-out of its changes, and expiry."""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from . import protocol
 from .hub import Hub
+from .protocol import Update
 from .session import Session
 from .store import SessionRecord, SessionStore
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("python",)
 DEFAULT_LANGUAGE = "python"
@@ -26,20 +32,24 @@ def is_session_id(value: str) -> bool:
 
 
 class SessionRegistry:
-    """Creates sessions in the store and hands out the live Session of each one that is in use."""
+    """Creates sessions in the store, hands out the live Session of each one in use, and expires idle ones."""
 
-    def __init__(self, store: SessionStore, hub: Hub):
+    def __init__(self, store: SessionStore, hub: Hub, session_ttl: float, clock: Callable[[], float] = time.time):
         self._store = store
         self._hub = hub
+        self._ttl = session_ttl
+        self._clock = clock
         self._live: dict[str, Session] = {}
 
     async def create(self, language: str = DEFAULT_LANGUAGE) -> SessionRecord:
+        now = self._clock()
         record = SessionRecord(
             session_id=str(uuid.uuid4()),
             language=language,
-            created_at=datetime.now(timezone.utc),
+            created_at=datetime.fromtimestamp(now, timezone.utc),
             text=STARTER_CODE.get(language, ""),
             version=0,
+            last_active=now,
         )
         await self._store.create(record)
         return record
@@ -52,25 +62,52 @@ class SessionRegistry:
         return await self._store.get(session_id)
 
     async def open(self, session_id: str) -> Session | None:
-        """The live authority of a session, loaded from the store on first use; None if unknown."""
-        session = self._live.get(session_id)
-        if session is not None:
-            return session
-        record = await self._store.get(session_id)
-        if record is None:
-            return None
-        # Another connection may have loaded it while we awaited the store.
+        """The live authority of a session, loaded from the store on first use; None if unknown.
+
+        Opening counts as activity: it postpones expiry.
+        """
         session = self._live.get(session_id)
         if session is None:
-            session = Session(record, self._store, publish=lambda version, accepted: self._hub.broadcast(
-                session_id, protocol.updates(version, accepted)))
-            self._live[session_id] = session
+            record = await self._store.get(session_id)
+            if record is None:
+                return None
+            # Another connection may have loaded it while we awaited the store.
+            session = self._live.get(session_id)
+            if session is None:
+                session = Session(record, self._store, self, self._clock)
+                self._live[session_id] = session
+                await self._store.watch(session_id, session.catch_up)
+        await self._store.touch(session_id, self._clock())
         return session
 
-    def release(self, session_id: str) -> None:
-        """Drop the live authority once nobody is connected (the store keeps the state)."""
-        if self._hub.count(session_id) == 0:
-            self._live.pop(session_id, None)
+    async def release(self, session_id: str) -> None:
+        """Drop the live authority once nobody here is connected (the store keeps the state)."""
+        if self._hub.count(session_id) == 0 and self._live.pop(session_id, None) is not None:
+            await self._store.unwatch(session_id)
+            await self._store.touch(session_id, self._clock())
 
     def active_users(self, session_id: str) -> int:
         return self._hub.count(session_id)
+
+    async def sweep(self, now: float | None = None) -> list[str]:
+        """Delete sessions idle longer than the TTL, with their history; those in use are kept."""
+        now = self._clock() if now is None else now
+        deleted = []
+        for session_id in await self._store.expired(now - self._ttl):
+            if self._hub.count(session_id):
+                await self._store.touch(session_id, now)
+                continue
+            await self._store.delete(session_id)
+            deleted.append(session_id)
+        if deleted:
+            log.info("deleted %d idle session(s)", len(deleted))
+        return deleted
+
+    # SessionListener: fan a live session's changes out to its peers on this instance.
+
+    def updates_accepted(self, session: Session, version_before: int, updates: list[Update]) -> None:
+        self._hub.broadcast(session.session_id, protocol.updates(version_before, updates))
+
+    def text_reset(self, session: Session) -> None:
+        self._hub.broadcast(session.session_id, protocol.session_state(
+            session.code, session.language, self.active_users(session.session_id), session.version))

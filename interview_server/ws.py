@@ -11,7 +11,7 @@ from . import protocol
 from .hub import Hub, Peer
 from .keys import CONFIG, HUB, SESSIONS
 from .protocol import CodeUpdate, ProtocolError, Pull, Push
-from .session import Session
+from .session import PushResult, Session
 from .sessions import is_session_id
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Sessi
         count = hub.leave(peer)
         await peer.stop()
         hub.broadcast(session.session_id, protocol.user_left(count))
-        sessions.release(session.session_id)
+        await sessions.release(session.session_id)
         log.info("peer left session %s (%d connected)", session.session_id, count)
 
 
@@ -79,7 +79,7 @@ async def _handle(session: Session, peer: Peer, hub: Hub, text: str) -> None:
             else:
                 peer.send(protocol.updates(message.version, missed))
         elif isinstance(message, CodeUpdate):
-            await session.replace_code(message.code)
+            await session.replace_code(message.code, participant=peer.id)
     except ProtocolError as exc:
         peer.send(protocol.error(str(exc)))
     except Exception:
@@ -88,12 +88,12 @@ async def _handle(session: Session, peer: Peer, hub: Hub, text: str) -> None:
 
 
 async def _push(session: Session, peer: Peer, hub: Hub, push: Push) -> None:
-    if push.version > session.version:
-        # The client is ahead of the server (it lost history): resync from the full text.
-        peer.send(_full_state(session, hub))
-        return
-    if not await session.push(push.version, push.updates):
+    result = await session.push(push.version, push.updates, participant=peer.id)
+    if result is PushResult.STALE:
         peer.send(protocol.push_rejected(session.version))
+    elif result is PushResult.AHEAD:
+        # The client is ahead of the server (the server lost history): resync from the full text.
+        peer.send(_full_state(session, hub))
 
 
 async def close_all(app: web.Application) -> None:

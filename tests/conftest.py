@@ -59,3 +59,31 @@ def connect(client):
         return peer, state
 
     yield open_peer
+
+
+STORE_KINDS = ["memory", "sqlite"]
+
+
+@pytest.fixture(params=STORE_KINDS)
+async def store_factory(request, tmp_path):
+    """Makes opened stores of one kind; `reuse=True` reopens the same data (None for memory)."""
+    from interview_server.store import make_store
+
+    opened = []
+
+    async def factory(reuse: bool = False):
+        if reuse and request.param == "memory":
+            return None
+        store = make_store(request.param, data_dir=str(tmp_path))
+        await store.open()
+        opened.append(store)
+        return store
+
+    yield factory
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def store(store_factory):
+    return await store_factory()

@@ -1,6 +1,24 @@
 """Session storage back-ends behind one interface (see base.SessionStore)."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 from .base import SessionRecord, SessionStore
 from .memory import MemoryStore
+from .sqlite import SqliteStore
 
-__all__ = ["MemoryStore", "SessionRecord", "SessionStore"]
+__all__ = ["MemoryStore", "SessionRecord", "SessionStore", "SqliteStore", "make_store"]
+
+
+def make_store(kind: str, data_dir: str = "data", redis_url: str = "") -> SessionStore:
+    """The back-end a configuration names (not yet opened)."""
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "sqlite":
+        return SqliteStore(Path(data_dir) / "sessions.db")
+    if kind == "redis":
+        from .redis import RedisStore  # imported only when used: redis is an optional dependency
+
+        return RedisStore(redis_url)
+    raise ValueError(f"unknown store {kind!r}")

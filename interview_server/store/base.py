@@ -1,12 +1,22 @@
-"""The storage interface every back-end implements; the rest of the server only sees this."""
+"""The storage interface every back-end implements; the rest of the server only sees this.
+
+A session is a snapshot (text at some version) plus an ordered log of updates. The version of a
+session is the number of updates ever accepted. Back-ends write a new snapshot every
+SNAPSHOT_INTERVAL updates, so loading a session replays at most that many updates however long
+it has run.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..changes import Text
 from ..protocol import Update
+
+SNAPSHOT_INTERVAL = 100
 
 
 @dataclass(frozen=True)
@@ -18,30 +28,72 @@ class SessionRecord:
     created_at: datetime
     text: str
     version: int
+    last_active: float = 0.0  # seconds since the epoch of the last edit or join
+
+
+def crosses_snapshot(expected_version: int, count: int) -> bool:
+    """True when appending `count` updates at expected_version passes a snapshot boundary."""
+    return (expected_version + count) // SNAPSHOT_INTERVAL > expected_version // SNAPSHOT_INTERVAL
+
+
+def replay(text: str, updates: list[Update]) -> str:
+    """The text after applying updates (already validated by the authority) in order."""
+    doc = Text.from_str(text)
+    for update in updates:
+        doc = doc.apply(update.changes)
+    return str(doc)
 
 
 class SessionStore(ABC):
     """Where sessions and their ordered update logs live."""
 
+    name = "abstract"
+
+    async def open(self) -> None:
+        """Connect, create files or schema (called once at start-up)."""
+
+    async def close(self) -> None:
+        """Flush what is pending and release connections and files."""
+
+    async def watch(self, session_id: str, on_change: Callable[[], Awaitable[None]]) -> None:
+        """Call on_change when another instance commits to this session (shared stores only)."""
+
+    async def unwatch(self, session_id: str) -> None:
+        """Stop watching a session."""
+
     @abstractmethod
     async def create(self, record: SessionRecord) -> None:
-        """Store a new session (version 0)."""
+        """Store a new session at version 0."""
 
     @abstractmethod
     async def get(self, session_id: str) -> SessionRecord | None:
         """The session's latest text and version, or None if there is no such session."""
 
     @abstractmethod
-    async def append(self, session_id: str, expected_version: int, updates: list[Update], text: str) -> bool:
-        """Append updates at expected_version and store the resulting text; False if the version moved."""
+    async def append(self, session_id: str, expected_version: int, updates: list[Update],
+                     text: Callable[[], str]) -> bool:
+        """Commit updates at expected_version; False (nothing written) if the version moved on.
+
+        `text()` gives the text after the updates; it is called only to write a snapshot.
+        Returns only once the updates are durable in this back-end.
+        """
 
     @abstractmethod
     async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
-        """Updates after version, or None if they are no longer kept (the caller resyncs)."""
+        """Updates after `version`, or None if some of them were compacted away (resync instead)."""
+
+    @abstractmethod
+    async def compact(self, session_id: str, before_version: int) -> None:
+        """Drop logged updates older than before_version (never past the latest snapshot)."""
+
+    @abstractmethod
+    async def touch(self, session_id: str, now: float) -> None:
+        """Record activity (a join), which postpones expiry."""
+
+    @abstractmethod
+    async def expired(self, idle_since: float) -> list[str]:
+        """Ids of sessions whose last activity is older than idle_since."""
 
     @abstractmethod
     async def delete(self, session_id: str) -> None:
-        """Forget a session and its history."""
-
-    async def close(self) -> None:
-        """Release connections and files."""
+        """Forget a session and its whole history."""

@@ -2,40 +2,75 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from ..protocol import Update
-from .base import SessionRecord, SessionStore
+from .base import SessionRecord, SessionStore, crosses_snapshot, replay
+
+
+@dataclass
+class _Entry:
+    record: SessionRecord  # text/version here are the snapshot's
+    version: int
+    log: list[Update] = field(default_factory=list)
+    log_start: int = 0  # version of log[0]
 
 
 class MemoryStore(SessionStore):
-    """Sessions and their update logs in dictionaries."""
+    """Sessions and their update logs in dictionaries; same snapshot rules as the durable stores."""
+
+    name = "memory"
 
     def __init__(self) -> None:
-        self._records: dict[str, SessionRecord] = {}
-        self._updates: dict[str, list[Update]] = {}
+        self._entries: dict[str, _Entry] = {}
 
     async def create(self, record: SessionRecord) -> None:
-        self._records[record.session_id] = record
-        self._updates[record.session_id] = []
+        self._entries[record.session_id] = _Entry(record=record, version=record.version, log_start=record.version)
 
     async def get(self, session_id: str) -> SessionRecord | None:
-        return self._records.get(session_id)
+        entry = self._entries.get(session_id)
+        if entry is None:
+            return None
+        snapshot = entry.record
+        tail = entry.log[snapshot.version - entry.log_start:]
+        return replace(snapshot, text=replay(snapshot.text, tail), version=entry.version)
 
-    async def append(self, session_id: str, expected_version: int, updates: list[Update], text: str) -> bool:
-        record = self._records.get(session_id)
-        if record is None or record.version != expected_version:
+    async def append(self, session_id: str, expected_version: int, updates: list[Update],
+                     text: Callable[[], str]) -> bool:
+        entry = self._entries.get(session_id)
+        if entry is None or entry.version != expected_version:
             return False
-        self._updates[session_id].extend(updates)
-        self._records[session_id] = replace(record, text=text, version=expected_version + len(updates))
+        entry.log.extend(updates)
+        entry.version += len(updates)
+        last_active = max(u.timestamp for u in updates)
+        entry.record = replace(entry.record, last_active=max(entry.record.last_active, last_active))
+        if crosses_snapshot(expected_version, len(updates)):
+            entry.record = replace(entry.record, text=text(), version=entry.version)
         return True
 
     async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
-        log = self._updates.get(session_id)
-        if log is None or version > len(log):
+        entry = self._entries.get(session_id)
+        if entry is None or version < entry.log_start or version > entry.version:
             return None
-        return log[version:]
+        return entry.log[version - entry.log_start:]
+
+    async def compact(self, session_id: str, before_version: int) -> None:
+        entry = self._entries.get(session_id)
+        if entry is None:
+            return
+        cut = min(before_version, entry.record.version) - entry.log_start
+        if cut > 0:
+            del entry.log[:cut]
+            entry.log_start += cut
+
+    async def touch(self, session_id: str, now: float) -> None:
+        entry = self._entries.get(session_id)
+        if entry is not None:
+            entry.record = replace(entry.record, last_active=max(entry.record.last_active, now))
+
+    async def expired(self, idle_since: float) -> list[str]:
+        return [sid for sid, entry in self._entries.items() if entry.record.last_active < idle_since]
 
     async def delete(self, session_id: str) -> None:
-        self._records.pop(session_id, None)
-        self._updates.pop(session_id, None)
+        self._entries.pop(session_id, None)

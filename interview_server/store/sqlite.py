@@ -1,0 +1,220 @@
+"""SQLite store, the embedded default: one file, WAL, one writer thread, group commit.
+
+Every call runs on one dedicated thread, so the event loop never blocks on the disk. Appends
+that arrive while a commit is in progress are committed together in the next transaction, and
+each caller resumes only after its transaction is durable (synchronous=FULL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..protocol import Update
+from .base import SessionRecord, SessionStore, crosses_snapshot, replay
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    language TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_active REAL NOT NULL,
+    version INTEGER NOT NULL,          -- updates accepted so far
+    snapshot_text TEXT NOT NULL,       -- the text at snapshot_version
+    snapshot_version INTEGER NOT NULL,
+    history_start INTEGER NOT NULL     -- oldest version still in `updates`
+);
+CREATE TABLE IF NOT EXISTS updates (
+    session_id TEXT NOT NULL,
+    version INTEGER NOT NULL,          -- the version this update applies on top of
+    client_id TEXT NOT NULL,
+    changes TEXT NOT NULL,             -- ChangeSet JSON
+    created_at REAL NOT NULL,          -- server time of acceptance
+    participant TEXT NOT NULL,
+    PRIMARY KEY (session_id, version)
+) WITHOUT ROWID;
+"""
+
+
+@dataclass
+class _Append:
+    session_id: str
+    expected_version: int
+    updates: list[Update]
+    snapshot: str | None
+    done: asyncio.Future
+
+
+class SqliteStore(SessionStore):
+    """Sessions in one SQLite file under the data directory."""
+
+    name = "sqlite"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[_Append] = []
+        self._flusher: asyncio.Task | None = None
+
+    async def _run(self, function, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def open(self) -> None:
+        await self._run(self._open_sync)
+
+    def _open_sync(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=5000")
+        db.executescript(SCHEMA)
+        self._db = db
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.shield(self._flusher)
+        if self._db is not None:
+            await self._run(self._db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)
+
+    async def create(self, record: SessionRecord) -> None:
+        await self._run(self._execute, (
+            "INSERT INTO sessions (id, language, created_at, last_active, version, snapshot_text,"
+            " snapshot_version, history_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            (record.session_id, record.language, record.created_at.isoformat(), record.last_active,
+             record.version, record.text, record.version, record.version))
+
+    def _execute(self, sql: str, params: tuple = ()) -> list:
+        return self._db.execute(sql, params).fetchall()
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        return await self._run(self._get_sync, session_id)
+
+    def _get_sync(self, session_id: str) -> SessionRecord | None:
+        row = self._db.execute(
+            "SELECT language, created_at, last_active, version, snapshot_text, snapshot_version"
+            " FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            return None
+        language, created_at, last_active, version, snapshot_text, snapshot_version = row
+        tail = self._updates_sync(session_id, snapshot_version)
+        return SessionRecord(session_id, language, datetime.fromisoformat(created_at),
+                             replay(snapshot_text, tail), version, last_active)
+
+    def _updates_sync(self, session_id: str, version: int) -> list[Update]:
+        rows = self._db.execute(
+            "SELECT client_id, changes, created_at, participant FROM updates"
+            " WHERE session_id = ? AND version >= ? ORDER BY version", (session_id, version)).fetchall()
+        return [Update(client_id, json.loads(changes), created_at, participant)
+                for client_id, changes, created_at, participant in rows]
+
+    async def append(self, session_id: str, expected_version: int, updates: list[Update],
+                     text: Callable[[], str]) -> bool:
+        snapshot = text() if crosses_snapshot(expected_version, len(updates)) else None
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append(_Append(session_id, expected_version, updates, snapshot, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await done
+
+    async def _flush(self) -> None:
+        """Commit everything queued, in as few transactions as there were waits (group commit)."""
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                results = await self._run(self._commit_sync, batch)
+            except Exception as exc:  # the whole transaction was rolled back
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(exc)
+                continue
+            for item, accepted in zip(batch, results):
+                if not item.done.done():
+                    item.done.set_result(accepted)
+
+    def _commit_sync(self, batch: list[_Append]) -> list[bool]:
+        results = []
+        with self._transaction() as db:
+            for item in batch:
+                row = db.execute("SELECT version FROM sessions WHERE id = ?", (item.session_id,)).fetchone()
+                if row is None or row[0] != item.expected_version:
+                    results.append(False)
+                    continue
+                db.executemany(
+                    "INSERT INTO updates (session_id, version, client_id, changes, created_at, participant)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [(item.session_id, item.expected_version + i, u.client_id,
+                      json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant)
+                     for i, u in enumerate(item.updates)])
+                version = item.expected_version + len(item.updates)
+                last_active = max(u.timestamp for u in item.updates)
+                if item.snapshot is None:
+                    db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?) WHERE id = ?",
+                               (version, last_active, item.session_id))
+                else:
+                    db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?),"
+                               " snapshot_text = ?, snapshot_version = ? WHERE id = ?",
+                               (version, last_active, item.snapshot, version, item.session_id))
+                results.append(True)
+        return results
+
+    async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
+        return await self._run(self._updates_since_sync, session_id, version)
+
+    def _updates_since_sync(self, session_id: str, version: int) -> list[Update] | None:
+        row = self._db.execute("SELECT version, history_start FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None or version < row[1] or version > row[0]:
+            return None
+        return self._updates_sync(session_id, version)
+
+    async def compact(self, session_id: str, before_version: int) -> None:
+        await self._run(self._compact_sync, session_id, before_version)
+
+    def _compact_sync(self, session_id: str, before_version: int) -> None:
+        row = self._db.execute("SELECT snapshot_version, history_start FROM sessions WHERE id = ?",
+                               (session_id,)).fetchone()
+        if row is None:
+            return
+        cut = min(before_version, row[0])
+        if cut <= row[1]:
+            return
+        with self._transaction() as db:
+            db.execute("DELETE FROM updates WHERE session_id = ? AND version < ?", (session_id, cut))
+            db.execute("UPDATE sessions SET history_start = ? WHERE id = ?", (cut, session_id))
+
+    async def touch(self, session_id: str, now: float) -> None:
+        await self._run(self._execute, "UPDATE sessions SET last_active = max(last_active, ?) WHERE id = ?",
+                        (now, session_id))
+
+    async def expired(self, idle_since: float) -> list[str]:
+        rows = await self._run(self._execute, "SELECT id FROM sessions WHERE last_active < ?", (idle_since,))
+        return [row[0] for row in rows]
+
+    async def delete(self, session_id: str) -> None:
+        await self._run(self._delete_sync, session_id)
+
+    def _delete_sync(self, session_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM updates WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    @contextmanager
+    def _transaction(self):
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

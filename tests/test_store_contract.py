@@ -1,0 +1,139 @@
+"""One contract every storage back-end passes: memory, sqlite and redis (a real redis-server)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+
+from interview_server.changes import utf16_length
+from interview_server.protocol import Update
+from interview_server.store import SessionRecord
+from interview_server.store.base import SNAPSHOT_INTERVAL, replay
+
+
+def record(session_id="s1", text="hello", last_active=1000.0) -> SessionRecord:
+    return SessionRecord(session_id, "python", datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), text, 0, last_active)
+
+
+def typing(text: str, count: int, start_time: float = 2000.0) -> list[tuple[list[Update], str]]:
+    """`count` single-update appends each adding one character at the end; with the text after each."""
+    steps = []
+    for i in range(count):
+        update = Update(f"c{i % 3}", [utf16_length(text), [0, "x"]], start_time + i, f"p{i % 2}")
+        text = text + "x"
+        steps.append(([update], text))
+    return steps
+
+
+async def append_all(store, session_id, steps, start_version=0):
+    for offset, (updates, text) in enumerate(steps):
+        assert await store.append(session_id, start_version + offset, updates, lambda t=text: t)
+
+
+async def test_create_then_get(store):
+    await store.create(record())
+    assert await store.get("s1") == record()
+    assert await store.get("missing") is None
+
+
+async def test_append_at_expected_version_only(store):
+    await store.create(record())
+    first = [Update("a", [5, [0, "!"]], 2000.0, "p1")]
+    assert await store.append("s1", 0, first, lambda: "hello!")
+    assert not await store.append("s1", 0, [Update("b", [5, [0, "?"]], 2001.0, "p2")], lambda: "hello?")
+    assert not await store.append("s1", 5, first, lambda: "x")
+    assert not await store.append("missing", 0, first, lambda: "x")
+    got = await store.get("s1")
+    assert (got.text, got.version, got.last_active) == ("hello!", 1, 2000.0)
+
+
+async def test_updates_keep_client_time_and_participant(store):
+    await store.create(record())
+    steps = typing("hello", 5)
+    await append_all(store, "s1", steps)
+    since = await store.updates_since("s1", 2)
+    assert since == [u for updates, _ in steps[2:] for u in updates]
+    assert since[0] == Update("c2", [7, [0, "x"]], 2002.0, "p0")
+    assert await store.updates_since("s1", 5) == []
+    assert await store.updates_since("s1", 6) is None
+    assert await store.updates_since("missing", 0) is None
+
+
+async def test_long_sessions_load_from_a_snapshot(store):
+    await store.create(record(text=""))
+    count = SNAPSHOT_INTERVAL * 2 + 7
+    await append_all(store, "s1", typing("", count))
+    got = await store.get("s1")
+    assert (got.text, got.version) == ("x" * count, count)
+    assert len(await store.updates_since("s1", 0)) == count  # history is kept
+
+
+async def test_compact_drops_old_history_and_pulls_from_before_it_resync(store):
+    await store.create(record(text=""))
+    count = SNAPSHOT_INTERVAL + 10
+    await append_all(store, "s1", typing("", count))
+    await store.compact("s1", SNAPSHOT_INTERVAL + 5)  # never past the snapshot
+    assert await store.updates_since("s1", SNAPSHOT_INTERVAL - 1) is None
+    assert len(await store.updates_since("s1", SNAPSHOT_INTERVAL)) == 10
+    got = await store.get("s1")
+    assert (got.text, got.version) == ("x" * count, count)
+    # Appends go on after compaction.
+    assert await store.append("s1", count, [Update("z", [count, [0, "y"]], 9999.0, "p")], lambda: "x" * count + "y")
+    assert (await store.get("s1")).text == "x" * count + "y"
+
+
+async def test_expiry_uses_last_activity(store):
+    await store.create(record("old", last_active=100.0))
+    await store.create(record("busy", last_active=100.0))
+    await store.create(record("joined", last_active=100.0))
+    await append_all(store, "busy", typing("hello", 1, start_time=500.0))
+    await store.touch("joined", 600.0)
+    await store.touch("joined", 300.0)  # never moves backwards
+    assert sorted(await store.expired(idle_since=400.0)) == ["old"]
+    assert sorted(await store.expired(idle_since=700.0)) == ["busy", "joined", "old"]
+
+
+async def test_delete_removes_session_and_history(store):
+    await store.create(record())
+    await append_all(store, "s1", typing("hello", 3))
+    await store.delete("s1")
+    assert await store.get("s1") is None
+    assert await store.updates_since("s1", 0) is None
+    assert not await store.append("s1", 3, typing("hello", 1)[0][0], lambda: "x")
+    await store.create(record())  # the id can be used again from scratch
+    assert (await store.get("s1")).version == 0
+
+
+async def test_concurrent_appends_at_one_version_accept_exactly_one(store):
+    await store.create(record())
+    attempts = [store.append("s1", 0, [Update(f"c{i}", [5, [0, str(i)]], 2000.0, "p")], lambda i=i: f"hello{i}")
+                for i in range(20)]
+    results = await asyncio.gather(*attempts)
+    assert sum(results) == 1
+    winner = results.index(True)
+    assert (await store.get("s1")).text == f"hello{winner}"
+
+
+async def test_many_sessions_append_concurrently(store):
+    ids = [f"s{i}" for i in range(30)]
+    for session_id in ids:
+        await store.create(record(session_id, text=""))
+    await asyncio.gather(*(append_all(store, sid, typing("", 25)) for sid in ids))
+    for session_id in ids:
+        got = await store.get(session_id)
+        assert (got.text, got.version) == ("x" * 25, 25)
+
+
+async def test_text_survives_reopening(store_factory):
+    store = await store_factory()
+    await store.create(record(text="é😀\n"))
+    await append_all(store, "s1", typing("é😀\n", SNAPSHOT_INTERVAL + 3))
+    await store.close()
+    reopened = await store_factory(reuse=True)
+    if reopened is None:
+        pytest.skip("the memory store is not durable")
+    got = await reopened.get("s1")
+    assert got.version == SNAPSHOT_INTERVAL + 3
+    assert got.text == replay("é😀\n", [u for updates, _ in typing("é😀\n", SNAPSHOT_INTERVAL + 3) for u in updates])
