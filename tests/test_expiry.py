@@ -1,0 +1,75 @@
+"""Idle sessions expire after SESSION_TTL with their history; time is injected, never slept."""
+
+from __future__ import annotations
+
+from interview_server.app import create_app
+from interview_server.config import Config
+from interview_server.keys import SESSIONS, STORE
+
+TTL = 7 * 24 * 3600.0
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def sqlite_app(tmp_path, clock):
+    return create_app(Config(store="sqlite", data_dir=str(tmp_path), session_ttl=TTL), clock=clock)
+
+
+async def test_idle_session_is_deleted_after_the_ttl_and_not_before(aiohttp_client, tmp_path):
+    clock = Clock()
+    client = await aiohttp_client(sqlite_app(tmp_path, clock))
+    session_id = (await (await client.post("/api/sessions")).json())["session_id"]
+    sessions = client.app[SESSIONS]
+    clock.now += TTL - 1
+    assert await sessions.sweep() == []
+    assert (await client.get(f"/api/sessions/{session_id}")).status == 200
+    clock.now += 2
+    assert await sessions.sweep() == [session_id]
+    assert (await client.get(f"/api/sessions/{session_id}")).status == 404
+    assert await client.app[STORE].updates_since(session_id, 0) is None
+
+
+async def test_edits_and_joins_postpone_expiry(aiohttp_client, tmp_path):
+    clock = Clock()
+    client = await aiohttp_client(sqlite_app(tmp_path, clock))
+    session_id = (await (await client.post("/api/sessions")).json())["session_id"]
+    clock.now += TTL - 10
+    ws = await client.ws_connect(f"/ws/{session_id}")
+    state = (await ws.receive_json())["data"]
+    await ws.send_json({"type": "code_update", "data": {"code": state["code"] + "# edited\n"}})
+    await ws.receive_json()
+    await ws.close()
+    clock.now += TTL - 10
+    assert await client.app[SESSIONS].sweep() == []
+    clock.now += 20
+    assert await client.app[SESSIONS].sweep() == [session_id]
+
+
+async def test_a_session_in_use_is_never_deleted(aiohttp_client, tmp_path):
+    clock = Clock()
+    client = await aiohttp_client(sqlite_app(tmp_path, clock))
+    session_id = (await (await client.post("/api/sessions")).json())["session_id"]
+    ws = await client.ws_connect(f"/ws/{session_id}")
+    await ws.receive_json()
+    clock.now += TTL * 3  # someone left a tab open for weeks
+    assert await client.app[SESSIONS].sweep() == []
+    assert (await client.get(f"/api/sessions/{session_id}")).status == 200
+
+
+async def test_a_restart_does_not_reset_idleness(aiohttp_client, tmp_path):
+    clock = Clock()
+    first = await aiohttp_client(sqlite_app(tmp_path, clock))
+    session_id = (await (await first.post("/api/sessions")).json())["session_id"]
+    await first.close()
+    clock.now += TTL + 1
+    restarted = await aiohttp_client(sqlite_app(tmp_path, clock))  # same data, later start
+    assert (await restarted.get(f"/api/sessions/{session_id}")).status == 200  # looking does not count as use
+    assert await restarted.app[SESSIONS].sweep() == [session_id]
