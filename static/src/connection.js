@@ -15,7 +15,7 @@ export const STATUS = {
 };
 
 /**
- * Events: `open` (socket open), `message` (detail: decoded {type, data}), `close`,
+ * Events: `open` (socket open), `message` (detail: decoded {type, data}), `close` (detail: {code, reason}),
  * `status` (detail: one of STATUS's texts).
  */
 export class Connection extends EventTarget {
@@ -73,7 +73,7 @@ export class Connection extends EventTarget {
       clearTimeout(connectTimer);
       if (socket !== this.socket) return;
       this.socket = null;
-      this.dispatchEvent(new Event("close"));
+      this.dispatchEvent(new CustomEvent("close", { detail: { code: event.code, reason: event.reason } }));
       this.afterClose(event.code);
     });
   }

@@ -37,6 +37,17 @@ connection.addEventListener("status", ({ detail }) => {
     "This session does not exist. It may have expired, or the link may be wrong.";
 });
 
+// Why the server closed the socket, in words for the people in the session (close codes: docs/PROTOCOL.md).
+const CLOSE_EXPLANATIONS = {
+  1001: "Server restarting, reconnecting…",
+  1009: "A change was too large to send.",
+  1013: "The connection fell behind, reconnecting…",
+};
+connection.addEventListener("close", ({ detail }) => {
+  const explanation = CLOSE_EXPLANATIONS[detail.code];
+  if (explanation) toast.show(explanation);
+});
+
 collab.addEventListener("ready", () => $("#editor-placeholder").remove());
 collab.addEventListener("participants", ({ detail }) => participants.set(detail));
 collab.addEventListener("notice", ({ detail }) => output.system(detail));

@@ -1,7 +1,8 @@
 """Real Chromium (Playwright, async API) against a real server process on a real port.
 
 The server runs as `python -m interview_server` in a subprocess; every test shares one session-wide
-event loop (setup.cfg), so the browser fixture lives for the whole run. Every page's requests are recorded: none may leave localhost.
+event loop (setup.cfg), so the browser fixture lives for the whole run. Every page's requests are
+recorded: none may leave localhost.
 """
 
 from __future__ import annotations
@@ -10,21 +11,17 @@ import asyncio
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright
 
+from ..support.server_process import ROOT, ServerProcess, free_port
 from .proxy import CuttableProxy
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 CHROMIUM_ARGS = [
@@ -35,11 +32,6 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def chromium_path() -> str | None:
     """CHROMIUM_PATH if set, else Debian's Chromium, else Playwright's own download."""
@@ -47,33 +39,16 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def server_url():
-    """Start `python -m interview_server` on a free port and wait until it answers."""
+def server_url(tmp_path_factory):
+    """Start `python -m interview_server` (SQLite in a temporary folder) and wait until it answers."""
     if not (ROOT / "static" / "dist" / "session.js").is_file():
         pytest.fail("static assets are not built: run `make test` (it runs npm ci && npm run build)")
     ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    log = open(ARTIFACTS / "server.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "interview_server", "--port", str(port)],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/health", timeout=1).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"server did not start: {(ARTIFACTS / 'server.log').read_text()}")
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    (ARTIFACTS / "server.log").unlink(missing_ok=True)
+    server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("data")), log_path=ARTIFACTS / "server.log")
+    server.start()
+    yield server.url
+    server.terminate()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
