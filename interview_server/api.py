@@ -91,7 +91,7 @@ async def get_session(request: web.Request) -> web.Response:
     return web.json_response({
         "session_id": record.session_id,
         "language": record.language,
-        "active_users": sessions.active_users(session_id),
+        "active_users": await sessions.active_users(session_id),
     })
 
 

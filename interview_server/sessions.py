@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from . import protocol
-from .hub import Hub
+from .hub import Hub, Peer
 from .protocol import Update
 from .session import Session
 from .store import SessionRecord, SessionStore
@@ -40,6 +40,8 @@ class SessionRegistry:
         self._ttl = session_ttl
         self._clock = clock
         self._live: dict[str, Session] = {}
+        self._totals: dict[str, int] = {}  # connections over all instances, as last told to peers
+        self._syncing: dict[str, bool] = {}  # presence syncs in flight -> "run again when done"
 
     async def create(self, language: str = DEFAULT_LANGUAGE) -> SessionRecord:
         now = self._clock()
@@ -76,18 +78,77 @@ class SessionRegistry:
             if session is None:
                 session = Session(record, self._store, self, self._clock)
                 self._live[session_id] = session
-                await self._store.watch(session_id, session.catch_up)
+                await self._store.watch(session_id, session.catch_up,
+                                        lambda total: self._presence_changed(session_id, total))
+        if session_id not in self._totals:
+            # Others may be connected through other instances: start the estimate from their count.
+            total = await self._store.presence(session_id)
+            if total is not None and session_id not in self._totals:
+                self._totals[session_id] = total
         await self._store.touch(session_id, self._clock())
         return session
 
     async def release(self, session_id: str) -> None:
         """Drop the live authority once nobody here is connected (the store keeps the state)."""
         if self._hub.count(session_id) == 0 and self._live.pop(session_id, None) is not None:
+            self._totals.pop(session_id, None)
             await self._store.unwatch(session_id)
             await self._store.touch(session_id, self._clock())
 
-    def active_users(self, session_id: str) -> int:
-        return self._hub.count(session_id)
+    # Presence: connections over all instances. Joining and leaving answer at once with the best
+    # estimate (so nothing awaits between a join and its session_state), then `sync_presence`
+    # asks the store and corrects everyone if other instances make the total differ.
+
+    def join(self, peer: Peer) -> int:
+        """Add a peer here; the estimated total of connections."""
+        self._hub.join(peer)
+        estimate = max(self._hub.count(peer.session_id), self._totals.get(peer.session_id, 0) + 1)
+        self._totals[peer.session_id] = estimate
+        return estimate
+
+    def leave(self, peer: Peer) -> int:
+        """Remove a peer; the estimated total of connections left."""
+        remaining = self._hub.leave(peer)
+        estimate = max(remaining, self._totals.get(peer.session_id, 1) - 1)
+        self._totals[peer.session_id] = estimate
+        return estimate
+
+    async def sync_presence(self, session_id: str) -> None:
+        """Publish this instance's count and correct the local peers if the total differs.
+
+        One sync per session at a time; a join or leave meanwhile makes it run again, so an answer
+        about an older count never overrides a newer estimate.
+        """
+        if session_id in self._syncing:
+            self._syncing[session_id] = True
+            return
+        self._syncing[session_id] = False
+        try:
+            while True:
+                total = await self._store.set_presence(session_id, self._hub.count(session_id))
+                if not self._syncing[session_id]:
+                    self._presence_changed(session_id, total)
+                    return
+                self._syncing[session_id] = False
+        finally:
+            del self._syncing[session_id]
+
+    def _presence_changed(self, session_id: str, total: int) -> None:
+        last = self._totals.get(session_id)
+        if last is None or self._hub.count(session_id) == 0:
+            return
+        self._totals[session_id] = total
+        if total != last:
+            message = protocol.user_joined(total) if total > last else protocol.user_left(total)
+            self._hub.broadcast(session_id, message)
+
+    def known_total(self, session_id: str) -> int:
+        """The total of connections as last told to this instance's peers."""
+        return self._totals.get(session_id, self._hub.count(session_id))
+
+    async def active_users(self, session_id: str) -> int:
+        total = await self._store.presence(session_id)
+        return self._hub.count(session_id) if total is None else total
 
     async def sweep(self, now: float | None = None) -> list[str]:
         """Delete sessions idle longer than the TTL, with their history; those in use are kept."""
@@ -110,4 +171,4 @@ class SessionRegistry:
 
     def text_reset(self, session: Session) -> None:
         self._hub.broadcast(session.session_id, protocol.session_state(
-            session.code, session.language, self.active_users(session.session_id), session.version))
+            session.code, session.language, self.known_total(session.session_id), session.version))

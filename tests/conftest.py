@@ -61,7 +61,17 @@ def connect(client):
     yield open_peer
 
 
-STORE_KINDS = ["memory", "sqlite"]
+STORE_KINDS = ["memory", "sqlite", "redis"]
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server for the whole run."""
+    from .support.redis_server import RedisServer
+
+    server = RedisServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -69,12 +79,17 @@ async def store_factory(request, tmp_path):
     """Makes opened stores of one kind; `reuse=True` reopens the same data (None for memory)."""
     from interview_server.store import make_store
 
+    redis_url = ""
+    if request.param == "redis":
+        redis_server = request.getfixturevalue("redis_server")
+        redis_server.flush()
+        redis_url = redis_server.url
     opened = []
 
     async def factory(reuse: bool = False):
         if reuse and request.param == "memory":
             return None
-        store = make_store(request.param, data_dir=str(tmp_path))
+        store = make_store(request.param, data_dir=str(tmp_path), redis_url=redis_url)
         await store.open()
         opened.append(store)
         return store

@@ -55,11 +55,23 @@ class SessionStore(ABC):
     async def close(self) -> None:
         """Flush what is pending and release connections and files."""
 
-    async def watch(self, session_id: str, on_change: Callable[[], Awaitable[None]]) -> None:
-        """Call on_change when another instance commits to this session (shared stores only)."""
+    # Several instances (shared stores only; a single-instance store needs none of this).
+
+    async def watch(self, session_id: str, on_change: Callable[[], Awaitable[None]],
+                    on_presence: Callable[[int], None]) -> None:
+        """Call on_change when another instance may have committed to this session, and
+        on_presence(total) when the number of connections over all instances may have changed."""
 
     async def unwatch(self, session_id: str) -> None:
         """Stop watching a session."""
+
+    async def set_presence(self, session_id: str, local_count: int) -> int:
+        """Record this instance's connections to a session; return the total over all instances."""
+        return local_count
+
+    async def presence(self, session_id: str) -> int | None:
+        """Connections to a session over all instances, or None when only this instance counts."""
+        return None
 
     @abstractmethod
     async def create(self, record: SessionRecord) -> None:

@@ -1,10 +1,12 @@
 // Real @codemirror/collab clients in Node, typing at once against a live server.
-// Usage: node --experimental-websocket tests/node/collab_clients.mjs WS_URL CLIENTS EDITS SEED
+// Usage: node --experimental-websocket tests/node/collab_clients.mjs WS_URL[,WS_URL...] CLIENTS EDITS SEED
+// (client i connects to the i-th URL, round robin: several server instances share one session)
 // Prints one JSON line: {settled, rejected: stale pushes in all, docs: [each client's text], versions}.
 import { ChangeSet, EditorState } from "@codemirror/state";
 import { collab, getSyncedVersion, receiveUpdates, sendableUpdates } from "@codemirror/collab";
 
-const [url, clientCount, editCount, seedArg] = process.argv.slice(2);
+const [urlList, clientCount, editCount, seedArg] = process.argv.slice(2);
+const urls = urlList.split(",");
 let seed = Number(seedArg || 1);
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
 const PIECES = ["a", "b", " ", "\n", "😀", "中", "é", "🎉", "xyz"];
@@ -16,7 +18,7 @@ class Client {
     this.inFlight = false;
     this.edits = 0;
     this.rejected = 0;
-    this.ws = new WebSocket(url);
+    this.ws = new WebSocket(urls[index % urls.length]);
     this.ready = new Promise((resolve) => (this.onReady = resolve));
     this.ws.onmessage = (event) => this.receive(JSON.parse(event.data));
   }

@@ -2,12 +2,14 @@
 // themselves and re-send what was not confirmed. Client i owns line i of the document ("c<i>:")
 // and appends tokens " <i>.<n>" to it, so the final line i must equal "c<i>:" plus every token it
 // typed, in order: nothing lost, nothing doubled.
-// Usage: node --experimental-websocket tests/node/typists.mjs WS_URL CLIENTS SECONDS INTERVAL_MS
+// Usage: node --experimental-websocket tests/node/typists.mjs WS_URL[,WS_URL...] CLIENTS SECONDS INTERVAL_MS
+// Client i starts on the i-th URL (round robin) and tries the next one each time it reconnects.
 // Prints one JSON line: {settled, lines: [expected line i], docs: [each client's text], acked, typed, wentBack}.
 import { ChangeSet, EditorState } from "@codemirror/state";
 import { collab, getClientID, getSyncedVersion, receiveUpdates, sendableUpdates } from "@codemirror/collab";
 
-const [url, clientCount, seconds, intervalMs] = process.argv.slice(2);
+const [urlList, clientCount, seconds, intervalMs] = process.argv.slice(2);
+const urls = urlList.split(",");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class Typist {
@@ -17,6 +19,7 @@ class Typist {
     this.typed = [];
     this.acked = 0;
     this.wentBack = 0; // reconnects where the server had fewer updates than we had confirmed
+    this.attempt = index;
     this.connect();
   }
 
@@ -24,7 +27,7 @@ class Typist {
     this.open = false;
     this.caughtUp = false;
     this.inFlight = false;
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(urls[this.attempt++ % urls.length]);
     this.ws = ws;
     ws.onmessage = (event) => ws === this.ws && this.receive(JSON.parse(event.data));
     ws.onopen = () => (this.open = true);

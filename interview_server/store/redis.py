@@ -1,0 +1,286 @@
+"""Redis store: sessions shared by several server instances.
+
+Redis is the authority. Appending at an expected version is one Lua script, so two instances can
+never both accept version N. After each append the script publishes the new version on the
+session's channel; that message only says "something happened": each instance then fetches what it
+missed by version, so a lost message can delay an update but never lose or reorder one. A periodic
+poll bounds that delay. Presence (who is connected) is counted per instance, and an instance that
+dies stops counting once its heartbeat key expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from ..protocol import Update
+from .base import SessionRecord, SessionStore, crosses_snapshot, replay
+
+log = logging.getLogger(__name__)
+
+PREFIX = "is:"
+INSTANCE_TTL_SECONDS = 10  # an instance not heard from for this long no longer counts its users
+HEARTBEAT_SECONDS = 3  # heartbeat refresh, and the catch-up poll that heals lost messages
+
+_APPEND = """
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version or tonumber(version) ~= tonumber(ARGV[1]) then return 0 end
+local count = tonumber(ARGV[2])
+for i = 1, count do redis.call('RPUSH', KEYS[2], ARGV[5 + i]) end
+local new_version = tonumber(ARGV[1]) + count
+redis.call('HSET', KEYS[1], 'version', new_version)
+if tonumber(ARGV[3]) > tonumber(redis.call('HGET', KEYS[1], 'last_active')) then
+  redis.call('HSET', KEYS[1], 'last_active', ARGV[3])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+end
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[1], 'snapshot_text', string.sub(ARGV[5], 2), 'snapshot_version', new_version)
+end
+redis.call('PUBLISH', KEYS[4], 'u:' .. new_version)
+return 1
+"""
+
+_SINCE = """
+local fields = redis.call('HMGET', KEYS[1], 'version', 'history_start')
+if not fields[1] then return false end
+local version, start, want = tonumber(fields[1]), tonumber(fields[2]), tonumber(ARGV[1])
+if want < start or want > version then return false end
+return redis.call('LRANGE', KEYS[2], want - start, -1)
+"""
+
+_COMPACT = """
+local fields = redis.call('HMGET', KEYS[1], 'snapshot_version', 'history_start')
+if not fields[1] then return 0 end
+local cut = math.min(tonumber(ARGV[1]), tonumber(fields[1]))
+local start = tonumber(fields[2])
+if cut <= start then return 0 end
+redis.call('LTRIM', KEYS[2], cut - start, -1)
+redis.call('HSET', KEYS[1], 'history_start', cut)
+return 1
+"""
+
+_TOUCH = """
+local last = redis.call('HGET', KEYS[1], 'last_active')
+if not last then return 0 end
+if tonumber(ARGV[1]) > tonumber(last) then
+  redis.call('HSET', KEYS[1], 'last_active', ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+end
+return 1
+"""
+
+# Sets this instance's count, drops counts of instances whose heartbeat expired, returns the total.
+_PRESENCE = """
+if ARGV[2] == '0' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+local total = 0
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  if redis.call('EXISTS', ARGV[3] .. entries[i]) == 1 then total = total + tonumber(entries[i + 1])
+  else redis.call('HDEL', KEYS[1], entries[i]) end
+end
+return total
+"""
+
+
+def _encode(update: Update) -> str:
+    return json.dumps({"c": update.client_id, "ch": update.changes, "t": update.timestamp, "p": update.participant},
+                      separators=(",", ":"))
+
+
+def _decode(raw: str) -> Update:
+    data = json.loads(raw)
+    return Update(data["c"], data["ch"], data["t"], data["p"])
+
+
+class RedisStore(SessionStore):
+    """Sessions in Redis, for several instances behind one load balancer."""
+
+    name = "redis"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.instance_id = secrets.token_hex(6)
+        self._redis: aioredis.Redis | None = None
+        self._pubsub = None
+        self._watchers: dict[str, tuple[Callable[[], Awaitable[None]], Callable[[int], None]]] = {}
+        self._tasks: list[asyncio.Task] = []
+
+    @staticmethod
+    def _keys(session_id: str) -> tuple[str, str, str, str]:
+        """(session hash, update log, activity index, channel)."""
+        return f"{PREFIX}s:{session_id}", f"{PREFIX}log:{session_id}", f"{PREFIX}active", f"{PREFIX}ch:{session_id}"
+
+    async def open(self) -> None:
+        self._redis = aioredis.from_url(self.url, decode_responses=True)
+        await self._redis.ping()
+        self._append = self._redis.register_script(_APPEND)
+        self._since = self._redis.register_script(_SINCE)
+        self._compact = self._redis.register_script(_COMPACT)
+        self._touch = self._redis.register_script(_TOUCH)
+        self._presence = self._redis.register_script(_PRESENCE)
+        await self._heartbeat_once()
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.delete(f"{PREFIX}inst:{self.instance_id}")
+            if self._pubsub is not None:
+                await self._pubsub.aclose()
+            await self._redis.aclose()
+            self._redis = None
+
+    async def create(self, record: SessionRecord) -> None:
+        key, log_key, active, _ = self._keys(record.session_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(log_key)
+            pipe.hset(key, mapping={
+                "language": record.language, "created_at": record.created_at.isoformat(),
+                "last_active": record.last_active, "version": record.version, "snapshot_text": record.text,
+                "snapshot_version": record.version, "history_start": record.version})
+            pipe.zadd(active, {record.session_id: record.last_active})
+            await pipe.execute()
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        key, log_key, _, _ = self._keys(session_id)
+        # Read the hash and the log tail in one transaction so they agree.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(key)
+            pipe.lrange(log_key, 0, -1)
+            fields, log_entries = await pipe.execute()
+        if not fields:
+            return None
+        start = int(fields["history_start"]) if "history_start" in fields else 0
+        tail = [_decode(raw) for raw in log_entries[int(fields["snapshot_version"]) - start:]]
+        return SessionRecord(session_id, fields["language"], datetime.fromisoformat(fields["created_at"]),
+                             replay(fields["snapshot_text"], tail), int(fields["version"]),
+                             float(fields["last_active"]))
+
+    async def append(self, session_id: str, expected_version: int, updates: list[Update],
+                     text: Callable[[], str]) -> bool:
+        # "" means no snapshot; a snapshot is sent as "=" + text so an empty text is still one.
+        snapshot = "=" + text() if crosses_snapshot(expected_version, len(updates)) else ""
+        last_active = max(u.timestamp for u in updates)
+        accepted = await self._append(keys=self._keys(session_id), args=[
+            expected_version, len(updates), last_active, session_id, snapshot, *map(_encode, updates)])
+        return bool(accepted)
+
+    async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
+        key, log_key, _, _ = self._keys(session_id)
+        entries = await self._since(keys=[key, log_key], args=[version])
+        return None if entries is None else [_decode(raw) for raw in entries]
+
+    async def compact(self, session_id: str, before_version: int) -> None:
+        key, log_key, _, _ = self._keys(session_id)
+        await self._compact(keys=[key, log_key], args=[before_version])
+
+    async def touch(self, session_id: str, now: float) -> None:
+        key, _, active, _ = self._keys(session_id)
+        await self._touch(keys=[key, active], args=[now, session_id])
+
+    async def expired(self, idle_since: float) -> list[str]:
+        return await self._redis.zrangebyscore(f"{PREFIX}active", "-inf", f"({idle_since}")
+
+    async def delete(self, session_id: str) -> None:
+        key, log_key, active, _ = self._keys(session_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key, log_key, f"{PREFIX}pres:{session_id}")
+            pipe.zrem(active, session_id)
+            await pipe.execute()
+
+    # Several instances: change notifications and presence.
+
+    async def watch(self, session_id: str, on_change: Callable[[], Awaitable[None]],
+                    on_presence: Callable[[int], None]) -> None:
+        self._watchers[session_id] = (on_change, on_presence)
+        await self._pubsub.subscribe(self._keys(session_id)[3])
+
+    async def unwatch(self, session_id: str) -> None:
+        if self._watchers.pop(session_id, None) is not None:
+            await self._pubsub.unsubscribe(self._keys(session_id)[3])
+
+    async def set_presence(self, session_id: str, local_count: int) -> int:
+        """Record this instance's connection count; tell the others; return the total over instances."""
+        total = await self._presence(keys=[f"{PREFIX}pres:{session_id}"],
+                                     args=[self.instance_id, local_count, f"{PREFIX}inst:"])
+        await self._redis.publish(self._keys(session_id)[3], f"p:{self.instance_id}:{total}")
+        return int(total)
+
+    async def presence(self, session_id: str) -> int:
+        """Connections to a session over all live instances."""
+        entries = await self._redis.hgetall(f"{PREFIX}pres:{session_id}")
+        if not entries:
+            return 0
+        alive = await self._redis.exists(*(f"{PREFIX}inst:{instance}" for instance in entries))
+        if alive == len(entries):
+            return sum(int(count) for count in entries.values())
+        return int(await self._presence(keys=[f"{PREFIX}pres:{session_id}"],
+                                        args=[self.instance_id, entries.get(self.instance_id, 0), f"{PREFIX}inst:"]))
+
+    async def _listen(self) -> None:
+        """Deliver channel messages; after a lost subscription, re-subscribe and catch every session up."""
+        while True:
+            try:
+                if not self._pubsub.subscribed:
+                    await asyncio.sleep(0.05)
+                    continue
+                message = await self._pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    self._dispatch(message["channel"], message["data"])
+            except asyncio.CancelledError:
+                raise
+            except (RedisConnectionError, OSError) as exc:
+                log.warning("lost the Redis subscription (%s); re-subscribing and catching up", exc)
+                await asyncio.sleep(0.2)
+                with contextlib.suppress(RedisConnectionError, OSError):
+                    channels = [self._keys(sid)[3] for sid in self._watchers]
+                    await self._pubsub.aclose()
+                    self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                    if channels:
+                        await self._pubsub.subscribe(*channels)
+                    self._catch_up_all()
+
+    def _dispatch(self, channel: str, data: str) -> None:
+        session_id = channel.removeprefix(f"{PREFIX}ch:")
+        watcher = self._watchers.get(session_id)
+        if watcher is None:
+            return
+        on_change, on_presence = watcher
+        if data.startswith("u:"):
+            asyncio.ensure_future(on_change())
+        elif data.startswith("p:"):
+            _, instance, total = data.split(":")
+            if instance != self.instance_id:
+                on_presence(int(total))
+
+    def _catch_up_all(self) -> None:
+        for on_change, _ in list(self._watchers.values()):
+            asyncio.ensure_future(on_change())
+
+    async def _heartbeat_once(self) -> None:
+        await self._redis.set(f"{PREFIX}inst:{self.instance_id}", "1", ex=INSTANCE_TTL_SECONDS)
+
+    async def _heartbeat(self) -> None:
+        """Keep this instance counted, and poll live sessions so a lost message is healed within seconds."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await self._heartbeat_once()
+                self._catch_up_all()
+                for session_id, (_, on_presence) in list(self._watchers.items()):
+                    on_presence(await self.presence(session_id))  # drops instances that died
+            except (RedisConnectionError, OSError) as exc:
+                log.warning("Redis heartbeat failed: %s", exc)

@@ -1,0 +1,148 @@
+"""Two real server processes share sessions through a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+
+import aiohttp
+import pytest
+
+from .support.server_process import ROOT, ServerProcess
+
+
+@pytest.fixture
+def instances(redis_server, tmp_path):
+    """Two server processes on two ports, both on the same Redis."""
+    redis_server.flush()
+    servers = [ServerProcess("--redis-url", redis_server.url, log_path=tmp_path / f"server{i}.log") for i in range(2)]
+    for server in servers:
+        server.start()
+    yield servers
+    for server in servers:
+        server.kill()
+
+
+def ws_url(server: ServerProcess, session_id: str) -> str:
+    return f"ws://127.0.0.1:{server.port}/ws/{session_id}"
+
+
+async def create_session(server: ServerProcess, code: str | None = None) -> str:
+    async with aiohttp.ClientSession() as http:
+        session_id = (await (await http.post(server.url + "/api/sessions")).json())["session_id"]
+        if code is not None:
+            async with http.ws_connect(f"{server.url}/ws/{session_id}") as ws:
+                await ws.receive_json()
+                await ws.send_json({"type": "code_update", "data": {"code": code}})
+                while (await ws.receive_json())["type"] != "updates":
+                    pass
+    return session_id
+
+
+async def state_on(server: ServerProcess, session_id: str) -> dict:
+    async with aiohttp.ClientSession() as http, http.ws_connect(f"{server.url}/ws/{session_id}") as ws:
+        return (await ws.receive_json())["data"]
+
+
+async def run_node(*args: str, timeout: float = 90) -> dict:
+    process = await asyncio.create_subprocess_exec(
+        "node", "--experimental-websocket", "--no-warnings", *args, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode == 0, stderr.decode()
+    return json.loads(stdout)
+
+
+async def test_clients_on_two_instances_type_at_once_and_converge(instances):
+    a, b = instances
+    session_id = await create_session(a)
+    urls = f"{ws_url(a, session_id)},{ws_url(b, session_id)}"
+    result = await run_node("tests/node/collab_clients.mjs", urls, "6", "40", "11")
+    final_a, final_b = await state_on(a, session_id), await state_on(b, session_id)
+    assert result["settled"]
+    assert set(result["docs"]) == {final_a["code"]} == {final_b["code"]}
+    assert final_a["version"] == final_b["version"] > 40
+    assert result["rejected"] > 0  # the instances really raced for the same versions
+
+
+async def test_one_instance_dies_and_its_clients_move_to_the_other_losing_nothing(instances):
+    a, b = instances
+    session_id = await create_session(a, "\n".join(f"c{i}:" for i in range(4)))
+    urls = f"{ws_url(a, session_id)},{ws_url(b, session_id)}"
+    typists = asyncio.ensure_future(run_node("tests/node/typists.mjs", urls, "4", "6", "40"))
+    await asyncio.sleep(2.5)
+    a.kill()  # SIGKILL: its clients reconnect to b by themselves
+    result = await typists
+    final = await state_on(b, session_id)
+    expected = "\n".join(result["lines"])
+    assert result["settled"] and result["wentBack"] == 0
+    assert result["acked"] == result["typed"] > 40
+    assert final["code"] == expected
+    assert set(result["docs"]) == {expected}
+
+
+async def test_a_dropped_subscription_is_healed_by_version_catch_up(instances, redis_server):
+    a, b = instances
+    session_id = await create_session(a, "\n".join(f"c{i}:" for i in range(4)))
+    urls = f"{ws_url(a, session_id)},{ws_url(b, session_id)}"
+    typists = asyncio.ensure_future(run_node("tests/node/typists.mjs", urls, "4", "5", "30"))
+    for _ in range(4):
+        await asyncio.sleep(0.8)
+        # Cut every pub/sub connection: messages published meanwhile are lost for good.
+        killed = await asyncio.to_thread(redis_server.client.client_kill_filter, _type="pubsub")
+        assert killed >= 1
+    result = await typists
+    final = await state_on(b, session_id)
+    expected = "\n".join(result["lines"])
+    assert result["settled"] and result["acked"] == result["typed"]
+    assert final["code"] == expected == (await state_on(a, session_id))["code"]
+    assert set(result["docs"]) == {expected}
+
+
+async def test_active_users_count_every_instance(instances):
+    a, b = instances
+    session_id = await create_session(a)
+    async with aiohttp.ClientSession() as http:
+        on_a = []
+        for _ in range(2):
+            on_a.append(await http.ws_connect(ws_url(a, session_id)))
+            await on_a[-1].receive_json()  # session_state: joined
+        assert await next_presence(on_a[0]) == {"type": "user_joined", "data": {"user_count": 2}}
+        on_b = await http.ws_connect(ws_url(b, session_id))
+        state = (await on_b.receive_json())["data"]
+        assert state["active_users"] == 3
+        for server in (a, b):
+            info = await (await http.get(f"{server.url}/api/sessions/{session_id}")).json()
+            assert info["active_users"] == 3
+        # The peers on a hear of the join on b with the total.
+        assert await next_presence(on_a[0]) == {"type": "user_joined", "data": {"user_count": 3}}
+        await on_b.close()
+        assert await next_presence(on_a[0]) == {"type": "user_left", "data": {"user_count": 2}}
+        info = await (await http.get(f"{b.url}/api/sessions/{session_id}")).json()
+        assert info["active_users"] == 2
+        for ws in on_a:
+            await ws.close()
+
+
+async def next_presence(ws) -> dict:
+    while True:
+        message = await ws.receive_json(timeout=30)
+        if message["type"] in ("user_joined", "user_left"):
+            return message
+
+
+async def test_users_of_a_dead_instance_stop_counting(instances):
+    a, b = instances
+    session_id = await create_session(a)
+    async with aiohttp.ClientSession() as http:
+        on_a = await http.ws_connect(ws_url(a, session_id))
+        await on_a.receive_json()
+        on_b = await http.ws_connect(ws_url(b, session_id))
+        assert (await on_b.receive_json())["data"]["active_users"] == 2
+        a.kill()  # no goodbye: b learns from a's expired heartbeat
+        message = await asyncio.wait_for(next_presence(on_b), 30)
+        assert message == {"type": "user_left", "data": {"user_count": 1}}
+        info = await (await http.get(f"{b.url}/api/sessions/{session_id}")).json()
+        assert info["active_users"] == 1
+        await on_b.close()
