@@ -48,6 +48,16 @@ redis.call('PUBLISH', KEYS[4], 'u:' .. new_version)
 return 1
 """
 
+# The session hash and the updates after its snapshot, read together so they agree.
+_LOAD = """
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return false end
+local hash = {}
+for i = 1, #fields, 2 do hash[fields[i]] = fields[i + 1] end
+local from = tonumber(hash['snapshot_version']) - tonumber(hash['history_start'])
+return {fields, redis.call('LRANGE', KEYS[2], from, -1)}
+"""
+
 _SINCE = """
 local fields = redis.call('HMGET', KEYS[1], 'version', 'history_start')
 if not fields[1] then return false end
@@ -121,6 +131,7 @@ class RedisStore(SessionStore):
     async def open(self) -> None:
         self._redis = aioredis.from_url(self.url, decode_responses=True)
         await self._redis.ping()
+        self._load = self._redis.register_script(_LOAD)
         self._append = self._redis.register_script(_APPEND)
         self._since = self._redis.register_script(_SINCE)
         self._compact = self._redis.register_script(_COMPACT)
@@ -156,17 +167,13 @@ class RedisStore(SessionStore):
 
     async def get(self, session_id: str) -> SessionRecord | None:
         key, log_key, _, _ = self._keys(session_id)
-        # Read the hash and the log tail in one transaction so they agree.
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(key)
-            pipe.lrange(log_key, 0, -1)
-            fields, log_entries = await pipe.execute()
-        if not fields:
+        loaded = await self._load(keys=[key, log_key])
+        if loaded is None:
             return None
-        start = int(fields["history_start"]) if "history_start" in fields else 0
-        tail = [_decode(raw) for raw in log_entries[int(fields["snapshot_version"]) - start:]]
+        flat, tail = loaded
+        fields = dict(zip(flat[::2], flat[1::2]))
         return SessionRecord(session_id, fields["language"], datetime.fromisoformat(fields["created_at"]),
-                             replay(fields["snapshot_text"], tail), int(fields["version"]),
+                             replay(fields["snapshot_text"], [_decode(raw) for raw in tail]), int(fields["version"]),
                              float(fields["last_active"]))
 
     async def append(self, session_id: str, expected_version: int, updates: list[Update],
