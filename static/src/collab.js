@@ -149,23 +149,27 @@ export class CollabClient extends EventTarget {
     if (this.connection.send(protocol.pull(version))) this.pullSentAt = version;
   }
 
-  /** Full resync: adopt the server's text and version, then re-apply unconfirmed edits if they fit. */
+  /**
+   * Full resync: adopt the server's text and version, then rebase the unconfirmed edits over the
+   * difference between the text we last had confirmed and the server's, so they still land.
+   */
   resync(code, version) {
     const old = this.view.state;
     const unconfirmed = sendableUpdates(old);
     const composed = unconfirmed.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
+    const confirmed = this.syncedDoc.toString();
     const next = this.createState(code, version, getClientID(old));
-    const transaction = { selection: clampSelection(old.selection, code.length) };
-    let dropped = false;
-    if (composed && composed.length === code.length) transaction.changes = composed;
-    else dropped = composed !== null && !composed.empty;
+    let changes = null;
+    if (composed && composed.length === confirmed.length) changes = composed.map(diffChanges(confirmed, code));
     this.view.setState(next);
     this.inFlight = false;
     this.caughtUp = true;
     this.pullSentAt = -1;
-    if (transaction.changes) transaction.selection = clampSelection(old.selection, composed.newLength);
-    this.view.dispatch(transaction);
-    if (dropped) this.emit("notice", "The document was reset by the server; your last unsaved edits could not be re-applied.");
+    const length = changes ? changes.newLength : code.length;
+    this.view.dispatch({ changes: changes ?? undefined, selection: clampSelection(old.selection, length) });
+    if (composed && !composed.empty && !changes) {
+      this.emit("notice", "The document was reset by the server; your last unsaved edits could not be re-applied.");
+    }
     this.maybePush();
   }
 
@@ -197,6 +201,16 @@ export class CollabClient extends EventTarget {
   emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/** One replacement turning `from` into `to` (common prefix and suffix kept), as a ChangeSet. */
+function diffChanges(from, to) {
+  let prefix = 0;
+  const limit = Math.min(from.length, to.length);
+  while (prefix < limit && from.charCodeAt(prefix) === to.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < limit - prefix && from.charCodeAt(from.length - 1 - suffix) === to.charCodeAt(to.length - 1 - suffix)) suffix++;
+  return ChangeSet.of([{ from: prefix, to: from.length - suffix, insert: to.slice(prefix, to.length - suffix) }], from.length);
 }
 
 function clampSelection(selection, length) {

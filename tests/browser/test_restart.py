@@ -43,3 +43,40 @@ async def test_page_survives_a_graceful_restart_and_a_sigkill(pages, tmp_path):
         assert await text_of(fresh) == text
     finally:
         server.kill()
+
+
+async def test_server_restored_from_an_older_backup_resyncs_and_keeps_unsent_edits(pages, tmp_path):
+    """The server comes back with fewer updates than the page has seen: the page adopts the server's
+    text and rebases the edits it had not sent yet on top of it."""
+    import sqlite3
+
+    data = tmp_path / "data"
+    server = ServerProcess("--store", "sqlite", "--data-dir", str(data))
+    await asyncio.to_thread(server.start)
+    try:
+        session_id = create_session(server.url)
+        page = await open_session(pages, server.url, session_id)
+        await editor(page).click()
+        await page.keyboard.press("ControlOrMeta+End")
+        await page.keyboard.type("kept = 1\n")
+        await settled(page)
+        backup = tmp_path / "backup.db"
+        with sqlite3.connect(data / "sessions.db") as live, sqlite3.connect(backup) as copy:
+            live.backup(copy)
+        await page.keyboard.type("lost_with_the_server = 2\n")
+        await settled(page)
+        server.kill()
+        for leftover in data.glob("sessions.db*"):
+            leftover.unlink()
+        backup.rename(data / "sessions.db")  # restore the older backup
+        await page.keyboard.press("ControlOrMeta+Home")
+        await page.keyboard.type("# typed while the server was away\n")
+        await asyncio.to_thread(server.start)
+        await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
+        text, _ = await settled(page)
+        assert text.startswith("# typed while the server was away\n")
+        assert "kept = 1\n" in text and "lost_with_the_server" not in text
+        fresh = await open_session(pages, server.url, session_id)
+        assert await text_of(fresh) == text
+    finally:
+        server.kill()
