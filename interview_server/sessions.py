@@ -42,6 +42,7 @@ class SessionRegistry:
         self._live: dict[str, Session] = {}
         self._totals: dict[str, int] = {}  # connections over all instances, as last told to peers
         self._syncing: dict[str, bool] = {}  # presence syncs in flight -> "run again when done"
+        self._opening: dict[str, int] = {}  # opens in progress per session
 
     async def create(self, language: str = DEFAULT_LANGUAGE) -> SessionRecord:
         now = self._clock()
@@ -68,29 +69,38 @@ class SessionRegistry:
 
         Opening counts as activity: it postpones expiry.
         """
-        session = self._live.get(session_id)
-        if session is None:
-            record = await self._store.get(session_id)
-            if record is None:
-                return None
-            # Another connection may have loaded it while we awaited the store.
+        # While an open is under way, `release` must not drop the session it is about to hand out.
+        self._opening[session_id] = self._opening.get(session_id, 0) + 1
+        try:
             session = self._live.get(session_id)
             if session is None:
-                session = Session(record, self._store, self, self._clock)
-                self._live[session_id] = session
-                await self._store.watch(session_id, session.catch_up,
-                                        lambda total: self._presence_changed(session_id, total))
-        if session_id not in self._totals:
-            # Others may be connected through other instances: start the estimate from their count.
-            total = await self._store.presence(session_id)
-            if total is not None and session_id not in self._totals:
-                self._totals[session_id] = total
-        await self._store.touch(session_id, self._clock())
-        return session
+                record = await self._store.get(session_id)
+                if record is None:
+                    return None
+                # Another connection may have loaded it while we awaited the store.
+                session = self._live.get(session_id)
+                if session is None:
+                    session = Session(record, self._store, self, self._clock)
+                    self._live[session_id] = session
+                    await self._store.watch(session_id, session.catch_up,
+                                            lambda total: self._presence_changed(session_id, total))
+            if session_id not in self._totals:
+                # Others may be connected through other instances: start the estimate from their count.
+                total = await self._store.presence(session_id)
+                if total is not None and session_id not in self._totals:
+                    self._totals[session_id] = total
+            await self._store.touch(session_id, self._clock())
+            return session
+        finally:
+            self._opening[session_id] -= 1
+            if not self._opening[session_id]:
+                del self._opening[session_id]
 
     async def release(self, session_id: str) -> None:
-        """Drop the live authority once nobody here is connected (the store keeps the state)."""
-        if self._hub.count(session_id) == 0 and self._live.pop(session_id, None) is not None:
+        """Drop the live authority once nobody here is connected or joining (the store keeps the state)."""
+        if self._hub.count(session_id) or self._opening.get(session_id):
+            return
+        if self._live.pop(session_id, None) is not None:
             self._totals.pop(session_id, None)
             await self._store.unwatch(session_id)
             await self._store.touch(session_id, self._clock())

@@ -9,10 +9,20 @@ import pytest
 from interview_server.app import create_app
 
 
-@pytest.fixture
-async def client(aiohttp_client):
-    """An HTTP/WebSocket client bound to a fresh server (in-memory store) on a free local port."""
-    return await aiohttp_client(create_app())
+SERVER_STORES = ["memory", "sqlite", "redis"]
+
+
+@pytest.fixture(params=SERVER_STORES)
+async def client(request, aiohttp_client, tmp_path):
+    """An HTTP/WebSocket client bound to a fresh server on a free local port, once per store back-end."""
+    from interview_server.config import Config
+
+    redis_url = ""
+    if request.param == "redis":
+        redis_server = request.getfixturevalue("redis_server")
+        redis_server.flush()
+        redis_url = redis_server.url
+    return await aiohttp_client(create_app(Config(store=request.param, data_dir=str(tmp_path), redis_url=redis_url)))
 
 
 @pytest.fixture

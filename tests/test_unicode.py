@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from interview_server.changes import Text, canonical_changes, diff_changes, utf16_length
+from interview_server.keys import STORE
 
 
 def apply(text: str, changes: list) -> str:
@@ -51,3 +52,40 @@ def test_diff_produces_minimal_utf16_changes():
     for old, new in [("", "x\ny"), ("😀😀", "😀"), ("a🎉b", "a🎊b"), ("中文", ""), ("xyz", "xyzxyz")]:
         changes = diff_changes(old, new)
         assert apply(old, changes) == new, (old, new, changes)
+
+
+async def test_unicode_over_the_socket_in_every_store(client, session_id, connect):
+    """Emoji, CJK and CRLF pushed over a real socket land in UTF-16 units, in each back-end."""
+    alice, state = await connect(session_id)
+    start = state["data"]["code"]
+    n = utf16_length(start)
+    pushes = [
+        [[0, "😀中"], n],                 # 3 units at the front
+        [2, [1, "文"], n],                # replace 中 (unit 2), after the 2-unit emoji
+        [3, [0, "a\r\nb"], n],            # CRLF arrives, is stored as \n
+    ]
+    for version, changes in enumerate(pushes):
+        await alice.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
+        reply = await alice.receive()
+        assert reply["type"] == "updates", reply
+    assert reply["data"]["updates"][0]["changes"] == [3, [0, "a", "b"], n]  # broadcast normalised
+    _, fresh = await connect(session_id)
+    assert fresh["data"]["code"] == "😀文a\nb" + start
+
+
+async def test_half_an_emoji_is_stored_like_javascript_would_keep_it(client, session_id, connect):
+    """A lone surrogate (which a JavaScript client can produce) never wedges a session, even across
+    snapshots, in any back-end."""
+    alice, state = await connect(session_id)
+    length = utf16_length(state["data"]["code"])
+    await alice.send("push", {"version": 0, "updates": [{"clientID": "a", "changes": [length, [0, "\ud83d"]]}]})
+    assert (await alice.receive())["type"] == "updates"
+    length += 1
+    for version in range(1, 130):  # past a snapshot boundary (every 100 updates)
+        await alice.send("push", {"version": version, "updates": [{"clientID": "a", "changes": [length, [0, "x"]]}]})
+        reply = await alice.receive()
+        assert reply["type"] == "updates", reply
+        length += 1
+    record = await client.app[STORE].get(session_id)
+    assert record.version == 130
+    assert record.text == state["data"]["code"] + "\ud83d" + "x" * 129

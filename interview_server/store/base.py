@@ -8,6 +8,7 @@ it has run.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +30,16 @@ class SessionRecord:
     text: str
     version: int
     last_active: float = 0.0  # seconds since the epoch of the last edit or join
+
+
+def encode_text(text: str) -> str:
+    """A text as stored: a JSON string, ASCII-escaped, so that half an emoji (a lone UTF-16
+    surrogate, which JavaScript allows and a client can produce) survives any UTF-8 store."""
+    return json.dumps(text)
+
+
+def decode_text(stored: str) -> str:
+    return json.loads(stored)
 
 
 def crosses_snapshot(expected_version: int, count: int) -> bool:

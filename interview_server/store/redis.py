@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ..protocol import Update
-from .base import SessionRecord, SessionStore, crosses_snapshot, replay
+from .base import SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ if tonumber(ARGV[3]) > tonumber(redis.call('HGET', KEYS[1], 'last_active')) then
   redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 end
 if ARGV[5] ~= '' then
-  redis.call('HSET', KEYS[1], 'snapshot_text', string.sub(ARGV[5], 2), 'snapshot_version', new_version)
+  redis.call('HSET', KEYS[1], 'snapshot_text', ARGV[5], 'snapshot_version', new_version)
 end
 redis.call('PUBLISH', KEYS[4], 'u:' .. new_version)
 return 1
@@ -160,7 +160,7 @@ class RedisStore(SessionStore):
             pipe.delete(log_key)
             pipe.hset(key, mapping={
                 "language": record.language, "created_at": record.created_at.isoformat(),
-                "last_active": record.last_active, "version": record.version, "snapshot_text": record.text,
+                "last_active": record.last_active, "version": record.version, "snapshot_text": encode_text(record.text),
                 "snapshot_version": record.version, "history_start": record.version})
             pipe.zadd(active, {record.session_id: record.last_active})
             await pipe.execute()
@@ -173,13 +173,13 @@ class RedisStore(SessionStore):
         flat, tail = loaded
         fields = dict(zip(flat[::2], flat[1::2]))
         return SessionRecord(session_id, fields["language"], datetime.fromisoformat(fields["created_at"]),
-                             replay(fields["snapshot_text"], [_decode(raw) for raw in tail]), int(fields["version"]),
+                             replay(decode_text(fields["snapshot_text"]), [_decode(raw) for raw in tail]), int(fields["version"]),
                              float(fields["last_active"]))
 
     async def append(self, session_id: str, expected_version: int, updates: list[Update],
                      text: Callable[[], str]) -> bool:
-        # "" means no snapshot; a snapshot is sent as "=" + text so an empty text is still one.
-        snapshot = "=" + text() if crosses_snapshot(expected_version, len(updates)) else ""
+        # "" means no snapshot (an encoded text is never empty: it is a JSON string).
+        snapshot = encode_text(text()) if crosses_snapshot(expected_version, len(updates)) else ""
         last_active = max(u.timestamp for u in updates)
         accepted = await self._append(keys=self._keys(session_id), args=[
             expected_version, len(updates), last_active, session_id, snapshot, *map(_encode, updates)])

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..protocol import Update
-from .base import SessionRecord, SessionStore, crosses_snapshot, replay
+from .base import SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_at TEXT NOT NULL,
     last_active REAL NOT NULL,
     version INTEGER NOT NULL,          -- updates accepted so far
-    snapshot_text TEXT NOT NULL,       -- the text at snapshot_version
+    snapshot_text TEXT NOT NULL,       -- the text at snapshot_version (base.encode_text)
     snapshot_version INTEGER NOT NULL,
     history_start INTEGER NOT NULL     -- oldest version still in `updates`
 );
@@ -92,7 +92,7 @@ class SqliteStore(SessionStore):
             "INSERT INTO sessions (id, language, created_at, last_active, version, snapshot_text,"
             " snapshot_version, history_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
             (record.session_id, record.language, record.created_at.isoformat(), record.last_active,
-             record.version, record.text, record.version, record.version))
+             record.version, encode_text(record.text), record.version, record.version))
 
     def _execute(self, sql: str, params: tuple = ()) -> list:
         return self._db.execute(sql, params).fetchall()
@@ -109,7 +109,7 @@ class SqliteStore(SessionStore):
         language, created_at, last_active, version, snapshot_text, snapshot_version = row
         tail = self._updates_sync(session_id, snapshot_version)
         return SessionRecord(session_id, language, datetime.fromisoformat(created_at),
-                             replay(snapshot_text, tail), version, last_active)
+                             replay(decode_text(snapshot_text), tail), version, last_active)
 
     def _updates_sync(self, session_id: str, version: int) -> list[Update]:
         rows = self._db.execute(
@@ -120,7 +120,7 @@ class SqliteStore(SessionStore):
 
     async def append(self, session_id: str, expected_version: int, updates: list[Update],
                      text: Callable[[], str]) -> bool:
-        snapshot = text() if crosses_snapshot(expected_version, len(updates)) else None
+        snapshot = encode_text(text()) if crosses_snapshot(expected_version, len(updates)) else None
         done = asyncio.get_running_loop().create_future()
         self._pending.append(_Append(session_id, expected_version, updates, snapshot, done))
         if self._flusher is None or self._flusher.done():
@@ -138,35 +138,50 @@ class SqliteStore(SessionStore):
                     if not item.done.done():
                         item.done.set_exception(exc)
                 continue
-            for item, accepted in zip(batch, results):
-                if not item.done.done():
-                    item.done.set_result(accepted)
+            for item, result in zip(batch, results):
+                if item.done.done():
+                    continue
+                if isinstance(result, Exception):
+                    item.done.set_exception(result)
+                else:
+                    item.done.set_result(result)
 
-    def _commit_sync(self, batch: list[_Append]) -> list[bool]:
-        results = []
+    def _commit_sync(self, batch: list[_Append]) -> list[bool | Exception]:
+        """One transaction for the batch; each append in its own savepoint, so one failure fails only itself."""
+        results: list[bool | Exception] = []
         with self._transaction() as db:
             for item in batch:
-                row = db.execute("SELECT version FROM sessions WHERE id = ?", (item.session_id,)).fetchone()
-                if row is None or row[0] != item.expected_version:
-                    results.append(False)
-                    continue
-                db.executemany(
-                    "INSERT INTO updates (session_id, version, client_id, changes, created_at, participant)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [(item.session_id, item.expected_version + i, u.client_id,
-                      json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant)
-                     for i, u in enumerate(item.updates)])
-                version = item.expected_version + len(item.updates)
-                last_active = max(u.timestamp for u in item.updates)
-                if item.snapshot is None:
-                    db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?) WHERE id = ?",
-                               (version, last_active, item.session_id))
-                else:
-                    db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?),"
-                               " snapshot_text = ?, snapshot_version = ? WHERE id = ?",
-                               (version, last_active, item.snapshot, version, item.session_id))
-                results.append(True)
+                db.execute("SAVEPOINT one_append")
+                try:
+                    results.append(self._append_sync(db, item))
+                    db.execute("RELEASE one_append")
+                except sqlite3.Error as exc:
+                    db.execute("ROLLBACK TO one_append")
+                    db.execute("RELEASE one_append")
+                    results.append(exc)
         return results
+
+    @staticmethod
+    def _append_sync(db: sqlite3.Connection, item: _Append) -> bool:
+        row = db.execute("SELECT version FROM sessions WHERE id = ?", (item.session_id,)).fetchone()
+        if row is None or row[0] != item.expected_version:
+            return False
+        db.executemany(
+            "INSERT INTO updates (session_id, version, client_id, changes, created_at, participant)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(item.session_id, item.expected_version + i, u.client_id,
+              json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant)
+             for i, u in enumerate(item.updates)])
+        version = item.expected_version + len(item.updates)
+        last_active = max(u.timestamp for u in item.updates)
+        if item.snapshot is None:
+            db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?) WHERE id = ?",
+                       (version, last_active, item.session_id))
+        else:
+            db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?),"
+                       " snapshot_text = ?, snapshot_version = ? WHERE id = ?",
+                       (version, last_active, item.snapshot, version, item.session_id))
+        return True
 
     async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
         return await self._run(self._updates_since_sync, session_id, version)

@@ -84,3 +84,5 @@ for (const c of clients) c.send("pull", { version: getSyncedVersion(c.state) });
 await new Promise((resolve) => setTimeout(resolve, 300));
 console.log(JSON.stringify({ settled: settled(), rejected: clients.reduce((n, c) => n + c.rejected, 0), docs: clients.map((c) => c.state.doc.toString()), versions: clients.map((c) => getSyncedVersion(c.state)) }));
 for (const c of clients) c.ws.close();
+// Reconnect timers may still be pending: the run is over.
+process.exit(0);

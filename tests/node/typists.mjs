@@ -4,7 +4,7 @@
 // typed, in order: nothing lost, nothing doubled.
 // Usage: node --experimental-websocket tests/node/typists.mjs WS_URL[,WS_URL...] CLIENTS SECONDS INTERVAL_MS
 // Client i starts on the i-th URL (round robin) and tries the next one each time it reconnects.
-// Prints one JSON line: {settled, lines: [expected line i], docs: [each client's text], acked, typed, wentBack}.
+// After typing it waits for a line (or EOF) on stdin, then settles and prints one JSON line: {settled, lines: [expected line i], docs: [each client's text], acked, typed, wentBack}.
 import { ChangeSet, EditorState } from "@codemirror/state";
 import { collab, getClientID, getSyncedVersion, receiveUpdates, sendableUpdates } from "@codemirror/collab";
 
@@ -108,7 +108,13 @@ while (Date.now() < end) {
   for (const typist of typists) typist.type();
   await sleep(Number(intervalMs) * (0.5 + Math.random()));
 }
-// Keep reconnecting until every edit is confirmed, then make sure everyone holds the last version.
+// The test may still be killing servers: wait until it closes our stdin (or writes a line), then
+// keep reconnecting until every edit is confirmed, and make sure everyone holds the last version.
+await new Promise((resolve) => {
+  process.stdin.once("data", resolve);
+  process.stdin.once("end", resolve);
+  process.stdin.resume();
+});
 const settled = () => typists.every((t) => t.open && t.caughtUp && !sendableUpdates(t.state).length);
 const deadline = Date.now() + 30000;
 while (!settled() && Date.now() < deadline) await sleep(50);
@@ -128,3 +134,5 @@ for (const t of typists) {
   t.ws.onclose = t.ws.onerror = null;
   t.ws.close();
 }
+// Reconnect timers may still be pending: the run is over.
+process.exit(0);
