@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from .keys import SESSIONS
+from .keys import CONFIG, SESSIONS
 from .sessions import is_session_id
 
 routes = web.RouteTableDef()
@@ -31,7 +31,8 @@ async def session_page(request: web.Request) -> web.Response:
         response.set_status(404)
         return response
     response = aiohttp_jinja2.render_template(
-        "session.html", request, {"session_id": record.session_id, "language": record.language})
+        "session.html", request, {"session_id": record.session_id, "language": record.language,
+                                  "max_message_bytes": request.app[CONFIG].max_message_bytes})
     response.headers.update(ISOLATION_HEADERS)
     response.headers["Cache-Control"] = "no-store"
     return response

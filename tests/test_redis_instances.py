@@ -47,7 +47,7 @@ async def state_on(server: ServerProcess, session_id: str) -> dict:
 async def run_node(*args: str, timeout: float = 90) -> dict:
     process = await asyncio.create_subprocess_exec(
         "node", "--experimental-websocket", "--no-warnings", *args, cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(process.communicate(b"settle\n"), timeout)
     assert process.returncode == 0, stderr.decode()
     return json.loads(stdout)

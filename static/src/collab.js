@@ -5,13 +5,20 @@ import { EditorView } from "@codemirror/view";
 import { createEditorState, createEditorView } from "./editor.js";
 import * as protocol from "./protocol.js";
 
+const MESSAGE_ENVELOPE_BYTES = 1024; // room for {"type":"push","data":{"version":...,"updates":[...]}}
+const CLOSE_TOO_BIG = 1009;
+const utf8 = new TextEncoder();
+
 /**
- * Events: `participants` (detail: count), `notice` (detail: text for the output panel),
+ * Events: `too-large` (detail: the byte limit; an edit was undone), `participants` (detail: count), `notice` (detail: text for the output panel),
  * `server-error` (detail: message), `ready` (the editor exists).
  */
 export class CollabClient extends EventTarget {
-  constructor({ connection, parent, onRun }) {
+  constructor({ connection, parent, onRun, maxMessageBytes = 1024 * 1024 }) {
     super();
+    this.maxMessageBytes = maxMessageBytes; // the server closes the socket on anything larger
+    this.errorStreak = 0;
+    this.retryTimer = null;
     this.connection = connection;
     this.parent = parent;
     this.onRun = onRun;
@@ -22,7 +29,11 @@ export class CollabClient extends EventTarget {
     this.pullSentAt = -1; // synced version of the last pull, so a gap asks once
     this.target = null; // {version, code} of the last session_state, checked once reached
     connection.addEventListener("open", () => this.reset());
-    connection.addEventListener("close", () => this.reset());
+    connection.addEventListener("close", ({ detail }) => {
+      // 1009: a message was too big after all; aim lower so an oversized edit is dropped, not re-sent forever.
+      if (detail?.code === CLOSE_TOO_BIG) this.maxMessageBytes = Math.floor(this.maxMessageBytes / 2);
+      this.reset();
+    });
     connection.addEventListener("message", (event) => this.handle(event.detail));
   }
 
@@ -98,7 +109,10 @@ export class CollabClient extends EventTarget {
     const fresh = updates.slice(synced - version);
     if (fresh.length > 0) {
       const ours = getClientID(state);
-      if (fresh.some((update) => update.clientID === ours)) this.inFlight = false;
+      if (fresh.some((update) => update.clientID === ours)) {
+        this.inFlight = false;
+        this.errorStreak = 0;
+      }
       const parsed = fresh.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
       this.syncedDoc = parsed.reduce((doc, u) => u.changes.apply(doc), this.syncedDoc);
       this.view.dispatch(receiveUpdates(state, parsed));
@@ -117,8 +131,11 @@ export class CollabClient extends EventTarget {
 
   onError({ message }) {
     console.warn("interview_server: server error:", message);
-    // The push (if any) was refused whole; do not loop on it: the next edit or update retries.
+    // The push (if any) was refused whole: try again later, backing off while errors repeat.
     this.inFlight = false;
+    this.errorStreak += 1;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.maybePush(), Math.min(30000, 500 * 2 ** this.errorStreak));
     this.emit("server-error", String(message ?? "Unknown error"));
   }
 
@@ -138,9 +155,36 @@ export class CollabClient extends EventTarget {
     if (!this.view || !this.caughtUp || this.inFlight || !this.connection.isOpen) return;
     const updates = sendableUpdates(this.view.state);
     if (updates.length === 0) return;
-    const version = getSyncedVersion(this.view.state);
-    const payload = updates.map((u) => ({ clientID: u.clientID, changes: u.changes.toJSON() }));
-    if (this.connection.send(protocol.push(version, payload))) this.inFlight = true;
+    // Send as many updates as fit in one message; the server confirms them in order.
+    const budget = this.maxMessageBytes - MESSAGE_ENVELOPE_BYTES;
+    const payload = [];
+    let size = 0;
+    for (const update of updates) {
+      const entry = { clientID: update.clientID, changes: update.changes.toJSON() };
+      const bytes = utf8.encode(JSON.stringify(entry)).length + 1;
+      if (size + bytes > budget) break;
+      payload.push(entry);
+      size += bytes;
+    }
+    if (payload.length === 0) {
+      this.dropFirstUnconfirmed(); // one edit alone is bigger than the server accepts
+      return;
+    }
+    if (this.connection.send(protocol.push(getSyncedVersion(this.view.state), payload))) this.inFlight = true;
+  }
+
+  /** Undo an unconfirmed edit too large to send (a huge paste), keeping the edits made after it. */
+  dropFirstUnconfirmed() {
+    const old = this.view.state;
+    const [dropped, ...rest] = sendableUpdates(old);
+    const inverse = dropped.changes.invert(this.syncedDoc);
+    const later = rest.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
+    const replayed = later ? later.map(inverse) : null;
+    this.view.setState(this.createState(this.syncedDoc.toString(), getSyncedVersion(old), getClientID(old)));
+    const length = replayed ? replayed.newLength : this.syncedDoc.length;
+    this.view.dispatch({ changes: replayed ?? undefined, selection: clampSelection(old.selection, length) });
+    this.emit("too-large", this.maxMessageBytes);
+    this.maybePush();
   }
 
   pull(version) {

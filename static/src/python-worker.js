@@ -46,6 +46,20 @@ const loading = loadPyodide({ indexURL: INDEX_URL, env: { PYTHON_COLORS: "0", NO
   })
   .catch((error) => postMessage({ type: "load-error", message: String(error?.message ?? error) }));
 
+// Pyodide can hang for good when its wasm is missing, blocked or served with the wrong type. Ask
+// for it up front (in parallel, a HEAD request) so any of these is reported at once, clearly.
+fetch(`${INDEX_URL}pyodide.asm.wasm`, { method: "HEAD" })
+  .then((response) => {
+    if (!response.ok) throw new Error(`the Python runtime is missing on the server (HTTP ${response.status})`);
+    const type = response.headers.get("content-type") ?? "";
+    if (!type.startsWith("application/wasm")) {
+      throw new Error(`the server sends the Python runtime as "${type}", not application/wasm`);
+    }
+  })
+  .catch((error) => {
+    if (!pyodide) postMessage({ type: "load-error", message: String(error?.message ?? error) });
+  });
+
 // Pyodide reports a failed wasm download as an unhandled rejection and never settles `loading`:
 // turn that into a load error now rather than waiting for the page's time-out.
 self.addEventListener("unhandledrejection", (event) => {
@@ -93,6 +107,12 @@ class OutputStream {
     if (this.buffer.length > FLUSH_CHARS || performance.now() - this.lastPost > FLUSH_MS) this.flush();
   }
 
+  /** The run's final words (a traceback): always shown, even after the cap. */
+  writeFinal(stream, text) {
+    this.flush();
+    postMessage({ type: "output", id: this.id, stream, text });
+  }
+
   flush() {
     if (!this.buffer) return;
     postMessage({ type: "output", id: this.id, stream: this.stream, text: this.buffer });
@@ -134,9 +154,11 @@ function run(id, code) {
     // sys.exit(): not an error; CPython prints only a non-numeric exit message.
     const message = /SystemExit: (.*)\s*$/.exec(String(failure.message))?.[1] ?? "";
     if (message && !/^\d+$|^None$/.test(message)) output.write("stderr", `${message}\n`);
+  } else if (failure?.type === "KeyboardInterrupt") {
+    status = "stopped"; // the page says "— stopped —"; a traceback into the loop would only be noise
   } else if (failure) {
-    status = failure?.type === "KeyboardInterrupt" ? "stopped" : "error";
-    output.write("stderr", cleanTraceback(String(failure?.message ?? failure)));
+    status = "error";
+    output.writeFinal("stderr", cleanTraceback(String(failure?.message ?? failure)));
   }
   output.flush();
   currentOutput = null;

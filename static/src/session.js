@@ -22,7 +22,12 @@ new InviteButton($("#copy-invite"), $("#invite-note"), $("#invite-link"));
 
 const connection = new Connection(main.dataset.sessionId);
 const runner = new Runner();
-const collab = new CollabClient({ connection, parent: $("#editor"), onRun: () => controls.emit("run") });
+const collab = new CollabClient({
+  connection,
+  parent: $("#editor"),
+  onRun: () => controls.emit("run"),
+  maxMessageBytes: Number(main.dataset.maxMessageBytes) || undefined,
+});
 
 const CONNECTION_TONES = {
   [STATUS.connecting]: "busy",
@@ -40,7 +45,6 @@ connection.addEventListener("status", ({ detail }) => {
 // Why the server closed the socket, in words for the people in the session (close codes: docs/PROTOCOL.md).
 const CLOSE_EXPLANATIONS = {
   1001: "Server restarting, reconnecting…",
-  1009: "A change was too large to send.",
   1013: "The connection fell behind, reconnecting…",
 };
 connection.addEventListener("close", ({ detail }) => {
@@ -51,6 +55,8 @@ connection.addEventListener("close", ({ detail }) => {
 collab.addEventListener("ready", () => $("#editor-placeholder").remove());
 collab.addEventListener("participants", ({ detail }) => participants.set(detail));
 collab.addEventListener("notice", ({ detail }) => output.system(detail));
+collab.addEventListener("too-large", ({ detail }) =>
+  toast.show(`That change is too large to share (over ${formatBytes(detail)}), so it was undone.`));
 collab.addEventListener("server-error", ({ detail }) => toast.show(`Server: ${detail}`));
 collab.guardUnload();
 
@@ -63,6 +69,10 @@ runner.addEventListener("output", ({ detail }) => output.append(detail.stream, d
 runner.addEventListener("done", ({ detail }) => output.system(describeEnd(detail)));
 controls.addEventListener("run", () => runner.run(collab.getText()));
 controls.addEventListener("stop", () => runner.stop());
+
+function formatBytes(bytes) {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`;
+}
 
 function describeEnd({ status, ms }) {
   if (status === "stopped") return "— stopped —";

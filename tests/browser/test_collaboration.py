@@ -119,3 +119,21 @@ async def test_leaving_with_unconfirmed_edits_asks_for_confirmation(pages, serve
 
 async def _truthy(value) -> bool:
     return bool(value)
+
+
+async def test_a_paste_too_large_to_send_is_undone_and_typing_goes_on(pages, server_url):
+    session_id = create_session(server_url)
+    alice = await open_session(pages, server_url, session_id)
+    bob = await open_session(pages, server_url, session_id)
+    await editor(alice).click()
+    await alice.keyboard.press("ControlOrMeta+End")
+    await alice.keyboard.type("# before\n")
+    await alice.keyboard.insert_text("x = '" + "y" * 1_100_000 + "'\n")  # over the 1 MiB message limit
+    await expect(alice.get_by_role("alert")).to_contain_text("too large to share")
+    await alice.keyboard.type("# after\n")
+    await settled(alice)
+    await wait_for(lambda: _contains(bob, "# after"), message="typing after the paste to reach Bob")
+    text = await text_of(bob)
+    assert "# before\n" in text and "yyyy" not in text
+    assert await text_of(alice) == text
+    await expect(alice.get_by_role("status", name="Connection")).to_have_text("Connected")

@@ -118,3 +118,33 @@ async def test_python_that_cannot_load_says_so(pages, server_url):
     await expect(status).to_contain_text("Python failed to load", timeout=30_000)
     await expect(page.get_by_role("button", name="Run")).to_be_disabled()
     pages.console_errors.clear()  # the aborted download is logged, as it should be
+
+
+async def test_an_error_after_huge_output_still_shows_its_traceback(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    await set_code(page, 'for i in range(100000):\n    print(i)\nraise ValueError("after all that")\n')
+    await page.get_by_role("button", name="Run").click()
+    panel = output(page)
+    await expect(panel.locator(".system").last).to_contain_text("error", timeout=20_000)
+    await expect(panel).to_contain_text("output truncated")
+    await expect(panel.locator(".stderr").last).to_contain_text("ValueError: after all that")
+
+
+async def test_stop_shows_no_traceback_noise(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    await set_code(page, "while True:\n    pass\n")
+    await page.get_by_role("button", name="Run").click()
+    await page.wait_for_timeout(300)
+    await page.get_by_role("button", name="Stop").click()
+    await expect(output(page).locator(".system").last).to_contain_text("stopped", timeout=10_000)
+    assert await output(page).locator(".stderr").count() == 0
+
+
+async def test_a_missing_python_runtime_is_reported_at_once(pages, server_url):
+    """An operator who skipped the build (no Pyodide copy) gets a clear message, not a 60 s wait."""
+    page = await pages.new()
+    await page.route("**/static/pyodide/pyodide.asm.wasm", lambda route: route.fulfill(status=404, body="not here"))
+    await page.goto(f"{server_url}/session/{create_session(server_url)}")
+    await expect(page.get_by_role("status", name="Python")).to_contain_text(
+        "the Python runtime is missing on the server (HTTP 404)", timeout=15_000)
+    pages.console_errors.clear()
