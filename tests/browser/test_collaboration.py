@@ -45,10 +45,14 @@ async def _same(a, b) -> bool:
     return await text_of(a) == await text_of(b)
 
 
-async def test_undo_only_undoes_your_own_edits(pages, server_url):
+async def two_people(pages, server_url):
+    """Alice and Bob on the editor page of a new session."""
     session_id = create_session(server_url)
-    alice = await open_session(pages, server_url, session_id)
-    bob = await open_session(pages, server_url, session_id)
+    return await open_session(pages, server_url, session_id), await open_session(pages, server_url, session_id)
+
+
+async def test_undo_only_undoes_your_own_edits(pages, server_url):
+    alice, bob = await two_people(pages, server_url)
     await editor(alice).click()
     await alice.keyboard.press("ControlOrMeta+End")
     await alice.keyboard.type("# mine")
@@ -122,9 +126,7 @@ async def _truthy(value) -> bool:
 
 
 async def test_a_paste_too_large_to_send_is_undone_and_typing_goes_on(pages, server_url):
-    session_id = create_session(server_url)
-    alice = await open_session(pages, server_url, session_id)
-    bob = await open_session(pages, server_url, session_id)
+    alice, bob = await two_people(pages, server_url)
     await editor(alice).click()
     await alice.keyboard.press("ControlOrMeta+End")
     await alice.keyboard.type("# before\n")

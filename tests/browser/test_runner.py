@@ -65,13 +65,18 @@ async def test_stop_interrupts_an_endless_loop_and_the_next_run_works(pages, ser
     await expect(output(page).locator(".stdout").last).to_have_text("alive\n")
 
 
-async def test_stop_ends_a_sleeping_program(pages, server_url):
-    page = await _ready_page(pages, server_url)
-    await set_code(page, "import time\ntime.sleep(1000)\n")
+async def run_then_stop(page, code: str) -> None:
+    """Run a program that does not end by itself, press Stop, and wait for '— stopped —'."""
+    await set_code(page, code)
     await page.get_by_role("button", name="Run").click()
     await page.wait_for_timeout(300)
     await page.get_by_role("button", name="Stop").click()
     await expect(output(page).locator(".system").last).to_contain_text("stopped", timeout=10_000)
+
+
+async def test_stop_ends_a_sleeping_program(pages, server_url):
+    page = await _ready_page(pages, server_url)
+    await run_then_stop(page, "import time\ntime.sleep(1000)\n")
     await wait_python_ready(page)
     await set_code(page, 'print("after sleep")\n')
     await page.get_by_role("button", name="Run").click()
@@ -132,11 +137,7 @@ async def test_an_error_after_huge_output_still_shows_its_traceback(pages, serve
 
 async def test_stop_shows_no_traceback_noise(pages, server_url):
     page = await _ready_page(pages, server_url)
-    await set_code(page, "while True:\n    pass\n")
-    await page.get_by_role("button", name="Run").click()
-    await page.wait_for_timeout(300)
-    await page.get_by_role("button", name="Stop").click()
-    await expect(output(page).locator(".system").last).to_contain_text("stopped", timeout=10_000)
+    await run_then_stop(page, "while True:\n    pass\n")
     assert await output(page).locator(".stderr").count() == 0
 
 
