@@ -18,7 +18,7 @@ def make_store(kind: str, data_dir: str = "data", redis_url: str = "") -> Sessio
     if kind == "sqlite":
         return SqliteStore(Path(data_dir) / "sessions.db")
     if kind == "redis":
-        from .redis import RedisStore  # imported only when used: redis is an optional dependency
+        from .redis import RedisStore  # imported only when used: it loads the Redis client
 
         return RedisStore(redis_url)
     raise ValueError(f"unknown store {kind!r}")

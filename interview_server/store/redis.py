@@ -87,9 +87,11 @@ end
 return 1
 """
 
-# Sets this instance's count, drops counts of instances whose heartbeat expired, returns the total.
+# Sets this instance's count (ARGV[2]; '' leaves it as it is), drops counts of instances whose
+# heartbeat expired, returns the total.
 _PRESENCE = """
-if ARGV[2] == '0' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if ARGV[2] == '0' then redis.call('HDEL', KEYS[1], ARGV[1])
+elseif ARGV[2] ~= '' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 local total = 0
 local entries = redis.call('HGETALL', KEYS[1])
 for i = 1, #entries, 2 do
@@ -228,14 +230,8 @@ class RedisStore(SessionStore):
 
     async def presence(self, session_id: str) -> int:
         """Connections to a session over all live instances."""
-        entries = await self._redis.hgetall(f"{PREFIX}pres:{session_id}")
-        if not entries:
-            return 0
-        alive = await self._redis.exists(*(f"{PREFIX}inst:{instance}" for instance in entries))
-        if alive == len(entries):
-            return sum(int(count) for count in entries.values())
         return int(await self._presence(keys=[f"{PREFIX}pres:{session_id}"],
-                                        args=[self.instance_id, entries.get(self.instance_id, 0), f"{PREFIX}inst:"]))
+                                        args=[self.instance_id, "", f"{PREFIX}inst:"]))
 
     async def _listen(self) -> None:
         """Deliver channel messages; after a lost subscription, re-subscribe and catch every session up."""
