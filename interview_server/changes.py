@@ -116,3 +116,29 @@ def diff_changes(old: str, new: str) -> list | None:
     if suffix:
         changes.append(utf16_length(old[len(old) - suffix:]))
     return changes
+
+
+def changes_length(changes: list) -> int:
+    """The length (UTF-16 units) of the document a canonical ChangeSet applies to."""
+    return sum(part if isinstance(part, int) else part[0] for part in changes)
+
+
+def map_position(changes: list, pos: int, assoc: int = -1) -> int:
+    """Where `pos` ends up after a canonical ChangeSet, exactly as CodeMirror's `mapPos(pos, assoc)`:
+    at an insertion point it stays before the new text (assoc < 0) or moves after it (assoc > 0);
+    inside replaced text it moves to the start (assoc < 0) or the end (assoc > 0) of the new text."""
+    old = new = 0
+    for part in changes:
+        length = part if isinstance(part, int) else part[0]
+        end = old + length
+        if isinstance(part, int):
+            if end > pos:
+                return new + (pos - old)
+            new += length
+        else:
+            inserted = utf16_length("\n".join(part[1:])) if len(part) > 1 else 0
+            if end > pos or (end == pos and assoc < 0 and not length):
+                return new if pos == old or assoc < 0 else new + inserted
+            new += inserted
+        old = end
+    return new

@@ -39,6 +39,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("redis_url", "REDIS_URL", str, "", "Redis to share sessions between instances, e.g. redis://localhost:6379/0."),
     Setting("session_ttl", "SESSION_TTL", float, 7 * 24 * 3600.0,
             "Seconds a session may stay idle (no edit, nobody joining) before it is deleted with its history."),
+    Setting("run_time_limit", "RUN_TIME_LIMIT", float, 10.0,
+            "Seconds a run may take before the page stops it (the code runs in each participant's browser)."),
 )
 
 
@@ -57,6 +59,7 @@ class Config:
     data_dir: str = "data"
     redis_url: str = ""
     session_ttl: float = 7 * 24 * 3600.0
+    run_time_limit: float = 10.0
 
     @property
     def store_kind(self) -> str:
@@ -104,6 +107,8 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
     config = Config(**values)
     if config.store not in STORE_KINDS:
         raise SystemExit(f"interview-server: STORE must be one of {', '.join(STORE_KINDS)}, not {config.store!r}")
+    if not config.run_time_limit > 0:
+        raise SystemExit("interview-server: RUN_TIME_LIMIT must be a number of seconds above 0")
     if config.store_kind == "redis" and not config.redis_url:
         raise SystemExit("interview-server: STORE=redis needs REDIS_URL")
     return config

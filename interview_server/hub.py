@@ -9,6 +9,8 @@ from collections import defaultdict, deque
 
 from aiohttp import WSCloseCode, web
 
+from .presence import DEFAULT_NAME
+
 log = logging.getLogger(__name__)
 
 MAX_QUEUED_MESSAGES = 2000  # a peer this far behind is cut off; it reconnects and pulls
@@ -20,10 +22,18 @@ class Peer:
     def __init__(self, ws: web.WebSocketResponse, session_id: str):
         self.ws = ws
         self.session_id = session_id
-        self.id = secrets.token_hex(4)  # names the participant in the update log
+        self.id = secrets.token_hex(4)  # names the participant in the update log, runs and chat
+        self.name = DEFAULT_NAME
+        self.color = ""  # given by the registry on joining
+        self.cursors = None  # presence.CursorThrottle relaying this peer's cursor
+        self.introduced = False  # said `hello`: gets people, cursors, runs and chat (plain scripts do not)
         self._outbox: deque[str] = deque()
         self._wakeup = asyncio.Event()
         self._writer = asyncio.create_task(self._write_loop())
+
+    def public(self) -> dict:
+        """How others see this participant."""
+        return {"id": self.id, "name": self.name, "color": self.color}
 
     def send(self, text: str) -> None:
         """Queue one frame; never blocks."""
@@ -58,14 +68,14 @@ class Peer:
 
 
 class Hub:
-    """Sets of peers per session."""
+    """The peers of each session, in the order they joined."""
 
     def __init__(self) -> None:
-        self._peers: dict[str, set[Peer]] = defaultdict(set)
+        self._peers: dict[str, dict[Peer, None]] = defaultdict(dict)
 
     def join(self, peer: Peer) -> int:
         """Add a peer; return the session's connection count."""
-        self._peers[peer.session_id].add(peer)
+        self._peers[peer.session_id][peer] = None
         return len(self._peers[peer.session_id])
 
     def leave(self, peer: Peer) -> int:
@@ -73,19 +83,23 @@ class Hub:
         peers = self._peers.get(peer.session_id)
         if peers is None:
             return 0
-        peers.discard(peer)
+        peers.pop(peer, None)
         if not peers:
             del self._peers[peer.session_id]
             return 0
         return len(peers)
 
+    def peers(self, session_id: str) -> list[Peer]:
+        """The session's peers here, in the order they joined."""
+        return list(self._peers.get(session_id, ()))
+
     def count(self, session_id: str) -> int:
         return len(self._peers.get(session_id, ()))
 
-    def broadcast(self, session_id: str, text: str, exclude: Peer | None = None) -> None:
-        """Queue one frame for every peer of a session (but `exclude`)."""
+    def broadcast(self, session_id: str, text: str, exclude: Peer | None = None, introduced_only: bool = False) -> None:
+        """Queue one frame for every peer of a session (but `exclude`; only those who said hello if asked)."""
         for peer in self._peers.get(session_id, ()):
-            if peer is not exclude:
+            if peer is not exclude and (peer.introduced or not introduced_only):
                 peer.send(text)
 
     def all_peers(self) -> list[Peer]:

@@ -32,7 +32,8 @@ async def session_page(request: web.Request) -> web.Response:
         return response
     response = aiohttp_jinja2.render_template(
         "session.html", request, {"session_id": record.session_id, "language": record.language,
-                                  "max_message_bytes": request.app[CONFIG].max_message_bytes})
+                                  "max_message_bytes": request.app[CONFIG].max_message_bytes,
+                                  "run_time_limit": f"{request.app[CONFIG].run_time_limit:g}"})
     response.headers.update(ISOLATION_HEADERS)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -7,14 +7,25 @@ static/src/protocol.js mirrors the names, and tests/test_protocol_agreement.py c
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+from .changes import utf16_length
 
 # Client -> server messages.
 CLIENT_MESSAGE_TYPES = (
     "push",         # {version, updates: [{clientID, changes}]}: local updates made on top of version
     "pull",         # {version}: send every update after version
     "code_update",  # {code, timestamp?}: replace the whole text (turned into a minimal update)
+    "hello",        # {name?}: I am a participant (not a plain script): send me people, cursors, runs and chat
+    "set_name",     # {name}: my display name (1-40 characters)
+    "cursor",       # {version, ranges: [{anchor, head}]}: my selection in the document at version
+    "set_language", # {language}: switch the session's language for everyone
+    "run_start",    # {version, language}: I started running the code at version
+    "run_output",   # {stream, text}: output of my current run ("stdout" or "stderr")
+    "run_end",      # {status, duration_ms}: my current run ended ("ok", "error", "stopped", "timeout")
+    "chat",         # {text}: a chat message (1-2000 characters, plain text)
 )
 
 # Server -> client messages.
@@ -25,7 +36,25 @@ SERVER_MESSAGE_TYPES = (
     "updates",        # {version, updates}: accepted updates on top of version, to everyone
     "push_rejected",  # {version}: your push was stale; rebase on the updates you receive
     "error",          # {message}: what was wrong with your last message; nothing was applied
+    "welcome",        # {participant: {id, name, color}}: the answer to hello: who you are on this connection
+    "participants",   # {participants: [{id, name, color}]}: everyone connected, whenever that changes
+    "cursor",         # {participant, name, color, version, ranges}: someone's selection at server version
+    "language",       # {language, participant}: the session's language changed
+    "history",        # {runs, chat}: recent runs (with output) and chat messages, after welcome
+    "run_started",    # {run: {id, participant, name, color, language, version, started_at}}
+    "run_output",     # {run_id, stream, text}: output of a run, in order
+    "run_finished",   # {run_id, status, duration_ms, truncated}: how a run ended
+    "chat",           # {message: {id, participant, name, color, text, sent_at}}
 )
+
+LANGUAGES = ("python", "javascript")  # static/src/languages/ has one module per language
+RUN_STREAMS = ("stdout", "stderr")
+RUN_END_STATUSES = ("ok", "error", "stopped", "timeout")
+MAX_NAME_LENGTH = 40
+MAX_CURSOR_RANGES = 50
+MAX_RUN_OUTPUT_CHUNK = 64 * 1024
+MAX_CHAT_LENGTH = 2000  # UTF-16 units, as the page's maxlength counts
+MAX_RUN_MS = 24 * 3600 * 1000
 
 MAX_UPDATES_PER_PUSH = 1000
 MAX_CLIENT_ID_LENGTH = 128
@@ -64,7 +93,64 @@ class CodeUpdate:
     code: str
 
 
-ClientMessage = Push | Pull | CodeUpdate
+@dataclass(frozen=True)
+class Hello:
+    name: str | None
+
+
+@dataclass(frozen=True)
+class SetName:
+    name: str
+
+
+@dataclass(frozen=True)
+class Cursor:
+    version: int
+    ranges: tuple[tuple[int, int], ...]  # (anchor, head) pairs, main range first
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    language: str
+
+
+@dataclass(frozen=True)
+class RunStart:
+    version: int
+    language: str
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    stream: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    status: str
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Chat:
+    text: str
+
+
+ClientMessage = Push | Pull | CodeUpdate | Hello | SetName | Cursor | SetLanguage | RunStart | RunOutput | RunEnd | Chat
+
+# Fields each message may carry: anything else (a "name" or "participant" in a chat, say) is refused,
+# since who sent a message is the server's to say.
+_FIELDS = {
+    "hello": {"name"},
+    "set_name": {"name"},
+    "cursor": {"version", "ranges"},
+    "set_language": {"language"},
+    "run_start": {"version", "language"},
+    "run_output": {"stream", "text"},
+    "run_end": {"status", "duration_ms"},
+    "chat": {"text"},
+}
 
 
 def _version(data: dict, type_: str) -> int:
@@ -111,6 +197,12 @@ def parse_client_message(text: str) -> ClientMessage:
         return Push(_version(data, type_), tuple(_update(raw, i) for i, raw in enumerate(updates)))
     if type_ == "pull":
         return Pull(_version(data, type_))
+    if type_ in _FIELDS:
+        unexpected = sorted(set(data) - _FIELDS[type_])
+        if unexpected:
+            raise ProtocolError(f"{type_}: unexpected field(s) {', '.join(map(repr, unexpected))[:120]}; "
+                                f"expected only {', '.join(sorted(_FIELDS[type_]))}")
+        return _PARSERS[type_](data)
     code = data.get("code")
     if not isinstance(code, str):
         raise ProtocolError("code_update: data.code must be a string")
@@ -118,6 +210,98 @@ def parse_client_message(text: str) -> ClientMessage:
     if timestamp is not None and (not isinstance(timestamp, (int, float)) or isinstance(timestamp, bool)):
         raise ProtocolError("code_update: data.timestamp must be a number when given")
     return CodeUpdate(code)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _control_free(text: str, allowed: str = "") -> bool:
+    """No control characters (but those in `allowed`) and no bidirectional overrides, which could
+    make a name or message display as something else."""
+    return not any((unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in _BIDI_CONTROLS for ch in text)
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _name(data: dict, type_: str) -> str:
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ProtocolError(f"{type_}: data.name must be a non-blank string")
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME_LENGTH:
+        raise ProtocolError(f"{type_}: a name is at most {MAX_NAME_LENGTH} characters")
+    if not _control_free(name):
+        raise ProtocolError(f"{type_}: a name cannot contain control or text-direction characters")
+    return name
+
+
+def _parse_cursor(data: dict) -> Cursor:
+    version = _version(data, "cursor")
+    ranges = data.get("ranges")
+    if not isinstance(ranges, list) or not 1 <= len(ranges) <= MAX_CURSOR_RANGES:
+        raise ProtocolError(f"cursor: data.ranges must be an array of 1 to {MAX_CURSOR_RANGES} {{anchor, head}} objects")
+    parsed = []
+    for index, raw in enumerate(ranges):
+        if not isinstance(raw, dict) or set(raw) != {"anchor", "head"}:
+            raise ProtocolError(f"cursor: range {index} must be an object {{anchor, head}}")
+        anchor, head = raw["anchor"], raw["head"]
+        if not (_is_int(anchor) and _is_int(head)) or anchor < 0 or head < 0:
+            raise ProtocolError(f"cursor: range {index} needs whole-number positions >= 0")
+        parsed.append((anchor, head))
+    return Cursor(version, tuple(parsed))
+
+
+def _language(data: dict, type_: str) -> str:
+    language = data.get("language")
+    if language not in LANGUAGES:
+        raise ProtocolError(f"{type_}: data.language must be one of: {', '.join(LANGUAGES)}")
+    return language
+
+
+def _parse_run_output(data: dict) -> RunOutput:
+    stream, text = data.get("stream"), data.get("text")
+    if stream not in RUN_STREAMS:
+        raise ProtocolError(f"run_output: data.stream must be one of: {', '.join(RUN_STREAMS)}")
+    if not isinstance(text, str):
+        raise ProtocolError("run_output: data.text must be a string")
+    if len(text) > MAX_RUN_OUTPUT_CHUNK:
+        raise ProtocolError(f"run_output: at most {MAX_RUN_OUTPUT_CHUNK} characters per message")
+    return RunOutput(stream, text)
+
+
+def _parse_run_end(data: dict) -> RunEnd:
+    status, duration = data.get("status"), data.get("duration_ms")
+    if status not in RUN_END_STATUSES:
+        raise ProtocolError(f"run_end: data.status must be one of: {', '.join(RUN_END_STATUSES)}")
+    if not isinstance(duration, (int, float)) or isinstance(duration, bool) or not 0 <= duration <= MAX_RUN_MS:
+        raise ProtocolError("run_end: data.duration_ms must be a number of milliseconds >= 0")
+    return RunEnd(status, round(duration))
+
+
+def _parse_chat(data: dict) -> Chat:
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ProtocolError("chat: data.text must be a non-blank string")
+    text = text.strip()
+    if utf16_length(text) > MAX_CHAT_LENGTH:
+        raise ProtocolError(f"chat: a message is at most {MAX_CHAT_LENGTH} characters")
+    if not _control_free(text, allowed="\n\t"):
+        raise ProtocolError("chat: a message cannot contain control or text-direction characters")
+    return Chat(text)
+
+
+_PARSERS = {
+    "hello": lambda data: Hello(None if data.get("name") is None else _name(data, "hello")),
+    "set_name": lambda data: SetName(_name(data, "set_name")),
+    "cursor": _parse_cursor,
+    "set_language": lambda data: SetLanguage(_language(data, "set_language")),
+    "run_start": lambda data: RunStart(_version(data, "run_start"), _language(data, "run_start")),
+    "run_output": _parse_run_output,
+    "run_end": _parse_run_end,
+    "chat": _parse_chat,
+}
 
 
 def encode(type_: str, data: dict) -> str:
@@ -149,3 +333,42 @@ def push_rejected(version: int) -> str:
 
 def error(message: str) -> str:
     return encode("error", {"message": message})
+
+
+def welcome(participant: dict) -> str:
+    return encode("welcome", {"participant": participant})
+
+
+def participants(people: list[dict]) -> str:
+    return encode("participants", {"participants": people})
+
+
+def cursor(participant: dict, version: int, ranges: list[tuple[int, int]]) -> str:
+    return encode("cursor", {"participant": participant["id"], "name": participant["name"],
+                             "color": participant["color"], "version": version,
+                             "ranges": [{"anchor": anchor, "head": head} for anchor, head in ranges]})
+
+
+def language(language_: str, participant: str) -> str:
+    return encode("language", {"language": language_, "participant": participant})
+
+
+def history(runs: list[dict], chat_messages: list[dict]) -> str:
+    return encode("history", {"runs": runs, "chat": chat_messages})
+
+
+def run_started(run: dict) -> str:
+    return encode("run_started", {"run": run})
+
+
+def run_output(run_id: str, stream: str, text: str) -> str:
+    return encode("run_output", {"run_id": run_id, "stream": stream, "text": text})
+
+
+def run_finished(run_id: str, status: str, duration_ms: int | None, truncated: bool) -> str:
+    return encode("run_finished", {"run_id": run_id, "status": status, "duration_ms": duration_ms,
+                                   "truncated": truncated})
+
+
+def chat(message: dict) -> str:
+    return encode("chat", {"message": message})

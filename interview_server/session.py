@@ -8,13 +8,14 @@ that finds itself behind catches up from the store before answering.
 from __future__ import annotations
 
 import asyncio
+import collections
 import enum
 import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from .changes import ChangeSetError, Text, canonical_changes, diff_changes
+from .changes import ChangeSetError, Text, canonical_changes, changes_length, diff_changes, map_position
 from .protocol import ProtocolError, Update
 from .store import SessionRecord, SessionStore
 from .store.base import SNAPSHOT_INTERVAL
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SERVER_CLIENT_ID = "server"  # clientID of updates the server makes from a whole-text `code_update`
 MAX_HISTORY_UPDATES = 200_000  # older updates are compacted away (an abuse guard; playback keeps the rest)
+CURSOR_MAP_UPDATES = 1000  # a cursor may refer to a version this many updates old at most
 
 
 class PushResult(enum.Enum):
@@ -49,8 +51,10 @@ class Session:
         self.created_at = record.created_at
         self.version = record.version
         self._text = Text.from_str(record.text)
+        self._recent: collections.deque[list] = collections.deque(maxlen=CURSOR_MAP_UPDATES)  # changes, newest last
         self._store = store
         self._listener = listener
+        self.activity = None  # its runs and chat (activity.Activity), attached by the registry
         self._clock = clock
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
         self._lock = asyncio.Lock()
@@ -105,6 +109,7 @@ class Session:
             return False
         self._text = text
         self.version = before + len(accepted)
+        self._recent.extend(update.changes for update in accepted)
         self._listener.updates_accepted(self, before, accepted)
         if self.version % SNAPSHOT_INTERVAL < len(accepted) and self.version > MAX_HISTORY_UPDATES:
             await self._store.compact(self.session_id, self.version - MAX_HISTORY_UPDATES)
@@ -122,6 +127,7 @@ class Session:
             if record is None:
                 return
             self._text, self.version = Text.from_str(record.text), record.version
+            self._recent.clear()
             self._listener.text_reset(self)
             return
         if not missed:
@@ -131,6 +137,7 @@ class Session:
         for update in missed:
             text = text.apply(update.changes)
         self._text, self.version = text, before + len(missed)
+        self._recent.extend(update.changes for update in missed)
         self._listener.updates_accepted(self, before, missed)
 
     async def updates_since(self, version: int) -> list[Update] | None:
@@ -143,3 +150,30 @@ class Session:
             if version == self.version:
                 return []
             return await self._store.updates_since(self.session_id, version)
+
+    def map_ranges(self, version: int, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Selection ranges given in the document at `version`, mapped to the current version.
+
+        Raises ProtocolError for a version the session does not have (ahead, or too old to map
+        from) and for a position outside the document at that version.
+        """
+        behind = self.version - version
+        if behind < 0:
+            raise ProtocolError(f"cursor: version {version} is ahead of the session (at {self.version})")
+        if behind > len(self._recent):
+            raise ProtocolError(f"cursor: version {version} is too old to place; send the cursor at the current version")
+        later = list(self._recent)[len(self._recent) - behind:] if behind else []
+        length = changes_length(later[0]) if later else len(self._text)
+        if any(not 0 <= pos <= length for pair in ranges for pos in pair):
+            raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version {version}")
+        mapped = []
+        for anchor, head in ranges:
+            for changes in later:
+                anchor, head = map_position(changes, anchor), map_position(changes, head)
+            mapped.append((anchor, head))
+        return mapped
+
+    async def set_language(self, language: str) -> None:
+        """Switch the session's language (stored)."""
+        await self._store.set_language(self.session_id, language)
+        self.language = language

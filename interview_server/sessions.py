@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import json
 import logging
 import re
 import time
@@ -10,17 +13,21 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from . import protocol
+from .activity import Activity
 from .hub import Hub, Peer
-from .protocol import Update
+from .presence import pick_color
+from .protocol import LANGUAGES, Update
 from .session import Session
 from .store import SessionRecord, SessionStore
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("python",)
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "SessionRegistry", "is_session_id"]
+
 DEFAULT_LANGUAGE = "python"
 STARTER_CODE = {
     "python": 'def greet(name):\n    return f"Hello, {name}!"\n\n\nprint(greet("world"))\n',
+    "javascript": 'function greet(name) {\n  return `Hello, ${name}!`;\n}\n\nconsole.log(greet("world"));\n',
 }
 
 _SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -43,6 +50,8 @@ class SessionRegistry:
         self._totals: dict[str, int] = {}  # connections over all instances, as last told to peers
         self._syncing: dict[str, bool] = {}  # presence syncs in flight -> "run again when done"
         self._opening: dict[str, int] = {}  # opens in progress per session
+        self._outgoing: collections.deque[tuple[str, str]] = collections.deque()  # frames for other instances
+        self._publisher: asyncio.Task | None = None
 
     async def create(self, language: str = DEFAULT_LANGUAGE) -> SessionRecord:
         now = self._clock()
@@ -81,9 +90,12 @@ class SessionRegistry:
                 session = self._live.get(session_id)
                 if session is None:
                     session = Session(record, self._store, self, self._clock)
+                    session.activity = Activity(session_id, self._store, self._clock)
                     self._live[session_id] = session
+                    await session.activity.load()
                     await self._store.watch(session_id, session.catch_up,
-                                            lambda total: self._presence_changed(session_id, total))
+                                            lambda total: self._presence_changed(session_id, total),
+                                            lambda frame: self._relayed(session, frame))
             if session_id not in self._totals:
                 # Others may be connected through other instances: start the estimate from their count.
                 total = await self._store.presence(session_id)
@@ -110,7 +122,8 @@ class SessionRegistry:
     # asks the store and corrects everyone if other instances make the total differ.
 
     def join(self, peer: Peer) -> int:
-        """Add a peer here; the estimated total of connections."""
+        """Add a peer here (giving it a colour nobody here has); the estimated total of connections."""
+        peer.color = pick_color(other.color for other in self._hub.peers(peer.session_id))
         self._hub.join(peer)
         estimate = max(self._hub.count(peer.session_id), self._totals.get(peer.session_id, 0) + 1)
         self._totals[peer.session_id] = estimate
@@ -173,6 +186,43 @@ class SessionRegistry:
         if deleted:
             log.info("deleted %d idle session(s)", len(deleted))
         return deleted
+
+    # Names, cursors, language, runs and chat: to the peers here, and through the store to other instances.
+
+    def announce_participants(self, session_id: str) -> None:
+        """Tell the participants here who is connected (after a hello, a leave or a rename)."""
+        people = [peer.public() for peer in self._hub.peers(session_id) if peer.introduced]
+        self._hub.broadcast(session_id, protocol.participants(people), introduced_only=True)
+
+    def share(self, session_id: str, frame: str, exclude: Peer | None = None) -> None:
+        """Send a frame to the session's participants here (but `exclude`) and, in order, to the other instances."""
+        self._hub.broadcast(session_id, frame, exclude=exclude, introduced_only=True)
+        if self._store.shared:
+            self._outgoing.append((session_id, frame))
+            if self._publisher is None or self._publisher.done():
+                self._publisher = asyncio.create_task(self._publish_outgoing())
+
+    async def _publish_outgoing(self) -> None:
+        while self._outgoing:
+            session_id, frame = self._outgoing.popleft()
+            try:
+                await self._store.publish(session_id, frame)
+            except Exception as exc:  # the others miss a cursor or a chunk of output; nothing stored is lost
+                log.warning("could not relay a frame of session %s to other instances: %s", session_id, exc)
+
+    def _relayed(self, session: Session, frame: str) -> None:
+        """A frame another instance shared: remember what late joiners need, then pass it on."""
+        try:
+            message = json.loads(frame)
+            type_, data = message["type"], message["data"]
+            if type_ == "language":
+                session.language = data["language"]
+            else:
+                session.activity.ingest(type_, data)
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed frame relayed for session %s", session.session_id)
+            return
+        self._hub.broadcast(session.session_id, frame, introduced_only=True)
 
     # SessionListener: fan a live session's changes out to its peers on this instance.
 

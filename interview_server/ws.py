@@ -10,7 +10,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from . import protocol
 from .hub import Peer
 from .keys import CONFIG, HUB, SESSIONS
-from .protocol import CodeUpdate, ProtocolError, Pull, Push
+from .presence import CursorThrottle
+from .protocol import (Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push, RunEnd, RunOutput, RunStart, SetLanguage,
+                       SetName)
 from .session import PushResult, Session
 from .sessions import SessionRegistry, is_session_id
 
@@ -41,7 +43,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Session) -> None:
     hub, sessions = app[HUB], app[SESSIONS]
     peer = Peer(ws, session.session_id)
-    # Join and send the state with no await in between, so no update can fall between them.
+    peer.cursors = CursorThrottle(lambda latest: _relay_cursor(session, peer, sessions, latest))
+    # Join and send the state with no await in between, so no update, output or chat can fall between them.
     count = sessions.join(peer)
     peer.send(protocol.session_state(session.code, session.language, count, session.version))
     hub.broadcast(session.session_id, protocol.user_joined(count), exclude=peer)
@@ -57,8 +60,16 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Sessi
                 log.info("socket error in session %s: %s", session.session_id, ws.exception())
     finally:
         count = sessions.leave(peer)
+        peer.cursors.cancel()
         await peer.stop()
         hub.broadcast(session.session_id, protocol.user_left(count))
+        if peer.introduced:
+            sessions.announce_participants(session.session_id)
+        unfinished = session.activity.end_run(peer.id, "disconnected", None)
+        if unfinished is not None:
+            sessions.share(session.session_id, protocol.run_finished(unfinished.id, "disconnected", None,
+                                                                       unfinished.truncated))
+            await _save(session.activity.save_run(unfinished), session)
         log.info("peer left session %s (%d connected)", session.session_id, count)
         try:
             await sessions.sync_presence(session.session_id)
@@ -86,6 +97,27 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
                 peer.send(protocol.updates(message.version, missed))
         elif isinstance(message, CodeUpdate):
             await session.replace_code(message.code, participant=peer.id)
+        elif isinstance(message, Cursor):
+            # Placed now (which validates it), relayed at a bounded rate.
+            peer.cursors.offer((session.version, session.map_ranges(message.version, message.ranges)))
+        elif isinstance(message, Hello):
+            if peer.introduced:
+                raise ProtocolError("hello: already said; change your name with set_name")
+            peer.introduced = True
+            peer.name = message.name or peer.name
+            # Sent together, with no await in between, so no output or chat can fall between them.
+            peer.send(protocol.welcome(peer.public()))
+            peer.send(protocol.history(*session.activity.history()))
+            sessions.announce_participants(session.session_id)
+        elif isinstance(message, SetName):
+            peer.name = message.name
+            if peer.introduced:
+                sessions.announce_participants(session.session_id)
+        elif isinstance(message, SetLanguage):
+            await session.set_language(message.language)
+            sessions.share(session.session_id, protocol.language(message.language, peer.id))
+        else:
+            await _activity(session, peer, sessions, message)
     except ProtocolError as exc:
         peer.send(protocol.error(str(exc)))
     except Exception:
@@ -100,6 +132,56 @@ async def _push(session: Session, peer: Peer, sessions: SessionRegistry, push: P
     elif result is PushResult.AHEAD:
         # The client is ahead of the server (the server lost history): resync from the full text.
         peer.send(_full_state(session, sessions))
+
+
+def _relay_cursor(session: Session, peer: Peer, sessions: SessionRegistry, latest: tuple) -> None:
+    version, ranges = latest
+    try:
+        ranges = session.map_ranges(version, ranges)  # the document may have moved on while throttled
+    except ProtocolError:
+        return  # too far behind to place; the next cursor will do
+    sessions.share(session.session_id, protocol.cursor(peer.public(), session.version, ranges), exclude=peer)
+
+
+async def _activity(session: Session, peer: Peer, sessions: SessionRegistry,
+                    message: RunStart | RunOutput | RunEnd | Chat) -> None:
+    """Runs and chat: stamped with who and when, relayed to everyone, stored with the session."""
+    activity, session_id = session.activity, session.session_id
+    if isinstance(message, RunOutput):
+        run = activity.running(peer.id)
+        if run is None:
+            raise ProtocolError("run_output: you have no run in progress; send run_start first")
+        kept = run.add_output(message.stream, message.text)
+        if kept:
+            # The runner shows its own output as it happens: the others get it from here.
+            sessions.share(session_id, protocol.run_output(run.id, message.stream, kept), exclude=peer)
+    elif isinstance(message, RunStart):
+        if message.version > session.version:
+            raise ProtocolError(f"run_start: version {message.version} is ahead of the session (at {session.version})")
+        previous = activity.end_run(peer.id, "stopped", None)
+        if previous is not None:
+            sessions.share(session_id, protocol.run_finished(previous.id, "stopped", None, previous.truncated))
+        run = activity.start_run(peer.public(), message.version, message.language)
+        sessions.share(session_id, protocol.run_started(run.header()))
+        await _save(activity.save_run(run), session)
+    elif isinstance(message, RunEnd):
+        run = activity.end_run(peer.id, message.status, message.duration_ms)
+        if run is None:
+            raise ProtocolError("run_end: you have no run in progress")
+        sessions.share(session_id, protocol.run_finished(run.id, run.status, run.duration_ms, run.truncated))
+        await _save(activity.save_run(run), session)
+    elif isinstance(message, Chat):
+        chat_message = activity.add_chat(peer.public(), message.text)
+        await activity.save_chat(chat_message)  # stored before anyone sees it
+        sessions.share(session_id, protocol.chat(chat_message))
+
+
+async def _save(saving, session: Session) -> None:
+    """Store a run; a failure is logged (the run was already shown live) rather than refused."""
+    try:
+        await saving
+    except Exception:
+        log.exception("could not store a run in session %s", session.session_id)
 
 
 async def close_all(app: web.Application) -> None:

@@ -47,9 +47,13 @@ class Peer:
 
     async def receive_type(self, type_: str, timeout: float = 5) -> dict:
         """Skip messages until one of the given type arrives."""
+        return await self.receive_type_in((type_,), timeout)
+
+    async def receive_type_in(self, types: tuple[str, ...], timeout: float = 5) -> dict:
+        """Skip messages until one of the given types arrives."""
         while True:
             message = await self.receive(timeout)
-            if message["type"] == type_:
+            if message["type"] in types:
                 return message
 
     async def close(self) -> None:

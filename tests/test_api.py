@@ -55,8 +55,8 @@ async def test_bad_create_bodies_are_400_saying_what_is_wrong(client):
     cases = [
         (b"{not json", "request body is not valid JSON"),
         (b"[1, 2]", 'request body must be a JSON object like {"language": "python"}'),
-        (b'{"language": "cobol"}', "language must be one of: python"),
-        (b'{"language": 3}', "language must be one of: python"),
+        (b'{"language": "cobol"}', "language must be one of: python, javascript"),
+        (b'{"language": 3}', "language must be one of: python, javascript"),
         (b'{"lang": "python"}', 'unknown field(s): lang; only "language" is accepted'),
     ]
     for body, message in cases:

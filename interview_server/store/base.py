@@ -18,6 +18,8 @@ from ..changes import Text
 from ..protocol import Update
 
 SNAPSHOT_INTERVAL = 100
+# Runs and chat messages kept per session, newest first; older ones are dropped (an abuse guard).
+EVENT_LIMITS = {"run": 200, "chat": 1000}
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class SessionStore(ABC):
     """Where sessions and their ordered update logs live."""
 
     name = "abstract"
+    shared = False  # several server instances use it at once (frames are then relayed through `publish`)
 
     async def open(self) -> None:
         """Connect, create files or schema (called once at start-up)."""
@@ -69,9 +72,13 @@ class SessionStore(ABC):
     # Several instances (shared stores only; a single-instance store needs none of this).
 
     async def watch(self, session_id: str, on_change: Callable[[], Awaitable[None]],
-                    on_presence: Callable[[int], None]) -> None:
-        """Call on_change when another instance may have committed to this session, and
-        on_presence(total) when the number of connections over all instances may have changed."""
+                    on_presence: Callable[[int], None], on_relay: Callable[[str], None] | None = None) -> None:
+        """Call on_change when another instance may have committed to this session,
+        on_presence(total) when the number of connections over all instances may have changed, and
+        on_relay(frame) with each frame another instance `publish`ed to this session."""
+
+    async def publish(self, session_id: str, frame: str) -> None:
+        """Hand a server frame (a chat message, a run's output, a cursor) to the other instances."""
 
     async def unwatch(self, session_id: str) -> None:
         """Stop watching a session."""
@@ -116,6 +123,18 @@ class SessionStore(ABC):
     @abstractmethod
     async def expired(self, idle_since: float) -> list[str]:
         """Ids of sessions whose last activity is older than idle_since."""
+
+    @abstractmethod
+    async def set_language(self, session_id: str, language: str) -> None:
+        """Change the session's language."""
+
+    @abstractmethod
+    async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
+        """Insert or replace a run or chat message (`kind` "run" or "chat"); keep the newest EVENT_LIMITS[kind]."""
+
+    @abstractmethod
+    async def recent_events(self, session_id: str, kind: str, limit: int) -> list[dict]:
+        """The newest `limit` events of a kind, in the order they were first saved."""
 
     @abstractmethod
     async def delete(self, session_id: str) -> None:

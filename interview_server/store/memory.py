@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..protocol import Update
-from .base import SessionRecord, SessionStore, crosses_snapshot, replay
+from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, replay
 
 
 @dataclass
@@ -15,6 +15,7 @@ class _Entry:
     version: int
     log: list[Update] = field(default_factory=list)
     log_start: int = 0  # version of log[0]
+    events: dict[str, dict[str, tuple[float, dict]]] = field(default_factory=dict)  # kind -> id -> (at, body)
 
 
 class MemoryStore(SessionStore):
@@ -71,6 +72,27 @@ class MemoryStore(SessionStore):
 
     async def expired(self, idle_since: float) -> list[str]:
         return [sid for sid, entry in self._entries.items() if entry.record.last_active < idle_since]
+
+    async def set_language(self, session_id: str, language: str) -> None:
+        entry = self._entries.get(session_id)
+        if entry is not None:
+            entry.record = replace(entry.record, language=language)
+
+    async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
+        entry = self._entries.get(session_id)
+        if entry is None:
+            return
+        events = entry.events.setdefault(kind, {})
+        events[event_id] = (events[event_id][0] if event_id in events else at, body)
+        while len(events) > EVENT_LIMITS[kind]:
+            del events[next(iter(events))]  # dicts keep the order of first insertion
+
+    async def recent_events(self, session_id: str, kind: str, limit: int) -> list[dict]:
+        entry = self._entries.get(session_id)
+        if entry is None:
+            return []
+        ordered = list(entry.events.get(kind, {}).values())
+        return [body for _, body in ordered[-limit:]] if limit > 0 else []
 
     async def delete(self, session_id: str) -> None:
         self._entries.pop(session_id, None)

@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ..protocol import Update
-from .base import SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
+from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,26 @@ end
 return total
 """
 
+# Insert or replace a run or chat message; keep the newest ARGV[4], in the order first saved.
+_SAVE_EVENT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then redis.call('RPUSH', KEYS[3], ARGV[1]) end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local extra = redis.call('LLEN', KEYS[3]) - tonumber(ARGV[3])
+if extra > 0 then
+  local old = redis.call('LRANGE', KEYS[3], 0, extra - 1)
+  redis.call('LTRIM', KEYS[3], extra, -1)
+  redis.call('HDEL', KEYS[2], unpack(old))
+end
+return 1
+"""
+
+_RECENT_EVENTS = """
+local ids = redis.call('LRANGE', KEYS[2], -tonumber(ARGV[1]), -1)
+if #ids == 0 then return {} end
+return redis.call('HMGET', KEYS[1], unpack(ids))
+"""
+
 
 def _encode(update: Update) -> str:
     return json.dumps({"c": update.client_id, "ch": update.changes, "t": update.timestamp, "p": update.participant},
@@ -116,13 +136,15 @@ class RedisStore(SessionStore):
     """Sessions in Redis, for several instances behind one load balancer."""
 
     name = "redis"
+    shared = True
 
     def __init__(self, url: str):
         self.url = url
         self.instance_id = secrets.token_hex(6)
         self._redis: aioredis.Redis | None = None
         self._pubsub = None
-        self._watchers: dict[str, tuple[Callable[[], Awaitable[None]], Callable[[int], None]]] = {}
+        self._watchers: dict[str, tuple[Callable[[], Awaitable[None]], Callable[[int], None],
+                                        Callable[[str], None] | None]] = {}
         self._tasks: list[asyncio.Task] = []
 
     @staticmethod
@@ -139,6 +161,8 @@ class RedisStore(SessionStore):
         self._compact = self._redis.register_script(_COMPACT)
         self._touch = self._redis.register_script(_TOUCH)
         self._presence = self._redis.register_script(_PRESENCE)
+        self._save_event = self._redis.register_script(_SAVE_EVENT)
+        self._recent_events = self._redis.register_script(_RECENT_EVENTS)
         await self._heartbeat_once()
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
@@ -203,23 +227,47 @@ class RedisStore(SessionStore):
     async def expired(self, idle_since: float) -> list[str]:
         return await self._redis.zrangebyscore(f"{PREFIX}active", "-inf", f"({idle_since}")
 
+    @staticmethod
+    def _event_keys(session_id: str, kind: str) -> tuple[str, str]:
+        """(id -> JSON hash, ids in the order first saved)."""
+        return f"{PREFIX}ev:{session_id}:{kind}", f"{PREFIX}evo:{session_id}:{kind}"
+
+    async def set_language(self, session_id: str, language: str) -> None:
+        key = self._keys(session_id)[0]
+        if await self._redis.exists(key):
+            await self._redis.hset(key, "language", language)
+
+    async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
+        await self._save_event(keys=[self._keys(session_id)[0], *self._event_keys(session_id, kind)],
+                               args=[event_id, json.dumps(body, separators=(",", ":")), EVENT_LIMITS[kind]])
+
+    async def recent_events(self, session_id: str, kind: str, limit: int) -> list[dict]:
+        if limit <= 0:
+            return []
+        bodies = await self._recent_events(keys=list(self._event_keys(session_id, kind)), args=[limit])
+        return [json.loads(body) for body in bodies if body is not None]
+
     async def delete(self, session_id: str) -> None:
         key, log_key, active, _ = self._keys(session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key, log_key, f"{PREFIX}pres:{session_id}")
+            pipe.delete(key, log_key, f"{PREFIX}pres:{session_id}",
+                        *(k for kind in EVENT_LIMITS for k in self._event_keys(session_id, kind)))
             pipe.zrem(active, session_id)
             await pipe.execute()
 
     # Several instances: change notifications and presence.
 
     async def watch(self, session_id: str, on_change: Callable[[], Awaitable[None]],
-                    on_presence: Callable[[int], None]) -> None:
-        self._watchers[session_id] = (on_change, on_presence)
+                    on_presence: Callable[[int], None], on_relay: Callable[[str], None] | None = None) -> None:
+        self._watchers[session_id] = (on_change, on_presence, on_relay)
         await self._pubsub.subscribe(self._keys(session_id)[3])
 
     async def unwatch(self, session_id: str) -> None:
         if self._watchers.pop(session_id, None) is not None:
             await self._pubsub.unsubscribe(self._keys(session_id)[3])
+
+    async def publish(self, session_id: str, frame: str) -> None:
+        await self._redis.publish(self._keys(session_id)[3], f"m:{self.instance_id}:{frame}")
 
     async def set_presence(self, session_id: str, local_count: int) -> int:
         """Record this instance's connection count; tell the others; return the total over instances."""
@@ -261,16 +309,20 @@ class RedisStore(SessionStore):
         watcher = self._watchers.get(session_id)
         if watcher is None:
             return
-        on_change, on_presence = watcher
+        on_change, on_presence, on_relay = watcher
         if data.startswith("u:"):
             asyncio.ensure_future(on_change())
+        elif data.startswith("m:"):
+            _, instance, frame = data.split(":", 2)
+            if instance != self.instance_id and on_relay is not None:
+                on_relay(frame)
         elif data.startswith("p:"):
             _, instance, total = data.split(":")
             if instance != self.instance_id:
                 on_presence(int(total))
 
     def _catch_up_all(self) -> None:
-        for on_change, _ in list(self._watchers.values()):
+        for on_change, _, _ in list(self._watchers.values()):
             asyncio.ensure_future(on_change())
 
     async def _heartbeat_once(self) -> None:
@@ -283,7 +335,7 @@ class RedisStore(SessionStore):
             try:
                 await self._heartbeat_once()
                 self._catch_up_all()
-                for session_id, (_, on_presence) in list(self._watchers.items()):
+                for session_id, (_, on_presence, _) in list(self._watchers.items()):
                     on_presence(await self.presence(session_id))  # drops instances that died
             except (RedisConnectionError, OSError) as exc:
                 log.warning("Redis heartbeat failed: %s", exc)

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..protocol import Update
-from .base import SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
+from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -40,6 +40,15 @@ CREATE TABLE IF NOT EXISTS updates (
     participant TEXT NOT NULL,
     PRIMARY KEY (session_id, version)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (   -- runs and chat messages
+    session_id TEXT NOT NULL,
+    kind TEXT NOT NULL,                -- "run" or "chat"
+    id TEXT NOT NULL,
+    at REAL NOT NULL,                  -- when it started / was sent, seconds since the epoch
+    body TEXT NOT NULL,                -- JSON, as sent to pages
+    UNIQUE (session_id, kind, id)
+);
+CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, kind);
 """
 
 
@@ -215,11 +224,35 @@ class SqliteStore(SessionStore):
         rows = await self._run(self._execute, "SELECT id FROM sessions WHERE last_active < ?", (idle_since,))
         return [row[0] for row in rows]
 
+    async def set_language(self, session_id: str, language: str) -> None:
+        await self._run(self._execute, "UPDATE sessions SET language = ? WHERE id = ?", (language, session_id))
+
+    async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
+        await self._run(self._save_event_sync, session_id, kind, event_id, at,
+                        json.dumps(body, separators=(",", ":")))
+
+    def _save_event_sync(self, session_id: str, kind: str, event_id: str, at: float, body: str) -> None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+                return
+            db.execute("INSERT INTO events (session_id, kind, id, at, body) VALUES (?, ?, ?, ?, ?)"
+                       " ON CONFLICT (session_id, kind, id) DO UPDATE SET body = excluded.body",
+                       (session_id, kind, event_id, at, body))
+            db.execute("DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE session_id = ? AND kind = ?"
+                       " ORDER BY rowid DESC LIMIT -1 OFFSET ?)", (session_id, kind, EVENT_LIMITS[kind]))
+
+    async def recent_events(self, session_id: str, kind: str, limit: int) -> list[dict]:
+        rows = await self._run(self._execute, (
+            "SELECT body FROM (SELECT body, rowid AS seq FROM events WHERE session_id = ? AND kind = ?"
+            " ORDER BY rowid DESC LIMIT ?) ORDER BY seq"), (session_id, kind, limit))
+        return [json.loads(row[0]) for row in rows]
+
     async def delete(self, session_id: str) -> None:
         await self._run(self._delete_sync, session_id)
 
     def _delete_sync(self, session_id: str) -> None:
         with self._transaction() as db:
+            db.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM updates WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
