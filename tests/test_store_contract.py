@@ -137,3 +137,31 @@ async def test_text_survives_reopening(store_factory):
     got = await reopened.get("s1")
     assert got.version == SNAPSHOT_INTERVAL + 3
     assert got.text == replay("é😀\n", [u for updates, _ in typing("é😀\n", SNAPSHOT_INTERVAL + 3) for u in updates])
+
+
+async def test_language_runs_and_chat_are_kept_with_the_session(store_factory):
+    from interview_server.store.base import EVENT_LIMITS
+
+    store = await store_factory()
+    await store.create(record())
+    await store.set_language("s1", "javascript")
+    run = {"id": "r-1", "status": None, "output": []}
+    await store.save_event("s1", "run", "r-1", 10.0, run)
+    await store.save_event("s1", "chat", "c-1", 11.0, {"id": "c-1", "text": "hi 😀 \ud83d"})
+    await store.save_event("s1", "run", "r-2", 12.0, {"id": "r-2"})
+    await store.save_event("s1", "run", "r-1", 13.0, {**run, "status": "ok"})  # replaced, keeps its place
+    await store.save_event("nobody", "chat", "c-9", 1.0, {"id": "c-9"})  # no such session: nothing kept
+    reopened = await store_factory(reuse=True) or store
+    assert (await reopened.get("s1")).language == "javascript"
+    assert await reopened.recent_events("s1", "run", 10) == [{**run, "status": "ok"}, {"id": "r-2"}]
+    assert await reopened.recent_events("s1", "run", 1) == [{"id": "r-2"}]
+    assert await reopened.recent_events("s1", "chat", 10) == [{"id": "c-1", "text": "hi 😀 \ud83d"}]
+    assert await reopened.recent_events("nobody", "chat", 10) == []
+    for i in range(EVENT_LIMITS["chat"] + 5):
+        await reopened.save_event("s1", "chat", f"m-{i}", 20.0 + i, {"id": f"m-{i}"})
+    kept = await reopened.recent_events("s1", "chat", 10_000)
+    assert len(kept) == EVENT_LIMITS["chat"] and kept[-1] == {"id": f"m-{EVENT_LIMITS['chat'] + 4}"}
+    await reopened.delete("s1")
+    assert await reopened.recent_events("s1", "chat", 10) == []
+    await reopened.create(record())
+    assert await reopened.recent_events("s1", "run", 10) == []

@@ -11,11 +11,14 @@ const utf8 = new TextEncoder();
 
 /**
  * Events: `too-large` (detail: the byte limit; an edit was undone), `participants` (detail: count), `notice` (detail: text for the output panel),
- * `server-error` (detail: message), `ready` (the editor exists).
+ * `server-error` (detail: message), `ready` (the editor exists), `state-replaced` (a resync gave
+ * the editor a new state: decorations from before are gone).
  */
 export class CollabClient extends EventTarget {
-  constructor({ connection, parent, onRun, maxMessageBytes = 1024 * 1024 }) {
+  /** `extensions()` gives extra CodeMirror extensions for every editor state (cursors, language). */
+  constructor({ connection, parent, onRun, maxMessageBytes = 1024 * 1024, extensions = () => [] }) {
     super();
+    this.extensions = extensions;
     this.maxMessageBytes = maxMessageBytes; // the server closes the socket on anything larger
     this.errorStreak = 0;
     this.retryTimer = null;
@@ -181,6 +184,7 @@ export class CollabClient extends EventTarget {
     const later = rest.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
     const replayed = later ? later.map(inverse) : null;
     this.view.setState(this.createState(this.syncedDoc.toString(), getSyncedVersion(old), getClientID(old)));
+    this.emit("state-replaced");
     const length = replayed ? replayed.newLength : this.syncedDoc.length;
     this.view.dispatch({ changes: replayed ?? undefined, selection: clampSelection(old.selection, length) });
     this.emit("too-large", this.maxMessageBytes);
@@ -206,6 +210,7 @@ export class CollabClient extends EventTarget {
     let changes = null;
     if (composed && composed.length === confirmed.length) changes = composed.map(diffChanges(confirmed, code));
     this.view.setState(next);
+    this.emit("state-replaced");
     this.inFlight = false;
     this.caughtUp = true;
     this.pullSentAt = -1;
@@ -223,6 +228,7 @@ export class CollabClient extends EventTarget {
       doc: code,
       onRun: this.onRun,
       extra: [
+        this.extensions(),
         collab(clientID ? { startVersion: version, clientID } : { startVersion: version }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) this.maybePush();

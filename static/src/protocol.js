@@ -6,6 +6,14 @@ export const CLIENT_MESSAGE_TYPES = [
   "push", // {version, updates: [{clientID, changes}]}: local updates made on top of version
   "pull", // {version}: send me every update after version
   "code_update", // {code, timestamp?}: replace the whole text
+  "hello", // {name?}: I am a participant (not a plain script): send me people, cursors, runs and chat
+  "set_name", // {name}: my display name (1-40 characters)
+  "cursor", // {version, ranges: [{anchor, head}]}: my selection in the document at version
+  "set_language", // {language}: switch the session's language for everyone
+  "run_start", // {version, language}: I started running the code at version
+  "run_output", // {stream, text}: output of my current run ("stdout" or "stderr")
+  "run_end", // {status, duration_ms}: my current run ended ("ok", "error", "stopped", "timeout")
+  "chat", // {text}: a chat message (1-2000 characters, plain text)
 ];
 
 /** Server -> client message types. */
@@ -16,6 +24,15 @@ export const SERVER_MESSAGE_TYPES = [
   "updates", // {version, updates}: accepted updates on top of version, sent to everyone
   "push_rejected", // {version}: your push was stale; apply incoming updates, rebase, push again
   "error", // {message}: what was wrong with your last message; nothing was applied
+  "welcome", // {participant: {id, name, color}}: the answer to hello: who you are on this connection
+  "participants", // {participants: [{id, name, color}]}: everyone connected, whenever that changes
+  "cursor", // {participant, name, color, version, ranges}: someone's selection at server version
+  "language", // {language, participant}: the session's language changed
+  "history", // {runs, chat}: recent runs (with output) and chat messages, after welcome
+  "run_started", // {run: {id, participant, name, color, language, version, started_at}}
+  "run_output", // {run_id, stream, text}: output of a run, in order
+  "run_finished", // {run_id, status, duration_ms, truncated}: how a run ended
+  "chat", // {message: {id, participant, name, color, text, sent_at}}
 ];
 
 /** Serialise one message as a JSON text frame. */
@@ -44,4 +61,44 @@ export function push(version, updates) {
 /** A `pull` asking for every update after `version`. */
 export function pull(version) {
   return encode("pull", { version });
+}
+
+/** `hello`: join as a participant (name optional: the server says "Guest" until `set_name`). */
+export function hello(name) {
+  return encode("hello", name ? { name } : {});
+}
+
+/** `set_name`: my display name. */
+export function setName(name) {
+  return encode("set_name", { name });
+}
+
+/** `cursor`: my selection ranges [{anchor, head}] in the document at `version`. */
+export function cursor(version, ranges) {
+  return encode("cursor", { version, ranges });
+}
+
+/** `set_language`: switch the session to `language` ("python", "javascript"). */
+export function setLanguage(language) {
+  return encode("set_language", { language });
+}
+
+/** `run_start`: I started running the code at `version` in `language`. */
+export function runStart(version, language) {
+  return encode("run_start", { version, language });
+}
+
+/** `run_output`: a chunk of my current run's output. */
+export function runOutput(stream, text) {
+  return encode("run_output", { stream, text });
+}
+
+/** `run_end`: my current run ended. */
+export function runEnd(status, durationMs) {
+  return encode("run_end", { status, duration_ms: durationMs });
+}
+
+/** `chat`: a chat message. */
+export function chat(text) {
+  return encode("chat", { text });
 }

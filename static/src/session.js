@@ -1,10 +1,15 @@
-// Entry of the editor page: wires the socket, the collab editor, the Python runner and the UI.
+// Entry of the editor page: wires the socket, the collab editor, presence, runs, language and chat.
 import { CollabClient } from "./collab.js";
 import { Connection, STATUS } from "./connection.js";
+import { languageExtension, setEditorLanguage } from "./editor.js";
+import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
+import { SharedRuns } from "./shared-runs.js";
+import { Chat } from "./ui/chat.js";
+import { InputPanel } from "./ui/input.js";
 import { InviteButton } from "./ui/invite.js";
+import { LanguagePicker } from "./ui/language-picker.js";
 import { OutputPanel } from "./ui/output.js";
-import { Participants } from "./ui/participants.js";
 import { RunControls } from "./ui/run-controls.js";
 import { StatusBadge } from "./ui/status.js";
 import { Toast } from "./ui/toast.js";
@@ -13,20 +18,43 @@ const $ = (selector) => document.querySelector(selector);
 const main = $("main[data-session-id]");
 
 const connectionStatus = new StatusBadge($("#connection-status"));
-const pythonStatus = new StatusBadge($("#python-status"));
-const participants = new Participants($("#participants"));
+const runtimeStatus = new StatusBadge($("#runtime-status"));
 const output = new OutputPanel($("#output"), $("#clear-output"));
 const controls = new RunControls($("#run"), $("#stop"), $("#run-shortcut"));
 const toast = new Toast($("#toast"));
 new InviteButton($("#copy-invite"), $("#invite-note"), $("#invite-link"));
 
 const connection = new Connection(main.dataset.sessionId);
-const runner = new Runner();
+const presence = new Presence({
+  connection,
+  list: $("#participants"),
+  count: $("#participant-count"),
+  nameButton: $("#your-name"),
+  dialog: $("#name-dialog"),
+});
+let language = main.dataset.language;
 const collab = new CollabClient({
   connection,
   parent: $("#editor"),
   onRun: () => controls.emit("run"),
   maxMessageBytes: Number(main.dataset.maxMessageBytes) || undefined,
+  extensions: () => [presence.extension(), languageExtension(language)],
+});
+presence.attach(collab);
+
+const input = new InputPanel({ stdin: $("#stdin"), prompt: $("#input-prompt") });
+const runner = new Runner({ timeLimitMs: Number(main.dataset.runTimeLimit) * 1000 || 10000, input });
+const runs = new SharedRuns({ connection, collab, runner, presence, output });
+const picker = new LanguagePicker($("#language"), language);
+new Chat({
+  connection,
+  presence,
+  log: $("#chat-log"),
+  form: $("#chat-form"),
+  input: $("#chat-input"),
+  unread: $("#chat-unread"),
+  toggle: $("#chat-toggle"),
+  body: $("#chat-body"),
 });
 
 const CONNECTION_TONES = {
@@ -52,32 +80,48 @@ connection.addEventListener("close", ({ detail }) => {
   if (explanation) toast.show(explanation);
 });
 
+// The session's language: the server's word (session_state, `language`) wins; the picker asks it.
+function useLanguage(next, by) {
+  if (!next || next === language) return;
+  language = next;
+  picker.set(language);
+  if (collab.view) setEditorLanguage(collab.view, language);
+  runner.setLanguage(language);
+  if (by) toast.show(`${by} switched the language to ${picker.label(language)}.`);
+}
+connection.addEventListener("message", ({ detail: { type, data } }) => {
+  if (type === "session_state") useLanguage(data.language);
+  else if (type === "language") {
+    const who = data.participant === presence.me?.id ? null : presence.participant(data.participant)?.name ?? "Someone";
+    useLanguage(data.language, who);
+  }
+});
+picker.addEventListener("change", ({ detail }) => {
+  if (!connection.send(picker.request(detail))) {
+    picker.set(language);
+    toast.show("Not connected: the language can be changed once the connection is back.");
+  }
+});
+
 collab.addEventListener("ready", () => $("#editor-placeholder").remove());
-collab.addEventListener("participants", ({ detail }) => participants.set(detail));
+collab.addEventListener("participants", ({ detail }) => presence.setCount(detail));
 collab.addEventListener("notice", ({ detail }) => output.system(detail));
 collab.addEventListener("too-large", ({ detail }) =>
   toast.show(`That change is too large to share (over ${formatBytes(detail)}), so it was undone.`));
 collab.addEventListener("server-error", ({ detail }) => toast.show(`Server: ${detail}`));
 collab.guardUnload();
 
-const PYTHON_TONES = { loading: "busy", ready: "ok", running: "busy", failed: "error" };
+const RUNTIME_TONES = { loading: "busy", ready: "ok", running: "busy", failed: "error" };
 runner.addEventListener("status", ({ detail }) => {
-  pythonStatus.set(detail.text, PYTHON_TONES[detail.state], detail.state === "failed" ? detail.text : "");
+  runtimeStatus.element.setAttribute("aria-label", detail.label);
+  runtimeStatus.set(detail.text, RUNTIME_TONES[detail.state], detail.state === "failed" ? detail.text : "");
   controls.set({ ready: runner.ready, running: runner.running });
 });
-runner.addEventListener("output", ({ detail }) => output.append(detail.stream, detail.text));
-runner.addEventListener("done", ({ detail }) => output.system(describeEnd(detail)));
-controls.addEventListener("run", () => runner.run(collab.getText()));
+controls.addEventListener("run", () => runs.runLocal());
 controls.addEventListener("stop", () => runner.stop());
 
 function formatBytes(bytes) {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`;
-}
-
-function describeEnd({ status, ms }) {
-  if (status === "stopped") return "— stopped —";
-  if (status === "error") return "— error —";
-  return `— finished in ${ms} ms —`;
 }
 
 window.pad = {
@@ -88,4 +132,4 @@ window.pad = {
 };
 
 connection.start();
-runner.start();
+runner.setLanguage(language);

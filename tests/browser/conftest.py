@@ -23,6 +23,7 @@ from ..support.server_process import ROOT, ServerProcess, free_port
 from .proxy import CuttableProxy
 
 ARTIFACTS = ROOT / "test-artifacts"
+NAME_KEY = "interview-pad:name"  # where the page remembers the display name (static/src/presence.js)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -60,21 +61,42 @@ async def browser():
 
 
 class Pages:
-    """Opens pages in one browser context and records every request and console error."""
+    """Opens pages (in one shared browser context, or one context per person) and records every
+    request and console error."""
 
-    def __init__(self, context):
+    def __init__(self, browser, context):
+        self.browser = browser
         self.context = context
+        self.contexts = [context]
         self.requests: list[str] = []
         self.console_errors: list[str] = []
+        self._record(context)
+
+    def _record(self, context) -> None:
         context.on("request", lambda request: self.requests.append(request.url))
 
-    async def new(self, url: str | None = None):
-        page = await self.context.new_page()
+    async def new(self, url: str | None = None, name: str | None = "Tester", context=None):
+        """A new page; `name` is remembered as the display name first (None: the page asks for one)."""
+        page = await (context or self.context).new_page()
+        if name is not None:
+            await page.add_init_script(
+                f"if (!localStorage.getItem({NAME_KEY!r})) localStorage.setItem({NAME_KEY!r}, {json.dumps(name)});")
         page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(f"{page.url}: {msg.text}"))
         page.on("pageerror", lambda exc: self.console_errors.append(f"{page.url}: {exc}"))
         if url:
             await page.goto(url)
         return page
+
+    async def person(self, url: str | None = None, name: str | None = "Tester", **context_options):
+        """A page in a browser context of its own (its own storage, so its own remembered name)."""
+        context = await self.browser.new_context(viewport={"width": 1280, "height": 800}, **context_options)
+        self.contexts.append(context)
+        self._record(context)
+        return await self.new(url, name=name, context=context)
+
+    @property
+    def all_pages(self):
+        return [page for context in self.contexts for page in context.pages]
 
     def outside_requests(self) -> list[str]:
         return [url for url in self.requests
@@ -84,14 +106,15 @@ class Pages:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def pages(browser, request):
-    """A fresh browser context; after the test, no request may have left localhost."""
+    """Fresh browser contexts; after the test, no request may have left localhost."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
-    recorder = Pages(context)
+    recorder = Pages(browser, context)
     yield recorder
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
-        for index, page in enumerate(context.pages):
+        for index, page in enumerate(recorder.all_pages):
             await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"))
-    await context.close()
+    for context in recorder.contexts:
+        await context.close()
     assert recorder.outside_requests() == [], "requests left localhost"
 
 

@@ -1,4 +1,4 @@
-// The output panel: stdout, stderr and system lines, in order, as text nodes only.
+// The output panel: one block per run (whose, which version, its output, how it ended), text nodes only.
 
 const STICK_TO_BOTTOM_PX = 24;
 
@@ -8,37 +8,81 @@ export class OutputPanel {
     clearButton.addEventListener("click", () => this.clear());
   }
 
-  /** Appends a chunk of `stream` ("stdout", "stderr" or "system") output. */
-  append(stream, text) {
-    if (stream === "system") {
-      this.system(text);
-      return;
-    }
-    this.write(stream, text);
+  /**
+   * Starts a block for a run and returns it. `who` is "You" or a name; `color` the person's colour;
+   * `details` e.g. "version 12 · Python · 19:40:02".
+   */
+  startRun({ who, color, details }) {
+    const block = document.createElement("span");
+    block.className = "run";
+    const header = document.createElement("span");
+    header.className = "run-header";
+    const dot = document.createElement("span");
+    dot.className = "run-dot";
+    dot.style.background = color || "var(--muted)";
+    const name = document.createElement("strong");
+    name.textContent = who;
+    header.append(dot, name, document.createTextNode(` ran ${details}\n`));
+    block.append(header);
+    this.keepBottom(() => this.pre.append(block));
+    return new RunBlock(block, this);
   }
 
-  /** Appends a small system line such as "— finished in 12 ms —". */
+  /** A note outside any run (e.g. "The document was reset by the server…"). */
   system(text) {
-    const last = this.pre.lastChild;
-    if (last && last.className !== "system" && !last.textContent.endsWith("\n")) this.write(last.className, "\n");
-    this.write("system", `${text}\n`, true);
+    this.keepBottom(() => {
+      const span = document.createElement("span");
+      span.className = "system";
+      span.textContent = `${text}\n`;
+      this.pre.append(span);
+    });
   }
 
-  write(className, text, separate = false) {
+  /** Runs `change` and keeps the panel scrolled to the end if it was there. */
+  keepBottom(change) {
     const atBottom = this.pre.scrollHeight - this.pre.scrollTop - this.pre.clientHeight < STICK_TO_BOTTOM_PX;
-    const last = this.pre.lastChild;
-    if (!separate && last && last.className === className) {
-      last.firstChild.appendData(text);
-    } else {
-      const span = document.createElement("span");
-      span.className = className;
-      span.append(document.createTextNode(text));
-      this.pre.append(span);
-    }
+    change();
     if (atBottom) this.pre.scrollTop = this.pre.scrollHeight;
   }
 
   clear() {
     this.pre.replaceChildren();
+  }
+}
+
+/** The output of one run, in order: stdout, stderr and system lines as separate spans. */
+class RunBlock {
+  constructor(element, panel) {
+    this.element = element;
+    this.panel = panel;
+  }
+
+  /** Appends a chunk of `stream` ("stdout", "stderr" or "system") output. */
+  append(stream, text) {
+    if (stream === "system") this.system(text);
+    else this.write(stream, text);
+  }
+
+  /** A line of its own such as "— finished in 12 ms —". */
+  system(text) {
+    const last = this.element.lastChild;
+    if (last && last.className !== "system" && last.className !== "run-header" && !last.textContent.endsWith("\n")) {
+      this.write(last.className, "\n");
+    }
+    this.write("system", `${text}\n`, true);
+  }
+
+  write(className, text, separate = false) {
+    this.panel.keepBottom(() => {
+      const last = this.element.lastChild;
+      if (!separate && last && last.className === className) {
+        last.firstChild.appendData(text);
+      } else {
+        const span = document.createElement("span");
+        span.className = className;
+        span.append(document.createTextNode(text));
+        this.element.append(span);
+      }
+    });
   }
 }

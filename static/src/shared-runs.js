@@ -1,0 +1,129 @@
+// Runs everyone sees: a local run is announced, its output streamed and its end reported to the
+// server; the runs of others (live, and recent ones on joining) are shown in the output panel.
+import { languageById } from "./languages/index.js";
+import * as protocol from "./protocol.js";
+
+const MAX_CHUNK_CHARS = 60000; // under the server's 64 KiB per run_output
+const CONFIRM_WAIT_MS = 1000; // how long Run waits for the last edits to reach the server
+
+export class SharedRuns {
+  constructor({ connection, collab, runner, presence, output }) {
+    this.connection = connection;
+    this.collab = collab;
+    this.runner = runner;
+    this.presence = presence;
+    this.output = output;
+    this.local = null; // {block, shared} of this page's run in progress
+    this.remote = new Map(); // run id -> block, for runs of others still in progress
+    this.starting = false;
+    runner.addEventListener("output", ({ detail }) => this.onLocalOutput(detail));
+    runner.addEventListener("done", ({ detail }) => this.onLocalDone(detail));
+    connection.addEventListener("message", ({ detail }) => this.onMessage(detail));
+  }
+
+  /** Runs the editor's code here and shares the run (once the last edits are confirmed, so its version is exact). */
+  async runLocal() {
+    if (!this.runner.ready || this.starting) return;
+    this.starting = true;
+    try {
+      const deadline = performance.now() + CONFIRM_WAIT_MS;
+      while (this.collab.pendingCount() > 0 && this.collab.isConnected() && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      this.starting = false;
+    }
+    const version = this.collab.getVersion();
+    const unconfirmed = this.collab.pendingCount() > 0;
+    const language = this.runner.language;
+    if (this.runner.run(this.collab.getText()) === null) return;
+    const shared = this.connection.send(protocol.runStart(version, language));
+    const me = this.presence.me;
+    const block = this.output.startRun({
+      who: "You",
+      color: me?.color,
+      details: describe({ version, language, at: new Date(), unconfirmed, shared }),
+    });
+    this.local = { block, shared };
+  }
+
+  onLocalOutput({ stream, text }) {
+    if (!this.local) return;
+    this.local.block.append(stream, text);
+    if (!this.local.shared || stream === "system") return;
+    for (let start = 0; start < text.length; start += MAX_CHUNK_CHARS) {
+      this.connection.send(protocol.runOutput(stream, text.slice(start, start + MAX_CHUNK_CHARS)));
+    }
+  }
+
+  onLocalDone({ status, ms }) {
+    if (!this.local) return;
+    this.local.block.system(describeEnd(status, ms, this.runner.timeLimitMs));
+    if (this.local.shared) this.connection.send(protocol.runEnd(status, ms ?? 0));
+    this.local = null;
+  }
+
+  onMessage({ type, data }) {
+    if (type === "history") {
+      for (const run of data.runs ?? []) this.showRemote(run, true);
+    } else if (type === "run_started") {
+      if (data.run?.participant !== this.presence.me?.id) this.showRemote(data.run, false);
+    } else if (type === "run_output") {
+      this.remote.get(data.run_id)?.append(data.stream, String(data.text ?? ""));
+    } else if (type === "run_finished") {
+      const block = this.remote.get(data.run_id);
+      if (!block) return;
+      this.end(block, data);
+      this.remote.delete(data.run_id);
+    }
+  }
+
+  /** A run by someone else (or an earlier run of ours, from `history`). */
+  showRemote(run, earlier) {
+    if (!run || typeof run !== "object") return;
+    const mine = run.participant === this.presence.me?.id;
+    const block = this.output.startRun({
+      who: mine ? "You" : String(run.name ?? "Someone"),
+      color: run.color,
+      details: describe({ version: run.version, language: run.language, at: new Date(run.started_at), earlier }),
+    });
+    for (const chunk of run.output ?? []) block.append(chunk.stream === "stderr" ? "stderr" : "stdout", String(chunk.text));
+    if (run.status) this.end(block, run);
+    else this.remote.set(run.id, block);
+  }
+
+  end(block, { status, duration_ms: ms, truncated }) {
+    if (truncated) block.system("… output truncated (over 200,000 characters)");
+    block.system(describeEnd(status, ms, this.runner.timeLimitMs));
+  }
+}
+
+function describe({ version, language, at, unconfirmed = false, shared = true, earlier = false }) {
+  const label = languageById(language)?.label ?? language;
+  const time = Number.isNaN(at.getTime()) ? "" : ` · ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`;
+  const what = unconfirmed ? `version ${version} plus unsaved edits` : `version ${version}`;
+  const notes = [!shared ? "not shared: offline" : "", earlier ? "earlier" : ""].filter(Boolean);
+  return `${what} · ${label}${time}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+}
+
+function describeEnd(status, ms, limitMs) {
+  switch (status) {
+    case "ok":
+      return `— finished in ${formatDuration(ms)} —`;
+    case "error":
+      return ms == null ? "— error —" : `— error after ${formatDuration(ms)} —`;
+    case "stopped":
+      return "— stopped —";
+    case "timeout":
+      return `— stopped: over the ${Math.round((limitMs ?? 10000) / 1000)} s time limit —`;
+    case "disconnected":
+      return "— the person running it left before it finished —";
+    default:
+      return `— ${status} —`;
+  }
+}
+
+function formatDuration(ms) {
+  if (ms == null) return "?";
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}

@@ -1,0 +1,140 @@
+// The chat panel: messages with name and time, as text only; an unread marker while you are away.
+import * as protocol from "../protocol.js";
+
+const MAX_SHOWN = 500;
+const NEAR_BOTTOM_PX = 32;
+
+export class Chat {
+  constructor({ connection, presence, log, form, input, unread, toggle, body }) {
+    Object.assign(this, { connection, presence, log, input, unread, toggle, body });
+    this.unreadCount = 0;
+    this.divider = null; // the "New" line above the first unread message
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.send();
+      }
+    });
+    input.addEventListener("input", () => this.fitInput());
+    toggle.addEventListener("click", () => this.setOpen(!this.isOpen));
+    log.addEventListener("scroll", () => this.maybeRead());
+    document.addEventListener("visibilitychange", () => this.maybeRead());
+    addEventListener("focus", () => this.maybeRead());
+    connection.addEventListener("message", ({ detail }) => this.onMessage(detail));
+  }
+
+  get isOpen() {
+    return this.toggle.getAttribute("aria-expanded") === "true";
+  }
+
+  setOpen(open) {
+    this.toggle.setAttribute("aria-expanded", String(open));
+    this.toggle.textContent = open ? "Hide chat" : "Show chat";
+    this.body.hidden = !open;
+    this.toggle.closest(".chat-pane")?.classList.toggle("collapsed", !open);
+    if (open) {
+      this.log.scrollTop = this.log.scrollHeight;
+      this.maybeRead();
+    }
+  }
+
+  onMessage({ type, data }) {
+    if (type === "history") {
+      this.log.replaceChildren();
+      this.clearUnread();
+      for (const message of data.chat ?? []) this.add(message, false);
+      this.log.scrollTop = this.log.scrollHeight;
+    } else if (type === "chat" && data.message) {
+      const mine = data.message.participant === this.presence.me?.id;
+      this.add(data.message, !mine);
+    }
+  }
+
+  /** Appends one message; `count` marks it unread if you are not looking at the chat. */
+  add(message, count) {
+    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < NEAR_BOTTOM_PX;
+    const mine = message.participant === this.presence.me?.id;
+    const item = document.createElement("li");
+    item.className = mine ? "chat-message mine" : "chat-message";
+    const meta = document.createElement("div");
+    meta.className = "chat-meta";
+    const name = document.createElement("span");
+    name.className = "chat-name";
+    name.textContent = mine ? "You" : String(message.name ?? "Someone");
+    name.style.color = message.color || "";
+    const time = document.createElement("time");
+    time.className = "chat-time";
+    const sent = new Date(message.sent_at);
+    if (!Number.isNaN(sent.getTime())) {
+      time.dateTime = sent.toISOString();
+      time.textContent = sent.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    }
+    meta.append(name, time);
+    const text = document.createElement("div");
+    text.className = "chat-text";
+    text.textContent = String(message.text ?? ""); // never HTML
+    item.append(meta, text);
+    const away = !this.isOpen || document.hidden || !atBottom;
+    if (count && away) {
+      if (!this.divider) {
+        this.divider = document.createElement("li");
+        this.divider.className = "chat-divider";
+        this.divider.textContent = "New messages";
+        this.log.append(this.divider);
+      }
+      this.unreadCount += 1;
+      this.showUnread();
+    }
+    this.log.append(item);
+    while (this.log.childElementCount > MAX_SHOWN) this.log.firstElementChild.remove();
+    if (atBottom || mine) this.log.scrollTop = this.log.scrollHeight;
+    this.maybeRead();
+  }
+
+  showUnread() {
+    this.unread.hidden = this.unreadCount === 0;
+    this.unread.textContent = `${this.unreadCount} new`;
+    this.unread.setAttribute("aria-label", `${this.unreadCount} unread ${this.unreadCount === 1 ? "message" : "messages"}`);
+  }
+
+  /** Clears the unread marker once the chat is open, on screen and scrolled to its end. */
+  maybeRead() {
+    if (!this.unreadCount || !this.isOpen || document.hidden) return;
+    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < NEAR_BOTTOM_PX;
+    if (atBottom) this.clearUnread(true);
+  }
+
+  clearUnread(keepDivider = false) {
+    this.unreadCount = 0;
+    this.showUnread();
+    // The divider stays where it was until the next unread message moves it.
+    if (!keepDivider) this.divider?.remove();
+    if (keepDivider && this.divider) {
+      const old = this.divider;
+      this.divider = null;
+      setTimeout(() => old.remove(), 4000);
+    }
+  }
+
+  send() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    if (!this.connection.send(protocol.chat(text))) {
+      this.input.setCustomValidity("Not connected: the message will be sendable once the connection is back.");
+      this.input.reportValidity();
+      setTimeout(() => this.input.setCustomValidity(""), 3000);
+      return;
+    }
+    this.input.value = "";
+    this.fitInput();
+  }
+
+  fitInput() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 120)}px`;
+  }
+}
