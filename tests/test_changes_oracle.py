@@ -1,4 +1,5 @@
-"""The server applies ChangeSets exactly as the real @codemirror/state does (run in Node), unit for unit."""
+"""The server applies ChangeSets, and maps positions through them (cursors), exactly as the real
+@codemirror/state does (run in Node), unit for unit."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from interview_server.changes import Text, canonical_changes
+from interview_server.changes import Text, canonical_changes, map_position
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,10 +19,15 @@ def test_python_matches_codemirror_on_random_unicode_changesets():
     ).stdout
     cases = [json.loads(line) for line in output.splitlines()]
     assert len(cases) == 3000
-    mismatches = []
+    mismatches, mapping_mismatches = [], []
     for case in cases:
         doc = Text.from_str(case["doc"])
-        result = doc.apply(canonical_changes(case["changes"], len(doc)))
-        if str(result) != case["result"]:
+        changes = canonical_changes(case["changes"], len(doc))
+        if str(doc.apply(changes)) != case["result"]:
             mismatches.append(case)
+        for pos, assoc, expected in case["mapped"]:
+            if map_position(changes, pos, assoc) != expected:
+                mapping_mismatches.append((case["changes"], pos, assoc, expected))
     assert not mismatches, f"{len(mismatches)} of {len(cases)} differ, e.g. {mismatches[0]}"
+    assert sum(len(case["mapped"]) for case in cases) > 50_000
+    assert not mapping_mismatches, f"{len(mapping_mismatches)} positions map differently, e.g. {mapping_mismatches[0]}"

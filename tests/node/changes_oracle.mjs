@@ -1,6 +1,6 @@
 // Oracle for tests/test_changes_oracle.py: random documents with emoji/CJK/CRLF-free text, random
 // ChangeSets built and applied by the real @codemirror/state, printed as JSON lines
-// {doc, changes, result}. Usage: node tests/node/changes_oracle.mjs COUNT SEED
+// {doc, changes, result, mapped: [[pos, assoc, mapPos(pos, assoc)], ...]}. Usage: node tests/node/changes_oracle.mjs COUNT SEED
 import { ChangeSet, Text } from "@codemirror/state";
 
 const count = Number(process.argv[2] || 1000);
@@ -30,5 +30,9 @@ for (let i = 0; i < count; i++) {
   }
   const changes = ChangeSet.of(specs, doc.length);
   const result = changes.apply(Text.of(doc.split("\n"))).toString();
-  process.stdout.write(JSON.stringify({ doc, changes: changes.toJSON(), result }) + "\n");
+  const mapped = [];
+  for (let pos = 0; pos <= doc.length; pos++) {
+    for (const assoc of [-1, 1]) mapped.push([pos, assoc, changes.mapPos(pos, assoc)]);
+  }
+  process.stdout.write(JSON.stringify({ doc, changes: changes.toJSON(), result, mapped }) + "\n");
 }
