@@ -50,6 +50,7 @@ class SessionRegistry:
         self._totals: dict[str, int] = {}  # connections over all instances, as last told to peers
         self._syncing: dict[str, bool] = {}  # presence syncs in flight -> "run again when done"
         self._opening: dict[str, int] = {}  # opens in progress per session
+        self._announcing: dict[str, bool] = {}  # participant announcements in flight -> "ask again when done"
         self._outgoing: collections.deque[tuple[str, str]] = collections.deque()  # frames for other instances
         self._publisher: asyncio.Task | None = None
 
@@ -122,8 +123,8 @@ class SessionRegistry:
     # asks the store and corrects everyone if other instances make the total differ.
 
     def join(self, peer: Peer) -> int:
-        """Add a peer here (giving it a colour nobody here has); the estimated total of connections."""
-        peer.color = pick_color(other.color for other in self._hub.peers(peer.session_id))
+        """Add a peer here; the estimated total of connections."""
+        peer.joined_at = self._clock()
         self._hub.join(peer)
         estimate = max(self._hub.count(peer.session_id), self._totals.get(peer.session_id, 0) + 1)
         self._totals[peer.session_id] = estimate
@@ -164,6 +165,8 @@ class SessionRegistry:
         if total != last:
             message = protocol.user_joined(total) if total > last else protocol.user_left(total)
             self._hub.broadcast(session_id, message)
+            if total < last:  # perhaps an instance died: its participants are gone too
+                asyncio.ensure_future(self.announce_participants(session_id))
 
     def known_total(self, session_id: str) -> int:
         """The total of connections as last told to this instance's peers."""
@@ -189,10 +192,36 @@ class SessionRegistry:
 
     # Names, cursors, language, runs and chat: to the peers here, and through the store to other instances.
 
-    def announce_participants(self, session_id: str) -> None:
-        """Tell the participants here who is connected (after a hello, a leave or a rename)."""
-        people = [peer.public() for peer in self._hub.peers(session_id) if peer.introduced]
-        self._hub.broadcast(session_id, protocol.participants(people), introduced_only=True)
+    async def introduce(self, peer: Peer, name: str | None) -> None:
+        """Make a peer a participant: its name, and a colour nobody in the session has on any instance."""
+        elsewhere = await self._store.people(peer.session_id)
+        taken = [other.color for other in self._hub.peers(peer.session_id) if other.introduced and other is not peer]
+        peer.color = pick_color(taken + [person["color"] for person in elsewhere])
+        peer.name = name or peer.name
+        peer.introduced = True
+
+    async def announce_participants(self, session_id: str) -> None:
+        """Tell the participants here who is connected over all instances (after a hello, a leave or
+        a rename, here or elsewhere). One announcement per session at a time; a change meanwhile
+        makes it ask again, so an older list never overrides a newer one."""
+        if session_id in self._announcing:
+            self._announcing[session_id] = True
+            return
+        self._announcing[session_id] = False
+        try:
+            while True:
+                local = [{**peer.public(), "since": peer.joined_at}
+                         for peer in self._hub.peers(session_id) if peer.introduced]
+                everyone = await self._store.set_people(session_id, local)
+                if not self._announcing[session_id]:
+                    break
+                self._announcing[session_id] = False
+        finally:
+            del self._announcing[session_id]
+        people = [{key: person[key] for key in ("id", "name", "color")}
+                  for person in sorted(everyone, key=lambda person: person["since"])]
+        if self._hub.count(session_id):
+            self._hub.broadcast(session_id, protocol.participants(people), introduced_only=True)
 
     def share(self, session_id: str, frame: str, exclude: Peer | None = None) -> None:
         """Send a frame to the session's participants here (but `exclude`) and, in order, to the other instances."""
@@ -212,6 +241,9 @@ class SessionRegistry:
 
     def _relayed(self, session: Session, frame: str) -> None:
         """A frame another instance shared: remember what late joiners need, then pass it on."""
+        if not frame:  # participants changed there
+            asyncio.ensure_future(self.announce_participants(session.session_id))
+            return
         try:
             message = json.loads(frame)
             type_, data = message["type"], message["data"]

@@ -64,7 +64,7 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Sessi
         await peer.stop()
         hub.broadcast(session.session_id, protocol.user_left(count))
         if peer.introduced:
-            sessions.announce_participants(session.session_id)
+            await sessions.announce_participants(session.session_id)
         unfinished = session.activity.end_run(peer.id, "disconnected", None)
         if unfinished is not None:
             sessions.share(session.session_id, protocol.run_finished(unfinished.id, "disconnected", None,
@@ -103,16 +103,15 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
         elif isinstance(message, Hello):
             if peer.introduced:
                 raise ProtocolError("hello: already said; change your name with set_name")
-            peer.introduced = True
-            peer.name = message.name or peer.name
+            await sessions.introduce(peer, message.name)
             # Sent together, with no await in between, so no output or chat can fall between them.
             peer.send(protocol.welcome(peer.public()))
             peer.send(protocol.history(*session.activity.history()))
-            sessions.announce_participants(session.session_id)
+            await sessions.announce_participants(session.session_id)
         elif isinstance(message, SetName):
             peer.name = message.name
             if peer.introduced:
-                sessions.announce_participants(session.session_id)
+                await sessions.announce_participants(session.session_id)
         elif isinstance(message, SetLanguage):
             await session.set_language(message.language)
             sessions.share(session.session_id, protocol.language(message.language, peer.id))

@@ -145,3 +145,72 @@ async def test_users_of_a_dead_instance_stop_counting(instances):
         info = await (await http.get(f"{b.url}/api/sessions/{session_id}")).json()
         assert info["active_users"] == 1
         await on_b.close()
+
+
+async def test_chat_runs_cursors_and_language_cross_instances(instances):
+    """A participant on one instance sees what someone on the other instance says, runs and switches."""
+    a, b = instances
+    session_id = await create_session(a)
+    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url(a, session_id)) as ada:
+        bo = await http.ws_connect(ws_url(b, session_id))
+
+        async def receive(ws, type_):
+            while True:
+                message = await ws.receive_json(timeout=10)
+                if message["type"] == type_:
+                    return message["data"]
+
+        me = {}
+        for ws, name in ((ada, "Ada"), (bo, "Bo")):
+            await ws.receive_json()
+            await ws.send_json({"type": "hello", "data": {"name": name}})
+            me[name] = (await receive(ws, "welcome"))["participant"]
+            await receive(ws, "participants")
+        assert me["Ada"]["color"] != me["Bo"]["color"]
+        everyone = [me["Ada"], me["Bo"]]
+        while (await receive(ada, "participants"))["participants"] != everyone:
+            pass
+        while (await receive(bo, "participants"))["participants"] != everyone:
+            pass
+        await ada.send_json({"type": "chat", "data": {"text": "from instance A"}})
+        assert (await receive(bo, "chat"))["message"]["name"] == "Ada"
+        await ada.send_json({"type": "cursor", "data": {"version": 0, "ranges": [{"anchor": 3, "head": 5}]}})
+        assert (await receive(bo, "cursor"))["ranges"] == [{"anchor": 3, "head": 5}]
+        await ada.send_json({"type": "run_start", "data": {"version": 0, "language": "python"}})
+        run_id = (await receive(bo, "run_started"))["run"]["id"]
+        for line in ("one\n", "two\n", "three\n"):
+            await ada.send_json({"type": "run_output", "data": {"stream": "stdout", "text": line}})
+        await ada.send_json({"type": "run_end", "data": {"status": "ok", "duration_ms": 3}})
+        texts = [(await receive(bo, "run_output"))["text"] for _ in range(3)]
+        assert texts == ["one\n", "two\n", "three\n"]
+        assert (await receive(bo, "run_finished"))["run_id"] == run_id
+        await bo.send_json({"type": "set_language", "data": {"language": "javascript"}})
+        assert (await receive(ada, "language"))["language"] == "javascript"
+        # A late joiner on instance B sees A's run and chat, relayed and kept there.
+        async with http.ws_connect(ws_url(b, session_id)) as cy:
+            assert (await cy.receive_json())["data"]["language"] == "javascript"
+            await cy.send_json({"type": "hello", "data": {}})
+            history = await receive(cy, "history")
+            assert [m["text"] for m in history["chat"]] == ["from instance A"]
+            assert history["runs"][0]["output"] == [{"stream": "stdout", "text": "one\ntwo\nthree\n"}]
+
+
+async def test_participants_of_an_instance_that_dies_leave_the_list(instances):
+    a, b = instances
+    session_id = await create_session(a)
+    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url(a, session_id)) as ada:
+        async def participants(ws):
+            while True:
+                message = await ws.receive_json(timeout=20)
+                if message["type"] == "participants":
+                    return [person["name"] for person in message["data"]["participants"]]
+
+        await ada.receive_json()
+        await ada.send_json({"type": "hello", "data": {"name": "Ada"}})
+        assert await participants(ada) == ["Ada"]
+        bo = await http.ws_connect(ws_url(b, session_id))
+        await bo.receive_json()
+        await bo.send_json({"type": "hello", "data": {"name": "Bo"}})
+        assert await participants(ada) == ["Ada", "Bo"]
+        b.kill()  # no goodbye from Bo's instance: its heartbeat expires
+        assert await participants(ada) == ["Ada"]

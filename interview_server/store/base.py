@@ -75,7 +75,16 @@ class SessionStore(ABC):
                     on_presence: Callable[[int], None], on_relay: Callable[[str], None] | None = None) -> None:
         """Call on_change when another instance may have committed to this session,
         on_presence(total) when the number of connections over all instances may have changed, and
-        on_relay(frame) with each frame another instance `publish`ed to this session."""
+        on_relay(frame) with each frame another instance `publish`ed to this session (and with ""
+        when its participants changed)."""
+
+    async def set_people(self, session_id: str, local: list[dict]) -> list[dict]:
+        """Record this instance's participants of a session; return those of every instance."""
+        return local
+
+    async def people(self, session_id: str) -> list[dict]:
+        """The participants of a session on other instances (none for a single-instance store)."""
+        return []
 
     async def publish(self, session_id: str, frame: str) -> None:
         """Hand a server frame (a chat message, a run's output, a cursor) to the other instances."""

@@ -101,6 +101,20 @@ end
 return total
 """
 
+# Sets this instance's participants (ARGV[2], a JSON list; '[]' removes them, '' leaves them), drops
+# those of instances whose heartbeat expired, returns every live instance's list.
+_PEOPLE = """
+if ARGV[2] == '[]' then redis.call('HDEL', KEYS[1], ARGV[1])
+elseif ARGV[2] ~= '' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+local lists = {}
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  if redis.call('EXISTS', ARGV[3] .. entries[i]) == 1 then table.insert(lists, entries[i + 1])
+  else redis.call('HDEL', KEYS[1], entries[i]) end
+end
+return lists
+"""
+
 # Insert or replace a run or chat message; keep the newest ARGV[4], in the order first saved.
 _SAVE_EVENT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -161,6 +175,7 @@ class RedisStore(SessionStore):
         self._compact = self._redis.register_script(_COMPACT)
         self._touch = self._redis.register_script(_TOUCH)
         self._presence = self._redis.register_script(_PRESENCE)
+        self._people = self._redis.register_script(_PEOPLE)
         self._save_event = self._redis.register_script(_SAVE_EVENT)
         self._recent_events = self._redis.register_script(_RECENT_EVENTS)
         await self._heartbeat_once()
@@ -250,7 +265,7 @@ class RedisStore(SessionStore):
     async def delete(self, session_id: str) -> None:
         key, log_key, active, _ = self._keys(session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key, log_key, f"{PREFIX}pres:{session_id}",
+            pipe.delete(key, log_key, f"{PREFIX}pres:{session_id}", f"{PREFIX}people:{session_id}",
                         *(k for kind in EVENT_LIMITS for k in self._event_keys(session_id, kind)))
             pipe.zrem(active, session_id)
             await pipe.execute()
@@ -265,6 +280,17 @@ class RedisStore(SessionStore):
     async def unwatch(self, session_id: str) -> None:
         if self._watchers.pop(session_id, None) is not None:
             await self._pubsub.unsubscribe(self._keys(session_id)[3])
+
+    async def set_people(self, session_id: str, local: list[dict]) -> list[dict]:
+        """Record this instance's participants; tell the others; return everyone's over live instances."""
+        lists = await self._people(keys=[f"{PREFIX}people:{session_id}"],
+                                   args=[self.instance_id, json.dumps(local, separators=(",", ":")), f"{PREFIX}inst:"])
+        await self._redis.publish(self._keys(session_id)[3], f"pp:{self.instance_id}")
+        return [person for raw in lists for person in json.loads(raw)]
+
+    async def people(self, session_id: str) -> list[dict]:
+        lists = await self._people(keys=[f"{PREFIX}people:{session_id}"], args=[self.instance_id, "", f"{PREFIX}inst:"])
+        return [person for raw in lists for person in json.loads(raw)]
 
     async def publish(self, session_id: str, frame: str) -> None:
         await self._redis.publish(self._keys(session_id)[3], f"m:{self.instance_id}:{frame}")
@@ -312,6 +338,9 @@ class RedisStore(SessionStore):
         on_change, on_presence, on_relay = watcher
         if data.startswith("u:"):
             asyncio.ensure_future(on_change())
+        elif data.startswith("pp:"):
+            if data[3:] != self.instance_id and on_relay is not None:
+                on_relay("")  # someone joined, left or renamed elsewhere: the empty frame says "ask again"
         elif data.startswith("m:"):
             _, instance, frame = data.split(":", 2)
             if instance != self.instance_id and on_relay is not None:
