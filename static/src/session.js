@@ -129,6 +129,7 @@ window.pad = {
   getVersion: () => collab.getVersion(),
   pendingCount: () => collab.pendingCount(),
   isConnected: () => collab.isConnected(),
+  remoteCursors: () => presence.remoteCursors(),
 };
 
 connection.start();

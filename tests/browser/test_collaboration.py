@@ -19,7 +19,7 @@ async def test_two_people_type_at_once_and_converge(pages, server_url):
     session_id = create_session(server_url)
     alice = await open_session(pages, server_url, session_id)
     bob = await open_session(pages, server_url, session_id)
-    await expect(alice.get_by_label("Participants")).to_have_text("2 participants")
+    await expect(alice.locator("#participant-count")).to_have_text("2 participants")
     alice_text, bob_text = run_of("a", 70), run_of("b", 70)  # ~250 characters each
 
     async def type_at(page, key, text):
@@ -37,7 +37,7 @@ async def test_two_people_type_at_once_and_converge(pages, server_url):
     # A third person joining late sees exactly the same text.
     carol = await open_session(pages, server_url, session_id)
     assert await text_of(carol) == final_a
-    await expect(alice.get_by_label("Participants")).to_have_text("3 participants")
+    await expect(alice.locator("#participant-count")).to_have_text("3 participants")
     assert pages.console_errors == []
 
 
