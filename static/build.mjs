@@ -20,6 +20,7 @@ await build({
     landing: join(staticDir, "src/landing.js"),
     session: join(staticDir, "src/session.js"),
     "python-worker": join(staticDir, "src/python-worker.js"),
+    "js-worker": join(staticDir, "src/js-worker.js"),
     style: join(staticDir, "src/style.css"),
   },
   outdir: distDir,

@@ -1,7 +1,6 @@
 // CodeMirror setup: the extensions of the editor state, themes that follow the OS colour scheme.
 import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
-import { python } from "@codemirror/lang-python";
 import {
   bracketMatching,
   foldGutter,
@@ -26,6 +25,7 @@ import {
   rectangularSelection,
 } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
+import { LANGUAGES, languageById } from "./languages/index.js";
 
 // Colours are CSS variables (style.css) so one style serves light and dark.
 const highlightStyle = HighlightStyle.define([
@@ -64,6 +64,22 @@ const baseTheme = EditorView.theme({
 
 const darkQuery = matchMedia("(prefers-color-scheme: dark)");
 const darkMode = new Compartment();
+const languageSupport = new Compartment();
+
+function languageExtensions(id) {
+  const language = languageById(id) ?? LANGUAGES[0];
+  return [language.highlight(), indentUnit.of(language.indentUnit)];
+}
+
+/** The highlighting and indentation of language `id`, for a new editor state. */
+export function languageExtension(id) {
+  return languageSupport.of(languageExtensions(id));
+}
+
+/** Switches a live editor to language `id`. */
+export function setEditorLanguage(view, id) {
+  view.dispatch({ effects: languageSupport.reconfigure(languageExtensions(id)) });
+}
 
 /** The extensions of every editor state; `onRun` is called for Mod-Enter. */
 function extensions({ onRun, extra }) {
@@ -77,7 +93,6 @@ function extensions({ onRun, extra }) {
     dropCursor(),
     EditorState.allowMultipleSelections.of(true),
     indentOnInput(),
-    indentUnit.of("    "),
     EditorState.tabSize.of(4),
     syntaxHighlighting(highlightStyle),
     bracketMatching(),
@@ -86,7 +101,6 @@ function extensions({ onRun, extra }) {
     crosshairCursor(),
     highlightActiveLine(),
     highlightSelectionMatches(),
-    python(),
     // Above the default keymap, whose Mod-Enter inserts a blank line.
     Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (onRun(), true), preventDefault: true }])),
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),

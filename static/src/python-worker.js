@@ -1,13 +1,13 @@
 // Module worker that runs Python with Pyodide and streams its output to the page.
 import { loadPyodide } from "pyodide";
+import { OutputStream } from "./worker-output.js";
 
 const INDEX_URL = "/static/pyodide/";
-const FLUSH_CHARS = 4096;
-const FLUSH_MS = 30;
-const MAX_OUTPUT_CHARS = 200000;
 
 let interruptBuffer = null;
+let stdinChannel = null; // {control: Int32Array [state, length], data} shared with the page, or null
 let pyodide = null;
+let stdin = null; // this run's Stdin
 let currentOutput = null;
 let prepareRun = null;
 
@@ -24,6 +24,22 @@ def sleep(seconds, /):
 sleep.__doc__ = _real_sleep.__doc__
 time.sleep = sleep
 
+import builtins
+_real_input = builtins.input
+def input(prompt="", /):
+    """Shows the prompt before waiting (it has no newline, so it would sit in the buffer)."""
+    if prompt:
+        sys.stdout.write(str(prompt))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _interview_pad.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError("EOF when reading a line")
+    return line[:-1] if line.endswith("\\n") else line
+input.__doc__ = _real_input.__doc__
+builtins.input = input
+
 import linecache
 def prepare_run(code):
     """Line-buffers stdout so each line reaches the page as printed, and lets tracebacks quote
@@ -36,7 +52,7 @@ const PATCH_FILENAME = "<interview_pad>";
 const loading = loadPyodide({ indexURL: INDEX_URL, env: { PYTHON_COLORS: "0", NO_COLOR: "1" } })
   .then((loaded) => {
     pyodide = loaded;
-    pyodide.setStdin({ stdin: () => null }); // input() raises EOFError instead of hanging
+    pyodide.setStdin({ read: (buffer) => stdin?.read(buffer) ?? 0, isatty: false });
     pyodide.registerJsModule("_interview_pad", { flush: () => currentOutput?.flush() });
     const patches = pyodide.toPy({ __name__: "_interview_pad_patches" });
     pyodide.runPython(PATCHES, { globals: patches, filename: PATCH_FILENAME });
@@ -71,60 +87,73 @@ self.addEventListener("unhandledrejection", (event) => {
 self.addEventListener("message", async ({ data }) => {
   if (data.type === "init") {
     interruptBuffer = data.interruptBuffer;
-    if (pyodide) pyodide.setInterruptBuffer(interruptBuffer);
+    stdinChannel = data.stdin;
+    if (pyodide && interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
   } else if (data.type === "run") {
     await loading;
-    if (pyodide) run(data.id, data.code);
+    if (pyodide) run(data.id, data.code, data.stdin ?? "");
   }
 });
 
-/** Batches output chunks per stream, keeps their order, and caps a run's total output. */
-class OutputStream {
-  constructor(id) {
+/**
+ * A run's standard input: the Input box's text first; then, where the page shares a channel
+ * (cross-origin isolated), lines typed at a prompt, waited for here; elsewhere end-of-file, with a note.
+ */
+class Stdin {
+  constructor(id, text, output) {
     this.id = id;
-    this.stream = null;
-    this.buffer = "";
-    this.total = 0;
-    this.truncated = false;
-    this.lastPost = -Infinity; // the first chunk goes out at once
+    this.pending = new TextEncoder().encode(text);
+    this.output = output;
+    this.hadBoxInput = text.length > 0;
+    this.ended = false;
   }
 
-  write(stream, text) {
-    if (this.truncated || text === "") return;
-    if (stream !== this.stream) this.flush();
-    this.stream = stream;
-    const room = MAX_OUTPUT_CHARS - this.total;
-    if (text.length > room) {
-      this.buffer += text.slice(0, room);
-      this.total = MAX_OUTPUT_CHARS;
-      this.flush();
-      this.truncated = true;
-      postMessage({ type: "output", id: this.id, stream: "system", text: "… output truncated (over 200,000 characters)" });
-      return;
+  read(buffer) {
+    if (this.pending.length === 0 && !this.ended) this.pending = this.wait();
+    const count = Math.min(buffer.length, this.pending.length);
+    buffer.set(this.pending.subarray(0, count));
+    this.pending = this.pending.subarray(count);
+    return count;
+  }
+
+  /** The next typed line (echoed, as a terminal would), or nothing at the end of input. */
+  wait() {
+    if (!stdinChannel) {
+      this.ended = true;
+      this.output.writeFinal("system", this.hadBoxInput
+        ? "The program read past the last line of the Input box."
+        : "The program asked for input: type it in the Input box above before running.");
+      if (!globalThis.crossOriginIsolated) {
+        this.output.writeFinal("system", "(Answering input() while the program runs needs the pad open in its own tab.)");
+      }
+      return new Uint8Array(0);
     }
-    this.buffer += text;
-    this.total += text.length;
-    if (this.buffer.length > FLUSH_CHARS || performance.now() - this.lastPost > FLUSH_MS) this.flush();
-  }
-
-  /** The run's final words (a traceback): always shown, even after the cap. */
-  writeFinal(stream, text) {
-    this.flush();
-    postMessage({ type: "output", id: this.id, stream, text });
-  }
-
-  flush() {
-    if (!this.buffer) return;
-    postMessage({ type: "output", id: this.id, stream: this.stream, text: this.buffer });
-    this.buffer = "";
-    this.lastPost = performance.now();
+    const { control, data } = stdinChannel;
+    this.output.flush();
+    Atomics.store(control, 0, 1);
+    postMessage({ type: "input-request", id: this.id, prompt: "" });
+    while (Atomics.load(control, 0) === 1) {
+      Atomics.wait(control, 0, 1, 250);
+      if (interruptBuffer && interruptBuffer[0] === 2) break;
+    }
+    const state = Atomics.load(control, 0);
+    Atomics.store(control, 0, 0);
+    if (state !== 2) {
+      this.ended = true;
+      this.stopped = true; // Stop was pressed while it waited
+      return new Uint8Array(0);
+    }
+    const line = data.slice(0, Atomics.load(control, 1));
+    this.output.write("stdout", new TextDecoder().decode(line));
+    return line;
   }
 }
 
-function run(id, code) {
+function run(id, code, stdinText) {
   const started = performance.now();
   const output = new OutputStream(id);
   currentOutput = output;
+  stdin = new Stdin(id, stdinText, output);
   const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   for (const stream of ["stdout", "stderr"]) {
     const write = (bytes) => {
@@ -154,7 +183,7 @@ function run(id, code) {
     // sys.exit(): not an error; CPython prints only a non-numeric exit message.
     const message = /SystemExit: (.*)\s*$/.exec(String(failure.message))?.[1] ?? "";
     if (message && !/^\d+$|^None$/.test(message)) output.write("stderr", `${message}\n`);
-  } else if (failure?.type === "KeyboardInterrupt") {
+  } else if (failure?.type === "KeyboardInterrupt" || (failure && stdin.stopped)) {
     status = "stopped"; // the page says "— stopped —"; a traceback into the loop would only be noise
   } else if (failure) {
     status = "error";
@@ -162,6 +191,7 @@ function run(id, code) {
   }
   output.flush();
   currentOutput = null;
+  stdin = null;
   postMessage({ type: "done", id, status, ms: Math.round(performance.now() - started) });
 }
 

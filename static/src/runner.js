@@ -1,123 +1,270 @@
-// Owns the Python worker: loading, runs keyed by id, Stop by interrupt and then by terminate.
-const WORKER_URL = "/static/dist/python-worker.js";
+// Runs code in a worker per language: loading, runs keyed by id, Stop, the time limit, and input().
+import { languageById } from "./languages/index.js";
+
 const LOAD_TIMEOUT_MS = 60000;
 const STOP_GRACE_MS = 2000;
+const STDIN_BYTES = 64 * 1024; // the largest line typed at an input() prompt
 
 /**
- * Events: `status` (detail: {state: "loading"|"ready"|"running"|"failed", text}),
- * `output` (detail: {stream: "stdout"|"stderr"|"system", text}), `done` (detail: {status, ms}).
+ * Events: `status` (detail: {language, label, state: "loading"|"ready"|"running"|"failed", text}),
+ * `output` (detail: {stream: "stdout"|"stderr"|"system", text}), `done` (detail: {status, ms}),
+ * where status is "ok", "error", "stopped" or "timeout".
  */
 export class Runner extends EventTarget {
-  constructor() {
+  /** `input` (ui/input.js) gives the Input box's text and shows the prompt for interactive input(). */
+  constructor({ timeLimitMs = 10000, input }) {
     super();
-    this.worker = null;
-    this.interruptBuffer = null;
-    this.state = "loading";
+    this.timeLimitMs = timeLimitMs;
+    this.input = input;
+    this.runtimes = new Map(); // language id -> Runtime
+    this.language = null;
     this.nextId = 1;
-    this.runs = new Map(); // id -> {stopTimer}
+    this.run_ = null; // {id, runtime, started, limitTimer, remainingMs, stopping, timedOut}
+    input?.addEventListener("line", ({ detail }) => this.provideInput(detail));
+  }
+
+  /** Switches to `id`'s runtime (started on first use; others keep running, loaded). */
+  setLanguage(id) {
+    const language = languageById(id);
+    if (!language || id === this.language) return;
+    if (this.run_) this.stop();
+    this.language = id;
+    if (!this.runtimes.has(id)) this.runtimes.set(id, new Runtime(language, this));
+    this.runtimes.get(id).ensureStarted();
+    this.report();
+  }
+
+  get runtime() {
+    return this.runtimes.get(this.language) ?? null;
+  }
+
+  get ready() {
+    return !this.run_ && this.runtime?.state === "ready";
+  }
+
+  get running() {
+    return this.run_ !== null;
+  }
+
+  /** Runs `code` in a fresh namespace; returns the run id, or null if not ready. */
+  run(code) {
+    if (!this.ready) return null;
+    const runtime = this.runtime;
+    const id = this.nextId++;
+    this.run_ = { id, runtime, started: performance.now(), limitTimer: null, remainingMs: this.timeLimitMs };
+    this.startLimit();
+    runtime.post({ type: "run", id, code, stdin: this.input?.text() ?? "" });
+    this.report();
+    return id;
+  }
+
+  /** Interrupts the current run; ends it by replacing the worker if it has not stopped within 2 s. */
+  stop(reason = "stopped") {
+    const run = this.run_;
+    if (!run || run.stopping) return;
+    run.stopping = reason;
+    this.input?.hidePrompt();
+    if (run.runtime.interrupt()) {
+      run.stopTimer = setTimeout(() => this.kill(run), STOP_GRACE_MS);
+    } else {
+      this.kill(run);
+    }
+  }
+
+  kill(run) {
+    if (this.run_ !== run) return;
+    run.runtime.restart();
+    this.finish({ status: run.stopping || "stopped", ms: Math.round(performance.now() - run.started) });
+  }
+
+  /** A line typed at the interactive prompt. */
+  provideInput(line) {
+    const run = this.run_;
+    if (!run || run.stopping) return;
+    run.runtime.answerInput(line);
+    this.startLimit();
+  }
+
+  startLimit() {
+    const run = this.run_;
+    clearTimeout(run.limitTimer);
+    run.resumedAt = performance.now();
+    run.limitTimer = setTimeout(() => {
+      this.emit("output", { stream: "system", text: `Stopped: the run took longer than ${formatSeconds(this.timeLimitMs)} (the time limit).` });
+      this.stop("timeout");
+    }, run.remainingMs);
+  }
+
+  /** Waiting for typed input does not count against the time limit. */
+  pauseLimit() {
+    const run = this.run_;
+    clearTimeout(run.limitTimer);
+    run.remainingMs = Math.max(0, run.remainingMs - (performance.now() - run.resumedAt));
+  }
+
+  // From the runtimes.
+
+  onOutput(runtime, id, stream, text) {
+    if (this.run_?.runtime === runtime && this.run_.id === id) this.emit("output", { stream, text });
+  }
+
+  onInputRequest(runtime, id, prompt) {
+    if (this.run_?.runtime !== runtime || this.run_.id !== id || this.run_.stopping) return;
+    this.pauseLimit();
+    this.input?.showPrompt(prompt);
+  }
+
+  onDone(runtime, id, status, ms) {
+    const run = this.run_;
+    if (run?.runtime !== runtime || run.id !== id) return;
+    this.finish({ status: run.stopping || status, ms });
+  }
+
+  onStateChange(runtime) {
+    const run = this.run_;
+    if (run?.runtime === runtime && runtime.state === "failed") this.finish({ status: "error", ms: null });
+    if (runtime === this.runtime) this.report();
+  }
+
+  finish(result) {
+    const run = this.run_;
+    clearTimeout(run.limitTimer);
+    clearTimeout(run.stopTimer);
+    this.run_ = null;
+    this.input?.hidePrompt();
+    this.emit("done", result);
+    this.report();
+  }
+
+  report() {
+    const runtime = this.runtime;
+    if (!runtime) return;
+    const { label } = runtime.language;
+    const state = this.run_ && runtime.state === "ready" ? "running" : runtime.state;
+    const text = {
+      loading: runtime.language.loadingText,
+      ready: `${label} ready`,
+      running: "Running…",
+      failed: `${label} failed to load: ${runtime.failure}`,
+    }[state];
+    this.emit("status", { language: this.language, label, state, text });
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+/** One language's worker: loading, restarting, interrupting, and the channel for typed input. */
+class Runtime {
+  constructor(language, runner) {
+    this.language = language;
+    this.runner = runner;
+    this.worker = null;
+    this.state = "loading";
+    this.failure = "";
+    this.interruptBuffer = null;
+    this.stdin = null; // {control: Int32Array [state, length], data: Uint8Array}
     this.loadTimer = null;
   }
 
-  /** Starts (or restarts) a worker and loads Python in it. */
+  ensureStarted() {
+    if (!this.worker && this.state !== "failed") this.start();
+  }
+
   start() {
-    this.setState("loading", "Loading Python…");
-    const worker = new Worker(WORKER_URL, { type: "module", name: "python" });
+    this.setState("loading");
+    const worker = new Worker(this.language.workerUrl, { type: "module", name: this.language.id });
     this.worker = worker;
-    worker.addEventListener("message", (event) => {
-      if (worker === this.worker) this.onMessage(event.data);
+    worker.addEventListener("message", ({ data }) => {
+      if (worker === this.worker) this.onMessage(data);
     });
     worker.addEventListener("error", (event) => {
       if (worker !== this.worker) return;
       event.preventDefault();
       this.fail(event.message || "the worker script could not be loaded");
     });
+    // Cross-origin isolation gives SharedArrayBuffer: an interrupt flag, and a channel a blocked
+    // input() can wait on. Elsewhere (e.g. in an iframe) Stop replaces the worker instead.
     if (globalThis.crossOriginIsolated) {
-      this.interruptBuffer = new Int8Array(new SharedArrayBuffer(1));
-      worker.postMessage({ type: "init", interruptBuffer: this.interruptBuffer });
-    } else {
-      this.interruptBuffer = null;
+      this.interruptBuffer = this.language.interruptible ? new Int8Array(new SharedArrayBuffer(1)) : null;
+      this.stdin = this.language.interactiveInput
+        ? { control: new Int32Array(new SharedArrayBuffer(8)), data: new Uint8Array(new SharedArrayBuffer(STDIN_BYTES)) }
+        : null;
     }
+    worker.postMessage({ type: "init", interruptBuffer: this.interruptBuffer, stdin: this.stdin });
     clearTimeout(this.loadTimer);
     this.loadTimer = setTimeout(() => this.fail("timed out"), LOAD_TIMEOUT_MS);
   }
 
-  get ready() {
-    return this.state === "ready";
-  }
-
-  get running() {
-    return this.state === "running";
-  }
-
-  /** Runs `code` in a fresh namespace; returns the run id, or null if Python is not ready. */
-  run(code) {
-    if (!this.ready) return null;
-    const id = this.nextId++;
-    this.runs.set(id, { stopTimer: null });
-    this.setState("running", "Running…");
-    this.worker.postMessage({ type: "run", id, code });
-    return id;
-  }
-
-  /** Interrupts the current run; terminates the worker if it has not stopped within 2 s. */
-  stop() {
-    const [id, run] = [...this.runs][0] ?? [];
-    if (id === undefined || run.stopTimer) return;
-    if (this.interruptBuffer) {
-      this.interruptBuffer[0] = 2; // SIGINT: raises KeyboardInterrupt in the worker
-      run.stopTimer = setTimeout(() => this.kill(id), STOP_GRACE_MS);
-    } else {
-      this.kill(id);
-    }
-  }
-
-  kill(id) {
-    if (!this.runs.has(id)) return;
-    this.worker.terminate();
-    this.finish(id, { status: "stopped", ms: null });
+  restart() {
+    this.worker?.terminate();
+    this.worker = null;
     this.start();
+  }
+
+  post(message) {
+    this.worker.postMessage(message);
+  }
+
+  /** Asks the running code to stop; false when this runtime cannot be interrupted. */
+  interrupt() {
+    if (!this.interruptBuffer) return false;
+    this.interruptBuffer[0] = 2; // SIGINT: raises KeyboardInterrupt in the worker
+    this.answerInput(null); // wake an input() that is waiting
+    return true;
+  }
+
+  /** Hands a typed line (or null: give up) to an input() waiting in the worker. */
+  answerInput(line) {
+    if (!this.stdin) return;
+    const { control, data } = this.stdin;
+    if (line === null) {
+      Atomics.store(control, 0, 3);
+    } else {
+      const bytes = new TextEncoder().encode(`${line}\n`).slice(0, data.length);
+      data.set(bytes);
+      Atomics.store(control, 1, bytes.length);
+      Atomics.store(control, 0, 2);
+    }
+    Atomics.notify(control, 0);
   }
 
   onMessage(message) {
     switch (message.type) {
       case "ready":
         clearTimeout(this.loadTimer);
-        this.setState("ready", "Python ready");
+        this.setState("ready");
         break;
       case "load-error":
         this.fail(message.message);
         break;
       case "output":
-        if (this.runs.has(message.id)) this.emit("output", { stream: message.stream, text: message.text });
+        this.runner.onOutput(this, message.id, message.stream, message.text);
+        break;
+      case "input-request":
+        this.runner.onInputRequest(this, message.id, message.prompt ?? "");
         break;
       case "done":
-        if (!this.runs.has(message.id)) break;
-        this.finish(message.id, { status: message.status, ms: message.ms });
-        this.setState("ready", "Python ready");
+        this.runner.onDone(this, message.id, message.status, message.ms);
         break;
     }
   }
 
-  finish(id, result) {
-    clearTimeout(this.runs.get(id).stopTimer);
-    this.runs.delete(id);
-    this.emit("done", result);
-  }
-
   fail(reason) {
     clearTimeout(this.loadTimer);
-    if (this.worker) this.worker.terminate();
+    this.worker?.terminate();
     this.worker = null;
-    for (const id of [...this.runs.keys()]) this.finish(id, { status: "error", ms: null });
-    this.setState("failed", `Python failed to load: ${reason}`);
+    this.failure = reason;
+    this.setState("failed");
   }
 
-  setState(state, text) {
+  setState(state) {
     this.state = state;
-    this.emit("status", { state, text });
+    this.runner.onStateChange(this);
   }
+}
 
-  emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
-  }
+function formatSeconds(ms) {
+  return `${Math.round(ms / 100) / 10} s`;
 }
