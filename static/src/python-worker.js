@@ -35,6 +35,7 @@ def input(prompt="", /):
     _interview_pad.flush()
     line = sys.stdin.readline()
     if not line:
+        _interview_pad.input_ran_out()
         raise EOFError("EOF when reading a line")
     return line[:-1] if line.endswith("\\n") else line
 input.__doc__ = _real_input.__doc__
@@ -53,7 +54,10 @@ const loading = loadPyodide({ indexURL: INDEX_URL, env: { PYTHON_COLORS: "0", NO
   .then((loaded) => {
     pyodide = loaded;
     pyodide.setStdin({ read: (buffer) => stdin?.read(buffer) ?? 0, isatty: false });
-    pyodide.registerJsModule("_interview_pad", { flush: () => currentOutput?.flush() });
+    pyodide.registerJsModule("_interview_pad", {
+      flush: () => currentOutput?.flush(),
+      input_ran_out: () => stdin?.explainEnd(),
+    });
     const patches = pyodide.toPy({ __name__: "_interview_pad_patches" });
     pyodide.runPython(PATCHES, { globals: patches, filename: PATCH_FILENAME });
     prepareRun = patches.get("prepare_run");
@@ -116,16 +120,23 @@ class Stdin {
     return count;
   }
 
-  /** The next typed line (echoed, as a terminal would), or nothing at the end of input. */
-  wait() {
+  /** Says why input() found no more input (once per run). */
+  explainEnd() {
+    if (this.explained || this.stopped) return;
+    this.explained = true;
+    if (this.hadBoxInput) this.output.writeFinal("system", "input() read past the last line of the Input box.");
+    else if (!stdinChannel) this.output.writeFinal("system", "input() found the Input box empty: type the program's input there before running.");
+    else return; // ended on purpose (End input)
     if (!stdinChannel) {
+      this.output.writeFinal("system", "(Answering input() while the program runs needs the pad open in its own tab.)");
+    }
+  }
+
+  /** The next typed line (echoed, as a terminal would), or nothing at the end of input. Typed
+   * input is asked for only when the Input box was left empty: a filled box ends like a file. */
+  wait() {
+    if (!stdinChannel || this.hadBoxInput) {
       this.ended = true;
-      this.output.writeFinal("system", this.hadBoxInput
-        ? "The program read past the last line of the Input box."
-        : "The program asked for input: type it in the Input box above before running.");
-      if (!globalThis.crossOriginIsolated) {
-        this.output.writeFinal("system", "(Answering input() while the program runs needs the pad open in its own tab.)");
-      }
       return new Uint8Array(0);
     }
     const { control, data } = stdinChannel;
@@ -136,11 +147,11 @@ class Stdin {
       Atomics.wait(control, 0, 1, 250);
       if (interruptBuffer && interruptBuffer[0] === 2) break;
     }
-    const state = Atomics.load(control, 0);
+    const state = Atomics.load(control, 0); // 2: a line, 3: end of input, 4: Stop
     Atomics.store(control, 0, 0);
     if (state !== 2) {
       this.ended = true;
-      this.stopped = true; // Stop was pressed while it waited
+      this.stopped = state !== 3; // Stop was pressed while it waited
       return new Uint8Array(0);
     }
     const line = data.slice(0, Atomics.load(control, 1));

@@ -4,6 +4,8 @@ import { languageById } from "./languages/index.js";
 const LOAD_TIMEOUT_MS = 60000;
 const STOP_GRACE_MS = 2000;
 const STDIN_BYTES = 64 * 1024; // the largest line typed at an input() prompt
+const STDIN_END = Symbol("end of input"); // Ctrl-D at the prompt
+const STDIN_STOP = Symbol("stop");
 
 /**
  * Events: `status` (detail: {language, label, state: "loading"|"ready"|"running"|"failed", text}),
@@ -21,6 +23,7 @@ export class Runner extends EventTarget {
     this.nextId = 1;
     this.run_ = null; // {id, runtime, started, limitTimer, remainingMs, stopping, timedOut}
     input?.addEventListener("line", ({ detail }) => this.provideInput(detail));
+    input?.addEventListener("end", () => this.provideInput(STDIN_END));
   }
 
   /** Switches to `id`'s runtime (started on first use; others keep running, loaded). */
@@ -77,7 +80,7 @@ export class Runner extends EventTarget {
     this.finish({ status: run.stopping || "stopped", ms: Math.round(performance.now() - run.started) });
   }
 
-  /** A line typed at the interactive prompt. */
+  /** A line typed at the interactive prompt (or STDIN_END). */
   provideInput(line) {
     const run = this.run_;
     if (!run || run.stopping) return;
@@ -211,16 +214,16 @@ class Runtime {
   interrupt() {
     if (!this.interruptBuffer) return false;
     this.interruptBuffer[0] = 2; // SIGINT: raises KeyboardInterrupt in the worker
-    this.answerInput(null); // wake an input() that is waiting
+    this.answerInput(STDIN_STOP); // wake an input() that is waiting
     return true;
   }
 
-  /** Hands a typed line (or null: give up) to an input() waiting in the worker. */
+  /** Hands a typed line, STDIN_END (end of input) or STDIN_STOP to an input() waiting in the worker. */
   answerInput(line) {
     if (!this.stdin) return;
     const { control, data } = this.stdin;
-    if (line === null) {
-      Atomics.store(control, 0, 3);
+    if (line === STDIN_END || line === STDIN_STOP) {
+      Atomics.store(control, 0, line === STDIN_END ? 3 : 4);
     } else {
       const bytes = new TextEncoder().encode(`${line}\n`).slice(0, data.length);
       data.set(bytes);

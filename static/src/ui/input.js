@@ -2,7 +2,7 @@
 // when a running program waits for typed input.
 
 export class InputPanel extends EventTarget {
-  /** Emits `line` (detail: the text typed at the prompt). */
+  /** Emits `line` (detail: the text typed at the prompt) and `end` (end of input: Ctrl+D). */
   constructor({ stdin, prompt }) {
     super();
     this.promptElement = prompt;
@@ -19,7 +19,7 @@ export class InputPanel extends EventTarget {
     this.box.rows = 3;
     this.box.spellcheck = false;
     this.box.setAttribute("aria-label", "Program input");
-    this.box.placeholder = "Lines typed here are read by input(), one per call.";
+    this.box.placeholder = "Lines typed here are read by input(), one per call. Left empty, the program asks while it runs.";
     this.box.addEventListener("input", () => this.showHint());
     details.append(summary, this.box);
     stdin.append(details);
@@ -38,10 +38,22 @@ export class InputPanel extends EventTarget {
     const send = document.createElement("button");
     send.type = "submit";
     send.className = "button";
-    send.textContent = "Send input";
+    send.textContent = "Send line";
+    const end = document.createElement("button");
+    end.type = "button";
+    end.className = "button button-quiet";
+    end.textContent = "End of input";
+    end.title = "Send end-of-file (Ctrl+D), as when input is piped from a file";
+    end.addEventListener("click", () => this.endInput());
+    this.field.addEventListener("keydown", (event) => {
+      if (event.key === "d" && event.ctrlKey) {
+        event.preventDefault();
+        this.endInput();
+      }
+    });
     const form = document.createElement("form");
     form.className = "input-prompt-form";
-    form.append(label, this.field, send);
+    form.append(label, this.field, send, end);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const line = this.field.value;
@@ -49,6 +61,11 @@ export class InputPanel extends EventTarget {
       this.dispatchEvent(new CustomEvent("line", { detail: line }));
     });
     prompt.append(form);
+  }
+
+  endInput() {
+    this.hidePrompt();
+    this.dispatchEvent(new Event("end"));
   }
 
   /** The Input box's text, each line ending in a newline. */
