@@ -26,7 +26,7 @@ class Peer:
         self.name = DEFAULT_NAME
         self.color = ""  # given by the registry on joining
         self.cursors = None  # presence.CursorThrottle relaying this peer's cursor
-        self.joined_at = 0.0  # when it joined (orders the participant list over instances)
+        self.joined_at = 0.0  # when it said hello (orders the participant list over instances)
         self.introduced = False  # said `hello`: gets people, cursors, runs and chat (plain scripts do not)
         self._outbox: deque[str] = deque()
         self._wakeup = asyncio.Event()

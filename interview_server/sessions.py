@@ -124,7 +124,6 @@ class SessionRegistry:
 
     def join(self, peer: Peer) -> int:
         """Add a peer here; the estimated total of connections."""
-        peer.joined_at = self._clock()
         self._hub.join(peer)
         estimate = max(self._hub.count(peer.session_id), self._totals.get(peer.session_id, 0) + 1)
         self._totals[peer.session_id] = estimate
@@ -198,6 +197,7 @@ class SessionRegistry:
         taken = [other.color for other in self._hub.peers(peer.session_id) if other.introduced and other is not peer]
         peer.color = pick_color(taken + [person["color"] for person in elsewhere])
         peer.name = name or peer.name
+        peer.joined_at = self._clock()
         peer.introduced = True
 
     async def announce_participants(self, session_id: str) -> None:

@@ -168,10 +168,11 @@ async def test_chat_runs_cursors_and_language_cross_instances(instances):
             await receive(ws, "participants")
         assert me["Ada"]["color"] != me["Bo"]["color"]
         everyone = [me["Ada"], me["Bo"]]
-        while (await receive(ada, "participants"))["participants"] != everyone:
-            pass
-        while (await receive(bo, "participants"))["participants"] != everyone:
-            pass
+        for ws in (ada, bo):
+            seen = []
+            while not seen or seen[-1] != everyone:
+                assert len(seen) < 5, seen
+                seen.append((await receive(ws, "participants"))["participants"])
         await ada.send_json({"type": "chat", "data": {"text": "from instance A"}})
         assert (await receive(bo, "chat"))["message"]["name"] == "Ada"
         await ada.send_json({"type": "cursor", "data": {"version": 0, "ranges": [{"anchor": 3, "head": 5}]}})
