@@ -15,10 +15,15 @@ export class SharedRuns {
     this.output = output;
     this.local = null; // {block, shared} of this page's run in progress
     this.remote = new Map(); // run id -> block, for runs of others still in progress
+    this.shown = new Set(); // ids of runs in the panel (a reconnect's `history` repeats them)
     this.starting = false;
     runner.addEventListener("output", ({ detail }) => this.onLocalOutput(detail));
     runner.addEventListener("done", ({ detail }) => this.onLocalDone(detail));
     connection.addEventListener("message", ({ detail }) => this.onMessage(detail));
+    // The server ends a run whose connection closed; the rest of it stays on this page only.
+    connection.addEventListener("close", () => {
+      if (this.local) this.local.shared = false;
+    });
   }
 
   /** Runs the editor's code here and shares the run (once the last edits are confirmed, so its version is exact). */
@@ -68,6 +73,7 @@ export class SharedRuns {
       for (const run of data.runs ?? []) this.showRemote(run, true);
     } else if (type === "run_started") {
       if (data.run?.participant !== this.presence.me?.id) this.showRemote(data.run, false);
+      else this.shown.add(data.run.id); // ours: already in the panel
     } else if (type === "run_output") {
       this.remote.get(data.run_id)?.append(data.stream, String(data.text ?? ""));
     } else if (type === "run_finished") {
@@ -81,6 +87,16 @@ export class SharedRuns {
   /** A run by someone else (or an earlier run of ours, from `history`). */
   showRemote(run, earlier) {
     if (!run || typeof run !== "object") return;
+    if (this.shown.has(run.id)) {
+      // Seen before a reconnect: it may have ended while we were away.
+      const block = this.remote.get(run.id);
+      if (block && run.status) {
+        this.end(block, run);
+        this.remote.delete(run.id);
+      }
+      return;
+    }
+    this.shown.add(run.id);
     const mine = run.participant === this.presence.me?.id;
     const block = this.output.startRun({
       who: mine ? "You" : String(run.name ?? "Someone"),

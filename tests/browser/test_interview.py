@@ -114,3 +114,28 @@ async def test_a_late_joiner_sees_recent_runs_and_chat(pages, server_url):
     await expect(panel.locator(".system")).to_contain_text("finished in")
     await expect(chat_log(dee).locator(".chat-text")).to_have_text(["I ran it once"])
     await expect(dee.locator("#chat-unread")).to_be_hidden()  # history is not news
+
+
+async def test_after_a_reconnect_runs_and_chat_are_not_repeated_and_missed_ones_arrive(pages, server_url, proxy):
+    session_id = create_session(server_url)
+    ada = await join_as(pages, f"http://127.0.0.1:{proxy.port}", session_id, "Ada")
+    bo = await join_as(pages, server_url, session_id, "Bo")
+    await wait_python_ready(bo)
+    await set_code(bo, "print('first run')\n")
+    await settled(bo)
+    await bo.get_by_role("button", name="Run").click()
+    await expect(output(ada).locator(".system").last).to_contain_text("finished in", timeout=20_000)
+    await say(bo, "before the cut")
+    await expect(chat_log(ada).locator(".chat-text")).to_have_text(["before the cut"])
+    proxy.cut()
+    await expect(ada.get_by_role("status", name="Connection")).not_to_have_text("Connected")
+    await say(bo, "while you were away")
+    await set_code(bo, "print('second run')\n")
+    await settled(bo)
+    await bo.get_by_role("button", name="Run").click()
+    await expect(output(bo).locator(".system").last).to_contain_text("finished in", timeout=20_000)
+    proxy.restore()
+    await expect(ada.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
+    await expect(chat_log(ada).locator(".chat-text")).to_have_text(["before the cut", "while you were away"])
+    await expect(output(ada).locator(".run-header")).to_have_count(2)
+    await expect(output(ada).locator(".stdout")).to_have_text(["first run\n", "second run\n"])
