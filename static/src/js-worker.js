@@ -13,28 +13,75 @@ const real = {
 const AsyncFunction = (async () => {}).constructor;
 const SOURCE_NAME = "main.js";
 // Nothing a candidate's code needs, and nothing it should reach: the network and this origin's storage.
+// (A dynamic import() cannot be taken away here: the Content-Security-Policy of this script blocks it.)
 const REMOVED_GLOBALS = [
-  "fetch", "XMLHttpRequest", "WebSocket", "WebTransport", "EventSource", "importScripts", "indexedDB",
-  "caches", "BroadcastChannel", "Worker", "SharedWorker", "RTCPeerConnection", "postMessage", "onmessage",
+  "fetch", "XMLHttpRequest", "WebSocket", "WebSocketStream", "WebTransport", "EventSource", "importScripts",
+  "indexedDB", "caches", "BroadcastChannel", "Worker", "SharedWorker", "RTCPeerConnection",
+  "webkitRequestFileSystem", "webkitRequestFileSystemSync", "webkitResolveLocalFileSystemURL",
+  "webkitResolveLocalFileSystemSyncURL", "postMessage", "onmessage", "close",
 ];
+const REMOVED_NAVIGATOR = ["storage", "locks", "serviceWorker"];
 
-let current = null; // {id, output, timers: Set, settled, status, started, stdinLines}
+let current = null; // {id, output, code, timers: Set, settled, status, started, stdinLines, inputNote}
+let compiling = null; // {error, where}: the syntax error being located (see locateSyntaxError)
 
 // How many lines the wrapper of `new AsyncFunction` (like `new Function`) puts before the user's first.
 const LINE_OFFSET =
   Number(/probe\.js:(\d+)/.exec(new Function("return new Error().stack\n//# sourceURL=probe.js")())?.[1] ?? 1) - 1;
 
-function withUserLines(text) {
-  return String(text).replace(new RegExp(`${SOURCE_NAME}:(\\d+)`, "g"), (_, line) => `${SOURCE_NAME}:${Number(line) - LINE_OFFSET}`);
+// Stacks as Node prints them, with the user's line numbers and none of this worker's frames (for
+// uncaught errors and for errors passed to console.log alike).
+Error.prepareStackTrace = (error, frames) => {
+  let header;
+  try {
+    header = Error.prototype.toString.call(error);
+  } catch {
+    header = "Error";
+  }
+  const lines = frames
+    .filter((frame) => frame.getScriptNameOrSourceURL() === SOURCE_NAME)
+    .map((frame) => {
+      const where = `${SOURCE_NAME}:${frame.getLineNumber() - LINE_OFFSET}:${frame.getColumnNumber()}`;
+      const name = frame.getFunctionName();
+      const at = name && name !== "eval" && name !== "anonymous" ? `${name} (${where})` : where; // the top level
+      return `    at ${frame.isAsync?.() ? "async " : ""}${at}`;
+    });
+  return [header, ...lines].join("\n");
+};
+
+/** An uncaught error as Node prints it: where it happened (the line, a caret), then its stack. */
+function describeError(error, code) {
+  if (!(error instanceof Error)) return `Uncaught ${inspect(error)}`;
+  const stack = typeof error.stack === "string" ? error.stack : `${error.name}: ${error.message}`;
+  const where = new RegExp(`${SOURCE_NAME}:(\\d+):(\\d+)`).exec(stack);
+  return where ? `${pointAt(code, Number(where[1]), Number(where[2]))}\n${stack}` : stack;
 }
 
-/** An error as Node prints it, with the user's line numbers and none of this worker's frames. */
-function describeError(error) {
-  if (!(error instanceof Error)) return `Uncaught ${inspect(error)}`;
-  const lines = String(error.stack || `${error.name}: ${error.message}`).split("\n");
-  const kept = lines.filter((line, index) => index === 0 || !/^\s+at /.test(line) || line.includes(SOURCE_NAME));
-  const text = withUserLines(kept.join("\n"));
-  return text.startsWith(`${error.name}`) ? text : `${error.name}: ${error.message}\n${text}`;
+/** "main.js:3", the source line and a caret under `column`. */
+function pointAt(code, line, column) {
+  const source = code.split("\n")[line - 1] ?? "";
+  const indent = source.slice(0, Math.max(0, column - 1)).replace(/[^\t]/g, " ");
+  return `${SOURCE_NAME}:${line}\n${source}\n${indent}^\n`;
+}
+
+/** A syntax error as Node prints it. V8 keeps its position on the error and reveals it only to
+ * `error` listeners, so it is reported to the listener below, which notes it. */
+function describeSyntaxError(error, code) {
+  let where = null;
+  compiling = { error, where: null };
+  try {
+    self.reportError(error); // dispatched synchronously
+    where = compiling.where;
+  } finally {
+    compiling = null;
+  }
+  if (!where) return `${error.name}: ${error.message}`;
+  const lines = code.replace(/\n+$/, "").split("\n");
+  if (where.line > lines.length) {
+    // The parser reached the end of the wrapper around the code: something was left open.
+    return `${pointAt(code, lines.length, lines.at(-1).length + 1)}\n${error.name}: Unexpected end of input`;
+  }
+  return `${pointAt(code, where.line, where.column)}\n${error.name}: ${error.message}`;
 }
 
 function write(stream, text) {
@@ -86,21 +133,51 @@ const trackedTimers = {
   },
 };
 
-for (const name of REMOVED_GLOBALS) {
-  Object.defineProperty(self, name, { value: undefined, writable: false, configurable: false });
+/** Takes `names` off `object` and off every prototype it inherits them from (else they come back
+ * as e.g. WorkerGlobalScope.prototype.fetch), then pins them to undefined. */
+function remove(object, names) {
+  for (let holder = object; holder && holder !== Object.prototype; holder = Object.getPrototypeOf(holder)) {
+    for (const name of names) {
+      if (Object.getOwnPropertyDescriptor(holder, name)?.configurable) delete holder[name];
+    }
+  }
+  for (const name of names) {
+    if (Object.getOwnPropertyDescriptor(object, name)?.configurable !== false) {
+      Object.defineProperty(object, name, { value: undefined, writable: false, configurable: false });
+    }
+  }
 }
+
+remove(self, REMOVED_GLOBALS);
+remove(self.navigator, REMOVED_NAVIGATOR);
 Object.defineProperty(self, "console", { value: sandboxConsole, writable: false, configurable: false });
 Object.assign(self, trackedTimers);
-// prompt() reads the next line of the Input box (null at the end), like input() in Python.
+
+// prompt() reads the next line of the Input box, like input() in Python; at the end it returns
+// null, and the run ends with a note saying why.
 self.prompt = (message = "") => {
+  const run = current;
+  if (!run) return null;
   if (message) write("stdout", `${message} `);
-  const line = current?.stdinLines.length ? current.stdinLines.shift() : null;
-  if (line !== null) write("stdout", `${line}\n`);
-  return line;
+  if (run.stdinLines.length) {
+    const line = run.stdinLines.shift();
+    write("stdout", `${line}\n`);
+    return line;
+  }
+  run.inputNote = run.hadBoxInput
+    ? "prompt() read past the last line of the Input box, so it returned null."
+    : "prompt() returned null: the Input box was empty. Type the program's input there before running.";
+  return null;
 };
 
 self.addEventListener("error", (event) => {
   event.preventDefault();
+  if (compiling && event.error === compiling.error) {
+    // Lines count from the start of the compiled function. (Its file name is the worker's own when
+    // the error comes before the parser has seen the sourceURL comment at the end.)
+    if (event.lineno > 0) compiling.where = { line: event.lineno - LINE_OFFSET, column: event.colno };
+    return;
+  }
   fail(event.error ?? event.message);
 });
 self.addEventListener("unhandledrejection", (event) => {
@@ -116,10 +193,19 @@ async function run(id, code, stdinText) {
   const output = new OutputStream(id);
   const lines = stdinText.split("\n");
   if (lines.at(-1) === "") lines.pop();
-  const run = { id, output, timers: new Set(), settled: false, status: "ok", started: performance.now(), stdinLines: lines };
+  const run = {
+    id, output, code, timers: new Set(), settled: false, status: "ok", started: performance.now(),
+    stdinLines: lines, hadBoxInput: lines.length > 0, inputNote: null,
+  };
   current = run;
+  let main;
   try {
-    const main = new AsyncFunction(`${code}\n//# sourceURL=${SOURCE_NAME}`);
+    main = new AsyncFunction(`${code}\n//# sourceURL=${SOURCE_NAME}`);
+  } catch (error) {
+    end(run, error instanceof SyntaxError ? describeSyntaxError(error, code) : describeError(error, code));
+    return;
+  }
+  try {
     await main();
   } catch (error) {
     fail(error);
@@ -129,21 +215,34 @@ async function run(id, code, stdinText) {
   settleIfIdle(run);
 }
 
+/** Ends the current run with an uncaught error (thrown, in a timer, or an unhandled rejection). */
 function fail(error) {
   const run = current;
   if (!run || run.done) return;
-  run.output.writeFinal("stderr", `${describeError(error)}\n`);
+  end(run, describeError(error, run.code));
+}
+
+function end(run, message) {
+  run.output.writeFinal("stderr", `${message}\n`);
   run.status = "error";
   finish(run);
 }
 
+/** Ends a run whose code has settled once no timer is left. A promise rejected without a handler
+ * is reported in a task queued after the current one, so the end waits two tasks for it. */
 function settleIfIdle(run) {
-  if (run && run === current && run.settled && run.timers.size === 0 && !run.done) finish(run);
+  if (!run || run !== current || !run.settled || run.timers.size > 0 || run.done || run.closing) return;
+  run.closing = true;
+  real.setTimeout(() => real.setTimeout(() => {
+    run.closing = false;
+    if (run === current && run.timers.size === 0 && !run.done) finish(run);
+  }, 0), 0);
 }
 
 function finish(run) {
   run.done = true;
   run.output.flush();
+  if (run.inputNote) run.output.writeFinal("system", run.inputNote);
   for (const timer of run.timers) {
     real.clearTimeout(timer);
     real.clearInterval(timer);

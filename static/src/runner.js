@@ -34,6 +34,10 @@ export class Runner extends EventTarget {
     this.language = id;
     if (!this.runtimes.has(id)) this.runtimes.set(id, new Runtime(language, this));
     this.runtimes.get(id).ensureStarted();
+    this.input?.describe({
+      reader: language.inputReader,
+      interactive: Boolean(language.interactiveInput && globalThis.crossOriginIsolated),
+    });
     this.report();
   }
 
@@ -171,8 +175,9 @@ class Runtime {
     this.loadTimer = null;
   }
 
+  /** Starts the worker unless it runs; a runtime that failed to load is tried again. */
   ensureStarted() {
-    if (!this.worker && this.state !== "failed") this.start();
+    if (!this.worker) this.start();
   }
 
   start() {

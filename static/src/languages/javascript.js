@@ -10,6 +10,7 @@ export const javascript = {
   highlight: () => javascriptSupport(),
   // A busy loop cannot be interrupted: Stop terminates the worker and starts a fresh one (instantly).
   interruptible: false,
-  interactiveInput: false,
+  interactiveInput: false, // prompt() reads the Input box only
+  inputReader: "prompt()",
   loadingText: "Starting JavaScript…",
 };

@@ -12,5 +12,6 @@ export const python = {
   interruptible: true,
   // input() can wait for a line typed on the page (SharedArrayBuffer + Atomics).
   interactiveInput: true,
+  inputReader: "input()", // what reads the Input box, as the box's placeholder names it
   loadingText: "Loading Python…",
 };

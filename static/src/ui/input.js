@@ -19,7 +19,7 @@ export class InputPanel extends EventTarget {
     this.box.rows = 3;
     this.box.spellcheck = false;
     this.box.setAttribute("aria-label", "Program input");
-    this.box.placeholder = "Lines typed here are read by input(), one per call. Left empty, the program asks while it runs.";
+    this.describe({ reader: "input()", interactive: globalThis.crossOriginIsolated });
     this.box.addEventListener("input", () => this.showHint());
     details.append(summary, this.box);
     stdin.append(details);
@@ -61,6 +61,12 @@ export class InputPanel extends EventTarget {
       this.dispatchEvent(new CustomEvent("line", { detail: line }));
     });
     prompt.append(form);
+  }
+
+  /** Says in the box what reads it and whether a program can ask for input while it runs. */
+  describe({ reader, interactive }) {
+    this.box.placeholder = `Lines typed here are read by ${reader}, one per call.` +
+      (interactive ? " Left empty, the program asks while it runs." : "");
   }
 
   endInput() {
