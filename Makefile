@@ -38,3 +38,9 @@ test: setup
 
 clean:
 	rm -rf $(VENV) node_modules static/dist static/pyodide
+
+.PHONY: fuzz
+
+## fuzz: the long convergence fuzz (100,000 steps of 5 real CodeMirror clients against a real server; docs/FUZZING.md)
+fuzz: setup
+	$(BIN)/python bench/fuzz_convergence.py $(FUZZ_ARGS)

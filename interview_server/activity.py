@@ -124,11 +124,14 @@ class Activity:
             run.status, run.duration_ms = status, duration_ms
         return run
 
-    def add_chat(self, participant: dict, text: str) -> dict:
-        message = {"id": f"c-{secrets.token_hex(6)}", "participant": participant["id"], "name": participant["name"],
-                   "color": participant["color"], "text": text, "sent_at": iso_time(self._clock())}
+    def new_chat(self, participant: dict, text: str) -> dict:
+        """A chat message from `participant`, stamped now (not yet kept: see add_chat)."""
+        return {"id": f"c-{secrets.token_hex(6)}", "participant": participant["id"], "name": participant["name"],
+                "color": participant["color"], "text": text, "sent_at": iso_time(self._clock())}
+
+    def add_chat(self, message: dict) -> None:
+        """Keep a chat message for late joiners' history."""
         self._chat.append(message)
-        return message
 
     # Another instance's runs and chat, relayed (shared stores): keep them for late joiners here too.
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from aiohttp import web
 
-from .keys import SESSIONS
+from .keys import CONFIG, HUB, LIMITS, SESSIONS
+from .limits import client_address
 from .sessions import DEFAULT_LANGUAGE, LANGUAGES, is_session_id
 
 MAX_BODY_BYTES = 16 * 1024
@@ -74,6 +76,9 @@ def _bad_request(message: str) -> ApiError:
 @routes.post("/api/sessions")
 async def create_session(request: web.Request) -> web.Response:
     language = await _read_create_body(request)
+    if not request.app[LIMITS].may_create_session(client_address(request, request.app[CONFIG].trust_proxy)):
+        raise ApiError(429, f"too many sessions created from your address: at most {request.app[CONFIG].sessions_per_ip} "
+                            "an hour; try again later")
     record = await request.app[SESSIONS].create(language)
     created_at = record.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return web.json_response({"session_id": record.session_id, "created_at": created_at}, status=201)
@@ -97,4 +102,7 @@ async def get_session(request: web.Request) -> web.Response:
 
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    """Liveness plus the counts an operator (or the soak benchmark) watches for leaks."""
+    return web.json_response({"status": "ok", "connections": len(request.app[HUB].all_peers()),
+                              "live_sessions": request.app[SESSIONS].live_count(),
+                              "tasks": len(asyncio.all_tasks())})

@@ -14,10 +14,11 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import api, pages, ws
+from . import api, pages, security, ws
 from .config import Config
 from .hub import Hub
-from .keys import CONFIG, HUB, SESSIONS, STORE
+from .keys import CONFIG, HUB, LIMITS, SESSIONS, STORE
+from .limits import AddressLimits
 from .sessions import SessionRegistry
 from .store import SessionStore, make_store
 
@@ -46,12 +47,15 @@ def create_app(config: Config | None = None, store: SessionStore | None = None,
                clock: Callable[[], float] = time.time) -> web.Application:
     """Build the aiohttp application for one server instance (the store opens at start-up)."""
     config = config or Config(store="memory")
-    app = web.Application(middlewares=[api.api_errors, static_headers])
+    app = web.Application(middlewares=[security.security_headers, api.api_errors, static_headers])
     app[CONFIG] = config
     app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url)
     app[HUB] = Hub()
-    app[SESSIONS] = SessionRegistry(app[STORE], app[HUB], config.session_ttl, clock)
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(config.templates_dir), autoescape=True)
+    app[SESSIONS] = SessionRegistry(app[STORE], app[HUB], config.session_ttl, clock,
+                                    max_document_bytes=config.max_document_bytes)
+    app[LIMITS] = AddressLimits(config.sockets_per_ip, config.sessions_per_ip)
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(config.templates_dir), autoescape=True,
+                         context_processors=[security.template_context])
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.add_routes(ws.routes)

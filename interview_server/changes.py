@@ -40,6 +40,10 @@ class Text:
     def __len__(self) -> int:
         return len(self._units) // UNIT
 
+    def utf8_size(self) -> int:
+        """Bytes of the text in UTF-8 (a lone surrogate counts 3, as it would be escaped)."""
+        return len(str(self).encode("utf-8", "surrogatepass"))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Text) and other._units == self._units
 

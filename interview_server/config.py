@@ -6,6 +6,7 @@ import argparse
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -27,8 +28,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "PORT", int, 8080, "TCP port to listen on (PaaS routers set PORT)."),
     Setting("heartbeat", "HEARTBEAT_SECONDS", float, 25.0,
             "Seconds between WebSocket pings; keep below 55 (PaaS routers cut idle sockets at 55 s)."),
-    Setting("max_message_bytes", "MAX_MESSAGE_BYTES", int, 1024 * 1024,
-            "Largest WebSocket message accepted from a client, in bytes."),
+    Setting("max_message_bytes", "MAX_MESSAGE_BYTES", int, 256 * 1024,
+            "Largest WebSocket message accepted from a client, in bytes (a bigger one closes the socket with 1009)."),
+    Setting("max_document_bytes", "MAX_DOCUMENT_BYTES", int, 512 * 1024,
+            "Largest document, in UTF-8 bytes: an edit that would make it bigger is refused with an error."),
+    Setting("message_rate", "MESSAGE_RATE", float, 100.0,
+            "Messages per second one connection may send, sustained (token bucket; 0 = no limit)."),
+    Setting("message_burst", "MESSAGE_BURST", int, 300,
+            "Messages one connection may send at once above MESSAGE_RATE before it is slowed down, then closed."),
+    Setting("max_participants", "MAX_PARTICIPANTS", int, 10,
+            "Connections one session may have (over all instances); the next gets \"session is full\" (0 = no cap)."),
+    Setting("sockets_per_ip", "SOCKETS_PER_IP", int, 100,
+            "Open WebSockets one client address may hold on this instance (0 = no limit)."),
+    Setting("sessions_per_ip", "SESSIONS_PER_IP", int, 300,
+            "Sessions one client address may create per hour, all at once at most (0 = no limit)."),
+    Setting("trust_proxy", "TRUST_PROXY", int, 0,
+            "Proxies in front of the server whose X-Forwarded-For/-Proto/-Host are believed (0 = none; 1 on a PaaS)."),
+    Setting("allowed_origins", "ALLOWED_ORIGINS", str, "",
+            "Other origins whose pages may open WebSockets here, space-separated (the server's own is always allowed)."),
+    Setting("frame_ancestors", "FRAME_ANCESTORS", str, "",
+            "Origins allowed to show pages in an iframe, space-separated (e.g. https://canvas.example.edu); "
+            "the server's own origin always may."),
     Setting("static_dir", "STATIC_DIR", str, str(PROJECT_DIR / "static"),
             "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`)."),
     Setting("templates_dir", "TEMPLATES_DIR", str, str(PROJECT_DIR / "templates"), "Folder of Jinja2 page templates."),
@@ -51,7 +71,16 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     heartbeat: float = 25.0
-    max_message_bytes: int = 1024 * 1024
+    max_message_bytes: int = 256 * 1024
+    max_document_bytes: int = 512 * 1024
+    message_rate: float = 100.0
+    message_burst: int = 300
+    max_participants: int = 10
+    sockets_per_ip: int = 100
+    sessions_per_ip: int = 300
+    trust_proxy: int = 0
+    allowed_origins: str = ""
+    frame_ancestors: str = ""
     static_dir: str = str(PROJECT_DIR / "static")
     templates_dir: str = str(PROJECT_DIR / "templates")
     log_level: str = "INFO"
@@ -68,10 +97,20 @@ class Config:
             return self.store
         return "redis" if self.redis_url else "sqlite"
 
+    @property
+    def extra_origins(self) -> tuple[str, ...]:
+        """Origins besides the server's own that may open sockets (ALLOWED_ORIGINS + FRAME_ANCESTORS)."""
+        return tuple(dict.fromkeys(self.allowed_origins.split() + self.frame_ancestors.split()))
+
 
 STORE_KINDS = ("auto", "sqlite", "redis", "memory")
 
 assert [s.name for s in SETTINGS] == [f.name for f in fields(Config)], "SETTINGS and Config disagree"
+
+
+def _is_origin(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and value == f"{parts.scheme}://{parts.netloc}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +146,19 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
     config = Config(**values)
     if config.store not in STORE_KINDS:
         raise SystemExit(f"interview-server: STORE must be one of {', '.join(STORE_KINDS)}, not {config.store!r}")
+    if not 0 < config.heartbeat < 55:
+        raise SystemExit("interview-server: HEARTBEAT_SECONDS must be above 0 and below 55 (PaaS routers cut idle "
+                         "sockets at 55 s)")
+    for name in ("max_message_bytes", "max_document_bytes"):
+        if getattr(config, name) < 1024:
+            raise SystemExit(f"interview-server: {name.upper()} must be at least 1024 bytes")
+    for name in ("message_rate", "message_burst", "max_participants", "sockets_per_ip", "sessions_per_ip", "trust_proxy"):
+        if getattr(config, name) < 0:
+            raise SystemExit(f"interview-server: {name.upper()} must be 0 or more")
+    for origin in config.extra_origins:
+        if not _is_origin(origin):
+            raise SystemExit(f"interview-server: {origin!r} in ALLOWED_ORIGINS/FRAME_ANCESTORS is not an origin "
+                             "like https://lms.example.edu")
     if not config.run_time_limit > 0:
         raise SystemExit("interview-server: RUN_TIME_LIMIT must be a number of seconds above 0")
     if config.store_kind == "redis" and not config.redis_url:

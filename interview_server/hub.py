@@ -59,6 +59,12 @@ class Peer:
         except (ConnectionError, RuntimeError):
             pass  # the socket closed; the reader side cleans up
 
+    async def flush(self, timeout: float = 1.0) -> None:
+        """Wait (at most `timeout` seconds) until every queued frame is written."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._outbox and not self._writer.done() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+
     async def stop(self) -> None:
         """Stop the writer (after the socket closed)."""
         self._writer.cancel()

@@ -4,6 +4,7 @@ from aiohttp import web
 
 from .config import Config
 from .hub import Hub
+from .limits import AddressLimits
 from .sessions import SessionRegistry
 from .store import SessionStore
 
@@ -11,3 +12,4 @@ CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", SessionStore)
 HUB = web.AppKey("hub", Hub)
 SESSIONS = web.AppKey("sessions", SessionRegistry)
+LIMITS = web.AppKey("limits", AddressLimits)

@@ -30,9 +30,16 @@ async def session_page(request: web.Request) -> web.Response:
         response = aiohttp_jinja2.render_template("session_not_found.html", request, {"session_id": session_id})
         response.set_status(404)
         return response
+    cap = request.app[CONFIG].max_participants
+    if cap and await request.app[SESSIONS].active_users(session_id) >= cap:
+        response = aiohttp_jinja2.render_template("session_full.html", request, {"cap": cap, "retry_seconds": 15})
+        response.set_status(409)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     response = aiohttp_jinja2.render_template(
         "session.html", request, {"session_id": record.session_id, "language": record.language,
                                   "max_message_bytes": request.app[CONFIG].max_message_bytes,
+                                  "max_document_bytes": request.app[CONFIG].max_document_bytes,
                                   "run_time_limit": f"{request.app[CONFIG].run_time_limit:g}"})
     response.headers.update(ISOLATION_HEADERS)
     response.headers["Cache-Control"] = "no-store"

@@ -61,7 +61,13 @@ MAX_CLIENT_ID_LENGTH = 128
 
 
 class ProtocolError(ValueError):
-    """A client message that cannot be accepted; its text is sent back in an `error` message."""
+    """A client message that cannot be accepted; its text is sent back in an `error` message.
+
+    `code` names the limit for the few errors a page acts on (see ERROR_CODES)."""
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,8 @@ def _update(raw: Any, index: int) -> Update:
     client_id = raw.get("clientID")
     if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
         raise ProtocolError(f"push: update {index} needs a clientID string of 1 to {MAX_CLIENT_ID_LENGTH} characters")
+    if not client_id.isprintable():  # no control characters, no lone surrogates (they cannot be stored as UTF-8)
+        raise ProtocolError(f"push: update {index}: clientID must be printable text")
     changes = raw.get("changes")
     if not isinstance(changes, list):
         raise ProtocolError(f"push: update {index} needs changes as ChangeSet JSON (an array)")
@@ -331,12 +339,19 @@ def push_rejected(version: int) -> str:
     return encode("push_rejected", {"version": version})
 
 
-def error(message: str) -> str:
-    return encode("error", {"message": message})
+# `error.code` values: the page reacts to these; every other error has no code.
+ERROR_CODES = ("document_too_large", "rate_limited", "session_full", "too_many_connections")
 
 
-def welcome(participant: dict) -> str:
-    return encode("welcome", {"participant": participant})
+def error(message: str, code: str | None = None) -> str:
+    if code is None:
+        return encode("error", {"message": message})
+    assert code in ERROR_CODES, code
+    return encode("error", {"message": message, "code": code})
+
+
+def welcome(participant: dict, language: str) -> str:
+    return encode("welcome", {"participant": participant, "language": language})
 
 
 def participants(people: list[dict]) -> str:

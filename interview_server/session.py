@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SERVER_CLIENT_ID = "server"  # clientID of updates the server makes from a whole-text `code_update`
 MAX_HISTORY_UPDATES = 200_000  # older updates are compacted away (an abuse guard; playback keeps the rest)
+DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024
 CURSOR_MAP_UPDATES = 1000  # a cursor may refer to a version this many updates old at most
 
 
@@ -45,7 +46,7 @@ class Session:
     """One live document. The version is the number of updates accepted so far."""
 
     def __init__(self, record: SessionRecord, store: SessionStore, listener: SessionListener,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES):
         self.session_id = record.session_id
         self.language = record.language
         self.created_at = record.created_at
@@ -56,6 +57,7 @@ class Session:
         self._listener = listener
         self.activity = None  # its runs and chat (activity.Activity), attached by the registry
         self._clock = clock
+        self._max_document_bytes = max_document_bytes
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
         self._lock = asyncio.Lock()
 
@@ -75,7 +77,18 @@ class Session:
                 raise ProtocolError(f"push: update {index}: {exc}") from None
             text = text.apply(changes)
             accepted.append(Update(update.client_id, changes, now, participant))
+        self._check_size("push", text)
         return accepted, text
+
+    def _check_size(self, what: str, text: Text) -> None:
+        """Refuse a text over the size limit, unless it shrinks a document that already is (the limit was lowered)."""
+        limit = self._max_document_bytes
+        if len(text) * 3 <= limit:  # a UTF-16 unit is at most 3 UTF-8 bytes
+            return
+        size = text.utf8_size()
+        if size > limit and size > self._text.utf8_size():
+            raise ProtocolError(f"{what}: the document would be {size:,} bytes, over this server's limit of "
+                                f"{limit:,} bytes (MAX_DOCUMENT_BYTES); nothing was applied", code="document_too_large")
 
     async def push(self, version: int, updates: Sequence[Update], participant: str = "") -> PushResult:
         """Accept updates made on top of `version` if it is current, and publish them."""
@@ -94,6 +107,7 @@ class Session:
         async with self._lock:
             for _ in range(10):  # another instance may move the version between tries
                 new_text = Text.from_str(code)
+                self._check_size("code_update", new_text)
                 changes = diff_changes(str(self._text), str(new_text))
                 if changes is None:
                     return

@@ -17,7 +17,7 @@ from .activity import Activity
 from .hub import Hub, Peer
 from .presence import pick_color
 from .protocol import LANGUAGES, Update
-from .session import Session
+from .session import DEFAULT_MAX_DOCUMENT_BYTES, Session
 from .store import SessionRecord, SessionStore
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,10 @@ def is_session_id(value: str) -> bool:
 class SessionRegistry:
     """Creates sessions in the store, hands out the live Session of each one in use, and expires idle ones."""
 
-    def __init__(self, store: SessionStore, hub: Hub, session_ttl: float, clock: Callable[[], float] = time.time):
+    def __init__(self, store: SessionStore, hub: Hub, session_ttl: float, clock: Callable[[], float] = time.time,
+                 max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES):
         self._store = store
+        self._max_document_bytes = max_document_bytes
         self._hub = hub
         self._ttl = session_ttl
         self._clock = clock
@@ -51,6 +53,7 @@ class SessionRegistry:
         self._syncing: dict[str, bool] = {}  # presence syncs in flight -> "run again when done"
         self._opening: dict[str, int] = {}  # opens in progress per session
         self._announcing: dict[str, bool] = {}  # participant announcements in flight -> "ask again when done"
+        self._announced_people: dict[str, str] = {}  # this instance's participant list as last told to the others
         self._outgoing: collections.deque[tuple[str, str]] = collections.deque()  # frames for other instances
         self._publisher: asyncio.Task | None = None
 
@@ -90,7 +93,7 @@ class SessionRegistry:
                 # Another connection may have loaded it while we awaited the store.
                 session = self._live.get(session_id)
                 if session is None:
-                    session = Session(record, self._store, self, self._clock)
+                    session = Session(record, self._store, self, self._clock, self._max_document_bytes)
                     session.activity = Activity(session_id, self._store, self._clock)
                     self._live[session_id] = session
                     await session.activity.load()
@@ -109,14 +112,22 @@ class SessionRegistry:
             if not self._opening[session_id]:
                 del self._opening[session_id]
 
+    def live_count(self) -> int:
+        """Sessions held open here (someone connected or joining)."""
+        return len(self._live)
+
     async def release(self, session_id: str) -> None:
         """Drop the live authority once nobody here is connected or joining (the store keeps the state)."""
         if self._hub.count(session_id) or self._opening.get(session_id):
             return
         if self._live.pop(session_id, None) is not None:
             self._totals.pop(session_id, None)
-            await self._store.unwatch(session_id)
-            await self._store.touch(session_id, self._clock())
+            self._announced_people.pop(session_id, None)
+            try:
+                await self._store.unwatch(session_id)
+                await self._store.touch(session_id, self._clock())
+            except Exception:  # the session is released here anyway; at worst its idle time starts earlier
+                log.exception("could not tell the store that session %s is no longer open here", session_id)
 
     # Presence: connections over all instances. Joining and leaving answer at once with the best
     # estimate (so nothing awaits between a join and its session_state), then `sync_presence`
@@ -212,7 +223,12 @@ class SessionRegistry:
             while True:
                 local = [{**peer.public(), "since": peer.joined_at}
                          for peer in self._hub.peers(session_id) if peer.introduced]
-                everyone = await self._store.set_people(session_id, local)
+                # Other instances hear of it only when our own list changed: their announcement,
+                # relayed back here, must not bounce back to them again and again.
+                fingerprint = json.dumps(local, sort_keys=True)
+                changed = self._announced_people.get(session_id) != fingerprint
+                everyone = await self._store.set_people(session_id, local, notify=changed)
+                self._announced_people[session_id] = fingerprint
                 if not self._announcing[session_id]:
                     break
                 self._announcing[session_id] = False

@@ -8,40 +8,80 @@ import logging
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import protocol
-from .hub import Peer
-from .keys import CONFIG, HUB, SESSIONS
+from .hub import Hub, Peer
+from .keys import CONFIG, HUB, LIMITS, SESSIONS
+from .limits import MessageRate, client_address
 from .presence import CursorThrottle
 from .protocol import (Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push, RunEnd, RunOutput, RunStart, SetLanguage,
                        SetName)
+from .security import origin_allowed
 from .session import PushResult, Session
 from .sessions import SessionRegistry, is_session_id
 
 log = logging.getLogger(__name__)
 
-CLOSE_SESSION_NOT_FOUND = 4404  # application close code: do not reconnect
+CLOSE_SESSION_NOT_FOUND = 4404  # application close codes: do not reconnect at once
+CLOSE_SESSION_FULL = 4409
+CLOSE_TOO_MANY_CONNECTIONS = 4429
+
+# Messages of a participant (a page that said `hello`), not of a plain script.
+PARTICIPANTS_ONLY = {Cursor: "cursor", SetName: "set_name", RunStart: "run_start", RunOutput: "run_output",
+                     RunEnd: "run_end", Chat: "chat"}
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/ws/{session_id}")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    config = request.app[CONFIG]
+    config, limits = request.app[CONFIG], request.app[LIMITS]
+    if not origin_allowed(request, config):
+        # Cross-site WebSocket hijacking: a page of another site may not open a socket here.
+        raise web.HTTPForbidden(text="origin not allowed: this server accepts sockets from its own pages "
+                                     "and from ALLOWED_ORIGINS / FRAME_ANCESTORS")
     # permessage-deflate is off: it costs ~150 KiB per connection and invites decompression bombs.
-    ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_message_bytes, compress=False)
+    # aiohttp refuses a message of max_msg_size bytes itself: +1 so MAX_MESSAGE_BYTES is the largest accepted.
+    ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_message_bytes + 1, compress=False)
     await ws.prepare(request)
-    session_id = request.match_info["session_id"]
-    session = await request.app[SESSIONS].open(session_id) if is_session_id(session_id) else None
+    address = client_address(request, config.trust_proxy)
+    if not limits.open_socket(address):
+        await _refuse(ws, CLOSE_TOO_MANY_CONNECTIONS, "too_many_connections",
+                      f"too many connections from your address (at most {config.sockets_per_ip}); close some tabs "
+                      "or try again later")
+        return ws
+    try:
+        await _join(request.app, ws, request.match_info["session_id"])
+    finally:
+        limits.close_socket(address)
+    return ws
+
+
+async def _join(app: web.Application, ws: web.WebSocketResponse, session_id: str) -> None:
+    """Check the session id (before any store access) and the participant cap, then serve the socket."""
+    sessions, cap = app[SESSIONS], app[CONFIG].max_participants
+    session = await sessions.open(session_id) if is_session_id(session_id) else None
     if session is None:
         reason = "session not found" if is_session_id(session_id) else "malformed session id"
         await ws.send_str(protocol.error(reason))
         await ws.close(code=CLOSE_SESSION_NOT_FOUND, message=reason.encode())
-        return ws
-    await _serve(request.app, ws, session)
-    return ws
+        return
+    if cap and sessions.known_total(session_id) >= cap:
+        try:
+            await _refuse(ws, CLOSE_SESSION_FULL, "session_full",
+                          f"session is full: it already has {cap} participants, the most this server allows")
+        finally:
+            await sessions.release(session_id)
+        return
+    await _serve(app, ws, session)
+
+
+async def _refuse(ws: web.WebSocketResponse, close_code: int, code: str, message: str) -> None:
+    await ws.send_str(protocol.error(message, code))
+    await ws.close(code=close_code, message=message.split(":")[0].encode())
 
 
 async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Session) -> None:
-    hub, sessions = app[HUB], app[SESSIONS]
+    hub, sessions, config = app[HUB], app[SESSIONS], app[CONFIG]
+    rate = MessageRate(config.message_rate, config.message_burst)
     peer = Peer(ws, session.session_id)
     peer.cursors = CursorThrottle(lambda latest: _relay_cursor(session, peer, sessions, latest))
     # Join and send the state with no await in between, so no update, output or chat can fall between them.
@@ -52,6 +92,8 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Sessi
     try:
         await sessions.sync_presence(session.session_id)
         async for message in ws:
+            if not await _within_rate(rate, peer, ws):
+                break
             if message.type == WSMsgType.TEXT:
                 await _handle(session, peer, sessions, message.data)
             elif message.type == WSMsgType.BINARY:
@@ -59,22 +101,47 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Sessi
             elif message.type == WSMsgType.ERROR:
                 log.info("socket error in session %s: %s", session.session_id, ws.exception())
     finally:
-        count = sessions.leave(peer)
-        peer.cursors.cancel()
+        await _leave(session, peer, hub, sessions)
+
+
+async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegistry) -> None:
+    """Tell the others and end the peer's run; the session is released whatever fails on the way."""
+    count = sessions.leave(peer)
+    peer.cursors.cancel()
+    try:
         await peer.stop()
         hub.broadcast(session.session_id, protocol.user_left(count))
-        if peer.introduced:
-            await sessions.announce_participants(session.session_id)
         unfinished = session.activity.end_run(peer.id, "disconnected", None)
         if unfinished is not None:
             sessions.share(session.session_id, protocol.run_finished(unfinished.id, "disconnected", None,
                                                                        unfinished.truncated))
             await _save(session.activity.save_run(unfinished), session)
+        if peer.introduced:
+            await sessions.announce_participants(session.session_id)
         log.info("peer left session %s (%d connected)", session.session_id, count)
-        try:
-            await sessions.sync_presence(session.session_id)
-        finally:
-            await sessions.release(session.session_id)
+        await sessions.sync_presence(session.session_id)
+    except Exception:
+        log.exception("cleaning up after a peer in session %s failed", session.session_id)
+    finally:
+        await sessions.release(session.session_id)
+
+
+async def _within_rate(rate: MessageRate, peer: Peer, ws: web.WebSocketResponse) -> bool:
+    """Slow a client down to the message rate (nothing is dropped); cut it off if it keeps flooding."""
+    wait, verdict = rate.admit()
+    if verdict == "cut":
+        log.warning("closing a socket in session %s that kept sending too fast", peer.session_id)
+        peer.send(protocol.error("too many messages: this connection kept sending faster than the server allows "
+                                 "and is closed", "rate_limited"))
+        await peer.flush()
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
+        return False
+    if verdict == "slow":
+        peer.send(protocol.error("too many messages: slow down; your messages are being delayed, and the connection "
+                                 "is closed if this goes on", "rate_limited"))
+    if wait:
+        await asyncio.sleep(wait)
+    return True
 
 
 def _full_state(session: Session, sessions: SessionRegistry) -> str:
@@ -97,6 +164,8 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
                 peer.send(protocol.updates(message.version, missed))
         elif isinstance(message, CodeUpdate):
             await session.replace_code(message.code, participant=peer.id)
+        elif type(message) in PARTICIPANTS_ONLY and not peer.introduced:
+            raise ProtocolError(f"{PARTICIPANTS_ONLY[type(message)]}: say hello first; only participants can do that")
         elif isinstance(message, Cursor):
             # Placed now (which validates it), relayed at a bounded rate.
             peer.cursors.offer((session.version, session.map_ranges(message.version, message.ranges)))
@@ -105,20 +174,19 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
                 raise ProtocolError("hello: already said; change your name with set_name")
             await sessions.introduce(peer, message.name)
             # Sent together, with no await in between, so no output or chat can fall between them.
-            peer.send(protocol.welcome(peer.public()))
+            peer.send(protocol.welcome(peer.public(), session.language))
             peer.send(protocol.history(*session.activity.history()))
             await sessions.announce_participants(session.session_id)
         elif isinstance(message, SetName):
             peer.name = message.name
-            if peer.introduced:
-                await sessions.announce_participants(session.session_id)
+            await sessions.announce_participants(session.session_id)
         elif isinstance(message, SetLanguage):
             await session.set_language(message.language)
             sessions.share(session.session_id, protocol.language(message.language, peer.id))
         else:
             await _activity(session, peer, sessions, message)
     except ProtocolError as exc:
-        peer.send(protocol.error(str(exc)))
+        peer.send(protocol.error(str(exc), exc.code))
     except Exception:
         log.exception("failed to handle a message in session %s", session.session_id)
         peer.send(protocol.error("internal error: the message was not applied"))
@@ -160,6 +228,7 @@ async def _activity(session: Session, peer: Peer, sessions: SessionRegistry,
         previous = activity.end_run(peer.id, "stopped", None)
         if previous is not None:
             sessions.share(session_id, protocol.run_finished(previous.id, "stopped", None, previous.truncated))
+            await _save(activity.save_run(previous), session)
         run = activity.start_run(peer.public(), message.version, message.language)
         sessions.share(session_id, protocol.run_started(run.header()))
         await _save(activity.save_run(run), session)
@@ -170,8 +239,10 @@ async def _activity(session: Session, peer: Peer, sessions: SessionRegistry,
         sessions.share(session_id, protocol.run_finished(run.id, run.status, run.duration_ms, run.truncated))
         await _save(activity.save_run(run), session)
     elif isinstance(message, Chat):
-        chat_message = activity.add_chat(peer.public(), message.text)
+        chat_message = activity.new_chat(peer.public(), message.text)
         await activity.save_chat(chat_message)  # stored before anyone sees it
+        # Kept for late joiners and shared with no await in between: a joiner gets it once, in one or the other.
+        activity.add_chat(chat_message)
         sessions.share(session_id, protocol.chat(chat_message))
 
 

@@ -74,7 +74,16 @@ async def test_oversized_create_body_is_413_json(client):
 async def test_health(client):
     response = await client.get("/api/health")
     assert response.status == 200
-    assert await response.json() == {"status": "ok"}
+    body = await response.json()
+    assert body["status"] == "ok" and body["connections"] == 0 and body["live_sessions"] == 0
+    assert body["tasks"] > 0
+
+
+async def test_health_counts_connections_and_live_sessions(client, session_id, connect):
+    await connect(session_id)
+    await connect(session_id)
+    body = await (await client.get("/api/health")).json()
+    assert (body["connections"], body["live_sessions"]) == (2, 1)
 
 
 async def test_unknown_api_route_and_method_use_the_json_error_shape(client):

@@ -78,8 +78,9 @@ class SessionStore(ABC):
         on_relay(frame) with each frame another instance `publish`ed to this session (and with ""
         when its participants changed)."""
 
-    async def set_people(self, session_id: str, local: list[dict]) -> list[dict]:
-        """Record this instance's participants of a session; return those of every instance."""
+    async def set_people(self, session_id: str, local: list[dict], notify: bool = True) -> list[dict]:
+        """Record this instance's participants of a session; return those of every instance.
+        With `notify`, tell the other instances that the list changed (they announce it to theirs)."""
         return local
 
     async def people(self, session_id: str) -> list[dict]:

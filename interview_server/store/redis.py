@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 PREFIX = "is:"
 INSTANCE_TTL_SECONDS = 10  # an instance not heard from for this long no longer counts its users
+POOL_SIZE = 50  # connections to Redis per instance (pub/sub has its own)
+POOL_WAIT_SECONDS = 10  # how long a command waits for a free one before failing
 HEARTBEAT_SECONDS = 3  # heartbeat refresh, and the catch-up poll that heals lost messages
 
 _APPEND = """
@@ -167,7 +169,10 @@ class RedisStore(SessionStore):
         return f"{PREFIX}s:{session_id}", f"{PREFIX}log:{session_id}", f"{PREFIX}active", f"{PREFIX}ch:{session_id}"
 
     async def open(self) -> None:
-        self._redis = aioredis.from_url(self.url, decode_responses=True)
+        # A bounded pool that waits for a free connection under load (the default one raises at 100 in use).
+        pool = aioredis.BlockingConnectionPool.from_url(self.url, decode_responses=True, max_connections=POOL_SIZE,
+                                                        timeout=POOL_WAIT_SECONDS)
+        self._redis = aioredis.Redis(connection_pool=pool)
         await self._redis.ping()
         self._load = self._redis.register_script(_LOAD)
         self._append = self._redis.register_script(_APPEND)
@@ -281,11 +286,12 @@ class RedisStore(SessionStore):
         if self._watchers.pop(session_id, None) is not None:
             await self._pubsub.unsubscribe(self._keys(session_id)[3])
 
-    async def set_people(self, session_id: str, local: list[dict]) -> list[dict]:
-        """Record this instance's participants; tell the others; return everyone's over live instances."""
+    async def set_people(self, session_id: str, local: list[dict], notify: bool = True) -> list[dict]:
+        """Record this instance's participants; tell the others if asked; return everyone's over live instances."""
         lists = await self._people(keys=[f"{PREFIX}people:{session_id}"],
                                    args=[self.instance_id, json.dumps(local, separators=(",", ":")), f"{PREFIX}inst:"])
-        await self._redis.publish(self._keys(session_id)[3], f"pp:{self.instance_id}")
+        if notify:
+            await self._redis.publish(self._keys(session_id)[3], f"pp:{self.instance_id}")
         return [person for raw in lists for person in json.loads(raw)]
 
     async def people(self, session_id: str) -> list[dict]:
@@ -337,7 +343,7 @@ class RedisStore(SessionStore):
             return
         on_change, on_presence, on_relay = watcher
         if data.startswith("u:"):
-            asyncio.ensure_future(on_change())
+            self._spawn(on_change())
         elif data.startswith("pp:"):
             if data[3:] != self.instance_id and on_relay is not None:
                 on_relay("")  # someone joined, left or renamed elsewhere: the empty frame says "ask again"
@@ -352,7 +358,14 @@ class RedisStore(SessionStore):
 
     def _catch_up_all(self) -> None:
         for on_change, _, _ in list(self._watchers.values()):
-            asyncio.ensure_future(on_change())
+            self._spawn(on_change())
+
+    def _spawn(self, catching_up: Awaitable[None]) -> None:
+        """Run a catch-up in the background; a failure is logged (the 3 s poll tries again)."""
+        def report(task: asyncio.Task) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("catching up from Redis failed: %s", task.exception())
+        asyncio.ensure_future(catching_up).add_done_callback(report)
 
     async def _heartbeat_once(self) -> None:
         await self._redis.set(f"{PREFIX}inst:{self.instance_id}", "1", ex=INSTANCE_TTL_SECONDS)

@@ -164,7 +164,7 @@ class SqliteStore(SessionStore):
                 try:
                     results.append(self._append_sync(db, item))
                     db.execute("RELEASE one_append")
-                except sqlite3.Error as exc:
+                except (sqlite3.Error, ValueError) as exc:  # ValueError: text SQLite cannot take (e.g. UnicodeEncodeError)
                     db.execute("ROLLBACK TO one_append")
                     db.execute("RELEASE one_append")
                     results.append(exc)

@@ -6,19 +6,23 @@ import { createEditorState, createEditorView } from "./editor.js";
 import * as protocol from "./protocol.js";
 
 const MESSAGE_ENVELOPE_BYTES = 1024; // room for {"type":"push","data":{"version":...,"updates":[...]}}
+const MAX_UPDATES_PER_PUSH = 1000; // the server's limit (protocol.py); more typed offline go in the next pushes
 const CLOSE_TOO_BIG = 1009;
 const utf8 = new TextEncoder();
 
 /**
- * Events: `too-large` (detail: the byte limit; an edit was undone), `participants` (detail: count), `notice` (detail: text for the output panel),
+ * Events: `too-large` (detail: the byte limit; an edit was undone), `document-full` (detail: the document's
+ * byte limit; an edit that would pass it was undone), `participants` (detail: count), `notice` (detail: text for the output panel),
  * `server-error` (detail: message), `ready` (the editor exists), `state-replaced` (a resync gave
  * the editor a new state: decorations from before are gone).
  */
 export class CollabClient extends EventTarget {
   /** `extensions()` gives extra CodeMirror extensions for every editor state (cursors, language). */
-  constructor({ connection, parent, onRun, maxMessageBytes = 1024 * 1024, extensions = () => [] }) {
+  constructor({ connection, parent, onRun, maxMessageBytes = 1024 * 1024, maxDocumentBytes = 512 * 1024,
+    extensions = () => [] }) {
     super();
     this.extensions = extensions;
+    this.maxDocumentBytes = maxDocumentBytes; // the server refuses edits that make the document bigger
     this.maxMessageBytes = maxMessageBytes; // the server closes the socket on anything larger
     this.errorStreak = 0;
     this.retryTimer = null;
@@ -132,8 +136,16 @@ export class CollabClient extends EventTarget {
     else this.pull(synced); // the updates arrive, then we push again
   }
 
-  onError({ message }) {
+  onError({ message, code }) {
     console.warn("interview_server: server error:", message);
+    if (code === "rate_limited") return; // our messages are only delayed: nothing was refused
+    if (code === "document_too_large" && this.view && sendableUpdates(this.view.state).length > 0) {
+      // The server's limit is lower than we thought (or counts differently): undo the newest edit.
+      this.inFlight = false;
+      this.dropUnconfirmed(sendableUpdates(this.view.state).length - 1);
+      this.emit("document-full", this.maxDocumentBytes);
+      return;
+    }
     // The push (if any) was refused whole: try again later, backing off while errors repeat.
     this.inFlight = false;
     this.errorStreak += 1;
@@ -158,6 +170,12 @@ export class CollabClient extends EventTarget {
     if (!this.view || !this.caughtUp || this.inFlight || !this.connection.isOpen) return;
     const updates = sendableUpdates(this.view.state);
     if (updates.length === 0) return;
+    const overflowing = this.firstOverflowing(updates);
+    if (overflowing >= 0) {
+      this.dropUnconfirmed(overflowing);
+      this.emit("document-full", this.maxDocumentBytes);
+      return;
+    }
     // Send as many updates as fit in one message; the server confirms them in order.
     const budget = this.maxMessageBytes - MESSAGE_ENVELOPE_BYTES;
     const payload = [];
@@ -165,29 +183,52 @@ export class CollabClient extends EventTarget {
     for (const update of updates) {
       const entry = { clientID: update.clientID, changes: update.changes.toJSON() };
       const bytes = utf8.encode(JSON.stringify(entry)).length + 1;
-      if (size + bytes > budget) break;
+      if (size + bytes > budget || payload.length === MAX_UPDATES_PER_PUSH) break;
       payload.push(entry);
       size += bytes;
     }
     if (payload.length === 0) {
-      this.dropFirstUnconfirmed(); // one edit alone is bigger than the server accepts
+      this.dropUnconfirmed(0); // one edit alone is bigger than the server accepts
+      this.emit("too-large", this.maxMessageBytes);
       return;
     }
     if (this.connection.send(protocol.push(getSyncedVersion(this.view.state), payload))) this.inFlight = true;
   }
 
-  /** Undo an unconfirmed edit too large to send (a huge paste), keeping the edits made after it. */
-  dropFirstUnconfirmed() {
+  /** The index of the first unconfirmed edit that makes the document bigger than the server allows, or -1. */
+  firstOverflowing(updates) {
+    let doc = this.syncedDoc;
+    let bytes = null; // counted only near the limit: a UTF-16 unit is at most 3 UTF-8 bytes
+    for (let index = 0; index < updates.length; index++) {
+      const next = updates[index].changes.apply(doc);
+      if (next.length * 3 > this.maxDocumentBytes && next.length > doc.length) {
+        bytes ??= utf8.encode(doc.toString()).length;
+        const nextBytes = utf8.encode(next.toString()).length;
+        if (nextBytes > this.maxDocumentBytes && nextBytes > bytes) return index;
+        bytes = nextBytes;
+      } else {
+        bytes = null;
+      }
+      doc = next;
+    }
+    return -1;
+  }
+
+  /** Undo the unconfirmed edit at `index` (a paste too big to send or to keep), keeping the others. */
+  dropUnconfirmed(index) {
     const old = this.view.state;
-    const [dropped, ...rest] = sendableUpdates(old);
-    const inverse = dropped.changes.invert(this.syncedDoc);
-    const later = rest.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
-    const replayed = later ? later.map(inverse) : null;
+    const updates = sendableUpdates(old);
+    const compose = (list) => list.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
+    const before = compose(updates.slice(0, index)); // syncedDoc -> the text the dropped edit was made on
+    const docBefore = before ? before.apply(this.syncedDoc) : this.syncedDoc;
+    const inverse = updates[index].changes.invert(docBefore);
+    const later = compose(updates.slice(index + 1));
+    const replayed = later ? later.map(inverse) : null; // the later edits, as if the dropped one never was
+    const kept = before && replayed ? before.compose(replayed) : before ?? replayed;
     this.view.setState(this.createState(this.syncedDoc.toString(), getSyncedVersion(old), getClientID(old)));
     this.emit("state-replaced");
-    const length = replayed ? replayed.newLength : this.syncedDoc.length;
-    this.view.dispatch({ changes: replayed ?? undefined, selection: clampSelection(old.selection, length) });
-    this.emit("too-large", this.maxMessageBytes);
+    const length = kept ? kept.newLength : this.syncedDoc.length;
+    this.view.dispatch({ changes: kept ?? undefined, selection: clampSelection(old.selection, length) });
     this.maybePush();
   }
 

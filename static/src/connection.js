@@ -5,6 +5,8 @@ const BACKOFF_START_MS = 300;
 const BACKOFF_CAP_MS = 5000;
 const CONNECT_TIMEOUT_MS = 10000;
 const CLOSE_SESSION_NOT_FOUND = 4404;
+// Refused for now: wait this long, then try again (someone may have left, a tab may have closed).
+const RETRY_LATER_MS = { 4409: 10000, 4429: 30000 };
 
 export const STATUS = {
   connecting: "Connecting…",
@@ -12,7 +14,10 @@ export const STATUS = {
   reconnecting: "Reconnecting…",
   offline: "Offline",
   notFound: "Session not found",
+  full: "Session is full — waiting for a place…",
+  tooMany: "Too many connections from this network — retrying…",
 };
+const RETRY_STATUS = { 4409: STATUS.full, 4429: STATUS.tooMany };
 
 /**
  * Events: `open` (socket open), `message` (detail: decoded {type, data}), `close` (detail: {code, reason}),
@@ -82,6 +87,10 @@ export class Connection extends EventTarget {
     if (code === CLOSE_SESSION_NOT_FOUND) {
       this.stopped = true;
       this.setStatus(STATUS.notFound);
+    } else if (code in RETRY_LATER_MS) {
+      this.setStatus(RETRY_STATUS[code]);
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.connect(), RETRY_LATER_MS[code] * (0.75 + Math.random() / 2));
     } else if (navigator.onLine === false) {
       this.setStatus(STATUS.offline);
     } else {

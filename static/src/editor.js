@@ -81,6 +81,8 @@ export function setEditorLanguage(view, id) {
   view.dispatch({ effects: languageSupport.reconfigure(languageExtensions(id)) });
 }
 
+const styleNonce = document.querySelector('meta[name="csp-nonce"]')?.content ?? "";
+
 /** The extensions of every editor state; `onRun` is called for Mod-Enter. */
 function extensions({ onRun, extra }) {
   return [
@@ -105,6 +107,8 @@ function extensions({ onRun, extra }) {
     Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (onRun(), true), preventDefault: true }])),
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
     EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
+    // CodeMirror writes its styles into a <style> element: the page's CSP admits it by this nonce.
+    EditorView.cspNonce.of(styleNonce),
     baseTheme,
     darkMode.of(EditorView.darkTheme.of(darkQuery.matches)),
     extra,

@@ -64,7 +64,11 @@ export class Presence extends EventTarget {
     this.connection.addEventListener("close", () => this.onClose());
     this.connection.addEventListener("message", ({ detail }) => this.onMessage(detail));
     // A new state has none of the cursors: place the known ones again where that is still possible.
-    collab.addEventListener("state-replaced", () => this.placeLatestSafely());
+    // A resync may follow another history than the one logged, so the log starts afresh first.
+    collab.addEventListener("state-replaced", () => {
+      this.updateLog.clear();
+      this.placeLatestSafely();
+    });
     collab.addEventListener("ready", () => this.placeLatestSafely());
   }
 
@@ -96,6 +100,23 @@ export class Presence extends EventTarget {
     this.cursorTimer = null;
     this.lastSent = null;
     this.helloSent = false;
+    // Who is here is unknown until the next connection's `welcome` and `participants`: show nobody
+    // rather than people who may have left (and the next connection gives me a new id).
+    this.me = null;
+    this.people = [];
+    this.latest.clear();
+    this.follow(null);
+    this.clearList();
+    const view = this.collab?.view;
+    if (view) view.dispatch({ effects: syncRemotePeople.of([]) });
+    this.emit("participants", this.people);
+  }
+
+  /** Empties the list and hides its count; the next socket count or participants list fills it again. */
+  clearList() {
+    this.list.render([], null);
+    this.list.people = null; // so the socket's count shows again until a list arrives
+    this.list.count.hidden = true;
   }
 
   onMessage({ type, data }) {
@@ -114,7 +135,7 @@ export class Presence extends EventTarget {
     if (!participant || typeof participant.id !== "string") return;
     this.me = { id: participant.id, name: String(participant.name ?? "Guest"), color: String(participant.color ?? "") };
     this.showName();
-    this.list.render(this.people, this.me.id);
+    if (this.people.length > 0) this.list.render(this.people, this.me.id); // else the `participants` list follows
     this.emit("me", this.me);
     this.sendCursorSoon(true);
   }

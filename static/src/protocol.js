@@ -24,7 +24,7 @@ export const SERVER_MESSAGE_TYPES = [
   "updates", // {version, updates}: accepted updates on top of version, sent to everyone
   "push_rejected", // {version}: your push was stale; apply incoming updates, rebase, push again
   "error", // {message}: what was wrong with your last message; nothing was applied
-  "welcome", // {participant: {id, name, color}}: the answer to hello: who you are on this connection
+  "welcome", // {participant: {id, name, color}, language}: the answer to hello: who you are on this connection
   "participants", // {participants: [{id, name, color}]}: everyone connected, whenever that changes
   "cursor", // {participant, name, color, version, ranges}: someone's selection at server version
   "language", // {language, participant}: the session's language changed

@@ -38,6 +38,7 @@ const collab = new CollabClient({
   parent: $("#editor"),
   onRun: () => controls.emit("run"),
   maxMessageBytes: Number(main.dataset.maxMessageBytes) || undefined,
+  maxDocumentBytes: Number(main.dataset.maxDocumentBytes) || undefined,
   extensions: () => [presence.extension(), languageExtension(language)],
 });
 presence.attach(collab);
@@ -63,17 +64,22 @@ const CONNECTION_TONES = {
   [STATUS.reconnecting]: "warn",
   [STATUS.offline]: "error",
   [STATUS.notFound]: "error",
+  [STATUS.full]: "warn",
+  [STATUS.tooMany]: "warn",
 };
 connection.addEventListener("status", ({ detail }) => {
   connectionStatus.set(detail, CONNECTION_TONES[detail]);
   if (detail === STATUS.notFound && !collab.view) $("#editor-placeholder").textContent =
     "This session does not exist. It may have expired, or the link may be wrong.";
+  if (detail === STATUS.full && !collab.view) $("#editor-placeholder").textContent =
+    "This session is full: it already has as many people as this server allows. You will join as soon as someone leaves.";
 });
 
 // Why the server closed the socket, in words for the people in the session (close codes: docs/PROTOCOL.md).
 const CLOSE_EXPLANATIONS = {
   1001: "Server restarting, reconnecting…",
   1013: "The connection fell behind, reconnecting…",
+  1008: "The connection sent too many messages too fast and was closed, reconnecting…",
 };
 connection.addEventListener("close", ({ detail }) => {
   const explanation = CLOSE_EXPLANATIONS[detail.code];
@@ -90,7 +96,7 @@ function useLanguage(next, by) {
   if (by) toast.show(`${by} switched the language to ${picker.label(language)}.`);
 }
 connection.addEventListener("message", ({ detail: { type, data } }) => {
-  if (type === "session_state") useLanguage(data.language);
+  if (type === "session_state" || type === "welcome") useLanguage(data.language);
   else if (type === "language") {
     const who = data.participant === presence.me?.id ? null : presence.participant(data.participant)?.name ?? "Someone";
     useLanguage(data.language, who);
@@ -108,6 +114,8 @@ collab.addEventListener("participants", ({ detail }) => presence.setCount(detail
 collab.addEventListener("notice", ({ detail }) => output.system(detail));
 collab.addEventListener("too-large", ({ detail }) =>
   toast.show(`That change is too large to share (over ${formatBytes(detail)}), so it was undone.`));
+collab.addEventListener("document-full", ({ detail }) =>
+  toast.show(`The document has reached its size limit (${formatBytes(detail)}), so that change was undone.`));
 collab.addEventListener("server-error", ({ detail }) => toast.show(`Server: ${detail}`));
 collab.guardUnload();
 

@@ -70,7 +70,7 @@ export class SharedRuns {
 
   onMessage({ type, data }) {
     if (type === "history") {
-      for (const run of data.runs ?? []) this.showRemote(run, true);
+      this.onHistory(Array.isArray(data.runs) ? data.runs.filter((run) => run && typeof run === "object") : []);
     } else if (type === "run_started") {
       if (data.run?.participant !== this.presence.me?.id) this.showRemote(data.run, false);
       else this.shown.add(data.run.id); // ours: already in the panel
@@ -84,13 +84,29 @@ export class SharedRuns {
     }
   }
 
+  /** The recent runs (on joining, and again after every reconnect). */
+  onHistory(runs) {
+    const listed = new Set(runs.map((run) => run.id));
+    // Streaming when our socket dropped, and no longer among the recent runs: we cannot follow it any more.
+    for (const [id, block] of this.remote) {
+      if (listed.has(id)) continue;
+      this.end(block, { status: "missed" });
+      this.remote.delete(id);
+    }
+    for (const run of runs) this.showRemote(run, true);
+  }
+
   /** A run by someone else (or an earlier run of ours, from `history`). */
   showRemote(run, earlier) {
     if (!run || typeof run !== "object") return;
     if (this.shown.has(run.id)) {
-      // Seen before a reconnect: it may have ended while we were away.
+      // Streaming when our socket dropped: what it printed meanwhile is only in `history`, so the block
+      // is redrawn from there (the server's copy is the whole output), and ended if it ended meanwhile.
       const block = this.remote.get(run.id);
-      if (block && run.status) {
+      if (!block) return;
+      block.reset();
+      this.appendOutput(block, run.output);
+      if (run.status) {
         this.end(block, run);
         this.remote.delete(run.id);
       }
@@ -103,9 +119,17 @@ export class SharedRuns {
       color: run.color,
       details: describe({ version: run.version, language: run.language, at: new Date(run.started_at), earlier }),
     });
-    for (const chunk of run.output ?? []) block.append(chunk.stream === "stderr" ? "stderr" : "stdout", String(chunk.text));
+    this.appendOutput(block, run.output);
     if (run.status) this.end(block, run);
     else this.remote.set(run.id, block);
+  }
+
+  /** Writes a run's output from `history` ([{stream, text}]) into its block. */
+  appendOutput(block, output) {
+    if (!Array.isArray(output)) return;
+    for (const chunk of output) {
+      if (chunk) block.append(chunk.stream === "stderr" ? "stderr" : "stdout", String(chunk.text ?? ""));
+    }
   }
 
   end(block, { status, duration_ms: ms, truncated }) {
@@ -134,6 +158,8 @@ function describeEnd(status, ms, limitMs) {
       return `— stopped: over the ${Math.round((limitMs ?? 10000) / 1000)} s time limit —`;
     case "disconnected":
       return "— the person running it left before it finished —";
+    case "missed":
+      return "— no longer followed: it may have ended while you were disconnected —";
     default:
       return `— ${status} —`;
   }

@@ -24,6 +24,10 @@ from .proxy import CuttableProxy
 
 ARTIFACTS = ROOT / "test-artifacts"
 NAME_KEY = "interview-pad:name"  # where the page remembers the display name (static/src/presence.js)
+# Every page reports a Content-Security-Policy violation as a console error, which fails its test.
+CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline code"} at ${e.sourceFile}:${e.lineNumber}` +
+  ` on ${e.target?.nodeName ?? ""} ${(e.target?.outerHTML ?? "").slice(0, 160)}`));"""
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -40,13 +44,20 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+def host_origin() -> str:
+    """The origin of `host_page`, an LMS-like site the servers let frame their pages (FRAME_ANCESTORS)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory, host_origin):
     """Start `python -m interview_server` (SQLite in a temporary folder) and wait until it answers."""
     if not (ROOT / "static" / "dist" / "session.js").is_file():
         pytest.fail("static assets are not built: run `make test` (it runs npm ci && npm run build)")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "server.log").unlink(missing_ok=True)
-    server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("data")), log_path=ARTIFACTS / "server.log")
+    server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("data")), "--frame-ancestors", host_origin,
+                           log_path=ARTIFACTS / "server.log")
     server.start()
     yield server.url
     server.terminate()
@@ -78,6 +89,7 @@ class Pages:
     async def new(self, url: str | None = None, name: str | None = "Tester", context=None):
         """A new page; `name` is remembered as the display name first (None: the page asks for one)."""
         page = await (context or self.context).new_page()
+        await page.add_init_script(CSP_REPORTER)
         if name is not None:
             await page.add_init_script(
                 f"if (!localStorage.getItem({NAME_KEY!r})) localStorage.setItem({NAME_KEY!r}, {json.dumps(name)});")
@@ -134,22 +146,24 @@ async def proxy(server_url):
     await proxy.close()
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def host_page():
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def host_page(host_origin):
     """A second local origin serving pages a test writes (e.g. an LMS page that iframes the pad)."""
     from aiohttp import web
 
     bodies: dict[str, str] = {}
 
     async def serve(request):
-        return web.Response(text=f"<!doctype html><html><body>{bodies[request.match_info['name']]}</body></html>",
-                            content_type="text/html")
+        body = bodies.get(request.match_info["name"])
+        if body is None:
+            raise web.HTTPNotFound()
+        return web.Response(text=f"<!doctype html><html><body>{body}</body></html>", content_type="text/html")
 
     app = web.Application()
     app.router.add_get("/{name}", serve)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = free_port()
+    port = urlsplit(host_origin).port
     await web.TCPSite(runner, "127.0.0.1", port).start()
 
     def page_with(body: str) -> str:

@@ -25,7 +25,7 @@ async def text_of(page: Page) -> str:
 
 async def settled(page: Page) -> tuple[str, int]:
     """(text, version) once nothing local is unconfirmed."""
-    await page.wait_for_function("window.pad.isConnected() && window.pad.pendingCount() === 0", timeout=30_000)
+    await page.wait_for_function("() => window.pad.isConnected() && window.pad.pendingCount() === 0", timeout=30_000)
     return await page.evaluate("[window.pad.getText(), window.pad.getVersion()]")
 
 

@@ -9,6 +9,10 @@ export class Chat {
     Object.assign(this, { connection, presence, log, input, unread, toggle, body });
     this.unreadCount = 0;
     this.divider = null; // the "New" line above the first unread message
+    this.items = new Map(); // message id -> its <li>, so a message shown once is never shown twice
+    this.myIds = new Set(); // my participant ids, one per connection: my messages stay "You" after a reconnect
+    this.joined = false; // a `history` arrived before: the next one is a reconnect's
+    presence.addEventListener("me", ({ detail }) => this.myIds.add(detail.id));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.send();
@@ -44,20 +48,45 @@ export class Chat {
 
   onMessage({ type, data }) {
     if (type === "history") {
-      this.log.replaceChildren();
-      this.clearUnread();
-      for (const message of data.chat ?? []) this.add(message, false);
-      this.log.scrollTop = this.log.scrollHeight;
-    } else if (type === "chat" && data.message) {
-      const mine = data.message.participant === this.presence.me?.id;
-      this.add(data.message, !mine);
+      this.merge(Array.isArray(data.chat) ? data.chat.filter((message) => message && typeof message === "object") : []);
+    } else if (type === "chat" && data.message && typeof data.message === "object") {
+      if (this.items.has(data.message.id)) return; // already had it from `history`
+      this.add(data.message, !this.isMine(data.message));
     }
   }
 
-  /** Appends one message; `count` marks it unread if you are not looking at the chat. */
-  add(message, count) {
+  /**
+   * Merges the last messages from `history` into those shown, by id: a reconnect keeps the older ones
+   * and their "You", and inserts only those missed while away (news, unless on joining).
+   */
+  merge(messages) {
+    const reconnect = this.joined;
+    this.joined = true;
+    const shown = messages.map((message) => this.items.get(message.id)).filter(Boolean);
+    let next = shown[0] ?? null; // missed messages older than every shown one go before it
+    for (const message of messages) {
+      const item = this.items.get(message.id);
+      if (item) {
+        next = item.nextSibling;
+        continue;
+      }
+      this.add(message, reconnect && !this.isMine(message), next);
+    }
+    if (!reconnect) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  isMine(message) {
+    const me = this.presence.me?.id;
+    return message.participant === me || this.myIds.has(message.participant);
+  }
+
+  /**
+   * Shows one message, at the end or before `before`; `count` marks it unread if you are not looking
+   * at the chat.
+   */
+  add(message, count, before = null) {
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < NEAR_BOTTOM_PX;
-    const mine = message.participant === this.presence.me?.id;
+    const mine = this.isMine(message);
     const item = document.createElement("li");
     item.className = mine ? "chat-message mine" : "chat-message";
     const meta = document.createElement("div");
@@ -84,13 +113,22 @@ export class Chat {
         this.divider = document.createElement("li");
         this.divider.className = "chat-divider";
         this.divider.textContent = "New messages";
-        this.log.append(this.divider);
+        this.log.insertBefore(this.divider, before);
       }
       this.unreadCount += 1;
       this.showUnread();
     }
-    this.log.append(item);
-    while (this.log.childElementCount > MAX_SHOWN) this.log.firstElementChild.remove();
+    this.log.insertBefore(item, before);
+    if (typeof message.id === "string") {
+      item.dataset.messageId = message.id;
+      this.items.set(message.id, item);
+    }
+    while (this.log.childElementCount > MAX_SHOWN) {
+      const first = this.log.firstElementChild;
+      if (first.dataset.messageId) this.items.delete(first.dataset.messageId);
+      if (first === this.divider) this.divider = null;
+      first.remove();
+    }
     if (atBottom || mine) this.log.scrollTop = this.log.scrollHeight;
     this.maybeRead();
   }

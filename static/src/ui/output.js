@@ -57,6 +57,11 @@ class RunBlock {
     this.panel = panel;
   }
 
+  /** Removes everything below the header (to show the run again from a fuller copy of its output). */
+  reset() {
+    this.panel.keepBottom(() => this.element.replaceChildren(this.element.firstChild));
+  }
+
   /** Appends a chunk of `stream` ("stdout", "stderr" or "system") output. */
   append(stream, text) {
     if (stream === "system") this.system(text);

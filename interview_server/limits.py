@@ -1,0 +1,137 @@
+"""Abuse limits: message rate per connection, sockets and session creation per client address.
+
+Each limit is a plain object with an injectable clock, so tests can drive it without sleeping; the
+HTTP and WebSocket handlers ask it before doing the work. No aiohttp here except reading the
+client's address from a request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from aiohttp import web
+
+Clock = Callable[[], float]
+
+
+class TokenBucket:
+    """`capacity` tokens at most, refilled at `rate` per second; each action takes one."""
+
+    def __init__(self, rate: float, capacity: float, clock: Clock = time.monotonic):
+        self.rate = rate
+        self.capacity = capacity
+        self.tokens = float(capacity)
+        self._clock = clock
+        self._last = clock()
+
+    def _refill(self) -> float:
+        now = self._clock()
+        elapsed = max(0.0, now - self._last)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
+        self._last = max(self._last, now)
+        return now
+
+    def try_take(self) -> bool:
+        """Take a token if one is there."""
+        self._refill()
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+    def take_or_wait(self) -> float:
+        """Take a token; if none is there, take the next one to come and return the seconds until it does."""
+        now = self._refill()
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        wait = (1 - self.tokens) / self.rate
+        self.tokens = 0.0
+        self._last = now + wait  # that token is spent the moment it arrives
+        return wait
+
+    @property
+    def full(self) -> bool:
+        self._refill()
+        return self.tokens >= self.capacity
+
+
+class MessageRate:
+    """Per-connection message rate: a burst passes, then messages are slowed to the rate; a client that
+    keeps sending faster than the rate for another burst's worth of messages is cut off.
+
+    Nothing is dropped: a slowed message is handled after its wait, so a brief burst loses no edit.
+    """
+
+    def __init__(self, rate: float, burst: int, clock: Clock = time.monotonic):
+        self.enabled = rate > 0
+        self._bucket = TokenBucket(rate, max(1, burst), clock) if self.enabled else None
+        self._burst = max(1, burst)
+        self.strikes = 0  # messages in a row that found no token
+
+    def admit(self) -> tuple[float, str]:
+        """Seconds to wait before handling the next message, and the verdict: "ok", "slow" (first
+        slowed message of an episode: warn the client), "slowing", or "cut" (close the connection)."""
+        if not self.enabled:
+            return 0.0, "ok"
+        wait = self._bucket.take_or_wait()
+        if wait == 0:
+            self.strikes = 0
+            return 0.0, "ok"
+        self.strikes += 1
+        if self.strikes > self._burst:
+            return wait, "cut"
+        return wait, "slow" if self.strikes == 1 else "slowing"
+
+
+class AddressLimits:
+    """Per client address: open sockets on this instance, and sessions created per hour."""
+
+    def __init__(self, sockets_per_ip: int, sessions_per_hour: int, clock: Clock = time.monotonic):
+        self.sockets_per_ip = sockets_per_ip
+        self.sessions_per_hour = sessions_per_hour
+        self._clock = clock
+        self._sockets: Counter[str] = Counter()
+        self._creations: dict[str, TokenBucket] = {}
+
+    def open_socket(self, address: str) -> bool:
+        """Count a socket for `address`; False (and nothing counted) when it already holds the most."""
+        if self.sockets_per_ip and self._sockets[address] >= self.sockets_per_ip:
+            return False
+        self._sockets[address] += 1
+        return True
+
+    def close_socket(self, address: str) -> None:
+        self._sockets[address] -= 1
+        if self._sockets[address] <= 0:
+            del self._sockets[address]
+
+    def open_sockets(self, address: str) -> int:
+        return self._sockets.get(address, 0)
+
+    def may_create_session(self, address: str) -> bool:
+        """Take one session creation for `address` if its hourly allowance has one left."""
+        if not self.sessions_per_hour:
+            return True
+        if len(self._creations) > 10_000:  # forget addresses whose allowance is whole again
+            self._creations = {key: bucket for key, bucket in self._creations.items() if not bucket.full}
+        bucket = self._creations.get(address)
+        if bucket is None:
+            bucket = self._creations[address] = TokenBucket(self.sessions_per_hour / 3600, self.sessions_per_hour,
+                                                            self._clock)
+        return bucket.try_take()
+
+
+def client_address(request: web.Request, trust_proxy: int) -> str:
+    """The client's IP: the peer address, or, behind `trust_proxy` proxies, the address the outermost
+    trusted proxy saw (X-Forwarded-For is read from the right, so a client cannot forge its own)."""
+    peer = request.remote or "unknown"
+    if trust_proxy <= 0:
+        return peer
+    forwarded = [part.strip() for value in request.headers.getall("X-Forwarded-For", [])
+                 for part in value.split(",") if part.strip()]
+    if not forwarded:
+        return peer
+    return forwarded[-min(trust_proxy, len(forwarded))]

@@ -1,0 +1,93 @@
+"""Security headers on every response, and the Origin check that stops cross-site WebSocket hijacking."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from .config import Config
+from .keys import CONFIG
+
+CSP_NONCE = web.RequestKey("csp_nonce", str)  # this response's nonce
+
+# Worker scripts get their own policy: a worker follows the CSP of its own response, not the page's.
+PYTHON_WORKER_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; "
+                     "object-src 'none'; base-uri 'none'")
+# The JavaScript runner evaluates the user's code (so 'unsafe-eval') and may load or reach nothing at all.
+JS_WORKER_CSP = "default-src 'none'; script-src 'unsafe-eval'; base-uri 'none'"
+WORKER_CSP = {
+    "/static/dist/python-worker.js": PYTHON_WORKER_CSP,
+    "/static/dist/js-worker.js": JS_WORKER_CSP,
+}
+
+
+def page_csp(config: Config, nonce: str) -> str:
+    """The pages' policy: our own scripts, styles and sockets only; Pyodide's wasm; framing from configuration.
+    `nonce` admits the <style> element CodeMirror writes (the page hands it over in <meta name="csp-nonce">)."""
+    ancestors = " ".join(["'self'", *config.frame_ancestors.split()])
+    # style-src-attr: the browser's own contenteditable editing writes style attributes into the editor's
+    # lines as one types (CodeMirror then redraws them); they carry no script.
+    return (f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'nonce-{nonce}'; "
+            "style-src-attr 'unsafe-inline'; "
+            "img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+            f"form-action 'self'; frame-ancestors {ancestors}")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler) -> web.StreamResponse:
+    """CSP, nosniff and Referrer-Policy on every response, errors included."""
+    request[CSP_NONCE] = secrets.token_urlsafe(16)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _add_headers(request, exc)
+        raise
+    _add_headers(request, response)
+    return response
+
+
+def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if response.prepared:  # a WebSocket or streamed response: its headers are gone already
+        return
+    headers = response.headers
+    headers["Content-Security-Policy"] = WORKER_CSP.get(request.path) or page_csp(request.app[CONFIG], request[CSP_NONCE])
+    headers["X-Content-Type-Options"] = "nosniff"
+    # No page address (session ids, later host secrets) ever leaks to another site through Referer.
+    headers["Referrer-Policy"] = "no-referrer"
+
+
+async def template_context(request: web.Request) -> dict:
+    """aiohttp-jinja2 context processor: every page gets its CSP nonce."""
+    return {"csp_nonce": request.get(CSP_NONCE, "")}
+
+
+def request_host(request: web.Request, trust_proxy: int) -> str:
+    """The host the client asked for (X-Forwarded-Host only behind a trusted proxy)."""
+    forwarded = request.headers.get("X-Forwarded-Host", "") if trust_proxy > 0 else ""
+    return (forwarded.split(",")[-1].strip() or request.host).lower()
+
+
+def request_scheme(request: web.Request, trust_proxy: int) -> str:
+    """http or https as the client sees it (X-Forwarded-Proto only behind a trusted proxy)."""
+    forwarded = request.headers.get("X-Forwarded-Proto", "") if trust_proxy > 0 else ""
+    scheme = forwarded.split(",")[-1].strip().lower()
+    return scheme if scheme in ("http", "https") else request.scheme
+
+
+def origin_allowed(request: web.Request, config: Config) -> bool:
+    """A browser's socket may come from a page of this server or of a configured origin.
+
+    Clients that send no Origin (scripts, the load generator) are not browsers and cannot be
+    hijacked this way: they are let through.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    origin = origin.strip().lower()
+    if origin in (allowed.lower() for allowed in config.extra_origins):
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc == request_host(request, config.trust_proxy)

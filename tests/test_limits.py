@@ -1,0 +1,283 @@
+"""Abuse limits, each with its error: message size, document size, message rate, participants per
+session, sockets and session creation per client address, session ids checked before the store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+
+from interview_server.app import create_app
+from interview_server.config import Config, load_config
+from interview_server.limits import AddressLimits, MessageRate, TokenBucket
+from interview_server.store.memory import MemoryStore
+
+from .conftest import Peer
+
+
+@pytest.fixture
+def make_client(aiohttp_client, tmp_path):
+    """A client of a fresh server (memory store) with some settings changed."""
+    async def make(store=None, **settings):
+        return await aiohttp_client(create_app(Config(store="memory", data_dir=str(tmp_path), **settings), store=store))
+    return make
+
+
+async def new_session(client) -> str:
+    response = await client.post("/api/sessions")
+    assert response.status == 201, await response.text()
+    return (await response.json())["session_id"]
+
+
+async def join(client, session_id, headers=None) -> tuple[Peer, dict]:
+    peer = Peer(await client.ws_connect(f"/ws/{session_id}", headers=headers or {}))
+    return peer, await peer.receive()
+
+
+async def closed_with(peer: Peer) -> tuple[int, str]:
+    message = await peer.ws.receive(timeout=5)
+    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING), message
+    return peer.ws.close_code, message.extra or ""
+
+
+async def current_code(client, session_id) -> tuple[str, int]:
+    peer, state = await join(client, session_id)
+    await peer.close()
+    return state["data"]["code"], state["data"]["version"]
+
+
+def insert_at_end(length: int, text: str) -> list:
+    return [length, [0, text]] if length else [[0, text]]
+
+
+# -- WebSocket message size, heartbeat, compression --------------------------------------------------
+
+def test_socket_defaults_are_safe():
+    config = load_config([], environ={})
+    assert config.max_message_bytes == 256 * 1024
+    assert config.heartbeat < 55
+    with pytest.raises(SystemExit, match="HEARTBEAT"):
+        load_config(["--heartbeat", "60"], environ={})
+
+
+async def test_a_message_over_the_size_limit_closes_with_1009_and_loses_nothing(make_client):
+    client = await make_client(max_message_bytes=4096)
+    session_id = await new_session(client)
+    writer, state = await join(client, session_id)
+    await writer.send("push", {"version": 0, "updates": [
+        {"clientID": "w", "changes": insert_at_end(len(state["data"]["code"]), "kept")}]})
+    await writer.receive_type("updates")
+    big, _ = await join(client, session_id)
+    await big.ws.send_str(json.dumps({"type": "chat", "data": {"text": "x" * 5000}}))
+    assert (await closed_with(big))[0] == 1009
+    # The others carry on, the document is intact.
+    await writer.send("pull", {"version": 1})
+    assert (await writer.receive_type("updates"))["data"]["updates"] == []
+    assert (await current_code(client, session_id))[0].endswith("kept")
+
+
+async def test_permessage_deflate_is_not_negotiated(make_client):
+    client = await make_client()
+    session_id = await new_session(client)
+    ws = await client.ws_connect(f"/ws/{session_id}", compress=15)
+    assert ws.compress == 0
+    await ws.close()
+
+
+# -- Document size -------------------------------------------------------------------------------------
+
+async def test_a_push_past_the_document_cap_is_refused_and_the_text_is_unchanged(make_client):
+    client = await make_client(max_document_bytes=2048)
+    session_id = await new_session(client)
+    peer, state = await join(client, session_id)
+    code = state["data"]["code"]
+    # 700 CJK characters are 700 UTF-16 units but 2,100 UTF-8 bytes: over the cap with the starter code.
+    await peer.send("push", {"version": 0, "updates": [{"clientID": "p", "changes": insert_at_end(len(code), "中" * 700)}]})
+    error = await peer.receive_type("error")
+    assert error["data"]["code"] == "document_too_large"
+    assert "2,048 bytes" in error["data"]["message"] and "nothing was applied" in error["data"]["message"]
+    assert await current_code(client, session_id) == (code, 0)
+    # Up to the cap is fine, and so is shrinking.
+    fill = "a" * (2048 - len(code.encode()))
+    await peer.send("push", {"version": 0, "updates": [{"clientID": "p", "changes": insert_at_end(len(code), fill)}]})
+    assert (await peer.receive_type_in(("updates", "error")))["type"] == "updates"
+    await peer.send("push", {"version": 1, "updates": [{"clientID": "p", "changes": insert_at_end(2048, "!")}]})
+    assert (await peer.receive_type("error"))["data"]["code"] == "document_too_large"
+    await peer.send("push", {"version": 1, "updates": [{"clientID": "p", "changes": [[2048]]}]})
+    assert (await peer.receive_type_in(("updates", "error")))["type"] == "updates"
+    assert await current_code(client, session_id) == ("", 2)
+
+
+async def test_a_whole_text_code_update_past_the_cap_is_refused(make_client):
+    client = await make_client(max_document_bytes=1024)
+    session_id = await new_session(client)
+    peer, state = await join(client, session_id)
+    await peer.send("code_update", {"code": "😀" * 300, "timestamp": 0})
+    assert (await peer.receive_type("error"))["data"]["code"] == "document_too_large"
+    assert await current_code(client, session_id) == (state["data"]["code"], 0)
+
+
+# -- Message rate ---------------------------------------------------------------------------------------
+
+def test_human_typing_with_cursors_never_meets_the_default_rate_limit():
+    now = [0.0]
+    config = Config()
+    rate = MessageRate(config.message_rate, config.message_burst, clock=lambda: now[0])
+    # Key repeat held for a whole minute (33 keys/s, one push each) plus a cursor every 60 ms (the page's throttle).
+    for tick in range(60 * 1000):
+        now[0] = tick / 1000
+        if tick % 30 == 0 or tick % 60 == 0:
+            assert rate.admit() == (0.0, "ok"), f"limited after {now[0]:.2f} s"
+
+
+def test_a_burst_is_slowed_then_a_flood_is_cut():
+    now = [0.0]
+    rate = MessageRate(10, 5, clock=lambda: now[0])
+    assert [rate.admit()[1] for _ in range(5)] == ["ok"] * 5
+    wait, verdict = rate.admit()
+    assert verdict == "slow" and wait == pytest.approx(0.1)
+    now[0] += wait
+    assert rate.admit()[1] == "slowing"
+    now[0] = 10.0  # a pause refills the bucket and forgives
+    assert rate.admit() == (0.0, "ok") and rate.strikes == 0
+    verdicts = [rate.admit()[1] for _ in range(20)]
+    assert verdicts[:4] == ["ok"] * 4 and "cut" in verdicts
+    assert MessageRate(0, 0).admit() == (0.0, "ok")  # 0 = no limit
+
+
+async def test_a_flooding_socket_gets_an_error_then_is_closed_while_others_keep_working(make_client):
+    client = await make_client(message_rate=20, message_burst=10)
+    session_id = await new_session(client)
+    flooder, _ = await join(client, session_id)
+    worker, state = await join(client, session_id)
+    # A short burst over the limit: one warning, every message still answered (nothing is dropped).
+    for _ in range(15):
+        await flooder.send("pull", {"version": 0})
+    answers = []
+    while sum(a["type"] == "updates" for a in answers) < 15:  # every pull is answered
+        answers.append(await flooder.receive(timeout=5))
+    assert [a["data"].get("code") for a in answers if a["type"] == "error"] == ["rate_limited"]
+    await asyncio.sleep(1)  # the bucket fills again
+    # A flood that goes on: closed with 1008 after the warning.
+    for _ in range(200):
+        if flooder.ws.closed:
+            break
+        await flooder.send("pull", {"version": 0})
+    kinds = []
+    while True:
+        message = await flooder.ws.receive(timeout=10)
+        if message.type != aiohttp.WSMsgType.TEXT:
+            break
+        kinds.append(json.loads(message.data))
+    assert flooder.ws.close_code == 1008
+    assert kinds[-1]["data"]["code"] == "rate_limited" and "closed" in kinds[-1]["data"]["message"]
+    # Meanwhile the other participant's edits go through.
+    code = state["data"]["code"]
+    await worker.send("push", {"version": 0, "updates": [{"clientID": "w", "changes": insert_at_end(len(code), "ok")}]})
+    assert (await worker.receive_type("updates"))["data"]["version"] == 0
+
+
+# -- Participants per session -------------------------------------------------------------------------------
+
+async def test_the_participant_after_the_cap_is_told_the_session_is_full(make_client):
+    client = await make_client(max_participants=2)
+    session_id = await new_session(client)
+    first, _ = await join(client, session_id)
+    second, _ = await join(client, session_id)
+    third, message = await join(client, session_id)
+    assert message["type"] == "error" and message["data"]["code"] == "session_full"
+    assert "session is full" in message["data"]["message"]
+    assert (await closed_with(third))[0] == 4409
+    page = await client.get(f"/session/{session_id}")
+    assert page.status == 409 and "This session is full" in await page.text()
+    # Someone leaves: there is a place again.
+    await first.close()
+    await asyncio.sleep(0.2)
+    fourth, message = await join(client, session_id)
+    assert message["type"] == "session_state"
+    assert (await client.get(f"/session/{session_id}")).status == 409
+    await second.close()
+    await asyncio.sleep(0.2)
+    assert (await client.get(f"/session/{session_id}")).status == 200
+    await fourth.close()
+
+
+# -- Per client address ---------------------------------------------------------------------------------------
+
+async def test_open_sockets_per_address_are_capped(make_client):
+    client = await make_client(sockets_per_ip=2)
+    session_id = await new_session(client)
+    kept = [await join(client, session_id), await join(client, session_id)]
+    refused, message = await join(client, session_id)
+    assert message["data"]["code"] == "too_many_connections"
+    assert (await closed_with(refused))[0] == 4429
+    # X-Forwarded-For is not believed unless a proxy is trusted.
+    forged, message = await join(client, session_id, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert message["data"]["code"] == "too_many_connections"
+    await kept[0][0].close()
+    await asyncio.sleep(0.1)
+    again, message = await join(client, session_id)
+    assert message["type"] == "session_state"
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_allowance(make_client):
+    client = await make_client(sockets_per_ip=1, sessions_per_ip=1, trust_proxy=1)
+    session_id = await new_session(client)  # address: 127.0.0.1 (no header)
+    one = await join(client, session_id, headers={"X-Forwarded-For": "198.51.100.1"})
+    two = await join(client, session_id, headers={"X-Forwarded-For": "198.51.100.2"})
+    assert one[1]["type"] == two[1]["type"] == "session_state"
+    # A client cannot choose its address: the proxy appends the real one, which is the one counted.
+    spoofed = await join(client, session_id, headers={"X-Forwarded-For": "198.51.100.77, 198.51.100.1"})
+    assert spoofed[1]["data"]["code"] == "too_many_connections"
+    response = await client.post("/api/sessions", headers={"X-Forwarded-For": "198.51.100.3"})
+    assert response.status == 201
+    response = await client.post("/api/sessions", headers={"X-Forwarded-For": "198.51.100.3"})
+    assert response.status == 429
+
+
+async def test_session_creation_per_address_is_limited_with_a_json_error(make_client):
+    client = await make_client(sessions_per_ip=3)
+    for _ in range(3):
+        await new_session(client)
+    response = await client.post("/api/sessions")
+    assert response.status == 429
+    assert "too many sessions" in (await response.json())["error"]
+
+
+def test_session_creation_allowance_refills_over_the_hour():
+    now = [0.0]
+    limits = AddressLimits(sockets_per_ip=0, sessions_per_hour=2, clock=lambda: now[0])
+    assert [limits.may_create_session("a") for _ in range(3)] == [True, True, False]
+    assert limits.may_create_session("b")
+    now[0] = 1800  # half an hour: one more
+    assert [limits.may_create_session("a") for _ in range(2)] == [True, False]
+    assert TokenBucket(1, 1, clock=lambda: 0.0).try_take()
+
+
+# -- Session ids are checked before any store access ------------------------------------------------------------
+
+class CountingStore(MemoryStore):
+    """The real memory store, counting reads of sessions."""
+
+    def __init__(self):
+        super().__init__()
+        self.reads = 0
+
+    async def get(self, session_id):
+        self.reads += 1
+        return await super().get(session_id)
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "00000000-0000-0000-0000-00000000000G", "A" * 36,
+                                    "%2e%2e%2fetc%2fpasswd", "x" * 5000])
+async def test_malformed_session_ids_never_reach_the_store(make_client, bad_id):
+    store = CountingStore()
+    client = await make_client(store=store)
+    ws = await client.ws_connect(f"/ws/{bad_id}")
+    assert json.loads(await ws.receive_str())["data"]["message"] == "malformed session id"
+    await ws.close()
+    assert (await client.get(f"/api/sessions/{bad_id}")).status in (400, 404)
+    assert (await client.get(f"/session/{bad_id}")).status == 404
+    assert store.reads == 0

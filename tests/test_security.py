@@ -1,0 +1,117 @@
+"""Cross-site WebSocket hijacking is refused; every response carries the security headers."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from interview_server.app import create_app
+from interview_server.config import Config
+
+
+@pytest.fixture
+def make_client(aiohttp_client, tmp_path):
+    async def make(**settings):
+        return await aiohttp_client(create_app(Config(store="memory", data_dir=str(tmp_path), **settings)))
+    return make
+
+
+async def new_session(client) -> str:
+    return (await (await client.post("/api/sessions")).json())["session_id"]
+
+
+async def origin_status(client, session_id, origin: str | None, **headers) -> int:
+    if origin is not None:
+        headers["Origin"] = origin
+    try:
+        ws = await client.ws_connect(f"/ws/{session_id}", headers=headers)
+    except aiohttp.WSServerHandshakeError as exc:
+        return exc.status
+    message = await ws.receive_json(timeout=5)
+    await ws.close()
+    assert message["type"] == "session_state"
+    return 101
+
+
+async def test_a_socket_from_a_foreign_origin_gets_403(make_client):
+    client = await make_client()
+    session_id = await new_session(client)
+    own = f"http://{client.server.host}:{client.server.port}"
+    assert await origin_status(client, session_id, own) == 101
+    assert await origin_status(client, session_id, None) == 101  # scripts send no Origin
+    for foreign in ("http://evil.example", f"http://{client.server.host}:1", "null",
+                    f"http://{client.server.host}:{client.server.port}.evil.example", "file://"):
+        assert await origin_status(client, session_id, foreign) == 403, foreign
+    # The forwarded host is believed only behind a trusted proxy.
+    assert await origin_status(client, session_id, "https://pad.example.org",
+                               **{"X-Forwarded-Host": "pad.example.org"}) == 403
+
+
+async def test_configured_origins_and_frame_ancestors_may_open_sockets(make_client):
+    client = await make_client(allowed_origins="https://tools.example.com",
+                               frame_ancestors="https://canvas.example.edu https://moodle.example.org")
+    session_id = await new_session(client)
+    for allowed in ("https://tools.example.com", "https://canvas.example.edu", "https://MOODLE.example.org"):
+        assert await origin_status(client, session_id, allowed) == 101, allowed
+    assert await origin_status(client, session_id, "http://canvas.example.edu") == 403  # scheme matters
+    assert await origin_status(client, session_id, "https://evil.example") == 403
+
+
+async def test_behind_a_trusted_proxy_the_public_host_is_our_origin(make_client):
+    client = await make_client(trust_proxy=1)
+    session_id = await new_session(client)
+    assert await origin_status(client, session_id, "https://pad.example.org",
+                               **{"X-Forwarded-Host": "pad.example.org", "X-Forwarded-Proto": "https"}) == 101
+
+
+def test_bad_origins_in_configuration_are_refused_at_start():
+    from interview_server.config import load_config
+    with pytest.raises(SystemExit, match="not an origin"):
+        load_config(["--frame-ancestors", "canvas.example.edu"], environ={})
+    with pytest.raises(SystemExit, match="not an origin"):
+        load_config([], environ={"ALLOWED_ORIGINS": "https://ok.example https://bad.example/path"})
+
+
+def directives(csp: str) -> dict[str, str]:
+    return {part.split()[0]: " ".join(part.split()[1:]) for part in csp.split(";") if part.strip()}
+
+
+async def test_every_response_has_the_security_headers(make_client):
+    client = await make_client(frame_ancestors="https://canvas.example.edu")
+    session_id = await new_session(client)
+    for path, status in (("/", 200), (f"/session/{session_id}", 200), ("/session/nope", 404), ("/api/health", 200),
+                         ("/api/nothing", 404), (f"/api/sessions/{session_id}", 200), ("/static/dist/session.js", 200),
+                         ("/static/missing.js", 404)):
+        response = await client.get(path)
+        assert response.status == status, path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "no-referrer", path
+        csp = directives(response.headers["Content-Security-Policy"])
+        assert csp["script-src"] == "'self' 'wasm-unsafe-eval'", path  # no inline scripts, no eval
+        assert csp["connect-src"] == "'self'", path
+        assert csp["frame-ancestors"] == "'self' https://canvas.example.edu", path
+        assert csp["object-src"] == "'none'" and csp["base-uri"] == "'none'", path
+    page = await client.get(f"/session/{session_id}")
+    assert page.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert page.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+
+
+async def test_the_style_nonce_is_fresh_per_page_and_handed_to_the_page(make_client):
+    client = await make_client()
+    session_id = await new_session(client)
+    nonces = []
+    for _ in range(2):
+        response = await client.get(f"/session/{session_id}")
+        nonce = directives(response.headers["Content-Security-Policy"])["style-src"].split("'nonce-")[1].rstrip("'")
+        assert f'<meta name="csp-nonce" content="{nonce}">' in await response.text()
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1] and len(nonces[0]) >= 16
+
+
+async def test_worker_scripts_have_their_own_tighter_policy(make_client):
+    client = await make_client()
+    python = directives((await client.get("/static/dist/python-worker.js")).headers["Content-Security-Policy"])
+    assert python["script-src"] == "'self' 'wasm-unsafe-eval'" and python["connect-src"] == "'self'"
+    javascript = directives((await client.get("/static/dist/js-worker.js")).headers["Content-Security-Policy"])
+    # The user's JavaScript is evaluated there, and may fetch, import or connect to nothing.
+    assert javascript == {"default-src": "'none'", "script-src": "'unsafe-eval'", "base-uri": "'none'"}
