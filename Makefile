@@ -44,3 +44,8 @@ clean:
 ## fuzz: the long convergence fuzz (100,000 steps of 5 real CodeMirror clients against a real server; docs/FUZZING.md)
 fuzz: setup
 	$(BIN)/python bench/fuzz_convergence.py $(FUZZ_ARGS)
+
+.PHONY: soak
+## soak: 10 minutes of steady load, then checks that memory, tasks and sockets come back (bench/soak.py; SOAK_ARGS="--minutes 2 --store memory")
+soak: setup
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)

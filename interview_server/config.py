@@ -41,7 +41,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sockets_per_ip", "SOCKETS_PER_IP", int, 100,
             "Open WebSockets one client address may hold on this instance (0 = no limit)."),
     Setting("sessions_per_ip", "SESSIONS_PER_IP", int, 300,
-            "Sessions one client address may create per hour, all at once at most (0 = no limit)."),
+            "Sessions one client address may create per hour on this instance, all at once at most (0 = no limit)."),
     Setting("trust_proxy", "TRUST_PROXY", int, 0,
             "Proxies in front of the server whose X-Forwarded-For/-Proto/-Host are believed (0 = none; 1 on a PaaS)."),
     Setting("allowed_origins", "ALLOWED_ORIGINS", str, "",

@@ -130,7 +130,8 @@ async def test_a_paste_too_large_to_send_is_undone_and_typing_goes_on(pages, ser
     await editor(alice).click()
     await alice.keyboard.press("ControlOrMeta+End")
     await alice.keyboard.type("# before\n")
-    await alice.keyboard.insert_text("x = '" + "y" * 1_100_000 + "'\n")  # over the 1 MiB message limit
+    # Over the 256 KiB message limit, under the 512 KiB document limit.
+    await alice.keyboard.insert_text("x = '" + "y" * 300_000 + "'\n")
     await expect(alice.get_by_role("alert")).to_contain_text("too large to share")
     await alice.keyboard.type("# after\n")
     await settled(alice)

@@ -33,7 +33,7 @@ const OPTIONS = {
   "doc-cap": 50000, // UTF-16 units: a client above this deletes a large part (<= 150 KB of UTF-8)
   "pending-cap": 20000, // UTF-16 units a client may add while unconfirmed before it stops pasting
   "max-message-bytes": 262144, // the page's data-max-message-bytes
-  "max-updates-per-push": 0, // 0: send as many updates per push as fit, as the page does; N: at most N
+  "max-updates-per-push": 1000, // at most this many updates per push, as the page does (the server's limit)
   "step-ms": 1, // realtime: wall time per step (0: just let I/O run)
   "settle-ticks": 20000, // lockstep: ticks a checkpoint may take to settle
   "settle-ms": 30000, // realtime: time a checkpoint may take to settle
