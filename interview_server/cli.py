@@ -9,12 +9,15 @@ from pathlib import Path
 from aiohttp import web
 
 from .app import create_app
-from .config import load_config
+from .check import run_check
+from .config import build_parser, load_config
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the server until interrupted (SIGINT/SIGTERM close sockets with 'going away')."""
     config = load_config(argv)
+    if build_parser().parse_args(argv).check:
+        sys.exit(0 if run_check(config, argv) else 1)
     logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not (Path(config.static_dir) / "dist" / "session.js").is_file():
         logging.getLogger(__name__).warning(

@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="interview-server",
         description="Live coding interview pad: collaborative editor server (Python runs in the browser).",
     )
+    parser.add_argument("--check", action="store_true",
+                        help="Print the resolved settings and whether the templates, static assets (Pyodide "
+                             "included) and the store are usable, then exit: 0 if usable, 1 if not.")
     for setting in SETTINGS:
         parser.add_argument(
             "--" + setting.name.replace("_", "-"),
