@@ -24,23 +24,35 @@ async def landing(request: web.Request) -> web.Response:
 
 @routes.get("/session/{session_id}")
 async def session_page(request: web.Request) -> web.Response:
+    return await _workspace(request, "session.html")
+
+
+@routes.get("/embed/{session_id}")
+async def embed_page(request: web.Request) -> web.Response:
+    """The editor for an iframe (an LMS page): editor, Run/Stop, output and status, no landing chrome."""
+    return await _workspace(request, "embed.html")
+
+
+async def _workspace(request: web.Request, template: str) -> web.Response:
+    config = request.app[CONFIG]
     session_id = request.match_info["session_id"]
     record = await request.app[SESSIONS].get_record(session_id) if is_session_id(session_id) else None
     if record is None:
         response = aiohttp_jinja2.render_template("session_not_found.html", request, {"session_id": session_id})
         response.set_status(404)
         return response
-    cap = request.app[CONFIG].max_participants
-    if cap and await request.app[SESSIONS].active_users(session_id) >= cap:
-        response = aiohttp_jinja2.render_template("session_full.html", request, {"cap": cap, "retry_seconds": 15})
+    if config.max_participants and await request.app[SESSIONS].active_users(session_id) >= config.max_participants:
+        response = aiohttp_jinja2.render_template("session_full.html", request,
+                                                  {"cap": config.max_participants, "retry_seconds": 15})
         response.set_status(409)
         response.headers["Cache-Control"] = "no-store"
         return response
-    response = aiohttp_jinja2.render_template(
-        "session.html", request, {"session_id": record.session_id, "language": record.language,
-                                  "max_message_bytes": request.app[CONFIG].max_message_bytes,
-                                  "max_document_bytes": request.app[CONFIG].max_document_bytes,
-                                  "run_time_limit": f"{request.app[CONFIG].run_time_limit:g}"})
+    response = aiohttp_jinja2.render_template(template, request, {
+        "session_id": record.session_id, "language": record.language,
+        "max_message_bytes": config.max_message_bytes, "max_document_bytes": config.max_document_bytes,
+        "run_time_limit": f"{config.run_time_limit:g}",
+        # Host pages that may drive the embedded editor with postMessage (the framing allow-list).
+        "embed_origins": config.frame_ancestors})
     response.headers.update(ISOLATION_HEADERS)
     response.headers["Cache-Control"] = "no-store"
     return response

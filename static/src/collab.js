@@ -50,6 +50,13 @@ export class CollabClient extends EventTarget {
   }
 
   /** The collab version this editor has synced up to. */
+  /** Replaces the whole text with `code` as one local edit (shared like typing); false before the editor exists. */
+  replaceText(code) {
+    if (!this.view) return false;
+    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: code } });
+    return true;
+  }
+
   getVersion() {
     return this.view ? getSyncedVersion(this.view.state) : 0;
   }

@@ -1,7 +1,9 @@
-// Entry of the editor page: wires the socket, the collab editor, presence, runs, language and chat.
+// Entry of the editor page (and of its embed view): wires the socket, the collab editor, presence,
+// runs, language and chat (the embed view has no chat and no invite button, but a postMessage API).
 import { CollabClient } from "./collab.js";
 import { Connection, STATUS } from "./connection.js";
 import { languageExtension, setEditorLanguage } from "./editor.js";
+import { EmbedApi } from "./embed-api.js";
 import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
 import { SharedRuns } from "./shared-runs.js";
@@ -22,7 +24,9 @@ const runtimeStatus = new StatusBadge($("#runtime-status"));
 const output = new OutputPanel($("#output"), $("#clear-output"));
 const controls = new RunControls($("#run"), $("#stop"), $("#run-shortcut"));
 const toast = new Toast($("#toast"));
-new InviteButton($("#copy-invite"), $("#invite-note"), $("#invite-link"));
+if ($("#copy-invite")) new InviteButton($("#copy-invite"), $("#invite-note"), $("#invite-link"));
+const embed = main.dataset.embedOrigins === undefined ? null
+  : new EmbedApi({ sessionId: main.dataset.sessionId, origins: main.dataset.embedOrigins.split(/\s+/).filter(Boolean) });
 
 const connection = new Connection(main.dataset.sessionId);
 const presence = new Presence({
@@ -39,7 +43,7 @@ const collab = new CollabClient({
   onRun: () => controls.emit("run"),
   maxMessageBytes: Number(main.dataset.maxMessageBytes) || undefined,
   maxDocumentBytes: Number(main.dataset.maxDocumentBytes) || undefined,
-  extensions: () => [presence.extension(), languageExtension(language)],
+  extensions: () => [presence.extension(), languageExtension(language), embed ? embed.extension() : []],
 });
 presence.attach(collab);
 
@@ -47,16 +51,18 @@ const input = new InputPanel({ stdin: $("#stdin"), prompt: $("#input-prompt") })
 const runner = new Runner({ timeLimitMs: Number(main.dataset.runTimeLimit) * 1000 || 10000, input });
 const runs = new SharedRuns({ connection, collab, runner, presence, output });
 const picker = new LanguagePicker($("#language"), language);
-new Chat({
-  connection,
-  presence,
-  log: $("#chat-log"),
-  form: $("#chat-form"),
-  input: $("#chat-input"),
-  unread: $("#chat-unread"),
-  toggle: $("#chat-toggle"),
-  body: $("#chat-body"),
-});
+if ($("#chat")) {
+  new Chat({
+    connection,
+    presence,
+    log: $("#chat-log"),
+    form: $("#chat-form"),
+    input: $("#chat-input"),
+    unread: $("#chat-unread"),
+    toggle: $("#chat-toggle"),
+    body: $("#chat-body"),
+  });
+}
 
 const CONNECTION_TONES = {
   [STATUS.connecting]: "busy",
@@ -127,6 +133,10 @@ runner.addEventListener("status", ({ detail }) => {
 });
 controls.addEventListener("run", () => runs.runLocal());
 controls.addEventListener("stop", () => runner.stop());
+embed?.attach({ collab, runner, run: () => runs.runLocal() });
+// Framed by another site, the page is not cross-origin isolated: say what that changes.
+const isolationNote = $("#isolation-note");
+if (isolationNote) isolationNote.hidden = globalThis.crossOriginIsolated;
 
 function formatBytes(bytes) {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`;

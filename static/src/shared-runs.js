@@ -5,6 +5,7 @@ import * as protocol from "./protocol.js";
 
 const MAX_CHUNK_CHARS = 60000; // under the server's 64 KiB per run_output
 const CONFIRM_WAIT_MS = 1000; // how long Run waits for the last edits to reach the server
+const OUTPUT_BATCH_MS = 100; // output goes to the others at most this often (well under the message rate limit)
 
 export class SharedRuns {
   constructor({ connection, collab, runner, presence, output }) {
@@ -13,7 +14,7 @@ export class SharedRuns {
     this.runner = runner;
     this.presence = presence;
     this.output = output;
-    this.local = null; // {block, shared} of this page's run in progress
+    this.local = null; // {block, shared, unsent output, flushTimer} of this page's run in progress
     this.remote = new Map(); // run id -> block, for runs of others still in progress
     this.shown = new Set(); // ids of runs in the panel (a reconnect's `history` repeats them)
     this.starting = false;
@@ -49,20 +50,35 @@ export class SharedRuns {
       color: me?.color,
       details: describe({ version, language, at: new Date(), unconfirmed, shared }),
     });
-    this.local = { block, shared };
+    this.local = { block, shared, unsent: [], flushTimer: null };
   }
 
   onLocalOutput({ stream, text }) {
     if (!this.local) return;
     this.local.block.append(stream, text);
     if (!this.local.shared || stream === "system") return;
-    for (let start = 0; start < text.length; start += MAX_CHUNK_CHARS) {
-      this.connection.send(protocol.runOutput(stream, text.slice(start, start + MAX_CHUNK_CHARS)));
+    const last = this.local.unsent.at(-1);
+    if (last?.stream === stream) last.text += text;
+    else this.local.unsent.push({ stream, text });
+    this.local.flushTimer ??= setTimeout(() => this.flushOutput(), OUTPUT_BATCH_MS);
+  }
+
+  /** Sends the local run's output gathered since the last time, in chunks the server accepts. */
+  flushOutput() {
+    if (!this.local) return;
+    clearTimeout(this.local.flushTimer);
+    this.local.flushTimer = null;
+    for (const { stream, text } of this.local.unsent.splice(0)) {
+      if (!this.local.shared) break;
+      for (let start = 0; start < text.length; start += MAX_CHUNK_CHARS) {
+        this.connection.send(protocol.runOutput(stream, text.slice(start, start + MAX_CHUNK_CHARS)));
+      }
     }
   }
 
   onLocalDone({ status, ms }) {
     if (!this.local) return;
+    this.flushOutput();
     this.local.block.system(describeEnd(status, ms, this.runner.timeLimitMs));
     if (this.local.shared) this.connection.send(protocol.runEnd(status, ms ?? 0));
     this.local = null;

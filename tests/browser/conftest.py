@@ -157,7 +157,7 @@ async def host_page(host_origin):
         body = bodies.get(request.match_info["name"])
         if body is None:
             raise web.HTTPNotFound()
-        return web.Response(text=f"<!doctype html><html><body>{body}</body></html>", content_type="text/html")
+        return web.Response(text=f"<!doctype html><html><head><link rel=\"icon\" href=\"data:,\"></head><body>{body}</body></html>", content_type="text/html")
 
     app = web.Application()
     app.router.add_get("/{name}", serve)

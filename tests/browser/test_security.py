@@ -182,26 +182,213 @@ async def test_the_session_full_page_works_under_the_csp(pages, capped_url):
 
 
 async def test_javascript_code_reaches_no_network(pages, server_url):
-    probe = f"sandbox-probe-{uuid.uuid4().hex}"  # in every address the code tries: the server's log must never see it
-    page = await join_as(pages, server_url, new_session(server_url, "javascript"), "Ada")
+    # A token in every address the code tries: neither the browser nor the server's log may ever see it.
+    probe = f"sandbox-probe-{uuid.uuid4().hex}"
+    page = await pages.person(None, name="Ada")
+    finished, failed = [], {}  # Playwright reports loads the policy blocks as requests that failed
+    page.context.on("requestfinished", lambda request: finished.append(request.url))
+    page.context.on("requestfailed", lambda request: failed.update({request.url: request.failure}))
+    # Chromium may log the worker's refusals as console errors: expected here, and only those.
+    worker_refusals = set()
+    page.on("console", lambda msg: "/static/dist/js-worker.js" in msg.location.get("url", "")
+            and "Content Security Policy" in msg.text and worker_refusals.add(f"{page.url}: {msg.text}"))
+    await page.goto(f"{server_url}/session/{new_session(server_url, 'javascript')}")
     await expect(page.get_by_role("status", name="JavaScript")).to_have_text("JavaScript ready", timeout=15_000)
-    messages = []
-    page.on("console", lambda msg: messages.append((msg.type, msg.text, msg.location.get("url", ""))))
     attempts = {
-        "fetch": f"await fetch('/api/health?{probe}');",
-        "import data": "await import('data:text/javascript,export default 1');",
-        "import same origin": f"await import('/static/dist/{probe}.js');",
-        "WebSocket": "new WebSocket('ws://127.0.0.1:1');",
-        "importScripts": f"importScripts('/static/dist/{probe}.js');",
-        "XMLHttpRequest": f"const x = new XMLHttpRequest(); x.open('GET', '/{probe}'); x.send();",
-        "EventSource": f"new EventSource('/{probe}');",
-        "FontFace": f"await new FontFace('f', 'url(/{probe}.woff)').load();",
-        "prototype fetch": f"await WorkerGlobalScope.prototype.fetch.call(self, '/{probe}');",
+        f"await fetch('/api/health?{probe}');": "TypeError: fetch is not a function",
+        f"await WorkerGlobalScope.prototype.fetch.call(self, '/{probe}');": "TypeError",
+        "await import('data:text/javascript,export default 1');":
+            "TypeError: Failed to fetch dynamically imported module: data:text/javascript",
+        f"await import('/static/dist/{probe}.js');": "TypeError: Failed to fetch dynamically imported module",
+        "new WebSocket('ws://127.0.0.1:1');": "TypeError: WebSocket is not a constructor",
+        f"importScripts('/static/dist/{probe}.js');": "TypeError: importScripts is not a function",
+        f"const x = new XMLHttpRequest();\nx.open('GET', '/{probe}');\nx.send();":
+            "TypeError: XMLHttpRequest is not a constructor",
+        f"new EventSource('/{probe}');": "TypeError: EventSource is not a constructor",
+        f"new Worker('/static/dist/{probe}.js');": "TypeError: Worker is not a constructor",
+        f"await new FontFace('f', 'url(/{probe}.woff)').load();": "NetworkError",
     }
     panel = output(page)
-    for what, code in attempts.items():
+    for index, (code, error) in enumerate(attempts.items()):
         await run(page, f"{code}\nconsole.log('reached');\n")
+        block = panel.locator(".run").nth(index)
+        await expect(block.locator(".system")).to_contain_text("error", timeout=10_000)
+        await expect(block.locator(".stderr")).to_contain_text(error)
+        await expect(block.locator(".stderr")).to_be_visible()
+        assert await block.locator(".stdout").count() == 0, code
+
+    # What the worker's policy itself refused (the globals above were taken away before it mattered).
+    await run(page, "\n".join([
+        "const refused = [];",
+        "self.addEventListener('securitypolicyviolation', (e) => refused.push(`${e.effectiveDirective} ${e.blockedURI}`));",
+        "for (const load of [() => import('data:text/javascript,export default 1'),",
+        f"                   () => import('/static/dist/{probe}.js'),",
+        f"                   () => new FontFace('f', 'url(/{probe}.woff)').load()]) {{",
+        "  try { await load(); console.log('loaded'); } catch (error) { console.log('refused'); }",
+        "}",
+        "await new Promise((resolve) => setTimeout(resolve, 200));",
+        "console.log(refused.join('\\n'));",
+    ]) + "\n")
+    block = panel.locator(".run").nth(len(attempts))
+    await expect(block.locator(".system")).to_contain_text("finished in", timeout=10_000)
+    report = await block.locator(".stdout").text_content()
+    assert report.startswith("refused\nrefused\nrefused\n"), report
+    assert re.search(r"^script-src(-elem)? data$", report, re.M), report
+    assert re.search(rf"^script-src(-elem)? http://127\.0\.0\.1:\d+/static/dist/{probe}\.js$", report, re.M), report
+    assert re.search(rf"^font-src http://127\.0\.0\.1:\d+/{probe}\.woff$", report, re.M), report
+
+    # The check can see a request: one from the page itself reaches the log; none of the worker's did.
+    control = f"sandbox-control-{uuid.uuid4().hex}"
+    assert await page.evaluate(f"fetch('/api/health?{control}').then((r) => r.status)") == 200
+    log = ARTIFACTS / "server.log"
+    await wait_for(lambda: asyncio.sleep(0, control in log.read_text()), timeout=5, message="the control request in the log")
+    assert probe not in log.read_text()
+    assert [url for url in finished if probe in url] == []
+    tried = {url for url in pages.requests if probe in url}
+    assert tried and {url: failed.get(url) for url in tried} == {url: "csp" for url in tried}
+    await wait_for(lambda: asyncio.sleep(0, any(control in url for url in finished)), timeout=5, message="control finished")
+    assert [error for error in pages.console_errors if error not in worker_refusals] == []
+
+
+# --- 3. User text never becomes markup -----------------------------------------------------------
+
+
+async def assert_nothing_injected(*watched: Page) -> None:
+    for page in watched:
+        assert await page.evaluate(INJECTED_JS) == NOTHING_INJECTED, page.url
+
+
+async def test_user_text_shows_as_text_for_everyone(pages, server_url):
+    session_id = new_session(server_url)
+    bo = await join_as(pages, server_url, session_id, "Bo")
+    ada = await pages.person(f"{server_url}/session/{session_id}", name=None)
+    dialog = ada.get_by_role("dialog", name="What's your name?")
+    await dialog.get_by_role("textbox", name="Your name").fill(IMG)
+    await dialog.get_by_role("button", name="Join").click()
+    await expect(connection(ada)).to_have_text("Connected", timeout=15_000)
+    await expect(ada.get_by_role("button", name="Change your name")).to_have_text(f"You: {IMG}")
+    await expect(people(ada).get_by_role("listitem")).to_have_text(["Bo", f"{IMG} (you)"])
+    await expect(people(bo).get_by_role("listitem")).to_have_text(["Bo (you)", IMG])
+    await expect(bo.get_by_role("button", name=f"Follow {IMG}")).to_be_visible()
+    # Her caret's name tag in Bo's editor.
+    await editor(ada).click()
+    await ada.keyboard.press("ControlOrMeta+Home")
+    await expect(bo.locator(".cm-remoteCaret-label")).to_have_text(IMG)
+
+    for text in (IMG, SCRIPT):
+        await say(ada, text)
+    for page in (ada, bo):
+        await expect(chat_log(page).locator(".chat-text")).to_have_text([IMG, SCRIPT])
+    await expect(chat_log(bo).locator(".chat-name")).to_have_text([IMG, IMG])
+
+    # Program output, what input() read from the Input box, and an exception's message.
+    await wait_python_ready(ada)
+    await ada.get_by_text("Input", exact=True).click()
+    box = ada.get_by_role("textbox", name="Program input")
+    await box.fill(IMG)
+    await run(ada, f"print({json.dumps(IMG)})\nprint({json.dumps(SCRIPT)})\nprint(input())\n"
+                   f"raise ValueError({json.dumps(IMG)})\n")
+    for page in (ada, bo):
+        panel = output(page)
+        await expect(panel.locator(".system").last).to_contain_text("error", timeout=20_000)
+        await expect(panel.locator(".stdout").last).to_have_text(f"{IMG}\n{SCRIPT}\n{IMG}\n")
+        await expect(panel.locator(".stderr").last).to_contain_text(f"ValueError: {IMG}")
+    await expect(output(bo).locator(".run-header strong").last).to_have_text(IMG)
+    await expect(editor(bo)).to_contain_text(f"print({json.dumps(SCRIPT)})")
+
+    # The prompt of input() and the echo of the line typed while the program waits.
+    await box.fill("")
+    await run(ada, f"print(input({json.dumps(SCRIPT)}))\n")
+    field = ada.get_by_role("textbox", name="Input for the program")
+    await expect(field).to_be_focused(timeout=20_000)
+    await field.fill(IMG)
+    await field.press("Enter")
+    for page in (ada, bo):
+        panel = output(page)
+        await expect(panel.locator(".system").last).to_contain_text("finished in", timeout=10_000)
+        await expect(panel.locator(".stdout").last).to_have_text(f"{SCRIPT}{IMG}\n{IMG}\n")
+
+    # A second name, through "Change your name".
+    await ada.get_by_role("button", name="Change your name").click()
+    await dialog.get_by_role("textbox", name="Your name").fill(SCRIPT)
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(people(bo).get_by_role("listitem")).to_have_text(["Bo (you)", SCRIPT])
+    await expect(bo.locator(".cm-remoteCaret-label")).to_have_text(SCRIPT)
+
+    # JavaScript: prompt()'s echo and an error's message.
+    await switch_to_javascript(ada)
+    await box.fill(IMG)
+    await run(ada, f"console.log(prompt({json.dumps(SCRIPT)}));\nthrow new Error({json.dumps(IMG)});\n")
+    for page in (ada, bo):
+        panel = output(page)
+        await expect(panel.locator(".run-header").last).to_contain_text("JavaScript", timeout=10_000)
         await expect(panel.locator(".system").last).to_contain_text("error", timeout=10_000)
-        print(what, repr(await panel.locator(".stderr").last.text_content()))
-    print(messages)
+        await expect(panel.locator(".stdout").last).to_have_text(f"{SCRIPT} {IMG}\n{IMG}\n")
+        await expect(panel.locator(".stderr").last).to_contain_text(f"Error: {IMG}")
+    await expect(output(bo).locator(".run-header strong").last).to_have_text(SCRIPT)
+
+    await assert_nothing_injected(ada, bo)
+    assert not [url for url in pages.requests if urllib.parse.urlsplit(url).path.endswith("/x")]
+    assert pages.console_errors == []
+
+
+async def test_a_session_id_in_the_address_shows_as_text(pages, server_url):
+    page = await pages.new()
+    for payload in (IMG, SCRIPT):
+        url = f"{server_url}/session/{urllib.parse.quote(payload, safe='')}"
+        response = await page.goto(url)
+        assert response.status == 404, payload
+        await expect(page.get_by_role("heading", name="This session does not exist")).to_be_visible()
+        assert await page.locator("main").get_attribute("data-session-id") == payload
+        await assert_nothing_injected(page)
     print(pages.console_errors)
+
+
+# --- 4. The participant cap ------------------------------------------------------------------------
+
+
+async def test_a_full_session_turns_people_away_and_lets_them_in_when_someone_leaves(pages, capped_url):
+    session_id = new_session(capped_url, "javascript")
+    url = f"{capped_url}/session/{session_id}"
+    ada = await join_as(pages, capped_url, session_id, "Ada")
+
+    # Cy's page is served while there is still room, but its script (so its socket) only runs once Bo
+    # has taken the place. (Holding the script, not the page: a page Playwright serves itself is not
+    # "local", and Chromium would then block its sockets to 127.0.0.1.)
+    cy = await pages.person(None, name="Cy")
+    page_served, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(route):
+        page_served.set()
+        await release.wait()
+        await route.continue_()
+
+    await cy.route("**/static/dist/session.js", hold)
+    cy_loading = asyncio.create_task(cy.goto(url))
+    await asyncio.wait_for(page_served.wait(), 10)
+    bo = await join_as(pages, capped_url, session_id, "Bo")
+    release.set()
+    assert (await cy_loading).status == 200
+    await expect(connection(cy)).to_have_text("Session is full — waiting for a place…", timeout=10_000)
+    await expect(cy.get_by_text("This session is full: it already has as many people")).to_be_visible()
+
+    # Dee comes later: the server answers with the full page, which tries again by itself.
+    dee = await pages.person(None, name="Dee")
+    dee_response = await dee.goto(url)
+    assert dee_response.status == 409
+    await expect(dee.get_by_role("heading", name="This session is full")).to_be_visible()
+    assert await dee.locator('meta[http-equiv="refresh"]').get_attribute("content") == "15"
+    await expect(people(ada).get_by_role("listitem")).to_have_text(["Ada (you)", "Bo"])
+    await expect(connection(cy)).to_have_text("Session is full — waiting for a place…")
+
+    # Ada and Bo leave: Cy's page joins at its next try (every ~10 s), Dee's at its next refresh.
+    left = time.monotonic()
+    await bo.close()
+    await ada.close()
+    await expect(connection(cy)).to_have_text("Connected", timeout=15_000)
+    assert time.monotonic() - left < 15
+    await expect(editor(cy)).to_be_visible()
+    await expect(connection(dee)).to_have_text("Connected", timeout=20_000)
+    for page in (cy, dee):
+        await expect(people(page).get_by_role("listitem")).to_have_count(2)
+    print(time.monotonic() - left, pages.console_errors)
