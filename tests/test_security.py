@@ -115,3 +115,20 @@ async def test_worker_scripts_have_their_own_tighter_policy(make_client):
     javascript = directives((await client.get("/static/dist/js-worker.js")).headers["Content-Security-Policy"])
     # The user's JavaScript is evaluated there, and may fetch, import or connect to nothing.
     assert javascript == {"default-src": "'none'", "script-src": "'unsafe-eval'", "base-uri": "'none'"}
+
+
+async def test_the_embed_view_is_served_like_the_editor_and_nothing_sets_a_cookie(make_client):
+    client = await make_client(frame_ancestors="https://canvas.example.edu")
+    session_id = await new_session(client)
+    embed = await client.get(f"/embed/{session_id}")
+    assert embed.status == 200
+    body = await embed.text()
+    assert 'data-embed-origins="https://canvas.example.edu"' in body and "Open in a new window" in body
+    assert "chat" not in body.lower()
+    assert directives(embed.headers["Content-Security-Policy"])["frame-ancestors"] == "'self' https://canvas.example.edu"
+    assert (await client.get("/embed/0b8e7c1e-3f0a-4c4e-9d57-5a0d6a1e2b3c")).status == 404
+    assert (await client.get("/embed/garbage")).status == 404
+    for path in ("/", f"/session/{session_id}", f"/embed/{session_id}", "/api/health", "/static/dist/session.js"):
+        response = await client.get(path)
+        assert "Set-Cookie" not in response.headers, path
+    assert "Set-Cookie" not in (await client.post("/api/sessions")).headers
