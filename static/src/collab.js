@@ -145,7 +145,8 @@ export class CollabClient extends EventTarget {
 
   onError({ message, code }) {
     console.warn("interview_server: server error:", message);
-    if (code === "rate_limited") return; // our messages are only delayed: nothing was refused
+    // Delayed, not refused; or a refused connection, which the status says (the socket closes next).
+    if (code === "rate_limited" || code === "session_full" || code === "too_many_connections") return;
     if (code === "document_too_large" && this.view && sendableUpdates(this.view.state).length > 0) {
       // The server's limit is lower than we thought (or counts differently): undo the newest edit.
       this.inFlight = false;

@@ -68,9 +68,9 @@ export class Connection extends EventTarget {
     });
     socket.addEventListener("message", (event) => {
       if (socket !== this.socket) return;
-      // The server accepted us once it speaks (a 4404 close comes without a message).
-      if (this.status !== STATUS.connected) this.setStatus(STATUS.connected);
       const message = typeof event.data === "string" ? decode(event.data) : null;
+      // The server accepted us once it sends the session (a refusal sends only an `error`, then closes).
+      if (message?.type === "session_state" && this.status !== STATUS.connected) this.setStatus(STATUS.connected);
       if (message) this.dispatchEvent(new CustomEvent("message", { detail: message }));
       else console.warn("interview_server: ignored an unknown message", event.data);
     });

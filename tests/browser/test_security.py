@@ -103,6 +103,11 @@ def csp_of(response) -> str:
     return response.headers.get("content-security-policy", "")
 
 
+async def logged(log_name: str, text: str) -> bool:
+    """Whether a server's log (in test-artifacts) holds `text` yet."""
+    return text in (ARTIFACTS / log_name).read_text()
+
+
 def status_logged(url: str, status: int, reason: str) -> str:
     """The console error Chromium logs for a page served with an error status (the page's own doing, no fault)."""
     return f"{url}: Failed to load resource: the server responded with a status of {status} ({reason})"
@@ -115,8 +120,9 @@ async def test_landing_and_session_pages_work_under_the_csp(pages, server_url):
     page = await pages.new()
     response = await page.goto(server_url + "/")
     assert "default-src 'self'" in csp_of(response) and "script-src 'self' 'wasm-unsafe-eval'" in csp_of(response)
-    worker_policies = {}
-    page.on("response", lambda r: r.url.endswith("-worker.js") and worker_policies.update({r.url.rsplit("/", 1)[1]: csp_of(r)}))
+    worker_policies = {}  # worker script -> the policy it was served with
+    page.on("response", lambda response: response.url.endswith("-worker.js")
+            and worker_policies.update({response.url.rsplit("/", 1)[1]: csp_of(response)}))
     async with page.expect_response(re.compile(r"/session/[0-9a-f-]{36}$")) as session_response:
         await page.get_by_role("button", name="Create session").click()
     assert "default-src 'self'" in csp_of(await session_response.value)
@@ -220,7 +226,8 @@ async def test_javascript_code_reaches_no_network(pages, server_url):
     # What the worker's policy itself refused (the globals above were taken away before it mattered).
     await run(page, "\n".join([
         "const refused = [];",
-        "self.addEventListener('securitypolicyviolation', (e) => refused.push(`${e.effectiveDirective} ${e.blockedURI}`));",
+        "self.addEventListener('securitypolicyviolation',",
+        "  (e) => refused.push(`${e.effectiveDirective} ${e.blockedURI}`));",
         "for (const load of [() => import('data:text/javascript,export default 1'),",
         f"                   () => import('/static/dist/{probe}.js'),",
         f"                   () => new FontFace('f', 'url(/{probe}.woff)').load()]) {{",
@@ -237,16 +244,16 @@ async def test_javascript_code_reaches_no_network(pages, server_url):
     assert re.search(rf"^script-src(-elem)? http://127\.0\.0\.1:\d+/static/dist/{probe}\.js$", report, re.M), report
     assert re.search(rf"^font-src http://127\.0\.0\.1:\d+/{probe}\.woff$", report, re.M), report
 
-    # The check can see a request: one from the page itself reaches the log; none of the worker's did.
+    # The checks can see a request: one from the page itself reaches the log; none of the worker's did.
     control = f"sandbox-control-{uuid.uuid4().hex}"
     assert await page.evaluate(f"fetch('/api/health?{control}').then((r) => r.status)") == 200
-    log = ARTIFACTS / "server.log"
-    await wait_for(lambda: asyncio.sleep(0, control in log.read_text()), timeout=5, message="the control request in the log")
-    assert probe not in log.read_text()
+    await wait_for(lambda: logged("server.log", control), timeout=5, message="the control request in the log")
+    await wait_for(lambda: asyncio.sleep(0, any(control in url for url in finished)), timeout=5,
+                   message="the control request to finish")
+    assert not await logged("server.log", probe)
     assert [url for url in finished if probe in url] == []
-    tried = {url for url in pages.requests if probe in url}
+    tried = {url for url in pages.requests if probe in url}  # the loads that got past the removed globals
     assert tried and {url: failed.get(url) for url in tried} == {url: "csp" for url in tried}
-    await wait_for(lambda: asyncio.sleep(0, any(control in url for url in finished)), timeout=5, message="control finished")
     assert [error for error in pages.console_errors if error not in worker_refusals] == []
 
 
@@ -315,8 +322,9 @@ async def test_user_text_shows_as_text_for_everyone(pages, server_url):
     await expect(people(bo).get_by_role("listitem")).to_have_text(["Bo (you)", SCRIPT])
     await expect(bo.locator(".cm-remoteCaret-label")).to_have_text(SCRIPT)
 
-    # JavaScript: prompt()'s echo and an error's message.
+    # JavaScript: prompt()'s echo and an error's message (and the name in the note about the switch).
     await switch_to_javascript(ada)
+    await expect(bo.get_by_role("alert")).to_have_text(f"{SCRIPT} switched the language to JavaScript.")
     await box.fill(IMG)
     await run(ada, f"console.log(prompt({json.dumps(SCRIPT)}));\nthrow new Error({json.dumps(IMG)});\n")
     for page in (ada, bo):
@@ -334,14 +342,14 @@ async def test_user_text_shows_as_text_for_everyone(pages, server_url):
 
 async def test_a_session_id_in_the_address_shows_as_text(pages, server_url):
     page = await pages.new()
-    for payload in (IMG, SCRIPT):
-        url = f"{server_url}/session/{urllib.parse.quote(payload, safe='')}"
+    urls = [f"{server_url}/session/{urllib.parse.quote(payload, safe='')}" for payload in (IMG, SCRIPT)]
+    for payload, url in zip((IMG, SCRIPT), urls):
         response = await page.goto(url)
         assert response.status == 404, payload
         await expect(page.get_by_role("heading", name="This session does not exist")).to_be_visible()
         assert await page.locator("main").get_attribute("data-session-id") == payload
         await assert_nothing_injected(page)
-    print(pages.console_errors)
+    assert pages.console_errors == [status_logged(url, 404, "Not Found") for url in urls]
 
 
 # --- 4. The participant cap ------------------------------------------------------------------------
@@ -381,6 +389,7 @@ async def test_a_full_session_turns_people_away_and_lets_them_in_when_someone_le
     await expect(people(ada).get_by_role("listitem")).to_have_text(["Ada (you)", "Bo"])
     await expect(connection(cy)).to_have_text("Session is full — waiting for a place…")
 
+    await cy.evaluate("window.sameDocument = true")
     # Ada and Bo leave: Cy's page joins at its next try (every ~10 s), Dee's at its next refresh.
     left = time.monotonic()
     await bo.close()
@@ -388,7 +397,131 @@ async def test_a_full_session_turns_people_away_and_lets_them_in_when_someone_le
     await expect(connection(cy)).to_have_text("Connected", timeout=15_000)
     assert time.monotonic() - left < 15
     await expect(editor(cy)).to_be_visible()
+    assert await cy.evaluate("window.sameDocument") is True  # the socket tried again, the page never reloaded
     await expect(connection(dee)).to_have_text("Connected", timeout=20_000)
-    for page in (cy, dee):
-        await expect(people(page).get_by_role("listitem")).to_have_count(2)
-    print(time.monotonic() - left, pages.console_errors)
+    await expect(people(cy).get_by_role("listitem")).to_have_text(["Cy (you)", "Dee"])
+    await expect(people(dee).get_by_role("listitem")).to_have_text(["Cy", "Dee (you)"])
+    assert pages.console_errors == [status_logged(url, 409, "Conflict")]
+
+
+# --- 5. The document size cap ----------------------------------------------------------------------
+
+# Believe a bigger cap than the server's, so the page sends what the server must refuse itself.
+BELIEVE_A_BIGGER_CAP = """new MutationObserver((_, observer) => {
+  const main = document.querySelector("main[data-max-document-bytes]");
+  if (main) { main.dataset.maxDocumentBytes = String(1024 * 1024); observer.disconnect(); }
+}).observe(document, {childList: true, subtree: true});"""
+
+
+async def watch_socket(url: str, received: list, stop: asyncio.Event) -> None:
+    """A plain socket in the session that keeps every message the server sends it."""
+    async with aiohttp.ClientSession() as client, client.ws_connect(url) as socket:
+        while not stop.is_set():
+            try:
+                message = await socket.receive(timeout=0.2)
+            except asyncio.TimeoutError:
+                continue
+            if message.type != aiohttp.WSMsgType.TEXT:
+                break
+            received.append(message.data)
+
+
+async def append_text(page: Page, text: str) -> None:
+    await editor(page).click()
+    await page.keyboard.press("ControlOrMeta+End")
+    await page.keyboard.insert_text(text)
+
+
+async def test_an_edit_past_the_document_cap_is_undone_and_never_shared(pages, small_document_url):
+    session_id = new_session(small_document_url, "javascript")
+    received, stop = [], asyncio.Event()
+    watcher = asyncio.create_task(watch_socket(small_document_url.replace("http", "ws") + f"/ws/{session_id}",
+                                               received, stop))
+    ada = await join_as(pages, small_document_url, session_id, "Ada")
+    bo = await join_as(pages, small_document_url, session_id, "Bo")
+    start, _ = await settled(ada)
+    # 1,400 characters but 4,200 UTF-8 bytes: a cap counted in characters would let it through.
+    paste = "// PASTED-BY-ADA " + "€" * 1400
+    assert len(paste) < DOCUMENT_CAP < len((start + paste).encode())
+    await append_text(ada, paste)
+    await expect(ada.get_by_role("alert")).to_contain_text(
+        "The document has reached its size limit (4 KB), so that change was undone.")
+    assert (await settled(ada))[0] == start
+    await expect(editor(ada)).not_to_contain_text("PASTED-BY-ADA")
+
+    # A page that believes the cap is bigger sends its paste: the server refuses it, the page undoes it.
+    cy = await pages.person(None, name="Cy")
+    await cy.add_init_script(BELIEVE_A_BIGGER_CAP)
+    refusals = []
+    cy.on("websocket", lambda socket: socket.on(
+        "framereceived", lambda frame: "document_too_large" in str(frame) and refusals.append(frame)))
+    await cy.goto(f"{small_document_url}/session/{session_id}")
+    await expect(connection(cy)).to_have_text("Connected", timeout=15_000)
+    assert await cy.locator("main").get_attribute("data-max-document-bytes") == str(1024 * 1024)
+    await append_text(cy, paste.replace("ADA", "CY"))
+    await expect(cy.get_by_role("alert")).to_contain_text("The document has reached its size limit")
+    assert (await settled(cy))[0] == start
+    assert len(refusals) == 1  # it was the server that said no
+
+    # Small edits still go through, both ways.
+    await append_text(ada, "// still typing\n")
+    for page in (bo, cy):
+        await expect(editor(page)).to_contain_text("// still typing")
+    await append_text(cy, "// me too\n")
+    for page in (ada, bo, cy):
+        await expect(editor(page)).to_contain_text("// me too")
+        assert (await settled(page))[0] == start + "// still typing\n// me too\n"
+    await expect(bo.get_by_role("alert")).to_be_hidden()
+    stop.set()
+    await watcher
+    assert received and json.loads(received[0])["type"] == "session_state"
+    assert [message for message in received if "PASTED" in message] == []
+    assert any("// me too" in message for message in received)
+    assert "PASTED" not in await bo.evaluate("window.pad.getText()")
+    assert pages.console_errors == []
+
+
+# --- 6. Sockets from other sites -------------------------------------------------------------------
+
+
+def socket_probe(ws_url: str) -> str:
+    """A page of another site that opens a socket to the pad and writes down what happens."""
+    return f"""<p id="result">waiting</p><script>
+const events = [];
+const show = () => {{ document.querySelector("#result").textContent = events.join(" "); }};
+const socket = new WebSocket({json.dumps(ws_url)});
+socket.onopen = () => {{ events.push("open"); show(); }};
+socket.onmessage = (e) => {{ events.push(JSON.parse(e.data).type); show(); }};
+socket.onerror = () => {{ events.push("error"); show(); }};
+socket.onclose = (e) => {{ events.push(`close:${{e.code}}`); show(); }};
+</script>"""
+
+
+async def test_only_pages_of_allowed_origins_may_open_a_socket(pages, server_url, host_page):
+    session_id = new_session(server_url)
+    ws_url = server_url.replace("http", "ws") + f"/ws/{session_id}"
+    # The LMS-like site named in FRAME_ANCESTORS may.
+    allowed = await pages.new(host_page(socket_probe(ws_url)))
+    await expect(allowed.locator("#result")).to_have_text(re.compile(r"^open session_state"), timeout=10_000)
+
+    # Any other site may not: the handshake is refused before the socket opens.
+    async def serve(request):
+        return web.Response(text='<!doctype html><html><head><link rel="icon" href="data:,"></head>'
+                                 f"<body>{socket_probe(ws_url)}</body></html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/probe", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        foreign = await pages.new()
+        await foreign.goto(f"http://127.0.0.1:{port}/probe")
+        await expect(foreign.locator("#result")).to_have_text("error close:1006", timeout=10_000)
+    finally:
+        await runner.cleanup()
+    refused = f'"GET /ws/{session_id} HTTP/1.1" 403'
+    await wait_for(lambda: logged("server.log", refused), timeout=5, message="the 403 in the server's log")
+    assert pages.console_errors == [f"http://127.0.0.1:{port}/probe: WebSocket connection to '{ws_url}' failed: "
+                                    "Error during WebSocket handshake: Unexpected response code: 403"]
