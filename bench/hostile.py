@@ -854,6 +854,10 @@ class Probe:
                     pass
 
 
+def dir_mib(path: str) -> float:
+    return round(sum(f.stat().st_size for f in Path(path).iterdir() if f.is_file()) / 2**20, 1)
+
+
 async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: str, normal: Child,
                     shared_session: str, args) -> dict:
     hostile = None
@@ -891,6 +895,8 @@ async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: s
     cpu_after = {key: cpu_seconds(pid) for key, pid in pids.items()}
     machine_after = machine_jiffies()
     machine_total = max(1, machine_after[1] - machine_before[1])
+    machine_busy_s = (machine_after[0] - machine_before[0]) / os.sysconf("SC_CLK_TCK")
+    ours_s = sum(cpu_after[key] - cpu_before[key] for key in pids)
     rss_end = rss_kib(server.pid)
     normal_result = await normal.read(120)
     probe_stop.set()
@@ -914,7 +920,11 @@ async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: s
         "phase": name, "attack": ATTACKS.get(name, "none"), "measured_s": round(wall, 1),
         "cpu_pct": {key: round(100 * (cpu_after[key] - cpu_before[key]) / wall, 1) for key in pids},
         "machine_pct": {"busy": round(100 * (machine_after[0] - machine_before[0]) / machine_total, 1),
-                        "iowait": round(100 * (machine_after[2] - machine_before[2]) / machine_total, 1)},
+                        "iowait": round(100 * (machine_after[2] - machine_before[2]) / machine_total, 1),
+                        # CPU used by processes that are not part of this benchmark (% of one core)
+                        "foreign_cpu_pct": round(100 * max(0.0, machine_busy_s - ours_s) / wall, 1),
+                        "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0])},
+        "data_dir_mib": dir_mib(args.data_dir),
         "server_rss_kib": {"start": rss_before, "max": rss_max, "end": rss_end},
         "server_alive": server.poll() is None,
         "normal": normal_result, "hostile": hostile_result,
@@ -927,6 +937,7 @@ async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: s
 async def orchestrate(args) -> dict:
     data_dir = tempfile.mkdtemp(prefix="hostile-")
     args.port = free_port()
+    args.data_dir = data_dir
     script = Path(sys.executable).parent / "interview-server"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "interview_server"]
     log_path = Path(data_dir) / "server.log"
@@ -1013,14 +1024,14 @@ def format_row(phase: dict, baseline: dict) -> str:
             f" | {n['shared_session']['p50_ms']!s:>6} {n['shared_session']['p99_ms']!s:>7} {n['shared_session']['max_ms']!s:>7}"
             f" | {n['others']['n'] + n['shared_session']['n']:>6} {'yes' if ok else 'NO':>4}"
             f" | {cpu['server']:>5} {phase['server_rss_kib']['max'] // 1024:>5} {cpu['normal_gen']:>5} {cpu.get('hostile_gen', '-')!s:>5}"
-            f" {phase['machine_pct']['busy']:>5} {phase['machine_pct']['iowait']:>4}"
+            f" {phase['machine_pct']['busy']:>5} {phase['machine_pct']['foreign_cpu_pct']:>5} {phase['data_dir_mib']:>6}"
             f" | {n['gen_lag_max_ms']:>6} {phase['probe']['health']['max_ms']!s:>6} {phase['probe']['new_session_join']['max_ms']!s:>7}"
             f" | {hc.get('messages_sent', '-')!s:>7} {hc.get('frames_received', '-')!s:>7} {hc.get('errors_received', '-')!s:>6}"
             f" closes {closes} http {http}")
 
 
 HEADER = (f"{'phase':>8} | {'p50':>6} {'p99':>7} {'max':>7} {'p99/bl':>6} | {'s0p50':>6} {'s0p99':>7} {'s0max':>7}"
-          f" | {'edits':>6} {'ok':>4} | {'srvCPU':>5} {'RSSMB':>5} {'nCPU':>5} {'hCPU':>5} {'mach%':>5} {'iow%':>4} | {'nlag':>6} {'hlthmx':>6} {'joinmx':>7}"
+          f" | {'edits':>6} {'ok':>4} | {'srvCPU':>5} {'RSSMB':>5} {'nCPU':>5} {'hCPU':>5} {'mach%':>5} {'frgn%':>5} {'dbMiB':>6} | {'nlag':>6} {'hlthmx':>6} {'joinmx':>7}"
           f" | {'h_sent':>7} {'h_recv':>7} {'h_err':>6}")
 
 
@@ -1028,7 +1039,7 @@ def report(result: dict) -> str:
     phases = result["phases"]
     lines = ["push -> seen by other participants, ms (sessions 1..N; s0 = session 0, shared with the hostile "
              "clients in phase d); edits = latency samples; ok = every edit confirmed, texts identical, no normal "
-             "socket closed; CPU % of one core; mach% = all cores busy (100 = both), iow% = iowait; nlag = normal generator's worst loop lag (ms); hlthmx = worst GET /api/health (ms), joinmx = worst "
+             "socket closed; CPU % of one core; mach% = all cores busy (100 = both), frgn% = CPU of processes outside this benchmark (% of one core); dbMiB = server's data dir; nlag = normal generator's worst loop lag (ms); hlthmx = worst GET /api/health (ms), joinmx = worst "
              "new-session create+join (ms); h_* = hostile messages sent, frames received, errors received", "",
              HEADER]
     lines += [format_row(phase, phases[0]) for phase in phases]
