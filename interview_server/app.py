@@ -53,7 +53,8 @@ def create_app(config: Config | None = None, store: SessionStore | None = None,
     app[HUB] = Hub()
     app[SESSIONS] = SessionRegistry(app[STORE], app[HUB], config.session_ttl, clock,
                                     max_document_bytes=config.max_document_bytes)
-    app[LIMITS] = AddressLimits(config.sockets_per_ip, config.sessions_per_ip)
+    app[LIMITS] = AddressLimits(config.sockets_per_ip, config.sessions_per_ip, byte_rate=config.byte_rate,
+                                byte_burst=8 * config.max_message_bytes)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(config.templates_dir), autoescape=True,
                          context_processors=[security.template_context])
     app.add_routes(api.routes)

@@ -36,6 +36,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Messages per second one connection may send, sustained (token bucket; 0 = no limit)."),
     Setting("message_burst", "MESSAGE_BURST", int, 300,
             "Messages one connection may send at once above MESSAGE_RATE before it is slowed down, then closed."),
+    Setting("byte_rate", "BYTE_RATE", int, 256 * 1024,
+            "Bytes per second the sockets of one client address may send together, sustained; bursts of up to "
+            "8 x MAX_MESSAGE_BYTES pass at once, then messages are delayed (0 = no limit)."),
     Setting("max_participants", "MAX_PARTICIPANTS", int, 10,
             "Connections one session may have (over all instances); the next gets \"session is full\" (0 = no cap)."),
     Setting("sockets_per_ip", "SOCKETS_PER_IP", int, 100,
@@ -75,6 +78,7 @@ class Config:
     max_document_bytes: int = 512 * 1024
     message_rate: float = 100.0
     message_burst: int = 300
+    byte_rate: int = 256 * 1024
     max_participants: int = 10
     sockets_per_ip: int = 100
     sessions_per_ip: int = 300
@@ -155,7 +159,7 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
     for name in ("max_message_bytes", "max_document_bytes"):
         if getattr(config, name) < 1024:
             raise SystemExit(f"interview-server: {name.upper()} must be at least 1024 bytes")
-    for name in ("message_rate", "message_burst", "max_participants", "sockets_per_ip", "sessions_per_ip", "trust_proxy"):
+    for name in ("message_rate", "message_burst", "byte_rate", "max_participants", "sockets_per_ip", "sessions_per_ip", "trust_proxy"):
         if getattr(config, name) < 0:
             raise SystemExit(f"interview-server: {name.upper()} must be 0 or more")
     for origin in config.extra_origins:

@@ -41,15 +41,15 @@ class TokenBucket:
             return True
         return False
 
-    def take_or_wait(self) -> float:
-        """Take a token; if none is there, take the next one to come and return the seconds until it does."""
+    def take_or_wait(self, amount: float = 1) -> float:
+        """Take `amount` tokens; if fewer are there, take those to come and return the seconds until they have."""
         now = self._refill()
-        if self.tokens >= 1:
-            self.tokens -= 1
+        if self.tokens >= amount:
+            self.tokens -= amount
             return 0.0
-        wait = (1 - self.tokens) / self.rate
+        wait = (amount - self.tokens) / self.rate
         self.tokens = 0.0
-        self._last = now + wait  # that token is spent the moment it arrives
+        self._last = now + wait  # those tokens are spent the moment they arrive
         return wait
 
     @property
@@ -89,24 +89,36 @@ class MessageRate:
 class AddressLimits:
     """Per client address: open sockets on this instance, and sessions created per hour."""
 
-    def __init__(self, sockets_per_ip: int, sessions_per_hour: int, clock: Clock = time.monotonic):
+    def __init__(self, sockets_per_ip: int, sessions_per_hour: int, clock: Clock = time.monotonic,
+                 byte_rate: float = 0, byte_burst: float = 0):
         self.sockets_per_ip = sockets_per_ip
         self.sessions_per_hour = sessions_per_hour
+        self.byte_rate = byte_rate
+        self.byte_burst = max(byte_burst, byte_rate)
         self._clock = clock
         self._sockets: Counter[str] = Counter()
         self._creations: dict[str, TokenBucket] = {}
+        self._bytes: dict[str, TokenBucket] = {}  # per address with open sockets: what they send, together
 
     def open_socket(self, address: str) -> bool:
         """Count a socket for `address`; False (and nothing counted) when it already holds the most."""
         if self.sockets_per_ip and self._sockets[address] >= self.sockets_per_ip:
             return False
         self._sockets[address] += 1
+        if self.byte_rate and address not in self._bytes:
+            self._bytes[address] = TokenBucket(self.byte_rate, self.byte_burst, self._clock)
         return True
 
     def close_socket(self, address: str) -> None:
         self._sockets[address] -= 1
         if self._sockets[address] <= 0:
             del self._sockets[address]
+            self._bytes.pop(address, None)
+
+    def bytes_wait(self, address: str, size: int) -> float:
+        """Seconds to wait before handling `size` bytes from `address` (its sockets share BYTE_RATE)."""
+        bucket = self._bytes.get(address)
+        return bucket.take_or_wait(min(size, bucket.capacity)) if bucket is not None else 0.0
 
     def open_sockets(self, address: str) -> int:
         return self._sockets.get(address, 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import enum
+import itertools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +26,9 @@ log = logging.getLogger(__name__)
 SERVER_CLIENT_ID = "server"  # clientID of updates the server makes from a whole-text `code_update`
 MAX_HISTORY_UPDATES = 200_000  # older updates are compacted away (an abuse guard; playback keeps the rest)
 DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024
-CURSOR_MAP_UPDATES = 1000  # a cursor may refer to a version this many updates old at most
+CURSOR_MAP_UPDATES = 1000  # a cursor may refer to a version this many updates old at most,
+CURSOR_MAP_BYTES = 1024 * 1024  # while those updates' inserted text stays under this (the rest is forgotten)
+CURSOR_MAP_BUDGET = 2000  # ranges x updates to map one cursor through: bounds the work a cursor may ask for
 
 
 class PushResult(enum.Enum):
@@ -52,7 +55,8 @@ class Session:
         self.created_at = record.created_at
         self.version = record.version
         self._text = Text.from_str(record.text)
-        self._recent: collections.deque[list] = collections.deque(maxlen=CURSOR_MAP_UPDATES)  # changes, newest last
+        self._recent: collections.deque[tuple[list, int]] = collections.deque()  # (changes, size), newest last
+        self._recent_bytes = 0
         self._store = store
         self._listener = listener
         self.activity = None  # its runs and chat (activity.Activity), attached by the registry
@@ -123,11 +127,20 @@ class Session:
             return False
         self._text = text
         self.version = before + len(accepted)
-        self._recent.extend(update.changes for update in accepted)
+        self._remember(accepted)
         self._listener.updates_accepted(self, before, accepted)
         if self.version % SNAPSHOT_INTERVAL < len(accepted) and self.version > MAX_HISTORY_UPDATES:
             await self._store.compact(self.session_id, self.version - MAX_HISTORY_UPDATES)
         return True
+
+    def _remember(self, updates: Sequence[Update]) -> None:
+        """Keep recent changes to map cursors with: the last CURSOR_MAP_UPDATES, within CURSOR_MAP_BYTES."""
+        for update in updates:
+            size = _changes_size(update.changes)
+            self._recent.append((update.changes, size))
+            self._recent_bytes += size
+        while self._recent and (len(self._recent) > CURSOR_MAP_UPDATES or self._recent_bytes > CURSOR_MAP_BYTES):
+            self._recent_bytes -= self._recent.popleft()[1]
 
     async def catch_up(self) -> None:
         """Apply and publish updates other instances committed since our version."""
@@ -142,6 +155,7 @@ class Session:
                 return
             self._text, self.version = Text.from_str(record.text), record.version
             self._recent.clear()
+            self._recent_bytes = 0
             self._listener.text_reset(self)
             return
         if not missed:
@@ -151,7 +165,7 @@ class Session:
         for update in missed:
             text = text.apply(update.changes)
         self._text, self.version = text, before + len(missed)
-        self._recent.extend(update.changes for update in missed)
+        self._remember(missed)
         self._listener.updates_accepted(self, before, missed)
 
     async def updates_since(self, version: int) -> list[Update] | None:
@@ -165,21 +179,15 @@ class Session:
                 return []
             return await self._store.updates_since(self.session_id, version)
 
-    def map_ranges(self, version: int, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Selection ranges given in the document at `version`, mapped to the current version.
+    def check_ranges(self, version: int, ranges: Sequence[tuple[int, int]]) -> None:
+        """Raise ProtocolError unless `ranges` can be placed: a version the session can map from (not
+        ahead, not too old, within the mapping budget) and positions inside the document at that version."""
+        self._later_changes(version, ranges)
 
-        Raises ProtocolError for a version the session does not have (ahead, or too old to map
-        from) and for a position outside the document at that version.
-        """
-        behind = self.version - version
-        if behind < 0:
-            raise ProtocolError(f"cursor: version {version} is ahead of the session (at {self.version})")
-        if behind > len(self._recent):
-            raise ProtocolError(f"cursor: version {version} is too old to place; send the cursor at the current version")
-        later = list(self._recent)[len(self._recent) - behind:] if behind else []
-        length = changes_length(later[0]) if later else len(self._text)
-        if any(not 0 <= pos <= length for pair in ranges for pos in pair):
-            raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version {version}")
+    def map_ranges(self, version: int, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Selection ranges given in the document at `version`, mapped to the current version (checked as
+        in `check_ranges`)."""
+        later = self._later_changes(version, ranges)
         mapped = []
         for anchor, head in ranges:
             for changes in later:
@@ -187,7 +195,27 @@ class Session:
             mapped.append((anchor, head))
         return mapped
 
+    def _later_changes(self, version: int, ranges: Sequence[tuple[int, int]]) -> list[list]:
+        behind = self.version - version
+        if behind < 0:
+            raise ProtocolError(f"cursor: version {version} is ahead of the session (at {self.version})")
+        if behind > len(self._recent):
+            raise ProtocolError(f"cursor: version {version} is too old to place; send the cursor at the current version")
+        if behind * len(ranges) > CURSOR_MAP_BUDGET:
+            raise ProtocolError(f"cursor: {len(ranges)} ranges {behind} updates behind is too much to place; "
+                                "send the cursor at the current version")
+        later = [changes for changes, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
+        length = changes_length(later[0]) if later else len(self._text)
+        if any(not 0 <= pos <= length for pair in ranges for pos in pair):
+            raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version {version}")
+        return later
+
     async def set_language(self, language: str) -> None:
         """Switch the session's language (stored)."""
         await self._store.set_language(self.session_id, language)
         self.language = language
+
+
+def _changes_size(changes: list) -> int:
+    """Roughly the memory a ChangeSet holds: its parts plus the UTF-16 units of text it inserts."""
+    return len(changes) + sum(len(text) for part in changes if isinstance(part, list) for text in part[1:])

@@ -49,13 +49,13 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                       "or try again later")
         return ws
     try:
-        await _join(request.app, ws, request.match_info["session_id"])
+        await _join(request.app, ws, request.match_info["session_id"], address)
     finally:
         limits.close_socket(address)
     return ws
 
 
-async def _join(app: web.Application, ws: web.WebSocketResponse, session_id: str) -> None:
+async def _join(app: web.Application, ws: web.WebSocketResponse, session_id: str, address: str) -> None:
     """Check the session id (before any store access) and the participant cap, then serve the socket."""
     sessions, cap = app[SESSIONS], app[CONFIG].max_participants
     session = await sessions.open(session_id) if is_session_id(session_id) else None
@@ -71,7 +71,7 @@ async def _join(app: web.Application, ws: web.WebSocketResponse, session_id: str
         finally:
             await sessions.release(session_id)
         return
-    await _serve(app, ws, session)
+    await _serve(app, ws, session, address)
 
 
 async def _refuse(ws: web.WebSocketResponse, close_code: int, code: str, message: str) -> None:
@@ -79,7 +79,7 @@ async def _refuse(ws: web.WebSocketResponse, close_code: int, code: str, message
     await ws.close(code=close_code, message=message.split(":")[0].encode())
 
 
-async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Session) -> None:
+async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Session, address: str) -> None:
     hub, sessions, config = app[HUB], app[SESSIONS], app[CONFIG]
     rate = MessageRate(config.message_rate, config.message_burst)
     peer = Peer(ws, session.session_id)
@@ -94,6 +94,11 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Sessi
         async for message in ws:
             if not await _within_rate(rate, peer, ws):
                 break
+            if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                # Bytes are limited per address, over all its sockets: big pushes cannot flood disk and CPU.
+                wait = app[LIMITS].bytes_wait(address, len(message.data))
+                if wait:
+                    await asyncio.sleep(wait)
             if message.type == WSMsgType.TEXT:
                 await _handle(session, peer, sessions, message.data)
             elif message.type == WSMsgType.BINARY:
@@ -167,8 +172,9 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
         elif type(message) in PARTICIPANTS_ONLY and not peer.introduced:
             raise ProtocolError(f"{PARTICIPANTS_ONLY[type(message)]}: say hello first; only participants can do that")
         elif isinstance(message, Cursor):
-            # Placed now (which validates it), relayed at a bounded rate.
-            peer.cursors.offer((session.version, session.map_ranges(message.version, message.ranges)))
+            # Checked now (cheap), mapped to the current version only when relayed, at a bounded rate.
+            session.check_ranges(message.version, message.ranges)
+            peer.cursors.offer((message.version, message.ranges))
         elif isinstance(message, Hello):
             if peer.introduced:
                 raise ProtocolError("hello: already said; change your name with set_name")

@@ -19,7 +19,7 @@ from .support.server_process import ServerProcess
 ROOT = Path(__file__).resolve().parent.parent
 FUZZER = ROOT / "tests" / "node" / "fuzz_clients.mjs"
 # The fuzz sends faster than any person: no per-connection rate limit, no caps on sockets or sessions.
-LIMITS_OFF = {"--message-rate": "0", "--sockets-per-ip": "0", "--sessions-per-ip": "0", "--max-participants": "0"}
+LIMITS_OFF = {"--message-rate": "0", "--sockets-per-ip": "0", "--sessions-per-ip": "0", "--max-participants": "0", "--byte-rate": "0"}
 
 
 @functools.cache

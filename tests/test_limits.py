@@ -281,3 +281,73 @@ async def test_malformed_session_ids_never_reach_the_store(make_client, bad_id):
     assert (await client.get(f"/api/sessions/{bad_id}")).status in (400, 404)
     assert (await client.get(f"/session/{bad_id}")).status == 404
     assert store.reads == 0
+
+
+# -- Cursors: the work one may ask for is bounded ------------------------------------------------------------------
+
+async def test_a_cursor_that_asks_for_too_much_mapping_is_refused_cheaply(make_client):
+    client = await make_client(message_rate=0)
+    session_id = await new_session(client)
+    peer, state = await join(client, session_id)
+    await peer.send("hello", {"name": "Ada"})
+    await peer.receive_type("participants")
+    length = len(state["data"]["code"])
+    for version in range(60):
+        await peer.send("push", {"version": version, "updates": [{"clientID": "a", "changes": [[0, "x"], length + version]}]})
+        await peer.receive_type("updates")
+    # 50 ranges, 60 updates behind: 3,000 range-updates, over the budget of 2,000.
+    await peer.send("cursor", {"version": 0, "ranges": [{"anchor": 0, "head": 0}] * 50})
+    error = await peer.receive_type("error")
+    assert "too much to place" in error["data"]["message"]
+    # One range that far back is fine.
+    await peer.send("cursor", {"version": 0, "ranges": [{"anchor": 1, "head": 1}]})
+    await peer.send("pull", {"version": 60})
+    assert (await peer.receive())["type"] == "updates"  # answered in order, no error before it
+
+
+async def test_big_edits_do_not_pile_up_in_memory_for_cursor_mapping(make_client):
+    from interview_server.keys import SESSIONS
+    from interview_server.session import CURSOR_MAP_BYTES
+
+    client = await make_client(message_rate=0, max_document_bytes=8 * 1024 * 1024, max_message_bytes=1024 * 1024)
+    session_id = await new_session(client)
+    peer, state = await join(client, session_id)
+    length = len(state["data"]["code"])
+    chunk = "y" * 200_000
+    for version in range(12):  # 1.2 M units inserted, deleted again each time
+        changes = [[0, chunk], length] if version % 2 == 0 else [[200_000], length]
+        await peer.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
+        assert (await peer.receive_type_in(("updates", "error")))["type"] == "updates"
+    session = client.server.app[SESSIONS]._live[session_id]
+    assert session._recent_bytes <= CURSOR_MAP_BYTES
+    await peer.send("hello", {})
+    await peer.send("cursor", {"version": 0, "ranges": [{"anchor": 0, "head": 0}]})
+    assert "too old" in (await peer.receive_type("error"))["data"]["message"]
+
+
+def test_bytes_per_address_are_shared_by_its_sockets_and_delay_rather_than_drop():
+    now = [0.0]
+    limits = AddressLimits(sockets_per_ip=0, sessions_per_hour=0, clock=lambda: now[0], byte_rate=1000, byte_burst=4000)
+    assert limits.open_socket("a") and limits.open_socket("a") and limits.open_socket("b")
+    assert limits.bytes_wait("a", 3000) == 0
+    assert limits.bytes_wait("a", 1000) == 0  # the burst is spent, by both sockets of "a" together
+    assert limits.bytes_wait("a", 500) == pytest.approx(0.5)
+    assert limits.bytes_wait("b", 4000) == 0  # another address has its own
+    limits.close_socket("a")
+    limits.close_socket("a")
+    assert limits.bytes_wait("a", 10**9) == 0  # no sockets: nothing counted
+    assert AddressLimits(0, 0).bytes_wait("a", 10**9) == 0  # 0 = no limit
+
+
+async def test_a_big_push_stream_is_slowed_to_the_byte_rate(make_client):
+    client = await make_client(byte_rate=64 * 1024, max_message_bytes=64 * 1024, message_rate=0)
+    session_id = await new_session(client)
+    peer, state = await join(client, session_id)
+    length = len(state["data"]["code"])
+    chunk = "z" * 60_000
+    started = asyncio.get_running_loop().time()
+    for version in range(30):  # 15 inserts of 60 kB: 512 kB of burst, then ~6 s at 64 KiB/s
+        changes = [[0, chunk], length] if version % 2 == 0 else [[60_000], length]
+        await peer.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
+        assert (await peer.receive_type_in(("updates", "error"), timeout=20))["type"] == "updates"
+    assert asyncio.get_running_loop().time() - started > 4

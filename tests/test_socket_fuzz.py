@@ -39,7 +39,7 @@ BATCHES = 60  # of ~50 messages each, plus closes: ~3,000 messages per store
 GOOD_EDITS_MAX = 600  # a cursor at version 0 stays placeable (the server maps cursors 1,000 updates back)
 BINARY = object()  # stands for a binary frame in a batch
 
-_OFF = {"message_rate": 0, "max_participants": 0, "sockets_per_ip": 0, "sessions_per_ip": 0}
+_OFF = {"message_rate": 0, "max_participants": 0, "sockets_per_ip": 0, "sessions_per_ip": 0, "byte_rate": 0}
 
 
 def _config(**settings) -> Config:
