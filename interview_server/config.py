@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
+# An installed wheel carries static/ and templates/ inside the package (build_assets.py); a checkout at its top.
+ASSETS_DIR = PACKAGE_DIR if (PACKAGE_DIR / "templates").is_dir() else PROJECT_DIR
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("frame_ancestors", "FRAME_ANCESTORS", str, "",
             "Origins allowed to show pages in an iframe, space-separated (e.g. https://canvas.example.edu); "
             "the server's own origin always may."),
-    Setting("static_dir", "STATIC_DIR", str, str(PROJECT_DIR / "static"),
+    Setting("static_dir", "STATIC_DIR", str, str(ASSETS_DIR / "static"),
             "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`)."),
-    Setting("templates_dir", "TEMPLATES_DIR", str, str(PROJECT_DIR / "templates"), "Folder of Jinja2 page templates."),
+    Setting("templates_dir", "TEMPLATES_DIR", str, str(ASSETS_DIR / "templates"), "Folder of Jinja2 page templates."),
     Setting("log_level", "LOG_LEVEL", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     Setting("store", "STORE", str, "auto",
             "Where sessions live: sqlite, redis or memory (lost on exit). auto = redis if REDIS_URL is set, else sqlite."),
@@ -85,8 +87,8 @@ class Config:
     trust_proxy: int = 0
     allowed_origins: str = ""
     frame_ancestors: str = ""
-    static_dir: str = str(PROJECT_DIR / "static")
-    templates_dir: str = str(PROJECT_DIR / "templates")
+    static_dir: str = str(ASSETS_DIR / "static")
+    templates_dir: str = str(ASSETS_DIR / "templates")
     log_level: str = "INFO"
     store: str = "auto"
     data_dir: str = "data"
