@@ -90,4 +90,7 @@ def origin_allowed(request: web.Request, config: Config) -> bool:
     if origin in (allowed.lower() for allowed in config.extra_origins):
         return True
     parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and parts.netloc == request_host(request, config.trust_proxy)
+    if parts.scheme not in ("http", "https") or parts.netloc != request_host(request, config.trust_proxy):
+        return False
+    # Behind a trusted proxy the scheme is known too: an http:// page may not open the https:// site's sockets.
+    return config.trust_proxy <= 0 or parts.scheme == request_scheme(request, config.trust_proxy)

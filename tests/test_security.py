@@ -62,6 +62,9 @@ async def test_behind_a_trusted_proxy_the_public_host_is_our_origin(make_client)
     session_id = await new_session(client)
     assert await origin_status(client, session_id, "https://pad.example.org",
                                **{"X-Forwarded-Host": "pad.example.org", "X-Forwarded-Proto": "https"}) == 101
+    # The forwarded scheme is known as well: a plain-http page of the same host is another origin.
+    assert await origin_status(client, session_id, "http://pad.example.org",
+                               **{"X-Forwarded-Host": "pad.example.org", "X-Forwarded-Proto": "https"}) == 403
 
 
 def test_bad_origins_in_configuration_are_refused_at_start():
