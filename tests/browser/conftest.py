@@ -146,33 +146,47 @@ async def proxy(server_url):
     await proxy.close()
 
 
+class PageSite:
+    """A local origin serving pages a test writes (an LMS page that iframes the pad, a foreign site)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.bodies: dict[str, str] = {}
+        self.runner = None
+
+    async def start(self) -> "PageSite":
+        from aiohttp import web
+
+        async def serve(request):
+            body = self.bodies.get(request.match_info["name"])
+            if body is None:
+                raise web.HTTPNotFound()
+            return web.Response(text='<!doctype html><html><head><link rel="icon" href="data:,"></head>'
+                                     f"<body>{body}</body></html>", content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/{name}", serve)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        return self
+
+    def page_with(self, body: str) -> str:
+        """Serve a page with this body; returns its URL."""
+        name = f"page{len(self.bodies)}"
+        self.bodies[name] = body
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def host_page(host_origin):
-    """A second local origin serving pages a test writes (e.g. an LMS page that iframes the pad)."""
-    from aiohttp import web
-
-    bodies: dict[str, str] = {}
-
-    async def serve(request):
-        body = bodies.get(request.match_info["name"])
-        if body is None:
-            raise web.HTTPNotFound()
-        return web.Response(text=f"<!doctype html><html><head><link rel=\"icon\" href=\"data:,\"></head><body>{body}</body></html>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/{name}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = urlsplit(host_origin).port
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-
-    def page_with(body: str) -> str:
-        name = f"page{len(bodies)}"
-        bodies[name] = body
-        return f"http://127.0.0.1:{port}/{name}"
-
-    yield page_with
-    await runner.cleanup()
+    """The origin the test servers let frame their pages (FRAME_ANCESTORS): page_with(body) -> URL."""
+    site = await PageSite(urlsplit(host_origin).port).start()
+    yield site.page_with
+    await site.stop()
 
 
 def create_session(base_url: str) -> str:

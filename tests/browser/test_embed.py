@@ -7,11 +7,10 @@ import asyncio
 import json
 
 import pytest_asyncio
-from aiohttp import web
 from playwright.async_api import expect
 
 from ..support.server_process import free_port
-from .conftest import create_session
+from .conftest import PageSite, create_session
 from .helpers import open_session, text_of
 
 # An LMS page: it frames the editor, records what the editor tells it and can send it commands.
@@ -44,28 +43,10 @@ async def received(page, type_: str, timeout: float = 60, **matching) -> dict:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def foreign_host():
-    """A third origin, not in FRAME_ANCESTORS."""
-    bodies = {}
-
-    async def serve(request):
-        body = bodies.get(request.match_info["name"])
-        if body is None:
-            raise web.HTTPNotFound()
-        return web.Response(text=f"<!doctype html><html><head><link rel=\"icon\" href=\"data:,\"></head><body>{body}</body></html>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/{name}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-
-    def page_with(body: str) -> str:
-        bodies[f"p{len(bodies)}"] = body
-        return f"http://127.0.0.1:{port}/p{len(bodies) - 1}"
-
-    yield page_with
-    await runner.cleanup()
+    """A third origin, not in FRAME_ANCESTORS: page_with(body) -> URL."""
+    site = await PageSite(free_port()).start()
+    yield site.page_with
+    await site.stop()
 
 
 async def test_an_allowed_host_embeds_drives_and_hears_from_the_editor(pages, server_url, host_page, host_origin):
