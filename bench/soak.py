@@ -29,8 +29,6 @@ import json
 import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,11 +37,11 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, Server, cpu_seconds, percentile
+
 TYPING = "for i in range(10):\n    print(i * i)\n# soak\n"  # what the clients type, over and over
 TICK_S = 0.4  # a human typing rate: 4 characters every 400 ms
 CHARS_PER_TICK = 4
-LIMIT_FLAGS = {"--message-rate": "0", "--sockets-per-ip": "0", "--sessions-per-ip": "0", "--byte-rate": "0"}  # every client is 127.0.0.1
 TASK_TOLERANCE = 2
 FD_TOLERANCE = 2
 RSS_MIN_WINDOW_S = 120  # shorter steady windows say too little about growth: the RSS check is skipped
@@ -287,12 +285,6 @@ async def session_visit(http: aiohttp.ClientSession, base: str, stats: Stats, ar
 # ---------------------------------------------------------------- the server and its measurements
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def tcp_sockets(pid: int) -> dict:
     """The server's sockets: TCP by local/remote port and state, and the rest (unix, pipes-as-sockets)."""
     inodes = {}
@@ -330,15 +322,6 @@ async def redis_channels(port: int) -> int:
         return int(header[1:])
     finally:
         writer.close()
-
-
-def percentile(ordered: list[float], fraction: float) -> float | None:
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * fraction))], 1) if ordered else None
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Sampler:
@@ -392,98 +375,6 @@ class Sampler:
             "gen_lag_ms": round(lag_ms, 1),
             "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),  # others sharing the machine
         }
-
-
-class Server:
-    """The interview-server process under test (and its redis-server, if any)."""
-
-    def __init__(self, store: str, data_dir: str, debug_dump: bool):
-        self.port = free_port()
-        self.data_dir = data_dir
-        self.log_path = Path(data_dir) / "server.log"
-        self.redis: subprocess.Popen | None = None
-        self.redis_port: int | None = None
-        args = ["--store", store, "--port", str(self.port), "--data-dir", data_dir, "--log-level", "WARNING"]
-        if store == "redis":
-            binary = shutil.which("redis-server")
-            if binary is None:
-                raise SystemExit("--store redis needs redis-server (apt-get install redis-server)")
-            self.redis_port = free_port()
-            self.redis = subprocess.Popen([binary, "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                                           "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-            args += ["--redis-url", f"redis://127.0.0.1:{self.redis_port}/0"]
-        command = self.command()
-        help_text = subprocess.run(command + ["--help"], capture_output=True, text=True, cwd=ROOT).stdout
-        self.limit_flags = [item for flag, value in LIMIT_FLAGS.items() if flag in help_text for item in (flag, value)]
-        if debug_dump:
-            command = [sys.executable, str(Path(__file__).resolve()), "--serve-with-dump"]
-        self.argv = command + args + self.limit_flags
-        self.process: subprocess.Popen | None = None
-        self.stop_s: float | None = None
-
-    @staticmethod
-    def command() -> list[str]:
-        script = Path(sys.executable).parent / "interview-server"
-        return [str(script)] if script.exists() else [sys.executable, "-m", "interview_server"]
-
-    async def start(self, http: aiohttp.ClientSession, timeout: float = 20) -> None:
-        if self.redis is not None:
-            await self._wait_for_port(self.redis_port, timeout)
-        log = open(self.log_path, "a")
-        self.process = subprocess.Popen(self.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                async with http.get(f"http://127.0.0.1:{self.port}/api/health") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server did not start (exit {self.process.poll()}); log:\n{self.log_path.read_text()}")
-            await asyncio.sleep(0.05)
-
-    @staticmethod
-    async def _wait_for_port(port: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"redis-server did not start on port {port}")
-                await asyncio.sleep(0.05)
-
-    def stop(self) -> int | None:
-        """SIGTERM and wait; the server's exit code."""
-        code, started = None, time.monotonic()
-        for process in (self.process, self.redis):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    code = process.wait(15) if process is self.process else process.wait(5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-            if process is self.process:
-                self.stop_s = round(time.monotonic() - started, 2)
-        return code
-
-    def log_problems(self) -> list[str]:
-        """Log records at WARNING or worse, each with its traceback (joined into one string)."""
-        if not self.log_path.exists():
-            return []
-        problems: list[str] = []
-        keep = False
-        for line in self.log_path.read_text().splitlines():
-            if line[:4].isdigit():  # a new record: "2026-11-29 04:56:52,099 LEVEL name: message"
-                keep = any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL"))
-                if keep:
-                    problems.append(line)
-            elif keep and problems:
-                problems[-1] += "\n" + line
-        return problems
 
 
 # ---------------------------------------------------------------- the debug dump (server side)
@@ -578,7 +469,8 @@ async def run(args) -> dict:
     stats = Stats()
     rng = random.Random(args.seed)
     data_dir = tempfile.mkdtemp(prefix="soak-")
-    server = Server(args.store, data_dir, args.debug_dump)
+    dump_command = [sys.executable, str(Path(__file__).resolve()), "--serve-with-dump"] if args.debug_dump else None
+    server = Server(args.store, data_dir, command=dump_command)
     connector = aiohttp.TCPConnector(limit=0, force_close=True)  # no idle HTTP keep-alive to count as a socket
     timeout = aiohttp.ClientTimeout(total=30)
     try:

@@ -105,4 +105,6 @@ async def health(request: web.Request) -> web.Response:
     """Liveness plus the counts an operator (or the soak benchmark) watches for leaks."""
     return web.json_response({"status": "ok", "connections": len(request.app[HUB].all_peers()),
                               "live_sessions": request.app[SESSIONS].live_count(),
-                              "tasks": len(asyncio.all_tasks())})
+                              "tasks": len(asyncio.all_tasks()),
+                              # "uvloop" or "asyncio": which event loop serves (EVENT_LOOP)
+                              "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -24,7 +25,21 @@ def main(argv: list[str] | None = None) -> None:
             "static assets are not built (%s/dist is missing): run `make build` (npm ci && npm run build)",
             config.static_dir)
     print(f"interview_server listening on http://{config.host}:{config.port}", file=sys.stderr, flush=True)
-    web.run_app(create_app(config), host=config.host, port=config.port, print=None, shutdown_timeout=5)
+    web.run_app(create_app(config), host=config.host, port=config.port, print=None, shutdown_timeout=5,
+                loop=new_event_loop(config.event_loop))
+
+
+def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
+    """uvloop when asked for or (`auto`) installed, else asyncio's own loop."""
+    if choice != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if choice == "uvloop":
+                raise SystemExit("interview-server: EVENT_LOOP=uvloop but uvloop is not installed (pip install uvloop)")
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("static_dir", "STATIC_DIR", str, str(ASSETS_DIR / "static"),
             "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`)."),
     Setting("templates_dir", "TEMPLATES_DIR", str, str(ASSETS_DIR / "templates"), "Folder of Jinja2 page templates."),
+    Setting("event_loop", "EVENT_LOOP", str, "auto",
+            "`uvloop` (faster), `asyncio`, or `auto`: uvloop where it is installed (it is on Linux and macOS)."),
     Setting("log_level", "LOG_LEVEL", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     Setting("store", "STORE", str, "auto",
             "Where sessions live: sqlite, redis or memory (lost on exit). auto = redis if REDIS_URL is set, else sqlite."),
@@ -89,6 +91,7 @@ class Config:
     frame_ancestors: str = ""
     static_dir: str = str(ASSETS_DIR / "static")
     templates_dir: str = str(ASSETS_DIR / "templates")
+    event_loop: str = "auto"
     log_level: str = "INFO"
     store: str = "auto"
     data_dir: str = "data"
@@ -110,6 +113,7 @@ class Config:
 
 
 STORE_KINDS = ("auto", "sqlite", "redis", "memory")
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 
 assert [s.name for s in SETTINGS] == [f.name for f in fields(Config)], "SETTINGS and Config disagree"
 
@@ -153,6 +157,8 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
                 raise SystemExit(f"interview-server: {setting.env}={environ[setting.env]!r} is not a valid {setting.type.__name__}")
         values[setting.name] = setting.default if value is None else value
     config = Config(**values)
+    if config.event_loop not in EVENT_LOOPS:
+        raise SystemExit(f"interview-server: EVENT_LOOP must be one of {', '.join(EVENT_LOOPS)}, not {config.event_loop!r}")
     if config.store not in STORE_KINDS:
         raise SystemExit(f"interview-server: STORE must be one of {', '.join(STORE_KINDS)}, not {config.store!r}")
     if not 0 < config.heartbeat < 55:

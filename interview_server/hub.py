@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections import defaultdict, deque
+import struct
+from collections import defaultdict
 
 from aiohttp import WSCloseCode, web
 
@@ -13,13 +14,50 @@ from .presence import DEFAULT_NAME
 
 log = logging.getLogger(__name__)
 
-MAX_QUEUED_MESSAGES = 2000  # a peer this far behind is cut off; it reconnects and pulls
+MAX_BUFFERED_BYTES = 8 * 1024 * 1024  # a peer with this much unsent is cut off; it reconnects and pulls
+CUT_OFF_GRACE_SECONDS = 2.0  # then its connection is dropped even if the close handshake has not finished
+
+
+def text_frame(text: str) -> bytes:
+    """A WebSocket text frame as a server sends it (unmasked, uncompressed): encoded once, written to many."""
+    payload = text.encode()
+    length = len(payload)
+    if length < 126:
+        header = bytes((0x81, length))
+    elif length < 65536:
+        header = struct.pack("!BBH", 0x81, 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, length)
+    return header + payload
+
+
+class FrameWriter:
+    """Writes the frames queued for peers once per event-loop iteration: a peer that got several frames
+    meanwhile gets them in one write (one system call), and no peer needs a task of its own."""
+
+    def __init__(self) -> None:
+        self._dirty: list[Peer] = []
+        self._scheduled = False
+
+    def schedule(self, peer: "Peer") -> None:
+        self._dirty.append(peer)
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._write_all)
+
+    def _write_all(self) -> None:
+        self._scheduled = False
+        dirty, self._dirty = self._dirty, []
+        for peer in dirty:
+            peer.write_pending()
 
 
 class Peer:
-    """One WebSocket connection with its own ordered outbox, so a slow reader never stalls others."""
+    """One WebSocket connection. Frames for it are queued in order and written to its transport by the
+    FrameWriter; a reader too slow to keep up is cut off rather than let its backlog grow."""
 
-    def __init__(self, ws: web.WebSocketResponse, session_id: str):
+    def __init__(self, ws: web.WebSocketResponse, session_id: str, transport: asyncio.Transport,
+                 writer: FrameWriter):
         self.ws = ws
         self.session_id = session_id
         self.id = secrets.token_hex(4)  # names the participant in the update log, runs and chat
@@ -28,50 +66,48 @@ class Peer:
         self.cursors = None  # presence.CursorThrottle relaying this peer's cursor
         self.joined_at = 0.0  # when it said hello (orders the participant list over instances)
         self.introduced = False  # said `hello`: gets people, cursors, runs and chat (plain scripts do not)
-        self._outbox: deque[str] = deque()
-        self._wakeup = asyncio.Event()
-        self._writer = asyncio.create_task(self._write_loop())
+        self._transport = transport
+        self._writer = writer
+        self._pending: list[bytes] = []
+        self._stopped = False
 
     def public(self) -> dict:
         """How others see this participant."""
         return {"id": self.id, "name": self.name, "color": self.color}
 
-    def send(self, text: str) -> None:
-        """Queue one frame; never blocks."""
-        if self._writer.done():
+    def send(self, frame: str | bytes) -> None:
+        """Queue one message (JSON text, or a frame from text_frame); never blocks."""
+        if self._stopped:
             return
-        if len(self._outbox) >= MAX_QUEUED_MESSAGES:
-            log.warning("peer in session %s is %d messages behind; disconnecting it", self.session_id, len(self._outbox))
-            self._outbox.clear()
-            self._writer.cancel()
+        if not self._pending:
+            self._writer.schedule(self)
+        self._pending.append(text_frame(frame) if isinstance(frame, str) else frame)
+
+    def write_pending(self) -> None:
+        if not self._pending or self._stopped:
+            return
+        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
+        self._pending.clear()
+        transport = self._transport
+        if transport.is_closing():
+            return
+        transport.write(data)
+        backlog = transport.get_write_buffer_size()
+        if backlog > MAX_BUFFERED_BYTES:
+            log.warning("peer in session %s has %d bytes unsent; disconnecting it", self.session_id, backlog)
+            self._stopped = True
             asyncio.ensure_future(self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too far behind, reconnect"))
-            return
-        self._outbox.append(text)
-        self._wakeup.set()
+            # A reader this far behind may never read up to the close frame: do not wait for its answer.
+            asyncio.get_running_loop().call_later(CUT_OFF_GRACE_SECONDS, transport.abort)
 
-    async def _write_loop(self) -> None:
-        try:
-            while True:
-                await self._wakeup.wait()
-                self._wakeup.clear()
-                while self._outbox:
-                    await self.ws.send_str(self._outbox.popleft())
-        except (ConnectionError, RuntimeError):
-            pass  # the socket closed; the reader side cleans up
-
-    async def flush(self, timeout: float = 1.0) -> None:
-        """Wait (at most `timeout` seconds) until every queued frame is written."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self._outbox and not self._writer.done() and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
+    async def flush(self) -> None:
+        """Write every queued frame now (before a close frame, which must come after them)."""
+        self.write_pending()
 
     async def stop(self) -> None:
-        """Stop the writer (after the socket closed)."""
-        self._writer.cancel()
-        try:
-            await self._writer
-        except asyncio.CancelledError:
-            pass
+        """Drop what is still queued (after the socket closed)."""
+        self._stopped = True
+        self._pending.clear()
 
 
 class Hub:
@@ -79,6 +115,7 @@ class Hub:
 
     def __init__(self) -> None:
         self._peers: dict[str, dict[Peer, None]] = defaultdict(dict)
+        self.writer = FrameWriter()
 
     def join(self, peer: Peer) -> int:
         """Add a peer; return the session's connection count."""
@@ -105,9 +142,10 @@ class Hub:
 
     def broadcast(self, session_id: str, text: str, exclude: Peer | None = None, introduced_only: bool = False) -> None:
         """Queue one frame for every peer of a session (but `exclude`; only those who said hello if asked)."""
+        frame = text_frame(text)  # encoded once for all
         for peer in self._peers.get(session_id, ()):
             if peer is not exclude and (peer.introduced or not introduced_only):
-                peer.send(text)
+                peer.send(frame)
 
     def all_peers(self) -> list[Peer]:
         return [peer for peers in self._peers.values() for peer in peers]

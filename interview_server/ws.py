@@ -49,13 +49,14 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                       "or try again later")
         return ws
     try:
-        await _join(request.app, ws, request.match_info["session_id"], address)
+        await _join(request.app, ws, request.transport, request.match_info["session_id"], address)
     finally:
         limits.close_socket(address)
     return ws
 
 
-async def _join(app: web.Application, ws: web.WebSocketResponse, session_id: str, address: str) -> None:
+async def _join(app: web.Application, ws: web.WebSocketResponse, transport: asyncio.Transport, session_id: str,
+                address: str) -> None:
     """Check the session id (before any store access) and the participant cap, then serve the socket."""
     sessions, cap = app[SESSIONS], app[CONFIG].max_participants
     session = await sessions.open(session_id) if is_session_id(session_id) else None
@@ -71,7 +72,7 @@ async def _join(app: web.Application, ws: web.WebSocketResponse, session_id: str
         finally:
             await sessions.release(session_id)
         return
-    await _serve(app, ws, session, address)
+    await _serve(app, ws, transport, session, address)
 
 
 async def _refuse(ws: web.WebSocketResponse, close_code: int, code: str, message: str) -> None:
@@ -79,10 +80,11 @@ async def _refuse(ws: web.WebSocketResponse, close_code: int, code: str, message
     await ws.close(code=close_code, message=message.split(":")[0].encode())
 
 
-async def _serve(app: web.Application, ws: web.WebSocketResponse, session: Session, address: str) -> None:
+async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asyncio.Transport, session: Session,
+                 address: str) -> None:
     hub, sessions, config = app[HUB], app[SESSIONS], app[CONFIG]
     rate = MessageRate(config.message_rate, config.message_burst)
-    peer = Peer(ws, session.session_id)
+    peer = Peer(ws, session.session_id, transport, hub.writer)
     peer.cursors = CursorThrottle(lambda latest: _relay_cursor(session, peer, sessions, latest))
     # Join and send the state with no await in between, so no update, output or chat can fall between them.
     count = sessions.join(peer)
@@ -262,5 +264,7 @@ async def _save(saving, session: Session) -> None:
 
 async def close_all(app: web.Application) -> None:
     """on_shutdown: close every socket with 'going away' so pages reconnect to the next process."""
+    for peer in app[HUB].all_peers():
+        peer.write_pending()  # what was queued goes out before the close frame
     await asyncio.gather(*(peer.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
                            for peer in app[HUB].all_peers()), return_exceptions=True)

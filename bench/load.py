@@ -1,0 +1,676 @@
+"""Load benchmark: many sessions of people typing, over the real protocol, against each store.
+
+Usage: .venv/bin/python bench/load.py [--stores memory,sqlite,redis] [--sessions 1000] [--participants 4]
+       [--hot 50] [--seconds 60] [--warmup 10] [--workers 2]
+
+For each store it starts `interview-server` (and, for redis, its own `redis-server`) on a free port,
+creates `--sessions` sessions plus one "hot" session, and starts `--workers` generator processes
+(this script with --worker) that open every participant's WebSocket and say `hello`, like the page:
+
+- in each session one participant types like Etherpad's load test: 4 characters every 400 ms, sent
+  as a real `push` at the version it holds (one push in flight; rebased and pushed again after
+  `push_rejected`), with a `cursor` after each confirmed push as the page sends;
+- the others receive, move their cursor every 2-5 s and type 4 characters every 10-20 s;
+- in the hot session all `--hot` participants type at the typist's rate at once.
+
+Delivery latency is measured from the moment a push carrying an update is written to the moment
+each other participant's generator reads that update (sender and receivers of a session live in
+one generator process, so one clock). Also counted: pushes sent, accepted and rejected, errors,
+resyncs; the server's CPU and RSS (sampled from /proc), RSS per idle connection (all connected,
+nothing typed yet); each generator's own CPU and event-loop lag, to tell when the generator, not
+the server, was the limit. Latency is also kept per 10 s window: a growing backlog shows as p99
+rising window after window.
+
+Prints one table for all stores; writes bench/results/load-<store>.json and bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+
+from common import ROOT, Server, cpu_seconds, rss_bytes
+from wsclient import connect
+
+TICK_S = 0.4  # Etherpad's load-test typist: 4 characters every 400 ms
+CHARS_PER_TICK = 4
+TYPING = "for i in range(10):\n    print(i * i)\n"
+OTHER_CURSOR_S = (2.0, 5.0)  # the others move their cursor now and then
+OTHER_TYPING_S = (10.0, 20.0)  # and type a little now and then
+WINDOW_S = 10  # latency per window, to see a backlog grow
+BUCKETS_PER_MS = 10  # latency histogram resolution: 0.1 ms
+MAX_PUSH_UPDATES = 50
+CONNECT_CONCURRENCY = 64
+SETTLE_S = 3.0  # after everyone connected, before measuring idle memory
+DRAIN_S = 15.0  # after typing stops, how long unconfirmed edits may take to go through
+TARGET_P99_MS = 10.0
+TARGET_IDLE_KIB = 24.0
+
+
+# ---------------------------------------------------------------- generator (one process)
+
+
+class Histogram:
+    """Latencies in 0.1 ms buckets: small to send between processes, exact to merge."""
+
+    def __init__(self, counts: Counter | None = None):
+        self.counts = counts or Counter()
+
+    def add(self, ms: float) -> None:
+        self.counts[int(ms * BUCKETS_PER_MS)] += 1
+
+    def merge(self, other: "Histogram") -> None:
+        self.counts.update(other.counts)
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts.values())
+
+    def percentile(self, fraction: float) -> float | None:
+        total = self.n
+        if not total:
+            return None
+        rank, seen = fraction * total, 0
+        for bucket in sorted(self.counts):
+            seen += self.counts[bucket]
+            if seen >= rank:
+                return (bucket + 1) / BUCKETS_PER_MS
+        return None
+
+    def max(self) -> float | None:
+        return (max(self.counts) + 1) / BUCKETS_PER_MS if self.counts else None
+
+    def to_json(self) -> dict:
+        return {str(bucket): count for bucket, count in self.counts.items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Histogram":
+        return cls(Counter({int(bucket): count for bucket, count in data.items()}))
+
+
+class Group:
+    """What one kind of session (normal or hot) measured."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.latency = Histogram()
+        self.ack = Histogram()  # push -> own update back (the typist's confirmation)
+        self.windows: dict[int, Histogram] = {}
+        self.pushes = self.rejected = self.confirmed = self.typed = 0
+
+    def to_json(self) -> dict:
+        return {"latency": self.latency.to_json(), "ack": self.ack.to_json(),
+                "windows": {str(k): v.to_json() for k, v in self.windows.items()},
+                "pushes": self.pushes, "rejected": self.rejected, "confirmed": self.confirmed, "typed": self.typed}
+
+
+class Generator:
+    """Every participant of some sessions, in one process."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.rng = random.Random(config["seed"])
+        self.groups = {"normal": Group(), "hot": Group()}
+        self.senders: dict[str, Participant] = {}
+        self.participants: list[Participant] = []
+        self.measuring = False
+        self.typing = False
+        self.window_start = 0.0
+        self.errors: Counter = Counter()
+        self.resyncs = self.gaps = self.closed = self.connect_failures = 0
+        self.lag = Histogram()
+        self.cpu_mark = 0.0
+        self.time_mark = 0.0
+
+    def record(self, group: Group, ms: float, now: float) -> None:
+        if not self.measuring:
+            return
+        group.latency.add(ms)
+        window = int((now - self.window_start) // WINDOW_S)
+        group.windows.setdefault(window, Histogram()).add(ms)
+
+    async def connect_all(self) -> None:
+        config = self.config
+        limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
+        worker = config["worker"]
+
+        async def join(participant: Participant) -> None:
+            async with limit:
+                for attempt in range(5):
+                    try:
+                        await participant.connect(config["port"])
+                        return
+                    except (OSError, asyncio.TimeoutError) as exc:
+                        if attempt == 4:
+                            self.connect_failures += 1
+                            self.errors[f"connect: {exc!r}"[:120]] += 1
+                        await asyncio.sleep(0.2 * (attempt + 1))
+
+        for index, session_id in enumerate(config["sessions"]):
+            for number in range(config["participants"]):
+                role = "typist" if number == 0 else "other"
+                self.participants.append(Participant(self, self.groups["normal"], session_id,
+                                                     f"w{worker}s{index}p{number}", role))
+        if config["hot"]:
+            for number in range(config["hot_participants"]):
+                self.participants.append(Participant(self, self.groups["hot"], config["hot"],
+                                                     f"w{worker}hot{number}", "typist"))
+        for participant in self.participants:
+            self.senders[participant.client_id] = participant
+        await asyncio.gather(*(join(participant) for participant in self.participants))
+        # Everyone connected has its session_state and has said hello once its welcome arrived.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(p.welcomed or p.closed for p in self.participants):
+            await asyncio.sleep(0.05)
+
+    def start_typing(self) -> None:
+        self.typing = True
+        loop = asyncio.get_running_loop()
+        for participant in self.participants:
+            participant.schedule(loop)
+
+    def start_measuring(self) -> None:
+        for group in self.groups.values():
+            group.reset()
+        self.lag = Histogram()
+        self.errors.clear()
+        self.measuring = True
+        self.window_start = time.perf_counter()
+        self.cpu_mark, self.time_mark = time.process_time(), time.perf_counter()
+
+    async def stop_typing(self) -> dict:
+        """Stop typing, let unconfirmed edits go through, and report."""
+        self.typing = False
+        cpu = time.process_time() - self.cpu_mark
+        elapsed = time.perf_counter() - self.time_mark
+        self.measuring = False
+        started = time.perf_counter()
+        while time.perf_counter() - started < DRAIN_S and any(p.pending for p in self.participants if not p.closed):
+            await asyncio.sleep(0.05)
+        unconfirmed = sum(len(p.pending) for p in self.participants if not p.closed)
+        return {"groups": {name: group.to_json() for name, group in self.groups.items()},
+                "cpu_s": cpu, "elapsed_s": elapsed, "lag": self.lag.to_json(),
+                "drain_s": time.perf_counter() - started, "unconfirmed_after_drain": unconfirmed,
+                "errors": dict(self.errors), "resyncs": self.resyncs, "gaps": self.gaps, "closed": self.closed,
+                "connect_failures": self.connect_failures, "participants": len(self.participants)}
+
+    async def watch_lag(self, period: float = 0.05) -> None:
+        """How late the generator's own loop runs its timers: a busy generator shows here first."""
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(period)
+            if self.measuring:
+                self.lag.add(max(0.0, (time.perf_counter() - before - period) * 1000))
+
+    def close_all(self) -> None:
+        for participant in self.participants:
+            participant.leave()
+
+
+class Participant:
+    """One WebSocket speaking the protocol. Tracks only the confirmed document length, which is all it
+    needs to make valid ChangeSets (texts are ASCII, so a character is one UTF-16 unit)."""
+
+    def __init__(self, generator: Generator, group: Group, session_id: str, client_id: str, role: str):
+        self.generator = generator
+        self.group = group
+        self.session_id = session_id
+        self.client_id = client_id
+        self.role = role
+        self.socket = None
+        self.version: int | None = None
+        self.length = 0
+        self.pending: list[str] = []  # my updates not yet confirmed, oldest first
+        self.in_flight = 0  # how many of them the push on the wire carries
+        self.sent_at: list[float] = []  # my n-th update: when the latest push carrying it was written
+        self.confirmed = 0
+        self.seen: Counter = Counter()  # updates seen per other clientID
+        self.typed = 0
+        self.welcomed = False
+        self.closed = False
+        self.timers: list[asyncio.TimerHandle] = []
+
+    async def connect(self, port: int) -> None:
+        await connect("127.0.0.1", port, f"/ws/{self.session_id}", self.on_text, self.on_close,
+                      on_created=lambda client: setattr(self, "socket", client))
+
+    def send(self, type_: str, data: dict) -> None:
+        self.socket.send_text(json.dumps({"type": type_, "data": data}, separators=(",", ":")))
+
+    # ------------------------------------------------------------ typing and cursors
+
+    def schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        rng = self.generator.rng
+        if self.role == "typist":
+            self.timers.append(loop.call_later(rng.uniform(0, TICK_S), self.type_tick, TICK_S))
+        else:
+            self.timers.append(loop.call_later(rng.uniform(0, OTHER_CURSOR_S[1]), self.cursor_tick))
+            self.timers.append(loop.call_later(rng.uniform(*OTHER_TYPING_S), self.type_tick, None))
+
+    def type_tick(self, period: float | None) -> None:
+        if self.closed or not self.generator.typing:
+            return
+        start = (self.typed * CHARS_PER_TICK) % len(TYPING)
+        self.pending.append((TYPING * 2)[start:start + CHARS_PER_TICK])
+        self.typed += 1
+        if self.generator.measuring:
+            self.group.typed += 1
+        self.push()
+        delay = period if period is not None else self.generator.rng.uniform(*OTHER_TYPING_S)
+        self.timers.append(asyncio.get_running_loop().call_later(delay, self.type_tick, period))
+        if len(self.timers) > 8:
+            self.timers = [timer for timer in self.timers if not timer.cancelled()][-4:]
+
+    def cursor_tick(self) -> None:
+        if self.closed or not self.generator.typing:
+            return
+        self.send_cursor(self.generator.rng.randint(0, self.length))
+        self.timers.append(asyncio.get_running_loop().call_later(self.generator.rng.uniform(*OTHER_CURSOR_S),
+                                                                 self.cursor_tick))
+
+    def send_cursor(self, position: int) -> None:
+        if self.version is not None and not self.closed:
+            self.send("cursor", {"version": self.version, "ranges": [{"anchor": position, "head": position}]})
+
+    def push(self) -> None:
+        """Push every unconfirmed update at my version (one push in flight at a time)."""
+        if self.in_flight or not self.pending or self.version is None or self.closed:
+            return
+        rng, length, now = self.generator.rng, self.length, time.perf_counter()
+        batch = self.pending[:MAX_PUSH_UPDATES]
+        updates = []
+        for offset, text in enumerate(batch):
+            position = rng.randint(0, length)
+            updates.append({"clientID": self.client_id,
+                            "changes": [position, [0, *text.split("\n")], length - position] if length > position
+                            else [position, [0, *text.split("\n")]]})
+            length += len(text)
+            index = self.confirmed + offset
+            if index < len(self.sent_at):
+                self.sent_at[index] = now
+            else:
+                self.sent_at.append(now)
+        self.in_flight = len(batch)
+        self.send("push", {"version": self.version, "updates": updates})
+        if self.generator.measuring:
+            self.group.pushes += 1
+
+    # ------------------------------------------------------------ receiving
+
+    def on_text(self, text: str) -> None:
+        message = json.loads(text)
+        type_, data = message["type"], message["data"]
+        if type_ == "updates":
+            self.on_updates(data)
+        elif type_ == "push_rejected":
+            self.in_flight = 0
+            if self.generator.measuring:
+                self.group.rejected += 1
+            if self.version is not None and self.version >= data["version"]:
+                self.push()
+        elif type_ == "session_state":
+            if self.version is not None:
+                self.generator.resyncs += 1
+            else:
+                self.send("hello", {"name": self.client_id})
+            self.version, self.length = data["version"], len(data["code"])
+            self.in_flight = 0
+            self.push()
+        elif type_ == "welcome":
+            self.welcomed = True
+        elif type_ == "error":
+            self.generator.errors[data.get("message", "")[:120]] += 1
+
+    def on_updates(self, data: dict) -> None:
+        if data["version"] != self.version:
+            self.generator.gaps += 1
+            self.send("pull", {"version": self.version})
+            return
+        now = time.perf_counter()
+        generator = self.generator
+        mine = 0
+        for update in data["updates"]:
+            self.length = changes_length(update["changes"])
+            sender_id = update["clientID"]
+            if sender_id == self.client_id:
+                ms = (now - self.sent_at[self.confirmed]) * 1000
+                self.confirmed += 1
+                mine += 1
+                if generator.measuring:
+                    self.group.ack.add(ms)
+                    self.group.confirmed += 1
+                continue
+            sender = generator.senders.get(sender_id)
+            if sender is not None:
+                index = self.seen[sender_id]
+                self.seen[sender_id] = index + 1
+                generator.record(sender.group, (now - sender.sent_at[index]) * 1000, now)
+        self.version += len(data["updates"])
+        if mine:
+            del self.pending[:mine]
+            self.in_flight = max(0, self.in_flight - mine)
+            if self.role == "typist" and not self.in_flight:
+                self.send_cursor(min(self.length, self.generator.rng.randint(0, self.length)))
+        self.push()
+
+    def on_close(self, code: int | None) -> None:
+        self.closed = True
+        if self.generator.typing or self.generator.measuring:
+            self.generator.closed += 1
+            self.generator.errors[f"socket closed ({code})"] += 1
+
+    def leave(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        if self.socket is not None and not self.closed:
+            self.closed = True
+            self.socket.close()
+
+
+def changes_length(changes: list) -> int:
+    """The document's length after a ChangeSet (in its JSON form)."""
+    length = 0
+    for part in changes:
+        if isinstance(part, int):
+            length += part
+        else:
+            length += sum(len(line) for line in part[1:]) + max(0, len(part) - 2)
+    return length
+
+
+async def worker_main() -> None:
+    """A generator process: reads its config and commands on stdin, writes JSON lines on stdout."""
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+
+    def emit(obj: dict) -> None:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    generator = Generator(json.loads(await reader.readline()))
+    lag_watch = asyncio.create_task(generator.watch_lag())
+    started = time.perf_counter()
+    await generator.connect_all()
+    emit({"event": "connected", "participants": len(generator.participants),
+          "failures": generator.connect_failures, "seconds": round(time.perf_counter() - started, 2)})
+    while True:
+        command = (await reader.readline()).decode().strip()
+        if command == "type":
+            generator.start_typing()
+        elif command == "measure":
+            generator.start_measuring()
+        elif command == "stop":
+            emit({"event": "result", **(await generator.stop_typing())})
+        elif command in ("quit", ""):
+            generator.close_all()
+            await asyncio.sleep(0.5)
+            lag_watch.cancel()
+            return
+
+
+# ---------------------------------------------------------------- orchestration (the main process)
+
+
+class Worker:
+    def __init__(self, process: asyncio.subprocess.Process):
+        self.process = process
+
+    async def command(self, text: str) -> None:
+        self.process.stdin.write(text.encode() + b"\n")
+        await self.process.stdin.drain()
+
+    async def read(self, timeout: float = 300) -> dict:
+        line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+        if not line:
+            raise SystemExit(f"a generator process died (exit {await self.process.wait()})")
+        return json.loads(line)
+
+
+def split_sessions(sessions: list[str], hot: str | None, hot_participants: int, participants: int,
+                   workers: int) -> list[dict]:
+    """Give each generator process whole sessions, balancing frames received (~ typists x participants)."""
+    shares = [{"sessions": [], "hot": None, "weight": 0.0} for _ in range(workers)]
+    if hot:
+        shares[0]["hot"] = hot
+        shares[0]["weight"] = hot_participants * hot_participants
+    normal_weight = participants * 1.5
+    for session_id in sessions:
+        lightest = min(shares, key=lambda share: share["weight"])
+        lightest["sessions"].append(session_id)
+        lightest["weight"] += normal_weight
+    return shares
+
+
+async def run_store(store: str, args) -> dict:
+    data_dir = tempfile.mkdtemp(prefix=f"load-{store}-")
+    cap = max(args.participants, args.hot) + 1
+    server = Server(store, data_dir, extra_args=("--max-participants", str(cap), "--log-level", "WARNING"))
+    workers: list[Worker] = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            await server.start(http)
+            pid = server.process.pid
+            base = f"http://127.0.0.1:{server.port}"
+            rss_started = rss_bytes(pid)
+            sessions = await create_sessions(http, base, args.sessions + (1 if args.hot else 0))
+            hot = sessions.pop() if args.hot else None
+            rss_sessions = rss_bytes(pid)
+            shares = split_sessions(sessions, hot, args.hot, args.participants, args.workers)
+            connect_started = time.perf_counter()
+            for number, share in enumerate(shares):
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable, str(Path(__file__).resolve()), "--worker", cwd=ROOT,
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**26)
+                worker = Worker(process)
+                workers.append(worker)
+                await worker.command(json.dumps({"worker": number, "port": server.port, "sessions": share["sessions"],
+                                                 "hot": share["hot"], "hot_participants": args.hot,
+                                                 "participants": args.participants, "seed": args.seed + number}))
+            connected = [await worker.read() for worker in workers]
+            connect_s = time.perf_counter() - connect_started
+            await asyncio.sleep(SETTLE_S)
+            connections = sum(item["participants"] - item["failures"] for item in connected)
+            health_idle = await health(http, base)
+            rss_idle = rss_bytes(pid)
+            print(f"  {store}: {connections} connections in {connect_s:.1f} s; RSS {rss_started / 2**20:.1f} MiB "
+                  f"started, {rss_sessions / 2**20:.1f} with {len(sessions) + bool(hot)} sessions, "
+                  f"{rss_idle / 2**20:.1f} connected", flush=True)
+            for worker in workers:
+                await worker.command("type")
+            await asyncio.sleep(args.warmup)
+            worker_pids = [worker.process.pid for worker in workers]
+            cpu_before = cpu_seconds(pid), [cpu_seconds(p) for p in worker_pids]
+            for worker in workers:
+                await worker.command("measure")
+            measure_started = time.perf_counter()
+            rss_samples = []
+            while time.perf_counter() - measure_started < args.seconds:
+                await asyncio.sleep(1)
+                rss_samples.append(rss_bytes(pid))
+            elapsed = time.perf_counter() - measure_started
+            cpu_after = cpu_seconds(pid), [cpu_seconds(p) for p in worker_pids]
+            health_busy = await health(http, base)
+            for worker in workers:
+                await worker.command("stop")
+            results = [await worker.read() for worker in workers]
+            for worker in workers:
+                await worker.command("quit")
+            await asyncio.gather(*(worker.process.wait() for worker in workers))
+            workers.clear()
+            problems = server.log_problems()
+        return summarise(store, args, results, {
+            "connections": connections, "connect_s": round(connect_s, 1), "sessions": len(sessions),
+            "hot_participants": args.hot if hot else 0, "measured_s": round(elapsed, 1),
+            "server_cpu_pct": round(100 * (cpu_after[0] - cpu_before[0]) / elapsed, 1),
+            "generator_cpu_pct": [round(100 * (a - b) / elapsed, 1) for a, b in zip(cpu_after[1], cpu_before[1])],
+            "rss_started_mib": round(rss_started / 2**20, 1), "rss_sessions_mib": round(rss_sessions / 2**20, 1),
+            "rss_idle_mib": round(rss_idle / 2**20, 1),
+            "idle_kib_per_connection": round((rss_idle - rss_sessions) / 1024 / max(1, connections), 1),
+            "rss_busy_max_mib": round(max(rss_samples) / 2**20, 1) if rss_samples else None,
+            "health_idle": health_idle, "health_busy": health_busy, "server_log_problems": problems[:10]})
+    finally:
+        for worker in workers:
+            if worker.process.returncode is None:
+                worker.process.kill()
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def create_sessions(http: aiohttp.ClientSession, base: str, count: int) -> list[str]:
+    limit = asyncio.Semaphore(32)
+
+    async def one() -> str:
+        async with limit:
+            async with http.post(f"{base}/api/sessions", json={}) as response:
+                response.raise_for_status()
+                return (await response.json())["session_id"]
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def health(http: aiohttp.ClientSession, base: str) -> dict:
+    async with http.get(f"{base}/api/health") as response:
+        return await response.json()
+
+
+def summarise(store: str, args, results: list[dict], measured: dict) -> dict:
+    groups = {}
+    for name in ("normal", "hot"):
+        latency, ack, lag = Histogram(), Histogram(), Histogram()
+        windows: dict[int, Histogram] = {}
+        counts = Counter()
+        for result in results:
+            group = result["groups"][name]
+            latency.merge(Histogram.from_json(group["latency"]))
+            ack.merge(Histogram.from_json(group["ack"]))
+            for key, value in group["windows"].items():
+                windows.setdefault(int(key), Histogram()).merge(Histogram.from_json(value))
+            counts.update({key: group[key] for key in ("pushes", "rejected", "confirmed", "typed")})
+        if not latency.n and not counts["typed"]:
+            continue
+        groups[name] = {
+            "deliveries": latency.n, "p50_ms": latency.percentile(0.5), "p99_ms": latency.percentile(0.99),
+            "max_ms": latency.max(), "ack_p50_ms": ack.percentile(0.5), "ack_p99_ms": ack.percentile(0.99),
+            "window_p99_ms": [windows[key].percentile(0.99) for key in sorted(windows)], **counts,
+            "updates_per_s": round(counts["confirmed"] / measured["measured_s"], 1)}
+    lag = Histogram()
+    for result in results:
+        lag.merge(Histogram.from_json(result["lag"]))
+    generator_saturated = any(pct >= 90 for pct in measured["generator_cpu_pct"]) or (lag.percentile(0.99) or 0) > 20
+    return {"store": store, "config": {"sessions": args.sessions, "participants": args.participants, "hot": args.hot,
+                                       "seconds": args.seconds, "warmup": args.warmup, "workers": args.workers},
+            **measured, "groups": groups,
+            "generator_lag_p99_ms": lag.percentile(0.99), "generator_lag_max_ms": lag.max(),
+            "generator_saturated": generator_saturated,
+            "errors": sum((Counter(result["errors"]) for result in results), Counter()),
+            "resyncs": sum(result["resyncs"] for result in results), "gaps": sum(result["gaps"] for result in results),
+            "unconfirmed_after_drain": sum(result["unconfirmed_after_drain"] for result in results),
+            "drain_s": round(max(result["drain_s"] for result in results), 2),
+            "connect_failures": sum(result["connect_failures"] for result in results)}
+
+
+def table(summaries: list[dict]) -> str:
+    header = (f"{'store':7} {'conns':>6} {'group':6} {'upd/s':>7} {'p50':>6} {'p99':>6} {'max':>7} {'rej %':>6} "
+              f"{'srv CPU':>8} {'gen CPU':>13} {'idle KiB/conn':>13} {'RSS busy':>9} {'backlog':>8}")
+    lines = [header, "-" * len(header)]
+    for summary in summaries:
+        for name, group in summary["groups"].items():
+            rejected = 100 * group["rejected"] / max(1, group["pushes"])
+            backlog = "none" if summary["unconfirmed_after_drain"] == 0 and _flat(group["window_p99_ms"]) else "GROWING"
+            lines.append(
+                f"{summary['store']:7} {summary['connections']:>6} {name:6} {group['updates_per_s']:>7} "
+                f"{_ms(group['p50_ms'])} {_ms(group['p99_ms'])} {_ms(group['max_ms'], 7)} {rejected:>5.1f}% "
+                f"{summary['server_cpu_pct']:>7}% {'+'.join(f'{p:.0f}' for p in summary['generator_cpu_pct']) + '%':>13} "
+                f"{summary['idle_kib_per_connection']:>13} {summary['rss_busy_max_mib']:>7} M {backlog:>8}")
+    lines.append("")
+    lines.append(f"latency in ms, from a push written to each other participant reading the update (target p99 <= "
+                 f"{TARGET_P99_MS:g} ms); idle memory target <= {TARGET_IDLE_KIB:g} KiB per connection")
+    for summary in summaries:
+        flags = []
+        if summary["generator_saturated"]:
+            flags.append(f"GENERATOR SATURATED (loop lag p99 {summary['generator_lag_p99_ms']} ms)")
+        if summary["errors"]:
+            flags.append(f"errors: {dict(summary['errors'])}")
+        for key in ("resyncs", "gaps", "connect_failures", "unconfirmed_after_drain"):
+            if summary[key]:
+                flags.append(f"{key}: {summary[key]}")
+        if summary["server_log_problems"]:
+            flags.append(f"server log: {summary['server_log_problems'][:2]}")
+        windows = {name: group["window_p99_ms"] for name, group in summary["groups"].items()}
+        lines.append(f"{summary['store']}: p99 per {WINDOW_S} s window {windows}; generator loop lag p99 "
+                     f"{summary['generator_lag_p99_ms']} ms; {'; '.join(flags) if flags else 'no errors'}")
+    return "\n".join(lines)
+
+
+def _ms(value: float | None, width: int = 6) -> str:
+    return f"{value:>{width}.1f}" if value is not None else f"{'-':>{width}}"
+
+
+def _flat(windows: list[float | None]) -> bool:
+    """No backlog: the last window's p99 is not far above the first's."""
+    values = [value for value in windows if value is not None]
+    return len(values) < 2 or values[-1] <= max(2 * values[0], values[0] + 5)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stores", default="memory,sqlite,redis")
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--participants", type=int, default=4)
+    parser.add_argument("--hot", type=int, default=50, help="participants of the hot session (0: none)")
+    parser.add_argument("--seconds", type=float, default=60, help="measured time, after the warm-up")
+    parser.add_argument("--warmup", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2, help="generator processes")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--results", default=str(ROOT / "bench" / "results"))
+    return parser.parse_args(argv)
+
+
+async def main_async(args) -> list[dict]:
+    summaries = []
+    for store in args.stores.split(","):
+        print(f"{store}: {args.sessions} sessions x {args.participants} + hot {args.hot}, "
+              f"{args.warmup:g} s warm-up, {args.seconds:g} s measured", flush=True)
+        summary = await run_store(store, args)
+        summaries.append(summary)
+        Path(args.results).mkdir(parents=True, exist_ok=True)
+        Path(args.results, f"load-{store}.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summaries
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None and "--worker" in sys.argv[1:]:
+        _use_uvloop()
+        asyncio.run(worker_main())
+        return 0
+    args = parse_args(argv)
+    summaries = asyncio.run(main_async(args))
+    print()
+    print(table(summaries))
+    Path(args.results, "load.json").write_text(json.dumps({"summaries": summaries}, indent=1) + "\n")
+    return 0
+
+
+def _use_uvloop() -> None:
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
