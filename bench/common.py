@@ -40,7 +40,7 @@ class Server:
     """The interview-server process under test (and its redis-server, if any)."""
 
     def __init__(self, store: str, data_dir: str, command: list[str] | None = None, extra_args: tuple[str, ...] = (),
-                 env: dict | None = None):
+                 env: dict | None = None, cwd: Path = ROOT):
         self.port = free_port()
         self.data_dir = data_dir
         self.log_path = Path(data_dir) / "server.log"
@@ -55,7 +55,8 @@ class Server:
             self.redis = subprocess.Popen([binary, "--port", str(self.redis_port), "--bind", "127.0.0.1",
                                            "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
             args += ["--redis-url", f"redis://127.0.0.1:{self.redis_port}/0"]
-        help_text = subprocess.run(self.command() + ["--help"], capture_output=True, text=True, cwd=ROOT).stdout
+        self.cwd = cwd
+        help_text = subprocess.run((command or self.command()) + ["--help"], capture_output=True, text=True, cwd=cwd).stdout
         self.limit_flags = [item for flag, value in LIMIT_FLAGS.items() if flag in help_text for item in (flag, value)]
         self.argv = (command or self.command()) + args + self.limit_flags + list(extra_args)
         self.env = env
@@ -71,7 +72,7 @@ class Server:
         if self.redis is not None:
             await self._wait_for_port(self.redis_port, timeout)
         log = open(self.log_path, "a")
-        self.process = subprocess.Popen(self.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(self.argv, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
                                         env={**os.environ, **self.env} if self.env else None)
         deadline = time.monotonic() + timeout
         while True:

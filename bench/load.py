@@ -8,8 +8,9 @@ creates `--sessions` sessions plus one "hot" session, and starts `--workers` gen
 (this script with --worker) that open every participant's WebSocket and say `hello`, like the page:
 
 - in each session one participant types like Etherpad's load test: 4 characters every 400 ms, sent
-  as a real `push` at the version it holds (one push in flight; rebased and pushed again after
-  `push_rejected`), with a `cursor` after each confirmed push as the page sends;
+  as a real `push` at the version it holds, one push in flight, with `rebase: true` as the page sends
+  (the server rebases a push that raced others; --no-rebase: it is rejected and pushed again), and a
+  `cursor` after each confirmed push as the page sends;
 - the others receive, move their cursor every 2-5 s and type 4 characters every 10-20 s;
 - in the hot session all `--hot` participants type at the typist's rate at once.
 
@@ -127,6 +128,7 @@ class Generator:
         self.participants: list[Participant] = []
         self.measuring = False
         self.typing = False
+        self.rebase = config.get("rebase", True)  # as the page pushes (server-side rebase of stale pushes)
         self.window_start = 0.0
         self.errors: Counter = Counter()
         self.resyncs = self.gaps = self.closed = self.connect_failures = 0
@@ -303,7 +305,7 @@ class Participant:
             else:
                 self.sent_at.append(now)
         self.in_flight = len(batch)
-        self.send("push", {"version": self.version, "updates": updates})
+        self.send("push", {"version": self.version, "updates": updates, "rebase": self.generator.rebase})
         if self.generator.measuring:
             self.group.pushes += 1
 
@@ -457,7 +459,10 @@ def split_sessions(sessions: list[str], hot: str | None, hot_participants: int, 
 async def run_store(store: str, args) -> dict:
     data_dir = tempfile.mkdtemp(prefix=f"load-{store}-")
     cap = max(args.participants, args.hot) + 1
-    server = Server(store, data_dir, extra_args=("--max-participants", str(cap), "--log-level", "WARNING"))
+    other_checkout = [sys.executable, "-m", "interview_server"] if args.server_dir else None
+    server = Server(store, data_dir, command=other_checkout, cwd=Path(args.server_dir or ROOT),
+                    extra_args=("--max-participants", str(cap), "--log-level", "WARNING"),
+                    env={"EVENT_LOOP": args.event_loop} if args.event_loop else None)
     workers: list[Worker] = []
     try:
         async with aiohttp.ClientSession() as http:
@@ -478,7 +483,8 @@ async def run_store(store: str, args) -> dict:
                 workers.append(worker)
                 await worker.command(json.dumps({"worker": number, "port": server.port, "sessions": share["sessions"],
                                                  "hot": share["hot"], "hot_participants": args.hot,
-                                                 "participants": args.participants, "seed": args.seed + number}))
+                                                 "participants": args.participants, "seed": args.seed + number,
+                                                 "rebase": not args.no_rebase}))
             connected = [await worker.read() for worker in workers]
             connect_s = time.perf_counter() - connect_started
             await asyncio.sleep(SETTLE_S)
@@ -571,7 +577,9 @@ def summarise(store: str, args, results: list[dict], measured: dict) -> dict:
         lag.merge(Histogram.from_json(result["lag"]))
     generator_saturated = any(pct >= 90 for pct in measured["generator_cpu_pct"]) or (lag.percentile(0.99) or 0) > 20
     return {"store": store, "config": {"sessions": args.sessions, "participants": args.participants, "hot": args.hot,
-                                       "seconds": args.seconds, "warmup": args.warmup, "workers": args.workers},
+                                       "seconds": args.seconds, "warmup": args.warmup, "workers": args.workers,
+                                       "event_loop": args.event_loop or "default", "server_dir": args.server_dir,
+                                       "rebase": not args.no_rebase},
             **measured, "groups": groups,
             "generator_lag_p99_ms": lag.percentile(0.99), "generator_lag_max_ms": lag.max(),
             "generator_saturated": generator_saturated,
@@ -635,6 +643,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2, help="generator processes")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-rebase", action="store_true",
+                        help="push without rebase: true (stale pushes are rejected and re-pushed; an issue-2 client)")
+    parser.add_argument("--event-loop", default="", help="the server's EVENT_LOOP (default: its own default)")
+    parser.add_argument("--server-dir", default="",
+                        help="run the server from another checkout (python -m interview_server there), e.g. a "
+                             "`git worktree` of an older commit, for before/after figures")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"))
     return parser.parse_args(argv)
 

@@ -127,6 +127,11 @@ def changes_length(changes: list) -> int:
     return sum(part if isinstance(part, int) else part[0] for part in changes)
 
 
+def changes_new_length(changes: list) -> int:
+    """The length (UTF-16 units) of the document after a canonical ChangeSet."""
+    return sum(part if isinstance(part, int) else utf16_length("\n".join(part[1:])) for part in changes)
+
+
 def map_position(changes: list, pos: int, assoc: int = -1) -> int:
     """Where `pos` ends up after a canonical ChangeSet, exactly as CodeMirror's `mapPos(pos, assoc)`:
     at an insertion point it stays before the new text (assoc < 0) or moves after it (assoc > 0);

@@ -15,7 +15,7 @@ from .changes import utf16_length
 
 # Client -> server messages.
 CLIENT_MESSAGE_TYPES = (
-    "push",         # {version, updates: [{clientID, changes}]}: local updates made on top of version
+    "push",         # {version, updates: [{clientID, changes}], rebase?}: local updates made on top of version
     "pull",         # {version}: send every update after version
     "code_update",  # {code, timestamp?}: replace the whole text (turned into a minimal update)
     "hello",        # {name?}: I am a participant (not a plain script): send me people, cursors, runs and chat
@@ -87,6 +87,7 @@ class Update:
 class Push:
     version: int
     updates: tuple[Update, ...]
+    rebase: bool = False  # made on an older version: rebase on the server rather than reject (rebase.py)
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,10 @@ def parse_client_message(text: str) -> ClientMessage:
             raise ProtocolError("push: data.updates must be a non-empty array")
         if len(updates) > MAX_UPDATES_PER_PUSH:
             raise ProtocolError(f"push: at most {MAX_UPDATES_PER_PUSH} updates per push")
-        return Push(_version(data, type_), tuple(_update(raw, i) for i, raw in enumerate(updates)))
+        rebase = data.get("rebase", False)
+        if not isinstance(rebase, bool):
+            raise ProtocolError("push: data.rebase must be true or false when given")
+        return Push(_version(data, type_), tuple(_update(raw, i) for i, raw in enumerate(updates)), rebase)
     if type_ == "pull":
         return Pull(_version(data, type_))
     if type_ in _FIELDS:

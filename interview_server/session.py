@@ -16,8 +16,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from .changes import ChangeSetError, Text, canonical_changes, changes_length, diff_changes, map_position
+from .changes import (ChangeSetError, Text, canonical_changes, changes_length, changes_new_length, diff_changes,
+                      map_position)
 from .protocol import ProtocolError, Update
+from .rebase import rebase_updates
 from .store import SessionRecord, SessionStore
 from .store.base import SNAPSHOT_INTERVAL
 
@@ -29,6 +31,7 @@ DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024
 CURSOR_MAP_UPDATES = 1000  # a cursor may refer to a version this many updates old at most,
 CURSOR_MAP_BYTES = 1024 * 1024  # while those updates' inserted text stays under this (the rest is forgotten)
 CURSOR_MAP_BUDGET = 2000  # ranges x updates to map one cursor through: bounds the work a cursor may ask for
+REBASE_BUDGET = 20_000  # pushed x accepted-since updates one server-side rebase may take; past it: push_rejected
 
 
 class PushResult(enum.Enum):
@@ -55,7 +58,7 @@ class Session:
         self.created_at = record.created_at
         self.version = record.version
         self._text = Text.from_str(record.text)
-        self._recent: collections.deque[tuple[list, int]] = collections.deque()  # (changes, size), newest last
+        self._recent: collections.deque[tuple[Update, int]] = collections.deque()  # (update, size), newest last
         self._recent_bytes = 0
         self._store = store
         self._listener = listener
@@ -94,17 +97,47 @@ class Session:
             raise ProtocolError(f"{what}: the document would be {size:,} bytes, over this server's limit of "
                                 f"{limit:,} bytes (MAX_DOCUMENT_BYTES); nothing was applied", code="document_too_large")
 
-    async def push(self, version: int, updates: Sequence[Update], participant: str = "") -> PushResult:
-        """Accept updates made on top of `version` if it is current, and publish them."""
+    async def push(self, version: int, updates: Sequence[Update], participant: str = "",
+                   rebase: bool = False) -> PushResult:
+        """Accept updates made on top of `version` if it is current, and publish them. With `rebase`, updates
+        made on an older version are moved over the ones accepted since (as @codemirror/collab's
+        rebaseUpdates does) instead of refused, if the session still holds those (see _recent)."""
         async with self._lock:
             if version > self.version:
                 await self._catch_up_locked()  # another instance may be ahead of us
                 if version > self.version:
                     return PushResult.AHEAD
-            if version != self.version:
-                return PushResult.STALE
-            accepted, text = self._validate(updates, participant)
-            return PushResult.ACCEPTED if await self._commit(accepted, text) else PushResult.STALE
+            for _ in range(10):  # another instance may move the version between tries
+                if version != self.version:
+                    moved = self._rebase(version, updates) if rebase else None
+                    if moved is None:
+                        return PushResult.STALE
+                    if not moved:
+                        return PushResult.ACCEPTED  # every one of them was accepted already
+                    version, updates = self.version, moved
+                accepted, text = self._validate(updates, participant)
+                if await self._commit(accepted, text):
+                    return PushResult.ACCEPTED
+                if not rebase:
+                    return PushResult.STALE
+            return PushResult.STALE
+
+    def _rebase(self, version: int, updates: Sequence[Update]) -> list[Update] | None:
+        """`updates` (made on `version`) moved to the current version, or None if that version is too old to
+        rebase from here (or the work would be too much): the client is told to rebase itself."""
+        behind = self.version - version
+        if behind > len(self._recent) or behind * len(updates) > REBASE_BUDGET:
+            return None
+        over = [update for update, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
+        length, checked = changes_length(over[0].changes), []
+        for index, update in enumerate(updates):
+            try:
+                changes = canonical_changes(update.changes, length)
+            except ChangeSetError as exc:
+                raise ProtocolError(f"push: update {index}: {exc} (at version {version})") from None
+            checked.append(Update(update.client_id, changes))
+            length = changes_new_length(changes)
+        return rebase_updates(checked, over)
 
     async def replace_code(self, code: str, participant: str = "") -> None:
         """Turn a whole new text into one minimal update and publish it (nothing if unchanged)."""
@@ -137,7 +170,7 @@ class Session:
         """Keep recent changes to map cursors with: the last CURSOR_MAP_UPDATES, within CURSOR_MAP_BYTES."""
         for update in updates:
             size = _changes_size(update.changes)
-            self._recent.append((update.changes, size))
+            self._recent.append((update, size))
             self._recent_bytes += size
         while self._recent and (len(self._recent) > CURSOR_MAP_UPDATES or self._recent_bytes > CURSOR_MAP_BYTES):
             self._recent_bytes -= self._recent.popleft()[1]
@@ -204,7 +237,7 @@ class Session:
         if behind * len(ranges) > CURSOR_MAP_BUDGET:
             raise ProtocolError(f"cursor: {len(ranges)} ranges {behind} updates behind is too much to place; "
                                 "send the cursor at the current version")
-        later = [changes for changes, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
+        later = [update.changes for update, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
         length = changes_length(later[0]) if later else len(self._text)
         if any(not 0 <= pos <= length for pair in ranges for pos in pair):
             raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version {version}")

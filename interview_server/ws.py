@@ -201,7 +201,7 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
 
 
 async def _push(session: Session, peer: Peer, sessions: SessionRegistry, push: Push) -> None:
-    result = await session.push(push.version, push.updates, participant=peer.id)
+    result = await session.push(push.version, push.updates, participant=peer.id, rebase=push.rebase)
     if result is PushResult.STALE:
         peer.send(protocol.push_rejected(session.version))
     elif result is PushResult.AHEAD:

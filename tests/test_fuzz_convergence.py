@@ -60,11 +60,14 @@ def sqlite_server(tmp_path_factory):
     server.terminate()
 
 
-def assert_real_work(figures: dict, steps: int) -> None:
+def assert_real_work(figures: dict, steps: int, rebase: bool = True) -> None:
     """The run exercised what it claims to: many edits, stale pushes rebased, reconnects, no resync."""
     assert figures["ok"] and figures["steps"] == steps
     assert figures["log"]["updates"] == figures["edits"] == figures["version"] > steps // 2
-    assert figures["rejected"] > 0  # pushes raced and were rebased
+    if rebase:  # pushes raced and the server rebased them (a few too old to rebase may still be rejected)
+        assert figures["serverRebased"] > 0
+    else:  # pushes raced and were rejected; the clients rebased them
+        assert figures["rejected"] > 0 and figures["serverRebased"] == 0
     assert figures["reconnects"] > 0 and figures["disconnects"]["flush"] + figures["disconnects"]["cut"] > 0
     assert figures["resyncs"] == 0 and figures["dropped"] == 0 and figures["serverCloses"] == 0
 
@@ -84,6 +87,14 @@ def test_real_races_in_realtime_mode_converge(memory_server):
     # Frames of all clients reach the server at once (not one client at a time as in lockstep).
     figures = fuzz(memory_server, 5, 400, 21, "--mode", "realtime", "--check-every", "200")
     assert_real_work(figures, 400)
+
+
+@pytest.mark.parametrize("mode", ["lockstep", "realtime"])
+def test_clients_that_rebase_themselves_converge(memory_server, mode):
+    """Without `rebase` in their pushes (as an issue-2 client), stale pushes are rejected and rebased by
+    the clients; that path must keep converging too."""
+    figures = fuzz(memory_server, 5, 400, 31, "--mode", mode, "--rebase", "0", "--check-every", "200")
+    assert_real_work(figures, 400, rebase=False)
 
 
 def test_lockstep_run_is_reproducible_from_its_seed(memory_server):

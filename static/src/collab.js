@@ -129,7 +129,7 @@ export class CollabClient extends EventTarget {
       }
       const parsed = fresh.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
       this.syncedDoc = parsed.reduce((doc, u) => u.changes.apply(doc), this.syncedDoc);
-      this.view.dispatch(receiveUpdates(state, parsed));
+      this.view.dispatch(receiveOneByOne(state, parsed));
     }
     if (!this.caughtUp && getSyncedVersion(this.view.state) >= this.target.version) this.reachedTarget();
     else this.maybePush();
@@ -317,4 +317,19 @@ function clampSelection(selection, length) {
     selection.ranges.map((r) => EditorSelection.range(Math.min(r.anchor, length), Math.min(r.head, length))),
     selection.mainIndex,
   );
+}
+
+/**
+ * receiveUpdates for each update in turn: unconfirmed edits are moved over every received update one
+ * after another, never over several composed, exactly as the server moves a stale push made with
+ * `rebase: true` (interview_server/rebase.py). The two orders can place concurrent text differently.
+ */
+function receiveOneByOne(state, updates) {
+  const transactions = [];
+  for (const update of updates) {
+    const transaction = receiveUpdates(state, [update]);
+    transactions.push(transaction);
+    state = transaction.state;
+  }
+  return transactions;
 }

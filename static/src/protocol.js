@@ -3,7 +3,7 @@
 
 /** Client -> server message types. */
 export const CLIENT_MESSAGE_TYPES = [
-  "push", // {version, updates: [{clientID, changes}]}: local updates made on top of version
+  "push", // {version, updates: [{clientID, changes}], rebase?}: local updates made on top of version
   "pull", // {version}: send me every update after version
   "code_update", // {code, timestamp?}: replace the whole text
   "hello", // {name?}: I am a participant (not a plain script): send me people, cursors, runs and chat
@@ -53,9 +53,10 @@ export function decode(text) {
   return { type: message.type, data };
 }
 
-/** A `push` of local updates ({clientID, changes: ChangeSet JSON}) made on top of `version`. */
+/** A `push` of local updates ({clientID, changes: ChangeSet JSON}) made on top of `version`. If the
+ * server has moved on, it rebases them itself (`rebase: true`) rather than answering `push_rejected`. */
 export function push(version, updates) {
-  return encode("push", { version, updates });
+  return encode("push", { version, updates, rebase: true });
 }
 
 /** A `pull` asking for every update after `version`. */

@@ -34,6 +34,7 @@ const OPTIONS = {
   "pending-cap": 20000, // UTF-16 units a client may add while unconfirmed before it stops pasting
   "max-message-bytes": 262144, // the page's data-max-message-bytes
   "max-updates-per-push": 1000, // at most this many updates per push, as the page does (the server's limit)
+  rebase: 1, // 1: pushes say rebase: true, as the page does (the server rebases stale pushes); 0: the server rejects them
   "step-ms": 1, // realtime: wall time per step (0: just let I/O run)
   "settle-ticks": 20000, // lockstep: ticks a checkpoint may take to settle
   "settle-ms": 30000, // realtime: time a checkpoint may take to settle
@@ -158,6 +159,7 @@ class FuzzClient {
     this.edits = 0; // local updates made (what the server's log must hold for this clientID)
     this.pushes = 0;
     this.rejected = 0;
+    this.serverRebased = 0; // own updates confirmed at a later version than they were pushed at
     this.pulls = 0;
     this.reconnects = 0;
     this.resyncs = 0;
@@ -317,10 +319,17 @@ class FuzzClient {
     }
     const fresh = updates.slice(synced - version);
     if (fresh.length > 0) {
-      if (fresh.some((update) => update.clientID === this.clientID)) this.inFlight = false;
+      const ownAt = fresh.findIndex((update) => update.clientID === this.clientID);
+      if (ownAt >= 0) {
+        this.inFlight = false;
+        if (synced + ownAt > this.pushedAt) this.serverRebased++;
+      }
       const parsed = fresh.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
       this.syncedDoc = parsed.reduce((doc, u) => u.changes.apply(doc), this.syncedDoc);
-      this.dispatch(receiveUpdates(state, parsed));
+      // One update at a time, as collab.js does (receiveOneByOne), and as the server rebases.
+      let current = state;
+      for (const update of parsed) current = receiveUpdates(current, [update]).state;
+      this.dispatch({ state: current, docChanged: current.doc !== state.doc });
     }
     if (!this.caughtUp && getSyncedVersion(this.state) >= this.target.version) this.reachedTarget();
     else this.maybePush();
@@ -363,7 +372,10 @@ class FuzzClient {
       this.dropFirstUnconfirmed();
       return;
     }
-    if (this.send("push", { version: getSyncedVersion(this.state), updates: payload })) {
+    this.pushedAt = getSyncedVersion(this.state);
+    const push = { version: this.pushedAt, updates: payload };
+    if (this.run.options.rebase) push.rebase = true;
+    if (this.send("push", push)) {
       this.inFlight = true;
       this.pushes++;
     }
@@ -778,7 +790,7 @@ class FuzzRun {
     const sum = (key) => (this.clients ?? []).reduce((n, c) => n + c[key], 0);
     return {
       ok, seed: this.seed, mode: this.options.mode, clients: this.clientCount, steps: this.steps, step: this.step,
-      edits: sum("edits"), pushes: sum("pushes"), rejected: sum("rejected"), pulls: sum("pulls"), reconnects: sum("reconnects"),
+      edits: sum("edits"), pushes: sum("pushes"), rejected: sum("rejected"), serverRebased: sum("serverRebased"), pulls: sum("pulls"), reconnects: sum("reconnects"),
       disconnects: this.disconnects, resyncs: sum("resyncs"), dropped: sum("dropped"), serverCloses: this.serverCloses.length,
       checkpoints: this.checkpoints, framesOut: this.framesOut, framesIn: this.framesIn, bytesOut: this.bytesOut, bytesIn: this.bytesIn,
       wallSeconds: Number(wallSeconds.toFixed(3)), stepsPerSecond: Math.round(this.steps / wallSeconds), ...extra,
