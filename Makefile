@@ -49,3 +49,9 @@ fuzz: setup
 ## soak: 10 minutes of steady load, then checks that memory, tasks and sockets come back (bench/soak.py; SOAK_ARGS="--minutes 2 --store memory")
 soak: setup
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+
+.PHONY: bench
+## bench: the load benchmark on every store, then the page figures in Chromium (docs/PERFORMANCE.md; LOAD_ARGS="--sessions 300", PAGE_ARGS=...)
+bench: setup
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+	$(BIN)/python bench/page_bench.py $(PAGE_ARGS)
