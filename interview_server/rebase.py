@@ -113,9 +113,16 @@ class _Sections:
 def map_changes(changes: list, over: list, before: bool = False) -> list:
     """`changes` (made on the same document as `over`) moved to apply after `over`: CodeMirror's
     `changes.map(over, before)`. Where both insert at one place, `before` puts `changes`' text first."""
+    return _to_json(*_map_sets(_to_sections(changes), _to_sections(over), before))
+
+
+_Set = tuple[list[int], list[bytes]]  # (sections, inserted texts)
+
+
+def _map_sets(changes: _Set, over: _Set, before: bool) -> _Set:
     sections: list[int] = []
     insert: list[bytes] = []
-    a, b = _Sections(*_to_sections(changes)), _Sections(*_to_sections(over))
+    a, b = _Sections(*changes), _Sections(*over)
     inserted = -1
     while True:
         if (a.done and b.len) or (b.done and a.len):
@@ -156,7 +163,7 @@ def map_changes(changes: list, over: list, before: bool = False) -> list:
             inserted = a.i
             a.forward(a.len - left)
         elif a.done and b.done:
-            return _to_json(sections, insert)
+            return sections, insert
         else:
             raise ChangeSetError("the changes and the changes they are mapped over have different lengths")
 
@@ -171,16 +178,16 @@ def rebase_updates(updates: Sequence[Update], over: Sequence[Update]) -> list[Up
     a composition can place text differently from mapping over its parts in turn (a deletion over an
     insertion inside a replaced range; tests/test_rebase_oracle.py), and a client that received those
     updates in separate messages would then disagree with the server."""
-    pending = list(updates)
+    pending = [(update, _to_sections(update.changes)) for update in updates]
     for accepted in over:
         if not pending:
             break
-        if pending[0].client_id == accepted.client_id:
+        if pending[0][0].client_id == accepted.client_id:
             pending = pending[1:]
             continue
-        changes, moved = accepted.changes, []
-        for update in pending:
-            moved.append(replace(update, changes=map_changes(update.changes, changes)))
-            changes = map_changes(changes, update.changes, True)
+        changes, moved = _to_sections(accepted.changes), []
+        for update, update_set in pending:
+            moved.append((update, _map_sets(update_set, changes, False)))
+            changes = _map_sets(changes, update_set, True)
         pending = moved
-    return pending
+    return [replace(update, changes=_to_json(*update_set)) for update, update_set in pending]

@@ -31,7 +31,10 @@ DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024
 CURSOR_MAP_UPDATES = 1000  # a cursor may refer to a version this many updates old at most,
 CURSOR_MAP_BYTES = 1024 * 1024  # while those updates' inserted text stays under this (the rest is forgotten)
 CURSOR_MAP_BUDGET = 2000  # ranges x updates to map one cursor through: bounds the work a cursor may ask for
-REBASE_BUDGET = 20_000  # pushed x accepted-since updates one server-side rebase may take; past it: push_rejected
+# Pushed x accepted-since updates one server-side rebase may take (10-30 us each): past it, push_rejected and
+# the client rebases itself. Kept small so an overloaded server (long delays, hence far-behind pushes)
+# does not spend ever more time rebasing.
+REBASE_BUDGET = 100
 
 
 class PushResult(enum.Enum):
