@@ -17,9 +17,8 @@ from setuptools.errors import FileError
 ROOT = Path(__file__).resolve().parent
 ASSET_DIRS = ("static/dist", "static/pyodide", "templates")  # copied to interview_server/<same path>
 # Without these the pages cannot work (interview_server/check.py checks the same files at run time).
-REQUIRED = ("static/dist/session.js", "static/dist/landing.js", "static/dist/style.css",
-            "static/dist/python-worker.js", "static/dist/js-worker.js", "static/pyodide/pyodide.mjs",
-            "static/pyodide/pyodide.asm.wasm", "static/pyodide/python_stdlib.zip",
+REQUIRED = ("static/dist/manifest.json", "static/pyodide/pyodide.mjs", "static/pyodide/pyodide.asm.mjs",
+            "static/pyodide/pyodide.asm.wasm", "static/pyodide/python_stdlib.zip", "static/pyodide/pyodide-lock.json",
             "templates/session.html", "templates/index.html")
 
 

@@ -582,6 +582,8 @@ def summarise(store: str, args, results: list[dict], measured: dict) -> dict:
                                        "rebase": not args.no_rebase},
             **measured, "groups": groups,
             "generator_lag_p99_ms": lag.percentile(0.99), "generator_lag_max_ms": lag.max(),
+            # the server's own event-loop lag over the last minute of the measured window (GET /api/health)
+            "server_loop_lag_ms": measured["health_busy"].get("loop_lag_ms"),
             "generator_saturated": generator_saturated,
             "errors": sum((Counter(result["errors"]) for result in results), Counter()),
             "resyncs": sum(result["resyncs"] for result in results), "gaps": sum(result["gaps"] for result in results),
@@ -618,8 +620,9 @@ def table(summaries: list[dict]) -> str:
         if summary["server_log_problems"]:
             flags.append(f"server log: {summary['server_log_problems'][:2]}")
         windows = {name: group["window_p99_ms"] for name, group in summary["groups"].items()}
-        lines.append(f"{summary['store']}: p99 per {WINDOW_S} s window {windows}; generator loop lag p99 "
-                     f"{summary['generator_lag_p99_ms']} ms; {'; '.join(flags) if flags else 'no errors'}")
+        lines.append(f"{summary['store']}: p99 per {WINDOW_S} s window {windows}; loop lag p99: server "
+                     f"{(summary['server_loop_lag_ms'] or {}).get('p99')} ms, generator {summary['generator_lag_p99_ms']} ms; "
+                     f"{'; '.join(flags) if flags else 'no errors'}")
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ import json
 
 from aiohttp import web
 
-from .keys import CONFIG, HUB, LIMITS, SESSIONS
+from .keys import CONFIG, HUB, LIMITS, LOOP_MONITOR, SESSIONS
 from .limits import client_address
 from .sessions import DEFAULT_LANGUAGE, LANGUAGES, is_session_id
 
@@ -107,4 +107,6 @@ async def health(request: web.Request) -> web.Response:
                               "live_sessions": request.app[SESSIONS].live_count(),
                               "tasks": len(asyncio.all_tasks()),
                               # "uvloop" or "asyncio": which event loop serves (EVENT_LOOP)
-                              "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0]})
+                              "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
+                              # how late the loop ran over the last minute: the wait every message adds
+                              "loop_lag_ms": request.app[LOOP_MONITOR].summary()})

@@ -5,31 +5,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import mimetypes
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
 from . import api, pages, security, ws
+from .assets import Assets
 from .config import Config
 from .hub import Hub
-from .keys import CONFIG, HUB, LIMITS, SESSIONS, STORE
+from .keys import CONFIG, HUB, LIMITS, LOOP_MONITOR, SESSIONS, STORE
 from .limits import AddressLimits
+from .loop_monitor import LoopMonitor, run_while_serving
 from .sessions import SessionRegistry
 from .store import SessionStore, make_store
 
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_SECONDS = 60
-
-# Pyodide refuses to start unless its module and wasm files carry these types.
-mimetypes.add_type("application/wasm", ".wasm")
-mimetypes.add_type("text/javascript", ".mjs")
-mimetypes.add_type("text/javascript", ".js")
 
 
 @web.middleware
@@ -60,11 +55,12 @@ def create_app(config: Config | None = None, store: SessionStore | None = None,
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.add_routes(ws.routes)
-    static_dir = Path(config.static_dir)
-    if static_dir.is_dir():
-        app.router.add_static("/static/", static_dir, name="static")
+    # /static/: hashed names, precompressed copies, caching (assets.py); templates get asset_url().
+    Assets(config.static_dir).setup(app, aiohttp_jinja2.get_env(app))
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_sweeper_ctx)
+    app[LOOP_MONITOR] = LoopMonitor()
+    app.cleanup_ctx.append(lambda app: run_while_serving(app[LOOP_MONITOR]))
     app.on_shutdown.append(ws.close_all)
     return app
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
 from .config import SETTINGS, Config, build_parser
 from .store import make_store
 
-# What the pages cannot work without, under STATIC_DIR.
-REQUIRED_ASSETS = ("dist/session.js", "dist/landing.js", "dist/style.css", "dist/python-worker.js",
-                   "dist/js-worker.js", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip")
+# What the pages cannot work without, under STATIC_DIR: the build's manifest (dist/manifest.json maps these
+# logical names to content-hashed files, which must exist too) and Pyodide's own files.
+REQUIRED_ASSETS = ("dist/manifest.json", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.mjs", "pyodide/pyodide.asm.wasm",
+                   "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json")
+REQUIRED_ENTRIES = ("session.js", "start-runtime.js", "landing.js", "style.css", "python-worker.js", "js-worker.js",
+                    "languages/python-support.js", "languages/javascript-support.js")
 SECRET_SETTINGS = {"redis_url"}  # may hold a password: shown without it
 
 
@@ -44,10 +48,26 @@ def _check_templates(config: Config) -> tuple[bool, str]:
 def _check_assets(config: Config) -> tuple[bool, str]:
     static = Path(config.static_dir)
     missing = [name for name in REQUIRED_ASSETS if not (static / name).is_file()]
+    if not missing:
+        missing = _missing_from_manifest(static)
     if missing:
         return False, (f"static assets: {', '.join(missing)} missing in {static} "
                        "(build them with `make build`, i.e. npm ci && npm run build)")
     return True, f"static assets in {static} (editor, workers, Pyodide)"
+
+
+def _missing_from_manifest(static: Path) -> list[str]:
+    """Entries the manifest lacks, and files it names that are not there."""
+    try:
+        manifest = json.loads((static / "dist/manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        return [f"dist/manifest.json (unreadable: {exc})"]
+    missing = [f"{name} (in dist/manifest.json)" for name in REQUIRED_ENTRIES if name not in manifest]
+    for entry in manifest.values():
+        for name in [entry.get("file", ""), *entry.get("imports", [])]:
+            if not (static / "dist" / name).is_file():
+                missing.append(f"dist/{name}")
+    return missing
 
 
 async def _check_store(config: Config) -> tuple[bool, str]:

@@ -5,6 +5,7 @@ from aiohttp import web
 from .config import Config
 from .hub import Hub
 from .limits import AddressLimits
+from .loop_monitor import LoopMonitor
 from .sessions import SessionRegistry
 from .store import SessionStore
 
@@ -13,3 +14,4 @@ STORE = web.AppKey("store", SessionStore)
 HUB = web.AppKey("hub", Hub)
 SESSIONS = web.AppKey("sessions", SessionRegistry)
 LIMITS = web.AppKey("limits", AddressLimits)
+LOOP_MONITOR = web.AppKey("loop_monitor", LoopMonitor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -17,10 +18,15 @@ PYTHON_WORKER_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; 
                      "object-src 'none'; base-uri 'none'")
 # The JavaScript runner evaluates the user's code (so 'unsafe-eval') and may load or reach nothing at all.
 JS_WORKER_CSP = "default-src 'none'; script-src 'unsafe-eval'; base-uri 'none'"
-WORKER_CSP = {
-    "/static/dist/python-worker.js": PYTHON_WORKER_CSP,
-    "/static/dist/js-worker.js": JS_WORKER_CSP,
-}
+WORKER_CSP = {"python-worker": PYTHON_WORKER_CSP, "js-worker": JS_WORKER_CSP}
+# Their built names carry a content hash (static/build.mjs): /static/dist/python-worker-3FZK2QXA.js
+WORKER_SCRIPT = re.compile(r"/static/dist/(python-worker|js-worker)(?:-[A-Z0-9]+)?\.js")
+
+
+def worker_csp(path: str) -> str | None:
+    """The policy of a worker script at `path`, or None for any other path."""
+    match = WORKER_SCRIPT.fullmatch(path)
+    return WORKER_CSP[match[1]] if match else None
 
 
 def page_csp(config: Config, nonce: str) -> str:
@@ -53,7 +59,7 @@ def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
     if response.prepared:  # a WebSocket or streamed response: its headers are gone already
         return
     headers = response.headers
-    headers["Content-Security-Policy"] = WORKER_CSP.get(request.path) or page_csp(request.app[CONFIG], request[CSP_NONCE])
+    headers["Content-Security-Policy"] = worker_csp(request.path) or page_csp(request.app[CONFIG], request[CSP_NONCE])
     headers["X-Content-Type-Options"] = "nosniff"
     # No page address (session ids, later host secrets) ever leaks to another site through Referer.
     headers["Referrer-Policy"] = "no-referrer"

@@ -77,6 +77,8 @@ async def test_health(client):
     body = await response.json()
     assert body["status"] == "ok" and body["connections"] == 0 and body["live_sessions"] == 0
     assert body["tasks"] > 0
+    assert body["event_loop"] in ("uvloop", "asyncio")
+    assert set(body["loop_lag_ms"]) == {"p50", "p99", "max"}  # None until the first 100 ms have passed
 
 
 async def test_health_counts_connections_and_live_sessions(client, session_id, connect):

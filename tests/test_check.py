@@ -27,6 +27,6 @@ def test_check_reports_settings_with_their_source_and_says_usable(tmp_path):
 def test_check_fails_on_missing_assets_and_an_unreachable_store_without_showing_the_password(tmp_path):
     result = check("--static-dir", str(tmp_path), "--store", "redis", "--redis-url", "redis://:s3cret@127.0.0.1:1/0")
     assert result.returncode == 1
-    assert "FAIL  static assets: dist/session.js" in result.stdout
+    assert "FAIL  static assets: dist/manifest.json" in result.stdout
     assert "FAIL  store redis: cannot open it" in result.stdout
     assert "s3cret" not in result.stdout + result.stderr

@@ -6,7 +6,13 @@ import aiohttp
 import pytest
 
 from interview_server.app import create_app
+from interview_server.assets import Assets
 from interview_server.config import Config
+
+
+def built(name: str) -> str:
+    """The served URL of a built file by its logical name (names are content-hashed: dist/manifest.json)."""
+    return Assets(Config().static_dir).url(name)
 
 
 @pytest.fixture
@@ -83,7 +89,7 @@ async def test_every_response_has_the_security_headers(make_client):
     client = await make_client(frame_ancestors="https://canvas.example.edu")
     session_id = await new_session(client)
     for path, status in (("/", 200), (f"/session/{session_id}", 200), ("/session/nope", 404), ("/api/health", 200),
-                         ("/api/nothing", 404), (f"/api/sessions/{session_id}", 200), ("/static/dist/session.js", 200),
+                         ("/api/nothing", 404), (f"/api/sessions/{session_id}", 200), (built("session.js"), 200),
                          ("/static/missing.js", 404)):
         response = await client.get(path)
         assert response.status == status, path
@@ -113,9 +119,9 @@ async def test_the_style_nonce_is_fresh_per_page_and_handed_to_the_page(make_cli
 
 async def test_worker_scripts_have_their_own_tighter_policy(make_client):
     client = await make_client()
-    python = directives((await client.get("/static/dist/python-worker.js")).headers["Content-Security-Policy"])
+    python = directives((await client.get(built("python-worker.js"))).headers["Content-Security-Policy"])
     assert python["script-src"] == "'self' 'wasm-unsafe-eval'" and python["connect-src"] == "'self'"
-    javascript = directives((await client.get("/static/dist/js-worker.js")).headers["Content-Security-Policy"])
+    javascript = directives((await client.get(built("js-worker.js"))).headers["Content-Security-Policy"])
     # The user's JavaScript is evaluated there, and may fetch, import or connect to nothing.
     assert javascript == {"default-src": "'none'", "script-src": "'unsafe-eval'", "base-uri": "'none'"}
 
@@ -131,7 +137,7 @@ async def test_the_embed_view_is_served_like_the_editor_and_nothing_sets_a_cooki
     assert directives(embed.headers["Content-Security-Policy"])["frame-ancestors"] == "'self' https://canvas.example.edu"
     assert (await client.get("/embed/0b8e7c1e-3f0a-4c4e-9d57-5a0d6a1e2b3c")).status == 404
     assert (await client.get("/embed/garbage")).status == 404
-    for path in ("/", f"/session/{session_id}", f"/embed/{session_id}", "/api/health", "/static/dist/session.js"):
+    for path in ("/", f"/session/{session_id}", f"/embed/{session_id}", "/api/health", built("session.js")):
         response = await client.get(path)
         assert "Set-Cookie" not in response.headers, path
     assert "Set-Cookie" not in (await client.post("/api/sessions")).headers

@@ -1,4 +1,5 @@
 // The session's WebSocket: decodes messages, reports status, reconnects with jittered backoff.
+import { socketUrl, takeSocket } from "./early-socket.js";
 import { decode } from "./protocol.js";
 
 const BACKOFF_START_MS = 300;
@@ -26,8 +27,7 @@ const RETRY_STATUS = { 4409: STATUS.full, 4429: STATUS.tooMany };
 export class Connection extends EventTarget {
   constructor(sessionId) {
     super();
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    this.url = `${scheme}://${location.host}/ws/${encodeURIComponent(sessionId)}`;
+    this.url = socketUrl(sessionId);
     this.socket = null;
     this.attempt = 0;
     this.timer = null;
@@ -58,29 +58,36 @@ export class Connection extends EventTarget {
   connect() {
     clearTimeout(this.timer);
     this.timer = null;
-    const socket = new WebSocket(this.url);
+    // The first time, the socket start-runtime.js opened while the page loaded (with what it received).
+    const early = takeSocket(this.url);
+    const socket = early?.socket ?? new WebSocket(this.url);
     this.socket = socket;
     const connectTimer = setTimeout(() => socket.close(), CONNECT_TIMEOUT_MS);
-    socket.addEventListener("open", () => {
-      clearTimeout(connectTimer);
-      this.attempt = 0;
-      this.dispatchEvent(new Event("open"));
-    });
-    socket.addEventListener("message", (event) => {
-      if (socket !== this.socket) return;
-      const message = typeof event.data === "string" ? decode(event.data) : null;
-      // The server accepted us once it sends the session (a refusal sends only an `error`, then closes).
-      if (message?.type === "session_state" && this.status !== STATUS.connected) this.setStatus(STATUS.connected);
-      if (message) this.dispatchEvent(new CustomEvent("message", { detail: message }));
-      else console.warn("interview_server: ignored an unknown message", event.data);
-    });
-    socket.addEventListener("close", (event) => {
-      clearTimeout(connectTimer);
-      if (socket !== this.socket) return;
-      this.socket = null;
-      this.dispatchEvent(new CustomEvent("close", { detail: { code: event.code, reason: event.reason } }));
-      this.afterClose(event.code);
-    });
+    const handlers = {
+      open: () => {
+        clearTimeout(connectTimer);
+        this.attempt = 0;
+        this.dispatchEvent(new Event("open"));
+      },
+      message: (event) => {
+        if (socket !== this.socket) return;
+        const message = typeof event.data === "string" ? decode(event.data) : null;
+        // The server accepted us once it sends the session (a refusal sends only an `error`, then closes).
+        if (message?.type === "session_state" && this.status !== STATUS.connected) this.setStatus(STATUS.connected);
+        if (message) this.dispatchEvent(new CustomEvent("message", { detail: message }));
+        else console.warn("interview_server: ignored an unknown message", event.data);
+      },
+      close: (event) => {
+        clearTimeout(connectTimer);
+        if (socket !== this.socket) return;
+        this.socket = null;
+        this.dispatchEvent(new CustomEvent("close", { detail: { code: event.code, reason: event.reason } }));
+        this.afterClose(event.code);
+      },
+    };
+    for (const [type, handler] of Object.entries(handlers)) socket.addEventListener(type, handler);
+    // Replayed after the caller's code, as events would come: the page finishes wiring itself first.
+    if (early) queueMicrotask(() => early.events.forEach((event) => handlers[event.type]?.(event)));
   }
 
   afterClose(code) {

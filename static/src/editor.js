@@ -66,19 +66,29 @@ const darkQuery = matchMedia("(prefers-color-scheme: dark)");
 const darkMode = new Compartment();
 const languageSupport = new Compartment();
 
+const supports = new Map(); // language id -> its highlighting extension, once loaded
+const wanted = new WeakMap(); // view -> the language id it should show
+
 function languageExtensions(id) {
   const language = languageById(id) ?? LANGUAGES[0];
-  return [language.highlight(), indentUnit.of(language.indentUnit)];
+  return [supports.get(language.id) ?? [], indentUnit.of(language.indentUnit)];
 }
 
-/** The highlighting and indentation of language `id`, for a new editor state. */
+/** The highlighting (if loaded yet) and indentation of language `id`, for a new editor state. */
 export function languageExtension(id) {
   return languageSupport.of(languageExtensions(id));
 }
 
-/** Switches a live editor to language `id`. */
+/** Switches a live editor to language `id`: indentation at once, highlighting as soon as it has loaded. */
 export function setEditorLanguage(view, id) {
-  view.dispatch({ effects: languageSupport.reconfigure(languageExtensions(id)) });
+  const language = languageById(id) ?? LANGUAGES[0];
+  wanted.set(view, language.id);
+  view.dispatch({ effects: languageSupport.reconfigure(languageExtensions(language.id)) });
+  if (supports.has(language.id)) return;
+  language.loadSupport().then(({ support }) => {
+    if (!supports.has(language.id)) supports.set(language.id, support());
+    if (wanted.get(view) === language.id) view.dispatch({ effects: languageSupport.reconfigure(languageExtensions(language.id)) });
+  }, (error) => console.warn(`interview_server: no highlighting for ${language.id}:`, error));
 }
 
 const styleNonce = document.querySelector('meta[name="csp-nonce"]')?.content ?? "";

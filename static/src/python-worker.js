@@ -12,15 +12,22 @@ let currentOutput = null;
 let prepareRun = null;
 
 // Python run once after loading. time.sleep blocks this thread, so nothing could post what was
-// printed before it: flush first.
+// printed before it: flush first. A long sleep is cut in slices with an interrupt check between them, so
+// Stop ends it at once (KeyboardInterrupt) instead of having to replace the worker after 2 s.
 const PATCHES = `
 import sys, time, _interview_pad
 _real_sleep = time.sleep
+_SLICE = 0.05
 def sleep(seconds, /):
     sys.stdout.flush()
     sys.stderr.flush()
     _interview_pad.flush()
-    _real_sleep(seconds)
+    if not (isinstance(seconds, (int, float)) and _SLICE < seconds < 1e9):
+        return _real_sleep(seconds)  # short, or odd (NaN, negative, huge, Decimal): as CPython does it
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        _real_sleep(min(left, _SLICE))
+        _interview_pad.check_interrupt()
 sleep.__doc__ = _real_sleep.__doc__
 time.sleep = sleep
 
@@ -56,6 +63,7 @@ const loading = loadPyodide({ indexURL: INDEX_URL, env: { PYTHON_COLORS: "0", NO
     pyodide.setStdin({ read: (buffer) => stdin?.read(buffer) ?? 0, isatty: false });
     pyodide.registerJsModule("_interview_pad", {
       flush: () => currentOutput?.flush(),
+      check_interrupt: () => pyodide.checkInterrupt(), // raises KeyboardInterrupt once Stop set the buffer
       input_ran_out: () => stdin?.explainEnd(),
     });
     const patches = pyodide.toPy({ __name__: "_interview_pad_patches" });

@@ -1,4 +1,5 @@
 // Runs code in a worker per language: loading, runs keyed by id, Stop, the time limit, and input().
+import { takeWorker } from "./early-workers.js";
 import { languageById } from "./languages/index.js";
 
 const LOAD_TIMEOUT_MS = 60000;
@@ -182,16 +183,20 @@ class Runtime {
 
   start() {
     this.setState("loading");
-    const worker = new Worker(this.language.workerUrl, { type: "module", name: this.language.id });
+    // The worker start-runtime.js started while the page loaded, if it is this language's and unused.
+    const early = takeWorker(this.language.id);
+    const worker = early?.worker ?? new Worker(this.language.workerUrl(), { type: "module", name: this.language.id });
     this.worker = worker;
-    worker.addEventListener("message", ({ data }) => {
+    const onMessage = ({ data }) => {
       if (worker === this.worker) this.onMessage(data);
-    });
-    worker.addEventListener("error", (event) => {
+    };
+    const onError = (event) => {
       if (worker !== this.worker) return;
       event.preventDefault();
       this.fail(event.message || "the worker script could not be loaded");
-    });
+    };
+    worker.addEventListener("message", onMessage);
+    worker.addEventListener("error", onError);
     // Cross-origin isolation gives SharedArrayBuffer: an interrupt flag, and a channel a blocked
     // input() can wait on. Elsewhere (e.g. in an iframe) Stop replaces the worker instead.
     if (globalThis.crossOriginIsolated) {
@@ -203,6 +208,8 @@ class Runtime {
     worker.postMessage({ type: "init", interruptBuffer: this.interruptBuffer, stdin: this.stdin });
     clearTimeout(this.loadTimer);
     this.loadTimer = setTimeout(() => this.fail("timed out"), LOAD_TIMEOUT_MS);
+    // Replayed after the caller's code, as events would come.
+    if (early) queueMicrotask(() => early.events.forEach((event) => (event.type === "message" ? onMessage : onError)(event)));
   }
 
   restart() {
@@ -242,6 +249,7 @@ class Runtime {
     switch (message.type) {
       case "ready":
         clearTimeout(this.loadTimer);
+        performance.mark(`${this.language.id}-ready`); // read by bench/page_bench.py
         this.setState("ready");
         break;
       case "load-error":

@@ -115,7 +115,11 @@ picker.addEventListener("change", ({ detail }) => {
   }
 });
 
-collab.addEventListener("ready", () => $("#editor-placeholder").remove());
+collab.addEventListener("ready", () => {
+  $("#editor-placeholder").remove();
+  performance.mark("editor-editable"); // the session's text is in the editor, which takes typing (bench/page_bench.py)
+  setEditorLanguage(collab.view, language); // its highlighting, once loaded
+});
 collab.addEventListener("participants", ({ detail }) => presence.setCount(detail));
 collab.addEventListener("notice", ({ detail }) => output.system(detail));
 collab.addEventListener("too-large", ({ detail }) =>

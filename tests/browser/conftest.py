@@ -52,7 +52,7 @@ def host_origin() -> str:
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory, host_origin):
     """Start `python -m interview_server` (SQLite in a temporary folder) and wait until it answers."""
-    if not (ROOT / "static" / "dist" / "session.js").is_file():
+    if not (ROOT / "static" / "dist" / "manifest.json").is_file():
         pytest.fail("static assets are not built: run `make test` (it runs npm ci && npm run build)")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "server.log").unlink(missing_ok=True)

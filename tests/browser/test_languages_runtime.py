@@ -160,8 +160,8 @@ async def test_the_workers_run_under_their_content_security_policy(pages, server
         response = await route.fetch()
         await route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
 
-    await page.route("**/static/dist/js-worker.js", lambda route: with_policy(route, JS_WORKER_CSP))
-    await page.route("**/static/dist/python-worker.js", lambda route: with_policy(route, PYTHON_WORKER_CSP))
+    await page.route("**/static/dist/js-worker-*.js", lambda route: with_policy(route, JS_WORKER_CSP))
+    await page.route("**/static/dist/python-worker-*.js", lambda route: with_policy(route, PYTHON_WORKER_CSP))
     await page.goto(f"{server_url}/session/{create_session(server_url)}")
     await wait_python_ready(page)
     await run(page, 'import sys\nprint("Python", sys.version_info[:2] >= (3, 12))\n')

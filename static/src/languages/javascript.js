@@ -1,13 +1,13 @@
-// JavaScript: highlighted by @codemirror/lang-javascript, run in a sandboxed module worker.
-import { javascript as javascriptSupport } from "@codemirror/lang-javascript";
+// JavaScript: highlighted by @codemirror/lang-javascript (loaded on demand), run in a sandboxed module worker.
+import { workerUrl } from "./worker-urls.js";
 
 export const javascript = {
   id: "javascript",
   label: "JavaScript",
   fileExtension: ".js",
-  workerUrl: "/static/dist/js-worker.js",
+  workerUrl: () => workerUrl("javascript"),
   indentUnit: "  ",
-  highlight: () => javascriptSupport(),
+  loadSupport: () => import("./javascript-support.js"),
   // A busy loop cannot be interrupted: Stop terminates the worker and starts a fresh one (instantly).
   interruptible: false,
   interactiveInput: false, // prompt() reads the Input box only

@@ -1,13 +1,13 @@
-// Python: highlighted by @codemirror/lang-python, run by Pyodide in a module worker.
-import { python as pythonSupport } from "@codemirror/lang-python";
+// Python: highlighted by @codemirror/lang-python (loaded on demand), run by Pyodide in a module worker.
+import { workerUrl } from "./worker-urls.js";
 
 export const python = {
   id: "python",
   label: "Python",
   fileExtension: ".py",
-  workerUrl: "/static/dist/python-worker.js",
+  workerUrl: () => workerUrl("python"),
   indentUnit: "    ",
-  highlight: () => pythonSupport(),
+  loadSupport: () => import("./python-support.js"),
   // A SharedArrayBuffer interrupt raises KeyboardInterrupt (when the page is cross-origin isolated).
   interruptible: true,
   // input() can wait for a line typed on the page (SharedArrayBuffer + Atomics).
