@@ -61,7 +61,10 @@ class Session:
         self.created_at = record.created_at
         self.version = record.version
         self._text = Text.from_str(record.text)
-        self._recent: collections.deque[tuple[Update, int]] = collections.deque()  # (update, size), newest last
+        # Recent accepted updates, newest last: (clientID, changes as nested tuples, size). Plain tuples of
+        # plain values, which the garbage collector stops tracking: thousands of sessions keep up to
+        # CURSOR_MAP_UPDATES each, and full collections would otherwise walk them all (long pauses).
+        self._recent: collections.deque[tuple[str, tuple, int]] = collections.deque()
         self._recent_bytes = 0
         self._store = store
         self._listener = listener
@@ -131,7 +134,8 @@ class Session:
         behind = self.version - version
         if behind > len(self._recent) or behind * len(updates) > REBASE_BUDGET:
             return None
-        over = [update for update, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
+        over = [Update(client_id, changes)
+                for client_id, changes, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
         length, checked = changes_length(over[0].changes), []
         for index, update in enumerate(updates):
             try:
@@ -173,10 +177,11 @@ class Session:
         """Keep recent changes to map cursors with: the last CURSOR_MAP_UPDATES, within CURSOR_MAP_BYTES."""
         for update in updates:
             size = _changes_size(update.changes)
-            self._recent.append((update, size))
+            frozen = tuple(part if isinstance(part, int) else tuple(part) for part in update.changes)
+            self._recent.append((update.client_id, frozen, size))
             self._recent_bytes += size
         while self._recent and (len(self._recent) > CURSOR_MAP_UPDATES or self._recent_bytes > CURSOR_MAP_BYTES):
-            self._recent_bytes -= self._recent.popleft()[1]
+            self._recent_bytes -= self._recent.popleft()[2]
 
     async def catch_up(self) -> None:
         """Apply and publish updates other instances committed since our version."""
@@ -240,7 +245,7 @@ class Session:
         if behind * len(ranges) > CURSOR_MAP_BUDGET:
             raise ProtocolError(f"cursor: {len(ranges)} ranges {behind} updates behind is too much to place; "
                                 "send the cursor at the current version")
-        later = [update.changes for update, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
+        later = [changes for _, changes, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
         length = changes_length(later[0]) if later else len(self._text)
         if any(not 0 <= pos <= length for pair in ranges for pos in pair):
             raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version {version}")

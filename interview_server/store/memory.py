@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -13,7 +14,9 @@ from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, r
 class _Entry:
     record: SessionRecord  # text/version here are the snapshot's
     version: int
-    log: list[Update] = field(default_factory=list)
+    # Each update as a tuple of plain values (changes as JSON text): no container the garbage collector
+    # has to walk again and again, however long the log grows (full collections stay short).
+    log: list[tuple[str, str, float, str]] = field(default_factory=list)
     log_start: int = 0  # version of log[0]
     events: dict[str, dict[str, tuple[float, dict]]] = field(default_factory=dict)  # kind -> id -> (at, body)
 
@@ -34,7 +37,7 @@ class MemoryStore(SessionStore):
         if entry is None:
             return None
         snapshot = entry.record
-        tail = entry.log[snapshot.version - entry.log_start:]
+        tail = _updates(entry.log[snapshot.version - entry.log_start:])
         return replace(snapshot, text=replay(snapshot.text, tail), version=entry.version)
 
     async def append(self, session_id: str, expected_version: int, updates: list[Update],
@@ -42,7 +45,8 @@ class MemoryStore(SessionStore):
         entry = self._entries.get(session_id)
         if entry is None or entry.version != expected_version:
             return False
-        entry.log.extend(updates)
+        entry.log.extend((u.client_id, json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant)
+                         for u in updates)
         entry.version += len(updates)
         last_active = max(u.timestamp for u in updates)
         entry.record = replace(entry.record, last_active=max(entry.record.last_active, last_active))
@@ -54,7 +58,7 @@ class MemoryStore(SessionStore):
         entry = self._entries.get(session_id)
         if entry is None or version < entry.log_start or version > entry.version:
             return None
-        return entry.log[version - entry.log_start:]
+        return _updates(entry.log[version - entry.log_start:])
 
     async def compact(self, session_id: str, before_version: int) -> None:
         entry = self._entries.get(session_id)
@@ -96,3 +100,8 @@ class MemoryStore(SessionStore):
 
     async def delete(self, session_id: str) -> None:
         self._entries.pop(session_id, None)
+
+
+def _updates(kept: list[tuple[str, str, float, str]]) -> list[Update]:
+    return [Update(client_id, json.loads(changes), timestamp, participant)
+            for client_id, changes, timestamp, participant in kept]
