@@ -344,7 +344,7 @@ class Participant:
         generator = self.generator
         mine = 0
         for update in data["updates"]:
-            self.length = changes_length(update["changes"])
+            self.length = length_after(update["changes"])
             sender_id = update["clientID"]
             if sender_id == self.client_id:
                 ms = (now - self.sent_at[self.confirmed]) * 1000
@@ -381,7 +381,7 @@ class Participant:
             self.socket.close()
 
 
-def changes_length(changes: list) -> int:
+def length_after(changes: list) -> int:
     """The document's length after a ChangeSet (in its JSON form)."""
     length = 0
     for part in changes:

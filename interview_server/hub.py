@@ -84,6 +84,8 @@ class Peer:
         self._pending.append(text_frame(frame) if isinstance(frame, str) else frame)
 
     def write_pending(self) -> None:
+        """Write every queued frame now (the FrameWriter does, once per loop turn; call it before a close
+        frame, which must come after them)."""
         if not self._pending or self._stopped:
             return
         data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
@@ -100,11 +102,7 @@ class Peer:
             # A reader this far behind may never read up to the close frame: do not wait for its answer.
             asyncio.get_running_loop().call_later(CUT_OFF_GRACE_SECONDS, transport.abort)
 
-    async def flush(self) -> None:
-        """Write every queued frame now (before a close frame, which must come after them)."""
-        self.write_pending()
-
-    async def stop(self) -> None:
+    def stop(self) -> None:
         """Drop what is still queued (after the socket closed)."""
         self._stopped = True
         self._pending.clear()

@@ -1,4 +1,4 @@
-"""Rebasing pushed updates on the server, as @codemirror/collab's `rebaseUpdates` does.
+"""Rebasing pushed updates on the server, as each client's @codemirror/collab does with what it receives.
 
 A client whose push was made on an older version normally gets `push_rejected` and rebases itself.
 With `rebase: true` in its push, the server moves its updates over the ones accepted since that

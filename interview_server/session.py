@@ -106,8 +106,8 @@ class Session:
     async def push(self, version: int, updates: Sequence[Update], participant: str = "",
                    rebase: bool = False) -> PushResult:
         """Accept updates made on top of `version` if it is current, and publish them. With `rebase`, updates
-        made on an older version are moved over the ones accepted since (as @codemirror/collab's
-        rebaseUpdates does) instead of refused, if the session still holds those (see _recent)."""
+        made on an older version are moved over the ones accepted since, one at a time (rebase.py), instead
+        of refused, if the session still holds those (see _recent) within REBASE_BUDGET."""
         async with self._lock:
             if version > self.version:
                 await self._catch_up_locked()  # another instance may be ahead of us

@@ -116,7 +116,7 @@ async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegist
     count = sessions.leave(peer)
     peer.cursors.cancel()
     try:
-        await peer.stop()
+        peer.stop()
         hub.broadcast(session.session_id, protocol.user_left(count))
         unfinished = session.activity.end_run(peer.id, "disconnected", None)
         if unfinished is not None:
@@ -140,7 +140,7 @@ async def _within_rate(rate: MessageRate, peer: Peer, ws: web.WebSocketResponse)
         log.warning("closing a socket in session %s that kept sending too fast", peer.session_id)
         peer.send(protocol.error("too many messages: this connection kept sending faster than the server allows "
                                  "and is closed", "rate_limited"))
-        await peer.flush()
+        peer.write_pending()
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
         return False
     if verdict == "slow":
