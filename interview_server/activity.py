@@ -153,6 +153,10 @@ class Activity:
     async def save_run(self, run: Run) -> None:
         await self._save("run", run.id, run.to_json())
 
+    async def save_person(self, person: dict) -> None:
+        """Remember who a participant id was ({id, name, color, role}), for playback."""
+        await self._save("person", person["id"], person)
+
     async def save_chat(self, message: dict) -> None:
         await self._save("chat", message["id"], message)
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 
+import aiohttp_jinja2
 from aiohttp import web
 
-from .keys import CONFIG, HUB, LIMITS, LOOP_MONITOR, SESSIONS
+from . import export, hosting, playback, protocol
+from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE
 from .limits import client_address
+from .problems import Problem
+from .security import request_host, request_scheme
 from .sessions import DEFAULT_LANGUAGE, LANGUAGES, is_session_id
 
 MAX_BODY_BYTES = 16 * 1024
+CREATE_FIELDS = {"language", "problem", "title"}
 
 routes = web.RouteTableDef()
 
@@ -45,28 +51,45 @@ async def api_errors(request: web.Request, handler) -> web.StreamResponse:
         return json_error(exc.status, exc.reason.lower() if exc.text is None else exc.text.removeprefix(f"{exc.status}: ").lower())
 
 
-async def _read_create_body(request: web.Request) -> str:
-    """The language asked for in an optional JSON body; raises a 400 response saying what is wrong."""
+@dataclass(frozen=True)
+class CreateRequest:
+    language: str | None = None
+    problem: Problem | None = None
+    title: str = ""
+
+
+async def _read_create_body(request: web.Request) -> CreateRequest:
+    """The language, problem and title asked for in an optional JSON body; raises a 400 saying what is wrong."""
     if request.content_length and request.content_length > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
     raw = await request.content.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
     if not raw.strip():
-        return DEFAULT_LANGUAGE
+        return CreateRequest()
     try:
         body = json.loads(raw)
     except ValueError:
         raise _bad_request("request body is not valid JSON") from None
     if not isinstance(body, dict):
-        raise _bad_request('request body must be a JSON object like {"language": "python"}')
-    unknown = sorted(set(body) - {"language"})
+        raise _bad_request('request body must be a JSON object like {"language": "python", "problem": "two-sum"}')
+    unknown = sorted(set(body) - CREATE_FIELDS)
     if unknown:
-        raise _bad_request(f"unknown field(s): {', '.join(unknown)}; only \"language\" is accepted")
-    language = body.get("language", DEFAULT_LANGUAGE)
-    if language not in LANGUAGES:
+        raise _bad_request(f"unknown field(s): {', '.join(unknown)[:200]}; accepted: {', '.join(sorted(CREATE_FIELDS))}")
+    language = body.get("language")
+    if language is not None and language not in LANGUAGES:
         raise _bad_request(f"language must be one of: {', '.join(LANGUAGES)}")
-    return language
+    problem_id = body.get("problem")
+    problem = None
+    if problem_id is not None:
+        problem = request.app[PROBLEMS].get(problem_id) if isinstance(problem_id, str) else None
+        if problem is None:
+            raise _bad_request("problem must be the id of one of GET /api/problems")
+    try:
+        title = protocol.parse_title(body.get("title", ""))
+    except protocol.ProtocolError as exc:
+        raise _bad_request(str(exc)) from None
+    return CreateRequest(language, problem, title)
 
 
 def _bad_request(message: str) -> ApiError:
@@ -75,13 +98,19 @@ def _bad_request(message: str) -> ApiError:
 
 @routes.post("/api/sessions")
 async def create_session(request: web.Request) -> web.Response:
-    language = await _read_create_body(request)
+    asked = await _read_create_body(request)
     if not request.app[LIMITS].may_create_session(client_address(request, request.app[CONFIG].trust_proxy)):
         raise ApiError(429, f"too many sessions created from your address: at most {request.app[CONFIG].sessions_per_ip} "
                             "an hour; try again later")
-    record = await request.app[SESSIONS].create(language)
+    language = asked.language or (next(iter(asked.problem.starters)) if asked.problem else DEFAULT_LANGUAGE)
+    record, host_key = await request.app[SESSIONS].create(language, asked.problem, asked.title)
     created_at = record.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return web.json_response({"session_id": record.session_id, "created_at": created_at}, status=201)
+    config = request.app[CONFIG]
+    join_url = (f"{request_scheme(request, config.trust_proxy)}://{request_host(request, config.trust_proxy)}"
+                f"/session/{record.session_id}")
+    # The key rides in the fragment: browsers never send it to a server (no logs, no Referer).
+    return web.json_response({"session_id": record.session_id, "created_at": created_at, "join_url": join_url,
+                              "host_url": f"{join_url}#host={host_key}"}, status=201)
 
 
 @routes.get("/api/sessions/{session_id}")
@@ -98,6 +127,62 @@ async def get_session(request: web.Request) -> web.Response:
         "language": record.language,
         "active_users": await sessions.active_users(session_id),
     })
+
+
+async def _hosted_record(request: web.Request):
+    """The session's record, if the request carries its host key (Authorization: Bearer KEY); else an ApiError."""
+    session_id = request.match_info["session_id"]
+    if not is_session_id(session_id):
+        raise ApiError(400, "malformed session id: expected a lowercase UUID4")
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ApiError(401, "host key required: send the key from the host link as Authorization: Bearer KEY")
+    record = await request.app[SESSIONS].get_record(session_id)
+    if record is None:
+        raise ApiError(404, "session not found")
+    if not hosting.is_host_key(record.meta, key.strip()):
+        raise ApiError(403, "that host key is not this session's")
+    return record
+
+
+@routes.get("/api/sessions/{session_id}/history")
+async def session_history(request: web.Request) -> web.Response:
+    """Everything playback needs (hosts only): the starting text, every update, runs, chat, who was who."""
+    record = await _hosted_record(request)
+    history = await playback.session_history(record, request.app[STORE])
+    if history is None:
+        raise ApiError(409, "this session's early history was compacted away: it cannot be replayed from the start")
+    return web.json_response(history, headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/api/sessions/{session_id}/export.html")
+async def session_export(request: web.Request) -> web.Response:
+    """The whole session as one self-contained HTML file that replays offline (hosts only)."""
+    record = await _hosted_record(request)
+    history = await playback.session_history(record, request.app[STORE])
+    if history is None:
+        raise ApiError(409, "this session's early history was compacted away: it cannot be exported")
+    try:
+        html = export.render(history, request.app[ASSETS], aiohttp_jinja2.get_env(request.app))
+    except export.ExportUnavailable as exc:
+        raise ApiError(503, str(exc)) from None
+    return web.Response(text=html, content_type="text/html", headers={
+        "Content-Disposition": f'attachment; filename="{export.file_name(history)}"',
+        "Cache-Control": "no-store"})
+
+
+@routes.get("/api/problems")
+async def list_problems(request: web.Request) -> web.Response:
+    """The starter problems a session can begin with (or a host can load)."""
+    return web.json_response({"problems": [problem.summary() for problem in request.app[PROBLEMS].values()]})
+
+
+@routes.get("/api/problems/{problem_id}")
+async def get_problem(request: web.Request) -> web.Response:
+    problem = request.app[PROBLEMS].get(request.match_info["problem_id"])
+    if problem is None:
+        raise ApiError(404, "no such problem; GET /api/problems lists them")
+    return web.json_response(problem.to_json())
 
 
 @routes.get("/api/health")

@@ -16,9 +16,10 @@ from . import api, pages, security, ws
 from .assets import Assets
 from .config import Config
 from .hub import Hub
-from .keys import CONFIG, HUB, LIMITS, LOOP_MONITOR, SESSIONS, STORE
+from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE
 from .limits import AddressLimits
 from .loop_monitor import LoopMonitor, run_while_serving
+from .problems import load_problems
 from .sessions import SessionRegistry
 from .store import SessionStore, make_store
 
@@ -52,17 +53,26 @@ def create_app(config: Config | None = None, store: SessionStore | None = None,
                                 byte_burst=8 * config.max_message_bytes)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(config.templates_dir), autoescape=True,
                          context_processors=[security.template_context])
+    app[PROBLEMS] = {}
+    app.on_startup.append(_load_problems)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.add_routes(ws.routes)
     # /static/: hashed names, precompressed copies, caching (assets.py); templates get asset_url().
-    Assets(config.static_dir).setup(app, aiohttp_jinja2.get_env(app))
+    app[ASSETS] = Assets(config.static_dir)
+    app[ASSETS].setup(app, aiohttp_jinja2.get_env(app))
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_sweeper_ctx)
     app[LOOP_MONITOR] = LoopMonitor()
     app.cleanup_ctx.append(lambda app: run_while_serving(app[LOOP_MONITOR]))
     app.on_shutdown.append(ws.close_all)
     return app
+
+
+async def _load_problems(app: web.Application) -> None:
+    """The starter problems: built-in ones and the operator's (PROBLEMS_DIR)."""
+    app[PROBLEMS].update(load_problems(app[CONFIG].problems_dir or None))
+    log.info("%d starter problems available", len(app[PROBLEMS]))
 
 
 async def _store_ctx(app: web.Application):

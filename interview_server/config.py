@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("static_dir", "STATIC_DIR", str, str(ASSETS_DIR / "static"),
             "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`)."),
     Setting("templates_dir", "TEMPLATES_DIR", str, str(ASSETS_DIR / "templates"), "Folder of Jinja2 page templates."),
+    Setting("problems_dir", "PROBLEMS_DIR", str, "",
+            "Folder of your own starter problems (*.md, see docs/PROBLEMS.md); they join the built-in ones, and "
+            "replace a built-in one with the same file name."),
     Setting("event_loop", "EVENT_LOOP", str, "auto",
             "`uvloop` (faster), `asyncio`, or `auto`: uvloop where it is installed (it is on Linux and macOS)."),
     Setting("log_level", "LOG_LEVEL", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
@@ -91,6 +94,7 @@ class Config:
     frame_ancestors: str = ""
     static_dir: str = str(ASSETS_DIR / "static")
     templates_dir: str = str(ASSETS_DIR / "templates")
+    problems_dir: str = ""
     event_loop: str = "auto"
     log_level: str = "INFO"
     store: str = "auto"

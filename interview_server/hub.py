@@ -66,6 +66,7 @@ class Peer:
         self.cursors = None  # presence.CursorThrottle relaying this peer's cursor
         self.joined_at = 0.0  # when it said hello (orders the participant list over instances)
         self.introduced = False  # said `hello`: gets people, cursors, runs and chat (plain scripts do not)
+        self.is_host = False  # said `hello` with the session's host key (hosting.py)
         self._transport = transport
         self._writer = writer
         self._pending: list[bytes] = []
@@ -73,7 +74,7 @@ class Peer:
 
     def public(self) -> dict:
         """How others see this participant."""
-        return {"id": self.id, "name": self.name, "color": self.color}
+        return {"id": self.id, "name": self.name, "color": self.color, "role": "host" if self.is_host else "candidate"}
 
     def send(self, frame: str | bytes) -> None:
         """Queue one message (JSON text, or a frame from text_frame); never blocks."""
@@ -138,11 +139,13 @@ class Hub:
     def count(self, session_id: str) -> int:
         return len(self._peers.get(session_id, ()))
 
-    def broadcast(self, session_id: str, text: str, exclude: Peer | None = None, introduced_only: bool = False) -> None:
-        """Queue one frame for every peer of a session (but `exclude`; only those who said hello if asked)."""
+    def broadcast(self, session_id: str, text: str, exclude: Peer | None = None, introduced_only: bool = False,
+                  hosts_only: bool = False) -> None:
+        """Queue one frame for every peer of a session (but `exclude`; only those who said hello, or only
+        hosts, if asked)."""
         frame = text_frame(text)  # encoded once for all
         for peer in self._peers.get(session_id, ()):
-            if peer is not exclude and (peer.introduced or not introduced_only):
+            if peer is not exclude and (peer.introduced or not introduced_only) and (not hosts_only or peer.is_host):
                 peer.send(frame)
 
     def all_peers(self) -> list[Peer]:

@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from .assets import Assets
 from .config import Config
 from .hub import Hub
 from .limits import AddressLimits
@@ -10,8 +11,10 @@ from .sessions import SessionRegistry
 from .store import SessionStore
 
 CONFIG = web.AppKey("config", Config)
+ASSETS = web.AppKey("assets", Assets)
 STORE = web.AppKey("store", SessionStore)
 HUB = web.AppKey("hub", Hub)
 SESSIONS = web.AppKey("sessions", SessionRegistry)
 LIMITS = web.AppKey("limits", AddressLimits)
 LOOP_MONITOR = web.AppKey("loop_monitor", LoopMonitor)
+PROBLEMS = web.AppKey("problems", dict)  # problem id -> problems.Problem (built-in and PROBLEMS_DIR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from .keys import CONFIG, SESSIONS
+from .keys import CONFIG, PROBLEMS, SESSIONS
 from .sessions import is_session_id
 
 routes = web.RouteTableDef()
@@ -19,7 +19,8 @@ ISOLATION_HEADERS = {
 
 @routes.get("/")
 async def landing(request: web.Request) -> web.Response:
-    return aiohttp_jinja2.render_template("index.html", request, {})
+    problems = [problem.summary() for problem in request.app[PROBLEMS].values()]
+    return aiohttp_jinja2.render_template("index.html", request, {"problems": problems})
 
 
 @routes.get("/session/{session_id}")

@@ -18,7 +18,8 @@ CLIENT_MESSAGE_TYPES = (
     "push",         # {version, updates: [{clientID, changes}], rebase?}: local updates made on top of version
     "pull",         # {version}: send every update after version
     "code_update",  # {code, timestamp?}: replace the whole text (turned into a minimal update)
-    "hello",        # {name?}: I am a participant (not a plain script): send me people, cursors, runs and chat
+    "hello",        # {name?, host_key?}: I am a participant (not a plain script): send me people, cursors, runs
+                    # and chat; with the host link's key, I am a host
     "set_name",     # {name}: my display name (1-40 characters)
     "cursor",       # {version, ranges: [{anchor, head}]}: my selection in the document at version
     "set_language", # {language}: switch the session's language for everyone
@@ -26,6 +27,12 @@ CLIENT_MESSAGE_TYPES = (
     "run_output",   # {stream, text}: output of my current run ("stdout" or "stderr")
     "run_end",      # {status, duration_ms}: my current run ended ("ok", "error", "stopped", "timeout")
     "chat",         # {text}: a chat message (1-2000 characters, plain text)
+    # Hosts only (hello with the host key); anyone else gets an `error` with code "host_only":
+    "lock",         # {locked}: true stops candidates from editing; false lets them again
+    "end_session",  # {}: end the interview: the session is read-only from now on (still viewable)
+    "rename",       # {title}: the session's title (0-100 characters; "" for none)
+    "set_problem",  # {problem}: show this problem (GET /api/problems) beside the editor and load its starter code
+    "set_notes",    # {text, version}: the hosts' private notes, written on top of notes version `version`
 )
 
 # Server -> client messages.
@@ -36,7 +43,8 @@ SERVER_MESSAGE_TYPES = (
     "updates",        # {version, updates}: accepted updates on top of version, to everyone
     "push_rejected",  # {version}: your push was stale; rebase on the updates you receive
     "error",          # {message}: what was wrong with your last message; nothing was applied
-    "welcome",        # {participant: {id, name, color}}: the answer to hello: who you are on this connection
+    "welcome",        # {participant: {id, name, color}, language, role}: the answer to hello: who you are on this
+                      # connection; role "host" or "candidate"
     "participants",   # {participants: [{id, name, color}]}: everyone connected, whenever that changes
     "cursor",         # {participant, name, color, version, ranges}: someone's selection at server version
     "language",       # {language, participant}: the session's language changed
@@ -45,6 +53,8 @@ SERVER_MESSAGE_TYPES = (
     "run_output",     # {run_id, stream, text}: output of a run, in order
     "run_finished",   # {run_id, status, duration_ms, truncated}: how a run ended
     "chat",           # {message: {id, participant, name, color, text, sent_at}}
+    "session_info",   # {title, locked, ended, problem}: after welcome, and whenever a host changes one of them
+    "notes",          # {text, version, participant}: hosts only: the private notes, after welcome and on each save
 )
 
 LANGUAGES = ("python", "javascript")  # static/src/languages/ has one module per language
@@ -55,6 +65,11 @@ MAX_CURSOR_RANGES = 50
 MAX_RUN_OUTPUT_CHUNK = 64 * 1024
 MAX_CHAT_LENGTH = 2000  # UTF-16 units, as the page's maxlength counts
 MAX_RUN_MS = 24 * 3600 * 1000
+
+MAX_HOST_KEY_LENGTH = 200
+MAX_TITLE_LENGTH = 100
+MAX_NOTES_LENGTH = 100_000  # UTF-16 units, as the page's textarea counts
+MAX_PROBLEM_ID_LENGTH = 64
 
 MAX_UPDATES_PER_PUSH = 1000
 MAX_CLIENT_ID_LENGTH = 128
@@ -103,6 +118,7 @@ class CodeUpdate:
 @dataclass(frozen=True)
 class Hello:
     name: str | None
+    host_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,12 +160,41 @@ class Chat:
     text: str
 
 
-ClientMessage = Push | Pull | CodeUpdate | Hello | SetName | Cursor | SetLanguage | RunStart | RunOutput | RunEnd | Chat
+@dataclass(frozen=True)
+class Lock:
+    locked: bool
+
+
+@dataclass(frozen=True)
+class EndSession:
+    pass
+
+
+@dataclass(frozen=True)
+class Rename:
+    title: str
+
+
+@dataclass(frozen=True)
+class SetProblem:
+    problem: str
+
+
+@dataclass(frozen=True)
+class SetNotes:
+    text: str
+    version: int
+
+
+ClientMessage = (Push | Pull | CodeUpdate | Hello | SetName | Cursor | SetLanguage | RunStart | RunOutput | RunEnd | Chat
+                 | Lock | EndSession | Rename | SetProblem | SetNotes)
+HOST_MESSAGES = {Lock: "lock", EndSession: "end_session", Rename: "rename", SetProblem: "set_problem",
+                 SetNotes: "set_notes"}
 
 # Fields each message may carry: anything else (a "name" or "participant" in a chat, say) is refused,
 # since who sent a message is the server's to say.
 _FIELDS = {
-    "hello": {"name"},
+    "hello": {"name", "host_key"},
     "set_name": {"name"},
     "cursor": {"version", "ranges"},
     "set_language": {"language"},
@@ -157,6 +202,11 @@ _FIELDS = {
     "run_output": {"stream", "text"},
     "run_end": {"status", "duration_ms"},
     "chat": {"text"},
+    "lock": {"locked"},
+    "end_session": set(),
+    "rename": {"title"},
+    "set_problem": {"problem"},
+    "set_notes": {"text", "version"},
 }
 
 
@@ -304,8 +354,64 @@ def _parse_chat(data: dict) -> Chat:
     return Chat(text)
 
 
+def _parse_hello(data: dict) -> Hello:
+    name = None if data.get("name") is None else _name(data, "hello")
+    key = data.get("host_key")
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_HOST_KEY_LENGTH):
+        raise ProtocolError("hello: data.host_key must be the key from the host link (a short string) when given")
+    return Hello(name, key)
+
+
+def _parse_lock(data: dict) -> Lock:
+    if not isinstance(data.get("locked"), bool):
+        raise ProtocolError("lock: data.locked must be true or false")
+    return Lock(data["locked"])
+
+
+def _parse_rename(data: dict) -> Rename:
+    try:
+        return Rename(parse_title(data.get("title")))
+    except ProtocolError as exc:
+        raise ProtocolError(f"rename: {exc}") from None
+
+
+def parse_title(title: Any) -> str:
+    """A session title, whitespace-collapsed (also checks the title given when creating a session)."""
+    if not isinstance(title, str):
+        raise ProtocolError("the title must be a string")
+    title = " ".join(title.split())
+    if utf16_length(title) > MAX_TITLE_LENGTH:
+        raise ProtocolError(f"a title is at most {MAX_TITLE_LENGTH} characters")
+    if not _control_free(title):
+        raise ProtocolError("a title cannot contain control or text-direction characters")
+    return title
+
+
+def _parse_set_problem(data: dict) -> SetProblem:
+    problem = data.get("problem")
+    if not isinstance(problem, str) or not 0 < len(problem) <= MAX_PROBLEM_ID_LENGTH:
+        raise ProtocolError("set_problem: data.problem must be a problem id from GET /api/problems")
+    return SetProblem(problem)
+
+
+def _parse_set_notes(data: dict) -> SetNotes:
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise ProtocolError("set_notes: data.text must be a string")
+    if utf16_length(text) > MAX_NOTES_LENGTH:
+        raise ProtocolError(f"set_notes: notes are at most {MAX_NOTES_LENGTH:,} characters")
+    if not _control_free(text, allowed="\n\t"):
+        raise ProtocolError("set_notes: notes cannot contain control or text-direction characters")
+    return SetNotes(text, _version(data, "set_notes"))
+
+
 _PARSERS = {
-    "hello": lambda data: Hello(None if data.get("name") is None else _name(data, "hello")),
+    "hello": _parse_hello,
+    "lock": _parse_lock,
+    "end_session": lambda data: EndSession(),
+    "rename": _parse_rename,
+    "set_problem": _parse_set_problem,
+    "set_notes": _parse_set_notes,
     "set_name": lambda data: SetName(_name(data, "set_name")),
     "cursor": _parse_cursor,
     "set_language": lambda data: SetLanguage(_language(data, "set_language")),
@@ -344,7 +450,11 @@ def push_rejected(version: int) -> str:
 
 
 # `error.code` values: the page reacts to these; every other error has no code.
-ERROR_CODES = ("document_too_large", "rate_limited", "session_full", "too_many_connections")
+ERROR_CODES = ("document_too_large", "rate_limited", "session_full", "too_many_connections",
+               "host_only",      # a host message from someone who is not a host: nothing was applied
+               "bad_host_key",   # hello with a host key that is not this session's: hello was not applied
+               "locked",         # a candidate's edit while a host has locked editing: not applied (kept by the page)
+               "ended")          # an edit, run or chat after the session ended: not applied
 
 
 def error(message: str, code: str | None = None) -> str:
@@ -354,8 +464,8 @@ def error(message: str, code: str | None = None) -> str:
     return encode("error", {"message": message, "code": code})
 
 
-def welcome(participant: dict, language: str) -> str:
-    return encode("welcome", {"participant": participant, "language": language})
+def welcome(participant: dict, language: str, role: str) -> str:
+    return encode("welcome", {"participant": participant, "language": language, "role": role})
 
 
 def participants(people: list[dict]) -> str:
@@ -391,3 +501,11 @@ def run_finished(run_id: str, status: str, duration_ms: int | None, truncated: b
 
 def chat(message: dict) -> str:
     return encode("chat", {"message": message})
+
+
+def session_info(info: dict) -> str:
+    return encode("session_info", info)
+
+
+def notes(text: str, version: int, participant: str) -> str:
+    return encode("notes", {"text": text, "version": version, "participant": participant})

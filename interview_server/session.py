@@ -69,6 +69,8 @@ class Session:
         self._store = store
         self._listener = listener
         self.activity = None  # its runs and chat (activity.Activity), attached by the registry
+        self.host = None  # what hosts decide (hosting.HostSettings), attached by the registry
+        self.start_meta: dict = {}  # meta written once at creation (hosting.START_TEXT), kept for get_record
         self._clock = clock
         self._max_document_bytes = max_document_bytes
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.

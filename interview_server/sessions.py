@@ -10,15 +10,21 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 
 from . import protocol
+from . import hosting
 from .activity import Activity
+from .hosting import HostSettings
 from .hub import Hub, Peer
 from .presence import pick_color
 from .protocol import LANGUAGES, Update
 from .session import DEFAULT_MAX_DOCUMENT_BYTES, Session
 from .store import SessionRecord, SessionStore
+
+if TYPE_CHECKING:
+    from .problems import Problem
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,13 @@ STARTER_CODE = {
 }
 
 _SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def shown_problem(problem: Problem | None) -> dict | None:
+    """What a session keeps and shows of a problem: the prompt and checks (starters go into the text)."""
+    if problem is None:
+        return None
+    return {"id": problem.id, "title": problem.title, "prompt": problem.prompt, "checks": problem.checks}
 
 
 def is_session_id(value: str) -> bool:
@@ -57,24 +70,34 @@ class SessionRegistry:
         self._outgoing: collections.deque[tuple[str, str]] = collections.deque()  # frames for other instances
         self._publisher: asyncio.Task | None = None
 
-    async def create(self, language: str = DEFAULT_LANGUAGE) -> SessionRecord:
+    async def create(self, language: str = DEFAULT_LANGUAGE, problem: Problem | None = None,
+                     title: str = "") -> tuple[SessionRecord, str]:
+        """A new session (with `problem`'s prompt and starter code, if given) and its host key."""
         now = self._clock()
+        host_key = hosting.new_host_key()
+        if problem is not None and language not in problem.starters:
+            language = next(iter(problem.starters))
+        text = problem.starters[language] if problem is not None else STARTER_CODE.get(language, "")
         record = SessionRecord(
             session_id=str(uuid.uuid4()),
             language=language,
             created_at=datetime.fromtimestamp(now, timezone.utc),
-            text=STARTER_CODE.get(language, ""),
+            text=text,
             version=0,
             last_active=now,
+            meta={hosting.KEY_DIGEST: hosting.key_digest(host_key), hosting.START_TEXT: text,
+                  hosting.TITLE: title or (problem.title if problem else ""),
+                  hosting.PROBLEM: shown_problem(problem)},
         )
         await self._store.create(record)
-        return record
+        return record, host_key
 
     async def get_record(self, session_id: str) -> SessionRecord | None:
         """The session's stored state (live sessions answer from memory)."""
         live = self._live.get(session_id)
         if live is not None:
-            return SessionRecord(live.session_id, live.language, live.created_at, live.code, live.version)
+            return SessionRecord(live.session_id, live.language, live.created_at, live.code, live.version,
+                                 meta={**live.start_meta, **live.host.meta()})
         return await self._store.get(session_id)
 
     async def open(self, session_id: str) -> Session | None:
@@ -95,6 +118,8 @@ class SessionRegistry:
                 if session is None:
                     session = Session(record, self._store, self, self._clock, self._max_document_bytes)
                     session.activity = Activity(session_id, self._store, self._clock)
+                    session.host = HostSettings(session_id, record.meta, self._store)
+                    session.start_meta = {key: record.meta[key] for key in (hosting.START_TEXT,) if key in record.meta}
                     self._live[session_id] = session
                     await session.activity.load()
                     await self._store.watch(session_id, session.catch_up,
@@ -234,14 +259,16 @@ class SessionRegistry:
                 self._announcing[session_id] = False
         finally:
             del self._announcing[session_id]
-        people = [{key: person[key] for key in ("id", "name", "color")}
+        people = [{"id": person["id"], "name": person["name"], "color": person["color"],
+                   "role": person.get("role", "candidate")}
                   for person in sorted(everyone, key=lambda person: person["since"])]
         if self._hub.count(session_id):
             self._hub.broadcast(session_id, protocol.participants(people), introduced_only=True)
 
-    def share(self, session_id: str, frame: str, exclude: Peer | None = None) -> None:
-        """Send a frame to the session's participants here (but `exclude`) and, in order, to the other instances."""
-        self._hub.broadcast(session_id, frame, exclude=exclude, introduced_only=True)
+    def share(self, session_id: str, frame: str, exclude: Peer | None = None, hosts_only: bool = False) -> None:
+        """Send a frame to the session's participants here (but `exclude`; only hosts if asked) and, in
+        order, to the other instances (which pass it on in the same way)."""
+        self._hub.broadcast(session_id, frame, exclude=exclude, introduced_only=True, hosts_only=hosts_only)
         if self._store.shared:
             self._outgoing.append((session_id, frame))
             if self._publisher is None or self._publisher.done():
@@ -265,12 +292,14 @@ class SessionRegistry:
             type_, data = message["type"], message["data"]
             if type_ == "language":
                 session.language = data["language"]
+            elif type_ in ("session_info", "notes"):
+                session.host.ingest(type_, data)
             else:
                 session.activity.ingest(type_, data)
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed frame relayed for session %s", session.session_id)
             return
-        self._hub.broadcast(session.session_id, frame, introduced_only=True)
+        self._hub.broadcast(session.session_id, frame, introduced_only=True, hosts_only=type_ == "notes")
 
     # SessionListener: fan a live session's changes out to its peers on this instance.
 

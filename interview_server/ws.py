@@ -9,14 +9,14 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import protocol
 from .hub import Hub, Peer
-from .keys import CONFIG, HUB, LIMITS, SESSIONS
+from .keys import CONFIG, HUB, LIMITS, PROBLEMS, SESSIONS
 from .limits import MessageRate, client_address
 from .presence import CursorThrottle
-from .protocol import (Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push, RunEnd, RunOutput, RunStart, SetLanguage,
-                       SetName)
+from .protocol import (HOST_MESSAGES, Chat, CodeUpdate, Cursor, EndSession, Hello, Lock, ProtocolError, Pull, Push,
+                       Rename, RunEnd, RunOutput, RunStart, SetLanguage, SetName, SetNotes, SetProblem)
 from .security import origin_allowed
 from .session import PushResult, Session
-from .sessions import SessionRegistry, is_session_id
+from .sessions import SessionRegistry, is_session_id, shown_problem
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asy
                 if wait:
                     await asyncio.sleep(wait)
             if message.type == WSMsgType.TEXT:
-                await _handle(session, peer, sessions, message.data)
+                await _handle(session, peer, sessions, message.data, app[PROBLEMS])
             elif message.type == WSMsgType.BINARY:
                 peer.send(protocol.error("binary frames are not supported: send JSON text"))
             elif message.type == WSMsgType.ERROR:
@@ -156,11 +156,12 @@ def _full_state(session: Session, sessions: SessionRegistry) -> str:
                                   session.version)
 
 
-async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text: str) -> None:
+async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text: str, problems: dict) -> None:
     """Answer one client frame. Bad input gets an `error`; nothing is applied and the socket stays."""
     try:
         message = protocol.parse_client_message(text)
         if isinstance(message, Push):
+            _check_may_edit(session, peer, "push")
             await _push(session, peer, sessions, message)
         elif isinstance(message, Pull):
             missed = await session.updates_since(message.version)
@@ -170,7 +171,13 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
             else:
                 peer.send(protocol.updates(message.version, missed))
         elif isinstance(message, CodeUpdate):
+            _check_may_edit(session, peer, "code_update")
             await session.replace_code(message.code, participant=peer.id)
+        elif type(message) in HOST_MESSAGES:
+            if not peer.is_host:
+                raise ProtocolError(f"{HOST_MESSAGES[type(message)]}: only a host can do that (open the session with its "
+                                    "host link)", "host_only")
+            await _host_action(session, peer, sessions, problems, message)
         elif type(message) in PARTICIPANTS_ONLY and not peer.introduced:
             raise ProtocolError(f"{PARTICIPANTS_ONLY[type(message)]}: say hello first; only participants can do that")
         elif isinstance(message, Cursor):
@@ -180,15 +187,29 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
         elif isinstance(message, Hello):
             if peer.introduced:
                 raise ProtocolError("hello: already said; change your name with set_name")
+            if message.host_key is not None:
+                if not session.host.is_host_key(message.host_key):
+                    log.warning("a hello in session %s had a wrong host key", session.session_id)  # never the key
+                    raise ProtocolError("hello: that host key is not this session's (check the host link); you have "
+                                        "not joined: say hello without host_key to join as a candidate", "bad_host_key")
+                peer.is_host = True
             await sessions.introduce(peer, message.name)
-            # Sent together, with no await in between, so no output or chat can fall between them.
-            peer.send(protocol.welcome(peer.public(), session.language))
+            # Sent together, with no await in between, so no output, chat or change can fall between them.
+            public = peer.public()
+            peer.send(protocol.welcome(public, session.language, public["role"]))
             peer.send(protocol.history(*session.activity.history()))
+            peer.send(protocol.session_info(session.host.info()))
+            if peer.is_host:
+                host = session.host
+                peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
             await sessions.announce_participants(session.session_id)
+            await session.activity.save_person(public)
         elif isinstance(message, SetName):
             peer.name = message.name
             await sessions.announce_participants(session.session_id)
+            await session.activity.save_person(peer.public())
         elif isinstance(message, SetLanguage):
+            _check_may_edit(session, peer, "set_language")
             await session.set_language(message.language)
             sessions.share(session.session_id, protocol.language(message.language, peer.id))
         else:
@@ -207,6 +228,55 @@ async def _push(session: Session, peer: Peer, sessions: SessionRegistry, push: P
     elif result is PushResult.AHEAD:
         # The client is ahead of the server (the server lost history): resync from the full text.
         peer.send(_full_state(session, sessions))
+
+
+def _check_may_edit(session: Session, peer: Peer, what: str) -> None:
+    """Refuse an edit after the session ended, or a candidate's while a host has locked editing."""
+    if session.host.ended:
+        raise ProtocolError(f"{what}: the interview has ended and the session is read-only; nothing was applied",
+                            "ended")
+    if session.host.locked and not peer.is_host:
+        raise ProtocolError(f"{what}: the host has locked editing; your change was not applied (the page keeps it and "
+                            "sends it once editing is unlocked)", "locked")
+
+
+async def _host_action(session: Session, peer: Peer, sessions: SessionRegistry, problems: dict,
+                       message: Lock | EndSession | Rename | SetProblem | SetNotes) -> None:
+    """What only hosts may do. Notes go to hosts only; everything else changes `session_info` for everyone."""
+    host, session_id = session.host, session.session_id
+    if isinstance(message, SetNotes):
+        if await host.save_notes(message.text, message.version, peer.id):
+            sessions.share(session_id, protocol.notes(message.text, host.notes_version, peer.id), hosts_only=True)
+        else:  # another host saved first: here is theirs, merge and save again on top of it
+            peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
+        return
+    if isinstance(message, Rename):
+        await host.set_title(message.title)
+    elif host.ended:
+        if not isinstance(message, EndSession):  # ending twice changes nothing
+            raise ProtocolError(f"{HOST_MESSAGES[type(message)]}: the interview has ended; only its title and notes "
+                                "can change now", "ended")
+    elif isinstance(message, Lock):
+        await host.set_locked(message.locked)
+    elif isinstance(message, EndSession):
+        await host.end()
+        log.info("session %s ended by a host", session_id)
+    else:
+        await _load_problem(session, peer, sessions, problems, message.problem)
+    sessions.share(session_id, protocol.session_info(host.info()))
+
+
+async def _load_problem(session: Session, peer: Peer, sessions: SessionRegistry, problems: dict, problem_id: str) -> None:
+    """Show a problem's prompt to everyone and replace the text with its starter code (one shared edit)."""
+    problem = problems.get(problem_id)
+    if problem is None:
+        raise ProtocolError(f"set_problem: there is no problem {problem_id[:64]!r}; GET /api/problems lists them")
+    if session.language not in problem.starters:
+        language = next(iter(problem.starters))
+        await session.set_language(language)
+        sessions.share(session.session_id, protocol.language(language, peer.id))
+    await session.host.set_problem(shown_problem(problem))
+    await session.replace_code(problem.starters[session.language], participant=peer.id)
 
 
 def _relay_cursor(session: Session, peer: Peer, sessions: SessionRegistry, latest: tuple) -> None:
@@ -231,6 +301,8 @@ async def _activity(session: Session, peer: Peer, sessions: SessionRegistry,
             # The runner shows its own output as it happens: the others get it from here.
             sessions.share(session_id, protocol.run_output(run.id, message.stream, kept), exclude=peer)
     elif isinstance(message, RunStart):
+        if session.host.ended:
+            raise ProtocolError("run_start: the interview has ended; runs are no longer shared", "ended")
         if message.version > session.version:
             raise ProtocolError(f"run_start: version {message.version} is ahead of the session (at {session.version})")
         previous = activity.end_run(peer.id, "stopped", None)
@@ -247,6 +319,8 @@ async def _activity(session: Session, peer: Peer, sessions: SessionRegistry,
         sessions.share(session_id, protocol.run_finished(run.id, run.status, run.duration_ms, run.truncated))
         await _save(activity.save_run(run), session)
     elif isinstance(message, Chat):
+        if session.host.ended:
+            raise ProtocolError("chat: the interview has ended; the session is read-only", "ended")
         chat_message = activity.new_chat(peer.public(), message.text)
         await activity.save_chat(chat_message)  # stored before anyone sees it
         # Kept for late joiners and shared with no await in between: a joiner gets it once, in one or the other.

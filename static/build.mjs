@@ -47,17 +47,23 @@ const common = {
   metafile: true,
   // Pyodide's loader imports Node built-ins (and "ws") only when it runs under Node: dead code here.
   external: ["node:*", "ws"],
+  // true in the offline export's build only (static/src/playback/player.js leaves JavaScript highlighting out).
+  define: { PLAYBACK_EXPORT: "false" },
   logLevel: "warning",
 };
-const [pages, workers] = await Promise.all([
+const [pages, workers, exportPlayer] = await Promise.all([
   build({
     ...common,
     entryPoints: ["landing.js", "session.js", "start-runtime.js", "style.css"].map((name) => join(srcDir, name)),
     splitting: true,
   }),
   build({ ...common, entryPoints: ["python-worker.js", "js-worker.js"].map((name) => join(srcDir, name)) }),
+  // The offline export's player: one classic script and one stylesheet, both inlined into an HTML file
+  // opened from file:// (no modules, no chunks, nothing fetched).
+  build({ ...common, entryPoints: [join(srcDir, "export-player.js")], format: "iife", splitting: false, sourcemap: false,
+    define: { PLAYBACK_EXPORT: "true" } }),
 ]);
-const manifest = manifestOf([pages.metafile, workers.metafile]);
+const manifest = manifestOf([pages.metafile, workers.metafile, exportPlayer.metafile]);
 await writeFile(join(distDir, "manifest.json"), `${JSON.stringify(manifest, null, 1)}\n`);
 
 await Promise.all(PYODIDE_FILES.map(async (name) =>
@@ -79,6 +85,8 @@ function manifestOf(metafiles) {
         file: basename(output),
         imports: info.imports.filter((i) => i.kind === "import-statement").map((i) => basename(i.path)),
       };
+      // The CSS a script entry imports comes out beside it (export-player.js -> export-player.css).
+      if (info.cssBundle) manifest[logical.replace(/\.js$/, ".css")] = { file: basename(info.cssBundle), imports: [] };
     }
   }
   return manifest;

@@ -14,7 +14,7 @@ async def test_create_session_returns_uuid4_and_utc_timestamp(client):
     response = await client.post("/api/sessions", json={"language": "python"})
     assert response.status == 201
     body = await response.json()
-    assert set(body) == {"session_id", "created_at"}
+    assert set(body) == {"session_id", "created_at", "join_url", "host_url"}
     assert uuid.UUID(body["session_id"]).version == 4
     assert str(uuid.UUID(body["session_id"])) == body["session_id"]
     assert ISO_UTC.match(body["created_at"]), body["created_at"]
@@ -54,10 +54,15 @@ async def test_malformed_session_id_is_400(client):
 async def test_bad_create_bodies_are_400_saying_what_is_wrong(client):
     cases = [
         (b"{not json", "request body is not valid JSON"),
-        (b"[1, 2]", 'request body must be a JSON object like {"language": "python"}'),
+        (b"[1, 2]", 'request body must be a JSON object like {"language": "python", "problem": "two-sum"}'),
         (b'{"language": "cobol"}', "language must be one of: python, javascript"),
         (b'{"language": 3}', "language must be one of: python, javascript"),
-        (b'{"lang": "python"}', 'unknown field(s): lang; only "language" is accepted'),
+        (b'{"lang": "python"}', "unknown field(s): lang; accepted: language, problem, title"),
+        (b'{"problem": "towers-of-hanoi"}', "problem must be the id of one of GET /api/problems"),
+        (b'{"problem": 7}', "problem must be the id of one of GET /api/problems"),
+        (b'{"title": 7}', "the title must be a string"),
+        ('{"title": "' + "é" * 101 + '"}', "a title is at most 100 characters"),
+        (b'{"title": "a\\u202eb"}', "a title cannot contain control or text-direction characters"),
     ]
     for body, message in cases:
         response = await client.post("/api/sessions", data=body, headers={"Content-Type": "application/json"})

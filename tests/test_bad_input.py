@@ -15,7 +15,7 @@ BAD_MESSAGES = [
     ("{not json", "message is not valid JSON"),
     ("[1, 2, 3]", 'message must be a JSON object {"type": ..., "data": {...}}'),
     ('{"data": {}}', 'message needs a "type" string'),
-    ('{"type": "dance", "data": {}}', "unknown message type 'dance'; expected one of: push, pull, code_update, hello, set_name, cursor, set_language, run_start, run_output, run_end, chat"),
+    ('{"type": "dance", "data": {}}', "unknown message type 'dance'; expected one of: push, pull, code_update, hello, set_name, cursor, set_language, run_start, run_output, run_end, chat, lock, end_session, rename, set_problem, set_notes"),
     ('{"type": "push"}', 'push: "data" must be an object'),
     ('{"type": "push", "data": {"version": 0}}', "push: data.updates must be a non-empty array"),
     ('{"type": "push", "data": {"version": 0, "updates": []}}', "push: data.updates must be a non-empty array"),

@@ -17,12 +17,14 @@ async def join(connect, session_id, name=None):
     assert welcome["type"] == "welcome", welcome
     history = await peer.receive()
     assert history == {"type": "history", "data": {"runs": [], "chat": []}}
+    info = await peer.receive()
+    assert info == {"type": "session_info", "data": {"title": "", "locked": False, "ended": False, "problem": None}}
     return peer, welcome["data"]["participant"], state["data"]
 
 
 async def test_hello_gets_a_name_a_colour_and_the_list(connect, session_id):
     ada, ada_me, _ = await join(connect, session_id, "Ada")
-    assert ada_me == {"id": ada_me["id"], "name": "Ada", "color": PALETTE[0]}
+    assert ada_me == {"id": ada_me["id"], "name": "Ada", "color": PALETTE[0], "role": "candidate"}
     assert await ada.receive() == {"type": "participants", "data": {"participants": [ada_me]}}
     bo, bo_me, _ = await join(connect, session_id)
     assert bo_me["name"] == "Guest" and bo_me["color"] == PALETTE[1]

@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from interview_server import protocol
 from interview_server.changes import (ChangeSetError, Text, canonical_changes, changes_length, diff_changes,
                                       map_position, normalise_newlines, utf16_length)
-from interview_server.protocol import (Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push, RunEnd, RunOutput,
-                                       RunStart, SetLanguage, SetName, Update, parse_client_message)
+from interview_server.protocol import (Chat, CodeUpdate, Cursor, EndSession, Hello, Lock, ProtocolError, Pull, Push, Rename,
+                                       RunEnd, RunOutput, RunStart, SetLanguage, SetName, SetNotes, SetProblem, Update,
+                                       parse_client_message)
+
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changesets.json"
 
@@ -245,11 +247,13 @@ def test_diff_changes_turns_one_text_into_the_other_with_one_replacement(a, b):
 
 MESSAGE_CLASSES = {"push": Push, "pull": Pull, "code_update": CodeUpdate, "hello": Hello, "set_name": SetName,
                    "cursor": Cursor, "set_language": SetLanguage, "run_start": RunStart, "run_output": RunOutput,
-                   "run_end": RunEnd, "chat": Chat}
+                   "run_end": RunEnd, "chat": Chat, "lock": Lock, "end_session": EndSession, "rename": Rename,
+                   "set_problem": SetProblem, "set_notes": SetNotes}
 FIELDS = {"push": ["version", "updates"], "pull": ["version"], "code_update": ["code", "timestamp"],
-          "hello": ["name"], "set_name": ["name"], "cursor": ["version", "ranges"], "set_language": ["language"],
+          "hello": ["name", "host_key"], "set_name": ["name"], "cursor": ["version", "ranges"], "set_language": ["language"],
           "run_start": ["version", "language"], "run_output": ["stream", "text"],
-          "run_end": ["status", "duration_ms"], "chat": ["text"]}
+          "run_end": ["status", "duration_ms"], "chat": ["text"], "lock": ["locked"], "end_session": [],
+          "rename": ["title"], "set_problem": ["problem"], "set_notes": ["text", "version"]}
 assert set(MESSAGE_CLASSES) == set(protocol.CLIENT_MESSAGE_TYPES) == set(FIELDS)
 
 any_text = st.lists(st.one_of(st.characters(), st.characters(categories=["Cs"]), st.sampled_from(PIECES)),
@@ -290,6 +294,8 @@ def valid_values(draw, field: str):
         return draw(st.sampled_from(protocol.RUN_STREAMS))
     if field == "status":
         return draw(st.sampled_from(protocol.RUN_END_STATUSES))
+    if field == "locked":
+        return draw(st.booleans())
     if field == "timestamp":
         return draw(st.one_of(st.integers(0, 2 ** 53), st.floats(0, 1e13)))
     return draw(st.text(min_size=1, max_size=30))

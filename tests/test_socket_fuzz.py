@@ -25,7 +25,7 @@ from interview_server.app import create_app
 from interview_server.changes import Text, canonical_changes, utf16_length
 from interview_server.config import Config
 from interview_server.keys import CONFIG
-from interview_server.protocol import (CLIENT_MESSAGE_TYPES, Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push,
+from interview_server.protocol import (CLIENT_MESSAGE_TYPES, HOST_MESSAGES, Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push,
                                        RunEnd, RunOutput, RunStart, SetLanguage, SetName, parse_client_message)
 from interview_server.sessions import STARTER_CODE
 
@@ -107,6 +107,12 @@ VALID_BASE = {
     "run_output": {"stream": "stdout", "text": "hi"},
     "run_end": {"status": "ok", "duration_ms": 1},
     "chat": {"text": "hello"},
+    # Host powers: the hostile socket is a candidate, so every well-formed one is refused as host_only.
+    "lock": {"locked": True},
+    "end_session": {},
+    "rename": {"title": "pwned"},
+    "set_problem": {"problem": "two-sum"},
+    "set_notes": {"text": "stolen", "version": 0},
 }
 assert set(VALID_BASE) == set(CLIENT_MESSAGE_TYPES)
 
@@ -143,6 +149,8 @@ def expected_answer(text: str) -> tuple[str, str | None] | None:
         return "error", "run_end: you have no run in progress"
     if isinstance(message, Hello):
         return "error", "hello: already said"
+    if type(message) in HOST_MESSAGES:
+        return "error", f"{HOST_MESSAGES[type(message)]}: only a host can do that"
     if isinstance(message, SetName):
         return "silent", None  # a new `participants` list follows, possibly merged with others
     if isinstance(message, Chat):
@@ -311,7 +319,7 @@ class Hostile:
             elif type_ in ("error", "push_rejected", "session_state", "chat", "language"):
                 got.append((type_, data.get("message")))
             else:
-                assert type_ in ("user_joined", "user_left", "participants", "history", "welcome"), message
+                assert type_ in ("user_joined", "user_left", "participants", "history", "welcome", "session_info"), message
 
     async def batch(self, frames: list, marker: int) -> None:
         expected = []

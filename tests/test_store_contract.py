@@ -165,3 +165,19 @@ async def test_language_runs_and_chat_are_kept_with_the_session(store_factory):
     assert await reopened.recent_events("s1", "chat", 10) == []
     await reopened.create(record())
     assert await reopened.recent_events("s1", "run", 10) == []
+
+
+async def test_meta_values_are_kept_set_one_by_one_and_deleted_with_the_session(store_factory):
+    store = await store_factory()
+    await store.create(SessionRecord("s1", "python", datetime(2026, 1, 2, tzinfo=timezone.utc), "x", 0, 1000.0,
+                                     {"title": "Two Sum", "locked": False}))
+    await store.set_meta("s1", "locked", True)
+    await store.set_meta("s1", "notes", {"text": "strong start 🎉\n- asks questions \ud83d", "version": 3})
+    await store.set_meta("missing", "title", "nobody")  # no such session: nothing happens
+    reopened = await store_factory(reuse=True) or store  # durable stores keep meta across a restart
+    assert (await reopened.get("s1")).meta == {
+        "title": "Two Sum", "locked": True, "notes": {"text": "strong start 🎉\n- asks questions \ud83d", "version": 3}}
+    assert await reopened.get("missing") is None
+    await reopened.delete("s1")
+    await reopened.create(record())
+    assert (await reopened.get("s1")).meta == {}

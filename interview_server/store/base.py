@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..changes import Text
@@ -19,7 +19,8 @@ from ..protocol import Update
 
 SNAPSHOT_INTERVAL = 100
 # Runs and chat messages kept per session, newest first; older ones are dropped (an abuse guard).
-EVENT_LIMITS = {"run": 200, "chat": 1000}
+# "person": who each participant id in the log was (name, colour, role), for playback.
+EVENT_LIMITS = {"run": 200, "chat": 1000, "person": 1000}
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class SessionRecord:
     text: str
     version: int
     last_active: float = 0.0  # seconds since the epoch of the last edit or join
+    # Small named values beside the text (hosting.py: host key digest, title, lock, end, problem, notes,
+    # the starting text): JSON-serialisable, each written on its own with `set_meta`.
+    meta: dict = field(default_factory=dict)
 
 
 def encode_text(text: str) -> str:
@@ -133,6 +137,10 @@ class SessionStore(ABC):
     @abstractmethod
     async def expired(self, idle_since: float) -> list[str]:
         """Ids of sessions whose last activity is older than idle_since."""
+
+    @abstractmethod
+    async def set_meta(self, session_id: str, key: str, value) -> None:
+        """Set one meta value (any JSON value) of an existing session; nothing if there is no such session."""
 
     @abstractmethod
     async def set_language(self, session_id: str, language: str) -> None:

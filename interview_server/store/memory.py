@@ -30,6 +30,7 @@ class MemoryStore(SessionStore):
         self._entries: dict[str, _Entry] = {}
 
     async def create(self, record: SessionRecord) -> None:
+        record = replace(record, meta=json.loads(json.dumps(record.meta)))
         self._entries[record.session_id] = _Entry(record=record, version=record.version, log_start=record.version)
 
     async def get(self, session_id: str) -> SessionRecord | None:
@@ -81,6 +82,11 @@ class MemoryStore(SessionStore):
         entry = self._entries.get(session_id)
         if entry is not None:
             entry.record = replace(entry.record, language=language)
+
+    async def set_meta(self, session_id: str, key: str, value) -> None:
+        entry = self._entries.get(session_id)
+        if entry is not None:  # through JSON, as the durable stores keep it
+            entry.record = replace(entry.record, meta={**entry.record.meta, key: json.loads(json.dumps(value))})
 
     async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
         entry = self._entries.get(session_id)

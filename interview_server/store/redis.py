@@ -131,6 +131,14 @@ end
 return 1
 """
 
+_SET_META = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
+META_PREFIX = "m:"  # meta values live in the session hash as fields "m:<key>" (JSON)
+
 _RECENT_EVENTS = """
 local ids = redis.call('LRANGE', KEYS[2], -tonumber(ARGV[1]), -1)
 if #ids == 0 then return {} end
@@ -183,6 +191,7 @@ class RedisStore(SessionStore):
         self._people = self._redis.register_script(_PEOPLE)
         self._save_event = self._redis.register_script(_SAVE_EVENT)
         self._recent_events = self._redis.register_script(_RECENT_EVENTS)
+        self._set_meta = self._redis.register_script(_SET_META)
         await self._heartbeat_once()
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
@@ -207,7 +216,8 @@ class RedisStore(SessionStore):
             pipe.hset(key, mapping={
                 "language": record.language, "created_at": record.created_at.isoformat(),
                 "last_active": record.last_active, "version": record.version, "snapshot_text": encode_text(record.text),
-                "snapshot_version": record.version, "history_start": record.version})
+                "snapshot_version": record.version, "history_start": record.version,
+                **{META_PREFIX + key: json.dumps(value, separators=(",", ":")) for key, value in record.meta.items()}})
             pipe.zadd(active, {record.session_id: record.last_active})
             await pipe.execute()
 
@@ -220,7 +230,9 @@ class RedisStore(SessionStore):
         fields = dict(zip(flat[::2], flat[1::2]))
         return SessionRecord(session_id, fields["language"], datetime.fromisoformat(fields["created_at"]),
                              replay(decode_text(fields["snapshot_text"]), [_decode(raw) for raw in tail]), int(fields["version"]),
-                             float(fields["last_active"]))
+                             float(fields["last_active"]),
+                             {key.removeprefix(META_PREFIX): json.loads(value)
+                              for key, value in fields.items() if key.startswith(META_PREFIX)})
 
     async def append(self, session_id: str, expected_version: int, updates: list[Update],
                      text: Callable[[], str]) -> bool:
@@ -256,6 +268,10 @@ class RedisStore(SessionStore):
         key = self._keys(session_id)[0]
         if await self._redis.exists(key):
             await self._redis.hset(key, "language", language)
+
+    async def set_meta(self, session_id: str, key: str, value) -> None:
+        await self._set_meta(keys=[self._keys(session_id)[0]],
+                             args=[META_PREFIX + key, json.dumps(value, separators=(",", ":"))])
 
     async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
         await self._save_event(keys=[self._keys(session_id)[0], *self._event_keys(session_id, kind)],

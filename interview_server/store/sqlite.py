@@ -48,6 +48,12 @@ CREATE TABLE IF NOT EXISTS events (   -- runs and chat messages
     body TEXT NOT NULL,                -- JSON, as sent to pages
     UNIQUE (session_id, kind, id)
 );
+CREATE TABLE IF NOT EXISTS session_meta (  -- SessionRecord.meta: title, lock, host key digest, notes...
+    session_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,               -- JSON
+    PRIMARY KEY (session_id, key)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, kind);
 """
 
@@ -97,11 +103,17 @@ class SqliteStore(SessionStore):
         self._executor.shutdown(wait=True)
 
     async def create(self, record: SessionRecord) -> None:
-        await self._run(self._execute, (
-            "INSERT INTO sessions (id, language, created_at, last_active, version, snapshot_text,"
-            " snapshot_version, history_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-            (record.session_id, record.language, record.created_at.isoformat(), record.last_active,
-             record.version, encode_text(record.text), record.version, record.version))
+        await self._run(self._create_sync, record)
+
+    def _create_sync(self, record: SessionRecord) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sessions (id, language, created_at, last_active, version, snapshot_text,"
+                " snapshot_version, history_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.session_id, record.language, record.created_at.isoformat(), record.last_active,
+                 record.version, encode_text(record.text), record.version, record.version))
+            db.executemany("INSERT INTO session_meta (session_id, key, value) VALUES (?, ?, ?)",
+                           [(record.session_id, key, _json(value)) for key, value in record.meta.items()])
 
     def _execute(self, sql: str, params: tuple = ()) -> list:
         return self._db.execute(sql, params).fetchall()
@@ -117,8 +129,10 @@ class SqliteStore(SessionStore):
             return None
         language, created_at, last_active, version, snapshot_text, snapshot_version = row
         tail = self._updates_sync(session_id, snapshot_version)
+        meta = {key: json.loads(value) for key, value in
+                self._db.execute("SELECT key, value FROM session_meta WHERE session_id = ?", (session_id,))}
         return SessionRecord(session_id, language, datetime.fromisoformat(created_at),
-                             replay(decode_text(snapshot_text), tail), version, last_active)
+                             replay(decode_text(snapshot_text), tail), version, last_active, meta)
 
     def _updates_sync(self, session_id: str, version: int) -> list[Update]:
         rows = self._db.execute(
@@ -227,6 +241,11 @@ class SqliteStore(SessionStore):
     async def set_language(self, session_id: str, language: str) -> None:
         await self._run(self._execute, "UPDATE sessions SET language = ? WHERE id = ?", (language, session_id))
 
+    async def set_meta(self, session_id: str, key: str, value) -> None:
+        await self._run(self._execute, (
+            "INSERT INTO session_meta (session_id, key, value) SELECT id, ?, ? FROM sessions WHERE id = ?"
+            " ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value"), (key, _json(value), session_id))
+
     async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
         await self._run(self._save_event_sync, session_id, kind, event_id, at,
                         json.dumps(body, separators=(",", ":")))
@@ -253,6 +272,7 @@ class SqliteStore(SessionStore):
     def _delete_sync(self, session_id: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM session_meta WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM updates WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
@@ -266,3 +286,7 @@ class SqliteStore(SessionStore):
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+
+def _json(value) -> str:
+    return json.dumps(value, separators=(",", ":"))

@@ -1,6 +1,6 @@
 // The @codemirror/collab client: keeps the editor in step with the server's authority.
 import { collab, getClientID, getSyncedVersion, receiveUpdates, sendableUpdates } from "@codemirror/collab";
-import { ChangeSet, EditorSelection } from "@codemirror/state";
+import { ChangeSet, Compartment, EditorSelection, EditorState } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
 import { createEditorState, createEditorView } from "./editor.js";
 import * as protocol from "./protocol.js";
@@ -14,7 +14,8 @@ const utf8 = new TextEncoder();
  * Events: `too-large` (detail: the byte limit; an edit was undone), `document-full` (detail: the document's
  * byte limit; an edit that would pass it was undone), `participants` (detail: count), `notice` (detail: text for the output panel),
  * `server-error` (detail: message), `ready` (the editor exists), `state-replaced` (a resync gave
- * the editor a new state: decorations from before are gone).
+ * the editor a new state: decorations from before are gone), `refused` (detail: "locked" or "ended": the
+ * server would not take an edit; it is kept, and sent once `hold(false)` says editing is allowed again).
  */
 export class CollabClient extends EventTarget {
   /** `extensions()` gives extra CodeMirror extensions for every editor state (cursors, language). */
@@ -35,6 +36,9 @@ export class CollabClient extends EventTarget {
     this.seenState = false; // a session_state arrived on this connection
     this.pullSentAt = -1; // synced version of the last pull, so a gap asks once
     this.target = null; // {version, code} of the last session_state, checked once reached
+    this.held = false; // a host locked editing (or the interview ended): unconfirmed edits wait, unsent
+    this.readOnly = false;
+    this.editability = new Compartment();
     connection.addEventListener("open", () => this.reset());
     connection.addEventListener("close", ({ detail }) => {
       // 1009: a message was too big after all; aim lower so an oversized edit is dropped, not re-sent forever.
@@ -69,6 +73,18 @@ export class CollabClient extends EventTarget {
   /** Socket open and in step with the server. */
   isConnected() {
     return this.connection.isOpen && this.caughtUp;
+  }
+
+  /** Makes the editor read-only (a lock, the end of the interview) or editable again. */
+  setReadOnly(readOnly) {
+    this.readOnly = readOnly;
+    this.view?.dispatch({ effects: this.editability.reconfigure(EditorState.readOnly.of(readOnly)) });
+  }
+
+  /** Keeps unconfirmed edits unsent while `held` (editing is locked); releasing sends them. */
+  hold(held) {
+    this.held = held;
+    if (!held) this.maybePush();
   }
 
   reset() {
@@ -147,6 +163,16 @@ export class CollabClient extends EventTarget {
     console.warn("interview_server: server error:", message);
     // Delayed, not refused; or a refused connection, which the status says (the socket closes next).
     if (code === "rate_limited" || code === "session_full" || code === "too_many_connections") return;
+    if (code === "locked" || code === "ended") {
+      // Refused whole, kept here: sent when the page learns editing is allowed again (hold(false)), or
+      // retried later in case that news crossed this answer.
+      this.inFlight = false;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.maybePush(), 3000);
+      this.emit("refused", code);
+      return;
+    }
+    if (code === "host_only" || code === "bad_host_key") return; // not about edits: the page says what it means
     if (code === "document_too_large" && this.view && sendableUpdates(this.view.state).length > 0) {
       // The server's limit is lower than we thought (or counts differently): undo the newest edit.
       this.inFlight = false;
@@ -175,7 +201,7 @@ export class CollabClient extends EventTarget {
   }
 
   maybePush() {
-    if (!this.view || !this.caughtUp || this.inFlight || !this.connection.isOpen) return;
+    if (!this.view || !this.caughtUp || this.inFlight || this.held || !this.connection.isOpen) return;
     const updates = sendableUpdates(this.view.state);
     if (updates.length === 0) return;
     const overflowing = this.firstOverflowing(updates);
@@ -278,6 +304,7 @@ export class CollabClient extends EventTarget {
       onRun: this.onRun,
       extra: [
         this.extensions(),
+        this.editability.of(EditorState.readOnly.of(this.readOnly)),
         collab(clientID ? { startVersion: version, clientID } : { startVersion: version }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) this.maybePush();

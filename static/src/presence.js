@@ -17,9 +17,11 @@ const FOLLOW_MARGIN_PX = 48;
  * Events: `participants` (detail: [{id, name, color}]), `me` (detail: {id, name, color}).
  */
 export class Presence extends EventTarget {
-  constructor({ connection, list, count, nameButton, dialog }) {
+  /** `hostKey`: the key from the host link (host-link.js), said in `hello` to join as a host. */
+  constructor({ connection, list, count, nameButton, dialog, hostKey = null }) {
     super();
     this.connection = connection;
+    this.hostKey = hostKey;
     this.nameButton = nameButton;
     this.list = new ParticipantList(list, count);
     this.dialog = new NameDialog(dialog);
@@ -92,7 +94,13 @@ export class Presence extends EventTarget {
 
   onOpen() {
     this.lastSent = null;
-    this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined));
+    this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined, this.hostKey));
+  }
+
+  /** The host key was refused: join as a candidate instead (the page says why). */
+  joinWithoutHostKey() {
+    this.hostKey = null;
+    if (this.connection.isOpen) this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined));
   }
 
   onClose() {
@@ -133,7 +141,8 @@ export class Presence extends EventTarget {
 
   onWelcome(participant) {
     if (!participant || typeof participant.id !== "string") return;
-    this.me = { id: participant.id, name: String(participant.name ?? "Guest"), color: String(participant.color ?? "") };
+    this.me = { id: participant.id, name: String(participant.name ?? "Guest"), color: String(participant.color ?? ""),
+      role: participant.role === "host" ? "host" : "candidate" };
     this.showName();
     if (this.people.length > 0) this.list.render(this.people, this.me.id); // else the `participants` list follows
     this.emit("me", this.me);
@@ -145,7 +154,8 @@ export class Presence extends EventTarget {
     const known = new Set(this.people.map((person) => person.id));
     this.people = list
       .filter((person) => person && typeof person.id === "string")
-      .map(({ id, name, color }) => ({ id, name: String(name ?? "Guest"), color: String(color ?? "") }));
+      .map(({ id, name, color, role }) => ({ id, name: String(name ?? "Guest"), color: String(color ?? ""),
+        role: role === "host" ? "host" : "candidate" }));
     const mine = this.me && this.participant(this.me.id);
     if (mine && (mine.name !== this.me.name || mine.color !== this.me.color)) {
       this.me = { ...mine };

@@ -6,7 +6,7 @@ export const CLIENT_MESSAGE_TYPES = [
   "push", // {version, updates: [{clientID, changes}], rebase?}: local updates made on top of version
   "pull", // {version}: send me every update after version
   "code_update", // {code, timestamp?}: replace the whole text
-  "hello", // {name?}: I am a participant (not a plain script): send me people, cursors, runs and chat
+  "hello", // {name?, host_key?}: I am a participant (not a plain script); with the host link's key, a host
   "set_name", // {name}: my display name (1-40 characters)
   "cursor", // {version, ranges: [{anchor, head}]}: my selection in the document at version
   "set_language", // {language}: switch the session's language for everyone
@@ -14,6 +14,12 @@ export const CLIENT_MESSAGE_TYPES = [
   "run_output", // {stream, text}: output of my current run ("stdout" or "stderr")
   "run_end", // {status, duration_ms}: my current run ended ("ok", "error", "stopped", "timeout")
   "chat", // {text}: a chat message (1-2000 characters, plain text)
+  // Hosts only (hello with the host key); anyone else gets an `error` with code "host_only":
+  "lock", // {locked}: true stops candidates from editing; false lets them again
+  "end_session", // {}: end the interview: read-only from now on (still viewable)
+  "rename", // {title}: the session's title (0-100 characters)
+  "set_problem", // {problem}: show this problem beside the editor and load its starter code
+  "set_notes", // {text, version}: the hosts' private notes, written on top of notes version `version`
 ];
 
 /** Server -> client message types. */
@@ -24,7 +30,7 @@ export const SERVER_MESSAGE_TYPES = [
   "updates", // {version, updates}: accepted updates on top of version, sent to everyone
   "push_rejected", // {version}: your push was stale; apply incoming updates, rebase, push again
   "error", // {message}: what was wrong with your last message; nothing was applied
-  "welcome", // {participant: {id, name, color}, language}: the answer to hello: who you are on this connection
+  "welcome", // {participant: {id, name, color, role}, language, role}: the answer to hello; role "host" or "candidate"
   "participants", // {participants: [{id, name, color}]}: everyone connected, whenever that changes
   "cursor", // {participant, name, color, version, ranges}: someone's selection at server version
   "language", // {language, participant}: the session's language changed
@@ -33,6 +39,8 @@ export const SERVER_MESSAGE_TYPES = [
   "run_output", // {run_id, stream, text}: output of a run, in order
   "run_finished", // {run_id, status, duration_ms, truncated}: how a run ended
   "chat", // {message: {id, participant, name, color, text, sent_at}}
+  "session_info", // {title, locked, ended, problem}: after welcome, and whenever a host changes one of them
+  "notes", // {text, version, participant}: hosts only: the private notes, after welcome and on each save
 ];
 
 /** Serialise one message as a JSON text frame. */
@@ -64,9 +72,10 @@ export function pull(version) {
   return encode("pull", { version });
 }
 
-/** `hello`: join as a participant (name optional: the server says "Guest" until `set_name`). */
-export function hello(name) {
-  return encode("hello", name ? { name } : {});
+/** `hello`: join as a participant (name optional: the server says "Guest" until `set_name`); with the host
+ * link's key (`hostKey`), as a host. */
+export function hello(name, hostKey = null) {
+  return encode("hello", { ...(name ? { name } : {}), ...(hostKey ? { host_key: hostKey } : {}) });
 }
 
 /** `set_name`: my display name. */
@@ -102,4 +111,29 @@ export function runEnd(status, durationMs) {
 /** `chat`: a chat message. */
 export function chat(text) {
   return encode("chat", { text });
+}
+
+/** `lock`: (hosts) stop candidates from editing, or let them again. */
+export function lock(locked) {
+  return encode("lock", { locked });
+}
+
+/** `end_session`: (hosts) end the interview; the session becomes read-only. */
+export function endSession() {
+  return encode("end_session", {});
+}
+
+/** `rename`: (hosts) the session's title. */
+export function rename(title) {
+  return encode("rename", { title });
+}
+
+/** `set_problem`: (hosts) show a problem and load its starter code. */
+export function setProblem(problem) {
+  return encode("set_problem", { problem });
+}
+
+/** `set_notes`: (hosts) the private notes, written on top of notes `version`. */
+export function setNotes(text, version) {
+  return encode("set_notes", { text, version });
 }

@@ -1,18 +1,27 @@
 // Entry of the editor page (and of its embed view): wires the socket, the collab editor, presence,
-// runs, language and chat (the embed view has no chat and no invite button, but a postMessage API).
+// runs, language and chat (the embed view has no chat and no invite button, but a postMessage API),
+// the problem beside the editor, and, for hosts (the host link), the interviewer's tools.
 import { CollabClient } from "./collab.js";
 import { Connection, STATUS } from "./connection.js";
+import { downloadCode, downloadSessionExport } from "./downloads.js";
 import { languageExtension, setEditorLanguage } from "./editor.js";
 import { EmbedApi } from "./embed-api.js";
+import { hostKeyFrom } from "./host-link.js";
 import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
+import { SessionInfo } from "./session-info.js";
 import { SharedRuns } from "./shared-runs.js";
 import { Chat } from "./ui/chat.js";
+import { HostTools } from "./ui/host-tools.js";
 import { InputPanel } from "./ui/input.js";
 import { InviteButton } from "./ui/invite.js";
 import { LanguagePicker } from "./ui/language-picker.js";
+import { NotesPanel } from "./ui/notes.js";
 import { OutputPanel } from "./ui/output.js";
+import { PlaybackDialog } from "./ui/playback-dialog.js";
+import { ProblemPanel } from "./ui/problem-panel.js";
 import { RunControls } from "./ui/run-controls.js";
+import { SessionBanner } from "./ui/session-banner.js";
 import { StatusBadge } from "./ui/status.js";
 import { Toast } from "./ui/toast.js";
 
@@ -29,7 +38,10 @@ const embed = main.dataset.embedOrigins === undefined ? null
   : new EmbedApi({ sessionId: main.dataset.sessionId, origins: main.dataset.embedOrigins.split(/\s+/).filter(Boolean) });
 
 const connection = new Connection(main.dataset.sessionId);
+const info = new SessionInfo(connection);
+const hostKey = hostKeyFrom(location);
 const presence = new Presence({
+  hostKey,
   connection,
   list: $("#participants"),
   count: $("#participant-count"),
@@ -51,6 +63,10 @@ const input = new InputPanel({ stdin: $("#stdin"), prompt: $("#input-prompt") })
 const runner = new Runner({ timeLimitMs: Number(main.dataset.runTimeLimit) * 1000 || 10000, input });
 const runs = new SharedRuns({ connection, collab, runner, presence, output });
 const picker = new LanguagePicker($("#language"), language);
+const problem = new ProblemPanel({ root: $("#problem") });
+problem.addEventListener("run-checks", ({ detail }) => runs.runLocal({ checks: detail.checks }));
+const banner = new SessionBanner($("#session-banner"));
+let notes = null; // the hosts' private notes, made once this page is welcomed as a host
 if ($("#chat")) {
   new Chat({
     connection,
@@ -99,6 +115,7 @@ function useLanguage(next, by) {
   picker.set(language);
   if (collab.view) setEditorLanguage(collab.view, language);
   runner.setLanguage(language);
+  problem.setLanguage(language);
   if (by) toast.show(`${by} switched the language to ${picker.label(language)}.`);
 }
 connection.addEventListener("message", ({ detail: { type, data } }) => {
@@ -142,6 +159,64 @@ embed?.attach({ collab, runner, run: () => runs.runLocal() });
 const isolationNote = $("#isolation-note");
 if (isolationNote) isolationNote.hidden = globalThis.crossOriginIsolated;
 
+// Title, lock, end and problem (session_info) and my role (welcome): what each means on this page.
+let wasHost = false;
+info.addEventListener("change", () => {
+  const title = $("#session-title");
+  if (title) {
+    title.textContent = info.title;
+    title.hidden = !info.title;
+  }
+  document.title = `${info.title ? `${info.title} — ` : ""}Interview pad`;
+  collab.setReadOnly(!info.canEdit);
+  $("#language").disabled = !info.canEdit;
+  collab.hold(!info.canEdit);
+  runs.ended = info.ended;
+  banner.show(info);
+  problem.show(info.problem);
+  problem.setLanguage(language);
+  main.classList.toggle("has-problem", Boolean(info.problem));
+  if (info.isHost && !wasHost) becomeHost();
+  wasHost = info.isHost;
+});
+collab.addEventListener("refused", ({ detail }) => {
+  if (detail === "ended") toast.show("The interview has ended: your last edit could not be saved.");
+});
+connection.addEventListener("message", ({ detail: { type, data } }) => {
+  if (type === "error" && data.code === "bad_host_key") {
+    toast.show("This host link is not valid for this session, so you joined as a candidate. Check the link you were given.");
+    presence.joinWithoutHostKey();
+  }
+});
+$("#download-code")?.addEventListener("click", () => downloadCode(collab.getText(), language, info.title));
+
+/** The interviewer's tools: shown once the server welcomes this page as a host (never before). */
+function becomeHost() {
+  const notesRoot = $("#notes");
+  if (notesRoot && !notes) {
+    notes = new NotesPanel({ root: notesRoot, connection });
+    notesRoot.hidden = false;
+  }
+  const bar = $("#host-tools");
+  if (!bar || bar.dataset.wired) return;
+  bar.dataset.wired = "true";
+  const tools = new HostTools({ bar, connection, info, toast });
+  const notesButton = bar.querySelector('[data-action="notes"]');
+  tools.addEventListener("toggle-notes", () => {
+    notesRoot.hidden = !notesRoot.hidden;
+    notesButton.setAttribute("aria-expanded", String(!notesRoot.hidden));
+  });
+  const playback = new PlaybackDialog({ sessionId: main.dataset.sessionId, hostKey, runner, toast });
+  tools.addEventListener("open-playback", () => playback.open());
+  tools.addEventListener("export", async () => {
+    try {
+      await downloadSessionExport(main.dataset.sessionId, hostKey);
+    } catch (failure) {
+      toast.show(`Could not export the session: ${failure.message}`);
+    }
+  });
+}
+
 function formatBytes(bytes) {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`;
 }
@@ -152,6 +227,7 @@ window.pad = {
   pendingCount: () => collab.pendingCount(),
   isConnected: () => collab.isConnected(),
   remoteCursors: () => presence.remoteCursors(),
+  role: () => info.role,
 };
 
 connection.start();

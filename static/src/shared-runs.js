@@ -18,6 +18,7 @@ export class SharedRuns {
     this.remote = new Map(); // run id -> block, for runs of others still in progress
     this.shown = new Set(); // ids of runs in the panel (a reconnect's `history` repeats them)
     this.starting = false;
+    this.ended = false; // the interview ended: runs stay on this page (the server no longer takes them)
     runner.addEventListener("output", ({ detail }) => this.onLocalOutput(detail));
     runner.addEventListener("done", ({ detail }) => this.onLocalDone(detail));
     connection.addEventListener("message", ({ detail }) => this.onMessage(detail));
@@ -27,8 +28,9 @@ export class SharedRuns {
     });
   }
 
-  /** Runs the editor's code here and shares the run (once the last edits are confirmed, so its version is exact). */
-  async runLocal() {
+  /** Runs the editor's code here and shares the run (once the last edits are confirmed, so its version is exact).
+   * `checks`: code run after the editor's (a problem's checks), which the run's header mentions. */
+  async runLocal({ checks = "" } = {}) {
     if (!this.runner.ready || this.starting) return;
     this.starting = true;
     try {
@@ -42,13 +44,14 @@ export class SharedRuns {
     const version = this.collab.getVersion();
     const unconfirmed = this.collab.pendingCount() > 0;
     const language = this.runner.language;
-    if (this.runner.run(this.collab.getText()) === null) return;
-    const shared = this.connection.send(protocol.runStart(version, language));
+    if (this.runner.run(checks ? `${this.collab.getText()}\n\n${checks}` : this.collab.getText()) === null) return;
+    const shared = !this.ended && this.connection.send(protocol.runStart(version, language));
     const me = this.presence.me;
     const block = this.output.startRun({
       who: "You",
       color: me?.color,
-      details: describe({ version, language, at: new Date(), unconfirmed, shared }),
+      details: describe({ version, language, at: new Date(), unconfirmed, shared, ended: this.ended })
+        + (checks ? " · with the problem's checks" : ""),
     });
     this.local = { block, shared, unsent: [], flushTimer: null };
   }
@@ -154,11 +157,12 @@ export class SharedRuns {
   }
 }
 
-function describe({ version, language, at, unconfirmed = false, shared = true, earlier = false }) {
+function describe({ version, language, at, unconfirmed = false, shared = true, earlier = false, ended = false }) {
   const label = languageById(language)?.label ?? language;
   const time = Number.isNaN(at.getTime()) ? "" : ` · ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`;
   const what = unconfirmed ? `version ${version} plus unsaved edits` : `version ${version}`;
-  const notes = [!shared ? "not shared: offline" : "", earlier ? "earlier" : ""].filter(Boolean);
+  const notes = [!shared ? (ended ? "not shared: the interview has ended" : "not shared: offline") : "",
+    earlier ? "earlier" : ""].filter(Boolean);
   return `${what} · ${label}${time}${notes.length ? ` (${notes.join(", ")})` : ""}`;
 }
 

@@ -1,4 +1,5 @@
-// "Copy invite link": copies the page address, with a select-the-text fallback.
+// "Copy invite link": copies the candidate's link (never the host key), with a select-the-text fallback.
+import { joinUrlFrom } from "../host-link.js";
 
 const CONFIRM_MS = 2000;
 
@@ -14,7 +15,7 @@ export class InviteButton {
   }
 
   async copy() {
-    const link = location.href;
+    const link = joinUrlFrom(location);
     try {
       await navigator.clipboard.writeText(link);
       this.confirm("Link copied");

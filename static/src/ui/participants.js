@@ -53,7 +53,8 @@ export class ParticipantList extends EventTarget {
     item.className = me ? "participant participant-me" : "participant";
     item.style.setProperty("--person-color", person.color);
     item.style.setProperty("--person-ink", inkFor(person.color));
-    item.title = me ? `${person.name} (you)` : person.name;
+    const host = person.role === "host" ? " · interviewer" : "";
+    item.title = me ? `${person.name} (you)${host}` : `${person.name}${host}`;
     const dot = document.createElement("span");
     dot.className = "participant-dot";
     dot.setAttribute("aria-hidden", "true");
@@ -62,6 +63,12 @@ export class ParticipantList extends EventTarget {
     name.className = "participant-name";
     name.textContent = person.name;
     item.append(dot, name);
+    if (person.role === "host") {
+      const badge = document.createElement("span");
+      badge.className = "participant-host";
+      badge.textContent = "host";
+      item.append(" ", badge);
+    }
     if (me) {
       const you = document.createElement("span");
       you.className = "participant-you";

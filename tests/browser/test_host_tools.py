@@ -1,0 +1,175 @@
+"""An interview run from the host link in real Chromium: pick a problem, watch, private notes, lock, end,
+replay with runs, export and replay offline from a file URL — and a candidate who sees none of the host parts."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Page, expect
+
+from .conftest import wait_for
+from .helpers import editor, output, settled, text_of, wait_python_ready
+
+SECRET = "SECRET-NOTE-Bo-needs-a-hint"
+SOLUTION = ("def two_sum(nums, target):\n"
+            "    seen = {}\n"
+            "    for i, n in enumerate(nums):\n"
+            "        if target - n in seen:\n"
+            "            return [seen[target - n], i]\n"
+            "        seen[n] = i\n"
+            "    return []\n")
+
+
+def frames_of(page: Page) -> list[str]:
+    """Every WebSocket frame the page receives, from now on."""
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    return frames
+
+
+async def connected(page: Page) -> Page:
+    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
+    await expect(editor(page)).to_be_visible()
+    return page
+
+
+async def create_from_landing(pages, server_url: str, problem: str) -> Page:
+    """The interviewer creates a session on the landing page, with a problem; lands on the host link."""
+    host = await pages.person(server_url + "/", name="Ada")
+    await host.get_by_label("Problem").select_option(label=problem)
+    await host.get_by_role("button", name="Create session").click()
+    await host.wait_for_url(re.compile(r"/session/[0-9a-f-]{36}#host=[A-Za-z0-9_-]{32,}$"))
+    return await connected(host)
+
+
+async def replace_code(page: Page, code: str) -> None:
+    await editor(page).click()
+    await page.keyboard.press("ControlOrMeta+a")
+    await page.keyboard.insert_text(code)
+
+
+async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_host_parts(pages, server_url, tmp_path):
+    host = await create_from_landing(pages, server_url, "Two Sum")
+    join_url = host.url.split("#", 1)[0]
+    tools = host.get_by_role("navigation", name="Interviewer tools")
+    await expect(tools).to_be_visible()
+    await expect(host.get_by_role("region", name="Problem").get_by_role("heading", name="Two Sum")).to_be_visible()
+
+    candidate_frames: list[str] = []
+    candidate_context = await pages.browser.new_context(viewport={"width": 1280, "height": 800})
+    pages.contexts.append(candidate_context)
+    candidate = await pages.new(None, name="Bo", context=candidate_context)
+    candidate.on("websocket", lambda ws: ws.on("framereceived", lambda payload: candidate_frames.append(str(payload))))
+    await candidate.goto(join_url)
+    await connected(candidate)
+    # The candidate sees the problem, and none of the host parts.
+    await expect(candidate.get_by_role("region", name="Problem").get_by_role("heading", name="Two Sum")).to_be_visible()
+    await expect(candidate.get_by_role("navigation", name="Interviewer tools")).to_be_hidden()
+    await expect(candidate.get_by_role("textbox", name="Private notes")).to_have_count(0)
+    assert await candidate.evaluate("window.pad.role()") == "candidate"
+    await expect(host.get_by_role("list", name="Participants")).to_contain_text("Bo")
+    await expect(candidate.get_by_role("list", name="Participants").get_by_text("host", exact=True)).to_be_visible()
+
+    # Private notes: autosaved, the candidate's socket never carries them.
+    notes = host.get_by_role("textbox", name="Private notes")
+    await notes.fill(f"{SECRET}\n- asks good questions")
+    await expect(host.get_by_role("status", name="Notes status")).to_have_text("Saved", timeout=10_000)
+
+    # Lock: the candidate cannot type and is told so; unlock lets them.
+    await tools.get_by_role("button", name="Lock editing").click()
+    await expect(candidate.get_by_role("status").filter(has_text="The interviewer has locked editing")).to_be_visible()
+    before = await text_of(candidate)
+    await editor(candidate).click()
+    await candidate.keyboard.type("typed while locked")
+    await candidate.wait_for_timeout(300)
+    assert await text_of(candidate) == before
+    await tools.get_by_role("button", name="Unlock editing").click()
+    await expect(candidate.get_by_role("status").filter(has_text="locked")).to_be_hidden()
+
+    # The candidate solves it and runs the problem's checks; the host watches the run.
+    await replace_code(candidate, SOLUTION)
+    await settled(candidate)
+    await wait_python_ready(candidate)
+    await candidate.get_by_role("button", name="Run checks").click()
+    await expect(output(host).locator(".run-header").last).to_contain_text("Bo ran version", timeout=30_000)
+    await expect(output(host)).to_contain_text("Passed", timeout=30_000)
+    final_text = await text_of(host)
+
+    # End: read-only for everyone, still viewable.
+    await tools.get_by_role("button", name="End interview").click()
+    await host.get_by_role("dialog").get_by_role("button", name="End interview").click()
+    for page in (host, candidate):
+        await expect(page.get_by_role("status").filter(has_text="This interview has ended")).to_be_visible()
+    await editor(candidate).click()
+    await candidate.keyboard.type("after the end")
+    await candidate.wait_for_timeout(300)
+    assert await text_of(candidate) == final_text
+
+    # Playback with the run, in the host's page.
+    await tools.get_by_role("button", name="Playback").click()
+    player = host.get_by_role("region", name="Playback")
+    await expect(player).to_be_visible(timeout=15_000)
+    await player.get_by_role("button", name=re.compile(r"^Jump to run 1 ")).click()
+    await expect(player.get_by_role("status", name="Playback position")).to_contain_text("Version")
+    slider = player.get_by_role("slider", name="Timeline")
+    await slider.fill(await slider.get_attribute("max"))
+    await expect(player.get_by_role("log", name="Run output")).to_contain_text("Passed", timeout=10_000)
+    code = player.get_by_role("textbox", name="Code at this point")
+    assert (await code.inner_text()).rstrip("\n") == final_text.rstrip("\n")
+    await host.get_by_role("button", name="Close playback").click()
+
+    # Export, then replay it from a file URL with no server.
+    async with host.expect_download() as download_info:
+        await tools.get_by_role("button", name="Export session").click()
+    download = await download_info.value
+    assert re.fullmatch(r"interview-two-sum-\d{4}-\d\d-\d\d\.html", download.suggested_filename)
+    path = tmp_path / download.suggested_filename
+    await download.save_as(path)
+    html = path.read_text()
+    assert SECRET not in html and host.url.split("#host=")[1] not in html  # notes stay out of the export
+    offline = await pages.browser.new_context(offline=True)
+    pages.contexts.append(offline)
+    replay = await offline.new_page()
+    requests: list[str] = []
+    replay.on("request", lambda request: requests.append(request.url))
+    await replay.goto(path.as_uri())
+    player = replay.get_by_role("region", name="Playback")
+    await expect(player).to_be_visible()
+    await expect(player.get_by_role("list", name="Runs")).to_contain_text("Bo ran version")
+    slider = player.get_by_role("slider", name="Timeline")
+    await slider.fill(await slider.get_attribute("max"))
+    code = player.get_by_role("textbox", name="Code at this point")
+    assert (await code.inner_text()).rstrip("\n") == final_text.rstrip("\n")
+    assert all(url.startswith(("file:", "data:", "blob:")) for url in requests), requests
+
+    # Nothing of the notes ever reached the candidate; the host key neither.
+    key = host.url.split("#host=")[1]
+    assert candidate_frames and not any(SECRET in frame or '"type":"notes"' in frame or key in frame
+                                        for frame in candidate_frames)
+
+
+async def test_a_wrong_host_link_joins_as_a_candidate_and_says_so(pages, server_url):
+    host = await create_from_landing(pages, server_url, "Valid Parentheses")
+    wrong = host.url.split("#host=")[0] + "#host=not-the-key-" + "x" * 30
+    mallory = await connected(await pages.person(wrong, name="Mallory"))
+    await expect(mallory.get_by_role("alert")).to_contain_text("This host link is not valid")
+    await expect(mallory.get_by_role("navigation", name="Interviewer tools")).to_be_hidden()
+    await wait_for(lambda: mallory.evaluate("window.pad.role() === 'candidate'"), message="joined as a candidate")
+    await expect(host.get_by_role("list", name="Participants")).to_contain_text("Mallory")
+
+
+async def test_two_hosts_share_notes_and_both_keep_what_they_typed(pages, server_url):
+    ada = await create_from_landing(pages, server_url, "LRU Cache")
+    cy = await connected(await pages.person(ada.url, name="Cy"))
+    await expect(cy.get_by_role("navigation", name="Interviewer tools")).to_be_visible()
+    await ada.get_by_role("textbox", name="Private notes").fill("Ada: clear communicator")
+    await expect(cy.get_by_role("textbox", name="Private notes")).to_have_value("Ada: clear communicator", timeout=10_000)
+    # Both type at once at different ends: neither loses their words.
+    await ada.get_by_role("textbox", name="Private notes").press("End")
+    await cy.get_by_role("textbox", name="Private notes").press("ControlOrMeta+Home")
+    await ada.keyboard.type("\nAda again: good tests")
+    await cy.keyboard.type("Cy: hire\n")
+    for page in (ada, cy):
+        box = page.get_by_role("textbox", name="Private notes")
+        await expect(box).to_have_value(re.compile(r"^Cy: hire\nAda: clear communicator\nAda again: good tests$"),
+                                        timeout=10_000)

@@ -1,0 +1,180 @@
+"""The offline export's player: one HTML file with the built export-player.js/.css and a session's history
+inlined, opened from file:// with no server, driven by accessible names (play, pause, scrub, jump to run)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from ..support.server_process import ROOT
+from .conftest import ARTIFACTS, CSP_REPORTER
+
+DIST = ROOT / "static" / "dist"
+SAMPLE = json.loads((ROOT / "tests" / "fixtures" / "history-sample.json").read_text(encoding="utf-8"))
+
+
+def export_html(history: dict) -> str:
+    """The export's shape: the stylesheet and the script inlined, the history as JSON with "<" escaped."""
+    manifest = json.loads((DIST / "manifest.json").read_text(encoding="utf-8"))
+    script = (DIST / manifest["export-player.js"]["file"]).read_text(encoding="utf-8")
+    style = (DIST / manifest["export-player.css"]["file"]).read_text(encoding="utf-8")
+    data = json.dumps(history, ensure_ascii=False).replace("<", "\\u003c")
+    return ("<!doctype html><html><head><meta charset=utf-8><title>Playback</title>"
+            f"<style>{style}</style></head><body><main id=\"player\"></main>"
+            f"<script type=\"application/json\" id=\"session-data\">{data}</script>"
+            f"<script>{script}</script></body></html>")
+
+
+@pytest.fixture
+def export_url(tmp_path):
+    if not (DIST / "manifest.json").is_file():
+        pytest.fail("static assets are not built: run `npm run build`")
+    path = tmp_path / "interview.html"
+    path.write_text(export_html(SAMPLE), encoding="utf-8")
+    return path.as_uri()
+
+
+async def open_export(browser, url, **options):
+    """A page of its own context at `url`; returns (page, context, requests, errors)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+    requests, errors = [], []
+    context.on("request", lambda request: requests.append(request.url))
+    page = await context.new_page()
+    await page.add_init_script(CSP_REPORTER)
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(url)
+    return page, context, requests, errors
+
+
+async def test_offline_export_plays_scrubs_and_jumps_to_runs(browser, export_url):
+    page, context, requests, errors = await open_export(browser, export_url)
+    player = page.get_by_role("region", name="Playback")
+    position = player.get_by_role("status", name="Playback position")
+    play = player.get_by_role("button", name="Play")
+    timeline = player.get_by_role("slider", name="Timeline")
+    output = player.get_by_role("log", name="Run output")
+    chat = player.get_by_role("list", name="Chat at this point")
+    code = player.get_by_role("textbox", name="Code at this point")
+
+    await expect(page.get_by_role("heading", name="Two Sum — Ada")).to_be_visible()
+    await expect(position).to_contain_text("Version 0 of 214")
+    await expect(position).to_contain_text("0:00 / 14:10")
+    await expect(code).to_have_text(re.compile(r"^def two_sum\(nums, target\):\s+pass"))
+    await expect(output).to_have_text("No run yet at this point.")
+    legend = player.get_by_role("list", name="Participants")
+    await expect(legend.get_by_role("listitem")).to_have_text([re.compile("^Ada"), re.compile("^Bo"), "Someone"])
+    assert await player.get_by_role("button", name="Run this version").count() == 0  # no runCode offline
+
+    # Jump to the first run: the text as it was run, the run started but not yet ended.
+    runs = player.get_by_role("list", name="Runs")
+    await expect(runs.get_by_role("listitem")).to_have_count(5)
+    await expect(runs.get_by_role("listitem").first).to_contain_text("Ada ran version 117 · 2:03")
+    await player.get_by_role("button", name="Jump to run 1 (Ada, version 117)").click()
+    await expect(position).to_contain_text("Version 117 of 214")
+    await expect(position).to_contain_text("2:03 / 14:10")
+    await expect(timeline).to_have_attribute("aria-valuetext", "Version 117 · 2:03 of 14:10")
+    await expect(code).to_contain_text("print(two_sm([2, 7, 11, 15], 9))")
+    await expect(output).to_contain_text("Ada ran version 117 · 2:03")
+    await expect(output).not_to_contain_text("NameError")
+    await expect(chat.get_by_role("listitem")).to_have_count(2)
+    await expect(chat).to_contain_text("I'll start with the brute force, then improve it 🙂")
+
+    # One step on the slider's own keys: past the run's end, its output and status appear.
+    await timeline.focus()
+    await page.keyboard.press("ArrowRight")
+    await expect(output).to_contain_text("NameError: name 'two_sm' is not defined")
+    await expect(output).to_contain_text("— error after 840 ms —")
+    await page.keyboard.press("ArrowLeft")
+    await expect(output).not_to_contain_text("NameError")
+
+    # Scrub to the end: the final text, every chat message as plain text, the last run's output.
+    await timeline.fill(str(await timeline.get_attribute("max")))
+    await expect(position).to_contain_text("Version 214 of 214")
+    await expect(position).to_contain_text("14:10 / 14:10")
+    await expect(code).to_contain_text("seen = {}  # value -> index 🚀")
+    assert await page.evaluate("window.playback.view.state.doc.toString()") == SAMPLE["text"]
+    await expect(chat.get_by_role("listitem")).to_have_count(7)
+    await expect(chat).to_contain_text("What about an empty list, or <b>no answer</b>?")
+    assert await chat.locator("b").count() == 0
+    await expect(output).to_contain_text("Bo ran version 214")
+    await expect(output).to_contain_text("— stopped after 3.00 s —")
+
+    # Each person's surviving text is tinted in their colour; the start text is not.
+    tint = await page.evaluate("""() => {
+      const spans = [...document.querySelectorAll('.pb-author')];
+      const of = (text) => spans.filter((s) => s.textContent.includes(text)).map((s) => getComputedStyle(s).backgroundColor);
+      return { bo: of('Return the indices'), ada: of('enumerate'), someone: of('[3, 3]'), start: of('def two_sum') };
+    }""")
+    assert tint["bo"] and tint["ada"] and tint["someone"] and tint["start"] == []
+    assert len({tint["bo"][0], tint["ada"][0], tint["someone"][0]}) == 3
+
+    # Play at the end starts again from the beginning; at 16x the playhead moves; Pause stops it.
+    await player.get_by_role("combobox", name="Speed").select_option("16")
+    await play.click()
+    pause = player.get_by_role("button", name="Pause")
+    await expect(pause).to_be_visible()
+    await expect(position).to_contain_text(re.compile(r"Version (\d|[1-9]\d) of 214"))
+    await page.wait_for_timeout(1500)
+    await pause.click()
+    await expect(play).to_be_visible()
+    paused_at = await position.inner_text()
+    assert "Version 0 of 214" not in paused_at
+    await page.wait_for_timeout(400)
+    assert await position.inner_text() == paused_at
+
+    # Space in the player toggles playing; at the end it stops by itself and offers Play again.
+    await player.get_by_role("button", name="Jump to run 5 (Bo, version 214)").click()
+    await timeline.focus()
+    await page.keyboard.press("Space")
+    await expect(pause).to_be_visible()
+    await expect(play).to_be_visible(timeout=10_000)
+    await expect(position).to_contain_text("14:10 / 14:10")
+
+    await page.screenshot(path=str(ARTIFACTS / "playback-export-light.png"))
+    assert errors == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    await context.close()
+
+
+async def test_rerun_and_dark_mode(browser, export_url):
+    """With runCode, "Run this version" runs the text at the playhead; the page follows a dark OS scheme."""
+    page, context, _requests, errors = await open_export(browser, export_url, color_scheme="dark")
+    await page.get_by_role("button", name="Jump to run 2 (Ada, version 118)").click()
+    await page.get_by_role("slider", name="Timeline").press("ArrowRight")
+    await expect(page.get_by_role("log", name="Run output")).to_contain_text("[0, 1]")
+    await page.screenshot(path=str(ARTIFACTS / "playback-export-dark.png"))
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(22, 24, 29)"
+
+    # A second player with a runCode, mounted as the host page does (the export's instance is window.playback).
+    await page.evaluate("""() => {
+      const root = document.createElement('div');
+      root.id = 'second';
+      document.body.replaceChildren(root);
+      const history = JSON.parse(document.getElementById('session-data')?.textContent ?? 'null') ?? window.playback.history;
+      window.playback.destroy();
+      window.calls = [];
+      window.second = new window.playback.constructor({ root, history, runCode: (job) => {
+        window.calls.push(job.language);
+        job.onOutput('stdout', `${job.code.split('\\n').length} lines\\n`);
+        job.onOutput('stderr', 'warning\\n');
+        setTimeout(() => job.onEnd('ok'), 50);
+      }});
+      window.second.seekVersion(118);
+    }""")
+    player = page.get_by_role("region", name="Playback")
+    await expect(player.get_by_role("status", name="Playback position")).to_contain_text("Version 118 of 214")
+    lines = await page.evaluate("window.second.timeline.textAt(118).split('\\n').length")
+    await player.get_by_role("button", name="Run this version").click()
+    output = player.get_by_role("log", name="Run output")
+    await expect(output).to_contain_text("Re-run of version 118")
+    await expect(output).to_contain_text(f"{lines} lines\n")
+    await expect(output).to_contain_text("warning")
+    await expect(output).to_contain_text("— ok in")
+    assert await page.evaluate("window.calls") == ["python"]
+    assert errors == []
+    await context.close()

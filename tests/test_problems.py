@@ -1,0 +1,342 @@
+"""Starter problems: the file format, the operator's folder, and every built-in's checks run for real
+(CPython in a subprocess, JavaScript in Node the way the page's worker runs it)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from interview_server.problems import BUILTIN_DIR, Problem, ProblemError, load_problems, parse_problem
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILTINS = ["lru-cache", "merge-intervals", "word-frequency", "two-sum", "valid-parentheses"]  # by title
+PASSED = re.compile(r"Passed (\d+) of (\d+) checks\.")
+
+EXAMPLE = """---
+title: "Add Two Numbers"
+---
+
+Return the sum of `a` and `b`.
+
+```text
+add(2, 3) == 5
+```
+
+```python
+print("an example in Python stays in the prompt")
+```
+
+```python starter
+def add(a, b):
+    pass
+```
+
+  ```javascript starter
+  function add(a, b) {
+    return null;
+  }
+  ```
+
+```python checks
+print("✓" if add(2, 3) == 5 else "✗")
+```
+"""
+
+
+def test_front_matter_title_starters_and_checks_are_taken_out_and_examples_stay():
+    problem = parse_problem("add", EXAMPLE)
+    assert problem.title == "Add Two Numbers"
+    assert problem.prompt == ('Return the sum of `a` and `b`.\n\n```text\nadd(2, 3) == 5\n```\n\n```python\n'
+                              'print("an example in Python stays in the prompt")\n```')
+    assert problem.starters == {"javascript": "function add(a, b) {\n  return null;\n}\n",
+                                "python": "def add(a, b):\n    pass\n"}
+    assert problem.checks == {"python": 'print("✓" if add(2, 3) == 5 else "✗")\n'}
+    assert problem.to_json() == {"id": "add", "title": "Add Two Numbers", "prompt": problem.prompt,
+                                 "starters": problem.starters, "checks": problem.checks}
+    assert problem.summary() == {"id": "add", "title": "Add Two Numbers", "languages": ["javascript", "python"]}
+
+
+def test_without_front_matter_the_first_heading_is_the_title_and_leaves_the_prompt():
+    text = "Intro line.\r\n\r\n# Reverse a List ##\r\n\r\n## Examples\r\n\r\nSome.\r\n\r\n```python starter\r\npass\r\n```\r\n"
+    problem = parse_problem("reverse", text)
+    assert problem.title == "Reverse a List"
+    assert problem.prompt == "Intro line.\n\n## Examples\n\nSome."
+    assert problem.starters == {"python": "pass\n"} and problem.checks == {}
+    with_front_matter = parse_problem("reverse", "---\ntitle: Given\n---\n# Kept heading\n```python starter\npass\n```")
+    assert (with_front_matter.title, with_front_matter.prompt) == ("Given", "# Kept heading")
+
+
+def test_fences_inside_fences_and_longer_fences_are_examples():
+    text = "# T\n````markdown\n```python starter\nnot a starter\n```\n````\n```python starter\nreal\n```\n"
+    problem = parse_problem("t", text)
+    assert problem.starters == {"python": "real\n"}
+    assert "not a starter" in problem.prompt
+
+
+@pytest.mark.parametrize(("problem_id", "text", "message"), [
+    ("no-starter", "# Title\nJust a prompt.\n```python\nexample\n```", "no starter code"),
+    ("Bad_Id", "# T\n```python starter\npass\n```", "bad id"),
+    ("-dash", "# T\n```python starter\npass\n```", "bad id"),
+    ("x" * 65, "# T\n```python starter\npass\n```", "bad id"),
+    ("big", "# T\n```python starter\npass\n```\n" + "x" * 65536, "larger than 64 KiB"),
+    ("ruby", "# T\n```ruby starter\nputs 1\n```", "unknown language 'ruby'"),
+    ("open", "# T\n```python starter\npass\n", "never closed"),
+    ("front", "---\ntitle: T\n```python starter\npass\n```", "not closed by a `---` line"),
+    ("front-line", "---\nnot a pair\n---\n# T\n```python starter\npass\n```", "not `key: value`"),
+    ("orphan", "# T\n```python starter\npass\n```\n```javascript checks\nx\n```", "checks for javascript without a starter"),
+    ("twice", "# T\n```python starter\npass\n```\n```python starter\npass\n```", "a second ```python starter"),
+    ("untitled", "No heading.\n```python starter\npass\n```", "no title"),
+])
+def test_unusable_files_raise_a_clear_error(problem_id, text, message):
+    with pytest.raises(ProblemError, match=re.escape(message)):
+        parse_problem(problem_id, text)
+    assert issubclass(ProblemError, ValueError)
+
+
+def test_every_builtin_loads_sorted_by_title_with_both_languages():
+    problems = load_problems()
+    assert list(problems) == BUILTINS
+    assert sorted(path.stem for path in BUILTIN_DIR.glob("*.md")) == sorted(BUILTINS)
+    titles = [problem.title for problem in problems.values()]
+    assert titles == sorted(titles, key=str.casefold)
+    for problem in problems.values():
+        assert isinstance(problem, Problem)
+        assert set(problem.starters) == set(problem.checks) == {"python", "javascript"}, problem.id
+        assert "```text" in problem.prompt and "## Constraints" in problem.prompt, problem.id
+        assert "starter" not in problem.prompt and "checks" not in problem.prompt.lower(), problem.id
+
+
+def test_operator_folder_adds_and_replaces_and_skips_broken_files_with_a_warning(tmp_path, caplog):
+    (tmp_path / "two-sum.md").write_text("---\ntitle: Two Sum (our version)\n---\nOurs.\n```python starter\npass\n```")
+    (tmp_path / "fizz-buzz.md").write_text("# Fizz Buzz\nCount.\n```javascript starter\nfunction f() {}\n```")
+    (tmp_path / "broken.md").write_text("# Broken\nNo code at all.")
+    (tmp_path / "Bad Name.md").write_text("# Bad\n```python starter\npass\n```")
+    (tmp_path / "huge.md").write_text("# Huge\n```python starter\npass\n```\n" + "x" * 70000)
+    (tmp_path / "latin1.md").write_bytes("# Caf\xe9\n```python starter\npass\n```".encode("latin-1"))
+    (tmp_path / "notes.txt").write_text("not a problem")
+    caplog.set_level(logging.INFO, logger="interview_server.problems")
+    problems = load_problems(str(tmp_path))
+    assert list(problems) == ["fizz-buzz", *BUILTINS[:3], "two-sum", "valid-parentheses"]
+    assert problems["two-sum"].title == "Two Sum (our version)" and problems["two-sum"].prompt == "Ours."
+    assert problems["fizz-buzz"].summary() == {"id": "fizz-buzz", "title": "Fizz Buzz", "languages": ["javascript"]}
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == 4, warnings
+    for name, reason in [("broken.md", "no starter code"), ("Bad Name.md", "bad id"), ("huge.md", "larger than 64 KiB"),
+                         ("latin1.md", "can't decode")]:
+        assert any(name in warning and reason in warning for warning in warnings), (name, warnings)
+    assert any("two-sum" in record.getMessage() and "replaces" in record.getMessage() for record in caplog.records)
+
+
+def test_a_missing_operator_folder_logs_a_warning_and_keeps_the_builtins(tmp_path, caplog):
+    assert list(load_problems(str(tmp_path / "nowhere"))) == BUILTINS
+    assert "nowhere" in caplog.text and "not a folder" in caplog.text
+    assert list(load_problems("")) == list(load_problems(None)) == BUILTINS
+
+
+# Reference solutions: with them every check passes, in both languages.
+PYTHON_SOLUTIONS = {
+    "two-sum": '''
+def two_sum(nums, target):
+    seen = {}
+    for index, number in enumerate(nums):
+        if target - number in seen:
+            return [seen[target - number], index]
+        seen[number] = index
+''',
+    "valid-parentheses": '''
+def is_valid(s):
+    pairs, stack = {")": "(", "]": "[", "}": "{"}, []
+    for char in s:
+        if char in pairs:
+            if not stack or stack.pop() != pairs[char]:
+                return False
+        else:
+            stack.append(char)
+    return not stack
+''',
+    "merge-intervals": '''
+def merge_intervals(intervals):
+    merged = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+''',
+    "lru-cache": '''
+from collections import OrderedDict
+
+class LRUCache:
+    def __init__(self, capacity):
+        self.capacity, self.items = capacity, OrderedDict()
+
+    def get(self, key):
+        if key not in self.items:
+            return -1
+        self.items.move_to_end(key)
+        return self.items[key]
+
+    def put(self, key, value):
+        self.items[key] = value
+        self.items.move_to_end(key)
+        if len(self.items) > self.capacity:
+            self.items.popitem(last=False)
+''',
+    "word-frequency": '''
+from collections import Counter
+
+def top_k_frequent(words, k):
+    counts = Counter(words)
+    return sorted(counts, key=lambda word: (-counts[word], word))[:k]
+''',
+}
+
+JAVASCRIPT_SOLUTIONS = {
+    "two-sum": """
+function twoSum(nums, target) {
+  const seen = new Map();
+  for (let i = 0; i < nums.length; i++) {
+    if (seen.has(target - nums[i])) return [seen.get(target - nums[i]), i];
+    seen.set(nums[i], i);
+  }
+}
+""",
+    "valid-parentheses": """
+function isValid(s) {
+  const pairs = { ")": "(", "]": "[", "}": "{" };
+  const stack = [];
+  for (const c of s) {
+    if (c in pairs) { if (stack.pop() !== pairs[c]) return false; } else stack.push(c);
+  }
+  return stack.length === 0;
+}
+""",
+    "merge-intervals": """
+function mergeIntervals(intervals) {
+  const merged = [];
+  for (const [start, end] of [...intervals].sort((a, b) => a[0] - b[0])) {
+    const last = merged[merged.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+""",
+    "lru-cache": """
+class LRUCache {
+  constructor(capacity) { this.capacity = capacity; this.items = new Map(); }
+  get(key) {
+    if (!this.items.has(key)) return -1;
+    const value = this.items.get(key);
+    this.items.delete(key);
+    this.items.set(key, value);
+    return value;
+  }
+  put(key, value) {
+    this.items.delete(key);
+    this.items.set(key, value);
+    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value);
+  }
+}
+""",
+    "word-frequency": """
+function topKFrequent(words, k) {
+  const counts = new Map();
+  for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
+  return [...counts.keys()]
+    .sort((a, b) => counts.get(b) - counts.get(a) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, k);
+}
+""",
+}
+
+# The page's JavaScript worker runs the code as the body of an async function, in sloppy mode.
+NODE_RUNNER = """
+const AsyncFunction = (async () => {}).constructor;
+const code = require("fs").readFileSync(0, "utf8");
+new AsyncFunction(code)().catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
+def run_python(code: str) -> str:
+    """Run code in a fresh CPython; its output, after checking nothing escaped."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
+                            timeout=60, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def run_javascript(code: str) -> str:
+    """Run code in Node the way the page's worker does; its output, after checking nothing escaped."""
+    result = subprocess.run(["node", "-e", NODE_RUNNER], input=code, capture_output=True, text=True,
+                            encoding="utf-8", timeout=60)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    return result.stdout
+
+
+def check_report(output: str) -> tuple[int, int]:
+    """(passed, total) from a check run's output, after checking its shape: ✓/✗ lines, then the summary."""
+    lines = output.strip().splitlines()
+    assert all(line[0] in "✓✗" for line in lines[:-1]), output
+    summary = PASSED.fullmatch(lines[-1])
+    assert summary, output
+    passed, total = int(summary.group(1)), int(summary.group(2))
+    assert total == len(lines) - 1 and passed == sum(line.startswith("✓") for line in lines), output
+    return passed, total
+
+
+RUNNERS = {"python": (run_python, PYTHON_SOLUTIONS), "javascript": (run_javascript, JAVASCRIPT_SOLUTIONS)}
+
+
+@pytest.mark.parametrize("language", ["python", "javascript"])
+@pytest.mark.parametrize("problem_id", BUILTINS)
+def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_id, language):
+    problem = load_problems()[problem_id]
+    run, _ = RUNNERS[language]
+    output = run(problem.starters[language] + "\n\n" + problem.checks[language])
+    passed, total = check_report(output)
+    assert passed == 0 and total >= 5, output
+    assert "expected" in output
+
+
+@pytest.mark.parametrize("language", ["python", "javascript"])
+@pytest.mark.parametrize("problem_id", BUILTINS)
+def test_builtin_checks_pass_a_reference_solution(problem_id, language):
+    problem = load_problems()[problem_id]
+    run, solutions = RUNNERS[language]
+    output = run(solutions[problem_id] + "\n\n" + problem.checks[language])
+    passed, total = check_report(output)
+    assert passed == total, output
+
+
+def test_a_solution_that_raises_on_one_case_is_reported_and_the_others_still_run():
+    problem = load_problems()["two-sum"]
+    python = PYTHON_SOLUTIONS["two-sum"].replace("    seen = {}", "    if target == 0:\n        raise ValueError('zero')\n    seen = {}")
+    output = run_python(python + "\n\n" + problem.checks["python"])
+    assert "✗ two_sum([-3, 4, 3, 90], 0) raised ValueError: zero" in output
+    assert "✓ two_sum([2, 7, 11, 15], 9) == [0, 1]" in output
+    passed, total = check_report(output)
+    assert (passed, total) == (4, 6)
+    javascript = JAVASCRIPT_SOLUTIONS["two-sum"].replace(
+        "const seen = new Map();", 'if (target === 0) throw new RangeError("zero"); const seen = new Map();')
+    output = run_javascript(javascript + "\n\n" + problem.checks["javascript"])
+    assert "✗ twoSum([-3, 4, 3, 90], 0) threw RangeError: zero" in output
+    assert "✓ twoSum([2, 7, 11, 15], 9) == [0, 1]" in output
+    assert check_report(output) == (4, 6)
+
+
+def test_the_example_in_docs_problems_md_parses_and_its_checks_run():
+    doc = (ROOT / "docs" / "PROBLEMS.md").read_text(encoding="utf-8")
+    example = doc.split("````markdown\n", 1)[1].split("\n````\n", 1)[0]
+    problem = parse_problem("fizz-buzz", example)
+    assert problem.title == "Fizz Buzz" and set(problem.starters) == {"python", "javascript"}
+    assert check_report(run_python(problem.starters["python"] + "\n\n" + problem.checks["python"])) == (0, 3)
+    solution = "def fizz_buzz(n):\n    return ['Fizz' * (i % 3 == 0) + 'Buzz' * (i % 5 == 0) or str(i) for i in range(1, n + 1)]"
+    assert check_report(run_python(solution + "\n\n" + problem.checks["python"])) == (3, 3)
