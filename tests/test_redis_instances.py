@@ -215,3 +215,48 @@ async def test_participants_of_an_instance_that_dies_leave_the_list(instances):
         assert await participants(ada) == ["Ada", "Bo"]
         b.kill()  # no goodbye from Bo's instance: its heartbeat expires
         assert await participants(ada) == ["Ada"]
+
+
+async def test_host_powers_and_private_notes_span_instances(instances):
+    """A host on A locks editing: a candidate on B is refused; notes reach a host on B, never a candidate."""
+    a, b = instances
+    async with aiohttp.ClientSession() as http:
+        created = await (await http.post(a.url + "/api/sessions")).json()
+        session_id, key = created["session_id"], created["host_url"].split("#host=")[1]
+
+        async def join(server, name, host_key=None):
+            ws = await http.ws_connect(ws_url(server, session_id))
+            state = (await ws.receive_json())["data"]
+            await ws.send_json({"type": "hello", "data": {"name": name, **({"host_key": host_key} if host_key else {})}})
+            return ws, state
+
+        async def receive(ws, type_):
+            while True:
+                message = await ws.receive_json(timeout=10)
+                if message["type"] == type_:
+                    return message["data"]
+
+        ada, _ = await join(a, "Ada", key)
+        cy, _ = await join(b, "Cy", key)
+        assert (await receive(cy, "notes"))["version"] == 0  # the notes as they are, on joining
+        bo, state = await join(b, "Bo")
+        await receive(bo, "session_info")
+        await ada.send_json({"type": "lock", "data": {"locked": True}})
+        assert (await receive(bo, "session_info"))["locked"] is True
+        length = len(state["code"])
+        await bo.send_json({"type": "push", "data": {"version": 0, "updates": [{"clientID": "bo", "changes": [length, [0, "!"]]}]}})
+        assert (await receive(bo, "error"))["code"] == "locked"
+        await ada.send_json({"type": "set_notes", "data": {"text": "SECRET across instances", "version": 0}})
+        assert (await receive(cy, "notes"))["text"] == "SECRET across instances"
+        await ada.send_json({"type": "lock", "data": {"locked": False}})
+        await receive(bo, "session_info")
+        await bo.send_json({"type": "chat", "data": {"text": "end of test"}})
+        seen = []
+        while True:
+            message = await bo.receive_json(timeout=10)
+            seen.append(message)
+            if message["type"] == "chat":
+                break
+        assert not any(m["type"] == "notes" or "SECRET" in json.dumps(m) for m in seen)
+        for ws in (ada, cy, bo):
+            await ws.close()

@@ -132,6 +132,7 @@ export class Player {
     this.version = this.timeline.startVersion;
     this.playing = false;
     this.speed = 1;
+    this.skipPauses = true; // "Skip pauses": off replays every silence at its real length too
     this.timer = null;
     this.shownRun = undefined; // "index:ended" of the run in the output area, to redraw only on change
     this.shownChat = 0;
@@ -269,7 +270,14 @@ export class Player {
     }
     this.speedSelect.addEventListener("change", () => { this.speed = Number(this.speedSelect.value) || 1; });
     speedLabel.append(speedText, this.speedSelect);
-    controls.append(this.playButton, track, this.readout, speedLabel);
+    const skipLabel = el("label", "pb-skip");
+    this.skipBox = el("input");
+    this.skipBox.type = "checkbox";
+    this.skipBox.checked = this.skipPauses;
+    this.skipBox.title = `Pauses longer than ${MAX_IDLE_WAIT_MS / 1000} s play as ${MAX_IDLE_WAIT_MS / 1000} s`;
+    this.skipBox.addEventListener("change", () => { this.skipPauses = this.skipBox.checked; });
+    skipLabel.append(this.skipBox, el("span", "", "Skip pauses"));
+    controls.append(this.playButton, track, this.readout, speedLabel, skipLabel);
 
     const top = el("div", "pb-top");
     top.append(legend, legendNote);
@@ -401,7 +409,7 @@ export class Player {
     this.lastTick = performance.now();
     // A long silence plays as MAX_IDLE_WAIT_MS: the clock jumps over the rest of it.
     const maxGap = MAX_IDLE_WAIT_MS * this.speed;
-    if (next.at - this.clock > maxGap) this.clock = next.at - maxGap;
+    if (this.skipPauses && next.at - this.clock > maxGap) this.clock = next.at - maxGap;
     const wait = Math.max(0, (next.at - this.clock) / this.speed);
     this.timer = setTimeout(() => this.tick(), Math.max(wait, 4));
   }

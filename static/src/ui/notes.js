@@ -1,5 +1,5 @@
-// The hosts' private notes: a Markdown textarea that saves itself after a pause, merges other hosts' saves
-// into what you are typing (notes-merge.js), and keeps text typed offline until it is saved.
+// The hosts' private notes: a Markdown textarea (with a preview) that saves itself after a pause, merges
+// other hosts' saves into what you are typing (notes-merge.js), and keeps text typed offline until saved.
 import { renderMarkdown } from "../markdown.js";
 import { mapPosition, mergeNotes, spliceOf } from "../notes-merge.js";
 import * as protocol from "../protocol.js";
@@ -59,7 +59,9 @@ export class NotesPanel extends EventTarget {
     this.toggle = make("button", "notes-toggle button", "Preview");
     this.toggle.type = "button";
     const header = make("div", "notes-header");
-    header.append(title, this.status, this.toggle);
+    header.append(title, this.toggle);
+    const footer = make("div", "notes-footer");
+    footer.append(this.status);
     this.textarea = make("textarea", "notes-input");
     this.textarea.setAttribute("aria-label", "Private notes");
     this.textarea.setAttribute("aria-describedby", hint.id);
@@ -70,7 +72,7 @@ export class NotesPanel extends EventTarget {
     this.preview.setAttribute("aria-label", "Notes preview");
     this.preview.tabIndex = 0;
     this.preview.hidden = true;
-    this.root.append(header, this.textarea, this.preview);
+    this.root.append(header, this.textarea, this.preview, footer);
 
     this.textarea.addEventListener("input", () => this.schedule());
     this.textarea.addEventListener("blur", () => this.save());
