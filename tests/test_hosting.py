@@ -6,10 +6,14 @@ import asyncio
 import json
 import logging
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from interview_server.changes import Text
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 async def create(client, **body) -> dict:
@@ -252,7 +256,7 @@ async def test_a_session_created_with_a_problem_starts_with_its_starter_and_prom
     assert info["title"] == "Frontend screen" and info["problem"]["prompt"] == problem["prompt"]
 
 
-async def test_history_is_for_hosts_and_replays_to_the_server_text_at_every_version(client, connect):
+async def test_history_is_for_hosts_and_replays_to_the_server_text_at_every_version(client, connect, tmp_path):
     created = await create(client)
     session_id, key = created["session_id"], host_key(created)
     url = f"/api/sessions/{session_id}/history"
@@ -298,6 +302,13 @@ async def test_history_is_for_hosts_and_replays_to_the_server_text_at_every_vers
     assert history["participants"][them["participant"]["id"]]["name"] == "Bo 😀"
     assert [run["output"] for run in history["runs"]] == [[{"stream": "stdout", "text": "42\n"}]]
     assert [message["text"] for message in history["chat"]] == ["done!"]
+    # The page's player (static/src/playback/timeline.js) rebuilds the same text at every version.
+    history_file = tmp_path / "history.json"
+    history_file.write_text(json.dumps(history))
+    rebuilt = subprocess.run(["node", "tests/node/playback_versions.mjs", str(history_file)], cwd=ROOT,
+                             capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads(rebuilt.stdout) == [texts[version] for version in range(21)]
 
 
 async def test_export_is_one_self_contained_html_file_for_hosts(client, connect):

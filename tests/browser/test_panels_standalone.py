@@ -45,7 +45,8 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pane
 DEMO_CSS = """.demo { padding: 24px; }
 .side { display: flex; flex-direction: column; width: 440px; height: 720px; border: 1px solid var(--border);
         background: var(--surface); }
-#notes { flex: 1; }"""
+#notes { flex: 1; }
+.side.narrow { width: 340px; }"""
 TWO_SUM = {
     "id": "two-sum",
     "title": "Two Sum",
@@ -232,8 +233,10 @@ async def test_notes_merge_keep_caret_and_survive_offline(browser, panels_url):
     await page.evaluate("connection.open()")
     server_text = current + "\n- Tests first\n\nHire: yes"  # another host wrote while I was away
     await deliver_notes(page, server_text, 6)
-    final = current + "\n- Tests first\n- Follow up: recursion\n\nHire: yes"
+    final = server_text + "\n- Follow up: recursion"  # both added at the end: theirs, then mine
     await expect(notes).to_have_value(final)
+    assert await page.evaluate("[...'se'].map((end) => document.activeElement['selection' + (end === 's' ? 'Start' : 'End')])") \
+        == [len(final.encode("utf-16-le")) // 2] * 2  # my caret still follows my text
     await page.wait_for_function(f"connection.frames.at(-1)?.data.version === 6")
     assert (await frames(page))[-1]["data"]["text"] == final
     await expect(status).to_have_text("Saving…")
@@ -245,7 +248,7 @@ async def test_notes_merge_keep_caret_and_survive_offline(browser, panels_url):
     await page.get_by_role("button", name="Preview").click()
     preview = page.get_by_role("region", name="Notes preview")
     await expect(preview.get_by_role("heading", name="Summary (Ada)")).to_be_visible()
-    await expect(preview.get_by_role("listitem")).to_have_count(4)
+    await expect(preview.get_by_role("listitem")).to_have_count(3)
     await expect(notes).to_be_hidden()
     await page.get_by_role("button", name="Edit").click()
     await expect(notes).to_be_focused()
@@ -270,8 +273,11 @@ async def test_panels_screenshots(browser, panels_url, scheme):
     await side.screenshot(path=str(ARTIFACTS / f"panels-preview-{scheme}.png"))
     await page.evaluate("connection.close()")
     await page.get_by_role("button", name="Edit").click()
+    await page.keyboard.press("Control+End")
     await page.keyboard.insert_text("\nOne more line")
     await expect(page.get_by_role("status", name="Notes status")).to_have_text(re.compile("offline"))
-    await page.locator(".notes-header").screenshot(path=str(ARTIFACTS / f"panels-offline-{scheme}.png"))
+    await page.locator("#notes").screenshot(path=str(ARTIFACTS / f"panels-offline-{scheme}.png"))
+    await page.evaluate("document.querySelector('.side').classList.add('narrow')")  # the side pane's min-width
+    await page.locator("#notes").screenshot(path=str(ARTIFACTS / f"panels-offline-narrow-{scheme}.png"))
     assert errors == []
     await context.close()
