@@ -85,6 +85,9 @@ async def _read_create_body(request: web.Request) -> CreateRequest:
         problem = request.app[PROBLEMS].get(problem_id) if isinstance(problem_id, str) else None
         if problem is None:
             raise _bad_request("problem must be the id of one of GET /api/problems")
+        if language is not None and language not in problem.starters:
+            raise _bad_request(f"problem {problem.id} has no starter code in {language}; it has: "
+                               f"{', '.join(problem.starters)}")
     try:
         title = protocol.parse_title(body.get("title", ""))
     except protocol.ProtocolError as exc:

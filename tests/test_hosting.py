@@ -348,3 +348,27 @@ async def test_the_host_key_never_reaches_the_log(client, connect, caplog):
     await client.get(f"/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {key}"})
     await client.get(f"/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {key[::-1]}"})
     assert caplog.records and key not in caplog.text and key[::-1] not in caplog.text
+
+
+async def test_operators_add_problems_by_dropping_files_in_problems_dir(aiohttp_client, tmp_path):
+    from interview_server.app import create_app
+    from interview_server.config import Config
+
+    folder = tmp_path / "problems"
+    folder.mkdir()
+    (folder / "fizz-buzz.md").write_text("---\ntitle: Fizz Buzz (house rules)\n---\nPrint the numbers.\n\n"
+                                         "```python starter\ndef fizz_buzz(n):\n    pass\n```\n")
+    (folder / "broken.md").write_text("no starter here")
+    client = await aiohttp_client(create_app(Config(store="memory", problems_dir=str(folder))))
+    problems = {p["id"]: p for p in (await (await client.get("/api/problems")).json())["problems"]}
+    assert problems["fizz-buzz"] == {"id": "fizz-buzz", "title": "Fizz Buzz (house rules)", "languages": ["python"]}
+    assert "broken" not in problems and "two-sum" in problems  # the built-ins stay
+    response = await client.post("/api/sessions", json={"problem": "fizz-buzz", "language": "javascript"})
+    assert (response.status, await response.json()) == (
+        400, {"error": "problem fizz-buzz has no starter code in javascript; it has: python"})
+    created = await create(client, problem="fizz-buzz")  # its language by default
+    ws = await client.ws_connect(f"/ws/{created['session_id']}")
+    state = (await ws.receive_json())["data"]
+    assert state["language"] == "python" and state["code"] == "def fizz_buzz(n):\n    pass\n"
+    assert "Fizz Buzz (house rules)" in await (await client.get("/")).text()
+    await ws.close()

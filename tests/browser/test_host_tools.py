@@ -3,11 +3,13 @@ replay with runs, export and replay offline from a file URL — and a candidate 
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 
 from playwright.async_api import Page, expect
 
-from .conftest import wait_for
+from .conftest import ARTIFACTS, wait_for
 from .helpers import editor, output, settled, text_of, wait_python_ready
 
 SECRET = "SECRET-NOTE-Bo-needs-a-hint"
@@ -173,3 +175,68 @@ async def test_two_hosts_share_notes_and_both_keep_what_they_typed(pages, server
         box = page.get_by_role("textbox", name="Private notes")
         await expect(box).to_have_value(re.compile(r"^Cy: hire\nAda: clear communicator\nAda again: good tests$"),
                                         timeout=10_000)
+
+
+def create_with_links(base_url: str) -> dict:
+    request = urllib.request.Request(base_url + "/api/sessions", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(request, timeout=5).read())
+
+
+async def test_host_loads_a_problem_downloads_code_reruns_a_past_version_and_the_key_stays_home(pages, server_url,
+                                                                                               tmp_path):
+    created = create_with_links(server_url)
+    key = created["host_url"].split("#host=")[1]
+    host = await pages.person(None, name="Ada")
+    sent: list = []
+    host.on("request", lambda request: sent.append(request))
+    await host.goto(created["host_url"])
+    await connected(host)
+    candidate = await connected(await pages.person(created["join_url"], name="Bo"))
+
+    # A problem loaded later: its prompt beside the editor for everyone, its starter code in the editor.
+    await host.get_by_role("navigation", name="Interviewer tools").get_by_role("button", name="Load problem").click()
+    dialog = host.get_by_role("dialog", name="Load a problem")
+    await dialog.get_by_label("Problem").select_option(label="Valid Parentheses")
+    await dialog.get_by_role("button", name="Load problem").click()
+    problem = json.loads(urllib.request.urlopen(server_url + "/api/problems/valid-parentheses", timeout=5).read())
+    for page in (host, candidate):
+        await expect(page.get_by_role("region", name="Problem").get_by_role("heading", name="Valid Parentheses")).to_be_visible()
+        await wait_for(lambda page=page: page.evaluate(f"window.pad.getText() === {json.dumps(problem['starters']['python'])}"),
+                       message="the starter code")
+
+    # Download code: the editor's text as a file.
+    async with host.expect_download() as download_info:
+        await host.get_by_role("button", name="Download code").click()
+    download = await download_info.value
+    assert download.suggested_filename == "solution.py"
+    await download.save_as(tmp_path / "solution.py")
+    assert (tmp_path / "solution.py").read_text() == problem["starters"]["python"]
+
+    # The candidate runs something; the host re-runs that version in playback, in their own Python.
+    await replace_code(candidate, 'print("version", 6 * 7)\n')
+    await settled(candidate)
+    await wait_python_ready(candidate)
+    await candidate.get_by_role("button", name="Run", exact=True).click()
+    await expect(output(host)).to_contain_text("version 42", timeout=30_000)
+    await replace_code(candidate, 'print("later")\n')
+    await settled(candidate)
+    await wait_python_ready(host)
+    await host.get_by_role("button", name="Playback").click()
+    player = host.get_by_role("region", name="Playback")
+    await player.get_by_role("button", name=re.compile(r"^Jump to run 1 ")).click()
+    await player.get_by_role("button", name="Run this version").click()
+    run_output = player.get_by_role("log", name="Run output")
+    await expect(run_output).to_contain_text("Re-run of version", timeout=30_000)
+    await expect(run_output).to_contain_text("version 42", timeout=30_000)
+    await host.get_by_role("button", name="Close playback").click()
+
+    # The key went nowhere but where it must: only the Authorization header of the host's own history
+    # request carried it; no URL, Referer or other header did, nor the server's log.
+    history_url = f"{server_url}/api/sessions/{created['session_id']}/history"
+    for request in sent:
+        headers = await request.all_headers()
+        if request.url == history_url:
+            assert headers.pop("authorization") == f"Bearer {key}"
+        assert key not in request.url and key not in json.dumps(headers), request.url
+    assert key not in (ARTIFACTS / "server.log").read_text()
