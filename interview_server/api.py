@@ -148,23 +148,24 @@ async def _hosted_record(request: web.Request):
     return record
 
 
+async def _history(request: web.Request) -> dict:
+    record = await _hosted_record(request)
+    try:
+        return await playback.session_history(record, request.app[STORE])
+    except playback.PlaybackUnavailable as exc:
+        raise ApiError(409, str(exc)) from None
+
+
 @routes.get("/api/sessions/{session_id}/history")
 async def session_history(request: web.Request) -> web.Response:
     """Everything playback needs (hosts only): the starting text, every update, runs, chat, who was who."""
-    record = await _hosted_record(request)
-    history = await playback.session_history(record, request.app[STORE])
-    if history is None:
-        raise ApiError(409, "this session's early history was compacted away: it cannot be replayed from the start")
-    return web.json_response(history, headers={"Cache-Control": "no-store"})
+    return web.json_response(await _history(request), headers={"Cache-Control": "no-store"})
 
 
 @routes.get("/api/sessions/{session_id}/export.html")
 async def session_export(request: web.Request) -> web.Response:
     """The whole session as one self-contained HTML file that replays offline (hosts only)."""
-    record = await _hosted_record(request)
-    history = await playback.session_history(record, request.app[STORE])
-    if history is None:
-        raise ApiError(409, "this session's early history was compacted away: it cannot be exported")
+    history = await _history(request)
     try:
         html = export.render(history, request.app[ASSETS], aiohttp_jinja2.get_env(request.app))
     except export.ExportUnavailable as exc:

@@ -28,8 +28,8 @@ def render(history: dict, assets: Assets, env: jinja2.Environment) -> str:
         created_at=history["created_at"],
         history_json=_script_safe(json.dumps(history, separators=(",", ":"))),
         # Inside <script>/<style>, "</script" or "</style" would end the element early.
-        player_script=script.replace("</script", "<\\/script"),
-        player_style=style.replace("</style", "<\\/style"))
+        player_script=_inline_safe(script, "script"),
+        player_style=_inline_safe(style, "style"))
 
 
 def file_name(history: dict) -> str:
@@ -42,7 +42,16 @@ def _built(assets: Assets, logical: str) -> str:
     entry = assets.manifest().get(logical)
     if entry is None:
         raise ExportUnavailable(f"{logical} is not built: run npm run build")
-    return (assets.root / "dist" / entry["file"]).read_text(encoding="utf-8")
+    try:
+        return (assets.root / "dist" / entry["file"]).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ExportUnavailable(f"{logical} cannot be read ({exc.strerror}): run npm run build") from None
+
+
+def _inline_safe(text: str, element: str) -> str:
+    """A built script or stylesheet that cannot end its element early ("</script" in any case) or open an
+    HTML comment there ("<!--"): "<" of those becomes an escape both JavaScript strings and CSS accept."""
+    return re.sub(rf"<(?=/{element}|!--)", r"\\u003c" if element == "script" else r"\\3c ", text, flags=re.IGNORECASE)
 
 
 def _script_safe(text: str) -> str:

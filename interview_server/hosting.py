@@ -30,11 +30,14 @@ def key_digest(key: str) -> str:
 
 
 def is_host_key(meta: dict, key: str | None) -> bool:
-    """True if `key` is the session's host key (compared in constant time)."""
-    stored = meta.get(KEY_DIGEST)
-    if not stored or not isinstance(key, str) or not key:
+    """True if `key` is the host key of the session with this meta (compared in constant time)."""
+    return _matches(meta.get(KEY_DIGEST), key)
+
+
+def _matches(digest: str | None, key: str | None) -> bool:
+    if not digest or not isinstance(key, str) or not key:
         return False
-    return hmac.compare_digest(stored, key_digest(key))
+    return hmac.compare_digest(digest, key_digest(key))
 
 
 class HostSettings:
@@ -44,10 +47,9 @@ class HostSettings:
         self.session_id = session_id
         self._store = store
         self._digest = meta.get(KEY_DIGEST)
-        self.title: str = meta.get(TITLE) or ""
-        self.locked: bool = bool(meta.get(LOCKED))
-        self.ended: bool = bool(meta.get(ENDED))
-        self.problem: dict | None = meta.get(PROBLEM)
+        self._start_text = meta.get(START_TEXT)
+        self.title, self.locked, self.ended, self.problem = "", False, False, None
+        self.reload(meta)
         notes = meta.get(NOTES) or {}
         self.notes_text: str = notes.get("text", "")
         self.notes_version: int = notes.get("version", 0)
@@ -59,10 +61,21 @@ class HostSettings:
                 NOTES: {"text": self.notes_text, "version": self.notes_version, "by": self.notes_by}}
         if self._digest:
             meta[KEY_DIGEST] = self._digest
+        if self._start_text is not None:
+            meta[START_TEXT] = self._start_text
         return meta
 
+    def reload(self, meta: dict) -> bool:
+        """Take title, lock, end and problem from stored meta; True if any changed."""
+        before = self.info()
+        self.title = meta.get(TITLE) or ""
+        self.locked = bool(meta.get(LOCKED))
+        self.ended = bool(meta.get(ENDED))
+        self.problem = meta.get(PROBLEM)
+        return self.info() != before
+
     def is_host_key(self, key: str | None) -> bool:
-        return is_host_key({KEY_DIGEST: self._digest} if self._digest else {}, key)
+        return _matches(self._digest, key)
 
     @property
     def has_host_key(self) -> bool:
@@ -95,14 +108,17 @@ class HostSettings:
         if base_version != self.notes_version:
             return False
         # Taken before the await: a second save on the same version meanwhile is then refused.
+        previous = self.notes_text, self.notes_version, self.notes_by
         self.notes_text, self.notes_version, self.notes_by = text, self.notes_version + 1, by
-        await self._store.set_meta(self.session_id, NOTES, {"text": text, "version": self.notes_version, "by": by})
+        try:
+            await self._store.set_meta(self.session_id, NOTES, {"text": text, "version": self.notes_version, "by": by})
+        except BaseException:
+            if self.notes_version == previous[1] + 1 and self.notes_text == text:
+                self.notes_text, self.notes_version, self.notes_by = previous  # not saved: as it was
+            raise
         return True
 
-    def ingest(self, type_: str, data: dict) -> None:
-        """A change another instance made (shared stores), relayed as its `session_info` or `notes` frame."""
-        if type_ == "session_info":
-            self.title, self.locked, self.ended, self.problem = (data["title"], data["locked"], data["ended"],
-                                                                 data["problem"])
-        elif type_ == "notes" and data["version"] > self.notes_version:
+    def ingest_notes(self, data: dict) -> None:
+        """Notes another instance saved (shared stores), relayed as its `notes` frame."""
+        if data["version"] > self.notes_version:
             self.notes_text, self.notes_version, self.notes_by = data["text"], data["version"], data["participant"]

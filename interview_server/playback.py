@@ -13,13 +13,19 @@ from .store import SessionRecord, SessionStore
 from .store.base import EVENT_LIMITS
 
 
-async def session_history(record: SessionRecord, store: SessionStore) -> dict | None:
-    """The history of a session up to `record.version`, or None if its start was compacted away (or the
-    session predates playback and its starting text was not kept)."""
+class PlaybackUnavailable(Exception):
+    """The session cannot be replayed from its start; the message says why."""
+
+
+async def session_history(record: SessionRecord, store: SessionStore) -> dict:
+    """The history of a session up to `record.version`; raises PlaybackUnavailable if it has no start."""
     start_text = record.meta.get(hosting.START_TEXT)
+    if start_text is None:
+        raise PlaybackUnavailable("this session was created before playback existed: its starting text was not kept")
     updates = await store.updates_since(record.session_id, 0)
-    if start_text is None or updates is None:
-        return None
+    if updates is None:
+        raise PlaybackUnavailable("this session's early history was compacted away (over 200,000 updates): "
+                                  "it cannot be replayed from the start")
     updates = updates[:record.version]  # a live session may be one commit further in the store
     people = {person["id"]: {"name": person["name"], "color": person["color"], "role": person.get("role", "candidate")}
               for person in await store.recent_events(record.session_id, "person", EVENT_LIMITS["person"])}

@@ -36,6 +36,11 @@ class Problem:
         return {"id": self.id, "title": self.title, "prompt": self.prompt,
                 "starters": dict(self.starters), "checks": dict(self.checks)}
 
+    def shown(self) -> dict:
+        """What a session keeps and shows of it (session_info.problem): prompt and checks; the starter goes
+        into the text."""
+        return {"id": self.id, "title": self.title, "prompt": self.prompt, "checks": dict(self.checks)}
+
     def summary(self) -> dict:
         """What a list of problems shows."""
         return {"id": self.id, "title": self.title, "languages": sorted(self.starters)}

@@ -42,10 +42,10 @@ SERVER_MESSAGE_TYPES = (
     "user_left",      # {user_count}: someone disconnected
     "updates",        # {version, updates}: accepted updates on top of version, to everyone
     "push_rejected",  # {version}: your push was stale; rebase on the updates you receive
-    "error",          # {message}: what was wrong with your last message; nothing was applied
-    "welcome",        # {participant: {id, name, color}, language, role}: the answer to hello: who you are on this
-                      # connection; role "host" or "candidate"
-    "participants",   # {participants: [{id, name, color}]}: everyone connected, whenever that changes
+    "error",          # {message, code?}: what was wrong with your last message; nothing was applied
+    "welcome",        # {participant: {id, name, color, role}, language, role}: the answer to hello: who you are
+                      # on this connection; role "host" or "candidate"
+    "participants",   # {participants: [{id, name, color, role}]}: everyone connected, whenever that changes
     "cursor",         # {participant, name, color, version, ranges}: someone's selection at server version
     "language",       # {language, participant}: the session's language changed
     "history",        # {runs, chat}: recent runs (with output) and chat messages, after welcome
@@ -68,7 +68,7 @@ MAX_RUN_MS = 24 * 3600 * 1000
 
 MAX_HOST_KEY_LENGTH = 200
 MAX_TITLE_LENGTH = 100
-MAX_NOTES_LENGTH = 100_000  # UTF-16 units, as the page's textarea counts
+MAX_NOTES_LENGTH = 50_000  # UTF-16 units, as the page's textarea counts (at most ~150 KB: within one message)
 MAX_PROBLEM_ID_LENGTH = 64
 
 MAX_UPDATES_PER_PUSH = 1000
@@ -399,9 +399,9 @@ def _parse_set_notes(data: dict) -> SetNotes:
     if not isinstance(text, str):
         raise ProtocolError("set_notes: data.text must be a string")
     if utf16_length(text) > MAX_NOTES_LENGTH:
-        raise ProtocolError(f"set_notes: notes are at most {MAX_NOTES_LENGTH:,} characters")
+        raise ProtocolError(f"set_notes: notes are at most {MAX_NOTES_LENGTH:,} characters", "notes_rejected")
     if not _control_free(text, allowed="\n\t"):
-        raise ProtocolError("set_notes: notes cannot contain control or text-direction characters")
+        raise ProtocolError("set_notes: notes cannot contain control or text-direction characters", "notes_rejected")
     return SetNotes(text, _version(data, "set_notes"))
 
 
@@ -454,7 +454,8 @@ ERROR_CODES = ("document_too_large", "rate_limited", "session_full", "too_many_c
                "host_only",      # a host message from someone who is not a host: nothing was applied
                "bad_host_key",   # hello with a host key that is not this session's: hello was not applied
                "locked",         # a candidate's edit while a host has locked editing: not applied (kept by the page)
-               "ended")          # an edit, run or chat after the session ended: not applied
+               "ended",          # an edit, run or chat after the session ended: not applied
+               "notes_rejected")  # set_notes too long or with characters the server does not keep: not saved
 
 
 def error(message: str, code: str | None = None) -> str:

@@ -70,7 +70,6 @@ class Session:
         self._listener = listener
         self.activity = None  # its runs and chat (activity.Activity), attached by the registry
         self.host = None  # what hosts decide (hosting.HostSettings), attached by the registry
-        self.start_meta: dict = {}  # meta written once at creation (hosting.START_TEXT), kept for get_record
         self._clock = clock
         self._max_document_bytes = max_document_bytes
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
@@ -106,11 +105,14 @@ class Session:
                                 f"{limit:,} bytes (MAX_DOCUMENT_BYTES); nothing was applied", code="document_too_large")
 
     async def push(self, version: int, updates: Sequence[Update], participant: str = "",
-                   rebase: bool = False) -> PushResult:
+                   rebase: bool = False, may_edit: Callable[[], None] | None = None) -> PushResult:
         """Accept updates made on top of `version` if it is current, and publish them. With `rebase`, updates
         made on an older version are moved over the ones accepted since, one at a time (rebase.py), instead
-        of refused, if the session still holds those (see _recent) within REBASE_BUDGET."""
+        of refused, if the session still holds those (see _recent) within REBASE_BUDGET. `may_edit` raises
+        ProtocolError if the sender may not edit now (a lock): checked in turn with every other change."""
         async with self._lock:
+            if may_edit is not None:
+                may_edit()
             if version > self.version:
                 await self._catch_up_locked()  # another instance may be ahead of us
                 if version > self.version:
@@ -148,9 +150,11 @@ class Session:
             length = changes_new_length(changes)
         return rebase_updates(checked, over)
 
-    async def replace_code(self, code: str, participant: str = "") -> None:
+    async def replace_code(self, code: str, participant: str = "", may_edit: Callable[[], None] | None = None) -> None:
         """Turn a whole new text into one minimal update and publish it (nothing if unchanged)."""
         async with self._lock:
+            if may_edit is not None:
+                may_edit()
             for _ in range(10):  # another instance may move the version between tries
                 new_text = Text.from_str(code)
                 self._check_size("code_update", new_text)

@@ -39,13 +39,6 @@ STARTER_CODE = {
 _SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
-def shown_problem(problem: Problem | None) -> dict | None:
-    """What a session keeps and shows of a problem: the prompt and checks (starters go into the text)."""
-    if problem is None:
-        return None
-    return {"id": problem.id, "title": problem.title, "prompt": problem.prompt, "checks": problem.checks}
-
-
 def is_session_id(value: str) -> bool:
     """True for a lowercase uuid4 string, the only shape of session id this server issues."""
     return bool(_SESSION_ID.match(value))
@@ -87,7 +80,7 @@ class SessionRegistry:
             last_active=now,
             meta={hosting.KEY_DIGEST: hosting.key_digest(host_key), hosting.START_TEXT: text,
                   hosting.TITLE: title or (problem.title if problem else ""),
-                  hosting.PROBLEM: shown_problem(problem)},
+                  hosting.PROBLEM: problem.shown() if problem else None},
         )
         await self._store.create(record)
         return record, host_key
@@ -97,7 +90,7 @@ class SessionRegistry:
         live = self._live.get(session_id)
         if live is not None:
             return SessionRecord(live.session_id, live.language, live.created_at, live.code, live.version,
-                                 meta={**live.start_meta, **live.host.meta()})
+                                 meta=live.host.meta())
         return await self._store.get(session_id)
 
     async def open(self, session_id: str) -> Session | None:
@@ -119,7 +112,6 @@ class SessionRegistry:
                     session = Session(record, self._store, self, self._clock, self._max_document_bytes)
                     session.activity = Activity(session_id, self._store, self._clock)
                     session.host = HostSettings(session_id, record.meta, self._store)
-                    session.start_meta = {key: record.meta[key] for key in (hosting.START_TEXT,) if key in record.meta}
                     self._live[session_id] = session
                     await session.activity.load()
                     await self._store.watch(session_id, session.catch_up,
@@ -292,14 +284,30 @@ class SessionRegistry:
             type_, data = message["type"], message["data"]
             if type_ == "language":
                 session.language = data["language"]
-            elif type_ in ("session_info", "notes"):
-                session.host.ingest(type_, data)
+            elif type_ == "session_info":
+                # Another instance's change: the store has it (saved before the frame was sent). Read it
+                # from there, not from the frame: two hosts on two instances changing different things at
+                # once would otherwise each end with the other's stale copy of the rest.
+                asyncio.ensure_future(self._reload_host_settings(session))
+                return
+            elif type_ == "notes":
+                session.host.ingest_notes(data)
             else:
                 session.activity.ingest(type_, data)
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed frame relayed for session %s", session.session_id)
             return
         self._hub.broadcast(session.session_id, frame, introduced_only=True, hosts_only=type_ == "notes")
+
+    async def _reload_host_settings(self, session: Session) -> None:
+        """Take title, lock, end and problem from the store and tell the participants here."""
+        try:
+            record = await self._store.get(session.session_id)
+        except Exception:
+            log.exception("could not reload the host settings of session %s", session.session_id)
+            return
+        if record is not None and session.host.reload(record.meta):
+            self._hub.broadcast(session.session_id, protocol.session_info(session.host.info()), introduced_only=True)
 
     # SessionListener: fan a live session's changes out to its peers on this instance.
 

@@ -16,7 +16,7 @@ from .protocol import (HOST_MESSAGES, Chat, CodeUpdate, Cursor, EndSession, Hell
                        Rename, RunEnd, RunOutput, RunStart, SetLanguage, SetName, SetNotes, SetProblem)
 from .security import origin_allowed
 from .session import PushResult, Session
-from .sessions import SessionRegistry, is_session_id, shown_problem
+from .sessions import SessionRegistry, is_session_id
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,6 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
     try:
         message = protocol.parse_client_message(text)
         if isinstance(message, Push):
-            _check_may_edit(session, peer, "push")
             await _push(session, peer, sessions, message)
         elif isinstance(message, Pull):
             missed = await session.updates_since(message.version)
@@ -171,8 +170,8 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
             else:
                 peer.send(protocol.updates(message.version, missed))
         elif isinstance(message, CodeUpdate):
-            _check_may_edit(session, peer, "code_update")
-            await session.replace_code(message.code, participant=peer.id)
+            await session.replace_code(message.code, participant=peer.id,
+                                       may_edit=lambda: _check_may_edit(session, peer, "code_update"))
         elif type(message) in HOST_MESSAGES:
             if not peer.is_host:
                 raise ProtocolError(f"{HOST_MESSAGES[type(message)]}: only a host can do that (open the session with its "
@@ -222,7 +221,9 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
 
 
 async def _push(session: Session, peer: Peer, sessions: SessionRegistry, push: Push) -> None:
-    result = await session.push(push.version, push.updates, participant=peer.id, rebase=push.rebase)
+    # Checked in turn with the other changes (under the session's lock): a push queued behind a lock is refused.
+    result = await session.push(push.version, push.updates, participant=peer.id, rebase=push.rebase,
+                                may_edit=lambda: _check_may_edit(session, peer, "push"))
     if result is PushResult.STALE:
         peer.send(protocol.push_rejected(session.version))
     elif result is PushResult.AHEAD:
@@ -275,7 +276,7 @@ async def _load_problem(session: Session, peer: Peer, sessions: SessionRegistry,
         language = next(iter(problem.starters))
         await session.set_language(language)
         sessions.share(session.session_id, protocol.language(language, peer.id))
-    await session.host.set_problem(shown_problem(problem))
+    await session.host.set_problem(problem.shown())
     await session.replace_code(problem.starters[session.language], participant=peer.id)
 
 

@@ -248,8 +248,13 @@ async def test_host_powers_and_private_notes_span_instances(instances):
         assert (await receive(bo, "error"))["code"] == "locked"
         await ada.send_json({"type": "set_notes", "data": {"text": "SECRET across instances", "version": 0}})
         assert (await receive(cy, "notes"))["text"] == "SECRET across instances"
-        await ada.send_json({"type": "lock", "data": {"locked": False}})
-        await receive(bo, "session_info")
+        # Two hosts on two instances change different things at once: both instances end with both changes.
+        await asyncio.gather(cy.send_json({"type": "rename", "data": {"title": "From B"}}),
+                             ada.send_json({"type": "lock", "data": {"locked": False}}))
+        for ws in (ada, bo):
+            while (info := await receive(ws, "session_info")) != {"title": "From B", "locked": False, "ended": False,
+                                                                  "problem": None}:
+                pass
         await bo.send_json({"type": "chat", "data": {"text": "end of test"}})
         seen = []
         while True:

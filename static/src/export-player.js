@@ -21,8 +21,9 @@ function header(history) {
     time.dateTime = new Date(created).toISOString();
     meta.append(time);
   }
-  const people = Object.values(history.participants ?? {})
-    .map((person) => (person.role ? `${person.name} (${person.role})` : person.name)).filter(Boolean);
+  // One entry per connection is kept (a reload is a new one): each person once.
+  const people = [...new Set(Object.values(history.participants ?? {})
+    .map((person) => (person.role ? `${person.name} (${person.role})` : person.name)).filter(Boolean))];
   if (people.length) meta.append(el("span", "", people.join(", ")));
   if (history.problem?.title) meta.append(el("span", "", `Problem: ${history.problem.title}`));
   const language = { python: "Python", javascript: "JavaScript" }[history.language];

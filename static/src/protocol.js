@@ -29,9 +29,9 @@ export const SERVER_MESSAGE_TYPES = [
   "user_left", // {user_count}: someone disconnected
   "updates", // {version, updates}: accepted updates on top of version, sent to everyone
   "push_rejected", // {version}: your push was stale; apply incoming updates, rebase, push again
-  "error", // {message}: what was wrong with your last message; nothing was applied
+  "error", // {message, code?}: what was wrong with your last message; nothing was applied
   "welcome", // {participant: {id, name, color, role}, language, role}: the answer to hello; role "host" or "candidate"
-  "participants", // {participants: [{id, name, color}]}: everyone connected, whenever that changes
+  "participants", // {participants: [{id, name, color, role}]}: everyone connected, whenever that changes
   "cursor", // {participant, name, color, version, ranges}: someone's selection at server version
   "language", // {language, participant}: the session's language changed
   "history", // {runs, chat}: recent runs (with output) and chat messages, after welcome

@@ -6,7 +6,7 @@ import { Connection, STATUS } from "./connection.js";
 import { downloadCode, downloadSessionExport } from "./downloads.js";
 import { languageExtension, setEditorLanguage } from "./editor.js";
 import { EmbedApi } from "./embed-api.js";
-import { hostKeyFrom } from "./host-link.js";
+import { forgetHostKey, hostUrlFrom, takeHostKey } from "./host-link.js";
 import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
 import { SessionInfo } from "./session-info.js";
@@ -39,7 +39,7 @@ const embed = main.dataset.embedOrigins === undefined ? null
 
 const connection = new Connection(main.dataset.sessionId);
 const info = new SessionInfo(connection);
-const hostKey = hostKeyFrom(location);
+const hostKey = takeHostKey(main.dataset.sessionId);
 const presence = new Presence({
   hostKey,
   connection,
@@ -161,6 +161,7 @@ if (isolationNote) isolationNote.hidden = globalThis.crossOriginIsolated;
 
 // Title, lock, end and problem (session_info) and my role (welcome): what each means on this page.
 let wasHost = false;
+let shownProblem = "null";
 info.addEventListener("change", () => {
   const title = $("#session-title");
   if (title) {
@@ -173,7 +174,10 @@ info.addEventListener("change", () => {
   collab.hold(!info.canEdit);
   runs.ended = info.ended;
   banner.show(info);
-  problem.show(info.problem);
+  if (JSON.stringify(info.problem) !== shownProblem) {
+    shownProblem = JSON.stringify(info.problem); // re-rendered only when it changed (keeps the reader's scroll)
+    problem.show(info.problem);
+  }
   problem.setLanguage(language);
   main.classList.toggle("has-problem", Boolean(info.problem));
   if (info.isHost && !wasHost) becomeHost();
@@ -185,6 +189,7 @@ collab.addEventListener("refused", ({ detail }) => {
 connection.addEventListener("message", ({ detail: { type, data } }) => {
   if (type === "error" && data.code === "bad_host_key") {
     toast.show("This host link is not valid for this session, so you joined as a candidate. Check the link you were given.");
+    forgetHostKey(main.dataset.sessionId);
     presence.joinWithoutHostKey();
   }
 });
@@ -200,7 +205,7 @@ function becomeHost() {
   const bar = $("#host-tools");
   if (!bar || bar.dataset.wired) return;
   bar.dataset.wired = "true";
-  const tools = new HostTools({ bar, connection, info, toast });
+  const tools = new HostTools({ bar, connection, info, toast, hostUrl: hostUrlFrom(hostKey) });
   const notesButton = bar.querySelector('[data-action="notes"]');
   tools.addEventListener("toggle-notes", () => {
     notesRoot.hidden = !notesRoot.hidden;

@@ -3,6 +3,7 @@ replay with runs, export and replay offline from a file URL — and a candidate 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import urllib.request
@@ -35,13 +36,26 @@ async def connected(page: Page) -> Page:
     return page
 
 
-async def create_from_landing(pages, server_url: str, problem: str) -> Page:
-    """The interviewer creates a session on the landing page, with a problem; lands on the host link."""
+async def create_from_landing(pages, server_url: str, problem: str) -> tuple[Page, dict]:
+    """The interviewer creates a session on the landing page, with a problem, and lands on the host link,
+    which the page then takes out of the address bar; returns the page and the API's answer (the links)."""
     host = await pages.person(server_url + "/", name="Ada")
     await host.get_by_label("Problem").select_option(label=problem)
+    answers: list[dict] = []
+
+    async def keep_answer(route):  # the page navigates away at once: read the answer on its way
+        response = await route.fetch()
+        answers.append(await response.json())
+        await route.fulfill(response=response)
+
+    await host.route("**/api/sessions", keep_answer)
     await host.get_by_role("button", name="Create session").click()
-    await host.wait_for_url(re.compile(r"/session/[0-9a-f-]{36}#host=[A-Za-z0-9_-]{32,}$"))
-    return await connected(host)
+    await wait_for(lambda: asyncio.sleep(0, result=bool(answers)), message="the session to be created")
+    links = answers[0]
+    assert re.fullmatch(r".*/session/[0-9a-f-]{36}#host=[A-Za-z0-9_-]{32,}", links["host_url"])
+    await connected(host)
+    await expect(host).to_have_url(links["join_url"])  # a shared screen does not show the key
+    return host, links
 
 
 async def replace_code(page: Page, code: str) -> None:
@@ -51,8 +65,8 @@ async def replace_code(page: Page, code: str) -> None:
 
 
 async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_host_parts(pages, server_url, tmp_path):
-    host = await create_from_landing(pages, server_url, "Two Sum")
-    join_url = host.url.split("#", 1)[0]
+    host, links = await create_from_landing(pages, server_url, "Two Sum")
+    join_url, key = links["join_url"], links["host_url"].split("#host=")[1]
     tools = host.get_by_role("navigation", name="Interviewer tools")
     await expect(tools).to_be_visible()
     await expect(host.get_by_role("region", name="Problem").get_by_role("heading", name="Two Sum")).to_be_visible()
@@ -128,7 +142,7 @@ async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_ho
     path = tmp_path / download.suggested_filename
     await download.save_as(path)
     html = path.read_text()
-    assert SECRET not in html and host.url.split("#host=")[1] not in html  # notes stay out of the export
+    assert SECRET not in html and key not in html  # notes stay out of the export
     offline = await pages.browser.new_context(offline=True)
     pages.contexts.append(offline)
     replay = await offline.new_page()
@@ -145,14 +159,13 @@ async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_ho
     assert all(url.startswith(("file:", "data:", "blob:")) for url in requests), requests
 
     # Nothing of the notes ever reached the candidate; the host key neither.
-    key = host.url.split("#host=")[1]
     assert candidate_frames and not any(SECRET in frame or '"type":"notes"' in frame or key in frame
                                         for frame in candidate_frames)
 
 
 async def test_a_wrong_host_link_joins_as_a_candidate_and_says_so(pages, server_url):
-    host = await create_from_landing(pages, server_url, "Valid Parentheses")
-    wrong = host.url.split("#host=")[0] + "#host=not-the-key-" + "x" * 30
+    host, links = await create_from_landing(pages, server_url, "Valid Parentheses")
+    wrong = links["join_url"] + "#host=not-the-key-" + "x" * 30
     mallory = await connected(await pages.person(wrong, name="Mallory"))
     await expect(mallory.get_by_role("alert")).to_contain_text("This host link is not valid")
     await expect(mallory.get_by_role("navigation", name="Interviewer tools")).to_be_hidden()
@@ -161,8 +174,11 @@ async def test_a_wrong_host_link_joins_as_a_candidate_and_says_so(pages, server_
 
 
 async def test_two_hosts_share_notes_and_both_keep_what_they_typed(pages, server_url):
-    ada = await create_from_landing(pages, server_url, "LRU Cache")
-    cy = await connected(await pages.person(ada.url, name="Cy"))
+    ada, links = await create_from_landing(pages, server_url, "LRU Cache")
+    await ada.reload()  # the same tab stays host after a reload (the key is kept by the tab)
+    await connected(ada)
+    await expect(ada.get_by_role("navigation", name="Interviewer tools")).to_be_visible()
+    cy = await connected(await pages.person(links["host_url"], name="Cy"))
     await expect(cy.get_by_role("navigation", name="Interviewer tools")).to_be_visible()
     await ada.get_by_role("textbox", name="Private notes").fill("Ada: clear communicator")
     await expect(cy.get_by_role("textbox", name="Private notes")).to_have_value("Ada: clear communicator", timeout=10_000)

@@ -553,6 +553,13 @@ export class Player {
     return item;
   }
 
+  /** The language of the code at `version`: that of the last run at or before it (language switches are not in
+   * the log), else the session's. */
+  languageAt(version) {
+    const runs = (this.history.runs ?? []).filter((run) => run.version <= version && run.language);
+    return runs.length ? runs.reduce((a, b) => (b.version >= a.version ? b : a)).language : this.history.language;
+  }
+
   /** Runs the text at the playhead with `runCode`, its output under "Re-run of version N". */
   rerun() {
     if (!this.runCode) return;
@@ -567,7 +574,7 @@ export class Player {
     const live = () => token === this.rerunToken && this.view;
     try {
       this.runCode({
-        language: this.history.language,
+        language: this.languageAt(version),
         code: this.timeline.textAt(version),
         onOutput: (stream, text) => { if (live()) this.writeOutput(stream, text); },
         onEnd: (status) => {

@@ -5,8 +5,10 @@ import { ask } from "./host-dialogs.js";
 
 /** Events: `toggle-notes`, `open-playback`, `export`. */
 export class HostTools extends EventTarget {
-  constructor({ bar, connection, info, toast }) {
+  /** `hostUrl`: the host link, for "Copy host link" (a co-interviewer's way in). */
+  constructor({ bar, connection, info, toast, hostUrl }) {
     super();
+    this.hostUrl = hostUrl;
     this.bar = bar;
     this.connection = connection;
     this.info = info;
@@ -35,6 +37,7 @@ export class HostTools extends EventTarget {
     else if (action === "playback") this.emit("open-playback");
     else if (action === "export") this.emit("export");
     else if (action === "lock") this.send(protocol.lock(!this.info.locked));
+    else if (action === "copy-host-link") await this.copyHostLink();
     else if (action === "rename") {
       const title = await ask({ title: "Rename the session", hint: "Everyone in the session sees the title.",
         field: { kind: "text", label: "Title", value: this.info.title, maxLength: 100 }, confirm: "Save" });
@@ -63,6 +66,17 @@ export class HostTools extends EventTarget {
       confirm: "Load problem",
     });
     if (id !== null) this.send(protocol.setProblem(id));
+  }
+
+  async copyHostLink() {
+    try {
+      await navigator.clipboard.writeText(this.hostUrl);
+      this.toast.show("Host link copied. Anyone with it is a host: share it only with other interviewers.");
+    } catch {
+      // No clipboard (plain http on a LAN, or no permission): show it to copy by hand.
+      await ask({ title: "Host link", hint: "Anyone with this link is a host: share it only with other interviewers.",
+        field: { kind: "text", label: "Host link", value: this.hostUrl, maxLength: 1000 }, confirm: "Done" });
+    }
   }
 
   send(frame) {

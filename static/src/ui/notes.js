@@ -9,10 +9,14 @@ const STATES = {
   saved: ["Saved", "ok"],
   saving: ["Saving…", "busy"],
   offline: ["Not saved yet: offline", "warn"],
+  refused: ["Not saved: the server refused these notes", "error"],
 };
+const MAX_NOTES_LENGTH = 50000; // the server's limit (interview_server/protocol.py)
+// Control characters (but tab and newline) and text-direction overrides: the server refuses notes with them.
+const UNWANTED = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 let panels = 0; // for unique element ids
 
-/** Events: `status` (detail: {state: "loading" | "saved" | "saving" | "offline", text}). */
+/** Events: `status` (detail: {state: "loading" | "saved" | "saving" | "offline" | "refused", text}). */
 export class NotesPanel extends EventTarget {
   constructor({ root, connection, debounceMs = 600 }) {
     super();
@@ -26,7 +30,10 @@ export class NotesPanel extends EventTarget {
     this.state = null;
     this.build();
     this.handlers = {
-      message: ({ detail }) => detail?.type === "notes" && this.receive(detail.data ?? {}),
+      message: ({ detail }) => {
+        if (detail?.type === "notes") this.receive(detail.data ?? {});
+        else if (detail?.type === "error" && detail.data?.code === "notes_rejected") this.refused();
+      },
       open: () => this.setOnline(true),
       close: () => this.setOnline(false),
     };
@@ -66,6 +73,7 @@ export class NotesPanel extends EventTarget {
     this.textarea.setAttribute("aria-label", "Private notes");
     this.textarea.setAttribute("aria-describedby", hint.id);
     this.textarea.placeholder = "Markdown: strengths, concerns, follow-ups…";
+    this.textarea.maxLength = MAX_NOTES_LENGTH;
     this.textarea.spellcheck = true;
     this.preview = make("div", "notes-preview rendered-markdown");
     this.preview.setAttribute("role", "region");
@@ -126,7 +134,7 @@ export class NotesPanel extends EventTarget {
   save() {
     clearTimeout(this.timer);
     this.timer = null;
-    const text = this.textarea.value;
+    const text = this.textarea.value.replace(UNWANTED, "");
     if (this.loaded && !this.inFlight && text !== this.base.text) {
       const sent = { text, version: this.base.version };
       if (this.connection.send(protocol.setNotes(sent.text, sent.version))) {
@@ -153,6 +161,18 @@ export class NotesPanel extends EventTarget {
     if (!this.preview.hidden) this.preview.replaceChildren(this.rendered());
     if (merged !== incoming.text) this.schedule();
     else this.updateStatus();
+  }
+
+  /** The server refused my save (too long, or characters it does not keep): say so; the next edit tries again. */
+  refused() {
+    this.inFlight = false;
+    this.sent = null;
+    this.state = "refused";
+    const [text, tone] = STATES.refused;
+    this.statusText.textContent = text;
+    this.status.dataset.tone = tone;
+    this.root.dataset.state = "refused";
+    this.dispatchEvent(new CustomEvent("status", { detail: { state: "refused", text } }));
   }
 
   /** Puts `text` in the box, changing only what differs, with the selection mapped through the change. */

@@ -53,17 +53,22 @@ export class PlaybackDialog {
   /** Runs past code in the page's runner; its output goes to the player only. */
   runCode({ language, code, onOutput, onEnd }) {
     const runner = this.runner;
-    if (runner.language !== language) runner.setLanguage(language);
-    if (!runner.ready) {
-      onOutput("stderr", runner.running ? "Another run is in progress: stop it first.\n"
-        : "The runner is still loading: try again in a moment.\n");
+    const refuse = (why) => {
+      onOutput("stderr", `${why}\n`);
       onEnd("error");
-      return;
+    };
+    if (runner.running) return refuse("Another run is in progress on this page: stop it first.");
+    const pageLanguage = runner.language;
+    if (pageLanguage !== language) runner.setLanguage(language);
+    if (!runner.ready) {
+      if (runner.language !== pageLanguage) runner.setLanguage(pageLanguage); // the other one keeps loading
+      return refuse(`The ${language} runner is still starting: press Run this version again in a moment.`);
     }
     const onOutputEvent = ({ detail }) => onOutput(detail.stream === "system" ? "stderr" : detail.stream, detail.text);
     const onDone = ({ detail }) => {
       runner.removeEventListener("output", onOutputEvent);
       runner.removeEventListener("done", onDone);
+      if (runner.language !== pageLanguage) runner.setLanguage(pageLanguage); // the page's Run runs the page's language
       onEnd(detail.status);
     };
     runner.addEventListener("output", onOutputEvent);
