@@ -42,3 +42,19 @@ async def wait_python_ready(page: Page) -> None:
 
 def output(page: Page):
     return page.get_by_role("region", name="Output")
+
+
+async def open_in_own_context(browser, url: str, **options):
+    """A page in a browser context of its own at `url` (a file or a test page, no editor server);
+    returns (page, context, requests made, console errors)."""
+    from .conftest import CSP_REPORTER
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+    requests, errors = [], []
+    context.on("request", lambda request: requests.append(request.url))
+    page = await context.new_page()
+    await page.add_init_script(CSP_REPORTER)
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(url)
+    return page, context, requests, errors

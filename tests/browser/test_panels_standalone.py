@@ -14,7 +14,8 @@ import pytest
 from playwright.async_api import expect
 
 from ..support.server_process import ROOT, free_port
-from .conftest import ARTIFACTS, CSP_REPORTER
+from .conftest import ARTIFACTS
+from .helpers import open_in_own_context
 
 SRC = ROOT / "static" / "src"
 ENTRY = f"""
@@ -88,14 +89,7 @@ def panels_url(tmp_path_factory):
 
 async def open_panels(browser, url, **options):
     """A page of its own context; returns (page, context, requests, errors)."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800}, **options)
-    requests, errors = [], []
-    context.on("request", lambda request: requests.append(request.url))
-    page = await context.new_page()
-    await page.add_init_script(CSP_REPORTER)
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(url)
+    page, context, requests, errors = await open_in_own_context(browser, url, **options)
     await page.wait_for_function("window.notes && window.problem")
     return page, context, requests, errors
 

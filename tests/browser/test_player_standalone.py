@@ -6,26 +6,25 @@ from __future__ import annotations
 import json
 import re
 
+import jinja2
 import pytest
 from playwright.async_api import expect
 
+from interview_server import export
+from interview_server.assets import Assets
+
 from ..support.server_process import ROOT
-from .conftest import ARTIFACTS, CSP_REPORTER
+from .conftest import ARTIFACTS
+from .helpers import open_in_own_context
 
 DIST = ROOT / "static" / "dist"
 SAMPLE = json.loads((ROOT / "tests" / "fixtures" / "history-sample.json").read_text(encoding="utf-8"))
 
 
 def export_html(history: dict) -> str:
-    """The export's shape: the stylesheet and the script inlined, the history as JSON with "<" escaped."""
-    manifest = json.loads((DIST / "manifest.json").read_text(encoding="utf-8"))
-    script = (DIST / manifest["export-player.js"]["file"]).read_text(encoding="utf-8")
-    style = (DIST / manifest["export-player.css"]["file"]).read_text(encoding="utf-8")
-    data = json.dumps(history, ensure_ascii=False).replace("<", "\\u003c")
-    return ("<!doctype html><html><head><meta charset=utf-8><title>Playback</title>"
-            f"<style>{style}</style></head><body><main id=\"player\"></main>"
-            f"<script type=\"application/json\" id=\"session-data\">{data}</script>"
-            f"<script>{script}</script></body></html>")
+    """The export of `history` exactly as the server writes it (interview_server/export.py)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True)
+    return export.render(history, Assets(ROOT / "static"), env)
 
 
 @pytest.fixture
@@ -39,15 +38,7 @@ def export_url(tmp_path):
 
 async def open_export(browser, url, **options):
     """A page of its own context at `url`; returns (page, context, requests, errors)."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800}, **options)
-    requests, errors = [], []
-    context.on("request", lambda request: requests.append(request.url))
-    page = await context.new_page()
-    await page.add_init_script(CSP_REPORTER)
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(url)
-    return page, context, requests, errors
+    return await open_in_own_context(browser, url, **options)
 
 
 async def test_offline_export_plays_scrubs_and_jumps_to_runs(browser, export_url):
