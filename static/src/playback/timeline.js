@@ -3,6 +3,7 @@
 import { ChangeSet, Text } from "@codemirror/state";
 
 const CHECKPOINT_EVERY = 100; // versions between cached documents (and authorship) while scrubbing
+const CHUNK_SEGMENTS = 64; // authorship segments per chunk: an edit rebuilds the chunks it touches, not all
 const KIND_ORDER = { update: 0, run_start: 1, chat: 2, run_end: 3 }; // among events at the same millisecond
 
 /** Milliseconds since the epoch of an ISO 8601 string (or a number), or null. */
@@ -61,6 +62,47 @@ function applyAuthorship(segments, changes, participant) {
   return next;
 }
 
+/**
+ * Authorship kept as chunks [{length, segments}] of at most CHUNK_SEGMENTS segments each, so that one edit
+ * costs the chunks it touches plus one pass over the chunk list, not a pass over every segment: sessions where
+ * two people's text alternates character by character have as many segments as characters.
+ */
+function toChunks(segments) {
+  const chunks = [];
+  for (let i = 0; i < segments.length; i += CHUNK_SEGMENTS) {
+    const part = segments.slice(i, i + CHUNK_SEGMENTS);
+    chunks.push({ length: part.reduce((sum, segment) => sum + segment.length, 0), segments: part });
+  }
+  return chunks;
+}
+
+/** `chunks` mapped through one ChangeSet whose edits were made by `participant`. */
+function applyChunkedAuthorship(chunks, changes, participant) {
+  let first = -1;
+  let last = -1;
+  changes.iterChangedRanges((fromA, toA) => {
+    if (first < 0) first = fromA;
+    last = toA;
+  });
+  if (first < 0) return chunks;
+  // The chunks holding [first, last] (a chunk ending exactly at `first` is left alone: text there is kept).
+  let start = 0;
+  let ci = 0;
+  while (ci < chunks.length - 1 && start + chunks[ci].length <= first) start += chunks[ci++].length;
+  let end = start;
+  let cj = ci;
+  while (cj < chunks.length && end < last) end += chunks[cj++].length;
+  if (cj === ci && cj < chunks.length) end += chunks[cj++].length;
+  const local = chunks.slice(ci, cj).flatMap((chunk) => chunk.segments);
+  // The same edits, seen from the start of that stretch; it is all `applyAuthorship` looks at.
+  const specs = [];
+  changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
+    specs.push({ from: fromA - start, to: toA - start, insert: inserted.toString() });
+  });
+  const localChanges = ChangeSet.of(specs, end - start);
+  return [...chunks.slice(0, ci), ...toChunks(applyAuthorship(local, localChanges, participant)), ...chunks.slice(cj)];
+}
+
 /** Who made an update: its participant id, or "" if it names none (shown as "Someone"). */
 function authorOf(update) {
   return typeof update.participant === "string" ? update.participant : "";
@@ -76,7 +118,7 @@ export class Timeline {
     this.changes = this.updates.map((update) => ChangeSet.fromJSON(update.changes));
     this.endVersion = this.startVersion + this.changes.length;
     this.docCheckpoints = [this.startDoc]; // [k]: the document at startVersion + k * CHECKPOINT_EVERY
-    this.authorCheckpoints = [this.startDoc.length ? [{ length: this.startDoc.length, participant: null }] : []];
+    this.authorCheckpoints = [toChunks(this.startDoc.length ? [{ length: this.startDoc.length, participant: null }] : [])];
     // The last answers: stepping forward from them costs one update each.
     this.lastDoc = { version: this.startVersion, doc: this.startDoc };
     this.lastAuthors = { version: this.startVersion, segments: this.authorCheckpoints[0] };
@@ -177,7 +219,7 @@ export class Timeline {
   step(value, i, which) {
     return which === "doc"
       ? this.changes[i].apply(value)
-      : applyAuthorship(value, this.changes[i], authorOf(this.updates[i]));
+      : applyChunkedAuthorship(value, this.changes[i], authorOf(this.updates[i]));
   }
 
   /** The ChangeSet that moves the document from `version` - 1 to `version`. */
@@ -201,8 +243,10 @@ export class Timeline {
     this.lastAuthors = { version: target, segments };
     const spans = [];
     let pos = 0;
-    for (const { length, participant } of segments) {
-      if (participant !== null) spans.push({ from: pos, to: pos + length, participant });
+    for (const { length, participant } of segments.flatMap((chunk) => chunk.segments)) {
+      const previous = spans[spans.length - 1];
+      if (participant !== null && previous?.to === pos && previous.participant === participant) previous.to += length;
+      else if (participant !== null) spans.push({ from: pos, to: pos + length, participant });
       pos += length;
     }
     return spans;
