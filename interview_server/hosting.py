@@ -104,19 +104,24 @@ class HostSettings:
         self.problem = problem
 
     async def save_notes(self, text: str, base_version: int, by: str) -> bool:
-        """Keep `text` if it was written on the current notes (`base_version`); False if someone saved since."""
+        """Keep `text` if it was written on the current notes (`base_version`); False if someone saved since
+        (here or, through a shared store, on another instance: the store compares and sets)."""
         if base_version != self.notes_version:
             return False
-        # Taken before the await: a second save on the same version meanwhile is then refused.
-        previous = self.notes_text, self.notes_version, self.notes_by
-        self.notes_text, self.notes_version, self.notes_by = text, self.notes_version + 1, by
-        try:
-            await self._store.set_meta(self.session_id, NOTES, {"text": text, "version": self.notes_version, "by": by})
-        except BaseException:
-            if self.notes_version == previous[1] + 1 and self.notes_text == text:
-                self.notes_text, self.notes_version, self.notes_by = previous  # not saved: as it was
-            raise
+        notes = {"text": text, "version": base_version + 1, "by": by}
+        if not await self._store.replace_versioned_meta(self.session_id, NOTES, notes, base_version):
+            await self.reload_notes()  # another instance saved first: the sender gets those to merge with
+            return False
+        if notes["version"] > self.notes_version:
+            self.notes_text, self.notes_version, self.notes_by = text, notes["version"], by
         return True
+
+    async def reload_notes(self) -> None:
+        record = await self._store.get(self.session_id)
+        notes = (record.meta.get(NOTES) if record else None) or {}
+        if notes.get("version", 0) >= self.notes_version:
+            self.notes_text, self.notes_version, self.notes_by = (notes.get("text", ""), notes.get("version", 0),
+                                                                  notes.get("by", ""))
 
     def ingest_notes(self, data: dict) -> None:
         """Notes another instance saved (shared stores), relayed as its `notes` frame."""

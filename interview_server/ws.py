@@ -247,7 +247,7 @@ async def _host_action(session: Session, peer: Peer, sessions: SessionRegistry, 
     host, session_id = session.host, session.session_id
     if isinstance(message, SetNotes):
         if await host.save_notes(message.text, message.version, peer.id):
-            sessions.share(session_id, protocol.notes(message.text, host.notes_version, peer.id), hosts_only=True)
+            sessions.share(session_id, protocol.notes(message.text, message.version + 1, peer.id), hosts_only=True)
         else:  # another host saved first: here is theirs, merge and save again on top of it
             peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
         return

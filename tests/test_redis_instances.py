@@ -255,6 +255,18 @@ async def test_host_powers_and_private_notes_span_instances(instances):
             while (info := await receive(ws, "session_info")) != {"title": "From B", "locked": False, "ended": False,
                                                                   "problem": None}:
                 pass
+        # Two hosts on two instances save on the same notes version at once: one wins, the other is sent the
+        # winner's notes (to merge into and save again), never a silent second version 2.
+        await asyncio.gather(ada.send_json({"type": "set_notes", "data": {"text": "from A", "version": 1}}),
+                             cy.send_json({"type": "set_notes", "data": {"text": "from B", "version": 1}}))
+        first_a, first_b = await receive(ada, "notes"), await receive(cy, "notes")
+        winner = first_a if first_a["text"] == "from A" else first_b
+        loser_ws = cy if winner is first_a else ada
+        assert winner["version"] == 2
+        # The loser's host gets the winner's notes (relayed, and as the answer to its refused save).
+        later = first_b if loser_ws is cy else first_a
+        assert later == {"text": winner["text"], "version": 2, "participant": winner["participant"]}
+        assert (await receive(loser_ws, "notes"))["text"] == winner["text"]
         await bo.send_json({"type": "chat", "data": {"text": "end of test"}})
         seen = []
         while True:

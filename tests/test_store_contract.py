@@ -181,3 +181,17 @@ async def test_meta_values_are_kept_set_one_by_one_and_deleted_with_the_session(
     await reopened.delete("s1")
     await reopened.create(record())
     assert (await reopened.get("s1")).meta == {}
+
+
+async def test_versioned_meta_is_compare_and_set(store):
+    await store.create(record())
+    notes = lambda version, text: {"text": text, "version": version, "by": "p1"}  # noqa: E731
+    assert await store.replace_versioned_meta("s1", "notes", notes(1, "first"), 0)  # none stored counts as 0
+    assert not await store.replace_versioned_meta("s1", "notes", notes(1, "lost race"), 0)
+    assert await store.replace_versioned_meta("s1", "notes", notes(2, "second"), 1)
+    assert not await store.replace_versioned_meta("s1", "notes", notes(9, "stale"), 1)
+    assert not await store.replace_versioned_meta("missing", "notes", notes(1, "x"), 0)
+    assert (await store.get("s1")).meta == {"notes": notes(2, "second")}
+    results = await asyncio.gather(*(store.replace_versioned_meta("s1", "notes", notes(3, f"racer {i}"), 2)
+                                     for i in range(5)))
+    assert sorted(results) == [False] * 4 + [True]  # exactly one of racing saves on one version wins

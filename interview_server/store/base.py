@@ -143,6 +143,11 @@ class SessionStore(ABC):
         """Set one meta value (any JSON value) of an existing session; nothing if there is no such session."""
 
     @abstractmethod
+    async def replace_versioned_meta(self, session_id: str, key: str, value: dict, expected_version: int) -> bool:
+        """Set meta `key` to `value` (a dict with a "version") only if the stored one's "version" is
+        `expected_version` (0 when there is none): compare-and-set, atomic over every instance. False if not."""
+
+    @abstractmethod
     async def set_language(self, session_id: str, language: str) -> None:
         """Change the session's language."""
 

@@ -88,6 +88,13 @@ class MemoryStore(SessionStore):
         if entry is not None:  # through JSON, as the durable stores keep it
             entry.record = replace(entry.record, meta={**entry.record.meta, key: json.loads(json.dumps(value))})
 
+    async def replace_versioned_meta(self, session_id: str, key: str, value: dict, expected_version: int) -> bool:
+        entry = self._entries.get(session_id)
+        if entry is None or (entry.record.meta.get(key) or {}).get("version", 0) != expected_version:
+            return False
+        await self.set_meta(session_id, key, value)
+        return True
+
     async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
         entry = self._entries.get(session_id)
         if entry is None:

@@ -137,6 +137,17 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 """
 
+# Compare-and-set of a versioned meta value (a JSON object with "version"; none stored counts as 0).
+_REPLACE_VERSIONED_META = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+local version = 0
+if stored then version = tonumber(cjson.decode(stored)['version'] or 0) end
+if version ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
 META_PREFIX = "m:"  # meta values live in the session hash as fields "m:<key>" (JSON)
 
 _RECENT_EVENTS = """
@@ -192,6 +203,7 @@ class RedisStore(SessionStore):
         self._save_event = self._redis.register_script(_SAVE_EVENT)
         self._recent_events = self._redis.register_script(_RECENT_EVENTS)
         self._set_meta = self._redis.register_script(_SET_META)
+        self._replace_versioned_meta = self._redis.register_script(_REPLACE_VERSIONED_META)
         await self._heartbeat_once()
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
@@ -272,6 +284,10 @@ class RedisStore(SessionStore):
     async def set_meta(self, session_id: str, key: str, value) -> None:
         await self._set_meta(keys=[self._keys(session_id)[0]],
                              args=[META_PREFIX + key, json.dumps(value, separators=(",", ":"))])
+
+    async def replace_versioned_meta(self, session_id: str, key: str, value: dict, expected_version: int) -> bool:
+        return bool(await self._replace_versioned_meta(keys=[self._keys(session_id)[0]], args=[
+            META_PREFIX + key, json.dumps(value, separators=(",", ":")), expected_version]))
 
     async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
         await self._save_event(keys=[self._keys(session_id)[0], *self._event_keys(session_id, kind)],

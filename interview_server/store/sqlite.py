@@ -246,6 +246,21 @@ class SqliteStore(SessionStore):
             "INSERT INTO session_meta (session_id, key, value) SELECT id, ?, ? FROM sessions WHERE id = ?"
             " ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value"), (key, _json(value), session_id))
 
+    async def replace_versioned_meta(self, session_id: str, key: str, value: dict, expected_version: int) -> bool:
+        return await self._run(self._replace_versioned_meta_sync, session_id, key, _json(value), expected_version)
+
+    def _replace_versioned_meta_sync(self, session_id: str, key: str, value: str, expected_version: int) -> bool:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+                return False
+            row = db.execute("SELECT value FROM session_meta WHERE session_id = ? AND key = ?", (session_id, key)).fetchone()
+            stored_version = (json.loads(row[0]) or {}).get("version", 0) if row else 0
+            if stored_version != expected_version:
+                return False
+            db.execute("INSERT INTO session_meta (session_id, key, value) VALUES (?, ?, ?)"
+                       " ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value", (session_id, key, value))
+            return True
+
     async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
         await self._run(self._save_event_sync, session_id, kind, event_id, at,
                         json.dumps(body, separators=(",", ":")))
