@@ -14,7 +14,7 @@ from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS,
 from .limits import client_address
 from .problems import Problem
 from .security import request_host, request_scheme
-from .sessions import DEFAULT_LANGUAGE, LANGUAGES, is_session_id
+from .sessions import LANGUAGES, is_session_id
 
 MAX_BODY_BYTES = 16 * 1024
 CREATE_FIELDS = {"language", "problem", "title"}
@@ -105,8 +105,7 @@ async def create_session(request: web.Request) -> web.Response:
     if not request.app[LIMITS].may_create_session(client_address(request, request.app[CONFIG].trust_proxy)):
         raise ApiError(429, f"too many sessions created from your address: at most {request.app[CONFIG].sessions_per_ip} "
                             "an hour; try again later")
-    language = asked.language or (next(iter(asked.problem.starters)) if asked.problem else DEFAULT_LANGUAGE)
-    record, host_key = await request.app[SESSIONS].create(language, asked.problem, asked.title)
+    record, host_key = await request.app[SESSIONS].create(asked.language, asked.problem, asked.title)
     created_at = record.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     config = request.app[CONFIG]
     join_url = (f"{request_scheme(request, config.trust_proxy)}://{request_host(request, config.trust_proxy)}"
@@ -116,11 +115,17 @@ async def create_session(request: web.Request) -> web.Response:
                               "host_url": f"{join_url}#host={host_key}"}, status=201)
 
 
-@routes.get("/api/sessions/{session_id}")
-async def get_session(request: web.Request) -> web.Response:
+def _session_id(request: web.Request) -> str:
+    """The {session_id} of the URL; a 400 if it is not the shape this server issues."""
     session_id = request.match_info["session_id"]
     if not is_session_id(session_id):
         raise ApiError(400, "malformed session id: expected a lowercase UUID4")
+    return session_id
+
+
+@routes.get("/api/sessions/{session_id}")
+async def get_session(request: web.Request) -> web.Response:
+    session_id = _session_id(request)
     sessions = request.app[SESSIONS]
     record = await sessions.get_record(session_id)
     if record is None:
@@ -134,9 +139,7 @@ async def get_session(request: web.Request) -> web.Response:
 
 async def _hosted_record(request: web.Request):
     """The session's record, if the request carries its host key (Authorization: Bearer KEY); else an ApiError."""
-    session_id = request.match_info["session_id"]
-    if not is_session_id(session_id):
-        raise ApiError(400, "malformed session id: expected a lowercase UUID4")
+    session_id = _session_id(request)
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "host key required: send the key from the host link as Authorization: Bearer KEY")

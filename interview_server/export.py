@@ -25,7 +25,6 @@ def render(history: dict, assets: Assets, env: jinja2.Environment) -> str:
     script, style = (_built(assets, name) for name in (PLAYER_SCRIPT, PLAYER_STYLE))
     return env.get_template("export.html").render(
         title=history["title"] or "Interview",
-        created_at=history["created_at"],
         history_json=_script_safe(json.dumps(history, separators=(",", ":"))),
         # Inside <script>/<style>, "</script" or "</style" would end the element early.
         player_script=_inline_safe(script, "script"),

@@ -77,16 +77,9 @@ class HostSettings:
     def is_host_key(self, key: str | None) -> bool:
         return _matches(self._digest, key)
 
-    @property
-    def has_host_key(self) -> bool:
-        """Sessions made before host links existed have none: nobody can be their host."""
-        return bool(self._digest)
-
     def info(self) -> dict:
         """The `session_info` every participant sees."""
         return {"title": self.title, "locked": self.locked, "ended": self.ended, "problem": self.problem}
-
-
     async def set_title(self, title: str) -> None:
         await self._store.set_meta(self.session_id, TITLE, title)
         self.title = title

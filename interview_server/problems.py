@@ -36,6 +36,10 @@ class Problem:
         return {"id": self.id, "title": self.title, "prompt": self.prompt,
                 "starters": dict(self.starters), "checks": dict(self.checks)}
 
+    def language_for(self, preferred: str | None) -> str:
+        """`preferred` if the problem has a starter in it, else the first language it has one in."""
+        return preferred if preferred in self.starters else next(iter(self.starters))
+
     def shown(self) -> dict:
         """What a session keeps and shows of it (session_info.problem): prompt and checks; the starter goes
         into the text."""

@@ -63,13 +63,13 @@ class SessionRegistry:
         self._outgoing: collections.deque[tuple[str, str]] = collections.deque()  # frames for other instances
         self._publisher: asyncio.Task | None = None
 
-    async def create(self, language: str = DEFAULT_LANGUAGE, problem: Problem | None = None,
+    async def create(self, language: str | None = None, problem: Problem | None = None,
                      title: str = "") -> tuple[SessionRecord, str]:
-        """A new session (with `problem`'s prompt and starter code, if given) and its host key."""
+        """A new session (with `problem`'s prompt and starter code, if given) and its host key. Without a
+        language: the problem's first, else DEFAULT_LANGUAGE."""
         now = self._clock()
         host_key = hosting.new_host_key()
-        if problem is not None and language not in problem.starters:
-            language = next(iter(problem.starters))
+        language = problem.language_for(language) if problem is not None else language or DEFAULT_LANGUAGE
         text = problem.starters[language] if problem is not None else STARTER_CODE.get(language, "")
         record = SessionRecord(
             session_id=str(uuid.uuid4()),

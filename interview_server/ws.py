@@ -272,8 +272,8 @@ async def _load_problem(session: Session, peer: Peer, sessions: SessionRegistry,
     problem = problems.get(problem_id)
     if problem is None:
         raise ProtocolError(f"set_problem: there is no problem {problem_id[:64]!r}; GET /api/problems lists them")
-    if session.language not in problem.starters:
-        language = next(iter(problem.starters))
+    language = problem.language_for(session.language)
+    if language != session.language:
         await session.set_language(language)
         sessions.share(session.session_id, protocol.language(language, peer.id))
     await session.host.set_problem(problem.shown())

@@ -15,7 +15,7 @@ const utf8 = new TextEncoder();
  * byte limit; an edit that would pass it was undone), `participants` (detail: count), `notice` (detail: text for the output panel),
  * `server-error` (detail: message), `ready` (the editor exists), `state-replaced` (a resync gave
  * the editor a new state: decorations from before are gone), `refused` (detail: "locked" or "ended": the
- * server would not take an edit; it is kept, and sent once `hold(false)` says editing is allowed again).
+ * server would not take an edit; it is kept, and sent once `allowEditing(true)` says editing is allowed again).
  */
 export class CollabClient extends EventTarget {
   /** `extensions()` gives extra CodeMirror extensions for every editor state (cursors, language). */
@@ -36,8 +36,9 @@ export class CollabClient extends EventTarget {
     this.seenState = false; // a session_state arrived on this connection
     this.pullSentAt = -1; // synced version of the last pull, so a gap asks once
     this.target = null; // {version, code} of the last session_state, checked once reached
-    this.held = false; // a host locked editing (or the interview ended): unconfirmed edits wait, unsent
-    this.readOnly = false;
+    // False while a host has locked editing (or the interview ended): the editor is read-only and
+    // unconfirmed edits wait, unsent.
+    this.editable = true;
     this.editability = new Compartment();
     connection.addEventListener("open", () => this.reset());
     connection.addEventListener("close", ({ detail }) => {
@@ -75,16 +76,12 @@ export class CollabClient extends EventTarget {
     return this.connection.isOpen && this.caughtUp;
   }
 
-  /** Makes the editor read-only (a lock, the end of the interview) or editable again. */
-  setReadOnly(readOnly) {
-    this.readOnly = readOnly;
-    this.view?.dispatch({ effects: this.editability.reconfigure(EditorState.readOnly.of(readOnly)) });
-  }
-
-  /** Keeps unconfirmed edits unsent while `held` (editing is locked); releasing sends them. */
-  hold(held) {
-    this.held = held;
-    if (!held) this.maybePush();
+  /** Lets this person edit, or not (a lock, the end of the interview): then the editor is read-only and
+   * unconfirmed edits stay unsent; allowing again sends them. */
+  allowEditing(editable) {
+    this.editable = editable;
+    this.view?.dispatch({ effects: this.editability.reconfigure(EditorState.readOnly.of(!editable)) });
+    if (editable) this.maybePush();
   }
 
   reset() {
@@ -164,7 +161,7 @@ export class CollabClient extends EventTarget {
     // Delayed, not refused; or a refused connection, which the status says (the socket closes next).
     if (code === "rate_limited" || code === "session_full" || code === "too_many_connections") return;
     if (code === "locked" || code === "ended") {
-      // Refused whole, kept here: sent when the page learns editing is allowed again (hold(false)), or
+      // Refused whole, kept here: sent when the page learns editing is allowed again (allowEditing), or
       // retried later in case that news crossed this answer.
       this.inFlight = false;
       clearTimeout(this.retryTimer);
@@ -201,7 +198,7 @@ export class CollabClient extends EventTarget {
   }
 
   maybePush() {
-    if (!this.view || !this.caughtUp || this.inFlight || this.held || !this.connection.isOpen) return;
+    if (!this.view || !this.caughtUp || this.inFlight || !this.editable || !this.connection.isOpen) return;
     const updates = sendableUpdates(this.view.state);
     if (updates.length === 0) return;
     const overflowing = this.firstOverflowing(updates);
@@ -304,7 +301,7 @@ export class CollabClient extends EventTarget {
       onRun: this.onRun,
       extra: [
         this.extensions(),
-        this.editability.of(EditorState.readOnly.of(this.readOnly)),
+        this.editability.of(EditorState.readOnly.of(!this.editable)),
         collab(clientID ? { startVersion: version, clientID } : { startVersion: version }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) this.maybePush();

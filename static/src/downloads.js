@@ -1,18 +1,28 @@
 // Downloads: the code as a file (anyone), the whole session as one offline HTML file (hosts).
-import { languageById } from "./languages/index.js";
 
 const EXTENSIONS = { python: "py", javascript: "js" };
 
-/** Saves `code` as solution.py / solution.js. */
+/** Saves `code` as solution.py / solution.js (or under the session's title). */
 export function downloadCode(code, languageId, title = "") {
   const base = slug(title) || "solution";
   save(new Blob([code], { type: "text/plain;charset=utf-8" }), `${base}.${EXTENSIONS[languageId] ?? "txt"}`);
-  return languageById(languageId)?.label ?? languageId;
 }
 
 /** Fetches the offline export with the host key and saves it; throws with the server's message. */
 export async function downloadSessionExport(sessionId, hostKey) {
-  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/export.html`, {
+  const response = await hostFetch(sessionId, hostKey, "export.html");
+  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "interview.html";
+  save(await response.blob(), name);
+}
+
+/** Fetches the session's history for playback (hosts). */
+export async function fetchHistory(sessionId, hostKey) {
+  return (await hostFetch(sessionId, hostKey, "history")).json();
+}
+
+/** GET /api/sessions/{id}/{what} with the host key; throws with the API's error message unless 2xx. */
+async function hostFetch(sessionId, hostKey, what) {
+  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/${what}`, {
     headers: { Authorization: `Bearer ${hostKey}` },
     cache: "no-store",
   });
@@ -20,19 +30,7 @@ export async function downloadSessionExport(sessionId, hostKey) {
     const body = await response.json().catch(() => ({}));
     throw new Error(typeof body.error === "string" ? body.error : `the server answered ${response.status}`);
   }
-  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "interview.html";
-  save(await response.blob(), name);
-}
-
-/** Fetches the session's history for playback (hosts). */
-export async function fetchHistory(sessionId, hostKey) {
-  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/history`, {
-    headers: { Authorization: `Bearer ${hostKey}` },
-    cache: "no-store",
-  });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(typeof body.error === "string" ? body.error : `the server answered ${response.status}`);
-  return body;
+  return response;
 }
 
 function save(blob, name) {

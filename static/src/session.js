@@ -169,9 +169,8 @@ info.addEventListener("change", () => {
     title.hidden = !info.title;
   }
   document.title = `${info.title ? `${info.title} — ` : ""}Interview pad`;
-  collab.setReadOnly(!info.canEdit);
+  collab.allowEditing(info.canEdit);
   $("#language").disabled = !info.canEdit;
-  collab.hold(!info.canEdit);
   runs.ended = info.ended;
   banner.show(info);
   if (JSON.stringify(info.problem) !== shownProblem) {

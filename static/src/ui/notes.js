@@ -167,12 +167,7 @@ export class NotesPanel extends EventTarget {
   refused() {
     this.inFlight = false;
     this.sent = null;
-    this.state = "refused";
-    const [text, tone] = STATES.refused;
-    this.statusText.textContent = text;
-    this.status.dataset.tone = tone;
-    this.root.dataset.state = "refused";
-    this.dispatchEvent(new CustomEvent("status", { detail: { state: "refused", text } }));
+    this.showState("refused");
   }
 
   /** Puts `text` in the box, changing only what differs, with the selection mapped through the change. */
@@ -196,6 +191,10 @@ export class NotesPanel extends EventTarget {
     const dirty = this.textarea.value !== this.base.text;
     let state = this.loaded ? "saved" : "loading";
     if (dirty) state = this.online ? "saving" : "offline";
+    this.showState(state);
+  }
+
+  showState(state) {
     if (state === this.state) return;
     this.state = state;
     const [text, tone] = STATES[state];
