@@ -68,33 +68,56 @@ def _is_count(value: Any) -> bool:
 
 
 def canonical_changes(changes: Any, doc_length: int) -> list:
-    """Validate ChangeSet JSON against a document length; return it with newlines normalised.
+    """Validate ChangeSet JSON against a document length; return it with newlines normalised and its parts
+    joined as CodeMirror's own ChangeSets join them (neighbouring kept runs, neighbouring deletions, and
+    neighbouring pure insertions become one part; empty parts go), so a ChangeSet costs no more parts than
+    the edit has. Joining these never changes what the set does to text or to mapped positions.
 
     A number keeps that many units, `[n]` deletes n units, `[n, "l1", "l2", ...]` replaces n units
     with the lines joined by "\\n". Raises ChangeSetError saying what is wrong.
     """
     if not isinstance(changes, list):
         raise ChangeSetError("changes must be a ChangeSet JSON array")
-    canonical: list = []
+    # Built as (deleted, inserted pieces) sections, kept runs as (n, None); joined into lines at the end, so
+    # joining many neighbouring insertions stays linear.
+    sections: list[tuple[int, list[str] | None]] = []
     covered = 0
     for index, part in enumerate(changes):
         if _is_count(part):
             covered += part
-            canonical.append(part)
+            if not part:
+                continue
+            if sections and sections[-1][1] is None:
+                sections[-1] = (sections[-1][0] + part, None)
+            else:
+                sections.append((part, None))
             continue
         if not isinstance(part, list) or not part or not _is_count(part[0]):
             raise ChangeSetError(f"part {index} of changes is neither a count nor [count, ...lines]")
         lines = part[1:]
         if not all(isinstance(line, str) for line in lines):
             raise ChangeSetError(f"part {index} of changes has an inserted line that is not a string")
-        covered += part[0]
-        if lines:
-            canonical.append([part[0], *normalise_newlines("\n".join(lines)).split("\n")])
+        deleted = part[0]
+        covered += deleted
+        text = normalise_newlines("\n".join(lines))
+        if not deleted and not text:
+            continue  # changes nothing
+        last = sections[-1] if sections else (0, None)
+        if last[1] == [] and not text:
+            sections[-1] = (last[0] + deleted, [])  # a deletion next to a deletion
+        elif last[1] and not deleted and not last[0]:
+            last[1].append(text)  # an insertion next to an insertion
         else:
-            canonical.append([part[0]])
+            sections.append((deleted, [text] if text else []))
     if covered != doc_length:
         raise ChangeSetError(f"changes cover {covered} units, but the document is {doc_length} units long")
-    return canonical
+    return [length if pieces is None else [length, *"".join(pieces).split("\n")] if pieces
+            else [length] for length, pieces in sections]
+
+
+def changes_nothing(changes: list) -> bool:
+    """True for a canonical ChangeSet that deletes and inserts nothing."""
+    return all(isinstance(part, int) for part in changes)
 
 
 def diff_changes(old: str, new: str) -> list | None:

@@ -67,6 +67,8 @@ class Peer:
         self.joined_at = 0.0  # when it said hello (orders the participant list over instances)
         self.introduced = False  # said `hello`: gets people, cursors, runs and chat (plain scripts do not)
         self.is_host = False  # said `hello` with the session's host key (hosting.py)
+        self.bad_host_keys = 0  # wrong host keys tried on this connection
+        self.versions = None  # limits.TokenBucket: the versions this connection may add
         self._transport = transport
         self._writer = writer
         self._pending: list[bytes] = []

@@ -15,6 +15,13 @@ from aiohttp import web
 
 Clock = Callable[[], float]
 
+# Versions (accepted updates) one connection, and one session, may add: a burst passes at once (an honest page
+# typing offline for a while sends up to 1,000 updates in a push), then pushes are delayed to the rate, which is
+# far above typing speed. Bounds how fast anyone can fill a session's log (and reach compaction) and the work
+# a stream of many-update pushes costs.
+CONNECTION_VERSION_RATE, CONNECTION_VERSION_BURST = 40.0, 3000
+SESSION_VERSION_RATE, SESSION_VERSION_BURST = 60.0, 6000
+
 
 class TokenBucket:
     """`capacity` tokens at most, refilled at `rate` per second; each action takes one."""
@@ -47,10 +54,10 @@ class TokenBucket:
         if self.tokens >= amount:
             self.tokens -= amount
             return 0.0
-        wait = (amount - self.tokens) / self.rate
-        self.tokens = 0.0
-        self._last = now + wait  # those tokens are spent the moment they arrive
-        return wait
+        # After any tokens already promised to earlier waiters (then _last lies ahead of now).
+        self._last = max(now, self._last) + (amount - self.tokens) / self.rate
+        self.tokens = 0.0  # those tokens are spent the moment they arrive
+        return self._last - now
 
     @property
     def full(self) -> bool:
@@ -106,17 +113,20 @@ class AddressLimits:
             return False
         self._sockets[address] += 1
         if self.byte_rate and address not in self._bytes:
+            if len(self._bytes) > 10_000:  # forget addresses whose allowance is whole again
+                self._bytes = {key: bucket for key, bucket in self._bytes.items() if not bucket.full}
             self._bytes[address] = TokenBucket(self.byte_rate, self.byte_burst, self._clock)
         return True
 
     def close_socket(self, address: str) -> None:
+        """Uncount a socket. Its address's byte allowance stays as spent: reconnecting does not refill it."""
         self._sockets[address] -= 1
         if self._sockets[address] <= 0:
             del self._sockets[address]
-            self._bytes.pop(address, None)
 
     def bytes_wait(self, address: str, size: int) -> float:
-        """Seconds to wait before handling `size` bytes from `address` (its sockets share BYTE_RATE)."""
+        """Seconds to wait before handling `size` bytes (as sent: UTF-8) from `address` (its sockets share
+        BYTE_RATE)."""
         bucket = self._bytes.get(address)
         return bucket.take_or_wait(min(size, bucket.capacity)) if bucket is not None else 0.0
 

@@ -42,7 +42,10 @@ async def _workspace(request: web.Request, template: str) -> web.Response:
         response = aiohttp_jinja2.render_template("session_not_found.html", request, {"session_id": session_id})
         response.set_status(404)
         return response
-    if config.max_participants and await request.app[SESSIONS].active_users(session_id) >= config.max_participants:
+    # Full means every participant's place is taken (connections that never said hello hold none). A host
+    # has places of its own: its page, told so by the host link's fragment (session-full.js), asks with ?host.
+    if (config.max_participants and "host" not in request.query
+            and len(await request.app[SESSIONS].participants(session_id)) >= config.max_participants):
         response = aiohttp_jinja2.render_template("session_full.html", request,
                                                   {"cap": config.max_participants, "retry_seconds": 15})
         response.set_status(409)

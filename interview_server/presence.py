@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 
 DEFAULT_NAME = "Guest"
@@ -12,6 +14,31 @@ DEFAULT_NAME = "Guest"
 PALETTE = ("#2563eb", "#db2777", "#16a34a", "#d97706", "#9333ea",
            "#0891b2", "#dc2626", "#4f46e5", "#65a30d", "#c2410c")
 CURSOR_INTERVAL_SECONDS = 0.05  # at most one relayed cursor per participant this often; the latest wins
+
+
+# Words that claim a role: a candidate may not wear them in a name (the host badge is the server's to give).
+ROLE_WORDS = frozenset({"host", "interviewer", "interviewers", "moderator", "admin", "administrator", "organizer",
+                        "organiser", "proctor", "recruiter"})
+
+
+def name_key(name: str) -> str:
+    """A name as people would read it: compatibility forms folded, case folded, spaces and punctuation gone."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def name_refusal(name: str, is_host: bool, host_names: Iterable[str]) -> str | None:
+    """Why a candidate may not take `name` (it is a host's, or it claims a role), or None if it may. Hosts may
+    take any name."""
+    if is_host:
+        return None
+    words = set(re.findall(r"\w+", unicodedata.normalize("NFKC", name).casefold()))
+    if words & ROLE_WORDS:
+        return "a name cannot claim a role (such as host or interviewer): the page marks hosts itself"
+    key = name_key(name)
+    if key and any(key == name_key(host) for host in host_names):
+        return "that is a host's name in this session: choose another"
+    return None
 
 
 def pick_color(taken: Iterable[str]) -> str:

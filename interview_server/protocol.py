@@ -72,6 +72,7 @@ MAX_NOTES_LENGTH = 50_000  # UTF-16 units, as the page's textarea counts (at mos
 MAX_PROBLEM_ID_LENGTH = 64
 
 MAX_UPDATES_PER_PUSH = 1000
+MAX_PARTS_PER_PUSH = 10_000  # ChangeSet parts over all updates of a push: checking and applying them is linear
 MAX_CLIENT_ID_LENGTH = 128
 
 
@@ -253,6 +254,11 @@ def parse_client_message(text: str) -> ClientMessage:
             raise ProtocolError("push: data.updates must be a non-empty array")
         if len(updates) > MAX_UPDATES_PER_PUSH:
             raise ProtocolError(f"push: at most {MAX_UPDATES_PER_PUSH} updates per push")
+        parts = sum(len(update["changes"]) for update in updates
+                    if isinstance(update, dict) and isinstance(update.get("changes"), list))
+        if parts > MAX_PARTS_PER_PUSH:
+            raise ProtocolError(f"push: at most {MAX_PARTS_PER_PUSH:,} ChangeSet parts per push ({parts:,} sent); "
+                                "push fewer updates at a time", "too_many_parts")
         rebase = data.get("rebase", False)
         if not isinstance(rebase, bool):
             raise ProtocolError("push: data.rebase must be true or false when given")
@@ -423,10 +429,15 @@ _PARSERS = {
 
 
 def encode(type_: str, data: dict) -> str:
-    """One server frame as JSON text."""
+    """One server frame as JSON text: UTF-8 as it is sent, so a character costs its own bytes."""
     assert type_ in SERVER_MESSAGE_TYPES, type_
-    # ASCII-escaped so that a lone surrogate (half an emoji) still encodes as valid UTF-8 JSON.
-    return json.dumps({"type": type_, "data": data}, separators=(",", ":"))
+    text = json.dumps({"type": type_, "data": data}, separators=(",", ":"), ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:  # a lone surrogate (half an emoji): only ASCII escapes make it valid UTF-8
+            return json.dumps({"type": type_, "data": data}, separators=(",", ":"))
+    return text
 
 
 def session_state(code: str, language: str, active_users: int, version: int) -> str:
@@ -455,7 +466,11 @@ ERROR_CODES = ("document_too_large", "rate_limited", "session_full", "too_many_c
                "bad_host_key",   # hello with a host key that is not this session's: hello was not applied
                "locked",         # a candidate's edit while a host has locked editing: not applied (kept by the page)
                "ended",          # an edit, run or chat after the session ended: not applied
-               "notes_rejected")  # set_notes too long or with characters the server does not keep: not saved
+               "notes_rejected",  # set_notes too long or with characters the server does not keep: not saved
+               "too_many_parts",  # a push with more ChangeSet parts than one push may have: push fewer updates
+               "name_refused",    # a name that is a host's or claims a role: not taken (hello joins as Guest)
+               "cursor_refused")  # a cursor that cannot be placed (too old, too much to map): send it at the
+                                  # current version
 
 
 def error(message: str, code: str | None = None) -> str:

@@ -13,6 +13,7 @@ line-for-line port of `mapSet` in @codemirror/state, checked against it (tests/t
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -37,6 +38,59 @@ def _to_sections(changes: list) -> tuple[list[int], list[bytes]]:
             inserted.append(text)
             sections += (part[0], len(text) // UNIT)
     return sections, inserted
+
+
+class PackedChanges:
+    """A canonical ChangeSet held compactly (recent updates a session keeps to map cursors and rebase pushes
+    with): the sections as machine integers and the inserted texts as UTF-16-LE bytes, by section. `nbytes`
+    is roughly the memory it holds."""
+
+    __slots__ = ("sections", "inserted", "nbytes")
+
+    def __init__(self, changes: list):
+        sections, inserted = _to_sections(changes)
+        self.sections = array("q", sections)
+        self.inserted = tuple(inserted)
+        self.nbytes = (64 + self.sections.itemsize * len(sections) + 8 * len(inserted)
+                       + sum(33 + len(text) for text in inserted if text))
+
+    @property
+    def parts(self) -> int:
+        return len(self.sections) // 2
+
+    def length(self) -> int:
+        """The length (UTF-16 units) of the document it applies to."""
+        return sum(self.sections[0::2])
+
+    def to_json(self) -> list:
+        return _to_json(self.sections, self.inserted)
+
+    def map_positions(self, positions: Sequence[int]) -> list[int]:
+        """Where each position ends up, as `changes.map_position(changes, pos)` (assoc -1), in one sweep
+        over the sections: linear in parts + positions."""
+        order = sorted(range(len(positions)), key=positions.__getitem__)
+        mapped = [0] * len(positions)
+        sections, count, k = self.sections, len(order), 0
+        old = new = 0
+        for i in range(0, len(sections), 2):
+            if k == count:
+                break
+            length, ins = sections[i], sections[i + 1]
+            end = old + length
+            if ins < 0:
+                while k < count and positions[order[k]] < end:
+                    mapped[order[k]] = new + positions[order[k]] - old
+                    k += 1
+                new += length
+            else:
+                while k < count and (positions[order[k]] < end or (not length and positions[order[k]] == end)):
+                    mapped[order[k]] = new
+                    k += 1
+                new += ins
+            old = end
+        for index in order[k:]:
+            mapped[index] = new
+        return mapped
 
 
 def _to_json(sections: list[int], inserted: list[bytes]) -> list:
@@ -64,16 +118,18 @@ def _add_section(sections: list[int], length: int, ins: int) -> None:
         sections += (length, ins)
 
 
-def _add_insert(values: list[bytes], sections: list[int], value: bytes) -> None:
+def _add_insert(values: list[list[bytes]], sections: list[int], value: bytes) -> None:
+    """Add inserted text for the last section: pieces, joined once at the end (joining as we go would be
+    quadratic in the pieces a section gathers)."""
     if not value:
         return
     index = (len(sections) - 2) >> 1
     if index < len(values):
-        values[-1] = values[-1] + value
+        values[-1].append(value)
     else:
         while len(values) < index:
-            values.append(_EMPTY)
-        values.append(value)
+            values.append([])
+        values.append([value])
 
 
 class _Sections:
@@ -121,7 +177,7 @@ _Set = tuple[list[int], list[bytes]]  # (sections, inserted texts)
 
 def _map_sets(changes: _Set, over: _Set, before: bool) -> _Set:
     sections: list[int] = []
-    insert: list[bytes] = []
+    insert: list[list[bytes]] = []
     a, b = _Sections(*changes), _Sections(*over)
     inserted = -1
     while True:
@@ -163,12 +219,19 @@ def _map_sets(changes: _Set, over: _Set, before: bool) -> _Set:
             inserted = a.i
             a.forward(a.len - left)
         elif a.done and b.done:
-            return sections, insert
+            return sections, [b"".join(pieces) for pieces in insert]
         else:
             raise ChangeSetError("the changes and the changes they are mapped over have different lengths")
 
 
-def rebase_updates(updates: Sequence[Update], over: Sequence[Update]) -> list[Update]:
+def rebase_cost(pushed_parts: Sequence[int], over_parts: Sequence[int]) -> int:
+    """Sections `rebase_updates` walks, at most, to move updates of these part counts over accepted ones of
+    these: each accepted update is mapped over every pushed one and back, and grows by what it absorbs."""
+    pushed, over = sum(pushed_parts), sum(over_parts)
+    return 2 * (len(over_parts) * pushed * (1 + len(pushed_parts)) + len(pushed_parts) * over)
+
+
+def rebase_updates(updates: Sequence[Update], over: Sequence[Update | tuple[str, PackedChanges]]) -> list[Update]:
     """Pushed `updates` (made on the version before `over`) moved over the updates accepted since, one
     accepted update at a time, exactly as a client applies them with @codemirror/collab's receiveUpdates
     one update at a time (static/src/collab.js): an accepted update from the pusher (same clientID as
@@ -182,10 +245,14 @@ def rebase_updates(updates: Sequence[Update], over: Sequence[Update]) -> list[Up
     for accepted in over:
         if not pending:
             break
-        if pending[0][0].client_id == accepted.client_id:
+        if isinstance(accepted, Update):
+            client_id, changes = accepted.client_id, _to_sections(accepted.changes)
+        else:
+            client_id, changes = accepted[0], (accepted[1].sections, accepted[1].inserted)
+        if pending[0][0].client_id == client_id:
             pending = pending[1:]
             continue
-        changes, moved = _to_sections(accepted.changes), []
+        moved = []
         for update, update_set in pending:
             moved.append((update, _map_sets(update_set, changes, False)))
             changes = _map_sets(changes, update_set, True)

@@ -8,18 +8,16 @@ that finds itself behind catches up from the store before answering.
 from __future__ import annotations
 
 import asyncio
-import collections
 import enum
-import itertools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from .changes import (ChangeSetError, Text, canonical_changes, changes_length, changes_new_length, diff_changes,
-                      map_position)
+from .changes import ChangeSetError, Text, canonical_changes, changes_new_length, diff_changes
 from .protocol import ProtocolError, Update
-from .rebase import rebase_updates
+from .rebase import rebase_cost, rebase_updates
+from .recent import MAX_BYTES as CURSOR_MAP_BYTES, MAX_UPDATES as CURSOR_MAP_UPDATES, RecentChanges
 from .store import SessionRecord, SessionStore
 from .store.base import SNAPSHOT_INTERVAL
 
@@ -28,13 +26,19 @@ log = logging.getLogger(__name__)
 SERVER_CLIENT_ID = "server"  # clientID of updates the server makes from a whole-text `code_update`
 MAX_HISTORY_UPDATES = 200_000  # older updates are compacted away (an abuse guard; playback keeps the rest)
 DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024
-CURSOR_MAP_UPDATES = 1000  # a cursor may refer to a version this many updates old at most,
-CURSOR_MAP_BYTES = 1024 * 1024  # while those updates' inserted text stays under this (the rest is forgotten)
-CURSOR_MAP_BUDGET = 2000  # ranges x updates to map one cursor through: bounds the work a cursor may ask for
-# Pushed x accepted-since updates one server-side rebase may take (10-30 us each): past it, push_rejected and
+__all__ = ["CURSOR_MAP_BYTES", "CURSOR_MAP_UPDATES"]  # recent.py's bounds, under the names tests know
+# Work budgets, in the units the work is linear in; a message over one is refused before the work starts.
+# Mapping one cursor: the parts of the updates it is mapped through plus ranges x updates (~0.2 us each).
+CURSOR_MAP_BUDGET = 20_000
+# One server-side rebase, in sections walked (rebase.rebase_cost; ~0.5 us each): past it, push_rejected and
 # the client rebases itself. Kept small so an overloaded server (long delays, hence far-behind pushes)
 # does not spend ever more time rebasing.
-REBASE_BUDGET = 100
+REBASE_BUDGET = 20_000
+# A pull answered with updates: at most this many, of at most this many bytes of changes; a client further
+# behind gets the whole text (session_state) instead, one frame of at most the document's size.
+PULL_MAX_UPDATES = 1000
+PULL_MAX_BYTES = 1024 * 1024
+SLICE_SECONDS = 0.005  # long work (validating a push on a big document) lets the event loop run this often
 
 
 class PushResult(enum.Enum):
@@ -61,15 +65,12 @@ class Session:
         self.created_at = record.created_at
         self.version = record.version
         self._text = Text.from_str(record.text)
-        # Recent accepted updates, newest last: (clientID, changes as nested tuples, size). Plain tuples of
-        # plain values, which the garbage collector stops tracking: thousands of sessions keep up to
-        # CURSOR_MAP_UPDATES each, and full collections would otherwise walk them all (long pauses).
-        self._recent: collections.deque[tuple[str, tuple, int]] = collections.deque()
-        self._recent_bytes = 0
+        self.recent = RecentChanges()  # to map cursors and rebase pushes with
         self._store = store
         self._listener = listener
         self.activity = None  # its runs and chat (activity.Activity), attached by the registry
         self.host = None  # what hosts decide (hosting.HostSettings), attached by the registry
+        self.versions = None  # the versions its participants may add (limits.TokenBucket), attached by the registry
         self._clock = clock
         self._max_document_bytes = max_document_bytes
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
@@ -79,11 +80,13 @@ class Session:
     def code(self) -> str:
         return str(self._text)
 
-    def _validate(self, updates: Sequence[Update], participant: str) -> tuple[list[Update], Text]:
-        """Check updates one after another against the text; return them canonical and stamped, and the new text."""
+    async def _validate(self, updates: Sequence[Update], participant: str) -> tuple[list[Update], Text]:
+        """Check updates one after another against the text; return them canonical and stamped, and the new text.
+        Each update copies the text once: on a big document, the loop gets turns in between (_Slices)."""
         text = self._text
         now = self._clock()
         accepted = []
+        slices = _Slices()
         for index, update in enumerate(updates):
             try:
                 changes = canonical_changes(update.changes, len(text))
@@ -91,6 +94,7 @@ class Session:
                 raise ProtocolError(f"push: update {index}: {exc}") from None
             text = text.apply(changes)
             accepted.append(Update(update.client_id, changes, now, participant))
+            await slices.turn()
         self._check_size("push", text)
         return accepted, text
 
@@ -108,7 +112,7 @@ class Session:
                    rebase: bool = False, may_edit: Callable[[], None] | None = None) -> PushResult:
         """Accept updates made on top of `version` if it is current, and publish them. With `rebase`, updates
         made on an older version are moved over the ones accepted since, one at a time (rebase.py), instead
-        of refused, if the session still holds those (see _recent) within REBASE_BUDGET. `may_edit` raises
+        of refused, if the session still holds those (see `recent`) within REBASE_BUDGET. `may_edit` raises
         ProtocolError if the sender may not edit now (a lock): checked in turn with every other change."""
         async with self._lock:
             if may_edit is not None:
@@ -125,7 +129,7 @@ class Session:
                     if not moved:
                         return PushResult.ACCEPTED  # every one of them was accepted already
                     version, updates = self.version, moved
-                accepted, text = self._validate(updates, participant)
+                accepted, text = await self._validate(updates, participant)
                 if await self._commit(accepted, text):
                     return PushResult.ACCEPTED
                 if not rebase:
@@ -136,11 +140,13 @@ class Session:
         """`updates` (made on `version`) moved to the current version, or None if that version is too old to
         rebase from here (or the work would be too much): the client is told to rebase itself."""
         behind = self.version - version
-        if behind > len(self._recent) or behind * len(updates) > REBASE_BUDGET:
+        if not self.recent.holds(behind):
             return None
-        over = [Update(client_id, changes)
-                for client_id, changes, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
-        length, checked = changes_length(over[0].changes), []
+        # Checked before any work: the parts as sent bound the parts once checked (joining only lowers them).
+        if rebase_cost([len(update.changes) for update in updates], self.recent.parts_each(behind)) > REBASE_BUDGET:
+            return None
+        over = self.recent.last(behind)
+        length, checked = self.recent.length_before(behind), []
         for index, update in enumerate(updates):
             try:
                 changes = canonical_changes(update.changes, length)
@@ -171,23 +177,13 @@ class Session:
         if not await self._store.append(self.session_id, before, accepted, lambda: str(text)):
             await self._catch_up_locked()
             return False
+        self.recent.add(accepted, len(self._text))
         self._text = text
         self.version = before + len(accepted)
-        self._remember(accepted)
         self._listener.updates_accepted(self, before, accepted)
         if self.version % SNAPSHOT_INTERVAL < len(accepted) and self.version > MAX_HISTORY_UPDATES:
             await self._store.compact(self.session_id, self.version - MAX_HISTORY_UPDATES)
         return True
-
-    def _remember(self, updates: Sequence[Update]) -> None:
-        """Keep recent changes to map cursors with: the last CURSOR_MAP_UPDATES, within CURSOR_MAP_BYTES."""
-        for update in updates:
-            size = _changes_size(update.changes)
-            frozen = tuple(part if isinstance(part, int) else tuple(part) for part in update.changes)
-            self._recent.append((update.client_id, frozen, size))
-            self._recent_bytes += size
-        while self._recent and (len(self._recent) > CURSOR_MAP_UPDATES or self._recent_bytes > CURSOR_MAP_BYTES):
-            self._recent_bytes -= self._recent.popleft()[2]
 
     async def catch_up(self) -> None:
         """Apply and publish updates other instances committed since our version."""
@@ -201,30 +197,39 @@ class Session:
             if record is None:
                 return
             self._text, self.version = Text.from_str(record.text), record.version
-            self._recent.clear()
-            self._recent_bytes = 0
+            self.recent.clear()
             self._listener.text_reset(self)
             return
         if not missed:
             return
         before = self.version
         text = self._text
+        slices = _Slices()
         for update in missed:
             text = text.apply(update.changes)
+            await slices.turn()
+        self.recent.add(missed, len(self._text))
         self._text, self.version = text, before + len(missed)
-        self._remember(missed)
         self._listener.updates_accepted(self, before, missed)
 
     async def updates_since(self, version: int) -> list[Update] | None:
-        """Accepted updates after `version`, or None when the client must resync from the full text."""
+        """Accepted updates after `version`, or None when the client must resync from the full text: it is
+        ahead of the session, or so far behind (PULL_MAX_UPDATES, PULL_MAX_BYTES) that the text is cheaper."""
         async with self._lock:
             if version > self.version:
                 await self._catch_up_locked()
-            if version > self.version:
+            if version > self.version or self.version - version > PULL_MAX_UPDATES:
                 return None
             if version == self.version:
                 return []
-            return await self._store.updates_since(self.session_id, version)
+            if self.recent.holds(self.version - version):
+                behind = self.version - version
+                if sum(packed.nbytes for _, packed in self.recent.last(behind)) > PULL_MAX_BYTES:
+                    return None
+            missed = await self._store.updates_since(self.session_id, version)
+            if missed is not None and sum(_changes_bytes(update.changes) for update in missed) > PULL_MAX_BYTES:
+                return None
+            return missed
 
     def check_ranges(self, version: int, ranges: Sequence[tuple[int, int]]) -> None:
         """Raise ProtocolError unless `ranges` can be placed: a version the session can map from (not
@@ -233,29 +238,29 @@ class Session:
 
     def map_ranges(self, version: int, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         """Selection ranges given in the document at `version`, mapped to the current version (checked as
-        in `check_ranges`)."""
-        later = self._later_changes(version, ranges)
-        mapped = []
-        for anchor, head in ranges:
-            for changes in later:
-                anchor, head = map_position(changes, anchor), map_position(changes, head)
-            mapped.append((anchor, head))
-        return mapped
+        in `check_ranges`): one sweep per update over all positions."""
+        positions = [pos for pair in ranges for pos in pair]
+        for packed in self._later_changes(version, ranges):
+            positions = packed.map_positions(positions)
+        return list(zip(positions[0::2], positions[1::2]))
 
-    def _later_changes(self, version: int, ranges: Sequence[tuple[int, int]]) -> list[list]:
+    def _later_changes(self, version: int, ranges: Sequence[tuple[int, int]]) -> list:
+        """The changes accepted after `version`, once the budget and the positions are checked (no work before)."""
         behind = self.version - version
         if behind < 0:
-            raise ProtocolError(f"cursor: version {version} is ahead of the session (at {self.version})")
-        if behind > len(self._recent):
-            raise ProtocolError(f"cursor: version {version} is too old to place; send the cursor at the current version")
-        if behind * len(ranges) > CURSOR_MAP_BUDGET:
-            raise ProtocolError(f"cursor: {len(ranges)} ranges {behind} updates behind is too much to place; "
-                                "send the cursor at the current version")
-        later = [changes for _, changes, _ in itertools.islice(self._recent, len(self._recent) - behind, None)]
-        length = changes_length(later[0]) if later else len(self._text)
+            raise ProtocolError(f"cursor: version {version} is ahead of the session (at {self.version})", "cursor_refused")
+        if not self.recent.holds(behind):
+            raise ProtocolError(f"cursor: version {version} is too old to place; send the cursor at the current version",
+                                "cursor_refused")
+        if self.recent.parts(behind) + behind * 2 * len(ranges) > CURSOR_MAP_BUDGET:
+            raise ProtocolError(f"cursor: {len(ranges)} range(s) at version {version} is too much to place (the "
+                                f"{behind} updates since have {self.recent.parts(behind):,} parts); send the cursor at "
+                                "the current version", "cursor_refused")
+        length = self.recent.length_before(behind) if behind else len(self._text)
         if any(not 0 <= pos <= length for pair in ranges for pos in pair):
-            raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version {version}")
-        return later
+            raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version "
+                                f"{version}", "cursor_refused")
+        return [packed for _, packed in self.recent.last(behind)]
 
     async def set_language(self, language: str) -> None:
         """Switch the session's language (stored)."""
@@ -263,6 +268,19 @@ class Session:
         self.language = language
 
 
-def _changes_size(changes: list) -> int:
-    """Roughly the memory a ChangeSet holds: its parts plus the UTF-16 units of text it inserts."""
-    return len(changes) + sum(len(text) for part in changes if isinstance(part, list) for text in part[1:])
+def _changes_bytes(changes: list) -> int:
+    """Roughly the bytes a ChangeSet takes as JSON: a few per part plus the text it inserts."""
+    return 4 * len(changes) + sum(len(text) + 3 for part in changes if isinstance(part, list) for text in part[1:])
+
+
+class _Slices:
+    """Cooperative pacing for long work on the event loop: `await turn()` after each step lets other
+    sessions run once SLICE_SECONDS of this work have passed since the last turn."""
+
+    def __init__(self) -> None:
+        self._since = time.perf_counter()
+
+    async def turn(self) -> None:
+        if time.perf_counter() - self._since >= SLICE_SECONDS:
+            await asyncio.sleep(0)
+            self._since = time.perf_counter()

@@ -18,6 +18,7 @@ from . import hosting
 from .activity import Activity
 from .hosting import HostSettings
 from .hub import Hub, Peer
+from .limits import SESSION_VERSION_BURST, SESSION_VERSION_RATE, TokenBucket
 from .presence import pick_color
 from .protocol import LANGUAGES, Update
 from .session import DEFAULT_MAX_DOCUMENT_BYTES, Session
@@ -36,12 +37,13 @@ STARTER_CODE = {
     "javascript": 'function greet(name) {\n  return `Hello, ${name}!`;\n}\n\nconsole.log(greet("world"));\n',
 }
 
-_SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+_SESSION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 def is_session_id(value: str) -> bool:
-    """True for a lowercase uuid4 string, the only shape of session id this server issues."""
-    return bool(_SESSION_ID.match(value))
+    """True for a lowercase uuid4 string, the only shape of session id this server issues (matched whole:
+    `$` would let a trailing newline through)."""
+    return _SESSION_ID.fullmatch(value) is not None
 
 
 class SessionRegistry:
@@ -112,6 +114,7 @@ class SessionRegistry:
                     session = Session(record, self._store, self, self._clock, self._max_document_bytes)
                     session.activity = Activity(session_id, self._store, self._clock)
                     session.host = HostSettings(session_id, record.meta, self._store)
+                    session.versions = TokenBucket(SESSION_VERSION_RATE, SESSION_VERSION_BURST)
                     self._live[session_id] = session
                     await session.activity.load()
                     await self._store.watch(session_id, session.catch_up,
@@ -194,6 +197,15 @@ class SessionRegistry:
             self._hub.broadcast(session_id, message)
             if total < last:  # perhaps an instance died: its participants are gone too
                 asyncio.ensure_future(self.announce_participants(session_id))
+
+    async def participants(self, session_id: str, excluding: Peer | None = None) -> list[dict]:
+        """Everyone who said hello, on every instance (but `excluding`): {id, name, color, role}."""
+        here = [peer.public() for peer in self._hub.peers(session_id) if peer.introduced and peer is not excluding]
+        return here + await self._store.people(session_id)
+
+    def silent_peer_to_evict(self, session_id: str) -> Peer | None:
+        """The connection here that has gone longest without saying hello (it holds no participant's place)."""
+        return next((peer for peer in self._hub.peers(session_id) if not peer.introduced), None)
 
     def known_total(self, session_id: str) -> int:
         """The total of connections as last told to this instance's peers."""

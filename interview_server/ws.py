@@ -10,8 +10,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from . import protocol
 from .hub import Hub, Peer
 from .keys import CONFIG, HUB, LIMITS, PROBLEMS, SESSIONS
-from .limits import MessageRate, client_address
-from .presence import CursorThrottle
+from .limits import CONNECTION_VERSION_BURST, CONNECTION_VERSION_RATE, MessageRate, TokenBucket, client_address
+from .presence import CursorThrottle, name_refusal
 from .protocol import (HOST_MESSAGES, Chat, CodeUpdate, Cursor, EndSession, Hello, Lock, ProtocolError, Pull, Push,
                        Rename, RunEnd, RunOutput, RunStart, SetLanguage, SetName, SetNotes, SetProblem)
 from .security import origin_allowed
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 CLOSE_SESSION_NOT_FOUND = 4404  # application close codes: do not reconnect at once
 CLOSE_SESSION_FULL = 4409
 CLOSE_TOO_MANY_CONNECTIONS = 4429
+
+HOST_SEATS = 2  # places beyond MAX_PARTICIPANTS kept for hosts: a full session never locks its interviewer out
+MAX_BAD_HOST_KEYS = 3  # wrong host keys one socket may try before it is closed
 
 # Messages of a participant (a page that said `hello`), not of a plain script.
 PARTICIPANTS_ONLY = {Cursor: "cursor", SetName: "set_name", RunStart: "run_start", RunOutput: "run_output",
@@ -65,13 +68,20 @@ async def _join(app: web.Application, ws: web.WebSocketResponse, transport: asyn
         await ws.send_str(protocol.error(reason))
         await ws.close(code=CLOSE_SESSION_NOT_FOUND, message=reason.encode())
         return
-    if cap and sessions.known_total(session_id) >= cap:
-        try:
-            await _refuse(ws, CLOSE_SESSION_FULL, "session_full",
-                          f"session is full: it already has {cap} participants, the most this server allows")
-        finally:
-            await sessions.release(session_id)
-        return
+    # Places are taken by saying hello (see _take_place). Sockets are bounded too, so that silent ones cannot
+    # pile up: at the bound, the one that has gone longest without a hello makes room.
+    if cap and app[HUB].count(session_id) >= 3 * cap + HOST_SEATS:
+        silent = sessions.silent_peer_to_evict(session_id)
+        if silent is None:
+            try:
+                await _refuse(ws, CLOSE_SESSION_FULL, "session_full",
+                              f"session is full: it already has {cap} participants, the most this server allows")
+            finally:
+                await sessions.release(session_id)
+            return
+        log.info("closing a socket in session %s that never said hello, to make room", session_id)
+        await _refuse(silent.ws, CLOSE_SESSION_FULL, "session_full",
+                      "session is full: this connection never said hello, and its place was needed")
     await _serve(app, ws, transport, session, address)
 
 
@@ -85,6 +95,7 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asy
     hub, sessions, config = app[HUB], app[SESSIONS], app[CONFIG]
     rate = MessageRate(config.message_rate, config.message_burst)
     peer = Peer(ws, session.session_id, transport, hub.writer)
+    peer.versions = TokenBucket(CONNECTION_VERSION_RATE, CONNECTION_VERSION_BURST)
     peer.cursors = CursorThrottle(lambda latest: _relay_cursor(session, peer, sessions, latest))
     # Join and send the state with no await in between, so no update, output or chat can fall between them.
     count = sessions.join(peer)
@@ -97,12 +108,13 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asy
             if not await _within_rate(rate, peer, ws):
                 break
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                # Bytes are limited per address, over all its sockets: big pushes cannot flood disk and CPU.
-                wait = app[LIMITS].bytes_wait(address, len(message.data))
+                # Bytes (as sent) are limited per address, over all its sockets: big pushes cannot flood disk and CPU.
+                size = len(message.data.encode()) if message.type == WSMsgType.TEXT else len(message.data)
+                wait = app[LIMITS].bytes_wait(address, size)
                 if wait:
                     await asyncio.sleep(wait)
             if message.type == WSMsgType.TEXT:
-                await _handle(session, peer, sessions, message.data, app[PROBLEMS])
+                await _handle(app, session, peer, message.data)
             elif message.type == WSMsgType.BINARY:
                 peer.send(protocol.error("binary frames are not supported: send JSON text"))
             elif message.type == WSMsgType.ERROR:
@@ -156,10 +168,13 @@ def _full_state(session: Session, sessions: SessionRegistry) -> str:
                                   session.version)
 
 
-async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text: str, problems: dict) -> None:
+async def _handle(app: web.Application, session: Session, peer: Peer, text: str) -> None:
     """Answer one client frame. Bad input gets an `error`; nothing is applied and the socket stays."""
+    sessions, problems = app[SESSIONS], app[PROBLEMS]
     try:
         message = protocol.parse_client_message(text)
+        if isinstance(message, (Push, CodeUpdate)):
+            await _pace_versions(session, peer, len(message.updates) if isinstance(message, Push) else 1)
         if isinstance(message, Push):
             await _push(session, peer, sessions, message)
         elif isinstance(message, Pull):
@@ -184,26 +199,13 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
             session.check_ranges(message.version, message.ranges)
             peer.cursors.offer((message.version, message.ranges))
         elif isinstance(message, Hello):
-            if peer.introduced:
-                raise ProtocolError("hello: already said; change your name with set_name")
-            if message.host_key is not None:
-                if not session.host.is_host_key(message.host_key):
-                    log.warning("a hello in session %s had a wrong host key", session.session_id)  # never the key
-                    raise ProtocolError("hello: that host key is not this session's (check the host link); you have "
-                                        "not joined: say hello without host_key to join as a candidate", "bad_host_key")
-                peer.is_host = True
-            await sessions.introduce(peer, message.name)
-            # Sent together, with no await in between, so no output, chat or change can fall between them.
-            public = peer.public()
-            peer.send(protocol.welcome(public, session.language, public["role"]))
-            peer.send(protocol.history(*session.activity.history()))
-            peer.send(protocol.session_info(session.host.info()))
-            if peer.is_host:
-                host = session.host
-                peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
-            await sessions.announce_participants(session.session_id)
-            await session.activity.save_person(public)
+            await _hello(app, session, peer, message)
         elif isinstance(message, SetName):
+            if session.host.ended:
+                raise ProtocolError("set_name: the interview has ended; names stay as they were", "ended")
+            refusal = name_refusal(message.name, peer.is_host, await _host_names(sessions, session, peer))
+            if refusal:
+                raise ProtocolError(f"set_name: {refusal}", "name_refused")
             peer.name = message.name
             await sessions.announce_participants(session.session_id)
             await session.activity.save_person(peer.public())
@@ -215,9 +217,85 @@ async def _handle(session: Session, peer: Peer, sessions: SessionRegistry, text:
             await _activity(session, peer, sessions, message)
     except ProtocolError as exc:
         peer.send(protocol.error(str(exc), exc.code))
+    except _Closed:
+        pass
     except Exception:
         log.exception("failed to handle a message in session %s", session.session_id)
         peer.send(protocol.error("internal error: the message was not applied"))
+
+
+async def _hello(app: web.Application, session: Session, peer: Peer, message: Hello) -> None:
+    """Make a socket a participant: host if its key is right, a place if the session has one, a name that
+    claims no one else's role."""
+    sessions = app[SESSIONS]
+    if peer.introduced:
+        raise ProtocolError("hello: already said; change your name with set_name")
+    if message.host_key is not None:
+        if not session.host.is_host_key(message.host_key):
+            await _wrong_host_key(session, peer)
+        peer.is_host = True
+    others = await _take_place(app, session, peer)
+    if others is None:
+        return
+    refusal = message.name and name_refusal(message.name, peer.is_host,
+                                            [person["name"] for person in others if person.get("role") == "host"])
+    await sessions.introduce(peer, None if refusal else message.name)
+    # Sent together, with no await in between, so no output, chat or change can fall between them.
+    public = peer.public()
+    peer.send(protocol.welcome(public, session.language, public["role"]))
+    peer.send(protocol.history(*session.activity.history()))
+    peer.send(protocol.session_info(session.host.info()))
+    if peer.is_host:
+        host = session.host
+        peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
+    if refusal:
+        peer.send(protocol.error(f"hello: {refusal}; you joined as {peer.name}", "name_refused"))
+    await sessions.announce_participants(session.session_id)
+    await session.activity.save_person(public)
+
+
+async def _wrong_host_key(session: Session, peer: Peer) -> None:
+    """Refuse a hello with a wrong host key; a socket that keeps guessing is closed. One log line per socket."""
+    peer.bad_host_keys += 1
+    if peer.bad_host_keys == 1:
+        log.warning("a hello in session %s had a wrong host key", session.session_id)  # never the key
+    if peer.bad_host_keys >= MAX_BAD_HOST_KEYS:
+        peer.send(protocol.error(f"hello: {MAX_BAD_HOST_KEYS} wrong host keys: this connection is closed",
+                                 "bad_host_key"))
+        peer.write_pending()
+        await peer.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many wrong host keys")
+        raise _Closed
+    raise ProtocolError("hello: that host key is not this session's (check the host link); you have "
+                        "not joined: say hello without host_key to join as a candidate", "bad_host_key")
+
+
+class _Closed(Exception):
+    """The socket was closed while handling a message: nothing more to answer."""
+
+
+async def _take_place(app: web.Application, session: Session, peer: Peer) -> list[dict] | None:
+    """The other participants, if the session has a place for this one (MAX_PARTICIPANTS over every instance;
+    hosts have HOST_SEATS more); if not, None, and the socket is told and closed."""
+    cap = app[CONFIG].max_participants
+    others = await app[SESSIONS].participants(session.session_id, excluding=peer)
+    if not cap or len(others) < cap + (HOST_SEATS if peer.is_host else 0):
+        return others
+    peer.is_host = False
+    await _refuse(peer.ws, CLOSE_SESSION_FULL, "session_full",
+                  f"session is full: it already has {cap} participants, the most this server allows")
+    return None
+
+
+async def _host_names(sessions: SessionRegistry, session: Session, peer: Peer) -> list[str]:
+    return [person["name"] for person in await sessions.participants(session.session_id, excluding=peer)
+            if person.get("role") == "host"]
+
+
+async def _pace_versions(session: Session, peer: Peer, count: int) -> None:
+    """Delay (never refuse) edits past the versions this connection and this session may add per second."""
+    wait = max(peer.versions.take_or_wait(count), session.versions.take_or_wait(count))
+    if wait:
+        await asyncio.sleep(wait)
 
 
 async def _push(session: Session, peer: Peer, sessions: SessionRegistry, push: Push) -> None:

@@ -181,13 +181,26 @@ async def test_a_flooding_socket_gets_an_error_then_is_closed_while_others_keep_
 
 # -- Participants per session -------------------------------------------------------------------------------
 
+async def participant(client, session_id, name: str, **hello) -> Peer:
+    """A socket that said hello and was welcomed."""
+    peer, _ = await join(client, session_id)
+    await peer.send("hello", {"name": name, **hello})
+    assert (await peer.receive_type_in(("welcome", "error")))["type"] == "welcome"
+    return peer
+
+
 async def test_the_participant_after_the_cap_is_told_the_session_is_full(make_client):
     client = await make_client(max_participants=2)
     session_id = await new_session(client)
-    first, _ = await join(client, session_id)
-    second, _ = await join(client, session_id)
-    third, message = await join(client, session_id)
-    assert message["type"] == "error" and message["data"]["code"] == "session_full"
+    first = await participant(client, session_id, "Ada")
+    second = await participant(client, session_id, "Bo")
+    # Connecting takes no place (a page says hello at once; a silent script is no participant)...
+    third, state = await join(client, session_id)
+    assert state["type"] == "session_state"
+    # ...saying hello does.
+    await third.send("hello", {"name": "Cy"})
+    message = await third.receive_type("error")
+    assert message["data"]["code"] == "session_full"
     assert "session is full" in message["data"]["message"]
     assert (await closed_with(third))[0] == 4409
     page = await client.get(f"/session/{session_id}")
@@ -195,8 +208,7 @@ async def test_the_participant_after_the_cap_is_told_the_session_is_full(make_cl
     # Someone leaves: there is a place again.
     await first.close()
     await asyncio.sleep(0.2)
-    fourth, message = await join(client, session_id)
-    assert message["type"] == "session_state"
+    fourth = await participant(client, session_id, "Dee")
     assert (await client.get(f"/session/{session_id}")).status == 409
     await second.close()
     await asyncio.sleep(0.2)
@@ -292,16 +304,23 @@ async def test_a_cursor_that_asks_for_too_much_mapping_is_refused_cheaply(make_c
     await peer.send("hello", {"name": "Ada"})
     await peer.receive_type("participants")
     length = len(state["data"]["code"])
-    for version in range(60):
-        await peer.send("push", {"version": version, "updates": [{"clientID": "a", "changes": [[0, "x"], length + version]}]})
+    await peer.send("push", {"version": 0, "updates": [{"clientID": "a", "changes": [[0, "y" * 4000], length]}]})
+    await peer.receive_type("updates")
+    length += 4000
+    # Three updates of 7,000 parts each (a typed character every other unit): 21,000 parts to map through.
+    for version in range(1, 4):
+        changes = [1, [0, "x"]] * 3500 + [length - 3500]
+        await peer.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
         await peer.receive_type("updates")
-    # 50 ranges, 60 updates behind: 3,000 range-updates, over the budget of 2,000.
-    await peer.send("cursor", {"version": 0, "ranges": [{"anchor": 0, "head": 0}] * 50})
+        length += 3500
+    # One range three updates behind asks for more than the budget of 20,000: refused before any work.
+    await peer.send("cursor", {"version": 1, "ranges": [{"anchor": 0, "head": 0}]})
     error = await peer.receive_type("error")
-    assert "too much to place" in error["data"]["message"]
-    # One range that far back is fine.
-    await peer.send("cursor", {"version": 0, "ranges": [{"anchor": 1, "head": 1}]})
-    await peer.send("pull", {"version": 60})
+    assert "too much to place" in error["data"]["message"] and error["data"]["code"] == "cursor_refused"
+    # One update behind is fine, and so are 50 ranges at the current version.
+    await peer.send("cursor", {"version": 3, "ranges": [{"anchor": 1, "head": 1}]})
+    await peer.send("cursor", {"version": 4, "ranges": [{"anchor": 1, "head": 1}] * 50})
+    await peer.send("pull", {"version": 4})
     assert (await peer.receive())["type"] == "updates"  # answered in order, no error before it
 
 
@@ -319,7 +338,7 @@ async def test_big_edits_do_not_pile_up_in_memory_for_cursor_mapping(make_client
         await peer.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
         assert (await peer.receive_type_in(("updates", "error")))["type"] == "updates"
     session = client.server.app[SESSIONS]._live[session_id]
-    assert session._recent_bytes <= CURSOR_MAP_BYTES
+    assert session.recent.nbytes <= CURSOR_MAP_BYTES
     await peer.send("hello", {})
     await peer.send("cursor", {"version": 0, "ranges": [{"anchor": 0, "head": 0}]})
     assert "too old" in (await peer.receive_type("error"))["data"]["message"]
@@ -335,7 +354,9 @@ def test_bytes_per_address_are_shared_by_its_sockets_and_delay_rather_than_drop(
     assert limits.bytes_wait("b", 4000) == 0  # another address has its own
     limits.close_socket("a")
     limits.close_socket("a")
-    assert limits.bytes_wait("a", 10**9) == 0  # no sockets: nothing counted
+    # Reconnecting does not refill the allowance: it is kept until it has refilled by itself.
+    assert limits.open_socket("a")
+    assert limits.bytes_wait("a", 1000) == pytest.approx(1.5)
     assert AddressLimits(0, 0).bytes_wait("a", 10**9) == 0  # 0 = no limit
 
 

@@ -7,6 +7,7 @@ import * as protocol from "./protocol.js";
 
 const MESSAGE_ENVELOPE_BYTES = 1024; // room for {"type":"push","data":{"version":...,"updates":[...]}}
 const MAX_UPDATES_PER_PUSH = 1000; // the server's limit (protocol.py); more typed offline go in the next pushes
+const MAX_PARTS_PER_PUSH = 10000; // ChangeSet parts over a push's updates, also the server's limit (protocol.py)
 const CLOSE_TOO_BIG = 1009;
 const utf8 = new TextEncoder();
 
@@ -169,7 +170,8 @@ export class CollabClient extends EventTarget {
       this.emit("refused", code);
       return;
     }
-    if (code === "host_only" || code === "bad_host_key") return; // not about edits: the page says what it means
+    // Not about edits: the page says what it means.
+    if (code === "host_only" || code === "bad_host_key" || code === "name_refused") return;
     if (code === "document_too_large" && this.view && sendableUpdates(this.view.state).length > 0) {
       // The server's limit is lower than we thought (or counts differently): undo the newest edit.
       this.inFlight = false;
@@ -211,12 +213,15 @@ export class CollabClient extends EventTarget {
     const budget = this.maxMessageBytes - MESSAGE_ENVELOPE_BYTES;
     const payload = [];
     let size = 0;
+    let parts = 0;
     for (const update of updates) {
       const entry = { clientID: update.clientID, changes: update.changes.toJSON() };
       const bytes = utf8.encode(JSON.stringify(entry)).length + 1;
       if (size + bytes > budget || payload.length === MAX_UPDATES_PER_PUSH) break;
+      if (parts + entry.changes.length > MAX_PARTS_PER_PUSH) break;
       payload.push(entry);
       size += bytes;
+      parts += entry.changes.length;
     }
     if (payload.length === 0) {
       this.dropUnconfirmed(0); // one edit alone is bigger than the server accepts
