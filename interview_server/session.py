@@ -14,17 +14,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from . import hosting, recording
 from .changes import ChangeSetError, Text, canonical_changes, changes_new_length, diff_changes
 from .protocol import ProtocolError, Update
 from .rebase import rebase_cost, rebase_updates
 from .recent import MAX_BYTES as CURSOR_MAP_BYTES, MAX_UPDATES as CURSOR_MAP_UPDATES, RecentChanges
 from .store import SessionRecord, SessionStore
-from .store.base import SNAPSHOT_INTERVAL
 
 log = logging.getLogger(__name__)
 
 SERVER_CLIENT_ID = "server"  # clientID of updates the server makes from a whole-text `code_update`
-MAX_HISTORY_UPDATES = 200_000  # older updates are compacted away (an abuse guard; playback keeps the rest)
 DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024
 __all__ = ["CURSOR_MAP_BYTES", "CURSOR_MAP_UPDATES"]  # recent.py's bounds, under the names tests know
 # Work budgets, in the units the work is linear in; a message over one is refused before the work starts.
@@ -71,6 +70,8 @@ class Session:
         self.activity = None  # its runs and chat (activity.Activity), attached by the registry
         self.host = None  # what hosts decide (hosting.HostSettings), attached by the registry
         self.versions = None  # the versions its participants may add (limits.TokenBucket), attached by the registry
+        self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)
+        self._compaction: asyncio.Task | None = None
         self._clock = clock
         self._max_document_bytes = max_document_bytes
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
@@ -181,9 +182,18 @@ class Session:
         self._text = text
         self.version = before + len(accepted)
         self._listener.updates_accepted(self, before, accepted)
-        if self.version % SNAPSHOT_INTERVAL < len(accepted) and self.version > MAX_HISTORY_UPDATES:
-            await self._store.compact(self.session_id, self.version - MAX_HISTORY_UPDATES)
+        if recording.due(self.version, self._compacted_to) and (self._compaction is None or self._compaction.done()):
+            self._compaction = asyncio.create_task(self._compact(self.version))
         return True
+
+    async def _compact(self, version: int) -> None:
+        """Bound the log, keeping the recording replayable (recording.py); beside the session, not under its lock."""
+        # Whatever the outcome (done here, done by another instance, not possible), the next try is a step later.
+        self._compacted_to = version - recording.MAX_HISTORY_UPDATES
+        try:
+            await recording.compact(self._store, self.session_id, version)
+        except Exception:
+            log.exception("compacting session %s failed", self.session_id)
 
     async def catch_up(self) -> None:
         """Apply and publish updates other instances committed since our version."""

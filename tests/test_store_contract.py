@@ -59,6 +59,11 @@ async def test_updates_keep_client_time_and_participant(store):
     assert await store.updates_since("s1", 5) == []
     assert await store.updates_since("s1", 6) is None
     assert await store.updates_since("missing", 0) is None
+    # A page of them: the first `limit` after the version (read in pieces: a long log never in one go).
+    assert await store.updates_since("s1", 2, limit=2) == since[:2]
+    assert await store.updates_since("s1", 4, limit=10) == since[-1:]
+    assert await store.updates_since("s1", 1, limit=0) == []
+    assert await store.updates_since("s1", 6, limit=2) is None
 
 
 async def test_long_sessions_load_from_a_snapshot(store):

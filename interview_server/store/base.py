@@ -123,8 +123,9 @@ class SessionStore(ABC):
         """
 
     @abstractmethod
-    async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
-        """Updates after `version`, or None if some of them were compacted away (resync instead)."""
+    async def updates_since(self, session_id: str, version: int, limit: int | None = None) -> list[Update] | None:
+        """Updates after `version` (the first `limit` of them, if given), or None if some of them were compacted
+        away (resync instead)."""
 
     @abstractmethod
     async def compact(self, session_id: str, before_version: int) -> None:

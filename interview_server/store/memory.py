@@ -55,11 +55,12 @@ class MemoryStore(SessionStore):
             entry.record = replace(entry.record, text=text(), version=entry.version)
         return True
 
-    async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
+    async def updates_since(self, session_id: str, version: int, limit: int | None = None) -> list[Update] | None:
         entry = self._entries.get(session_id)
         if entry is None or version < entry.log_start or version > entry.version:
             return None
-        return _updates(entry.log[version - entry.log_start:])
+        first = version - entry.log_start
+        return _updates(entry.log[first:None if limit is None else first + limit])
 
     async def compact(self, session_id: str, before_version: int) -> None:
         entry = self._entries.get(session_id)

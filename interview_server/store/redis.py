@@ -63,9 +63,10 @@ return {fields, redis.call('LRANGE', KEYS[2], from, -1)}
 _SINCE = """
 local fields = redis.call('HMGET', KEYS[1], 'version', 'history_start')
 if not fields[1] then return false end
-local version, start, want = tonumber(fields[1]), tonumber(fields[2]), tonumber(ARGV[1])
+local version, start, want, limit = tonumber(fields[1]), tonumber(fields[2]), tonumber(ARGV[1]), tonumber(ARGV[2])
 if want < start or want > version then return false end
-return redis.call('LRANGE', KEYS[2], want - start, -1)
+if limit == 0 then return {} end
+return redis.call('LRANGE', KEYS[2], want - start, limit < 0 and -1 or want - start + limit - 1)
 """
 
 _COMPACT = """
@@ -255,9 +256,9 @@ class RedisStore(SessionStore):
             expected_version, len(updates), last_active, session_id, snapshot, *map(_encode, updates)])
         return bool(accepted)
 
-    async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
+    async def updates_since(self, session_id: str, version: int, limit: int | None = None) -> list[Update] | None:
         key, log_key, _, _ = self._keys(session_id)
-        entries = await self._since(keys=[key, log_key], args=[version])
+        entries = await self._since(keys=[key, log_key], args=[version, -1 if limit is None else limit])
         return None if entries is None else [_decode(raw) for raw in entries]
 
     async def compact(self, session_id: str, before_version: int) -> None:

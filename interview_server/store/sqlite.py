@@ -134,10 +134,11 @@ class SqliteStore(SessionStore):
         return SessionRecord(session_id, language, datetime.fromisoformat(created_at),
                              replay(decode_text(snapshot_text), tail), version, last_active, meta)
 
-    def _updates_sync(self, session_id: str, version: int) -> list[Update]:
+    def _updates_sync(self, session_id: str, version: int, limit: int | None = None) -> list[Update]:
         rows = self._db.execute(
             "SELECT client_id, changes, created_at, participant FROM updates"
-            " WHERE session_id = ? AND version >= ? ORDER BY version", (session_id, version)).fetchall()
+            " WHERE session_id = ? AND version >= ? ORDER BY version LIMIT ?",
+            (session_id, version, -1 if limit is None else limit)).fetchall()
         return [Update(client_id, json.loads(changes), created_at, participant)
                 for client_id, changes, created_at, participant in rows]
 
@@ -206,14 +207,14 @@ class SqliteStore(SessionStore):
                        (version, last_active, item.snapshot, version, item.session_id))
         return True
 
-    async def updates_since(self, session_id: str, version: int) -> list[Update] | None:
-        return await self._run(self._updates_since_sync, session_id, version)
+    async def updates_since(self, session_id: str, version: int, limit: int | None = None) -> list[Update] | None:
+        return await self._run(self._updates_since_sync, session_id, version, limit)
 
-    def _updates_since_sync(self, session_id: str, version: int) -> list[Update] | None:
+    def _updates_since_sync(self, session_id: str, version: int, limit: int | None) -> list[Update] | None:
         row = self._db.execute("SELECT version, history_start FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None or version < row[1] or version > row[0]:
             return None
-        return self._updates_sync(session_id, version)
+        return self._updates_sync(session_id, version, limit)
 
     async def compact(self, session_id: str, before_version: int) -> None:
         await self._run(self._compact_sync, session_id, before_version)
