@@ -18,6 +18,18 @@ HOST_KEY_BYTES = 24  # 192 bits of randomness (the issue asks for at least 128)
 # Meta keys (SessionRecord.meta) this module reads and writes.
 KEY_DIGEST, TITLE, LOCKED, ENDED, PROBLEM, NOTES = "host_key_sha256", "title", "locked", "ended", "problem", "notes"
 START_TEXT = "start_text"  # the text at version 0, where playback starts (written once, at creation)
+START_VERSION = "start_version"  # where playback starts once the log was compacted (START_TEXT is the text there)
+# Once compaction moved it: {"version", "text"} in one value, so that no reader sees one without the other.
+PLAYBACK_START = "playback_start"
+
+
+def playback_start(meta: dict) -> tuple[int, str | None]:
+    """Where a session's recording starts: (version, text there); the text is None for a session made before
+    playback existed."""
+    moved = meta.get(PLAYBACK_START)
+    if moved:
+        return moved["version"], moved["text"]
+    return 0, meta.get(START_TEXT)
 
 
 def new_host_key() -> str:
