@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -17,6 +18,10 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 # Every benchmark client connects from 127.0.0.1: the per-address limits would stop them.
 LIMIT_FLAGS = {"--message-rate": "0", "--sockets-per-ip": "0", "--sessions-per-ip": "0", "--byte-rate": "0"}
+# GET /api/health shows its counts (connections, tasks, loop lag) only to the operator: every server a bench
+# starts gets this token, and the benches send it.
+OPERATOR_TOKEN = secrets.token_urlsafe(24)
+OPERATOR_HEADERS = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 
 
 def free_port() -> int:
@@ -73,7 +78,7 @@ class Server:
             await self._wait_for_port(self.redis_port, timeout)
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(self.argv, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **self.env} if self.env else None)
+                                        env={**os.environ, "OPERATOR_TOKEN": OPERATOR_TOKEN, **(self.env or {})})
         deadline = time.monotonic() + timeout
         while True:
             try:

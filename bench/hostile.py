@@ -53,6 +53,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+from common import OPERATOR_HEADERS, OPERATOR_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPING = "for i in range(10):\n    print(i * i)\n# hostile neighbour\n"
@@ -832,7 +833,7 @@ class Probe:
             while not stop.is_set():
                 asked = time.monotonic()
                 try:
-                    async with http.get(self.base + "/api/health") as response:
+                    async with http.get(self.base + "/api/health", headers=OPERATOR_HEADERS) as response:
                         await response.read()
                     self.health_ms.append(1000 * (time.monotonic() - asked))
                     asked = time.monotonic()
@@ -943,7 +944,8 @@ async def orchestrate(args) -> dict:
     log_path = Path(data_dir) / "server.log"
     server = subprocess.Popen(command + ["--store", "sqlite", "--data-dir", data_dir, "--port", str(args.port),
                                          "--log-level", "WARNING"],
-                              cwd=ROOT, stdout=open(log_path, "a"), stderr=subprocess.STDOUT)
+                              cwd=ROOT, stdout=open(log_path, "a"), stderr=subprocess.STDOUT,
+                              env={**os.environ, "OPERATOR_TOKEN": OPERATOR_TOKEN})  # the probe's health has the counts
     base = f"http://127.0.0.1:{args.port}"
     phases, normal = [], None
     try:

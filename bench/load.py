@@ -40,7 +40,7 @@ from pathlib import Path
 
 import aiohttp
 
-from common import ROOT, Server, cpu_seconds, rss_bytes
+from common import OPERATOR_HEADERS, ROOT, Server, cpu_seconds, rss_bytes
 from wsclient import connect
 
 TICK_S = 0.4  # Etherpad's load-test typist: 4 characters every 400 ms
@@ -548,7 +548,7 @@ async def create_sessions(http: aiohttp.ClientSession, base: str, count: int) ->
 
 
 async def health(http: aiohttp.ClientSession, base: str) -> dict:
-    async with http.get(f"{base}/api/health") as response:
+    async with http.get(f"{base}/api/health", headers=OPERATOR_HEADERS) as response:
         return await response.json()
 
 

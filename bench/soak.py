@@ -37,7 +37,7 @@ from pathlib import Path
 
 import aiohttp
 
-from common import ROOT, Server, cpu_seconds, percentile
+from common import OPERATOR_HEADERS, ROOT, Server, cpu_seconds, percentile
 
 TYPING = "for i in range(10):\n    print(i * i)\n# soak\n"  # what the clients type, over and over
 TICK_S = 0.4  # a human typing rate: 4 characters every 400 ms
@@ -334,7 +334,7 @@ class Sampler:
 
     async def sample(self, phase: str) -> dict:
         asked = time.monotonic()
-        async with self.http.get(f"http://127.0.0.1:{self.port}/api/health") as response:
+        async with self.http.get(f"http://127.0.0.1:{self.port}/api/health", headers=OPERATOR_HEADERS) as response:
             health = await response.json()
         health_ms = 1000 * (time.monotonic() - asked)
         channels = await redis_channels(self.redis_port) if self.redis_port else None

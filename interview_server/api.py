@@ -1,8 +1,9 @@
-"""The JSON HTTP API: create and inspect sessions, health. Errors are always {"error": message}."""
+"""The JSON HTTP API: create and inspect sessions, health. Errors are always {"error": message} (errors.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from dataclasses import dataclass
 
@@ -10,45 +11,18 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from . import export, hosting, playback, protocol
+from .errors import ApiError
 from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE
 from .limits import client_address
 from .problems import Problem
-from .security import request_host, request_scheme
+from .security import origin_allowed, request_host, request_scheme
 from .sessions import LANGUAGES, is_session_id
 
 MAX_BODY_BYTES = 16 * 1024
+BODY_TIMEOUT_SECONDS = 10.0  # a request body trickled slower than this is refused (408), not waited for
 CREATE_FIELDS = {"language", "problem", "title"}
 
 routes = web.RouteTableDef()
-
-
-def json_error(status: int, message: str) -> web.Response:
-    """The one error shape of the HTTP API."""
-    return web.json_response({"error": message}, status=status)
-
-
-class ApiError(Exception):
-    """Raised by a handler to answer with a JSON error."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@web.middleware
-async def api_errors(request: web.Request, handler) -> web.StreamResponse:
-    """Give every /api/ failure, aiohttp's own included (404, 405, 413), the one JSON error shape."""
-    if not request.path.startswith("/api/"):
-        return await handler(request)
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        return json_error(exc.status, exc.message)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        return json_error(exc.status, exc.reason.lower() if exc.text is None else exc.text.removeprefix(f"{exc.status}: ").lower())
 
 
 @dataclass(frozen=True)
@@ -62,15 +36,15 @@ async def _read_create_body(request: web.Request) -> CreateRequest:
     """The language, problem and title asked for in an optional JSON body; raises a 400 saying what is wrong."""
     if request.content_length and request.content_length > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+    raw = await _read_body(request)
     if not raw.strip():
         return CreateRequest()
     try:
         body = json.loads(raw)
     except ValueError:
         raise _bad_request("request body is not valid JSON") from None
+    except RecursionError:  # [[[[... : the parser gives up past ~1,000 levels
+        raise _bad_request("request body is nested too deeply: send a flat JSON object") from None
     if not isinstance(body, dict):
         raise _bad_request('request body must be a JSON object like {"language": "python", "problem": "two-sum"}')
     unknown = sorted(set(body) - CREATE_FIELDS)
@@ -95,12 +69,30 @@ async def _read_create_body(request: web.Request) -> CreateRequest:
     return CreateRequest(language, problem, title)
 
 
+async def _read_body(request: web.Request) -> bytes:
+    """The whole body, at most MAX_BODY_BYTES of it, within BODY_TIMEOUT_SECONDS (a slow sender holds nothing)."""
+    raw = b""
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            while chunk := await request.content.read(MAX_BODY_BYTES + 1 - len(raw)):
+                raw += chunk
+                if len(raw) > MAX_BODY_BYTES:
+                    raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+    except TimeoutError:
+        raise ApiError(408, f"request body not received within {BODY_TIMEOUT_SECONDS:g} seconds") from None
+    return raw
+
+
 def _bad_request(message: str) -> ApiError:
     return ApiError(400, message)
 
 
 @routes.post("/api/sessions")
 async def create_session(request: web.Request) -> web.Response:
+    if not origin_allowed(request, request.app[CONFIG]):
+        # A page of another site may not spend its visitors' per-address budget here (scripts send no Origin).
+        raise ApiError(403, "cross-site request refused: sessions are created by this server's own pages, "
+                            "ALLOWED_ORIGINS / FRAME_ANCESTORS, or scripts")
     asked = await _read_create_body(request)
     if not request.app[LIMITS].may_create_session(client_address(request, request.app[CONFIG].trust_proxy)):
         raise ApiError(429, f"too many sessions created from your address: at most {request.app[CONFIG].sessions_per_ip} "
@@ -194,11 +186,20 @@ async def get_problem(request: web.Request) -> web.Response:
 
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
-    """Liveness plus the counts an operator (or the soak benchmark) watches for leaks."""
+    """Liveness for anyone; for the operator (Authorization: Bearer OPERATOR_TOKEN) the counts watched for leaks."""
+    if "Authorization" not in request.headers:
+        return web.json_response({"status": "ok"})
+    token = request.app[CONFIG].operator_token
+    scheme, _, given = request.headers["Authorization"].partition(" ")
+    if not token:
+        raise ApiError(403, "no OPERATOR_TOKEN is set on this server: its health details are not shown")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError(403, "that is not this server's OPERATOR_TOKEN")
     return web.json_response({"status": "ok", "connections": len(request.app[HUB].all_peers()),
                               "live_sessions": request.app[SESSIONS].live_count(),
                               "tasks": len(asyncio.all_tasks()),
                               # "uvloop" or "asyncio": which event loop serves (EVENT_LOOP)
                               "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
                               # how late the loop ran over the last minute: the wait every message adds
-                              "loop_lag_ms": request.app[LOOP_MONITOR].summary()})
+                              "loop_lag_ms": request.app[LOOP_MONITOR].summary()},
+                             headers={"Cache-Control": "no-store"})

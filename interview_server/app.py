@@ -12,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import api, pages, security, ws
+from . import api, errors, pages, security, ws
 from .assets import Assets
 from .config import Config
 from .hub import Hub
@@ -43,7 +43,9 @@ def create_app(config: Config | None = None, store: SessionStore | None = None,
                clock: Callable[[], float] = time.time) -> web.Application:
     """Build the aiohttp application for one server instance (the store opens at start-up)."""
     config = config or Config(store="memory")
-    app = web.Application(middlewares=[security.security_headers, api.api_errors, static_headers])
+    # Outermost first: every answer, errors included, gets the security headers; errors take their one shape.
+    app = web.Application(middlewares=[security.security_headers, errors.errors, security.allowed_hosts,
+                                       static_headers])
     app[CONFIG] = config
     app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url)
     app[HUB] = Hub()

@@ -17,6 +17,7 @@ REQUIRED_ASSETS = ("dist/manifest.json", "pyodide/pyodide.mjs", "pyodide/pyodide
 REQUIRED_ENTRIES = ("session.js", "start-runtime.js", "landing.js", "style.css", "python-worker.js", "js-worker.js",
                     "languages/python-support.js", "languages/javascript-support.js")
 SECRET_SETTINGS = {"redis_url"}  # may hold a password: shown without it
+HIDDEN_SETTINGS = {"operator_token"}  # shown as (set) or (unset) only
 
 
 def run_check(config: Config, argv: list[str] | None, environ: dict[str, str] | None = None) -> bool:
@@ -29,6 +30,8 @@ def run_check(config: Config, argv: list[str] | None, environ: dict[str, str] | 
         source = ("flag" if getattr(given, setting.name) is not None
                   else "env" if environ.get(setting.env, "") != "" else "default")
         shown = _without_password(value) if setting.name in SECRET_SETTINGS else value
+        if setting.name in HIDDEN_SETTINGS:
+            shown = "(set)" if value else ""
         print(f"  {setting.env:<20} {str(shown) if shown != '' else '(unset)':<44} ({source})")
     checks = [_check_templates(config), _check_assets(config), asyncio.run(_check_store(config))]
     for ok, line in checks:

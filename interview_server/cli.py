@@ -8,8 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
+from . import serving
 from .app import create_app
 from .check import run_check
 from .config import build_parser, load_config
@@ -27,8 +26,8 @@ def main(argv: list[str] | None = None) -> None:
             config.static_dir)
     tune_garbage_collector()
     print(f"interview_server listening on http://{config.host}:{config.port}", file=sys.stderr, flush=True)
-    web.run_app(create_app(config), host=config.host, port=config.port, print=None, shutdown_timeout=5,
-                loop=new_event_loop(config.event_loop))
+    # web.run_app, but with connections that must send each request head within 10 s (serving.py).
+    serving.run(create_app(config), config.host, config.port, new_event_loop(config.event_loop), shutdown_timeout=5)
 
 
 # Python's default (700, 10, 10) runs a full collection every few seconds under load, and with thousands

@@ -54,6 +54,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("frame_ancestors", "FRAME_ANCESTORS", str, "",
             "Origins allowed to show pages in an iframe, space-separated (e.g. https://canvas.example.edu); "
             "the server's own origin always may."),
+    Setting("allowed_hosts", "ALLOWED_HOSTS", str, "",
+            "Host names this server answers to, space-separated (e.g. pad.example.org); any other Host header "
+            "gets 400, which defeats DNS rebinding. localhost, 127.0.0.1 and [::1] are always allowed. "
+            "Empty = any host."),
+    Setting("operator_token", "OPERATOR_TOKEN", str, "",
+            "A secret (16 characters or more) that shows the counts of GET /api/health to whoever sends "
+            "Authorization: Bearer TOKEN; empty = only {\"status\": \"ok\"} is shown. Prefer the environment "
+            "variable to the flag (flags show in process lists)."),
     Setting("static_dir", "STATIC_DIR", str, str(ASSETS_DIR / "static"),
             "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`)."),
     Setting("templates_dir", "TEMPLATES_DIR", str, str(ASSETS_DIR / "templates"), "Folder of Jinja2 page templates."),
@@ -92,6 +100,8 @@ class Config:
     trust_proxy: int = 0
     allowed_origins: str = ""
     frame_ancestors: str = ""
+    allowed_hosts: str = ""
+    operator_token: str = ""
     static_dir: str = str(ASSETS_DIR / "static")
     templates_dir: str = str(ASSETS_DIR / "templates")
     problems_dir: str = ""
@@ -115,7 +125,17 @@ class Config:
         """Origins besides the server's own that may open sockets (ALLOWED_ORIGINS + FRAME_ANCESTORS)."""
         return tuple(dict.fromkeys(self.allowed_origins.split() + self.frame_ancestors.split()))
 
+    @property
+    def host_names(self) -> frozenset[str]:
+        """The host names requests may name (ALLOWED_HOSTS plus the loopback names); empty = any."""
+        if not self.allowed_hosts.split():
+            return frozenset()
+        return frozenset(name.lower().rstrip(".") for name in self.allowed_hosts.split()) | LOOPBACK_HOSTS
 
+
+# Always allowed when ALLOWED_HOSTS is set: health checks and tools on the machine itself.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+MIN_OPERATOR_TOKEN_CHARS = 16
 STORE_KINDS = ("auto", "sqlite", "redis", "memory")
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 
@@ -125,6 +145,16 @@ assert [s.name for s in SETTINGS] == [f.name for f in fields(Config)], "SETTINGS
 def _is_origin(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc) and value == f"{parts.scheme}://{parts.netloc}"
+
+
+def _is_host_name(value: str) -> bool:
+    """A bare host name or address (pad.example.org, 10.0.0.5, [2001:db8::1]): no scheme, port or path."""
+    try:
+        parts = urlsplit(f"//{value}")
+        port = parts.port
+    except ValueError:
+        return False
+    return bool(parts.hostname) and port is None and value.lower() in (parts.hostname, f"[{parts.hostname}]")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,6 +208,13 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
         if not _is_origin(origin):
             raise SystemExit(f"interview-server: {origin!r} in ALLOWED_ORIGINS/FRAME_ANCESTORS is not an origin "
                              "like https://lms.example.edu")
+    for name in config.allowed_hosts.split():
+        if not _is_host_name(name.rstrip(".")):
+            raise SystemExit(f"interview-server: {name!r} in ALLOWED_HOSTS is not a host name like pad.example.org "
+                             "(no scheme, port or path)")
+    if config.operator_token and len(config.operator_token) < MIN_OPERATOR_TOKEN_CHARS:
+        raise SystemExit(f"interview-server: OPERATOR_TOKEN must be at least {MIN_OPERATOR_TOKEN_CHARS} characters "
+                         "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')")
     if not config.run_time_limit > 0:
         raise SystemExit("interview-server: RUN_TIME_LIMIT must be a number of seconds above 0")
     if config.store_kind == "redis" and not config.redis_url:

@@ -1,4 +1,5 @@
-"""Security headers on every response, and the Origin check that stops cross-site WebSocket hijacking."""
+"""Security headers on every response, the host allow-list (DNS rebinding), and the Origin check that stops
+cross-site WebSocket hijacking and cross-site session creation."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ JS_WORKER_CSP = "default-src 'none'; script-src 'unsafe-eval'; base-uri 'none'"
 WORKER_CSP = {"python-worker": PYTHON_WORKER_CSP, "js-worker": JS_WORKER_CSP}
 # Their built names carry a content hash (static/build.mjs): /static/dist/python-worker-3FZK2QXA.js
 WORKER_SCRIPT = re.compile(r"/static/dist/(python-worker|js-worker)(?:-[A-Z0-9]+)?\.js")
+# A request aiohttp could not even parse is answered before the application: a bare text, nothing to load or frame.
+ERROR_HEADERS = {"Content-Security-Policy": "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def worker_csp(path: str) -> str | None:
@@ -68,6 +72,27 @@ def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
 async def template_context(request: web.Request) -> dict:
     """aiohttp-jinja2 context processor: every page gets its CSP nonce."""
     return {"csp_nonce": request.get(CSP_NONCE, "")}
+
+
+@web.middleware
+async def allowed_hosts(request: web.Request, handler) -> web.StreamResponse:
+    """With ALLOWED_HOSTS set, answer only requests for those hosts (and loopback), before any other work.
+
+    A DNS-rebinding page is served from the attacker's name, now resolving to this server: its requests name
+    that host, and its Origin matches that Host, so only a list of our own names can tell it apart.
+    """
+    names = request.app[CONFIG].host_names
+    if names and host_name(request_host(request, request.app[CONFIG].trust_proxy)) not in names:
+        raise web.HTTPBadRequest(text="unknown host: this server answers only to the host names in its "
+                                      "ALLOWED_HOSTS setting")
+    return await handler(request)
+
+
+def host_name(host: str) -> str:
+    """A Host header's name without its port: pad.example.org:8443 -> pad.example.org, [::1]:8080 -> [::1]."""
+    if host.startswith("["):
+        return host[:host.find("]") + 1]
+    return host.partition(":")[0].rstrip(".")
 
 
 def request_host(request: web.Request, trust_proxy: int) -> str:

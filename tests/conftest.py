@@ -10,6 +10,9 @@ from interview_server.app import create_app
 
 
 SERVER_STORES = ["memory", "sqlite", "redis"]
+# The `client` servers show GET /api/health's counts to requests with these headers (OPERATOR_TOKEN).
+OPERATOR_TOKEN = "operator-token-for-tests-0123456789"
+OPERATOR_HEADERS = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 
 
 @pytest.fixture(params=SERVER_STORES)
@@ -22,7 +25,8 @@ async def client(request, aiohttp_client, tmp_path):
         redis_server = request.getfixturevalue("redis_server")
         redis_server.flush()
         redis_url = redis_server.url
-    return await aiohttp_client(create_app(Config(store=request.param, data_dir=str(tmp_path), redis_url=redis_url)))
+    return await aiohttp_client(create_app(Config(store=request.param, data_dir=str(tmp_path), redis_url=redis_url,
+                                                  operator_token=OPERATOR_TOKEN)))
 
 
 @pytest.fixture

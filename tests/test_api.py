@@ -6,6 +6,8 @@ import re
 import uuid
 from datetime import datetime, timezone
 
+from .conftest import OPERATOR_HEADERS
+
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
@@ -77,7 +79,9 @@ async def test_oversized_create_body_is_413_json(client):
 
 
 async def test_health(client):
-    response = await client.get("/api/health")
+    response = await client.get("/api/health")  # anyone: liveness only
+    assert (response.status, await response.json()) == (200, {"status": "ok"})
+    response = await client.get("/api/health", headers=OPERATOR_HEADERS)  # the operator: the counts too
     assert response.status == 200
     body = await response.json()
     assert body["status"] == "ok" and body["connections"] == 0 and body["live_sessions"] == 0
@@ -89,7 +93,7 @@ async def test_health(client):
 async def test_health_counts_connections_and_live_sessions(client, session_id, connect):
     await connect(session_id)
     await connect(session_id)
-    body = await (await client.get("/api/health")).json()
+    body = await (await client.get("/api/health", headers=OPERATOR_HEADERS)).json()
     assert (body["connections"], body["live_sessions"]) == (2, 1)
 
 

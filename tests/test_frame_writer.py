@@ -22,6 +22,7 @@ from interview_server import hub
 from interview_server.app import create_app
 from interview_server.config import Config
 
+from .conftest import OPERATOR_HEADERS, OPERATOR_TOKEN
 from .support.server_process import ROOT, ServerProcess
 
 
@@ -81,7 +82,7 @@ def _raw_socket_that_never_reads(port: int, session_id: str) -> socket.socket:
 
 async def test_a_reader_that_stops_reading_is_cut_off_and_others_get_everything(aiohttp_server, tmp_path):
     server = await aiohttp_server(create_app(Config(store="memory", data_dir=str(tmp_path), message_rate=0,
-                                                    byte_rate=0)))
+                                                    byte_rate=0, operator_token=OPERATOR_TOKEN)))
     async with aiohttp.ClientSession() as http:
         base = f"http://127.0.0.1:{server.port}"
         session_id = (await (await http.post(f"{base}/api/sessions")).json())["session_id"]
@@ -116,7 +117,7 @@ async def test_a_reader_that_stops_reading_is_cut_off_and_others_get_everything(
             await asyncio.wait_for(watching, 20)
             assert received == 2 * rounds  # the reading participant got every update
             for _ in range(100):
-                health = await (await http.get(f"{base}/api/health")).json()
+                health = await (await http.get(f"{base}/api/health", headers=OPERATOR_HEADERS)).json()
                 if health["connections"] == 2:
                     break
                 await asyncio.sleep(0.1)
@@ -129,11 +130,12 @@ def test_event_loop_setting(tmp_path):
     """uvloop by default where installed, asyncio on request; a wrong value is refused clearly."""
     pytest.importorskip("uvloop")
     for args, expected in (((), "uvloop"), (("--event-loop", "asyncio"), "asyncio")):
-        server = ServerProcess("--store", "memory", *args)
+        server = ServerProcess("--store", "memory", *args, env={"OPERATOR_TOKEN": OPERATOR_TOKEN})
         server.start()
         try:
             import urllib.request
-            with urllib.request.urlopen(f"{server.url}/api/health") as response:
+            with urllib.request.urlopen(urllib.request.Request(f"{server.url}/api/health",
+                                                               headers=OPERATOR_HEADERS)) as response:
                 assert json.load(response)["event_loop"] == expected
         finally:
             server.kill()
