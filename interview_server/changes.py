@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from typing import Any
 
 ENCODING = "utf-16-le"
@@ -23,44 +25,93 @@ def utf16_length(text: str) -> int:
 
 
 class Text:
-    """An immutable document held as UTF-16-LE bytes, so ChangeSet positions index it directly."""
+    """An immutable document held as UTF-16-LE bytes, so ChangeSet positions index it directly.
 
-    __slots__ = ("_units",)
+    The bytes are kept in chunks (CHUNK_MIN to CHUNK_MAX bytes, but where the text is smaller): applying an
+    edit copies the chunks it touches and shares the others with the text before, so a small edit to a big
+    document costs little however big the document is."""
 
-    def __init__(self, units: bytes = b""):
-        self._units = units
+    __slots__ = ("_chunks", "_ends")
+
+    def __init__(self, chunks: tuple[bytes, ...] = ()):
+        self._chunks = chunks
+        self._ends = list(itertools.accumulate(map(len, chunks)))  # the byte offset where each chunk ends
 
     @classmethod
     def from_str(cls, text: str) -> "Text":
-        return cls(normalise_newlines(text).encode(ENCODING, "surrogatepass"))
+        units = normalise_newlines(text).encode(ENCODING, "surrogatepass")
+        return cls(tuple(units[at:at + CHUNK_MAX] for at in range(0, len(units), CHUNK_MAX)))
 
     def __str__(self) -> str:
-        return self._units.decode(ENCODING, "surrogatepass")
+        return b"".join(self._chunks).decode(ENCODING, "surrogatepass")
 
     def __len__(self) -> int:
-        return len(self._units) // UNIT
+        return self._ends[-1] // UNIT if self._ends else 0
 
     def utf8_size(self) -> int:
         """Bytes of the text in UTF-8 (a lone surrogate counts 3, as it would be escaped)."""
         return len(str(self).encode("utf-8", "surrogatepass"))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Text) and other._units == self._units
+        return isinstance(other, Text) and b"".join(other._chunks) == b"".join(self._chunks)
 
     def apply(self, changes: list) -> "Text":
         """Apply canonical ChangeSet JSON (see `canonical_changes`) and return the new text."""
-        out: list[bytes] = []
-        pos = 0
+        out = _Chunks()
+        at = 0  # byte offset in this text
         for part in changes:
             if isinstance(part, int):
-                out.append(self._units[pos * UNIT:(pos + part) * UNIT])
-                pos += part
+                self._copy(out, at, at + part * UNIT)
+                at += part * UNIT
             else:
-                pos += part[0]
+                at += part[0] * UNIT
                 if len(part) > 1:
-                    out.append("\n".join(part[1:]).encode(ENCODING, "surrogatepass"))
-        out.append(self._units[pos * UNIT:])
-        return Text(b"".join(out))
+                    out.add("\n".join(part[1:]).encode(ENCODING, "surrogatepass"))
+        self._copy(out, at, self._ends[-1] if self._ends else 0)
+        return Text(tuple(out.chunks))
+
+    def _copy(self, out: "_Chunks", start: int, end: int) -> None:
+        """Add bytes [start, end) of this text to `out`: whole chunks shared, the ends sliced."""
+        if start >= end:
+            return
+        first = bisect.bisect_right(self._ends, start)
+        last = bisect.bisect_left(self._ends, end)
+        chunk_start = self._ends[first - 1] if first else 0
+        if first == last:
+            out.add(self._chunks[first][start - chunk_start:end - chunk_start])
+            return
+        out.add(self._chunks[first][start - chunk_start:])
+        out.extend(self._chunks[first + 1:last])
+        out.add(self._chunks[last][:end - self._ends[last - 1]])
+
+
+CHUNK_MIN, CHUNK_MAX = 2048, 8192  # bytes of a Text's chunks
+
+
+class _Chunks:
+    """Builds a Text's chunks: small pieces are joined with their neighbour, big ones split."""
+
+    __slots__ = ("chunks",)
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def add(self, piece: bytes) -> None:
+        if not piece:
+            return
+        chunks = self.chunks
+        if chunks and (len(chunks[-1]) < CHUNK_MIN or len(piece) < CHUNK_MIN):
+            piece = chunks.pop() + piece
+        while len(piece) > CHUNK_MAX:
+            chunks.append(piece[:CHUNK_MAX])
+            piece = piece[CHUNK_MAX:]
+        chunks.append(piece)
+
+    def extend(self, whole: tuple[bytes, ...]) -> None:
+        """Add whole chunks of a Text (each already between the bounds)."""
+        if whole:
+            self.add(whole[0])
+            self.chunks.extend(whole[1:])
 
 
 def _is_count(value: Any) -> bool:
