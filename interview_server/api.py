@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from . import export, hosting, playback, protocol
+from . import activity, export, hosting, playback, protocol
 from .errors import ApiError
 from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE
 from .limits import client_address
@@ -20,6 +21,7 @@ from .sessions import LANGUAGES, is_session_id
 
 MAX_BODY_BYTES = 16 * 1024
 BODY_TIMEOUT_SECONDS = 10.0  # a request body trickled slower than this is refused (408), not waited for
+STREAM_WRITE_BYTES = 64 * 1024  # history, export and run answers are written in pieces of about this size
 CREATE_FIELDS = {"language", "problem", "title"}
 
 routes = web.RouteTableDef()
@@ -151,23 +153,69 @@ async def _history(request: web.Request) -> dict:
         raise ApiError(409, str(exc)) from None
 
 
+async def _written(pieces: AsyncIterable[str]) -> AsyncIterator[bytes]:
+    """Text pieces as UTF-8 in writes of about STREAM_WRITE_BYTES (the writer waits while the client lags). A lone
+    surrogate (half an emoji, only ever inside a JSON string) is written as its JSON escape."""
+    batch, size = [], 0
+    async for piece in pieces:
+        batch.append(piece.encode("utf-8", "backslashreplace"))
+        size += len(batch[-1])
+        if size >= STREAM_WRITE_BYTES:
+            yield b"".join(batch)
+            batch, size = [], 0
+            await asyncio.sleep(0)  # a fast reader never makes the writer wait: let the loop run other work
+    if batch:
+        yield b"".join(batch)
+
+
 @routes.get("/api/sessions/{session_id}/history")
 async def session_history(request: web.Request) -> web.Response:
-    """Everything playback needs (hosts only): the starting text, every update, runs, chat, who was who."""
-    return web.json_response(await _history(request), headers={"Cache-Control": "no-store"})
+    """Everything playback needs (hosts only): the starting text, every update, runs, chat, who was who. Written
+    in pieces: a long session is never one string."""
+    history = await _history(request)
+    text = playback.json_text(playback.json_pieces(history, ascii_only=False), ascii_only=False)
+    return web.Response(body=_written(text), content_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 @routes.get("/api/sessions/{session_id}/export.html")
 async def session_export(request: web.Request) -> web.Response:
-    """The whole session as one self-contained HTML file that replays offline (hosts only)."""
+    """The whole session as one self-contained HTML file that replays offline (hosts only), written in pieces."""
     history = await _history(request)
     try:
-        html = export.render(history, request.app[ASSETS], aiohttp_jinja2.get_env(request.app))
+        pieces = export.pieces(history, request.app[ASSETS], aiohttp_jinja2.get_env(request.app))
     except export.ExportUnavailable as exc:
         raise ApiError(503, str(exc)) from None
-    return web.Response(text=html, content_type="text/html", headers={
+    return web.Response(body=_written(pieces), content_type="text/html", headers={
         "Content-Disposition": f'attachment; filename="{export.file_name(history)}"',
         "Cache-Control": "no-store"})
+
+
+@routes.get("/api/sessions/{session_id}/runs/{run_id}")
+async def session_run(request: web.Request) -> web.Response:
+    """One of the recent runs with its whole output (a `history` frame carries only the end of a long one). The
+    session's link is the key, as for GET /api/sessions/{id}: every participant sees the runs."""
+    session_id, run_id = _session_id(request), request.match_info["run_id"]
+    if not activity.RUN_ID.fullmatch(run_id):
+        raise ApiError(400, "malformed run id: expected r- and 12 lowercase hex digits")
+    if await request.app[SESSIONS].get_record(session_id) is None:
+        raise ApiError(404, "session not found")
+    runs = await request.app[STORE].recent_events(session_id, "run", activity.RECENT_RUNS)
+    stored = next((run for run in runs if run.get("id") == run_id), None)
+    del runs  # the others' output goes before this one's is written
+    if stored is None:
+        raise ApiError(404, f"run not found: the whole output is kept for a session's {activity.RECENT_RUNS} most "
+                            "recent runs")
+    output = stored.get("output", [])
+    run = {key: value for key, value in stored.items() if key != "output"}  # the store's own copy stays as it is
+    run["output_chars"] = sum(len(chunk["text"]) for chunk in output)
+
+    async def pieces():
+        yield json.dumps(run, separators=(",", ":"), ensure_ascii=False)[:-1] + ',"output":['
+        for index, chunk in enumerate(output):
+            yield ("," if index else "") + json.dumps(chunk, separators=(",", ":"), ensure_ascii=False)
+        yield "]}"
+
+    return web.Response(body=_written(pieces()), content_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 @routes.get("/api/problems")

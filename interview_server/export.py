@@ -2,16 +2,19 @@
 
 The file needs no server and no network: the player's script and styles (built by esbuild as
 export-player.js/.css) and the history JSON are inlined. Opened from disk it replays the interview.
+It is written in pieces (`pieces`), so a long session is never held as one string.
 """
 
 from __future__ import annotations
 
-import json
 import re
+import secrets
+from collections.abc import AsyncIterator
 
 import jinja2
 
 from .assets import Assets
+from .playback import json_pieces, json_text
 
 PLAYER_SCRIPT, PLAYER_STYLE = "export-player.js", "export-player.css"
 
@@ -21,14 +24,37 @@ class ExportUnavailable(RuntimeError):
 
 
 def render(history: dict, assets: Assets, env: jinja2.Environment) -> str:
-    """The HTML text of the export of `history` (playback.session_history)."""
+    """The HTML text of the export of a history whose updates are a list (as read back from its JSON)."""
+    head, tail = _page(history, assets, env)
+    return head + "".join(_script_safe(piece) for piece in json_pieces(history)) + tail
+
+
+def pieces(history: dict, assets: Assets, env: jinja2.Environment) -> AsyncIterator[str]:
+    """The export of `history` (playback.session_history) in pieces that add up to render()'s text: the page up to
+    the history, its JSON a piece at a time (updates read from the store a page at a time), the rest of the page
+    with the player. Raises ExportUnavailable at once, before anything is sent, if the player is not built."""
+    head, tail = _page(history, assets, env)
+    return _pieces(head, history, tail)
+
+
+async def _pieces(head: str, history: dict, tail: str) -> AsyncIterator[str]:
+    yield head
+    async for piece in json_text(json_pieces(history)):
+        yield _script_safe(piece)  # escapes single characters: the same in pieces as in the whole
+    yield tail
+
+
+def _page(history: dict, assets: Assets, env: jinja2.Environment) -> tuple[str, str]:
+    """The page before and after the history's JSON, the player's script and style inlined."""
     script, style = (_built(assets, name) for name in (PLAYER_SCRIPT, PLAYER_STYLE))
-    return env.get_template("export.html").render(
+    mark = f"<{secrets.token_hex(16)}>"  # autoescaping keeps "<" out of the title: the mark is only where it is put
+    head, tail = env.get_template("export.html").render(
         title=history["title"] or "Interview",
-        history_json=_script_safe(json.dumps(history, separators=(",", ":"))),
+        history_json=mark,
         # Inside <script>/<style>, "</script" or "</style" would end the element early.
         player_script=_inline_safe(script, "script"),
-        player_style=_inline_safe(style, "style"))
+        player_style=_inline_safe(style, "style")).split(mark)
+    return head, tail
 
 
 def file_name(history: dict) -> str:

@@ -18,7 +18,6 @@ HOST_KEY_BYTES = 24  # 192 bits of randomness (the issue asks for at least 128)
 # Meta keys (SessionRecord.meta) this module reads and writes.
 KEY_DIGEST, TITLE, LOCKED, ENDED, PROBLEM, NOTES = "host_key_sha256", "title", "locked", "ended", "problem", "notes"
 START_TEXT = "start_text"  # the text at version 0, where playback starts (written once, at creation)
-START_VERSION = "start_version"  # where playback starts once the log was compacted (START_TEXT is the text there)
 # Once compaction moved it: {"version", "text"} in one value, so that no reader sees one without the other.
 PLAYBACK_START = "playback_start"
 

@@ -1,43 +1,82 @@
 """A session's whole history for playback and export: the starting text, every update, runs, chat, people.
 
 docs/PLAYBACK.md shows the shape. The page (static/src/playback/) rebuilds the text at any version from it.
+Once the log was compacted, the history starts where the recording now starts (hosting.playback_start). Its
+updates are read from the store a page at a time while the JSON is written (json_text), never all at once.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 
 from . import hosting
 from .activity import iso_time
+from .protocol import Update
 from .store import SessionRecord, SessionStore
 from .store.base import EVENT_LIMITS
 
+UPDATES_PER_PIECE = 1000  # updates read from the store, and written, at a time
+
 
 class PlaybackUnavailable(Exception):
-    """The session cannot be replayed from its start; the message says why."""
+    """The session cannot be replayed; the message says why."""
+
+
+class UpdateLog:
+    """The updates of a history (versions start_version + 1 .. end_version), read from the store when written."""
+
+    def __init__(self, store: SessionStore, session_id: str, start_version: int, end_version: int):
+        self._store, self.session_id = store, session_id
+        self.start_version, self.end_version = start_version, end_version
+
+    def __len__(self) -> int:
+        return self.end_version - self.start_version
+
+    async def pages(self) -> AsyncIterator[list[dict]]:
+        """The updates as {at, participant, changes}, UPDATES_PER_PIECE at a time."""
+        version = self.start_version
+        while version < self.end_version:
+            page = await self._store.updates_since(self.session_id, version,
+                                                   limit=min(UPDATES_PER_PIECE, self.end_version - version))
+            if not page:
+                raise PlaybackUnavailable(f"the log was compacted while it was read (at version {version})")
+            yield [_update_json(update) for update in page]
+            version += len(page)
+
+
+def _update_json(update: Update) -> dict:
+    return {"at": round(update.timestamp * 1000), "participant": update.participant, "changes": update.changes}
 
 
 async def session_history(record: SessionRecord, store: SessionStore) -> dict:
-    """The history of a session up to `record.version`; raises PlaybackUnavailable if it has no start."""
-    start_text = record.meta.get(hosting.START_TEXT)
+    """The history of a session up to `record.version` ("updates" an UpdateLog); raises PlaybackUnavailable if its
+    start was never kept."""
+    start_version, start_text = hosting.playback_start(record.meta)
     if start_text is None:
         raise PlaybackUnavailable("this session was created before playback existed: its starting text was not kept")
-    updates = await store.updates_since(record.session_id, 0)
-    if updates is None:
-        raise PlaybackUnavailable("this session's early history was compacted away (over 200,000 updates): "
-                                  "it cannot be replayed from the start")
-    updates = updates[:record.version]  # a live session may be one commit further in the store
-    people = {person["id"]: {"name": person["name"], "color": person["color"], "role": person.get("role", "candidate")}
+    if await store.updates_since(record.session_id, start_version, limit=1) is None:
+        # Compacted since `record` was read (a live session's copy of the meta lags the store's): the store's start.
+        stored = await store.get(record.session_id)
+        if stored is not None and hosting.playback_start(stored.meta)[1] is not None:
+            start_version, start_text = hosting.playback_start(stored.meta)
+        if start_version > record.version or await store.updates_since(record.session_id, start_version,
+                                                                       limit=1) is None:
+            start_version, start_text = record.version, record.text  # no start kept: replay from where it is now
+    people = {person["id"]: {"name": person["name"], "color": person["color"], "role": person.get("role", "candidate"),
+                             # every name it had, oldest first ("at": server ms; null when not recorded)
+                             "names": person.get("names") or [{"name": person["name"], "at": None}]}
               for person in await store.recent_events(record.session_id, "person", EVENT_LIMITS["person"])}
-    return {
+    history = {
         "session_id": record.session_id,
         "title": record.meta.get(hosting.TITLE) or "",
         "language": record.language,
         "created_at": iso_time(record.created_at.timestamp()),
         "exported_at": iso_time(datetime.now(timezone.utc).timestamp()),
-        "start": {"version": 0, "text": start_text},
-        "updates": [{"at": round(update.timestamp * 1000), "participant": update.participant,
-                     "changes": update.changes} for update in updates],
+        "start": {"version": start_version, "text": start_text},
+        # a live session's store may be one commit further than `record`
+        "updates": UpdateLog(store, record.session_id, start_version, max(record.version, start_version)),
         "participants": people,
         "runs": await store.recent_events(record.session_id, "run", EVENT_LIMITS["run"]),
         "chat": await store.recent_events(record.session_id, "chat", EVENT_LIMITS["chat"]),
@@ -47,3 +86,47 @@ async def session_history(record: SessionRecord, store: SessionStore) -> dict:
         "locked": bool(record.meta.get(hosting.LOCKED)),
         "ended": bool(record.meta.get(hosting.ENDED)),
     }
+    if start_version > 0:
+        history["compacted_before"] = start_version  # the edits before it were compacted away
+    return history
+
+
+def json_pieces(history: dict, *, ascii_only: bool = True) -> Iterator[str | UpdateLog]:
+    """The JSON text of `history` in pieces (UPDATES_PER_PIECE updates, or one run, at a time); joined they are
+    exactly json.dumps(history, separators=(",", ":"), ensure_ascii=ascii_only). An UpdateLog stands where its
+    updates go (json_text reads them)."""
+    yield "{"
+    for index, (key, value) in enumerate(history.items()):
+        yield f"{',' if index else ''}{_dumps(key, ascii_only)}:"
+        if key == "updates":
+            yield "["
+            if isinstance(value, UpdateLog):
+                yield value
+            else:
+                for start in range(0, len(value), UPDATES_PER_PIECE):
+                    yield ("," if start else "") + _dumps(value[start:start + UPDATES_PER_PIECE], ascii_only)[1:-1]
+            yield "]"
+        elif key == "runs":
+            yield "["
+            for number, run in enumerate(value):
+                yield ("," if number else "") + _dumps(run, ascii_only)
+            yield "]"
+        else:
+            yield _dumps(value, ascii_only)
+    yield "}"
+
+
+async def json_text(pieces: Iterable[str | UpdateLog], *, ascii_only: bool = True) -> AsyncIterator[str]:
+    """json_pieces' text with each UpdateLog's updates read from the store a page at a time."""
+    for piece in pieces:
+        if isinstance(piece, UpdateLog):
+            first = True
+            async for page in piece.pages():
+                yield ("" if first else ",") + _dumps(page, ascii_only)[1:-1]
+                first = False
+        else:
+            yield piece
+
+
+def _dumps(value, ascii_only: bool) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=ascii_only)

@@ -297,8 +297,10 @@ async def test_history_is_for_hosts_and_replays_to_the_server_text_at_every_vers
     assert str(replayed) == history["text"] == texts[20]
     ats = [update["at"] for update in history["updates"]]
     assert ats == sorted(ats) and all(isinstance(at, int) for at in ats)
-    assert history["participants"][me["participant"]["id"]] == {"name": "Ada", "color": me["participant"]["color"],
-                                                                "role": "host"}
+    ada = history["participants"][me["participant"]["id"]]
+    assert ada == {"name": "Ada", "color": me["participant"]["color"], "role": "host",
+                   "names": [{"name": "Ada", "at": ada["names"][0]["at"]}]}
+    assert ats[0] >= ada["names"][0]["at"] > 0  # named (hello) before any edit
     assert history["participants"][them["participant"]["id"]]["name"] == "Bo 😀"
     assert [run["output"] for run in history["runs"]] == [[{"stream": "stdout", "text": "42\n"}]]
     assert [message["text"] for message in history["chat"]] == ["done!"]

@@ -21,9 +21,13 @@ function header(history) {
     time.dateTime = new Date(created).toISOString();
     meta.append(time);
   }
-  // One entry per connection is kept (a reload is a new one): each person once.
-  const people = [...new Set(Object.values(history.participants ?? {})
-    .map((person) => (person.role ? `${person.name} (${person.role})` : person.name)).filter(Boolean))];
+  // One entry per connection is kept (a reload is a new one): each person once, with every name they had.
+  const people = [...new Set(Object.values(history.participants ?? {}).map((person) => {
+    const names = [...new Set((Array.isArray(person.names) ? person.names : []).map((entry) => entry?.name)
+      .filter((name) => typeof name === "string"))];
+    const name = (names.length ? names : [person.name]).filter(Boolean).join(" → ");
+    return name && person.role ? `${name} (${person.role})` : name;
+  }).filter(Boolean))];
   if (people.length) meta.append(el("span", "", people.join(", ")));
   if (history.problem?.title) meta.append(el("span", "", `Problem: ${history.problem.title}`));
   const language = { python: "Python", javascript: "JavaScript" }[history.language];

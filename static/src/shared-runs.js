@@ -8,8 +8,10 @@ const CONFIRM_WAIT_MS = 1000; // how long Run waits for the last edits to reach 
 const OUTPUT_BATCH_MS = 100; // output goes to the others at most this often (well under the message rate limit)
 
 export class SharedRuns {
-  constructor({ connection, collab, runner, presence, output }) {
+  /** `sessionId` (for fetching a run's whole output): by default the one the connection's URL names. */
+  constructor({ connection, collab, runner, presence, output, sessionId = sessionOf(connection) }) {
     this.connection = connection;
+    this.sessionId = sessionId;
     this.collab = collab;
     this.runner = runner;
     this.presence = presence;
@@ -124,7 +126,7 @@ export class SharedRuns {
       const block = this.remote.get(run.id);
       if (!block) return;
       block.reset();
-      this.appendOutput(block, run.output);
+      this.appendOutput(block, run.output, run);
       if (run.status) {
         this.end(block, run);
         this.remote.delete(run.id);
@@ -138,14 +140,18 @@ export class SharedRuns {
       color: run.color,
       details: describe({ version: run.version, language: run.language, at: new Date(run.started_at), earlier }),
     });
-    this.appendOutput(block, run.output);
+    this.appendOutput(block, run.output, run);
     if (run.status) this.end(block, run);
     else this.remote.set(run.id, block);
   }
 
-  /** Writes a run's output from `history` ([{stream, text}]) into its block. */
-  appendOutput(block, output) {
+  /** Writes a run's output from `history` ([{stream, text}]) into its block; `run` says if only its end came. */
+  appendOutput(block, output, run = {}) {
     if (!Array.isArray(output)) return;
+    if (run.output_shortened && Number(run.output_omitted_chars) > 0) {
+      block.omitted(Number(run.output_omitted_chars));
+      block.runId = String(run.id);
+    }
     for (const chunk of output) {
       if (chunk) block.append(chunk.stream === "stderr" ? "stderr" : "stdout", String(chunk.text ?? ""));
     }
@@ -154,6 +160,28 @@ export class SharedRuns {
   end(block, { status, duration_ms: ms, truncated }) {
     if (truncated) block.system("… output truncated (over 200,000 characters)");
     block.system(describeEnd(status, ms, this.runner.timeLimitMs));
+    // Once ended, the server has stored the whole of it (a run in progress is stored when it ends).
+    if (block.omittedLine) block.offerAll(() => this.showWholeOutput(block, block.runId));
+  }
+
+  /** Fetches a run's whole output (GET /api/sessions/{id}/runs/{run}) and redraws its block with it. */
+  async showWholeOutput(block, runId) {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(this.sessionId)}/runs/${encodeURIComponent(runId)}`,
+      { cache: "no-store" });
+    const run = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(run.error ?? `the server answered ${response.status}`);
+    block.reset();
+    this.appendOutput(block, run.output);
+    this.end(block, run);
+  }
+}
+
+/** The session id in the connection's socket URL (…/ws/{id}). */
+function sessionOf(connection) {
+  try {
+    return decodeURIComponent(new URL(connection.url).pathname.split("/").pop());
+  } catch {
+    return "";
   }
 }
 

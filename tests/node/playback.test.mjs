@@ -216,6 +216,60 @@ test("events are ordered by time; positions, versions and times agree", () => {
   assert.equal(timeline.positionAt(timeline.origin - 1), 0);
 });
 
+test("a history that starts after compaction replays from its start version; earlier runs and chat sit there", () => {
+  const states = naiveStates(SAMPLE);
+  const history = { ...SAMPLE, start: { version: 100, text: states[100].text }, updates: SAMPLE.updates.slice(100),
+    compacted_before: 100 };
+  const timeline = new Timeline(history);
+  assert.equal(timeline.compactedBefore, 100);
+  assert.equal(new Timeline(SAMPLE).compactedBefore, 0);
+  assert.equal(timeline.startVersion, 100);
+  assert.equal(timeline.endVersion, SAMPLE.version);
+  for (let v = SAMPLE.version; v >= 100; v--) assert.equal(timeline.textAt(v), states[v].text, `version ${v}`);
+  assert.equal(timeline.textAt(0), states[100].text); // clamped: nothing before the start
+  assert.equal(timeline.versionOfPosition(0), 100);
+  assert.equal(timeline.positionOfVersion(100), 0);
+  for (let v = 101; v <= SAMPLE.version; v++) {
+    assert.equal(timeline.versionOfPosition(timeline.positionOfVersion(v)), v);
+    assert.equal(timeline.timeOfVersion(v), SAMPLE.updates[v - 1].at);
+  }
+  // The text there at the start is nobody's; what was typed after is each person's.
+  const full = new Timeline(SAMPLE).authorship(SAMPLE.version);
+  const after = timeline.authorship(SAMPLE.version);
+  const text = SAMPLE.text;
+  assert.ok(after.length > 0 && after.length <= full.length);
+  for (const span of after) {
+    assert.ok(full.some((f) => f.participant === span.participant && f.from <= span.from && span.to <= f.to),
+      `${JSON.stringify(text.slice(span.from, span.to))} typed after version 100 was typed by the same person`);
+  }
+  // Chat and runs keep their times; what happened before the first kept edit is at the start version.
+  assert.equal(timeline.events.filter((e) => e.kind === "chat").length, SAMPLE.chat.length);
+  const firstEdit = timeline.events.findIndex((e) => e.kind === "update");
+  for (let p = 0; p <= firstEdit; p++) assert.equal(timeline.versionOfPosition(p), 100);
+  assert.equal(timeline.origin, timeline.events[0].at); // time 0 is the first event kept, not the creation
+});
+
+test("names: each person's name at a time (a rename does not rename earlier edits)", () => {
+  const at = Date.parse("2026-11-29T11:00:00.000Z");
+  const timeline = new Timeline({
+    created_at: "2026-11-29T10:59:00.000Z", start: { version: 0, text: "" }, updates: [], runs: [], chat: [],
+    participants: {
+      p: { name: "Bob (interviewer)", names: [{ name: "Bob (interviewer)", at: at + 60_000 }, { name: "Bo", at }] },
+      q: { name: "Ada" }, // stored before names were kept
+      r: { name: "Cy", names: [{ name: "Cy", at: null }] },
+    },
+  });
+  assert.equal(timeline.nameAt("p", at - 1), "Bo"); // before the first record: the first name
+  assert.equal(timeline.nameAt("p", at), "Bo");
+  assert.equal(timeline.nameAt("p", at + 59_999), "Bo");
+  assert.equal(timeline.nameAt("p", at + 60_000), "Bob (interviewer)");
+  assert.deepEqual(timeline.namesOf("p"), ["Bo", "Bob (interviewer)"]);
+  assert.equal(timeline.nameAt("q", at), "Ada");
+  assert.equal(timeline.nameAt("r", at), "Cy");
+  assert.equal(timeline.nameAt("nobody", at), null);
+  assert.deepEqual(timeline.namesOf("nobody"), []);
+});
+
 test("formatElapsed", () => {
   assert.equal(formatElapsed(0), "0:00");
   assert.equal(formatElapsed(123_999), "2:03");

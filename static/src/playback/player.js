@@ -147,7 +147,7 @@ export class Player {
     const people = new Map();
     for (const [id, person] of Object.entries(this.history.participants ?? {})) {
       const color = /^#[0-9a-f]{3,8}$|^(rgb|hsl)a?\([\d\s.,%/-]+\)$/i.test(person?.color ?? "") ? person.color : SOMEONE.color;
-      people.set(id, { name: String(person?.name ?? "Someone"), color, role: person?.role ?? null, slot: people.size % AUTHOR_SLOTS });
+      people.set(id, { id, name: String(person?.name ?? "Someone"), color, role: person?.role ?? null, slot: people.size % AUTHOR_SLOTS });
     }
     this.someoneSeen = this.history.updates?.some((update) => !people.has(update.participant)) ?? false;
     return people;
@@ -155,6 +155,13 @@ export class Player {
 
   person(id) {
     return this.people.get(id) ?? { ...SOMEONE, slot: "someone" };
+  }
+
+  /** person(id) with the name it had at `ms` (a rename does not change who typed what before it). */
+  personAt(id, ms) {
+    const person = this.person(id);
+    const name = this.people.has(id) ? this.timeline.nameAt(id, ms) : null;
+    return name === null || name === person.name ? person : { ...person, name };
   }
 
   build(nonce) {
@@ -170,14 +177,26 @@ export class Player {
     legend.setAttribute("aria-label", "Participants");
     const people = [...this.people.values()];
     if (this.someoneSeen) people.push({ ...SOMEONE, slot: "someone" });
+    this.legendNames = []; // [{id, node}] of people who had more than one name: shown as at the playhead
     for (const person of people) {
       const item = el("li", "pb-person");
       item.style.setProperty("--pb-person", person.color);
-      item.append(el("span", "pb-swatch"), el("span", "pb-person-name", person.name));
+      const name = el("span", "pb-person-name", person.name);
+      item.append(el("span", "pb-swatch"), name);
       if (person.role) item.append(el("span", "pb-person-role", person.role));
+      const names = person.id === undefined ? [] : this.timeline.namesOf(person.id);
+      if (names.length > 1) {
+        item.title = `Names in this session: ${names.join(" → ")}`;
+        this.legendNames.push({ id: person.id, node: name });
+      }
       legend.append(item);
     }
     const legendNote = el("span", "pb-legend-note", "Highlighted text: who typed it");
+    const compacted = this.timeline.compactedBefore;
+    const startNote = compacted
+      ? el("p", "pb-empty pb-compacted", `Recording starts at version ${compacted}: earlier edits were compacted`)
+      : null;
+    startNote?.setAttribute("role", "note");
 
     // The editor.
     const editorPane = el("div", "pb-editor");
@@ -239,6 +258,7 @@ export class Player {
     this.chatList = el("ol", "pb-chat");
     this.chatList.setAttribute("aria-label", "Chat at this point");
     this.chatList.tabIndex = 0;
+    this.chatList.append(el("li", "pb-empty", "No messages yet at this point."));
     chatSection.append(this.chatList);
     side.append(runsSection, outputSection, chatSection);
 
@@ -280,7 +300,7 @@ export class Player {
     controls.append(this.playButton, track, this.readout, speedLabel, skipLabel);
 
     const top = el("div", "pb-top");
-    top.append(legend, legendNote);
+    top.append(legend, ...(startNote ? [startNote] : []), legendNote);
     const body = el("div", "pb-body");
     const editorColumn = el("div", "pb-editor-column");
     editorColumn.append(editorPane, controls);
@@ -304,14 +324,15 @@ export class Player {
   buildRunItem(run, index) {
     const start = this.timeline.runStartPosition.get(index);
     if (start === undefined) return null;
-    const person = this.person(run.participant);
+    const person = this.personAt(run.participant, parseTime(run.started_at));
     const name = run.name || person.name;
     const item = el("li", "pb-run");
     item.style.setProperty("--pb-person", run.color || person.color);
     const label = el("span", "pb-run-label");
     const when = formatElapsed(parseTime(run.started_at) - this.timeline.origin);
+    const before = run.version < this.timeline.startVersion ? " (before the recording starts)" : "";
     label.append(el("span", "pb-dot"), el("strong", "pb-run-name", name),
-      document.createTextNode(` ran version ${run.version} · ${when}`));
+      document.createTextNode(` ran version ${run.version}${before} · ${when}`));
     const status = el("span", `pb-chip pb-chip-${run.status ?? "running"}`, run.status ?? "no end");
     const jump = el("button", "pb-button pb-button-icon");
     jump.type = "button";
@@ -441,6 +462,11 @@ export class Player {
     );
     this.showRun(timeline.runAt(p));
     this.showChat(timeline.chatAt(p));
+    const now = timeline.timeOfPosition(p);
+    for (const { id, node } of this.legendNames) {
+      const name = timeline.nameAt(id, now);
+      if (name !== null && node.textContent !== name) node.textContent = name;
+    }
   }
 
   /** Moves the editor to `version`: the changes between (small moves) or the whole text, and new marks. */
@@ -464,7 +490,8 @@ export class Player {
     if (version > timeline.startVersion) {
       const last = timeline.changesOf(version);
       last.iterChanges((_fa, _ta, _fb, toB) => { caretAt = toB; });
-      const who = this.person(timeline.updates[version - timeline.startVersion - 1].participant);
+      const who = this.personAt(timeline.updates[version - timeline.startVersion - 1].participant,
+        timeline.timeOfVersion(version));
       if (caretAt !== null) marks.push(Decoration.widget({ widget: new CaretWidget(who.color, who.name), side: 1 }).range(caretAt));
     }
     const effects = [setMarks.of(Decoration.set(marks, true))];
@@ -492,7 +519,7 @@ export class Player {
       return;
     }
     const { run, ended } = current;
-    const person = this.person(run.participant);
+    const person = this.personAt(run.participant, parseTime(run.started_at));
     this.writeHeader(run.name || person.name, run.color || person.color,
       ` ran version ${run.version} · ${formatElapsed(parseTime(run.started_at) - this.timeline.origin)}`);
     if (!ended) {
@@ -540,7 +567,7 @@ export class Player {
   }
 
   buildChatItem(message) {
-    const person = this.person(message.participant);
+    const person = this.personAt(message.participant, parseTime(message.sent_at));
     const item = el("li", "pb-message");
     item.style.setProperty("--pb-person", message.color || person.color);
     const meta = el("div", "pb-message-meta");

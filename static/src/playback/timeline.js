@@ -103,6 +103,20 @@ function applyChunkedAuthorship(chunks, changes, participant) {
   return [...chunks.slice(0, ci), ...toChunks(applyAuthorship(local, localChanges, participant)), ...chunks.slice(cj)];
 }
 
+/** Participant id -> [{name, at}] oldest first (`at` ms; -Infinity when not recorded), from `participants`. */
+function collectNames(participants) {
+  const names = new Map();
+  for (const [id, person] of Object.entries(participants ?? {})) {
+    const listed = (Array.isArray(person?.names) ? person.names : [])
+      .filter((entry) => entry && typeof entry.name === "string")
+      .map((entry) => ({ name: entry.name, at: parseTime(entry.at) ?? -Infinity }))
+      .sort((a, b) => a.at - b.at);
+    if (!listed.length && typeof person?.name === "string") listed.push({ name: person.name, at: -Infinity });
+    if (listed.length) names.set(id, listed);
+  }
+  return names;
+}
+
 /** Who made an update: its participant id, or "" if it names none (shown as "Someone"). */
 function authorOf(update) {
   return typeof update.participant === "string" ? update.participant : "";
@@ -122,7 +136,27 @@ export class Timeline {
     // The last answers: stepping forward from them costs one update each.
     this.lastDoc = { version: this.startVersion, doc: this.startDoc };
     this.lastAuthors = { version: this.startVersion, segments: this.authorCheckpoints[0] };
+    // Versions before startVersion were compacted away on the server: the recording starts there.
+    this.compactedBefore = this.startVersion > 0 ? this.startVersion : 0;
+    this.names = collectNames(history.participants);
     this.buildEvents();
+  }
+
+  /** The name participant `id` had at `ms` (ms since the epoch; its first name before then), or null if unknown. */
+  nameAt(id, ms) {
+    const names = this.names.get(id);
+    if (!names) return null;
+    let name = names[0].name;
+    for (const entry of names) {
+      if (entry.at > ms) break;
+      name = entry.name;
+    }
+    return name;
+  }
+
+  /** Every name participant `id` had, oldest first (one, mostly). */
+  namesOf(id) {
+    return (this.names.get(id) ?? []).map((entry) => entry.name);
   }
 
   buildEvents() {

@@ -59,7 +59,38 @@ class RunBlock {
 
   /** Removes everything below the header (to show the run again from a fuller copy of its output). */
   reset() {
+    this.omittedLine = null;
     this.panel.keepBottom(() => this.element.replaceChildren(this.element.firstChild));
+  }
+
+  /** A line under the header: the first `count` characters of the output are not shown (only its end came). */
+  omitted(count) {
+    const line = document.createElement("span");
+    line.className = "system run-omitted";
+    this.omittedNote = document.createTextNode(`Earlier output not shown (${count.toLocaleString("en-US")} characters)`);
+    line.append(this.omittedNote, document.createTextNode("\n"));
+    this.omittedLine = line;
+    this.panel.keepBottom(() => this.element.firstChild.after(line));
+  }
+
+  /** Adds "Show all output" to the omitted line; `showAll()` (async) redraws the block, or throws to say why not. */
+  offerAll(showAll) {
+    const line = this.omittedLine;
+    if (!line || line.querySelector("button")) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-quiet run-show-all";
+    button.textContent = "Show all output";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await showAll();
+      } catch (error) {
+        this.omittedNote.data = `Could not load the whole output (${error?.message ?? error}); try again`;
+        button.disabled = false;
+      }
+    });
+    line.lastChild.before(document.createTextNode(" "), button);
   }
 
   /** Appends a chunk of `stream` ("stdout", "stderr" or "system") output. */
