@@ -10,7 +10,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from . import protocol
 from .hub import Hub, Peer
 from .keys import CONFIG, HUB, LIMITS, PROBLEMS, SESSIONS
-from .limits import CONNECTION_VERSION_BURST, CONNECTION_VERSION_RATE, MessageRate, TokenBucket, client_address
+from .limits import (CONNECTION_VERSION_BURST, CONNECTION_VERSION_RATE, SESSION_VERSION_RATE, MessageRate, TokenBucket,
+                     client_address)
 from .presence import CursorThrottle, name_refusal
 from .protocol import (HOST_MESSAGES, Chat, CodeUpdate, Cursor, EndSession, Hello, Lock, ProtocolError, Pull, Push,
                        Rename, RunEnd, RunOutput, RunStart, SetLanguage, SetName, SetNotes, SetProblem)
@@ -295,6 +296,9 @@ async def _pace_versions(session: Session, peer: Peer, count: int) -> None:
     """Delay (never refuse) edits past the versions this connection and this session may add per second."""
     wait = max(peer.versions.take_or_wait(count), session.versions.take_or_wait(count))
     if wait:
+        peer.send(protocol.error(f"edits are coming faster than {CONNECTION_VERSION_RATE:g} versions a second from "
+                                 f"one connection (or {SESSION_VERSION_RATE:g} in a session): this one waits "
+                                 f"{wait:.1f} s", "rate_limited"))
         await asyncio.sleep(wait)
 
 
