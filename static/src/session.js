@@ -89,12 +89,17 @@ const CONNECTION_TONES = {
   [STATUS.full]: "warn",
   [STATUS.tooMany]: "warn",
 };
+const FULL_EXPLANATION =
+  "This session is full: it already has as many people as this server allows. You will join as soon as someone leaves.";
+let toldFull = false; // once per wait: the page tries again every few seconds
 connection.addEventListener("status", ({ detail }) => {
   connectionStatus.set(detail, CONNECTION_TONES[detail]);
   if (detail === STATUS.notFound && !collab.view) $("#editor-placeholder").textContent =
     "This session does not exist. It may have expired, or the link may be wrong.";
-  if (detail === STATUS.full && !collab.view) $("#editor-placeholder").textContent =
-    "This session is full: it already has as many people as this server allows. You will join as soon as someone leaves.";
+  if (detail === STATUS.full && !collab.view) $("#editor-placeholder").textContent = FULL_EXPLANATION;
+  // A place is taken by saying hello, after the text has arrived: the editor may already show it.
+  else if (detail === STATUS.full && !toldFull) toast.show(FULL_EXPLANATION);
+  if (detail === STATUS.full) toldFull = true;
 });
 
 // Why the server closed the socket, in words for the people in the session (close codes: docs/PROTOCOL.md).
@@ -186,6 +191,8 @@ collab.addEventListener("refused", ({ detail }) => {
   if (detail === "ended") toast.show("The interview has ended: your last edit could not be saved.");
 });
 connection.addEventListener("message", ({ detail: { type, data } }) => {
+  if (type === "welcome") toldFull = false; // in: the next wait for a place is told again
+  if (type === "error" && data.code === "name_refused") toast.show(`Name not taken: ${data.message.replace(/^\w+: /, "")}`);
   if (type === "error" && data.code === "bad_host_key") {
     toast.show("This host link is not valid for this session, so you joined as a candidate. Check the link you were given.");
     forgetHostKey(main.dataset.sessionId);

@@ -166,13 +166,19 @@ async def test_the_not_found_page_works_under_the_csp(pages, server_url):
     assert pages.console_errors == [status_logged(url, 404, "Not Found")]
 
 
-async def test_the_session_full_page_works_under_the_csp(pages, capped_url):
-    session_id = new_session(capped_url, "javascript")
+async def test_the_session_full_page_works_under_the_csp_and_lets_the_host_in(pages, capped_url):
+    request = urllib.request.Request(capped_url + "/api/sessions", data=b'{"language": "javascript"}',
+                                     method="POST", headers={"Content-Type": "application/json"})
+    created = json.loads(urllib.request.urlopen(request, timeout=5).read())
+    session_id = created["session_id"]
     ws_url = capped_url.replace("http", "ws") + f"/ws/{session_id}"
     async with aiohttp.ClientSession() as client:
-        sockets = [await client.ws_connect(ws_url) for _ in range(CAP)]  # scripts count as connections too
-        for socket in sockets:
+        sockets = [await client.ws_connect(ws_url) for _ in range(CAP)]
+        for number, socket in enumerate(sockets):  # participants (scripts that said hello) take the places
             assert (await socket.receive_json(timeout=5))["type"] == "session_state"
+            await socket.send_json({"type": "hello", "data": {"name": f"Script {number}"}})
+            while (await socket.receive_json(timeout=5))["type"] != "welcome":
+                pass
         page = await pages.new()
         url = f"{capped_url}/session/{session_id}"
         response = await page.goto(url)
@@ -180,9 +186,16 @@ async def test_the_session_full_page_works_under_the_csp(pages, capped_url):
         assert "default-src 'self'" in csp_of(response)
         await expect(page.get_by_role("heading", name="This session is full")).to_be_visible()
         await expect(page.get_by_role("link", name="Try again now")).to_be_visible()
+        # The interviewer's own link still opens the editor: hosts have places of their own.
+        host = await pages.new()
+        await host.goto(created["host_url"])
+        await expect(connection(host)).to_have_text("Connected", timeout=15_000)
+        await expect(host.get_by_role("button", name="Lock editing")).to_be_visible(timeout=15_000)
+        assert "#host=" not in host.url and "?host" in host.url
         for socket in sockets:
             await socket.close()
-    assert pages.console_errors == [status_logged(url, 409, "Conflict")]
+    assert pages.console_errors == [status_logged(url, 409, "Conflict"),
+                                    status_logged(created["host_url"], 409, "Conflict")]
 
 
 # --- 2. The JavaScript sandbox under its worker policy -------------------------------------------
