@@ -59,6 +59,7 @@ class HostSettings:
         self._store = store
         self._digest = meta.get(KEY_DIGEST)
         self._start_text = meta.get(START_TEXT)
+        self.playback_start = meta.get(PLAYBACK_START)  # {"version", "text"} once compaction moved the start
         self.title, self.locked, self.ended, self.problem = "", False, False, None
         self.reload(meta)
         notes = meta.get(NOTES) or {}
@@ -74,6 +75,8 @@ class HostSettings:
             meta[KEY_DIGEST] = self._digest
         if self._start_text is not None:
             meta[START_TEXT] = self._start_text
+        if self.playback_start:
+            meta[PLAYBACK_START] = self.playback_start
         return meta
 
     def reload(self, meta: dict) -> bool:

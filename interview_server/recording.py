@@ -31,9 +31,10 @@ def due(version: int, start_version: int) -> bool:
     return version - start_version >= MAX_HISTORY_UPDATES + COMPACT_STEP
 
 
-async def compact(store: SessionStore, session_id: str, version: int) -> int | None:
+async def compact(store: SessionStore, session_id: str, version: int) -> dict | None:
     """Compact the session's log up to `version - MAX_HISTORY_UPDATES`, keeping the text there as the start of
-    its recording; the new start version, or None if there was nothing to do (or it could not be done)."""
+    its recording; the new start ({"version", "text"}), or None if there was nothing to do (or it could not be
+    done, or there is no start to keep)."""
     record = await store.get(session_id)
     if record is None:
         return None
@@ -42,13 +43,14 @@ async def compact(store: SessionStore, session_id: str, version: int) -> int | N
     if cut - start_version < COMPACT_STEP:
         return None  # another instance did it already
     text = None if start_text is None else await _replay(store, session_id, start_version, start_text, cut)
-    if text is not None:  # sessions from before playback have no start to keep: their log is only trimmed
-        await store.set_meta(session_id, hosting.PLAYBACK_START, {"version": cut, "text": text})
+    start = None if text is None else {"version": cut, "text": text}
+    if start is not None:  # sessions from before playback have no start to keep: their log is only trimmed
+        await store.set_meta(session_id, hosting.PLAYBACK_START, start)
     elif start_text is not None:
         return None  # the log no longer holds what the replay needs: leave it as it is
     await store.compact(session_id, cut)
     log.info("compacted session %s: its recording now starts at version %d", session_id, cut)
-    return cut
+    return start
 
 
 async def _replay(store: SessionStore, session_id: str, version: int, text: str, until: int) -> str | None:

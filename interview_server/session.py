@@ -191,9 +191,12 @@ class Session:
         # Whatever the outcome (done here, done by another instance, not possible), the next try is a step later.
         self._compacted_to = version - recording.MAX_HISTORY_UPDATES
         try:
-            await recording.compact(self._store, self.session_id, version)
+            start = await recording.compact(self._store, self.session_id, version)
         except Exception:
             log.exception("compacting session %s failed", self.session_id)
+            return
+        if start is not None:
+            self.host.playback_start = start  # what the session's record says from now on
 
     async def catch_up(self) -> None:
         """Apply and publish updates other instances committed since our version."""

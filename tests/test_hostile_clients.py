@@ -333,3 +333,44 @@ async def test_a_socket_guessing_host_keys_is_closed_after_three(server, caplog)
     message = await guesser.ws.receive(timeout=5)
     assert message.type.name in ("CLOSE", "CLOSED", "CLOSING") and guesser.ws.close_code == 1008
     assert sum("wrong host key" in record.getMessage() for record in caplog.records) == 1
+
+
+async def test_a_flood_of_versions_cannot_erase_the_recording(server, monkeypatch):
+    """Pushing past the log's bound compacts it (here at 300 versions instead of 200,000), but the recording
+    stays replayable: history starts where the log now starts, from the text there, and ends at the text."""
+    from interview_server import recording
+
+    monkeypatch.setattr(recording, "MAX_HISTORY_UPDATES", 300)
+    monkeypatch.setattr(recording, "COMPACT_STEP", 100)
+    client = server
+    created = await (await client.post("/api/sessions")).json()
+    session_id, key = created["session_id"], created["host_url"].split("#host=")[1]
+    attacker, state = await join(client, session_id, "10.6.6.6")
+    version, text = state["version"], state["code"]
+    texts = {version: text}
+    for round_ in range(5):  # 500 versions of one character each, in pushes of 100
+        updates = []
+        for i in range(100):
+            updates.append({"clientID": "m", "changes": [len(text.encode("utf-16-le")) // 2, [0, "😀é"[i % 2]]]})
+            text += "😀é"[i % 2]
+            texts[version + i + 1] = text
+        await attacker.send("push", {"version": version, "updates": updates})
+        await attacker.receive_type("updates")
+        version += 100
+    from interview_server import hosting
+    from interview_server.keys import STORE
+    for _ in range(100):  # compaction runs beside the session
+        if (await client.server.app[STORE].get(session_id)).meta.get(hosting.PLAYBACK_START):
+            break
+        await asyncio.sleep(0.05)
+    response = await client.get(f"/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {key}"})
+    history = await response.json()
+    start = history["start"]["version"]
+    assert start == 100 and history["compacted_before"] == 100  # the first compaction: at 400, down to 100
+    assert history["start"]["text"] == texts[start]
+    replayed = history["start"]["text"]
+    from interview_server.changes import Text
+    doc = Text.from_str(replayed)
+    for update in history["updates"]:
+        doc = doc.apply(update["changes"])
+    assert len(history["updates"]) == version - start and str(doc) == texts[version] == history["text"]
