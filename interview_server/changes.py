@@ -176,12 +176,8 @@ def diff_changes(old: str, new: str) -> list | None:
     if old == new:
         return None
     limit = min(len(old), len(new))
-    prefix = 0
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
+    prefix = _common_run(old, new, limit, 1)
+    suffix = _common_run(old, new, limit - prefix, -1)
     removed = old[prefix:len(old) - suffix]
     inserted = new[prefix:len(new) - suffix]
     changes: list = []
@@ -194,6 +190,25 @@ def diff_changes(old: str, new: str) -> list | None:
     if suffix:
         changes.append(utf16_length(old[len(old) - suffix:]))
     return changes
+
+
+def _common_run(old: str, new: str, limit: int, direction: int, block: int = 4096) -> int:
+    """How many characters old and new share at their start (direction 1) or end (-1), at most `limit`:
+    compared a block at a time (in C), then a character at a time inside the first block that differs."""
+    def piece(text: str, start: int, end: int) -> str:
+        return text[start:end] if direction > 0 else text[len(text) - end:len(text) - start]
+
+    run = 0
+    while run < limit:
+        size = min(block, limit - run)
+        if piece(old, run, run + size) != piece(new, run, run + size):
+            break
+        run += size
+    else:
+        return run
+    while run < limit and piece(old, run, run + 1) == piece(new, run, run + 1):
+        run += 1
+    return run
 
 
 def changes_length(changes: list) -> int:

@@ -42,7 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Bytes per second the sockets of one client address may send together, sustained; bursts of up to "
             "8 x MAX_MESSAGE_BYTES pass at once, then messages are delayed (0 = no limit)."),
     Setting("max_participants", "MAX_PARTICIPANTS", int, 10,
-            "Connections one session may have (over all instances); the next gets \"session is full\" (0 = no cap)."),
+            "Participants (connections that said hello) one session may have over all instances; the next gets "
+            "\"session is full\". Hosts have 2 places more (0 = no cap)."),
     Setting("sockets_per_ip", "SOCKETS_PER_IP", int, 100,
             "Open WebSockets one client address may hold on this instance (0 = no limit)."),
     Setting("sessions_per_ip", "SESSIONS_PER_IP", int, 300,

@@ -128,6 +128,12 @@ async def grow(peer: Peer, version: int, length: int, units: int, chunk: int = 2
     return version, length
 
 
+async def attacker_with_text(client, units: int) -> tuple[Peer, int, int]:
+    """An attacker alone in a session of its own, whose text it has grown by `units`: (socket, version, length)."""
+    attacker, state = await join(client, await new_session(client), "10.6.6.6")
+    return attacker, *await grow(attacker, state["version"], len(state["code"]), units)
+
+
 def spread_inserts(length: int, every: int, text: str) -> list:
     """A ChangeSet inserting `text` after every `every` units of a document `length` long: many parts."""
     parts, at = [], 0
@@ -166,9 +172,7 @@ async def test_cursors_at_an_old_version_over_many_parts_are_refused_before_any_
 
 async def test_a_rebased_push_gathering_many_insertions_in_one_place_is_linear(server):
     client = server
-    session_id = await new_session(client)
-    attacker, state = await join(client, session_id, "10.6.6.6")
-    version, length = await grow(attacker, state["version"], len(state["code"]), 60_000)
+    attacker, version, length = await attacker_with_text(client, 60_000)
 
     async def attack(stop):
         nonlocal version, length
@@ -225,9 +229,7 @@ async def test_a_pull_from_far_behind_gets_the_text_not_every_update(server):
 
 async def test_many_update_pushes_on_a_big_document_do_not_stall_others(server):
     client = server
-    session_id = await new_session(client)
-    attacker, state = await join(client, session_id, "10.6.6.6")
-    version, length = await grow(attacker, state["version"], len(state["code"]), 480_000)
+    attacker, version, length = await attacker_with_text(client, 480_000)
 
     def thousand_updates(version: int, length: int) -> str:
         return frame("push", {"version": version, "rebase": True, "updates": [

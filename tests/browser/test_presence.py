@@ -99,7 +99,13 @@ async def remote_caret_on(page: Page, name: str, marker: str) -> bool:
         spot = await geometry(page, marker, name)
         if on_char(spot["caret"], spot["char"]):
             return True
+        await next_frame(page)
     return False
+
+
+async def next_frame(page: Page) -> None:
+    """Wait for the page's next animation frame (when CodeMirror measures and draws)."""
+    await page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => resolve()))")
 
 
 async def remote_head_at(page: Page, name: str, marker: str) -> bool:
@@ -116,6 +122,7 @@ async def local_caret_on(page: Page, marker: str) -> bool:
         spot = await geometry(page, marker)
         if on_char(spot["local"], spot["char"]):
             return True
+        await next_frame(page)
     return False
 
 
