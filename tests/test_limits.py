@@ -372,3 +372,27 @@ async def test_a_big_push_stream_is_slowed_to_the_byte_rate(make_client):
         await peer.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
         assert (await peer.receive_type_in(("updates", "error"), timeout=20))["type"] == "updates"
     assert asyncio.get_running_loop().time() - started > 4
+
+
+def test_recent_changes_are_bounded_by_the_memory_they_really_hold():
+    """The bound counts bytes held (checked against tracemalloc), not parts: 13 updates of 10,000 parts each
+    (issue 15 measured ~41 MiB held for them before) stay within CURSOR_MAP_BYTES, and the estimate is honest."""
+    import tracemalloc
+
+    from interview_server.changes import canonical_changes
+    from interview_server.protocol import Update
+    from interview_server.recent import MAX_BYTES, RecentChanges
+
+    length = 60_000
+    changes = canonical_changes([1, [0, "x"]] * 4999 + [length - 4999], length)
+    tracemalloc.start()
+    try:
+        recent = RecentChanges()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(13):
+            recent.add([Update("m", changes)], length)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert recent.nbytes <= MAX_BYTES and held <= MAX_BYTES * 1.1
+    assert 0.8 <= held / recent.nbytes <= 1.25
