@@ -161,6 +161,7 @@ export class CollabClient extends EventTarget {
     console.warn("interview_server: server error:", message);
     // Delayed, not refused; or a refused connection, which the status says (the socket closes next).
     if (code === "rate_limited" || code === "session_full" || code === "too_many_connections") return;
+    if (code === "cursor_refused") return; // a cursor too old to place: the next selection is sent at a newer version
     if (code === "locked" || code === "ended") {
       // Refused whole, kept here: sent when the page learns editing is allowed again (allowEditing), or
       // retried later in case that news crossed this answer.
