@@ -235,10 +235,6 @@ class Session:
                 return None
             if version == self.version:
                 return []
-            if self.recent.holds(self.version - version):
-                behind = self.version - version
-                if sum(packed.nbytes for _, packed in self.recent.last(behind)) > PULL_MAX_BYTES:
-                    return None
             missed = await self._store.updates_since(self.session_id, version)
             if missed is not None and sum(_changes_bytes(update.changes) for update in missed) > PULL_MAX_BYTES:
                 return None

@@ -76,6 +76,21 @@ async def test_pull_or_push_from_the_future_gets_a_full_resync(session_id, conne
     assert (await alice.receive())["type"] == "session_state"
 
 
+async def test_a_pull_behind_more_than_a_mebibyte_of_changes_gets_the_text(session_id, connect):
+    """A few updates can hold a lot: past 1 MiB of changes, the whole text is the smaller answer."""
+    alice, _ = await connect(session_id)
+    length = len(START)
+    for version in range(12):  # 200,000 units inserted, then deleted, six times: ~1.2 MB of changes
+        changes = [[0, "y" * 200_000], length] if version % 2 == 0 else [[200_000], length]
+        await alice.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
+        await alice.receive_type("updates")
+    await alice.send("pull", {"version": 0})
+    assert await alice.receive() == {"type": "session_state", "data": {
+        "code": START, "language": "python", "active_users": 1, "version": 12}}
+    await alice.send("pull", {"version": 11})  # one update behind: the update
+    assert (await alice.receive())["type"] == "updates"
+
+
 async def test_code_update_becomes_a_minimal_update(session_id, connect):
     alice, _ = await connect(session_id)
     new_code = START.replace("world", "interview")
