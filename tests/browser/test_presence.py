@@ -94,8 +94,9 @@ def on_char(caret: dict | None, char: dict | None) -> bool:
 
 async def remote_caret_on(page: Page, name: str, marker: str) -> bool:
     """`name`'s caret is drawn at the first character of `marker` (in one of a few frames: text that
-    arrives just before a measurement is laid out at once, the carets at CodeMirror's next measure)."""
-    for _ in range(4):
+    arrives just before a measurement is laid out at once, the carets at CodeMirror's next measure, which a
+    busy machine may put off by a few frames)."""
+    for _ in range(10):
         spot = await geometry(page, marker, name)
         if on_char(spot["caret"], spot["char"]):
             return True
