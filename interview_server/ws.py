@@ -204,7 +204,8 @@ async def _handle(app: web.Application, session: Session, peer: Peer, text: str)
         elif isinstance(message, SetName):
             if session.host.ended:
                 raise ProtocolError("set_name: the interview has ended; names stay as they were", "ended")
-            refusal = name_refusal(message.name, peer.is_host, await _host_names(sessions, session, peer))
+            others = await sessions.participants(session.session_id, excluding=peer)
+            refusal = name_refusal(message.name, peer.is_host, _host_names(others))
             if refusal:
                 raise ProtocolError(f"set_name: {refusal}", "name_refused")
             peer.name = message.name
@@ -238,8 +239,7 @@ async def _hello(app: web.Application, session: Session, peer: Peer, message: He
     others = await _take_place(app, session, peer)
     if others is None:
         return
-    refusal = message.name and name_refusal(message.name, peer.is_host,
-                                            [person["name"] for person in others if person.get("role") == "host"])
+    refusal = message.name and name_refusal(message.name, peer.is_host, _host_names(others))
     await sessions.introduce(peer, None if refusal else message.name)
     # Sent together, with no await in between, so no output, chat or change can fall between them.
     public = peer.public()
@@ -287,9 +287,8 @@ async def _take_place(app: web.Application, session: Session, peer: Peer) -> lis
     return None
 
 
-async def _host_names(sessions: SessionRegistry, session: Session, peer: Peer) -> list[str]:
-    return [person["name"] for person in await sessions.participants(session.session_id, excluding=peer)
-            if person.get("role") == "host"]
+def _host_names(people: list[dict]) -> list[str]:
+    return [person["name"] for person in people if person.get("role") == "host"]
 
 
 async def _pace_versions(session: Session, peer: Peer, count: int) -> None:
