@@ -40,57 +40,45 @@ def _to_sections(changes: list) -> tuple[list[int], list[bytes]]:
     return sections, inserted
 
 
-class PackedChanges:
-    """A canonical ChangeSet held compactly (recent updates a session keeps to map cursors and rebase pushes
-    with): the sections as machine integers and the inserted texts as UTF-16-LE bytes, by section. `nbytes`
-    is roughly the memory it holds."""
+def pack(changes: list) -> tuple[bytes, tuple[bytes, ...]]:
+    """A canonical ChangeSet held compactly: its sections as machine integers in bytes (read them with
+    `sections`) and its inserted texts by section. Plain bytes and a tuple of bytes, which the garbage
+    collector does not track: sessions keep up to a thousand of these each."""
+    sections, inserted = _to_sections(changes)
+    return array("q", sections).tobytes(), tuple(inserted)
 
-    __slots__ = ("sections", "inserted", "nbytes")
 
-    def __init__(self, changes: list):
-        sections, inserted = _to_sections(changes)
-        self.sections = array("q", sections)
-        self.inserted = tuple(inserted)
-        self.nbytes = (64 + self.sections.itemsize * len(sections) + 8 * len(inserted)
-                       + sum(33 + len(text) for text in inserted if text))
+def sections(packed: bytes) -> memoryview:
+    """The sections of a packed ChangeSet, indexable as integers."""
+    return memoryview(packed).cast("q")
 
-    @property
-    def parts(self) -> int:
-        return len(self.sections) // 2
 
-    def length(self) -> int:
-        """The length (UTF-16 units) of the document it applies to."""
-        return sum(self.sections[0::2])
-
-    def to_json(self) -> list:
-        return _to_json(self.sections, self.inserted)
-
-    def map_positions(self, positions: Sequence[int]) -> list[int]:
-        """Where each position ends up, as `changes.map_position(changes, pos)` (assoc -1), in one sweep
-        over the sections: linear in parts + positions."""
-        order = sorted(range(len(positions)), key=positions.__getitem__)
-        mapped = [0] * len(positions)
-        sections, count, k = self.sections, len(order), 0
-        old = new = 0
-        for i in range(0, len(sections), 2):
-            if k == count:
-                break
-            length, ins = sections[i], sections[i + 1]
-            end = old + length
-            if ins < 0:
-                while k < count and positions[order[k]] < end:
-                    mapped[order[k]] = new + positions[order[k]] - old
-                    k += 1
-                new += length
-            else:
-                while k < count and (positions[order[k]] < end or (not length and positions[order[k]] == end)):
-                    mapped[order[k]] = new
-                    k += 1
-                new += ins
-            old = end
-        for index in order[k:]:
-            mapped[index] = new
-        return mapped
+def map_positions(sections: Sequence[int], positions: Sequence[int]) -> list[int]:
+    """Where each position ends up, as `changes.map_position(changes, pos)` (assoc -1), in one sweep over the
+    sections: linear in parts + positions."""
+    order = sorted(range(len(positions)), key=positions.__getitem__)
+    mapped = [0] * len(positions)
+    count, k = len(order), 0
+    old = new = 0
+    for i in range(0, len(sections), 2):
+        if k == count:
+            break
+        length, ins = sections[i], sections[i + 1]
+        end = old + length
+        if ins < 0:
+            while k < count and positions[order[k]] < end:
+                mapped[order[k]] = new + positions[order[k]] - old
+                k += 1
+            new += length
+        else:
+            while k < count and (positions[order[k]] < end or (not length and positions[order[k]] == end)):
+                mapped[order[k]] = new
+                k += 1
+            new += ins
+        old = end
+    for index in order[k:]:
+        mapped[index] = new
+    return mapped
 
 
 def _to_json(sections: list[int], inserted: list[bytes]) -> list:
@@ -231,7 +219,7 @@ def rebase_cost(pushed_parts: Sequence[int], over_parts: Sequence[int]) -> int:
     return 2 * (len(over_parts) * pushed * (1 + len(pushed_parts)) + len(pushed_parts) * over)
 
 
-def rebase_updates(updates: Sequence[Update], over: Sequence[Update | tuple[str, PackedChanges]]) -> list[Update]:
+def rebase_updates(updates: Sequence[Update], over: Sequence[Update | tuple[str, bytes, tuple]]) -> list[Update]:
     """Pushed `updates` (made on the version before `over`) moved over the updates accepted since, one
     accepted update at a time, exactly as a client applies them with @codemirror/collab's receiveUpdates
     one update at a time (static/src/collab.js): an accepted update from the pusher (same clientID as
@@ -247,8 +235,8 @@ def rebase_updates(updates: Sequence[Update], over: Sequence[Update | tuple[str,
             break
         if isinstance(accepted, Update):
             client_id, changes = accepted.client_id, _to_sections(accepted.changes)
-        else:
-            client_id, changes = accepted[0], (accepted[1].sections, accepted[1].inserted)
+        else:  # (clientID, packed sections, inserted texts), as recent.py keeps them
+            client_id, changes = accepted[0], (sections(accepted[1]), accepted[2])
         if pending[0][0].client_id == client_id:
             pending = pending[1:]
             continue

@@ -17,7 +17,7 @@ from typing import Protocol
 from . import hosting, recording
 from .changes import ChangeSetError, Text, canonical_changes, changes_new_length, diff_changes
 from .protocol import ProtocolError, Update
-from .rebase import rebase_cost, rebase_updates
+from .rebase import map_positions, rebase_cost, rebase_updates, sections
 from .recent import MAX_BYTES as CURSOR_MAP_BYTES, MAX_UPDATES as CURSOR_MAP_UPDATES, RecentChanges
 from .store import SessionRecord, SessionStore
 
@@ -249,8 +249,8 @@ class Session:
         """Selection ranges given in the document at `version`, mapped to the current version (checked as
         in `check_ranges`): one sweep per update over all positions."""
         positions = [pos for pair in ranges for pos in pair]
-        for packed in self._later_changes(version, ranges):
-            positions = packed.map_positions(positions)
+        for _, packed, _ in self._later_changes(version, ranges):
+            positions = map_positions(sections(packed), positions)
         return list(zip(positions[0::2], positions[1::2]))
 
     def _later_changes(self, version: int, ranges: Sequence[tuple[int, int]]) -> list:
@@ -269,7 +269,7 @@ class Session:
         if any(not 0 <= pos <= length for pair in ranges for pos in pair):
             raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version "
                                 f"{version}", "cursor_refused")
-        return [packed for _, packed in self.recent.last(behind)]
+        return self.recent.last(behind)
 
     async def set_language(self, language: str) -> None:
         """Switch the session's language (stored)."""
