@@ -1,9 +1,11 @@
 """Hostile-neighbour benchmark: can one abusive client slow the other sessions of a server down?
 
 Usage: .venv/bin/python bench/hostile.py [--phase-seconds 30] [--sessions 20] [--participants 3]
-       [--phases baseline,a,b,c,d,after] [--hostile-nice 0] [--json bench/results/hostile.json]
+       [--phases baseline,a,b,c,d,e,f,g,h,i,j,k,l,after] [--hostile-nice 0] [--server-dir DIR]
+       [--json bench/results/hostile.json]
 
-Starts a real `interview-server --store sqlite` on a free port with its DEFAULT limits, then runs
+Starts a real `interview-server --store sqlite` on a free port with its DEFAULT limits (`--server-dir`: the
+server of another checkout, e.g. a `git worktree` of an older commit, for before/after figures), then runs
 three kinds of processes so that no generator's CPU hides another's:
 
 - the normal load (one process, source address 127.0.0.2): `--sessions` sessions of
@@ -24,11 +26,26 @@ three kinds of processes so that no generator's CPU hides another's:
   d  chat/cursor flood inside normal session 0 (every free place up to MAX_PARTICIPANTS): 2,000-
      character chats and 50-range cursors at a version ~990 updates old, each socket paced just
      under MESSAGE_RATE, plus one socket that floods as fast as it can and reconnects after 1008;
+  the attacks of issue 15 (bounded work per message), each in a session of its own:
+  e  a cursor (50 ranges at the end of the text) every 2 s at an old version, after four pushes of ~10,000
+     ChangeSet parts each;
+  f  stale `rebase: true` pushes of 2,000 insertions (~250 KB) made before a deletion of the whole text, so
+     that every insertion lands in the one place the deletion left;
+  g  `pull {version: 0}` in a loop on a session 3,000 versions long (4 sockets, just under MESSAGE_RATE);
+  h  pushes of 1,000 one-character replacements on documents of ~480 KB (2 sessions);
+  i  ten runs of 200,000 emoji of output, then late joiners (every other one with the host key): did
+     they get `history`, and stay connected?
+  j  as many versions as 2 sockets taking turns can push into one session (1,000-update pushes, no-op and
+     one-character ones in turn): versions per second, and whether GET .../history still answers after;
+  k  35 sockets that never say `hello` in one session while its host link tries to join every second;
+  l  hellos with wrong host keys from 4 sockets, each just under MESSAGE_RATE, reconnecting when closed;
 - the orchestrator (this process) samples the server's CPU and RSS (/proc), every generator's
-  CPU, GET /api/health and the time a new visitor takes to create a session and get its
-  `session_state` (from 127.0.0.9).
+  CPU, GET /api/health (the server's own event-loop lag: the worst over its last minute, so before each
+  phase the orchestrator waits, at most 60 s, until that minute holds no lag above 25 ms; a hostile
+  process sets up, says it is ready, and attacks only when told to go), the server's log lines, and the
+  time a new visitor takes to create a session and get its `session_state` (from 127.0.0.9).
 
-Phases: `baseline` (normal load alone), a, b, c, d (normal load + attack), `after` (normal load
+Phases: `baseline` (normal load alone), a .. l (normal load + attack), `after` (normal load
 alone again, half a phase: did the server recover?). Prints a table, writes --json. The normal
 sessions' latency in each phase is compared with the baseline; session 0 (shared with the chat
 flood) is reported separately. Exit status 1 when a normal edit was lost, texts diverged, a
@@ -43,6 +60,8 @@ import collections
 import json
 import os
 import random
+import re
+import secrets
 import shutil
 import signal
 import socket
@@ -53,7 +72,7 @@ import time
 from pathlib import Path
 
 import aiohttp
-from common import OPERATOR_HEADERS, OPERATOR_TOKEN
+from common import OPERATOR_HEADERS, OPERATOR_TOKEN, Server
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPING = "for i in range(10):\n    print(i * i)\n# hostile neighbour\n"
@@ -71,13 +90,23 @@ MAX_PARTICIPANTS = 10
 
 NORMAL_ADDRESS = "127.0.0.2"
 PROBE_ADDRESS = "127.0.0.9"
-HOSTILE_ADDRESS = {"a": "127.0.0.11", "b": "127.0.0.12", "c": "127.0.0.13", "d": "127.0.0.14"}
+VISITOR_ADDRESS = "127.0.0.8"  # the people an attack is aimed at: late joiners (i), the session's host (k)
 ATTACKS = {
     "a": "flood of malformed/unknown messages",
     "b": "max-size pushes, doc at the cap",
     "c": "SOCKETS_PER_IP idle + session creation",
     "d": "chat/cursor flood in shared session",
+    "e": "old cursors over 10,000-part updates",
+    "f": "stale rebase gathering 2,000 inserts",
+    "g": "pull from version 0, 3,000 versions",
+    "h": "1,000-update pushes on 480 KB docs",
+    "i": "10 runs x 200k emoji, late joiners",
+    "j": "version flood (compaction erase)",
+    "k": "silent sockets fill a session, host joins",
+    "l": "wrong host keys as fast as allowed",
 }
+HOSTILE_ADDRESS = {name: f"127.0.0.{11 + number}" for number, name in enumerate(ATTACKS)}  # a: .11, b: .12, ...
+LAG_QUIET_MS = 25.0  # a phase starts once the server's loop monitor holds no lag above this (waiting at most 60 s)
 
 
 def percentile(ordered: list[float], fraction: float) -> float | None:
@@ -403,9 +432,14 @@ class Hostile:
         self.closes = collections.Counter()  # close codes received
         self.http = collections.Counter()  # HTTP statuses
         self.error_codes = collections.Counter()
+        self.kinds = collections.Counter()  # frames received by type
+        self.facts: dict = {}  # what the attack got, beyond counts (e.g. versions per second)
+        self.go = asyncio.Event()  # set up: attack now
         self.stop = asyncio.Event()
+        self.announced = False  # "ready" said
         self.notes: list[str] = []
         self.open: set[aiohttp.ClientWebSocketResponse] = set()
+        self.members: list[Member] = []
 
     def note(self, text: str) -> None:
         if len(self.notes) < 10:
@@ -414,6 +448,7 @@ class Hostile:
     def count_frame(self, data: str) -> None:
         self.c["frames_received"] += 1
         self.c["bytes_received"] += len(data)
+        self.kinds[frame_type(data)] += 1
         if data.startswith('{"type":"error"'):
             self.c["errors_received"] += 1
             code = json.loads(data)["data"].get("code")
@@ -423,7 +458,7 @@ class Hostile:
     def result(self) -> dict:
         return {"counters": dict(self.c), "close_codes": {str(k): v for k, v in self.closes.items()},
                 "http_statuses": {str(k): v for k, v in self.http.items()}, "error_codes": dict(self.error_codes),
-                "notes": self.notes}
+                "frames_by_type": dict(self.kinds), "facts": self.facts, "notes": self.notes}
 
 
 async def drain(ws: aiohttp.ClientWebSocketResponse, h: Hostile, on_text=None) -> None:
@@ -510,7 +545,7 @@ async def attack_flood(http, base: str, h: Hostile, args) -> None:
                 reader.cancel()
             h.closes[ws.close_code] += 1
 
-    ready(h)
+    await ready(h)
     await asyncio.gather(*(one(n) for n in range(args.flood_sockets)))
 
 
@@ -599,7 +634,7 @@ async def attack_big_pushes(http, base: str, h: Hostile, args) -> None:
         h.http[status] += 1
         url = base.replace("http", "ws", 1) + f"/ws/{session_id}"
         tasks += [reader_socket(url) for _ in range(args.big_readers)] + [pusher(url)]
-    ready(h)
+    await ready(h)
     await asyncio.gather(*tasks)
 
 
@@ -641,7 +676,7 @@ async def attack_sockets(http, base: str, h: Hostile, args) -> None:
     while len(held) < SOCKETS_PER_IP and not all(t.done() for t in holders):
         await asyncio.sleep(0.01)
     h.c["sockets_held"] = len(held)
-    ready(h)
+    await ready(h)
     while not h.stop.is_set():  # one more socket every 20 ms: each should get 4429
         url = base.replace("http", "ws", 1) + f"/ws/{random.choice(session_ids)}"
         ws = await connect(http, url, h)
@@ -717,29 +752,528 @@ async def attack_chat_cursor(http, base: str, h: Hostile, args) -> None:
                 await asyncio.sleep(0.5)
 
     tasks = [one(n, greedy=(n == places - 1)) for n in range(places)]
-    ready(h)
+    await ready(h)
     await asyncio.gather(*tasks)
 
 
-def ready(h: Hostile) -> None:
+# ---------------------------------------------------------------- the attacks of issue 15 (bounded work per message)
+
+
+UPDATES_HEAD = re.compile(r'\{"type":"updates","data":\{"version":(\d+),')
+CURSOR_PERIOD_S = 2.0  # (e): one cursor cost the old server ~1.1 s; faster, its backlog outlived the phase by minutes
+PULL_SOCKETS = 4  # (g)
+BIG_DOCUMENTS = 2  # (h)
+RUNS, EMOJI_PER_RUN, EMOJI_PER_MESSAGE = 10, 200_000, 50_000  # (i): 200 KB of UTF-8 per run_output message
+JOINERS = 2  # (i)
+VERSION_SOCKETS = 2  # (j): the versions budget of a session is bigger than a connection's
+SILENT_SOCKETS = 3 * MAX_PARTICIPANTS + 5  # (k): more than a session may hold
+GUESS_SOCKETS = 4  # (l)
+JUST_UNDER_MESSAGE_RATE = 1 / (MESSAGE_RATE * 0.95)  # seconds between messages
+
+
+def frame(type_: str, data: dict) -> str:
+    """A client frame as the page sends it: compact UTF-8 JSON."""
+    return json.dumps({"type": type_, "data": data}, separators=(",", ":"), ensure_ascii=False)
+
+
+def frame_type(data: str) -> str:
+    """The type of a server frame, without decoding it (the server writes `{"type":"...` first)."""
+    return data[9:data.find('"', 9)] if data.startswith('{"type":"') else ""
+
+
+def units(text: str) -> int:
+    """Length in UTF-16 code units, as positions count."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def append(length: int, text: str) -> list:
+    """A ChangeSet adding `text` at the end of a document `length` units long."""
+    return [length, [0, text]] if length else [[0, text]]
+
+
+def replace_at(position: int, length: int, text: str) -> list:
+    """A ChangeSet replacing the unit at `position` with `text`."""
+    rest = length - position - 1
+    return ([position] if position else []) + [[1, text]] + ([rest] if rest else [])
+
+
+def spread_inserts(length: int, every: int, text: str) -> list:
+    """A ChangeSet inserting `text` after every `every` units of a document `length` long: many parts (< 10,000)."""
+    parts, at = [], 0
+    while at + every <= length and len(parts) < 9_990:
+        parts += [every, [0, text]]
+        at += every
+    return parts + [length - at] if length > at else parts  # no empty retain: CodeMirror never writes one
+
+
+class Member:
+    """One hostile socket in a session: reads (and counts) all the server sends, follows the session's version,
+    and queues the frames of the `keep` types for whoever waits for an answer. `length` is kept by the attack."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, h: Hostile, state: dict, keep: tuple[str, ...]):
+        self.ws, self.h, self.keep = ws, h, keep
+        self.version, self.length = state["version"], units(state["code"])
+        self.closing = False  # closed by the attack itself (its close code is then not the server's word)
+        self.inbox: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self.reader = asyncio.create_task(self._read())
+        h.members.append(self)
+
+    @classmethod
+    async def join(cls, http, url: str, h: Hostile, hello: dict | None = None,
+                   keep: tuple[str, ...] = ("updates", "error", "push_rejected")) -> "Member | None":
+        """Connect (and say `hello` if given); None if the server refused the socket (its close code counted)."""
+        ws = await connect(http, url, h)
+        if ws is None:
+            return None
+        first = await ws.receive()
+        if first.type != aiohttp.WSMsgType.TEXT or frame_type(first.data) != "session_state":
+            if first.type == aiohttp.WSMsgType.TEXT:
+                h.count_frame(first.data)
+            await close_socket(ws, h)
+            return None
+        h.count_frame(first.data)
+        member = cls(ws, h, json.loads(first.data)["data"], keep)
+        if hello is not None:
+            await member.send("hello", hello)
+        return member
+
+    @property
+    def closed(self) -> bool:
+        return self.ws.closed or self.reader.done()
+
+    async def _read(self) -> None:
+        try:
+            async for message in self.ws:
+                if message.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                data = message.data
+                self.h.count_frame(data)
+                kind = frame_type(data)
+                if kind == "updates":
+                    self.version = max(self.version, int(UPDATES_HEAD.match(data)[1]) + data.count('"clientID":'))
+                elif kind == "session_state":
+                    self.version = json.loads(data)["data"]["version"]
+                if kind in self.keep:
+                    self.inbox.put_nowait((kind, data))
+        except (ConnectionError, aiohttp.ClientError):
+            pass
+        self.h.closes["own" if self.closing else self.ws.close_code] += 1
+        self.inbox.put_nowait(("closed", ""))
+
+    async def send(self, type_: str, data: dict) -> bool:
+        return await self.send_text(frame(type_, data))
+
+    async def send_text(self, text: str) -> bool:
+        """Send a frame; False if the socket is going (the server closed it, or the attack stopped)."""
+        try:
+            await self.ws.send_str(text)
+        except (ConnectionError, RuntimeError, aiohttp.ClientError):
+            abort(self.ws)  # the reader ends, and `closed` says so
+            return False
+        self.h.c["messages_sent"] += 1
+        self.h.c["bytes_sent"] += len(text)
+        return True
+
+    async def wait_for(self, kinds: tuple[str, ...], timeout: float) -> tuple[str, str]:
+        """The next kept frame of one of `kinds` (("closed", "") if the socket closes, ("timeout", "") after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                kind, data = await asyncio.wait_for(self.inbox.get(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                return "timeout", ""
+            if kind in kinds or kind == "closed":
+                return kind, data
+
+    async def push(self, updates: list, rebase: bool = False, version: int | None = None, timeout: float = 120) -> str:
+        """Push `updates` (at the version followed, or `version`) and wait: "ok" once the last of them comes back,
+        else what answered instead (an error code, push_rejected, session_state, closed, timeout). A push the
+        server delays (`rate_limited`) is waited for."""
+        client_id = updates[-1]["clientID"]
+        mine = f'"clientID":"{client_id}"'
+        if not await self.send("push", {"version": self.version if version is None else version, "updates": updates,
+                                        **({"rebase": True} if rebase else {})}):
+            return "closed"
+        while True:
+            kind, data = await self.wait_for(("updates", "error", "push_rejected", "session_state"), timeout)
+            if kind == "updates" and data.startswith(mine, data.rfind('"clientID":"')):
+                return "ok"
+            if kind == "error":
+                code = json.loads(data)["data"].get("code") or "error"
+                if code == "rate_limited":
+                    continue
+                return code
+            if kind != "updates":
+                return kind
+
+    async def close(self) -> None:
+        self.closing = not self.reader.done()
+        await close_socket(self.ws, self.h, self.reader)
+
+
+async def close_socket(ws: aiohttp.ClientWebSocketResponse, h: Hostile, reader: asyncio.Task | None = None) -> None:
+    """Close politely if the server lets us within 5 s (a long outbox may not), else drop the connection."""
+    try:
+        await asyncio.wait_for(ws.close(), 5)
+    except (asyncio.TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError):
+        abort(ws)
+    if reader is None:
+        h.closes[ws.close_code] += 1
+    else:
+        try:
+            await asyncio.wait_for(reader, 5)
+        except (asyncio.TimeoutError, Exception):
+            reader.cancel()
+    h.open.discard(ws)
+
+
+async def must_push(member: Member, updates: list) -> None:
+    """A push of the set-up: it must be accepted."""
+    outcome = await member.push(updates)
+    if outcome != "ok":
+        raise RuntimeError(f"set-up push answered {outcome}")
+
+
+async def grow(member: Member, count: int, chunk: int = 200_000) -> None:
+    """Append `count` characters, in pushes of at most `chunk` (each under MAX_MESSAGE_BYTES)."""
+    while count > 0:
+        size = min(chunk, count)
+        await must_push(member, [{"clientID": "grow", "changes": append(member.length, "z" * size)}])
+        member.length += size
+        count -= size
+
+
+async def hostile_session(http, base: str, h: Hostile) -> tuple[str, str, str]:
+    """A session of the attacker's own: (socket URL, host key, session id)."""
+    async with http.post(base + "/api/sessions", json={"language": "python"}) as response:
+        h.http[response.status] += 1
+        body = await response.json(content_type=None)
+    if response.status != 201:
+        raise RuntimeError(f"POST /api/sessions answered {response.status}")
+    return (base.replace("http", "ws", 1) + f"/ws/{body['session_id']}", body["host_url"].split("#host=")[1],
+            body["session_id"])
+
+
+async def every(h: Hostile, period: float):
+    """Yield every `period` seconds until the attack stops (after a slow step it goes on, it does not burst)."""
+    next_at = time.monotonic()
+    while not h.stop.is_set():
+        yield
+        next_at = max(next_at + period, time.monotonic() - period)
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+
+async def keep_connected(h: Hostile, join, work) -> None:
+    """`await work(member)` on a member from `join()` until the attack stops, joining again whenever it closes."""
+    while not h.stop.is_set():
+        member = await join()
+        if member is None:
+            await asyncio.sleep(0.5)
+            continue
+        try:
+            await work(member)
+        except (ConnectionError, RuntimeError, aiohttp.ClientError):
+            pass
+        await member.close()
+
+
+async def visit(http, url: str, h: Hostile, hello: dict, stay: float) -> dict:
+    """A person joining: connect, say `hello`, and watch for `stay` s after `history` (10 s at most before it).
+    What they got: their role, the history frame's size in bytes, an error code, the close code."""
+    got = {"role": None, "history_bytes": None, "error": None, "closed": None}
+    try:
+        ws = await http.ws_connect(url, autoping=True, max_msg_size=0)
+    except (aiohttp.ClientError, OSError) as exc:
+        got["closed"] = f"connect failed: {type(exc).__name__}"
+        return got
+    await ws.send_str(frame("hello", hello))
+    deadline = time.monotonic() + 10
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            message = await ws.receive(left)
+        except asyncio.TimeoutError:
+            break
+        if message.type != aiohttp.WSMsgType.TEXT:
+            got["closed"] = ws.close_code if ws.closed else str(message.type)
+            break
+        kind = frame_type(message.data)
+        if kind == "welcome":
+            got["role"] = json.loads(message.data)["data"]["role"]
+        elif kind == "history":
+            got["history_bytes"] = len(message.data.encode())
+            deadline = time.monotonic() + stay
+        elif kind == "error":
+            got["error"] = json.loads(message.data)["data"].get("code")
+    try:
+        await asyncio.wait_for(ws.close(), 5)
+    except (asyncio.TimeoutError, ConnectionError, aiohttp.ClientError):
+        abort(ws)
+    return got
+
+
+def count_visit(h: Hostile, who: str, got: dict) -> None:
+    """A visit's outcome in the counters: `who`_visits, _welcomed, _got_history, _stayed, _history_bytes_max."""
+    h.c[f"{who}_visits"] += 1
+    h.c[f"{who}_welcomed"] += got["role"] is not None
+    h.c[f"{who}_got_history"] += got["history_bytes"] is not None
+    h.c[f"{who}_stayed"] += got["history_bytes"] is not None and got["closed"] is None
+    h.c[f"{who}_history_bytes_max"] = max(h.c[f"{who}_history_bytes_max"], got["history_bytes"] or 0)
+    if got["error"]:
+        h.error_codes[f"{who}:{got['error']}"] += 1
+    if got["closed"] is not None:
+        h.closes[f"{who}:{got['closed']}"] += 1
+
+
+async def attack_cursor_parts(http, base: str, h: Hostile, args) -> None:
+    """(e) A cursor of 50 ranges at the end of the text, at a version before four updates of ~10,000 parts each,
+    every 2 s, with a second participant to relay it to. The old cursor budget counted updates, not the parts in
+    them, and mapping a position walks the parts before it: ~1.1 s of the loop per cursor."""
+    url, _, _ = await hostile_session(http, base, h)
+    pusher = await Member.join(http, url, h, hello={"name": "mapper"})
+    await Member.join(http, url, h, hello={"name": "watcher"}, keep=())
+    await grow(pusher, 30_000)
+    old, end = pusher.version, pusher.length
+    for _ in range(4):
+        changes = spread_inserts(pusher.length, 6, "x")
+        await must_push(pusher, [{"clientID": "e", "changes": changes}])
+        pusher.length += sum(len(part[1]) for part in changes if isinstance(part, list))
+    h.facts["parts_per_update"] = len(changes)
+    cursor = frame("cursor", {"version": old, "ranges": [{"anchor": end - i - 1, "head": end - i} for i in range(50)]})
+    pusher.keep = ()
+    await ready(h)
+    async for _ in every(h, CURSOR_PERIOD_S):
+        if pusher.closed:
+            return
+        h.c["cursors_sent"] += await pusher.send_text(cursor)
+
+
+async def attack_rebase_gathering(http, base: str, h: Hostile, args) -> None:
+    """(f) The whole text deleted, then a push made before that deletion with `rebase: true`: 2,000 insertions of
+    110 characters (~250 KB) that all land where the text was (gathering their text was quadratic)."""
+    url, _, _ = await hostile_session(http, base, h)
+    member = await Member.join(http, url, h)
+    await ready(h)
+    round_ = 0
+    while not h.stop.is_set() and not member.closed:
+        if member.length < 60_000:  # the first round, or after a refused stale push left the text empty
+            await grow(member, 60_000 - member.length)
+        stale, length = member.version, member.length
+        changes = spread_inserts(length, length // 2000, "y" * 110)
+        erased = await member.push([{"clientID": f"eraser{round_}", "changes": [[length]]}])
+        if erased != "ok":
+            h.note(f"deletion answered {erased}")
+            break
+        member.length = 0
+        outcome = await member.push([{"clientID": f"stale{round_}", "changes": changes}], rebase=True, version=stale)
+        h.c[f"stale_pushes_{outcome}"] += 1
+        if outcome == "ok":
+            member.length = sum(len(part[1]) for part in changes if isinstance(part, list))
+        round_ += 1
+
+
+async def attack_far_pulls(http, base: str, h: Hostile, args) -> None:
+    """(g) `pull {version: 0}` in a loop, 4 sockets just under MESSAGE_RATE, on a session 3,000 versions long:
+    each was answered with every update since the start."""
+    url, _, _ = await hostile_session(http, base, h)
+    builder = await Member.join(http, url, h)
+    for _ in range(3):
+        await must_push(builder, [{"clientID": "g", "changes": append(builder.length + i, "q")} for i in range(1000)])
+        builder.length += 1000
+    await builder.close()
+    pull = frame("pull", {"version": 0})
+    await ready(h)
+
+    async def pull_again_and_again(member: Member) -> None:
+        async for _ in every(h, JUST_UNDER_MESSAGE_RATE):
+            if member.closed:
+                return
+            h.c["pulls_sent"] += await member.send_text(pull)
+
+    await asyncio.gather(*(keep_connected(h, lambda: Member.join(http, url, h, keep=()), pull_again_and_again)
+                           for _ in range(PULL_SOCKETS)))
+
+
+async def attack_many_updates(http, base: str, h: Hostile, args) -> None:
+    """(h) Pushes of 1,000 updates, each replacing one character, on documents of ~480 KB (2 sessions): every
+    update used to copy the whole text."""
+    members = []
+    for _ in range(BIG_DOCUMENTS):
+        url, _, _ = await hostile_session(http, base, h)
+        members.append(member := await Member.join(http, url, h))
+        await grow(member, 480_000 - member.length)
+    await ready(h)
+
+    async def push_loop(member: Member) -> None:
+        round_ = 0
+        while not h.stop.is_set() and not member.closed:
+            letter = "wv"[round_ % 2]  # never the letter already there: every update changes the text
+            round_ += 1
+            outcome = await member.push([{"clientID": "h", "changes": replace_at(i * 400, member.length, letter)}
+                                         for i in range(1000)], rebase=True)
+            h.c[f"pushes_{outcome}"] += 1
+            h.c["versions_created"] += 1000 * (outcome == "ok")
+
+    await asyncio.gather(*(push_loop(member) for member in members))
+
+
+async def attack_big_history(http, base: str, h: Hostile, args) -> None:
+    """(i) Ten runs of 200,000 emoji of output each, then people joining two at a time (every other one with the
+    session's host key), each staying 1 s after `history`: the history frame had every run's whole output."""
+    url, key, _ = await hostile_session(http, base, h)
+    runner = await Member.join(http, url, h, hello={"name": "runner"}, keep=("participants",))
+    await runner.wait_for(("participants",), 30)
+    text = "😀" * EMOJI_PER_MESSAGE
+    for _ in range(RUNS):
+        await runner.send("run_start", {"version": runner.version, "language": "python"})
+        for _ in range(EMOJI_PER_RUN // EMOJI_PER_MESSAGE):
+            await runner.send("run_output", {"stream": "stdout", "text": text})
+        await runner.send("run_end", {"status": "ok", "duration_ms": 1000})
+    await runner.send("set_name", {"name": "runner, done"})  # answered once every run before it was handled
+    if (await runner.wait_for(("participants",), 150))[0] != "participants":
+        h.note("the runs were not all handled within 150 s")
+    await ready(h)
+
+    async def join_again_and_again(number: int, visitors: aiohttp.ClientSession) -> None:
+        attempt = 0
+        while not h.stop.is_set():
+            attempt += 1
+            host = (attempt + number) % 2 == 0
+            hello = {"name": "Interviewer", "host_key": key} if host else {"name": f"Late candidate {number}"}
+            count_visit(h, "join", await visit(visitors, url, h, hello, stay=1.0))
+            await asyncio.sleep(0.5)
+
+    async with aiohttp.ClientSession(connector=connector(VISITOR_ADDRESS)) as visitors:
+        await asyncio.gather(*(join_again_and_again(number, visitors) for number in range(JOINERS)))
+
+
+async def attack_version_flood(http, base: str, h: Hostile, args) -> None:
+    """(j) As many versions as 2 sockets get into one session: pushes of 1,000 updates, no-op ones and ones
+    replacing one character (each socket its own 1,000) in turn. The sockets take turns, one push in flight at
+    the latest version (a 1,000-update push is too big to be rebased over another). Past 200,000 versions the
+    log was compacted and the recording lost; afterwards: is GET .../history still answered?"""
+    url, key, session_id = await hostile_session(http, base, h)
+    members = [await Member.join(http, url, h) for _ in range(VERSION_SOCKETS)]
+    await grow(members[0], 1000 * VERSION_SOCKETS)
+    for member in members[1:]:
+        member.length = members[0].length
+    await ready(h)
+    started, first = time.monotonic(), members[0].version
+    turn = asyncio.Lock()
+
+    async def count_at_stop() -> None:
+        await h.stop.wait()
+        created = max(member.version for member in members) - first
+        h.facts.update(versions_created=created, versions_per_s=round(created / (time.monotonic() - started), 1))
+
+    counting = asyncio.create_task(count_at_stop())
+
+    async def flood(number: int, member: Member) -> None:
+        round_ = 0
+        while not h.stop.is_set() and not member.closed:
+            if round_ % 2:
+                updates = [{"clientID": f"j{number}", "changes": [member.length]}] * 1000
+            else:
+                letter = "ab"[round_ // 2 % 2]
+                updates = [{"clientID": f"j{number}", "changes": replace_at(1000 * number + i, member.length, letter)}
+                           for i in range(1000)]
+            round_ += 1
+            async with turn:
+                outcome = await member.push(updates, rebase=True, version=max(m.version for m in members))
+            h.c[f"pushes_{outcome}"] += 1
+
+    await asyncio.gather(*(flood(number, member) for number, member in enumerate(members)))
+    await counting
+    try:
+        async with http.get(base + f"/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {key}"},
+                            timeout=aiohttp.ClientTimeout(total=8)) as response:
+            h.facts["history_status"] = response.status
+            await response.read()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        h.facts["history_status"] = repr(exc)
+
+
+async def attack_silent_sockets(http, base: str, h: Hostile, args) -> None:
+    """(k) 35 sockets that never say hello in one session (a closed or refused one is opened again within a
+    second) while the session's host link tries to join every second: silent sockets used to fill the places."""
+    url, key, _ = await hostile_session(http, base, h)
+
+    async def stay_silent(member: Member) -> None:
+        stopping = asyncio.create_task(h.stop.wait())
+        await asyncio.wait({member.reader, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not h.stop.is_set():  # closed by the server: open another one a second later
+            await asyncio.sleep(1.0)
+
+    holders = [asyncio.create_task(keep_connected(h, lambda: Member.join(http, url, h, keep=()), stay_silent))
+               for _ in range(SILENT_SOCKETS)]
+    deadline = time.monotonic() + 30
+    while h.c["connects"] < SILENT_SOCKETS and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    h.facts["silent_sockets_open_at_start"] = sum(not member.closed for member in h.members)
+    await ready(h)
+    async with aiohttp.ClientSession(connector=connector(VISITOR_ADDRESS)) as visitors:
+        async for _ in every(h, 1.0):
+            open_now = sum(not member.closed for member in h.members)
+            h.facts["silent_sockets_open_min"] = min(h.facts.get("silent_sockets_open_min", open_now), open_now)
+            count_visit(h, "host", await visit(visitors, url, h, {"name": "Interviewer", "host_key": key}, stay=0.5))
+    await asyncio.gather(*holders)
+
+
+async def attack_host_key_guessing(http, base: str, h: Hostile, args) -> None:
+    """(l) Hellos with wrong host keys from 4 sockets, each just under MESSAGE_RATE, joining again when closed:
+    each guess used to be answered and logged, at up to 100 a second per socket."""
+    url, _, _ = await hostile_session(http, base, h)
+    await ready(h)
+
+    async def guess(member: Member) -> None:
+        async for _ in every(h, JUST_UNDER_MESSAGE_RATE):
+            if member.closed:
+                return
+            h.c["guesses"] += await member.send("hello", {"name": "guesser", "host_key": secrets.token_urlsafe(24)})
+
+    await asyncio.gather(*(keep_connected(h, lambda: Member.join(http, url, h, keep=()), guess)
+                           for _ in range(GUESS_SOCKETS)))
+
+
+async def ready(h: Hostile) -> None:
+    """Set up: tell the orchestrator, and wait for its go."""
+    h.announced = True
     emit({"ready": True})
+    await h.go.wait()
+
+
+ATTACK_FUNCTIONS = {"a": attack_flood, "b": attack_big_pushes, "c": attack_sockets, "d": attack_chat_cursor,
+                    "e": attack_cursor_parts, "f": attack_rebase_gathering, "g": attack_far_pulls,
+                    "h": attack_many_updates, "i": attack_big_history, "j": attack_version_flood,
+                    "k": attack_silent_sockets, "l": attack_host_key_guessing}
 
 
 async def hostile_main(args) -> None:
     base = f"http://127.0.0.1:{args.port}"
     h = Hostile()
-    attack = {"a": attack_flood, "b": attack_big_pushes, "c": attack_sockets, "d": attack_chat_cursor}[args.attack]
+    attack = ATTACK_FUNCTIONS[args.attack]
     commands = await stdin_lines()
 
-    async def wait_for_stop() -> None:
-        await commands.readline()
-        h.stop.set()
+    async def follow_commands() -> None:
+        """`go` starts the attack; anything else (or the end of stdin) stops it."""
+        while True:
+            line = (await commands.readline()).decode().strip()
+            h.go.set()
+            if line != "go":
+                h.stop.set()
+                return
 
-    waiter = asyncio.create_task(wait_for_stop())
+    def failed_before_ready(task: asyncio.Task) -> None:
+        if not h.announced:  # the orchestrator still waits for "ready": say it, the failure goes in the result
+            emit({"ready": True, "failed": repr(task.exception()) if not task.cancelled() else "cancelled"})
+
+    waiter = asyncio.create_task(follow_commands())
     started = time.monotonic()
     async with aiohttp.ClientSession(connector=connector(HOSTILE_ADDRESS[args.attack]),
                                      timeout=aiohttp.ClientTimeout(total=None, sock_connect=10)) as http:
         work = asyncio.create_task(attack(http, base, h, args))
+        work.add_done_callback(failed_before_ready)
         await h.stop.wait()
         try:
             await asyncio.wait_for(asyncio.shield(work), 5)
@@ -756,6 +1290,7 @@ async def hostile_main(args) -> None:
                 h.note(f"attack failed: {exc!r}")
         except Exception as exc:  # report, never hide
             h.note(f"attack failed: {exc!r}")
+        await asyncio.gather(*(member.close() for member in h.members))
     waiter.cancel()
     emit({"result": h.result(), "seconds": round(time.monotonic() - started, 1)})
 
@@ -818,16 +1353,59 @@ class Child:
         return json.loads(line)
 
 
+async def server_loop_lag(http: aiohttp.ClientSession, base: str) -> float | None:
+    """The worst event-loop lag (ms) over the server's last minute, from its own monitor (GET /api/health: the
+    operator's token on a server that has one; a server of before OPERATOR_TOKEN shows it to anyone)."""
+    try:
+        async with http.get(base + "/api/health", headers=OPERATOR_HEADERS) as response:
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError):
+        return None
+    return (body.get("loop_lag_ms") or {}).get("max")
+
+
+async def quiet_loop(base: str, timeout: float = 60) -> float | None:
+    """Wait (at most `timeout` s) until the server's loop monitor holds no lag above LAG_QUIET_MS, so that a worst
+    lag above that in the next phase is the phase's own; the worst lag still in the monitor's minute."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession(connector=connector(PROBE_ADDRESS),
+                                     timeout=aiohttp.ClientTimeout(total=10)) as http:
+        while True:
+            lag = await server_loop_lag(http, base)
+            if lag is None or lag <= LAG_QUIET_MS or time.monotonic() > deadline:
+                return lag
+            await asyncio.sleep(1.0)
+
+
 class Probe:
-    """What a newcomer and an operator see during a phase: new session + session_state time, /api/health time."""
+    """What a newcomer and an operator see during a phase: new session + session_state time, /api/health time,
+    and the server's own loop lag (the worst over its last minute, sampled every 0.5 s)."""
 
     def __init__(self, base: str):
         self.base = base
         self.join_ms: list[float] = []
         self.health_ms: list[float] = []
+        self.lag_ms: list[float] = []
         self.failures: list[str] = []
 
     async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(self.visit(stop), self.watch_lag(stop))
+
+    async def watch_lag(self, stop: asyncio.Event) -> None:
+        async with aiohttp.ClientSession(connector=connector(PROBE_ADDRESS),
+                                         timeout=aiohttp.ClientTimeout(total=30)) as http:
+            while True:
+                lag = await server_loop_lag(http, self.base)
+                if lag is not None:
+                    self.lag_ms.append(lag)
+                if stop.is_set():  # the last sample is taken after the phase
+                    return
+                try:
+                    await asyncio.wait_for(stop.wait(), 0.5)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def visit(self, stop: asyncio.Event) -> None:
         async with aiohttp.ClientSession(connector=connector(PROBE_ADDRESS),
                                          timeout=aiohttp.ClientTimeout(total=30)) as http:
             while not stop.is_set():
@@ -859,9 +1437,19 @@ def dir_mib(path: str) -> float:
     return round(sum(f.stat().st_size for f in Path(path).iterdir() if f.is_file()) / 2**20, 1)
 
 
+def log_since(path: Path, offset: int) -> dict:
+    """The server's log records at WARNING or worse written after byte `offset`: how many, and of what kinds."""
+    with open(path, "rb") as log:
+        log.seek(offset)
+        records = [line for line in log.read().decode(errors="replace").splitlines()
+                   if line[:4].isdigit() and any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL"))]
+    kinds = collections.Counter(line.split(": ", 1)[-1][:60] for line in records)
+    return {"records": len(records), "kinds": dict(kinds.most_common(4))}
+
+
 async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: str, normal: Child,
                     shared_session: str, args) -> dict:
-    hostile = None
+    hostile, setup, setup_started = None, {}, time.monotonic()
     if name in ATTACKS:
         nice = ["nice", "-n", str(args.hostile_nice)] if args.hostile_nice else []
         hostile = await Child.start(nice + [sys.executable, str(Path(__file__).resolve()), "--role", "hostile",
@@ -872,7 +1460,17 @@ async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: s
                                             "--big-sessions", str(args.big_sessions),
                                             "--big-readers", str(args.big_readers),
                                             "--push-window", str(args.push_window), "--creators", str(args.creators)])
-        await hostile.read(60)  # set up (sockets open, sessions made): the attack is on
+        try:
+            setup = await hostile.read(240)  # set up (sockets open, sessions made, documents grown)
+        except (asyncio.TimeoutError, RuntimeError) as exc:  # measured all the same: the server's state is the news
+            setup = {"failed": f"no ready within 240 s ({exc!r}): the server may still be busy with an earlier phase"}
+        if "failed" in setup:
+            print(f"phase {name}: the attack failed to set up: {setup['failed']}", file=sys.stderr, flush=True)
+    setup_s = time.monotonic() - setup_started
+    lag_at_start = await quiet_loop(base)
+    log_offset = args.log_path.stat().st_size
+    if hostile:
+        await hostile.say("go")
         await asyncio.sleep(1.0)
     pids = {"server": server.pid, "normal_gen": normal.pid, "orchestrator": os.getpid()}
     if hostile:
@@ -917,8 +1515,11 @@ async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: s
         await asyncio.sleep(1.0)
         if cpu_seconds(server.pid) - before < 0.3:
             break
+    # the worst of the samples taken during the phase; a figure at or under LAG_QUIET_MS may be from before it
+    lag_max = max(probe.lag_ms, default=None)
     return {
-        "phase": name, "attack": ATTACKS.get(name, "none"), "measured_s": round(wall, 1),
+        "phase": name, "attack": ATTACKS.get(name, "none"), "setup_s": round(setup_s, 1),
+        "setup_failed": setup.get("failed"), "measured_s": round(wall, 1),
         "cpu_pct": {key: round(100 * (cpu_after[key] - cpu_before[key]) / wall, 1) for key in pids},
         "machine_pct": {"busy": round(100 * (machine_after[0] - machine_before[0]) / machine_total, 1),
                         "iowait": round(100 * (machine_after[2] - machine_before[2]) / machine_total, 1),
@@ -927,6 +1528,8 @@ async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: s
                         "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0])},
         "data_dir_mib": dir_mib(args.data_dir),
         "server_rss_kib": {"start": rss_before, "max": rss_max, "end": rss_end},
+        "server_loop_lag_ms": {"max": lag_max, "in_monitor_at_start": lag_at_start, "samples": len(probe.lag_ms)},
+        "server_log": log_since(args.log_path, log_offset),
         "server_alive": server.poll() is None,
         "normal": normal_result, "hostile": hostile_result,
         "probe": {"health": latency_summary(probe.health_ms), "new_session_join": latency_summary(probe.join_ms),
@@ -939,12 +1542,12 @@ async def orchestrate(args) -> dict:
     data_dir = tempfile.mkdtemp(prefix="hostile-")
     args.port = free_port()
     args.data_dir = data_dir
-    script = Path(sys.executable).parent / "interview-server"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "interview_server"]
-    log_path = Path(data_dir) / "server.log"
+    # Another checkout's server (--server-dir) runs as `python -m interview_server` there, as bench/load.py does.
+    command = [sys.executable, "-m", "interview_server"] if args.server_dir else Server.command()
+    log_path = args.log_path = Path(data_dir) / "server.log"
     server = subprocess.Popen(command + ["--store", "sqlite", "--data-dir", data_dir, "--port", str(args.port),
                                          "--log-level", "WARNING"],
-                              cwd=ROOT, stdout=open(log_path, "a"), stderr=subprocess.STDOUT,
+                              cwd=Path(args.server_dir or ROOT), stdout=open(log_path, "a"), stderr=subprocess.STDOUT,
                               env={**os.environ, "OPERATOR_TOKEN": OPERATOR_TOKEN})  # the probe's health has the counts
     base = f"http://127.0.0.1:{args.port}"
     phases, normal = [], None
@@ -994,7 +1597,8 @@ async def orchestrate(args) -> dict:
                      "participants": args.participants, "hostile_nice": args.hostile_nice,
                      "flood_sockets": args.flood_sockets, "big_sessions": args.big_sessions,
                      "big_readers": args.big_readers, "push_window": args.push_window, "creators": args.creators,
-                     "server_limits": "defaults", "cpus": os.cpu_count()},
+                     "server_limits": "defaults", "cpus": os.cpu_count(), "server_dir": args.server_dir or None,
+                     "server_commit": server_commit(Path(args.server_dir or ROOT))},
         "phases": phases,
         "server": {"alive_at_end": alive, "exit_code": exit_code,
                    "log_warnings": sum(" WARNING " in line for line in records),
@@ -1003,6 +1607,18 @@ async def orchestrate(args) -> dict:
                    "log_warning_kinds": dict(collections.Counter(
                        line.split(": ", 1)[-1][:70] for line in records if " WARNING " in line).most_common(6))},
     }
+
+
+def server_commit(checkout: Path) -> str | None:
+    """The commit the server ran from (with "+changes" when its checkout has uncommitted ones)."""
+    try:
+        commit = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+changes" if dirty else "")
 
 
 def ratio(value, base) -> str:
@@ -1027,13 +1643,15 @@ def format_row(phase: dict, baseline: dict) -> str:
             f" | {n['others']['n'] + n['shared_session']['n']:>6} {'yes' if ok else 'NO':>4}"
             f" | {cpu['server']:>5} {phase['server_rss_kib']['max'] // 1024:>5} {cpu['normal_gen']:>5} {cpu.get('hostile_gen', '-')!s:>5}"
             f" {phase['machine_pct']['busy']:>5} {phase['machine_pct']['foreign_cpu_pct']:>5} {phase['data_dir_mib']:>6}"
+            f" | {phase['server_loop_lag_ms']['max']!s:>6} {phase['server_log']['records']:>5}"
             f" | {n['gen_lag_max_ms']:>6} {phase['probe']['health']['max_ms']!s:>6} {phase['probe']['new_session_join']['max_ms']!s:>7}"
             f" | {hc.get('messages_sent', '-')!s:>7} {hc.get('frames_received', '-')!s:>7} {hc.get('errors_received', '-')!s:>6}"
             f" closes {closes} http {http}")
 
 
 HEADER = (f"{'phase':>8} | {'p50':>6} {'p99':>7} {'max':>7} {'p99/bl':>6} | {'s0p50':>6} {'s0p99':>7} {'s0max':>7}"
-          f" | {'edits':>6} {'ok':>4} | {'srvCPU':>5} {'RSSMB':>5} {'nCPU':>5} {'hCPU':>5} {'mach%':>5} {'frgn%':>5} {'dbMiB':>6} | {'nlag':>6} {'hlthmx':>6} {'joinmx':>7}"
+          f" | {'edits':>6} {'ok':>4} | {'srvCPU':>5} {'RSSMB':>5} {'nCPU':>5} {'hCPU':>5} {'mach%':>5} {'frgn%':>5} {'dbMiB':>6}"
+          f" | {'lagmx':>6} {'logs':>5} | {'nlag':>6} {'hlthmx':>6} {'joinmx':>7}"
           f" | {'h_sent':>7} {'h_recv':>7} {'h_err':>6}")
 
 
@@ -1041,7 +1659,7 @@ def report(result: dict) -> str:
     phases = result["phases"]
     lines = ["push -> seen by other participants, ms (sessions 1..N; s0 = session 0, shared with the hostile "
              "clients in phase d); edits = latency samples; ok = every edit confirmed, texts identical, no normal "
-             "socket closed; CPU % of one core; mach% = all cores busy (100 = both), frgn% = CPU of processes outside this benchmark (% of one core); dbMiB = server's data dir; nlag = normal generator's worst loop lag (ms); hlthmx = worst GET /api/health (ms), joinmx = worst "
+             "socket closed; CPU % of one core; mach% = all cores busy (100 = both), frgn% = CPU of processes outside this benchmark (% of one core); dbMiB = server's data dir; lagmx = the server's own worst event-loop lag (ms); logs = server log records at WARNING or worse; nlag = normal generator's worst loop lag (ms); hlthmx = worst GET /api/health (ms), joinmx = worst "
              "new-session create+join (ms); h_* = hostile messages sent, frames received, errors received", "",
              HEADER]
     lines += [format_row(phase, phases[0]) for phase in phases]
@@ -1051,7 +1669,11 @@ def report(result: dict) -> str:
         n = phase["normal"]
         if h:
             lines.append(f"{phase['phase']}: {phase['attack']}: hostile {json.dumps(h['counters'])}; error codes "
-                         f"{json.dumps(h['error_codes'])}" + (f"; notes {h['notes'][:3]}" if h["notes"] else ""))
+                         f"{json.dumps(h['error_codes'])}; closes {json.dumps(h['close_codes'])}; frames "
+                         f"{json.dumps(h.get('frames_by_type', {}))}; facts {json.dumps(h.get('facts', {}))}"
+                         + (f"; notes {h['notes'][:3]}" if h["notes"] else ""))
+        if phase["server_log"]["records"]:
+            lines.append(f"{phase['phase']}: server log {json.dumps(phase['server_log'])}")
         if n["errors"] or n["counters"].get("unexpected_closes") or phase["probe"]["failure_count"]:
             lines.append(f"{phase['phase']}: normal errors {n['errors'][:3]}, counters {n['counters']}, "
                          f"probe failures {phase['probe']['failures'][:3]}")
@@ -1078,8 +1700,8 @@ def passed(result: dict) -> bool:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phase-seconds", type=float, default=30.0, help="seconds measured per phase (default 30)")
-    parser.add_argument("--phases", default="baseline,a,b,c,d,after",
-                        help="which phases, in order (default baseline,a,b,c,d,after; the first is the reference)")
+    parser.add_argument("--phases", default=",".join(["baseline", *ATTACKS, "after"]),
+                        help="which phases, in order (default baseline,a,...,l,after; the first is the reference)")
     parser.add_argument("--sessions", type=int, default=20, help="normal sessions (default 20)")
     parser.add_argument("--participants", type=int, default=3, help="people per normal session (default 3)")
     parser.add_argument("--hostile-nice", type=int, default=0,
@@ -1090,6 +1712,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--push-window", type=int, default=4, help="(b) pushes in flight per pusher (default 4)")
     parser.add_argument("--creators", type=int, default=4, help="(c) concurrent POST /api/sessions loops (default 4)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--server-dir", default="",
+                        help="run the server from another checkout (python -m interview_server there), e.g. a "
+                             "`git worktree` of an older commit, for before/after figures")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "hostile.json"),
                         help="write the result here (default bench/results/hostile.json; '' for none)")
     parser.add_argument("--role", choices=["orchestrator", "normal", "hostile"], default="orchestrator",
