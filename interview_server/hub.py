@@ -68,6 +68,7 @@ class Peer:
         self.introduced = False  # said `hello`: gets people, cursors, runs and chat (plain scripts do not)
         self.is_host = False  # said `hello` with the session's host key (hosting.py)
         self.bad_host_keys = 0  # wrong host keys tried on this connection
+        self.address = ""  # the client's address (limits.client_address)
         self.versions = None  # limits.TokenBucket: the versions this connection may add
         self._transport = transport
         self._writer = writer

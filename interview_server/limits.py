@@ -21,6 +21,8 @@ Clock = Callable[[], float]
 # a stream of many-update pushes costs.
 CONNECTION_VERSION_RATE, CONNECTION_VERSION_BURST = 40.0, 3000
 SESSION_VERSION_RATE, SESSION_VERSION_BURST = 60.0, 6000
+# Wrong host keys one client address may try: a burst, then one every 6 s; logged once a minute per address.
+WRONG_HOST_KEYS_BURST, WRONG_HOST_KEYS_PER_MINUTE = 10, 10
 
 
 class TokenBucket:
@@ -39,6 +41,10 @@ class TokenBucket:
         self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
         self._last = max(self._last, now)
         return now
+
+    def has_token(self) -> bool:
+        self._refill()
+        return self.tokens >= 1
 
     def try_take(self) -> bool:
         """Take a token if one is there."""
@@ -106,6 +112,8 @@ class AddressLimits:
         self._sockets: Counter[str] = Counter()
         self._creations: dict[str, TokenBucket] = {}
         self._bytes: dict[str, TokenBucket] = {}  # per address with open sockets: what they send, together
+        self._wrong_keys: dict[str, TokenBucket] = {}  # per address: wrong host keys it may still try
+        self._wrong_keys_logged: dict[str, float] = {}  # per address: when a wrong key of it was last logged
 
     def open_socket(self, address: str) -> bool:
         """Count a socket for `address`; False (and nothing counted) when it already holds the most."""
@@ -129,6 +137,27 @@ class AddressLimits:
         BYTE_RATE)."""
         bucket = self._bytes.get(address)
         return bucket.take_or_wait(min(size, bucket.capacity)) if bucket is not None else 0.0
+
+    def may_try_host_key(self, address: str) -> bool:
+        """Whether `address` has wrong host keys left to try (right ones never count)."""
+        bucket = self._wrong_keys.get(address)
+        return bucket is None or bucket.has_token()
+
+    def wrong_host_key(self, address: str) -> bool:
+        """Count a wrong host key from `address`; True if it should be logged (once a minute per address)."""
+        if len(self._wrong_keys) > 10_000:  # forget addresses whose allowance is whole again
+            self._wrong_keys = {key: bucket for key, bucket in self._wrong_keys.items() if not bucket.full}
+            self._wrong_keys_logged = {key: at for key, at in self._wrong_keys_logged.items() if key in self._wrong_keys}
+        bucket = self._wrong_keys.get(address)
+        if bucket is None:
+            bucket = self._wrong_keys[address] = TokenBucket(WRONG_HOST_KEYS_PER_MINUTE / 60, WRONG_HOST_KEYS_BURST,
+                                                             self._clock)
+        bucket.try_take()
+        now = self._clock()
+        if now - self._wrong_keys_logged.get(address, -3600.0) < 60:
+            return False
+        self._wrong_keys_logged[address] = now
+        return True
 
     def open_sockets(self, address: str) -> int:
         return self._sockets.get(address, 0)

@@ -97,6 +97,7 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asy
     rate = MessageRate(config.message_rate, config.message_burst)
     peer = Peer(ws, session.session_id, transport, hub.writer)
     peer.versions = TokenBucket(CONNECTION_VERSION_RATE, CONNECTION_VERSION_BURST)
+    peer.address = address
     peer.cursors = CursorThrottle(lambda latest: _relay_cursor(session, peer, sessions, latest))
     # Join and send the state with no await in between, so no update, output or chat can fall between them.
     count = sessions.join(peer)
@@ -233,8 +234,8 @@ async def _hello(app: web.Application, session: Session, peer: Peer, message: He
     if peer.introduced:
         raise ProtocolError("hello: already said; change your name with set_name")
     if message.host_key is not None:
-        if not session.host.is_host_key(message.host_key):
-            await _wrong_host_key(session, peer)
+        if not session.host.is_host_key(message.host_key):  # the right key always works, from any address
+            await _wrong_host_key(app, session, peer)
         peer.is_host = True
     others = await _take_place(app, session, peer)
     if others is None:
@@ -255,14 +256,18 @@ async def _hello(app: web.Application, session: Session, peer: Peer, message: He
     await session.activity.save_person(public)
 
 
-async def _wrong_host_key(session: Session, peer: Peer) -> None:
-    """Refuse a hello with a wrong host key; a socket that keeps guessing is closed. One log line per socket."""
+async def _wrong_host_key(app: web.Application, session: Session, peer: Peer) -> None:
+    """Refuse a hello with a wrong host key. A socket that keeps guessing is closed, and so is one whose address
+    has guessed too often lately (a few a minute over all its sockets); logged once a minute per address."""
+    limits = app[LIMITS]
     peer.bad_host_keys += 1
-    if peer.bad_host_keys == 1:
+    guessing = not limits.may_try_host_key(peer.address)
+    if limits.wrong_host_key(peer.address):
         log.warning("a hello in session %s had a wrong host key", session.session_id)  # never the key
-    if peer.bad_host_keys >= MAX_BAD_HOST_KEYS:
-        peer.send(protocol.error(f"hello: {MAX_BAD_HOST_KEYS} wrong host keys: this connection is closed",
-                                 "bad_host_key"))
+    if guessing or peer.bad_host_keys >= MAX_BAD_HOST_KEYS:
+        why = "too many wrong host keys from your address: try again in a minute" if guessing else \
+            f"{MAX_BAD_HOST_KEYS} wrong host keys"
+        peer.send(protocol.error(f"hello: {why}; this connection is closed", "bad_host_key"))
         peer.write_pending()
         await peer.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many wrong host keys")
         raise _Closed
