@@ -304,6 +304,8 @@ async def _pace_versions(session: Session, peer: Peer, count: int) -> None:
                                  f"one connection (or {SESSION_VERSION_RATE:g} in a session): this one waits "
                                  f"{wait:.1f} s", "rate_limited"))
         await asyncio.sleep(wait)
+        if peer.ws.closed:  # closed while it waited (the server is stopping): unacknowledged, so sent again later
+            raise _Closed
 
 
 async def _push(session: Session, peer: Peer, sessions: SessionRegistry, push: Push) -> None:
