@@ -4,10 +4,9 @@ import { ChangeSet, Compartment, EditorSelection, EditorState } from "@codemirro
 import { EditorView } from "@codemirror/view";
 import { createEditorState, createEditorView } from "./editor.js";
 import * as protocol from "./protocol.js";
+import { MAX_PARTS_PER_PUSH, MAX_UPDATES_PER_PUSH } from "./protocol.js";
 
 const MESSAGE_ENVELOPE_BYTES = 1024; // room for {"type":"push","data":{"version":...,"updates":[...]}}
-const MAX_UPDATES_PER_PUSH = 1000; // the server's limit (protocol.py); more typed offline go in the next pushes
-const MAX_PARTS_PER_PUSH = 10000; // ChangeSet parts over a push's updates, also the server's limit (protocol.py)
 const CLOSE_TOO_BIG = 1009;
 const utf8 = new TextEncoder();
 

@@ -4,12 +4,12 @@ import { ChangeSet, Transaction } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
 import { placeRemoteCursor, remoteCursorExtension, remoteCursorField, syncRemotePeople } from "./cursors.js";
 import * as protocol from "./protocol.js";
+import { MAX_CURSOR_RANGES } from "./protocol.js";
 import { NameDialog, cleanName } from "./ui/name-dialog.js";
 import { ParticipantList } from "./ui/participants.js";
 
 const NAME_KEY = "interview-pad:name";
 const CURSOR_THROTTLE_MS = 60; // trailing: the latest selection goes out at most this often
-const MAX_RANGES = 50; // the server's limit per cursor message
 const UPDATE_LOG_SIZE = 500; // recent updates kept to place a cursor that arrives a little late
 const FOLLOW_MARGIN_PX = 48;
 
@@ -305,7 +305,7 @@ export class Presence extends EventTarget {
     const back = pending ? pending.invertedDesc : null;
     const toSynced = (pos) => (back ? back.mapPos(pos, -1) : pos);
     const { main } = state.selection;
-    const ordered = [main, ...state.selection.ranges.filter((range) => range !== main)].slice(0, MAX_RANGES);
+    const ordered = [main, ...state.selection.ranges.filter((range) => range !== main)].slice(0, MAX_CURSOR_RANGES);
     const message = protocol.cursor(getSyncedVersion(state),
       ordered.map((range) => ({ anchor: toSynced(range.anchor), head: toSynced(range.head) })));
     if (message === this.lastSent) return;

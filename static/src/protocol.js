@@ -43,6 +43,15 @@ export const SERVER_MESSAGE_TYPES = [
   "notes", // {text, version, participant}: hosts only: the private notes, after welcome and on each save
 ];
 
+/** The server's limits a page keeps to (interview_server/protocol.py; tests/test_protocol_agreement.py checks). */
+export const MAX_UPDATES_PER_PUSH = 1000; // updates in one push; more typed offline go in the next pushes
+export const MAX_PARTS_PER_PUSH = 10000; // ChangeSet parts over a push's updates
+export const MAX_CURSOR_RANGES = 50; // ranges in one cursor message
+export const MAX_NAME_LENGTH = 40; // characters of a display name
+export const MAX_CHAT_LENGTH = 2000; // UTF-16 units of a chat message
+export const MAX_NOTES_LENGTH = 50000; // UTF-16 units of the hosts' notes
+export const MAX_RUN_OUTPUT_CHUNK = 65536; // characters of one run_output message
+
 /** Serialise one message as a JSON text frame. */
 export function encode(type, data) {
   return JSON.stringify({ type, data });

@@ -1,6 +1,6 @@
 // The "What's your name?" dialog: asked on the first visit, reopened to rename.
+import { MAX_NAME_LENGTH } from "../protocol.js";
 
-const MAX_NAME_LENGTH = 40;
 // Control characters and text-direction overrides: the server refuses names with them.
 const UNWANTED = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 

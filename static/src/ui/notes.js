@@ -3,6 +3,7 @@
 import { renderMarkdown } from "../markdown.js";
 import { mapPosition, mergeNotes, spliceOf } from "../notes-merge.js";
 import * as protocol from "../protocol.js";
+import { MAX_NOTES_LENGTH } from "../protocol.js";
 
 const STATES = {
   loading: ["Loading…", "busy"],
@@ -11,7 +12,6 @@ const STATES = {
   offline: ["Not saved yet: offline", "warn"],
   refused: ["Not saved: the server refused these notes", "error"],
 };
-const MAX_NOTES_LENGTH = 50000; // the server's limit (interview_server/protocol.py)
 // Control characters (but tab and newline) and text-direction overrides: the server refuses notes with them.
 const UNWANTED = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 let panels = 0; // for unique element ids
