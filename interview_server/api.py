@@ -131,16 +131,22 @@ async def get_session(request: web.Request) -> web.Response:
     })
 
 
+def _bearer(request: web.Request) -> str:
+    """The token of an `Authorization: Bearer TOKEN` header; "" without one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 async def _hosted_record(request: web.Request):
     """The session's record, if the request carries its host key (Authorization: Bearer KEY); else an ApiError."""
     session_id = _session_id(request)
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
+    key = _bearer(request)
+    if not key:
         raise ApiError(401, "host key required: send the key from the host link as Authorization: Bearer KEY")
     record = await request.app[SESSIONS].get_record(session_id)
     if record is None:
         raise ApiError(404, "session not found")
-    if not hosting.is_host_key(record.meta, key.strip()):
+    if not hosting.is_host_key(record.meta, key):
         raise ApiError(403, "that host key is not this session's")
     return record
 
@@ -238,10 +244,9 @@ async def health(request: web.Request) -> web.Response:
     if "Authorization" not in request.headers:
         return web.json_response({"status": "ok"})
     token = request.app[CONFIG].operator_token
-    scheme, _, given = request.headers["Authorization"].partition(" ")
     if not token:
         raise ApiError(403, "no OPERATOR_TOKEN is set on this server: its health details are not shown")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+    if not hmac.compare_digest(_bearer(request).encode(), token.encode()):
         raise ApiError(403, "that is not this server's OPERATOR_TOKEN")
     return web.json_response({"status": "ok", "connections": len(request.app[HUB].all_peers()),
                               "live_sessions": request.app[SESSIONS].live_count(),
