@@ -231,11 +231,10 @@ class SessionRegistry:
 
     # Names, cursors, language, runs and chat: to the peers here, and through the store to other instances.
 
-    async def introduce(self, peer: Peer, name: str | None) -> None:
-        """Make a peer a participant: its name, and a colour nobody in the session has on any instance."""
-        elsewhere = await self._store.people(peer.session_id)
-        taken = [other.color for other in self._hub.peers(peer.session_id) if other.introduced and other is not peer]
-        peer.color = pick_color(taken + [person["color"] for person in elsewhere])
+    def introduce(self, peer: Peer, name: str | None, others: list[dict]) -> None:
+        """Make a peer a participant: its name, and a colour none of the `others` (`participants`, every instance)
+        has."""
+        peer.color = pick_color(person["color"] for person in others)
         peer.name = name or peer.name
         peer.joined_at = self._clock()
         peer.introduced = True

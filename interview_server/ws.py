@@ -241,7 +241,7 @@ async def _hello(app: web.Application, session: Session, peer: Peer, message: He
     if others is None:
         return
     refusal = message.name and name_refusal(message.name, peer.is_host, _host_names(others))
-    await sessions.introduce(peer, None if refusal else message.name)
+    sessions.introduce(peer, None if refusal else message.name, others)
     # Sent together, with no await in between, so no output, chat or change can fall between them.
     public = peer.public()
     peer.send(protocol.welcome(public, session.language, public["role"]))
