@@ -121,8 +121,7 @@ class AddressLimits:
             return False
         self._sockets[address] += 1
         if self.byte_rate and address not in self._bytes:
-            if len(self._bytes) > 10_000:  # forget addresses whose allowance is whole again
-                self._bytes = {key: bucket for key, bucket in self._bytes.items() if not bucket.full}
+            self._bytes = _forget_whole(self._bytes)
             self._bytes[address] = TokenBucket(self.byte_rate, self.byte_burst, self._clock)
         return True
 
@@ -145,8 +144,8 @@ class AddressLimits:
 
     def wrong_host_key(self, address: str) -> bool:
         """Count a wrong host key from `address`; True if it should be logged (once a minute per address)."""
-        if len(self._wrong_keys) > 10_000:  # forget addresses whose allowance is whole again
-            self._wrong_keys = {key: bucket for key, bucket in self._wrong_keys.items() if not bucket.full}
+        self._wrong_keys = _forget_whole(self._wrong_keys)
+        if len(self._wrong_keys_logged) > len(self._wrong_keys):  # forgotten with their allowance
             self._wrong_keys_logged = {key: at for key, at in self._wrong_keys_logged.items() if key in self._wrong_keys}
         bucket = self._wrong_keys.get(address)
         if bucket is None:
@@ -166,13 +165,19 @@ class AddressLimits:
         """Take one session creation for `address` if its hourly allowance has one left."""
         if not self.sessions_per_hour:
             return True
-        if len(self._creations) > 10_000:  # forget addresses whose allowance is whole again
-            self._creations = {key: bucket for key, bucket in self._creations.items() if not bucket.full}
+        self._creations = _forget_whole(self._creations)
         bucket = self._creations.get(address)
         if bucket is None:
             bucket = self._creations[address] = TokenBucket(self.sessions_per_hour / 3600, self.sessions_per_hour,
                                                             self._clock)
         return bucket.try_take()
+
+
+def _forget_whole(buckets: dict[str, TokenBucket]) -> dict[str, TokenBucket]:
+    """Past 10,000 addresses, those whose allowance is whole again are forgotten (they would start whole anyway)."""
+    if len(buckets) <= 10_000:
+        return buckets
+    return {key: bucket for key, bucket in buckets.items() if not bucket.full}
 
 
 def client_address(request: web.Request, trust_proxy: int) -> str:
