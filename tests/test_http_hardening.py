@@ -322,10 +322,14 @@ class running_site:
 
 
 async def closed_after(reader: asyncio.StreamReader, limit: float) -> tuple[float, bytes]:
-    """Seconds until the server closes the connection, and what it sent before."""
+    """Seconds until the server closes the connection, and what it sent before. A close while the client was still
+    writing may arrive as a reset (the server's kernel answers bytes sent after the close with RST): closed too."""
     started, received = time.monotonic(), b""
-    while chunk := await asyncio.wait_for(reader.read(65536), limit):
-        received += chunk
+    try:
+        while chunk := await asyncio.wait_for(reader.read(65536), limit):
+            received += chunk
+    except ConnectionResetError:
+        pass
     return time.monotonic() - started, received
 
 
