@@ -75,6 +75,8 @@ def print_figures(figures: dict) -> None:
         ("edits made = accepted", f"{figures['edits']:,} (log: {log.get('updates', '?'):,} updates, each once)"),
         ("pushes sent", f"{figures['pushes']:,}"),
         ("pushes rejected (rebased)", f"{figures['rejected']:,}"),
+        ("rebased by the server", f"{figures.get('serverRebased', 0):,} own updates"),
+        ("no-ops confirmed locally", f"{figures.get('noops', 0):,} (emptied by a concurrent edit; never sent)"),
         ("pulls", f"{figures['pulls']:,}"),
         ("disconnects / reconnects", f"{sum(figures['disconnects'].values()):,} "
                                      f"({figures['disconnects']['flush']:,} after sending) / {figures['reconnects']:,}"),

@@ -1147,8 +1147,8 @@ async def attack_big_history(http, base: str, h: Hostile, args) -> None:
 
 
 async def attack_version_flood(http, base: str, h: Hostile, args) -> None:
-    """(j) As many versions as 2 sockets get into one session: pushes of 1,000 updates, no-op ones and ones
-    replacing one character (each socket its own 1,000) in turn. The sockets take turns, one push in flight at
+    """(j) As many versions as 2 sockets get into one session: pushes of 1,000 updates, no-op ones (refused
+    since: `noop_refused`) and ones replacing one character (each socket its own 1,000) in turn. The sockets take turns, one push in flight at
     the latest version (a 1,000-update push is too big to be rebased over another). Past 200,000 versions the
     log was compacted and the recording lost; afterwards: is GET .../history still answered?"""
     url, key, session_id = await hostile_session(http, base, h)

@@ -288,7 +288,6 @@ async def main(args) -> int:
     load_before = os.getloadavg()
     data_dir = tempfile.mkdtemp(prefix="page-bench-")
     server = Server("memory", data_dir, extra_args=("--log-level", "INFO"))  # INFO: the access log
-    base = f"http://127.0.0.1:{server.port}"
     try:
         async with aiohttp.ClientSession() as http:
             await server.start(http)

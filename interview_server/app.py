@@ -50,7 +50,7 @@ def create_app(config: Config | None = None, store: SessionStore | None = None,
     app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url)
     app[HUB] = Hub()
     app[SESSIONS] = SessionRegistry(app[STORE], app[HUB], config.session_ttl, clock,
-                                    max_document_bytes=config.max_document_bytes)
+                                    max_document_bytes=config.max_document_bytes, version_rate=config.version_rate)
     app[LIMITS] = AddressLimits(config.sockets_per_ip, config.sessions_per_ip, byte_rate=config.byte_rate,
                                 byte_burst=8 * config.max_message_bytes)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(config.templates_dir), autoescape=True,

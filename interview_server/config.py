@@ -41,6 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("byte_rate", "BYTE_RATE", int, 256 * 1024,
             "Bytes per second the sockets of one client address may send together, sustained; bursts of up to "
             "8 x MAX_MESSAGE_BYTES pass at once, then messages are delayed (0 = no limit)."),
+    Setting("version_rate", "VERSION_RATE", float, 40.0,
+            "Versions (accepted edits) per second one connection may add, sustained; a session may add 1.5 times "
+            "as many. Bursts of 75 s worth (100 s for a session) pass at once, then pushes are delayed, never "
+            "refused (0 = no limit)."),
     Setting("max_participants", "MAX_PARTICIPANTS", int, 10,
             "Participants (connections that said hello) one session may have over all instances; the next gets "
             "\"session is full\". Hosts have 2 places more (0 = no cap)."),
@@ -95,6 +99,7 @@ class Config:
     message_rate: float = 100.0
     message_burst: int = 300
     byte_rate: int = 256 * 1024
+    version_rate: float = 40.0
     max_participants: int = 10
     sockets_per_ip: int = 100
     sessions_per_ip: int = 300
@@ -202,7 +207,7 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
     for name in ("max_message_bytes", "max_document_bytes"):
         if getattr(config, name) < 1024:
             raise SystemExit(f"interview-server: {name.upper()} must be at least 1024 bytes")
-    for name in ("message_rate", "message_burst", "byte_rate", "max_participants", "sockets_per_ip", "sessions_per_ip", "trust_proxy"):
+    for name in ("message_rate", "message_burst", "byte_rate", "version_rate", "max_participants", "sockets_per_ip", "sessions_per_ip", "trust_proxy"):
         if getattr(config, name) < 0:
             raise SystemExit(f"interview-server: {name.upper()} must be 0 or more")
     for origin in config.extra_origins:

@@ -19,10 +19,23 @@ Clock = Callable[[], float]
 # typing offline for a while sends up to 1,000 updates in a push), then pushes are delayed to the rate, which is
 # far above typing speed. Bounds how fast anyone can fill a session's log (and reach compaction) and the work
 # a stream of many-update pushes costs.
-CONNECTION_VERSION_RATE, CONNECTION_VERSION_BURST = 40.0, 3000
-SESSION_VERSION_RATE, SESSION_VERSION_BURST = 60.0, 6000
+# VERSION_RATE sets the connection's rate; a session may add 1.5 times as many.
+DEFAULT_VERSION_RATE = 40.0
+CONNECTION_VERSION_BURST_SECONDS = 75  # 3,000 versions at the default rate
+SESSION_VERSION_SHARE, SESSION_VERSION_BURST_SECONDS = 1.5, 100  # 60 a second, 6,000 at once
 # Wrong host keys one client address may try: a burst, then one every 6 s; logged once a minute per address.
 WRONG_HOST_KEYS_BURST, WRONG_HOST_KEYS_PER_MINUTE = 10, 10
+
+
+def connection_versions(rate: float) -> "TokenBucket | None":
+    """The versions one connection may add (None: no limit)."""
+    return TokenBucket(rate, rate * CONNECTION_VERSION_BURST_SECONDS) if rate else None
+
+
+def session_versions(rate: float) -> "TokenBucket | None":
+    """The versions one session may add, from all its connections (None: no limit)."""
+    rate *= SESSION_VERSION_SHARE
+    return TokenBucket(rate, rate * SESSION_VERSION_BURST_SECONDS) if rate else None
 
 
 class TokenBucket:

@@ -229,7 +229,18 @@ def _update(raw: Any, index: int) -> Update:
     changes = raw.get("changes")
     if not isinstance(changes, list):
         raise ProtocolError(f"push: update {index} needs changes as ChangeSet JSON (an array)")
+    if all(_changes_nothing(part) for part in changes):
+        raise ProtocolError(f"push: update {index} changes nothing (no-op updates take no version); nothing was "
+                            "applied: push without it (a client that cannot drop it gets the session's state to "
+                            "resync from)", "noop_refused")
     return Update(client_id, changes)
+
+
+def _changes_nothing(part: Any) -> bool:
+    """A ChangeSet JSON part that neither deletes nor inserts: a kept run, or an empty replacement."""
+    if type(part) is int:
+        return True
+    return type(part) is list and len(part) <= 2 and part[:1] == [0] and part[1:] in ([], [""])
 
 
 def parse_client_message(text: str) -> ClientMessage:
@@ -467,6 +478,8 @@ ERROR_CODES = ("document_too_large", "rate_limited", "session_full", "too_many_c
                "locked",         # a candidate's edit while a host has locked editing: not applied (kept by the page)
                "ended",          # an edit, run or chat after the session ended: not applied
                "notes_rejected",  # set_notes too long or with characters the server does not keep: not saved
+               "noop_refused",    # a push with an update that changes nothing: drop it, or resync from the
+                                  # session_state that follows (at most one every NOOP_RESYNC_SECONDS)
                "too_many_parts",  # a push with more ChangeSet parts than one push may have: push fewer updates
                "name_refused",    # a name that is a host's or claims a role: not taken (hello joins as Guest)
                "cursor_refused")  # a cursor that cannot be placed (too old, too much to map): send it at the

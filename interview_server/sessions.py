@@ -18,7 +18,7 @@ from . import hosting
 from .activity import Activity
 from .hosting import HostSettings
 from .hub import Hub, Peer
-from .limits import SESSION_VERSION_BURST, SESSION_VERSION_RATE, TokenBucket
+from .limits import DEFAULT_VERSION_RATE, session_versions
 from .presence import pick_color
 from .protocol import LANGUAGES, Update
 from .session import DEFAULT_MAX_DOCUMENT_BYTES, Session
@@ -50,8 +50,9 @@ class SessionRegistry:
     """Creates sessions in the store, hands out the live Session of each one in use, and expires idle ones."""
 
     def __init__(self, store: SessionStore, hub: Hub, session_ttl: float, clock: Callable[[], float] = time.time,
-                 max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES):
+                 max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES, version_rate: float = DEFAULT_VERSION_RATE):
         self._store = store
+        self._version_rate = version_rate
         self._max_document_bytes = max_document_bytes
         self._hub = hub
         self._ttl = session_ttl
@@ -114,7 +115,7 @@ class SessionRegistry:
                     session = Session(record, self._store, self, self._clock, self._max_document_bytes)
                     session.activity = Activity(session_id, self._store, self._clock)
                     session.host = HostSettings(session_id, record.meta, self._store)
-                    session.versions = TokenBucket(SESSION_VERSION_RATE, SESSION_VERSION_BURST)
+                    session.versions = session_versions(self._version_rate)
                     self._live[session_id] = session
                     await session.activity.load()
                     await self._store.watch(session_id, session.catch_up,

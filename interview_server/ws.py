@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import protocol
 from .hub import Hub, Peer
 from .keys import CONFIG, HUB, LIMITS, PROBLEMS, SESSIONS
-from .limits import (CONNECTION_VERSION_BURST, CONNECTION_VERSION_RATE, SESSION_VERSION_RATE, MessageRate, TokenBucket,
-                     client_address)
+from .limits import MessageRate, client_address, connection_versions
 from .presence import CursorThrottle, name_refusal
 from .protocol import (HOST_MESSAGES, Chat, CodeUpdate, Cursor, EndSession, Hello, Lock, ProtocolError, Pull, Push,
                        Rename, RunEnd, RunOutput, RunStart, SetLanguage, SetName, SetNotes, SetProblem)
@@ -27,6 +27,7 @@ CLOSE_TOO_MANY_CONNECTIONS = 4429
 
 HOST_SEATS = 2  # places beyond MAX_PARTICIPANTS kept for hosts: a full session never locks its interviewer out
 MAX_BAD_HOST_KEYS = 3  # wrong host keys one socket may try before it is closed
+NOOP_RESYNC_SECONDS = 5  # a socket whose pushes hold no-op updates gets the session's state at most this often
 
 # Messages of a participant (a page that said `hello`), not of a plain script.
 PARTICIPANTS_ONLY = {Cursor: "cursor", SetName: "set_name", RunStart: "run_start", RunOutput: "run_output",
@@ -96,7 +97,7 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asy
     hub, sessions, config = app[HUB], app[SESSIONS], app[CONFIG]
     rate = MessageRate(config.message_rate, config.message_burst)
     peer = Peer(ws, session.session_id, transport, hub.writer)
-    peer.versions = TokenBucket(CONNECTION_VERSION_RATE, CONNECTION_VERSION_BURST)
+    peer.versions = connection_versions(config.version_rate)
     peer.address = address
     peer.cursors = CursorThrottle(lambda latest: _relay_cursor(session, peer, sessions, latest))
     # Join and send the state with no await in between, so no update, output or chat can fall between them.
@@ -165,6 +166,16 @@ async def _within_rate(rate: MessageRate, peer: Peer, ws: web.WebSocketResponse)
     return True
 
 
+def _may_resync(peer: Peer) -> bool:
+    """At most one resync every NOOP_RESYNC_SECONDS per socket: refusals cannot be turned into a stream of
+    whole documents."""
+    now = time.monotonic()
+    if now - peer.resynced_at < NOOP_RESYNC_SECONDS:
+        return False
+    peer.resynced_at = now
+    return True
+
+
 def _full_state(session: Session, sessions: SessionRegistry) -> str:
     return protocol.session_state(session.code, session.language, sessions.known_total(session.session_id),
                                   session.version)
@@ -220,6 +231,8 @@ async def _handle(app: web.Application, session: Session, peer: Peer, text: str)
             await _activity(session, peer, sessions, message)
     except ProtocolError as exc:
         peer.send(protocol.error(str(exc), exc.code))
+        if exc.code == "noop_refused" and _may_resync(peer):
+            peer.send(_full_state(session, sessions))  # how a client that cannot drop the no-op recovers
     except _Closed:
         pass
     except Exception:
@@ -298,10 +311,12 @@ def _host_names(people: list[dict]) -> list[str]:
 
 async def _pace_versions(session: Session, peer: Peer, count: int) -> None:
     """Delay (never refuse) edits past the versions this connection and this session may add per second."""
+    if peer.versions is None or session.versions is None:
+        return
     wait = max(peer.versions.take_or_wait(count), session.versions.take_or_wait(count))
     if wait:
-        peer.send(protocol.error(f"edits are coming faster than {CONNECTION_VERSION_RATE:g} versions a second from "
-                                 f"one connection (or {SESSION_VERSION_RATE:g} in a session): this one waits "
+        peer.send(protocol.error(f"edits are coming faster than {peer.versions.rate:g} versions a second from "
+                                 f"one connection (or {session.versions.rate:g} in a session): this one waits "
                                  f"{wait:.1f} s", "rate_limited"))
         await asyncio.sleep(wait)
         if peer.ws.closed:  # closed while it waited (the server is stopping): unacknowledged, so sent again later

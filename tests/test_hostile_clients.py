@@ -390,3 +390,45 @@ async def test_a_flood_of_versions_cannot_erase_the_recording(server, monkeypatc
     for update in history["updates"]:
         doc = doc.apply(update["changes"])
     assert len(history["updates"]) == version - start and str(doc) == texts[version] == history["text"]
+
+
+async def test_noop_updates_are_refused_and_the_sender_is_given_the_state_to_resync_from(server):
+    """An update that changes nothing takes no version: the push is refused whole (`noop_refused`), and a
+    session_state follows so a client that cannot drop it resyncs; at most one every 5 s per socket, so a
+    stream of no-op pushes cannot be turned into a stream of whole documents."""
+    client = server
+    session_id = await new_session(client)
+    peer, state = await join(client, session_id, "10.6.6.6")
+    version, length = state["version"], len(state["code"])
+    noops = [[length], [0, length], [[0], length], [[0, ""], length], [length, [0, ""], [0]]]
+    for index, changes in enumerate(noops):
+        real = {"clientID": "n", "changes": [length, [0, "x"]]}
+        await peer.send("push", {"version": version, "rebase": True,
+                                 "updates": [real, {"clientID": "n", "changes": changes}]})
+        error = await peer.receive_type("error")
+        assert error["data"]["code"] == "noop_refused", (changes, error)
+        assert "update 1 changes nothing" in error["data"]["message"]
+        if index == 0:  # the first refusal brings the state; the next ones within 5 s do not
+            resync = await peer.receive()
+            assert resync["type"] == "session_state" and resync["data"]["version"] == version
+    await peer.send("pull", {"version": version})
+    answer = await peer.receive()
+    assert answer == {"type": "updates", "data": {"version": version, "updates": []}}, answer  # nothing applied
+    # An empty document has one no-op too: the empty ChangeSet.
+    await peer.send("push", {"version": version, "updates": [{"clientID": "n", "changes": [[length]]}]})
+    assert (await peer.receive_type("updates"))["data"]["version"] == version
+    await peer.send("push", {"version": version + 1, "updates": [{"clientID": "n", "changes": []}]})
+    assert (await peer.receive_type("error"))["data"]["code"] == "noop_refused"
+
+    async def attack(stop):
+        draining = asyncio.create_task(drain(attacker, stop))
+        while not stop.is_set():
+            await attacker.ws.send_str(frame("push", {"version": 0, "updates": [{"clientID": "a", "changes": [text_length]}]}))
+            await asyncio.sleep(0.005)
+        kept = await draining
+        states = [message for message in kept if message["type"] == "session_state"]
+        assert len(states) <= 1 + ATTACK_SECONDS / 5, len(states)
+        assert sum(message["data"].get("code") == "noop_refused" for message in kept) > 50
+
+    attacker, _, text_length = await attacker_with_text(client, 300_000)
+    await while_typing(client, attack)

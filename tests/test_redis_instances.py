@@ -252,8 +252,8 @@ async def test_host_powers_and_private_notes_span_instances(instances):
         await asyncio.gather(cy.send_json({"type": "rename", "data": {"title": "From B"}}),
                              ada.send_json({"type": "lock", "data": {"locked": False}}))
         for ws in (ada, bo):
-            while (info := await receive(ws, "session_info")) != {"title": "From B", "locked": False, "ended": False,
-                                                                  "problem": None}:
+            while await receive(ws, "session_info") != {"title": "From B", "locked": False, "ended": False,
+                                                         "problem": None}:
                 pass
         # Two hosts on two instances save on the same notes version at once: one wins, the other is sent the
         # winner's notes (to merge into and save again), never a silent second version 2.

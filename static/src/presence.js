@@ -1,5 +1,5 @@
 // Who is here: my name, everyone's colour, their live cursors in the editor, and following one of them.
-import { getSyncedVersion, sendableUpdates } from "@codemirror/collab";
+import { sendableUpdates } from "@codemirror/collab";
 import { ChangeSet, Transaction } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
 import { placeRemoteCursor, remoteCursorExtension, remoteCursorField, syncRemotePeople } from "./cursors.js";
@@ -236,7 +236,7 @@ export class Presence extends EventTarget {
     const view = this.collab?.view;
     if (!view || this.latest.size === 0) return;
     const state = view.state;
-    const synced = getSyncedVersion(state);
+    const synced = this.collab.getVersion(); // the server's version (cursors are at the server's versions)
     const pending = composePending(state);
     const syncedLength = pending ? pending.length : state.doc.length;
     const effects = [];
@@ -306,7 +306,7 @@ export class Presence extends EventTarget {
     const toSynced = (pos) => (back ? back.mapPos(pos, -1) : pos);
     const { main } = state.selection;
     const ordered = [main, ...state.selection.ranges.filter((range) => range !== main)].slice(0, MAX_CURSOR_RANGES);
-    const message = protocol.cursor(getSyncedVersion(state),
+    const message = protocol.cursor(this.collab.getVersion(),
       ordered.map((range) => ({ anchor: toSynced(range.anchor), head: toSynced(range.head) })));
     if (message === this.lastSent) return;
     if (this.connection.send(message)) this.lastSent = message;

@@ -71,9 +71,10 @@ export function decode(text) {
 }
 
 /** A `push` of local updates ({clientID, changes: ChangeSet JSON}) made on top of `version`. If the
- * server has moved on, it rebases them itself (`rebase: true`) rather than answering `push_rejected`. */
-export function push(version, updates) {
-  return encode("push", { version, updates, rebase: true });
+ * server has moved on, it rebases them itself (`rebase: true`) rather than answering `push_rejected`
+ * (`rebase` false: it answers that, and the client rebases). */
+export function push(version, updates, rebase = true) {
+  return encode("push", rebase ? { version, updates, rebase } : { version, updates });
 }
 
 /** A `pull` asking for every update after `version`. */

@@ -102,6 +102,54 @@ async def test_socket_cut_while_typing_loses_nothing(pages, server_url, proxy):
     assert "# bob was here" in text
 
 
+async def test_deleting_what_someone_else_just_deleted_pushes_no_no_op_and_keeps_undo(pages, server_url, proxy):
+    """Alice (offline) and Bob delete the same line. Back online, Alice's deletion changes nothing any more:
+    her page confirms it itself (the server refuses no-ops), sends what she typed after it, and keeps her
+    undo history (a resync would have cleared it)."""
+    session_id = create_session(server_url)
+    alice = await open_session(pages, f"http://127.0.0.1:{proxy.port}", session_id)
+    bob = await open_session(pages, server_url, session_id)
+    refusals = []
+    alice.on("websocket", lambda ws: ws.on("framereceived", lambda frame: refusals.append(frame)
+                                           if "noop_refused" in str(frame) else None))
+    await editor(alice).click()
+    await alice.keyboard.press("ControlOrMeta+End")
+    await alice.keyboard.type("# early")
+    await editor(bob).click()
+    await bob.keyboard.press("ControlOrMeta+Home")
+    await bob.keyboard.type("DELETE ME\n")
+    await settled(bob)
+    await wait_for(lambda: _contains(alice, "DELETE ME"), message="the line to reach Alice")
+    await settled(alice)
+    proxy.cut()
+    await expect(alice.get_by_role("status", name="Connection")).not_to_have_text("Connected")
+
+    async def delete_first_line(page):
+        await editor(page).focus()
+        await page.keyboard.press("ControlOrMeta+Home")
+        await page.keyboard.press("Shift+ArrowDown")
+        await page.keyboard.press("Backspace")
+
+    await delete_first_line(alice)
+    await alice.keyboard.type("# kept ")
+    await delete_first_line(bob)
+    await settled(bob)
+    proxy.restore()
+    await settled(alice)
+    await wait_for(lambda: _same(alice, bob), message="both pages to converge")
+    text = await text_of(bob)
+    assert "DELETE ME" not in text and text.startswith("# kept def") and text.endswith("# early")
+    assert refusals == []  # the emptied deletion was never sent
+    # Alice's undo goes back past the conflict: her typing, then her earlier line.
+    await editor(alice).focus()
+    for _ in range(3):
+        await alice.keyboard.press("ControlOrMeta+z")
+    await settled(alice)
+    await wait_for(lambda: _same(alice, bob), message="the undo to reach Bob")
+    text = await text_of(bob)
+    assert "# kept" not in text and "# early" not in text
+
+
 async def test_leaving_with_unconfirmed_edits_asks_for_confirmation(pages, server_url, proxy):
     session_id = create_session(server_url)
     page = await open_session(pages, f"http://127.0.0.1:{proxy.port}", session_id)

@@ -3,7 +3,6 @@ connection (an EventTarget whose send() records frames), driven by accessible na
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import subprocess
@@ -104,7 +103,7 @@ async def deliver_notes(page, text, version, participant="p-other"):
 
 
 async def wait_frames(page, count):
-    await page.wait_for_function(f"connection.frames.length >= {count}")
+    await page.wait_for_function("connection.frames.length >= {count}")
     return await frames(page)
 
 
@@ -202,7 +201,7 @@ async def test_notes_merge_keep_caret_and_survive_offline(browser, panels_url):
     await page.keyboard.type(" 👍")
     merged += " 👍"
     await expect(notes).to_have_value(merged)
-    await page.wait_for_function(f"connection.frames.at(-1)?.data.text === {json.dumps(merged)}")
+    await page.wait_for_function("connection.frames.at(-1)?.data.text === {json.dumps(merged)}")
     assert (await frames(page))[-1]["data"]["version"] == 2
     await deliver_notes(page, merged, 3, participant="p-me")
     await expect(status).to_have_text("Saved")
@@ -212,7 +211,7 @@ async def test_notes_merge_keep_caret_and_survive_offline(browser, panels_url):
     await page.wait_for_function("connection.frames.at(-1)?.data.text.endsWith('Tests first')")
     current = merged.replace("## Summary", "## Summary (Ada)")
     await deliver_notes(page, current, 4)
-    await page.wait_for_function(f"connection.frames.at(-1)?.data.version === 4")
+    await page.wait_for_function("connection.frames.at(-1)?.data.version === 4")
     assert (await frames(page))[-1]["data"]["text"] == current + "\n- Tests first"
 
     # Offline: what I type stays, the status says so, nothing is sent; on reconnect it merges and saves.
@@ -231,7 +230,7 @@ async def test_notes_merge_keep_caret_and_survive_offline(browser, panels_url):
     await expect(notes).to_have_value(final)
     assert await page.evaluate("[...'se'].map((end) => document.activeElement['selection' + (end === 's' ? 'Start' : 'End')])") \
         == [len(final.encode("utf-16-le")) // 2] * 2  # my caret still follows my text
-    await page.wait_for_function(f"connection.frames.at(-1)?.data.version === 6")
+    await page.wait_for_function("connection.frames.at(-1)?.data.version === 6")
     assert (await frames(page))[-1]["data"]["text"] == final
     await expect(status).to_have_text("Saving…")
     await deliver_notes(page, final, 7, participant="p-me")

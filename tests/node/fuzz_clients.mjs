@@ -8,16 +8,17 @@
 // Prints one JSON line with the figures on stdout; on failure also the seed, the failing step, the
 // last actions and a command to run it again on stderr, and exits with status 1.
 //
-// Each client copies the reconnect logic of the page (static/src/collab.js + connection.js) method
-// for method: that code needs a DOM, this one drives an EditorState directly.
+// Each client is the page's own sync core (static/src/sync.js, which collab.js runs around its
+// EditorView) around a headless view; the network around it copies connection.js's events.
 //
 // Two network modes. `lockstep` (the default) is reproducible: a step is one tick of a virtual
 // clock, delays are counted in ticks, and frames reach the server one client at a time, each batch
 // followed by a barrier (a frame the server answers with an error, in order) so the server sees the
 // same sequence for the same seed. `realtime` uses real milliseconds and lets the server see frames
 // from all clients at once (real races); the seed then fixes the clients' decisions, not the timing.
-import { ChangeSet, EditorSelection, EditorState, Text } from "@codemirror/state";
-import { collab, getClientID, getSyncedVersion, receiveUpdates, sendableUpdates } from "@codemirror/collab";
+import { ChangeSet, Text, Transaction } from "@codemirror/state";
+import { sendableUpdates } from "@codemirror/collab";
+import { HeadlessView, SyncClient } from "../../static/src/sync.js";
 
 const OPTIONS = {
   mode: "lockstep", // lockstep (reproducible) or realtime
@@ -42,12 +43,11 @@ const OPTIONS = {
   progress: 0, // 1: a line on stderr at every checkpoint
 };
 
-const MESSAGE_ENVELOPE_BYTES = 1024; // as in collab.js
-const CLOSE_TOO_BIG = 1009;
 const BARRIER = JSON.stringify({ type: "fuzz_barrier", data: {} });
 const BARRIER_ANSWER = "'fuzz_barrier'"; // the server's error names the unknown type
 const IGNORED = new Set(["user_joined", "user_left", "participants", "welcome", "history", "cursor", "language"]);
 const utf8 = new TextEncoder();
+const LOG_PIECE = 600; // versions checked at a time at most: well under the server's PULL_MAX_UPDATES (1,000)
 
 class FuzzFailure extends Error {}
 
@@ -134,27 +134,22 @@ class Lane {
 }
 
 /** A headless page: the collab logic of static/src/collab.js over a lagging, droppable socket. */
-class FuzzClient {
+class FuzzClient extends SyncClient {
   constructor(run, index) {
+    // The page's sync core itself (static/src/sync.js) around a headless view; the client ID is kept
+    // across reconnects, as the page keeps its state.
+    super({ connection: null, clientID: `fuzz${index}`, maxMessageBytes: run.options["max-message-bytes"],
+      maxUpdatesPerPush: run.options["max-updates-per-push"] || Infinity, rebase: Boolean(run.options.rebase) });
+    this.connection = this; // isOpen and send(text) below
     this.run = run;
     this.index = index;
-    this.clientID = `fuzz${index}`; // kept across reconnects, as the page keeps its state
     const seed = run.seed;
     this.rng = prng(mix(seed, index, 1)); // this client's decisions
     this.outgoing = new Lane(prng(mix(seed, index, 2)), run.options);
     this.incoming = new Lane(prng(mix(seed, index, 3)), run.options);
     this.conn = null; // {ws, open, barriers: [resolve], ready}
     this.reconnectAt = 0; // tick of the next connect attempt while disconnected
-    // collab.js fields
-    this.state = null;
-    this.syncedDoc = null;
-    this.inFlight = false;
-    this.caughtUp = false;
-    this.seenState = false;
-    this.pullSentAt = -1;
-    this.target = null;
-    this.maxMessageBytes = run.options["max-message-bytes"];
-    this.maxUpdates = run.options["max-updates-per-push"] || Infinity;
+    this.pushedAt = -1;
     // figures
     this.edits = 0; // local updates made (what the server's log must hold for this clientID)
     this.pushes = 0;
@@ -164,6 +159,32 @@ class FuzzClient {
     this.reconnects = 0;
     this.resyncs = 0;
     this.dropped = 0;
+    this.noops = 0; // own updates emptied by a concurrent edit, confirmed here (the server refuses no-ops)
+    this.addEventListener("pushed", ({ detail }) => {
+      this.pushedAt = detail.version;
+      this.pushes++;
+    });
+    this.addEventListener("noops-confirmed", ({ detail }) => {
+      this.noops += detail;
+      this.edits -= detail; // never sent: the log holds none of them
+    });
+    this.addEventListener("state-replaced", ({ detail }) => {
+      if (detail.reason === "resync") this.resyncs++;
+      else this.dropped++;
+      this.edits -= detail.discarded; // the unconfirmed edits become (at most) one new one, counted by newView
+    });
+  }
+
+  /** The core's view: a headless one that counts local edits and pushes after every change, as the page's does. */
+  newView(state) {
+    return new HeadlessView(state, (transactions) => {
+      this.edits += transactions.filter((tr) => tr.docChanged && !tr.annotation(Transaction.remote)).length;
+      this.maybePush();
+    });
+  }
+
+  get state() {
+    return this.view?.state ?? null;
   }
 
   // ---- connection (connection.js) ----
@@ -215,9 +236,12 @@ class FuzzClient {
   }
 
   /** The page's connection.send: false (dropped) unless the socket is open. */
-  send(type, data) {
+  send(text) {
     if (!this.isOpen) return false;
-    this.outgoing.add(this.run.now, JSON.stringify({ type, data }));
+    const { type, data } = JSON.parse(text);
+    if (type === "pull") this.pulls++;
+    this.run.record(this.index, `send ${type} ${summary(type, data)}`);
+    this.outgoing.add(this.run.now, text);
     return true;
   }
 
@@ -246,7 +270,7 @@ class FuzzClient {
     });
   }
 
-  /** Hand the due incoming frames to the collab logic. */
+  /** Hand the due incoming frames to the sync core. */
   deliverIncoming(now) {
     for (const { payload: message } of this.incoming.due(now)) this.handle(message);
   }
@@ -268,184 +292,27 @@ class FuzzClient {
     this.conn = null;
     this.outgoing.clear();
     this.incoming.clear();
-    if (code === CLOSE_TOO_BIG) this.maxMessageBytes = Math.floor(this.maxMessageBytes / 2);
-    this.reset(); // the page's "close" event
+    this.onClose(code); // the page's "close" event
     this.reconnectAt = this.run.now + 1 + this.rng.int(this.run.options["reconnect-delay"] + 1);
   }
 
-  // ---- collab.js ----
+  // ---- the sync core, watched ----
 
-  reset() {
-    this.inFlight = false;
-    this.caughtUp = false;
-    this.seenState = false;
-    this.pullSentAt = -1;
-  }
-
-  handle({ type, data }) {
+  handle(message) {
+    const { type, data } = message;
     this.run.record(this.index, `recv ${type} ${summary(type, data)}`);
-    if (type === "session_state") this.onSessionState(data);
-    else if (type === "updates") this.onUpdates(data);
-    else if (type === "push_rejected") this.onPushRejected(data);
-    else if (type === "error") throw new FuzzFailure(`client ${this.index}: server error: ${data.message}`);
-  }
-
-  onSessionState({ code, version }) {
-    const firstOnThisConnection = !this.seenState;
-    this.seenState = true;
-    this.target = { version, code };
-    if (!this.state) {
-      this.setState(this.createState(code, version));
-      this.caughtUp = true;
-      return;
+    if (type === "error") throw new FuzzFailure(`client ${this.index}: server error: ${data.message}`);
+    if (type === "push_rejected") this.rejected++;
+    if (type === "updates" && this.view) {
+      const ownAt = data.updates.slice(this.version - data.version).findIndex((update) => update.clientID === this.clientID);
+      if (ownAt >= 0 && this.version + ownAt > this.pushedAt) this.serverRebased++;
     }
-    const synced = getSyncedVersion(this.state);
-    if (firstOnThisConnection && version >= synced) {
-      this.inFlight = false;
-      if (version > synced) this.pull(synced);
-      else this.reachedTarget();
-    } else {
-      this.resync(code, version);
-    }
+    super.handle(message);
   }
 
-  onUpdates({ version, updates }) {
-    if (!this.state || !this.seenState) return;
-    const state = this.state;
-    const synced = getSyncedVersion(state);
-    if (version > synced) {
-      this.pull(synced);
-      return;
-    }
-    const fresh = updates.slice(synced - version);
-    if (fresh.length > 0) {
-      const ownAt = fresh.findIndex((update) => update.clientID === this.clientID);
-      if (ownAt >= 0) {
-        this.inFlight = false;
-        if (synced + ownAt > this.pushedAt) this.serverRebased++;
-      }
-      const parsed = fresh.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
-      this.syncedDoc = parsed.reduce((doc, u) => u.changes.apply(doc), this.syncedDoc);
-      // One update at a time, as collab.js does (receiveOneByOne), and as the server rebases.
-      let current = state;
-      for (const update of parsed) current = receiveUpdates(current, [update]).state;
-      this.dispatch({ state: current, docChanged: current.doc !== state.doc });
-    }
-    if (!this.caughtUp && getSyncedVersion(this.state) >= this.target.version) this.reachedTarget();
-    else this.maybePush();
-  }
-
-  onPushRejected({ version }) {
-    this.rejected++;
-    this.inFlight = false;
-    if (!this.state) return;
-    const synced = getSyncedVersion(this.state);
-    if (synced >= version) this.maybePush();
-    else this.pull(synced);
-  }
-
-  reachedTarget() {
-    const exact = getSyncedVersion(this.state) === this.target.version;
-    if (exact && this.syncedDoc.toString() !== this.target.code) {
-      this.resync(this.target.code, this.target.version);
-      return;
-    }
-    this.caughtUp = true;
-    this.maybePush();
-  }
-
-  maybePush() {
-    if (!this.state || !this.caughtUp || this.inFlight || !this.isOpen) return;
-    const updates = sendableUpdates(this.state);
-    if (updates.length === 0) return;
-    const budget = this.maxMessageBytes - MESSAGE_ENVELOPE_BYTES;
-    const payload = [];
-    let size = 0;
-    for (const update of updates) {
-      const entry = { clientID: update.clientID, changes: update.changes.toJSON() };
-      const bytes = utf8.encode(JSON.stringify(entry)).length + 1;
-      if (size + bytes > budget || payload.length === this.maxUpdates) break;
-      payload.push(entry);
-      size += bytes;
-    }
-    if (payload.length === 0) {
-      this.dropFirstUnconfirmed();
-      return;
-    }
-    this.pushedAt = getSyncedVersion(this.state);
-    const push = { version: this.pushedAt, updates: payload };
-    if (this.run.options.rebase) push.rebase = true;
-    if (this.send("push", push)) {
-      this.inFlight = true;
-      this.pushes++;
-    }
-  }
-
-  dropFirstUnconfirmed() {
-    const old = this.state;
-    const [dropped, ...rest] = sendableUpdates(old);
-    const inverse = dropped.changes.invert(this.syncedDoc);
-    const later = rest.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
-    const replayed = later ? later.map(inverse) : null;
-    this.dropped++;
-    this.edits -= sendableUpdates(old).length; // the unconfirmed edits become (at most) one new one
-    this.setState(this.createState(this.syncedDoc.toString(), getSyncedVersion(old), getClientID(old)));
-    this.localChange({ changes: replayed ?? undefined, selection: clampSelection(old.selection, replayed ? replayed.newLength : this.syncedDoc.length) });
-    this.maybePush();
-  }
-
-  pull(version) {
-    this.caughtUp = false;
-    if (this.pullSentAt === version) return;
-    if (this.send("pull", { version })) {
-      this.pullSentAt = version;
-      this.pulls++;
-    }
-  }
-
-  resync(code, version) {
-    this.resyncs++;
-    const old = this.state;
-    const unconfirmed = sendableUpdates(old);
-    const composed = unconfirmed.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
-    const confirmed = this.syncedDoc.toString();
-    const next = this.createState(code, version, getClientID(old));
-    let changes = null;
-    if (composed && composed.length === confirmed.length) changes = composed.map(diffChanges(confirmed, code));
-    this.setState(next);
-    this.edits -= unconfirmed.length; // rebased into (at most) one new local update below
-    this.inFlight = false;
-    this.caughtUp = true;
-    this.pullSentAt = -1;
-    const length = changes ? changes.newLength : code.length;
-    this.localChange({ changes: changes ?? undefined, selection: clampSelection(old.selection, length) });
-    this.maybePush();
-  }
-
-  createState(code, version, clientID = this.clientID) {
-    // As the editor does: a string doc, split on \r\n, \r and \n by EditorState itself.
-    const state = EditorState.create({ doc: code, extensions: [collab({ startVersion: version, clientID })] });
-    this.syncedDoc = state.doc;
-    return state;
-  }
-
-  /** view.setState: no update listener runs. */
-  setState(state) {
-    this.state = state;
-  }
-
-  /** view.dispatch: the page's update listener pushes after any document change. */
-  dispatch(transaction) {
-    this.state = transaction.state;
-    if (transaction.docChanged) this.maybePush();
-  }
-
-  /** A local transaction (typing, pasting, a rebase): counted when it changes the document. */
+  /** A local transaction (typing, pasting), counted by the view. */
   localChange(spec) {
-    const transaction = this.state.update(spec);
-    if (!transaction.changes.empty) this.edits++;
-    this.dispatch(transaction);
-    return transaction;
+    this.view.dispatch(spec);
   }
 
   // ---- the person at the keyboard ----
@@ -523,21 +390,7 @@ function rangeAroundAstral(doc, rng) {
   return [from, Math.max(from, to)];
 }
 
-function diffChanges(from, to) {
-  let prefix = 0;
-  const limit = Math.min(from.length, to.length);
-  while (prefix < limit && from.charCodeAt(prefix) === to.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < limit - prefix && from.charCodeAt(from.length - 1 - suffix) === to.charCodeAt(to.length - 1 - suffix)) suffix++;
-  return ChangeSet.of([{ from: prefix, to: from.length - suffix, insert: to.slice(prefix, to.length - suffix) }], from.length);
-}
 
-function clampSelection(selection, length) {
-  return EditorSelection.create(
-    selection.ranges.map((r) => EditorSelection.range(Math.min(r.anchor, length), Math.min(r.head, length))),
-    selection.mainIndex,
-  );
-}
 
 function summary(type, data) {
   if (type === "updates") return `v${data.version} +${data.updates.length} [${data.updates.map((u) => u.clientID).join(",")}]`;
@@ -685,26 +538,31 @@ class FuzzRun {
     for (;;) {
       await this.tick(false);
       if (this.clients.every((c) => c.idle())) {
-        const versions = new Set(this.clients.map((c) => getSyncedVersion(c.state)));
+        const versions = new Set(this.clients.map((c) => c.version));
         if (versions.size === 1) break;
       }
       if ((this.lockstep ? this.now : this.clock()) - start > settleLimit) {
         const states = this.clients.map((c) => ({ client: c.index, open: c.isOpen, caughtUp: c.caughtUp, inFlight: c.inFlight,
-          pending: c.state ? sendableUpdates(c.state).length : null, version: c.state ? getSyncedVersion(c.state) : null,
+          pending: c.state ? sendableUpdates(c.state).length : null, version: c.state ? c.version : null,
           queued: [c.outgoing.frames.length, c.incoming.frames.length] }));
         throw new FuzzFailure(`clients did not settle within ${settleLimit} ${this.lockstep ? "ticks" : "ms"}: ${JSON.stringify(states)}`);
       }
     }
-    const { state, log } = await observe(this.wsUrl, final ? 0 : null);
+    const { state } = await observe(this.wsUrl);
     for (const client of this.clients) {
       const text = client.state.doc.toString();
-      if (getSyncedVersion(client.state) !== state.version || text !== state.code) {
-        throw new FuzzFailure(`client ${client.index} diverged: version ${getSyncedVersion(client.state)} vs server ${state.version}; `
+      if (client.version !== state.version || text !== state.code) {
+        throw new FuzzFailure(`client ${client.index} diverged: version ${client.version} vs server ${state.version}; `
           + `text ${describeDifference(text, state.code)}`);
       }
     }
-    if (final) this.checkLog(state, log);
-    else await this.checkLogSince(state);
+    // Checked piece by piece, from version 0 on: the server answers a pull from further back than
+    // PULL_MAX_UPDATES with the text, so checkpoints come at least that often (main).
+    await this.checkLogSince(state);
+    if (final) {
+      this.logChecked = { updates: state.version, textLength: state.code.length, utf8Bytes: utf8.encode(state.code).length,
+        fingerprint: fingerprint(state.code) };
+    }
     this.checkpoints++;
     this.lastGoodCheckpoint = this.step;
     this.record("-", `checkpoint ok at version ${state.version}`);
@@ -757,19 +615,10 @@ class FuzzRun {
     if (left.size) throw new FuzzFailure(`the log holds updates from unknown clients: ${JSON.stringify([...left])}`);
   }
 
-  /** Every accepted update exactly once: the whole log from version 0 replays to the text, one entry per local edit. */
-  checkLog(state, log) {
-    if (log.version !== 0 || log.updates.length !== state.version) {
-      throw new FuzzFailure(`pull from 0 gave ${log.updates.length} updates from version ${log.version}; the session is at ${state.version}`);
-    }
-    const counts = new Map();
-    const doc = this.replay(Text.of(this.initialText.split("\n")), log.updates, 0, counts);
-    if (doc.toString() !== state.code) {
-      throw new FuzzFailure(`replaying the log from version 0 does not give the server's text: ${describeDifference(doc.toString(), state.code)}`);
-    }
-    this.checkCounts(counts, "over the whole log");
-    this.logChecked = { updates: log.updates.length, textLength: state.code.length, utf8Bytes: utf8.encode(state.code).length,
-      fingerprint: fingerprint(state.code) };
+  /** Versions the clients may have added since the log was last checked (confirmed or not). */
+  versionsSinceCheck() {
+    const pending = this.clients.reduce((n, c) => n + (c.view ? c.pendingCount() : 0), 0);
+    return Math.max(...this.clients.map((c) => c.version)) + pending - this.logVersion;
   }
 
   async main() {
@@ -777,7 +626,8 @@ class FuzzRun {
     const every = this.options["check-every"];
     for (this.step = 1; this.step <= this.steps; this.step++) {
       await this.tick(true);
-      if (every > 0 && this.step % every === 0 && this.step < this.steps) await this.checkpoint(false);
+      const due = (every > 0 && this.step % every === 0) || this.versionsSinceCheck() > LOG_PIECE;
+      if (due && this.step < this.steps) await this.checkpoint(false);
     }
     this.step = this.steps;
     const state = await this.checkpoint(true);
@@ -791,7 +641,7 @@ class FuzzRun {
     return {
       ok, seed: this.seed, mode: this.options.mode, clients: this.clientCount, steps: this.steps, step: this.step,
       edits: sum("edits"), pushes: sum("pushes"), rejected: sum("rejected"), serverRebased: sum("serverRebased"), pulls: sum("pulls"), reconnects: sum("reconnects"),
-      disconnects: this.disconnects, resyncs: sum("resyncs"), dropped: sum("dropped"), serverCloses: this.serverCloses.length,
+      disconnects: this.disconnects, resyncs: sum("resyncs"), dropped: sum("dropped"), noops: sum("noops"), serverCloses: this.serverCloses.length,
       checkpoints: this.checkpoints, framesOut: this.framesOut, framesIn: this.framesIn, bytesOut: this.bytesOut, bytesIn: this.bytesIn,
       wallSeconds: Number(wallSeconds.toFixed(3)), stepsPerSecond: Math.round(this.steps / wallSeconds), ...extra,
     };
