@@ -39,6 +39,11 @@ test: setup
 clean:
 	rm -rf $(VENV) node_modules static/dist static/pyodide
 
+.PHONY: protocol
+## protocol: write static/src/protocol-spec.js from the message declarations in interview_server/protocol.py
+protocol: setup
+	$(BIN)/python -m interview_server.protocol_spec
+
 .PHONY: fuzz
 
 ## fuzz: the long convergence fuzz (100,000 steps of 5 real CodeMirror clients against a real server; docs/FUZZING.md)

@@ -1,7 +1,10 @@
-"""The WebSocket wire protocol: message names, validation of client messages, server message builders.
+"""The WebSocket wire protocol: one declaration per message, validation of client messages, server message builders.
 
-Every frame is JSON `{"type": ..., "data": {...}}`; docs/PROTOCOL.md shows each with an example.
-static/src/protocol.js mirrors the names, and tests/test_protocol_agreement.py checks they agree.
+Every frame is JSON `{"type": ..., "data": {...}}`. Each client message is a dataclass declared with
+`@client_message` (its type, the shape of its data, who may send it, its work budget, its parser); each
+server message is a builder declared with `@server_message`. From these come the checks here, the dispatch
+table in ws.py, static/src/protocol-spec.js (`make protocol` writes it; protocol_spec.py) and the checks of
+docs/PROTOCOL.md's tables (tests/test_protocol_agreement.py).
 """
 
 from __future__ import annotations
@@ -9,53 +12,9 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .changes import utf16_length
-
-# Client -> server messages.
-CLIENT_MESSAGE_TYPES = (
-    "push",         # {version, updates: [{clientID, changes}], rebase?}: local updates made on top of version
-    "pull",         # {version}: send every update after version
-    "code_update",  # {code, timestamp?}: replace the whole text (turned into a minimal update)
-    "hello",        # {name?, host_key?}: I am a participant (not a plain script): send me people, cursors, runs
-                    # and chat; with the host link's key, I am a host
-    "set_name",     # {name}: my display name (1-40 characters)
-    "cursor",       # {version, ranges: [{anchor, head}]}: my selection in the document at version
-    "set_language", # {language}: switch the session's language for everyone
-    "run_start",    # {version, language}: I started running the code at version
-    "run_output",   # {stream, text}: output of my current run ("stdout" or "stderr")
-    "run_end",      # {status, duration_ms}: my current run ended ("ok", "error", "stopped", "timeout")
-    "chat",         # {text}: a chat message (1-2000 characters, plain text)
-    # Hosts only (hello with the host key); anyone else gets an `error` with code "host_only":
-    "lock",         # {locked}: true stops candidates from editing; false lets them again
-    "end_session",  # {}: end the interview: the session is read-only from now on (still viewable)
-    "rename",       # {title}: the session's title (0-100 characters; "" for none)
-    "set_problem",  # {problem}: show this problem (GET /api/problems) beside the editor and load its starter code
-    "set_notes",    # {text, version}: the hosts' private notes, written on top of notes version `version`
-)
-
-# Server -> client messages.
-SERVER_MESSAGE_TYPES = (
-    "session_state",  # {code, language, active_users, version}: on connect, and as a full resync
-    "user_joined",    # {user_count}: someone else connected
-    "user_left",      # {user_count}: someone disconnected
-    "updates",        # {version, updates}: accepted updates on top of version, to everyone
-    "push_rejected",  # {version}: your push was stale; rebase on the updates you receive
-    "error",          # {message, code?}: what was wrong with your last message; nothing was applied
-    "welcome",        # {participant: {id, name, color, role}, language, role}: the answer to hello: who you are
-                      # on this connection; role "host" or "candidate"
-    "participants",   # {participants: [{id, name, color, role}]}: everyone connected, whenever that changes
-    "cursor",         # {participant, name, color, version, ranges}: someone's selection at server version
-    "language",       # {language, participant}: the session's language changed
-    "history",        # {runs, chat}: recent runs (with output) and chat messages, after welcome
-    "run_started",    # {run: {id, participant, name, color, language, version, started_at}}
-    "run_output",     # {run_id, stream, text}: output of a run, in order
-    "run_finished",   # {run_id, status, duration_ms, truncated}: how a run ended
-    "chat",           # {message: {id, participant, name, color, text, sent_at}}
-    "session_info",   # {title, locked, ended, problem}: after welcome, and whenever a host changes one of them
-    "notes",          # {text, version, participant}: hosts only: the private notes, after welcome and on each save
-)
 
 LANGUAGES = ("python", "javascript")  # static/src/languages/ has one module per language
 RUN_STREAMS = ("stdout", "stderr")
@@ -71,9 +30,76 @@ MAX_TITLE_LENGTH = 100
 MAX_NOTES_LENGTH = 50_000  # UTF-16 units, as the page's textarea counts (at most ~150 KB: within one message)
 MAX_PROBLEM_ID_LENGTH = 64
 
+# Close codes the server ends a socket with, beyond WebSocket's own (the page acts on each).
+CLOSE_SESSION_NOT_FOUND = 4404  # no such session (or a malformed id): do not reconnect
+CLOSE_SESSION_FULL = 4409  # every place is taken: try again in a while
+CLOSE_TOO_MANY_CONNECTIONS = 4429  # too many sockets from this address: try again later
+
 MAX_UPDATES_PER_PUSH = 1000
 MAX_PARTS_PER_PUSH = 10_000  # ChangeSet parts over all updates of a push: checking and applying them is linear
 MAX_CLIENT_ID_LENGTH = 128
+
+
+
+# Who may send a client message: any connection (plain scripts too), participants (said `hello`), hosts.
+ANYONE, PARTICIPANTS, HOSTS = "anyone", "participants", "hosts"
+
+
+@dataclass(frozen=True)
+class MessageSpec:
+    """One message of the protocol, as docs/PROTOCOL.md's tables show it."""
+
+    type: str
+    data: str  # the shape of `data`, e.g. "{version, ranges: [{anchor, head}]}"; "?" marks optional fields
+    summary: str  # one line: what it means
+    sender: str = ANYONE  # client messages: who may send it; server messages: who gets it
+    budget: str = ""  # client messages: the work one message may cost, and what happens past it
+    strict: bool = True  # refuse fields that `data` does not name (push, pull, code_update predate this)
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The top-level field names of `data`."""
+        return frozenset(_top_level_fields(self.data))
+
+
+def _top_level_fields(shape: str) -> list[str]:
+    inner, depth, fields, current = shape.strip()[1:-1], 0, [], ""
+    for ch in inner + ",":
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            if current.strip():
+                fields.append(current.split(":")[0].strip().rstrip("?"))
+            current = ""
+        else:
+            current += ch
+    return fields
+
+
+CLIENT_MESSAGES: dict[str, tuple[MessageSpec, type]] = {}  # type -> (spec, its dataclass), in declaration order
+SERVER_MESSAGES: dict[str, MessageSpec] = {}
+
+
+def client_message(type_: str, data: str, summary: str, sender: str = ANYONE, budget: str = "",
+                   strict: bool = True) -> Callable[[type], type]:
+    """Declare a client message: its dataclass gets `SPEC` and must have `parse(data) -> instance`."""
+    def declare(cls: type) -> type:
+        assert type_ not in CLIENT_MESSAGES and sender in (ANYONE, PARTICIPANTS, HOSTS), type_
+        cls.SPEC = MessageSpec(type_, data, summary, sender, budget, strict)
+        CLIENT_MESSAGES[type_] = (cls.SPEC, cls)
+        return cls
+    return declare
+
+
+def server_message(type_: str, data: str, summary: str, to: str = "everyone") -> Callable[[Callable], Callable]:
+    """Declare a server message by its builder (which returns the encoded frame)."""
+    def declare(build: Callable) -> Callable:
+        assert type_ not in SERVER_MESSAGES, type_
+        SERVER_MESSAGES[type_] = MessageSpec(type_, data, summary, to)
+        return build
+    return declare
 
 
 class ProtocolError(ValueError):
@@ -99,117 +125,194 @@ class Update:
         return {"clientID": self.client_id, "changes": self.changes}
 
 
+@client_message("push", "{version, updates: [{clientID, changes}], rebase?}",
+                "local updates made on top of version", strict=False,
+                budget="1,000 updates and 10,000 ChangeSet parts (too_many_parts); no no-op update (noop_refused); "
+                       "versions paced by VERSION_RATE (rate_limited); a rebase walks at most 20,000 sections "
+                       "(push_rejected past it); the document stays within MAX_DOCUMENT_BYTES (document_too_large)")
 @dataclass(frozen=True)
 class Push:
     version: int
     updates: tuple[Update, ...]
     rebase: bool = False  # made on an older version: rebase on the server rather than reject (rebase.py)
 
+    @classmethod
+    def parse(cls, data: dict) -> Push:
+        return _parse_push(data)
 
+
+@client_message("pull", "{version}", "send every update after version", strict=False,
+                budget="at most 1,000 updates or 1 MiB of changes behind; further back, the answer is session_state")
 @dataclass(frozen=True)
 class Pull:
     version: int
 
+    @classmethod
+    def parse(cls, data: dict) -> Pull:
+        return cls(_version(data, "pull"))
 
+
+@client_message("code_update", "{code, timestamp?}", "replace the whole text (turned into a minimal update)",
+                strict=False, budget="one version (paced by VERSION_RATE); the document within MAX_DOCUMENT_BYTES")
 @dataclass(frozen=True)
 class CodeUpdate:
     code: str
 
+    @classmethod
+    def parse(cls, data: dict) -> CodeUpdate:
+        return _parse_code_update(data)
 
+
+@client_message("hello", "{name?, host_key?}",
+                "I am a participant (not a plain script): send me people, cursors, runs and chat; with the host "
+                "link's key, I am a host", budget="once per connection; 3 wrong host keys per socket, 10 a minute "
+                "per address (bad_host_key, then closed)")
 @dataclass(frozen=True)
 class Hello:
     name: str | None
     host_key: str | None = None
 
+    @classmethod
+    def parse(cls, data: dict) -> Hello:
+        return _parse_hello(data)
 
+
+@client_message("set_name", "{name}", "my display name (1-40 characters)", sender=PARTICIPANTS,
+                budget="40 characters; a host's name or a role word is refused (name_refused)")
 @dataclass(frozen=True)
 class SetName:
     name: str
 
+    @classmethod
+    def parse(cls, data: dict) -> SetName:
+        return cls(_name(data, "set_name"))
 
+
+@client_message("cursor", "{version, ranges: [{anchor, head}]}", "my selection in the document at version",
+                sender=PARTICIPANTS, budget="50 ranges; mapping at most 20,000 steps (parts of the updates since "
+                "+ 2 x ranges x updates), else cursor_refused; relayed at most every 50 ms")
 @dataclass(frozen=True)
 class Cursor:
     version: int
     ranges: tuple[tuple[int, int], ...]  # (anchor, head) pairs, main range first
 
+    @classmethod
+    def parse(cls, data: dict) -> Cursor:
+        return _parse_cursor(data)
 
+
+@client_message("set_language", "{language}", "switch the session's language for everyone")
 @dataclass(frozen=True)
 class SetLanguage:
     language: str
 
+    @classmethod
+    def parse(cls, data: dict) -> SetLanguage:
+        return cls(_language(data, "set_language"))
 
+
+@client_message("run_start", "{version, language}", "I started running the code at version", sender=PARTICIPANTS,
+                budget="ends my previous run; one run kept per start")
 @dataclass(frozen=True)
 class RunStart:
     version: int
     language: str
 
+    @classmethod
+    def parse(cls, data: dict) -> RunStart:
+        return cls(_version(data, "run_start"), _language(data, "run_start"))
 
+
+@client_message("run_output", "{stream, text}", "output of my current run (\"stdout\" or \"stderr\")",
+                sender=PARTICIPANTS, budget="64 KiB of text per message; 200,000 characters kept per run")
 @dataclass(frozen=True)
 class RunOutput:
     stream: str
     text: str
 
+    @classmethod
+    def parse(cls, data: dict) -> RunOutput:
+        return _parse_run_output(data)
 
+
+@client_message("run_end", "{status, duration_ms}",
+                "my current run ended (\"ok\", \"error\", \"stopped\", \"timeout\")", sender=PARTICIPANTS)
 @dataclass(frozen=True)
 class RunEnd:
     status: str
     duration_ms: int
 
+    @classmethod
+    def parse(cls, data: dict) -> RunEnd:
+        return _parse_run_end(data)
 
+
+@client_message("chat", "{text}", "a chat message (1-2000 characters, plain text)", sender=PARTICIPANTS,
+                budget="2,000 characters; the last 100 messages kept for joiners")
 @dataclass(frozen=True)
 class Chat:
     text: str
 
+    @classmethod
+    def parse(cls, data: dict) -> Chat:
+        return _parse_chat(data)
 
+
+@client_message("lock", "{locked}", "true stops candidates from editing; false lets them again", sender=HOSTS)
 @dataclass(frozen=True)
 class Lock:
     locked: bool
 
+    @classmethod
+    def parse(cls, data: dict) -> Lock:
+        return _parse_lock(data)
 
+
+@client_message("end_session", "{}", "end the interview: the session is read-only from now on (still viewable)",
+                sender=HOSTS)
 @dataclass(frozen=True)
 class EndSession:
-    pass
+    @classmethod
+    def parse(cls, data: dict) -> EndSession:
+        return cls()
 
 
+@client_message("rename", "{title}", "the session's title (0-100 characters; \"\" for none)", sender=HOSTS)
 @dataclass(frozen=True)
 class Rename:
     title: str
 
+    @classmethod
+    def parse(cls, data: dict) -> Rename:
+        return _parse_rename(data)
 
+
+@client_message("set_problem", "{problem}", "show this problem (GET /api/problems) beside the editor and load its "
+                "starter code", sender=HOSTS, budget="one version (the starter code replaces the text)")
 @dataclass(frozen=True)
 class SetProblem:
     problem: str
 
+    @classmethod
+    def parse(cls, data: dict) -> SetProblem:
+        return _parse_set_problem(data)
 
+
+@client_message("set_notes", "{text, version}", "the hosts' private notes, written on top of notes version `version`",
+                sender=HOSTS, budget="50,000 characters (notes_rejected)")
 @dataclass(frozen=True)
 class SetNotes:
     text: str
     version: int
 
+    @classmethod
+    def parse(cls, data: dict) -> SetNotes:
+        return _parse_set_notes(data)
+
 
 ClientMessage = (Push | Pull | CodeUpdate | Hello | SetName | Cursor | SetLanguage | RunStart | RunOutput | RunEnd | Chat
                  | Lock | EndSession | Rename | SetProblem | SetNotes)
-HOST_MESSAGES = {Lock: "lock", EndSession: "end_session", Rename: "rename", SetProblem: "set_problem",
-                 SetNotes: "set_notes"}
-
-# Fields each message may carry: anything else (a "name" or "participant" in a chat, say) is refused,
-# since who sent a message is the server's to say.
-_FIELDS = {
-    "hello": {"name", "host_key"},
-    "set_name": {"name"},
-    "cursor": {"version", "ranges"},
-    "set_language": {"language"},
-    "run_start": {"version", "language"},
-    "run_output": {"stream", "text"},
-    "run_end": {"status", "duration_ms"},
-    "chat": {"text"},
-    "lock": {"locked"},
-    "end_session": set(),
-    "rename": {"title"},
-    "set_problem": {"problem"},
-    "set_notes": {"text", "version"},
-}
-
+CLIENT_MESSAGE_TYPES = tuple(CLIENT_MESSAGES)
 
 def _version(data: dict, type_: str) -> int:
     version = data.get("version")
@@ -229,18 +332,7 @@ def _update(raw: Any, index: int) -> Update:
     changes = raw.get("changes")
     if not isinstance(changes, list):
         raise ProtocolError(f"push: update {index} needs changes as ChangeSet JSON (an array)")
-    if all(_changes_nothing(part) for part in changes):
-        raise ProtocolError(f"push: update {index} changes nothing (no-op updates take no version); nothing was "
-                            "applied: push without it (a client that cannot drop it gets the session's state to "
-                            "resync from)", "noop_refused")
     return Update(client_id, changes)
-
-
-def _changes_nothing(part: Any) -> bool:
-    """A ChangeSet JSON part that neither deletes nor inserts: a kept run, or an empty replacement."""
-    if type(part) is int:
-        return True
-    return type(part) is list and len(part) <= 2 and part[:1] == [0] and part[1:] in ([], [""])
 
 
 def parse_client_message(text: str) -> ClientMessage:
@@ -254,34 +346,38 @@ def parse_client_message(text: str) -> ClientMessage:
     type_ = message.get("type")
     if not isinstance(type_, str):
         raise ProtocolError('message needs a "type" string')
-    if type_ not in CLIENT_MESSAGE_TYPES:
+    if type_ not in CLIENT_MESSAGES:
         raise ProtocolError(f"unknown message type {type_[:40]!r}; expected one of: {', '.join(CLIENT_MESSAGE_TYPES)}")
     data = message.get("data")
     if not isinstance(data, dict):
         raise ProtocolError(f'{type_}: "data" must be an object')
-    if type_ == "push":
-        updates = data.get("updates")
-        if not isinstance(updates, list) or not updates:
-            raise ProtocolError("push: data.updates must be a non-empty array")
-        if len(updates) > MAX_UPDATES_PER_PUSH:
-            raise ProtocolError(f"push: at most {MAX_UPDATES_PER_PUSH} updates per push")
-        parts = sum(len(update["changes"]) for update in updates
-                    if isinstance(update, dict) and isinstance(update.get("changes"), list))
-        if parts > MAX_PARTS_PER_PUSH:
-            raise ProtocolError(f"push: at most {MAX_PARTS_PER_PUSH:,} ChangeSet parts per push ({parts:,} sent); "
-                                "push fewer updates at a time", "too_many_parts")
-        rebase = data.get("rebase", False)
-        if not isinstance(rebase, bool):
-            raise ProtocolError("push: data.rebase must be true or false when given")
-        return Push(_version(data, type_), tuple(_update(raw, i) for i, raw in enumerate(updates)), rebase)
-    if type_ == "pull":
-        return Pull(_version(data, type_))
-    if type_ in _FIELDS:
-        unexpected = sorted(set(data) - _FIELDS[type_])
-        if unexpected:
-            raise ProtocolError(f"{type_}: unexpected field(s) {', '.join(map(repr, unexpected))[:120]}; "
-                                f"expected only {', '.join(sorted(_FIELDS[type_]))}")
-        return _PARSERS[type_](data)
+    spec, cls = CLIENT_MESSAGES[type_]
+    # Anything else (a "name" or "participant" in a chat, say) is refused: who sent a message is the server's to say.
+    unexpected = sorted(set(data) - spec.fields) if spec.strict else ()
+    if unexpected:
+        raise ProtocolError(f"{type_}: unexpected field(s) {', '.join(map(repr, unexpected))[:120]}; "
+                            f"expected only {', '.join(sorted(spec.fields))}")
+    return cls.parse(data)
+
+
+def _parse_push(data: dict) -> Push:
+    updates = data.get("updates")
+    if not isinstance(updates, list) or not updates:
+        raise ProtocolError("push: data.updates must be a non-empty array")
+    if len(updates) > MAX_UPDATES_PER_PUSH:
+        raise ProtocolError(f"push: at most {MAX_UPDATES_PER_PUSH} updates per push")
+    parts = sum(len(update["changes"]) for update in updates
+                if isinstance(update, dict) and isinstance(update.get("changes"), list))
+    if parts > MAX_PARTS_PER_PUSH:
+        raise ProtocolError(f"push: at most {MAX_PARTS_PER_PUSH:,} ChangeSet parts per push ({parts:,} sent); "
+                            "push fewer updates at a time", "too_many_parts")
+    rebase = data.get("rebase", False)
+    if not isinstance(rebase, bool):
+        raise ProtocolError("push: data.rebase must be true or false when given")
+    return Push(_version(data, "push"), tuple(_update(raw, i) for i, raw in enumerate(updates)), rebase)
+
+
+def _parse_code_update(data: dict) -> CodeUpdate:
     code = data.get("code")
     if not isinstance(code, str):
         raise ProtocolError("code_update: data.code must be a string")
@@ -289,7 +385,6 @@ def parse_client_message(text: str) -> ClientMessage:
     if timestamp is not None and (not isinstance(timestamp, (int, float)) or isinstance(timestamp, bool)):
         raise ProtocolError("code_update: data.timestamp must be a number when given")
     return CodeUpdate(code)
-
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -422,26 +517,9 @@ def _parse_set_notes(data: dict) -> SetNotes:
     return SetNotes(text, _version(data, "set_notes"))
 
 
-_PARSERS = {
-    "hello": _parse_hello,
-    "lock": _parse_lock,
-    "end_session": lambda data: EndSession(),
-    "rename": _parse_rename,
-    "set_problem": _parse_set_problem,
-    "set_notes": _parse_set_notes,
-    "set_name": lambda data: SetName(_name(data, "set_name")),
-    "cursor": _parse_cursor,
-    "set_language": lambda data: SetLanguage(_language(data, "set_language")),
-    "run_start": lambda data: RunStart(_version(data, "run_start"), _language(data, "run_start")),
-    "run_output": _parse_run_output,
-    "run_end": _parse_run_end,
-    "chat": _parse_chat,
-}
-
-
 def encode(type_: str, data: dict) -> str:
     """One server frame as JSON text: UTF-8 as it is sent, so a character costs its own bytes."""
-    assert type_ in SERVER_MESSAGE_TYPES, type_
+    assert type_ in SERVER_MESSAGES, type_
     text = json.dumps({"type": type_, "data": data}, separators=(",", ":"), ensure_ascii=False)
     if not text.isascii():
         try:
@@ -451,22 +529,32 @@ def encode(type_: str, data: dict) -> str:
     return text
 
 
+@server_message("session_state", "{code, language, active_users, version}",
+                "on connect, and as a full resync")
 def session_state(code: str, language: str, active_users: int, version: int) -> str:
     return encode("session_state", {"code": code, "language": language, "active_users": active_users, "version": version})
 
 
+@server_message("user_joined", "{user_count}",
+                "someone else connected")
 def user_joined(user_count: int) -> str:
     return encode("user_joined", {"user_count": user_count})
 
 
+@server_message("user_left", "{user_count}",
+                "someone disconnected")
 def user_left(user_count: int) -> str:
     return encode("user_left", {"user_count": user_count})
 
 
+@server_message("updates", "{version, updates: [{clientID, changes}]}",
+                "accepted updates on top of version, to everyone")
 def updates(version: int, accepted: list[Update] | tuple[Update, ...]) -> str:
     return encode("updates", {"version": version, "updates": [u.to_json() for u in accepted]})
 
 
+@server_message("push_rejected", "{version}",
+                "your push was stale; rebase on the updates you receive", to="the sender")
 def push_rejected(version: int) -> str:
     return encode("push_rejected", {"version": version})
 
@@ -486,6 +574,8 @@ ERROR_CODES = ("document_too_large", "rate_limited", "session_full", "too_many_c
                                   # current version
 
 
+@server_message("error", "{message, code?}",
+                "what was wrong with your last message; nothing was applied", to="the sender")
 def error(message: str, code: str | None = None) -> str:
     if code is None:
         return encode("error", {"message": message})
@@ -493,48 +583,73 @@ def error(message: str, code: str | None = None) -> str:
     return encode("error", {"message": message, "code": code})
 
 
+@server_message("welcome", "{participant: {id, name, color, role}, language, role}",
+                'the answer to hello: who you are on this connection; role "host" or "candidate"', to="the sender")
 def welcome(participant: dict, language: str, role: str) -> str:
     return encode("welcome", {"participant": participant, "language": language, "role": role})
 
 
+@server_message("participants", "{participants: [{id, name, color, role}]}",
+                "everyone connected, whenever that changes", to="participants")
 def participants(people: list[dict]) -> str:
     return encode("participants", {"participants": people})
 
 
+@server_message("cursor", "{participant, name, color, version, ranges}",
+                "someone's selection at server version", to="participants")
 def cursor(participant: dict, version: int, ranges: list[tuple[int, int]]) -> str:
     return encode("cursor", {"participant": participant["id"], "name": participant["name"],
                              "color": participant["color"], "version": version,
                              "ranges": [{"anchor": anchor, "head": head} for anchor, head in ranges]})
 
 
+@server_message("language", "{language, participant}",
+                "the session's language changed")
 def language(language_: str, participant: str) -> str:
     return encode("language", {"language": language_, "participant": participant})
 
 
+@server_message("history", "{runs: [run], chat: [message]}",
+                "recent runs (with output) and chat messages, after welcome", to="the sender")
 def history(runs: list[dict], chat_messages: list[dict]) -> str:
     return encode("history", {"runs": runs, "chat": chat_messages})
 
 
+@server_message("run_started", "{run: {id, participant, name, color, language, version, started_at}}",
+                "someone started a run", to="participants")
 def run_started(run: dict) -> str:
     return encode("run_started", {"run": run})
 
 
+@server_message("run_output", "{run_id, stream, text}",
+                "output of a run, in order", to="participants")
 def run_output(run_id: str, stream: str, text: str) -> str:
     return encode("run_output", {"run_id": run_id, "stream": stream, "text": text})
 
 
+@server_message("run_finished", "{run_id, status, duration_ms, truncated}",
+                "how a run ended", to="participants")
 def run_finished(run_id: str, status: str, duration_ms: int | None, truncated: bool) -> str:
     return encode("run_finished", {"run_id": run_id, "status": status, "duration_ms": duration_ms,
                                    "truncated": truncated})
 
 
+@server_message("chat", "{message: {id, participant, name, color, text, sent_at}}",
+                "a chat message", to="participants")
 def chat(message: dict) -> str:
     return encode("chat", {"message": message})
 
 
+@server_message("session_info", "{title, locked, ended, problem}",
+                "after welcome, and whenever a host changes one of them", to="participants")
 def session_info(info: dict) -> str:
     return encode("session_info", info)
 
 
+@server_message("notes", "{text, version, participant}",
+                "the private notes, after welcome and on each save", to="hosts")
 def notes(text: str, version: int, participant: str) -> str:
     return encode("notes", {"text": text, "version": version, "participant": participant})
+
+
+SERVER_MESSAGE_TYPES = tuple(SERVER_MESSAGES)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from . import hosting, recording
-from .changes import ChangeSetError, Text, canonical_changes, changes_new_length, diff_changes
+from .changes import ChangeSetError, Text, canonical_changes, changes_new_length, changes_nothing, diff_changes
 from .protocol import ProtocolError, Update
 from .rebase import map_positions, rebase_cost, rebase_updates, sections
 from .recent import MAX_BYTES as CURSOR_MAP_BYTES, MAX_UPDATES as CURSOR_MAP_UPDATES, RecentChanges
@@ -81,8 +81,10 @@ class Session:
     def code(self) -> str:
         return str(self._text)
 
-    async def _validate(self, updates: Sequence[Update], participant: str) -> tuple[list[Update], Text]:
+    async def _validate(self, updates: Sequence[Update], participant: str,
+                        as_sent: bool = True) -> tuple[list[Update], Text]:
         """Check updates one after another against the text; return them canonical and stamped, and the new text.
+        Updates `as_sent` by a client may not be no-ops (ones the server's rebase emptied may).
         Each update copies the text once: on a big document, the loop gets turns in between (_Slices)."""
         text = self._text
         now = self._clock()
@@ -93,6 +95,8 @@ class Session:
                 changes = canonical_changes(update.changes, len(text))
             except ChangeSetError as exc:
                 raise ProtocolError(f"push: update {index}: {exc}") from None
+            if as_sent:
+                _refuse_noop(changes, index)
             text = text.apply(changes)
             accepted.append(Update(update.client_id, changes, now, participant))
             await slices.turn()
@@ -122,22 +126,23 @@ class Session:
                 await self._catch_up_locked()  # another instance may be ahead of us
                 if version > self.version:
                     return PushResult.AHEAD
+            as_sent = True
             for _ in range(10):  # another instance may move the version between tries
                 if version != self.version:
-                    moved = self._rebase(version, updates) if rebase else None
+                    moved = self._rebase(version, updates, as_sent) if rebase else None
                     if moved is None:
                         return PushResult.STALE
                     if not moved:
                         return PushResult.ACCEPTED  # every one of them was accepted already
-                    version, updates = self.version, moved
-                accepted, text = await self._validate(updates, participant)
+                    version, updates, as_sent = self.version, moved, False
+                accepted, text = await self._validate(updates, participant, as_sent)
                 if await self._commit(accepted, text):
                     return PushResult.ACCEPTED
                 if not rebase:
                     return PushResult.STALE
             return PushResult.STALE
 
-    def _rebase(self, version: int, updates: Sequence[Update]) -> list[Update] | None:
+    def _rebase(self, version: int, updates: Sequence[Update], as_sent: bool = True) -> list[Update] | None:
         """`updates` (made on `version`) moved to the current version, or None if that version is too old to
         rebase from here (or the work would be too much): the client is told to rebase itself."""
         behind = self.version - version
@@ -153,6 +158,8 @@ class Session:
                 changes = canonical_changes(update.changes, length)
             except ChangeSetError as exc:
                 raise ProtocolError(f"push: update {index}: {exc} (at version {version})") from None
+            if as_sent:
+                _refuse_noop(changes, index)
             checked.append(Update(update.client_id, changes))
             length = changes_new_length(changes)
         return rebase_updates(checked, over)
@@ -275,6 +282,14 @@ class Session:
         """Switch the session's language (stored)."""
         await self._store.set_language(self.session_id, language)
         self.language = language
+
+
+def _refuse_noop(changes: list, index: int) -> None:
+    """An update that changes nothing would take a version for nothing (and an honest page never sends one)."""
+    if changes_nothing(changes):
+        raise ProtocolError(f"push: update {index} changes nothing (no-op updates take no version); nothing was "
+                            "applied: push without it (a client that cannot drop it gets the session's state to "
+                            "resync from)", "noop_refused")
 
 
 def _changes_bytes(changes: list) -> int:

@@ -400,14 +400,15 @@ async def test_noop_updates_are_refused_and_the_sender_is_given_the_state_to_res
     session_id = await new_session(client)
     peer, state = await join(client, session_id, "10.6.6.6")
     version, length = state["version"], len(state["code"])
-    noops = [[length], [0, length], [[0], length], [[0, ""], length], [length, [0, ""], [0]]]
+    after = length + 1  # the second update of each push applies to the text the first made
+    noops = [[after], [0, after], [[0], after], [[0, ""], after], [after, [0, ""], [0]]]
     for index, changes in enumerate(noops):
         real = {"clientID": "n", "changes": [length, [0, "x"]]}
         await peer.send("push", {"version": version, "rebase": True,
                                  "updates": [real, {"clientID": "n", "changes": changes}]})
         error = await peer.receive_type("error")
         assert error["data"]["code"] == "noop_refused", (changes, error)
-        assert "update 1 changes nothing" in error["data"]["message"]
+        assert "update 1 changes nothing" in error["data"]["message"], error
         if index == 0:  # the first refusal brings the state; the next ones within 5 s do not
             resync = await peer.receive()
             assert resync["type"] == "session_state" and resync["data"]["version"] == version
@@ -423,12 +424,12 @@ async def test_noop_updates_are_refused_and_the_sender_is_given_the_state_to_res
     async def attack(stop):
         draining = asyncio.create_task(drain(attacker, stop))
         while not stop.is_set():
-            await attacker.ws.send_str(frame("push", {"version": 0, "updates": [{"clientID": "a", "changes": [text_length]}]}))
+            await attacker.ws.send_str(frame("push", {"version": at, "updates": [{"clientID": "a", "changes": [text_length]}]}))
             await asyncio.sleep(0.005)
         kept = await draining
         states = [message for message in kept if message["type"] == "session_state"]
         assert len(states) <= 1 + ATTACK_SECONDS / 5, len(states)
         assert sum(message["data"].get("code") == "noop_refused" for message in kept) > 50
 
-    attacker, _, text_length = await attacker_with_text(client, 300_000)
+    attacker, at, text_length = await attacker_with_text(client, 300_000)
     await while_typing(client, attack)

@@ -111,11 +111,11 @@ async def test_active_users_count_every_instance(instances):
         on_b = await http.ws_connect(ws_url(b, session_id))
         state = (await on_b.receive_json())["data"]
         assert state["active_users"] == 3
+        # The peers on a hear of the join on b with the total; from then on, both instances answer it.
+        assert await next_presence(on_a[0]) == {"type": "user_joined", "data": {"user_count": 3}}
         for server in (a, b):
             info = await (await http.get(f"{server.url}/api/sessions/{session_id}")).json()
             assert info["active_users"] == 3
-        # The peers on a hear of the join on b with the total.
-        assert await next_presence(on_a[0]) == {"type": "user_joined", "data": {"user_count": 3}}
         await on_b.close()
         assert await next_presence(on_a[0]) == {"type": "user_left", "data": {"user_count": 2}}
         info = await (await http.get(f"{b.url}/api/sessions/{session_id}")).json()

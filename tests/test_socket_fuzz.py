@@ -25,7 +25,7 @@ from interview_server.app import create_app
 from interview_server.changes import Text, canonical_changes, utf16_length
 from interview_server.config import Config
 from interview_server.keys import CONFIG
-from interview_server.protocol import (CLIENT_MESSAGE_TYPES, HOST_MESSAGES, Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push,
+from interview_server.protocol import (CLIENT_MESSAGE_TYPES, HOSTS, Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push,
                                        RunEnd, RunOutput, RunStart, SetLanguage, SetName, parse_client_message)
 from interview_server.sessions import STARTER_CODE
 
@@ -149,8 +149,8 @@ def expected_answer(text: str) -> tuple[str, str | None] | None:
         return "error", "run_end: you have no run in progress"
     if isinstance(message, Hello):
         return "error", "hello: already said"
-    if type(message) in HOST_MESSAGES:
-        return "error", f"{HOST_MESSAGES[type(message)]}: only a host can do that"
+    if message.SPEC.sender == HOSTS:
+        return "error", f"{message.SPEC.type}: only a host can do that"
     if isinstance(message, SetName):
         return "silent", None  # a new `participants` list follows, possibly merged with others
     if isinstance(message, Chat):

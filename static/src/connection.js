@@ -1,13 +1,12 @@
 // The session's WebSocket: decodes messages, reports status, reconnects with jittered backoff.
 import { socketUrl, takeSocket } from "./early-socket.js";
-import { decode } from "./protocol.js";
+import { CLOSE_SESSION_FULL, CLOSE_SESSION_NOT_FOUND, CLOSE_TOO_MANY_CONNECTIONS, decode } from "./protocol.js";
 
 const BACKOFF_START_MS = 300;
 const BACKOFF_CAP_MS = 5000;
 const CONNECT_TIMEOUT_MS = 10000;
-const CLOSE_SESSION_NOT_FOUND = 4404;
 // Refused for now: wait this long, then try again (someone may have left, a tab may have closed).
-const RETRY_LATER_MS = { 4409: 10000, 4429: 30000 };
+const RETRY_LATER_MS = { [CLOSE_SESSION_FULL]: 10000, [CLOSE_TOO_MANY_CONNECTIONS]: 30000 };
 
 export const STATUS = {
   connecting: "Connecting…",
@@ -18,7 +17,7 @@ export const STATUS = {
   full: "Session is full — waiting for a place…",
   tooMany: "Too many connections from this network — retrying…",
 };
-const RETRY_STATUS = { 4409: STATUS.full, 4429: STATUS.tooMany };
+const RETRY_STATUS = { [CLOSE_SESSION_FULL]: STATUS.full, [CLOSE_TOO_MANY_CONNECTIONS]: STATUS.tooMany };
 
 /**
  * Events: `open` (socket open), `message` (detail: decoded {type, data}), `close` (detail: {code, reason}),

@@ -3,6 +3,7 @@ connection (an EventTarget whose send() records frames), driven by accessible na
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -103,7 +104,7 @@ async def deliver_notes(page, text, version, participant="p-other"):
 
 
 async def wait_frames(page, count):
-    await page.wait_for_function("connection.frames.length >= {count}")
+    await page.wait_for_function(f"connection.frames.length >= {count}")
     return await frames(page)
 
 
@@ -201,7 +202,7 @@ async def test_notes_merge_keep_caret_and_survive_offline(browser, panels_url):
     await page.keyboard.type(" 👍")
     merged += " 👍"
     await expect(notes).to_have_value(merged)
-    await page.wait_for_function("connection.frames.at(-1)?.data.text === {json.dumps(merged)}")
+    await page.wait_for_function(f"connection.frames.at(-1)?.data.text === {json.dumps(merged)}")
     assert (await frames(page))[-1]["data"]["version"] == 2
     await deliver_notes(page, merged, 3, participant="p-me")
     await expect(status).to_have_text("Saved")

@@ -1,5 +1,6 @@
 // Every language the pad offers. Adding one: a module like python.js (highlighting, worker URL,
-// abilities), its worker, a line here, and its name in interview_server/protocol.py LANGUAGES.
+// abilities), its worker, a line here, and its id in interview_server/protocol.py LANGUAGES (then
+// `make protocol`; tests/test_protocol_agreement.py checks the two lists agree).
 import { javascript } from "./javascript.js";
 import { python } from "./python.js";
 
