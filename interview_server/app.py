@@ -82,6 +82,8 @@ async def _store_ctx(app: web.Application):
     await app[STORE].open()
     log.info("sessions are stored in %s", app[STORE].name)
     yield
+    await app[SESSIONS].tasks.close()  # relays, announcements and compactions still running
+    await app[HUB].writer.tasks.close()
     await app[STORE].close()
 
 

@@ -17,13 +17,12 @@ from aiohttp import WSCloseCode, web
 
 from . import protocol
 from .hub import Peer
-from .keys import CONFIG, LIMITS, PROBLEMS, SESSIONS
+from .keys import CONFIG, LIMITS, PROBLEMS
 from .presence import name_refusal
 from .protocol import (CLIENT_MESSAGES, CLOSE_SESSION_FULL, HOSTS, PARTICIPANTS, Chat, CodeUpdate, Cursor,
                        EndSession, Hello, Lock, ProtocolError, Pull, Push, Rename, RunEnd, RunOutput, RunStart,
                        SetLanguage, SetName, SetNotes, SetProblem)
 from .session import PushResult, Session
-from .sessions import SessionRegistry
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +39,9 @@ class Context:
     session: Session
     peer: Peer
 
-    @property
-    def sessions(self) -> SessionRegistry:
-        return self.app[SESSIONS]
-
     def share(self, frame: str, **options: Any) -> None:
-        """Send a frame to everyone in the session, over every instance (see SessionRegistry.share)."""
-        self.sessions.share(self.session.session_id, frame, **options)
+        """Send a frame to everyone in the session, over every instance (Audience.share)."""
+        self.session.audience.share(frame, **options)
 
 
 Handler = Callable[[Context, Any], Awaitable[None]]
@@ -80,7 +75,7 @@ async def dispatch(ctx: Context, text: str) -> None:
     except ProtocolError as exc:
         peer.send(protocol.error(str(exc), exc.code))
         if exc.code == "noop_refused" and _may_resync(peer):
-            peer.send(full_state(ctx.session, ctx.sessions))  # how a client that cannot drop the no-op recovers
+            peer.send(full_state(ctx.session))  # how a client that cannot drop the no-op recovers
     except Closed:
         pass
     except Exception:
@@ -88,9 +83,8 @@ async def dispatch(ctx: Context, text: str) -> None:
         peer.send(protocol.error("internal error: the message was not applied"))
 
 
-def full_state(session: Session, sessions: SessionRegistry) -> str:
-    return protocol.session_state(session.code, session.language, sessions.known_total(session.session_id),
-                                  session.version)
+def full_state(session: Session) -> str:
+    return protocol.session_state(session.code, session.language, session.audience.known_total(), session.version)
 
 
 def _may_resync(peer: Peer) -> bool:
@@ -116,7 +110,7 @@ async def _push(ctx: Context, push: Push) -> None:
         peer.send(protocol.push_rejected(session.version))
     elif result is PushResult.AHEAD:
         # The client is ahead of the server (the server lost history): resync from the full text.
-        peer.send(full_state(session, ctx.sessions))
+        peer.send(full_state(session))
 
 
 @handles(Pull)
@@ -124,7 +118,7 @@ async def _pull(ctx: Context, pull: Pull) -> None:
     missed = await ctx.session.updates_since(pull.version)
     # No await between the read above and this send, so it cannot overtake a broadcast.
     if missed is None:
-        ctx.peer.send(full_state(ctx.session, ctx.sessions))
+        ctx.peer.send(full_state(ctx.session))
     else:
         ctx.peer.send(protocol.updates(pull.version, missed))
 
@@ -174,7 +168,7 @@ def _check_may_edit(session: Session, peer: Peer, what: str) -> None:
 async def _hello(ctx: Context, message: Hello) -> None:
     """Make a socket a participant: host if its key is right, a place if the session has one, a name that
     claims no one else's role."""
-    session, peer, sessions = ctx.session, ctx.peer, ctx.sessions
+    session, peer, audience = ctx.session, ctx.peer, ctx.session.audience
     if peer.introduced:
         raise ProtocolError("hello: already said; change your name with set_name")
     if message.host_key is not None:
@@ -185,7 +179,7 @@ async def _hello(ctx: Context, message: Hello) -> None:
     if others is None:
         return
     refusal = message.name and name_refusal(message.name, peer.is_host, _host_names(others))
-    sessions.introduce(peer, None if refusal else message.name, others)
+    audience.introduce(peer, None if refusal else message.name, others)
     # Sent together, with no await in between, so no output, chat or change can fall between them.
     public = peer.public()
     peer.send(protocol.welcome(public, session.language, public["role"]))
@@ -196,7 +190,7 @@ async def _hello(ctx: Context, message: Hello) -> None:
         peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
     if refusal:
         peer.send(protocol.error(f"hello: {refusal}; you joined as {peer.name}", "name_refused"))
-    await sessions.announce_participants(session.session_id)
+    await audience.announce_participants()
     await session.activity.save_person(public)
 
 
@@ -223,7 +217,7 @@ async def _take_place(ctx: Context) -> list[dict] | None:
     """The other participants, if the session has a place for this one (MAX_PARTICIPANTS over every instance;
     hosts have HOST_SEATS more); if not, None, and the socket is told and closed."""
     peer, cap = ctx.peer, ctx.app[CONFIG].max_participants
-    others = await ctx.sessions.participants(ctx.session.session_id, excluding=peer)
+    others = await ctx.session.audience.participants(excluding=peer)
     if not cap or len(others) < cap + (HOST_SEATS if peer.is_host else 0):
         return others
     peer.is_host = False
@@ -247,12 +241,12 @@ async def _set_name(ctx: Context, message: SetName) -> None:
     session, peer = ctx.session, ctx.peer
     if session.host.ended:
         raise ProtocolError("set_name: the interview has ended; names stay as they were", "ended")
-    others = await ctx.sessions.participants(session.session_id, excluding=peer)
+    others = await session.audience.participants(excluding=peer)
     refusal = name_refusal(message.name, peer.is_host, _host_names(others))
     if refusal:
         raise ProtocolError(f"set_name: {refusal}", "name_refused")
     peer.name = message.name
-    await ctx.sessions.announce_participants(session.session_id)
+    await session.audience.announce_participants()
     await session.activity.save_person(peer.public())
 
 
@@ -263,14 +257,14 @@ async def _cursor(ctx: Context, message: Cursor) -> None:
     ctx.peer.cursors.offer((message.version, message.ranges))
 
 
-def relay_cursor(session: Session, peer: Peer, sessions: SessionRegistry, latest: tuple) -> None:
+def relay_cursor(session: Session, peer: Peer, latest: tuple) -> None:
     """Send a peer's latest cursor to the others, mapped to the session's current version."""
     version, ranges = latest
     try:
         ranges = session.map_ranges(version, ranges)  # the document may have moved on while throttled
     except ProtocolError:
         return  # too far behind to place; the next cursor will do
-    sessions.share(session.session_id, protocol.cursor(peer.public(), session.version, ranges), exclude=peer)
+    session.audience.share(protocol.cursor(peer.public(), session.version, ranges), exclude=peer)
 
 
 # ---- runs and chat: stamped with who and when, relayed to everyone, stored with the session ----

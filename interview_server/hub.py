@@ -12,6 +12,7 @@ from collections import defaultdict
 from aiohttp import WSCloseCode, web
 
 from .presence import DEFAULT_NAME
+from .tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class FrameWriter:
     def __init__(self) -> None:
         self._dirty: list[Peer] = []
         self._scheduled = False
+        self.tasks = TaskOwner()  # closings of peers cut off for falling behind
 
     def schedule(self, peer: "Peer") -> None:
         self._dirty.append(peer)
@@ -104,7 +106,8 @@ class Peer:
         if backlog > MAX_BUFFERED_BYTES:
             log.warning("peer in session %s has %d bytes unsent; disconnecting it", self.session_id, backlog)
             self._stopped = True
-            asyncio.ensure_future(self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too far behind, reconnect"))
+            self._writer.tasks.spawn(self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too far behind, reconnect"),
+                                     f"cut off a peer of {self.session_id}")
             # A reader this far behind may never read up to the close frame: do not wait for its answer.
             asyncio.get_running_loop().call_later(CUT_OFF_GRACE_SECONDS, transport.abort)
 

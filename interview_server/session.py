@@ -12,7 +12,7 @@ import enum
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from . import hosting, recording
 from .changes import ChangeSetError, Text, canonical_changes, changes_new_length, changes_nothing, diff_changes
@@ -20,6 +20,13 @@ from .protocol import ProtocolError, Update
 from .rebase import map_positions, rebase_cost, rebase_updates, sections
 from .recent import MAX_BYTES as CURSOR_MAP_BYTES, MAX_UPDATES as CURSOR_MAP_UPDATES, RecentChanges
 from .store import SessionRecord, SessionStore
+from .tasks import TaskOwner
+
+if TYPE_CHECKING:
+    from .activity import Activity
+    from .audience import Audience
+    from .hosting import HostSettings
+    from .limits import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +62,12 @@ class SessionListener(Protocol):
 
 
 class Session:
-    """One live document. The version is the number of updates accepted so far."""
+    """One live session: the authority over its document (the version is the number of updates accepted so far),
+    with the session's other parts, given complete: who is connected (`audience`, also told of every change),
+    runs and chat (`activity`), what hosts decide (`host`) and the versions its participants may add."""
 
-    def __init__(self, record: SessionRecord, store: SessionStore, listener: SessionListener,
+    def __init__(self, record: SessionRecord, store: SessionStore, audience: Audience, activity: Activity,
+                 host: HostSettings, versions: TokenBucket | None, tasks: TaskOwner,
                  clock: Callable[[], float] = time.time, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES):
         self.session_id = record.session_id
         self.language = record.language
@@ -66,10 +76,12 @@ class Session:
         self._text = Text.from_str(record.text)
         self.recent = RecentChanges()  # to map cursors and rebase pushes with
         self._store = store
-        self._listener = listener
-        self.activity = None  # its runs and chat (activity.Activity), attached by the registry
-        self.host = None  # what hosts decide (hosting.HostSettings), attached by the registry
-        self.versions = None  # the versions its participants may add (limits.TokenBucket), attached by the registry
+        self.audience = audience
+        self._listener: SessionListener = audience
+        self.activity = activity
+        self.host = host
+        self.versions = versions  # None: no limit (VERSION_RATE=0)
+        self._tasks = tasks
         self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)
         self._compaction: asyncio.Task | None = None
         self._clock = clock
@@ -190,7 +202,7 @@ class Session:
         self.version = before + len(accepted)
         self._listener.updates_accepted(self, before, accepted)
         if recording.due(self.version, self._compacted_to) and (self._compaction is None or self._compaction.done()):
-            self._compaction = asyncio.create_task(self._compact(self.version))
+            self._compaction = self._tasks.spawn(self._compact(self.version), f"compact session {self.session_id}")
         return True
 
     async def _compact(self, version: int) -> None:

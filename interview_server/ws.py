@@ -61,7 +61,7 @@ async def _join(app: web.Application, ws: web.WebSocketResponse, transport: asyn
     # Places are taken by saying hello (see _take_place). Sockets are bounded too, so that silent ones cannot
     # pile up: at the bound, the one that has gone longest without a hello makes room.
     if cap and app[HUB].count(session_id) >= 3 * cap + HOST_SEATS:
-        silent = sessions.silent_peer_to_evict(session_id)
+        silent = session.audience.silent_peer_to_evict()
         if silent is None:
             try:
                 await refuse(ws, CLOSE_SESSION_FULL, "session_full",
@@ -82,14 +82,14 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asy
     peer = Peer(ws, session.session_id, transport, hub.writer)
     peer.versions = connection_versions(config.version_rate)
     peer.address = address
-    peer.cursors = CursorThrottle(lambda latest: relay_cursor(session, peer, sessions, latest))
+    peer.cursors = CursorThrottle(lambda latest: relay_cursor(session, peer, latest))
     # Join and send the state with no await in between, so no update, output or chat can fall between them.
-    count = sessions.join(peer)
+    count = session.audience.join(peer)
     peer.send(protocol.session_state(session.code, session.language, count, session.version))
     hub.broadcast(session.session_id, protocol.user_joined(count), exclude=peer)
     log.info("peer joined session %s (%d connected)", session.session_id, count)
     try:
-        await sessions.sync_presence(session.session_id)
+        await session.audience.sync_presence()
         async for message in ws:
             if not await _within_rate(rate, peer, ws):
                 break
@@ -111,20 +111,20 @@ async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asy
 
 async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegistry) -> None:
     """Tell the others and end the peer's run; the session is released whatever fails on the way."""
-    count = sessions.leave(peer)
+    count = session.audience.leave(peer)
     peer.cursors.cancel()
     try:
         peer.stop()
         hub.broadcast(session.session_id, protocol.user_left(count))
         unfinished = session.activity.end_run(peer.id, "disconnected", None)
         if unfinished is not None:
-            sessions.share(session.session_id, protocol.run_finished(unfinished.id, "disconnected", None,
+            session.audience.share(protocol.run_finished(unfinished.id, "disconnected", None,
                                                                        unfinished.truncated))
             await save_run(session, unfinished)
         if peer.introduced:
-            await sessions.announce_participants(session.session_id)
+            await session.audience.announce_participants()
         log.info("peer left session %s (%d connected)", session.session_id, count)
-        await sessions.sync_presence(session.session_id)
+        await session.audience.sync_presence()
     except Exception:
         log.exception("cleaning up after a peer in session %s failed", session.session_id)
     finally:

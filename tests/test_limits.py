@@ -337,7 +337,7 @@ async def test_big_edits_do_not_pile_up_in_memory_for_cursor_mapping(make_client
         changes = [[0, chunk], length] if version % 2 == 0 else [[200_000], length]
         await peer.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
         assert (await peer.receive_type_in(("updates", "error")))["type"] == "updates"
-    session = client.server.app[SESSIONS]._live[session_id]
+    session = client.server.app[SESSIONS].live(session_id)
     assert session.recent.nbytes <= CURSOR_MAP_BYTES
     await peer.send("hello", {})
     await peer.send("cursor", {"version": 0, "ranges": [{"anchor": 0, "head": 0}]})

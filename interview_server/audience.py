@@ -1,0 +1,207 @@
+"""Who is in one live session and what they hear: connection counts over all instances, the participant
+list, and frames shared with everyone here and, in order, with the other instances."""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from . import protocol
+from .hub import Hub, Peer
+from .presence import pick_color
+from .protocol import Update
+from .store import SessionStore
+from .tasks import TaskOwner
+
+if TYPE_CHECKING:
+    from .session import Session
+
+log = logging.getLogger(__name__)
+
+
+class Audience:
+    """The peers of one session, here and (through the store) on other instances.
+
+    Joining and leaving answer at once with the best estimate of the total (so nothing awaits between a
+    join and its session_state); `sync_presence` then asks the store and corrects everyone if other
+    instances make the total differ. Also the session's SessionListener: accepted updates go to the
+    peers here."""
+
+    def __init__(self, session_id: str, hub: Hub, store: SessionStore, tasks: TaskOwner,
+                 clock: Callable[[], float] = time.time):
+        self.session_id = session_id
+        self._hub = hub
+        self._store = store
+        self._tasks = tasks
+        self._clock = clock
+        self.total: int | None = None  # connections over all instances, as last told to peers here
+        self._syncing: bool | None = None  # a presence sync in flight (True: run it again when done)
+        self._announcing: bool | None = None  # a participant announcement in flight (True: again when done)
+        self._announced = ""  # this instance's participant list as last told to the others
+        self._outgoing: collections.deque[str] = collections.deque()  # frames for other instances, in order
+        self._publishing = False
+
+    # ---- connections ----
+
+    def join(self, peer: Peer) -> int:
+        """Add a peer here; the estimated total of connections."""
+        self._hub.join(peer)
+        self.total = max(self._hub.count(self.session_id), (self.total or 0) + 1)
+        return self.total
+
+    def leave(self, peer: Peer) -> int:
+        """Remove a peer; the estimated total of connections left."""
+        remaining = self._hub.leave(peer)
+        self.total = max(remaining, (1 if self.total is None else self.total) - 1)
+        return self.total
+
+    def known_total(self) -> int:
+        """The total of connections as last told to the peers here."""
+        return self._hub.count(self.session_id) if self.total is None else self.total
+
+    async def sync_presence(self) -> None:
+        """Publish this instance's count and correct the peers here if the total differs.
+
+        One sync at a time; a join or leave meanwhile makes it run again, so an answer about an older
+        count never overrides a newer estimate."""
+        if self._syncing is not None:
+            self._syncing = True
+            return
+        self._syncing = False
+        try:
+            while True:
+                total = await self._store.set_presence(self.session_id, self._hub.count(self.session_id))
+                if not self._syncing:
+                    self.presence_changed(total)
+                    return
+                self._syncing = False
+        finally:
+            self._syncing = None
+
+    def presence_changed(self, total: int) -> None:
+        """The store's total of connections (after a sync, or told by another instance)."""
+        last = self.total
+        if last is None or self._hub.count(self.session_id) == 0:
+            return
+        self.total = total
+        if total != last:
+            self._hub.broadcast(self.session_id, protocol.user_joined(total) if total > last else protocol.user_left(total))
+            if total < last:  # perhaps an instance died: its participants are gone too
+                self._tasks.spawn(self.announce_participants(), f"announce participants of {self.session_id}")
+
+    # ---- participants (connections that said hello) ----
+
+    async def participants(self, excluding: Peer | None = None) -> list[dict]:
+        """Everyone who said hello, on every instance (but `excluding`): {id, name, color, role}."""
+        here = [peer.public() for peer in self._hub.peers(self.session_id) if peer.introduced and peer is not excluding]
+        return here + await self._store.people(self.session_id)
+
+    def silent_peer_to_evict(self) -> Peer | None:
+        """The connection here that has gone longest without saying hello (it holds no participant's place)."""
+        return next((peer for peer in self._hub.peers(self.session_id) if not peer.introduced), None)
+
+    def introduce(self, peer: Peer, name: str | None, others: list[dict]) -> None:
+        """Make a peer a participant: its name, and a colour none of the `others` (`participants`) has."""
+        peer.color = pick_color(person["color"] for person in others)
+        peer.name = name or peer.name
+        peer.joined_at = self._clock()
+        peer.introduced = True
+
+    async def announce_participants(self) -> None:
+        """Tell the participants here who is connected over all instances (after a hello, a leave or a rename,
+        here or elsewhere). One announcement at a time; a change meanwhile makes it ask again, so an older list
+        never overrides a newer one."""
+        if self._announcing is not None:
+            self._announcing = True
+            return
+        self._announcing = False
+        try:
+            while True:
+                local = [{**peer.public(), "since": peer.joined_at}
+                         for peer in self._hub.peers(self.session_id) if peer.introduced]
+                # Other instances hear of it only when our own list changed: their announcement, relayed
+                # back here, must not bounce back to them again and again.
+                fingerprint = json.dumps(local, sort_keys=True)
+                everyone = await self._store.set_people(self.session_id, local, notify=self._announced != fingerprint)
+                self._announced = fingerprint
+                if not self._announcing:
+                    break
+                self._announcing = False
+        finally:
+            self._announcing = None
+        people = [{"id": person["id"], "name": person["name"], "color": person["color"],
+                   "role": person.get("role", "candidate")}
+                  for person in sorted(everyone, key=lambda person: person["since"])]
+        if self._hub.count(self.session_id):
+            self._hub.broadcast(self.session_id, protocol.participants(people), introduced_only=True)
+
+    # ---- frames ----
+
+    def share(self, frame: str, exclude: Peer | None = None, hosts_only: bool = False) -> None:
+        """Send a frame to the participants here (but `exclude`; only hosts if asked) and, in order, to the
+        other instances (which pass it on in the same way)."""
+        self._hub.broadcast(self.session_id, frame, exclude=exclude, introduced_only=True, hosts_only=hosts_only)
+        if self._store.shared:
+            self._outgoing.append(frame)
+            if not self._publishing:
+                self._publishing = True
+                self._tasks.spawn(self._publish_outgoing(), f"relay frames of {self.session_id}")
+
+    async def _publish_outgoing(self) -> None:
+        try:
+            while self._outgoing:
+                frame = self._outgoing.popleft()
+                try:
+                    await self._store.publish(self.session_id, frame)
+                except Exception as exc:  # the others miss a cursor or a chunk of output; nothing stored is lost
+                    log.warning("could not relay a frame of session %s to other instances: %s", self.session_id, exc)
+        finally:
+            self._publishing = False
+
+    def relayed(self, session: Session, frame: str) -> None:
+        """A frame another instance shared: remember what late joiners need, then pass it on."""
+        if not frame:  # participants changed there
+            self._tasks.spawn(self.announce_participants(), f"announce participants of {self.session_id}")
+            return
+        try:
+            message = json.loads(frame)
+            type_, data = message["type"], message["data"]
+            if type_ == "language":
+                session.language = data["language"]
+            elif type_ == "session_info":
+                # Another instance's change: the store has it (saved before the frame was sent). Read it from
+                # there, not from the frame: two hosts on two instances changing different things at once
+                # would otherwise each end with the other's stale copy of the rest.
+                self._tasks.spawn(self._reload_host_settings(session), f"reload host settings of {self.session_id}")
+                return
+            elif type_ == "notes":
+                session.host.ingest_notes(data)
+            else:
+                session.activity.ingest(type_, data)
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed frame relayed for session %s", self.session_id)
+            return
+        self._hub.broadcast(self.session_id, frame, introduced_only=True, hosts_only=type_ == "notes")
+
+    async def _reload_host_settings(self, session: Session) -> None:
+        """Take title, lock, end and problem from the store and tell the participants here."""
+        try:
+            record = await self._store.get(self.session_id)
+        except Exception:
+            log.exception("could not reload the host settings of session %s", self.session_id)
+            return
+        if record is not None and session.host.reload(record.meta):
+            self._hub.broadcast(self.session_id, protocol.session_info(session.host.info()), introduced_only=True)
+
+    # ---- SessionListener: the session's changes, to its peers here ----
+
+    def updates_accepted(self, session: Session, version_before: int, updates: list[Update]) -> None:
+        self._hub.broadcast(self.session_id, protocol.updates(version_before, updates))
+
+    def text_reset(self, session: Session) -> None:
+        self._hub.broadcast(self.session_id, protocol.session_state(
+            session.code, session.language, self.known_total(), session.version))
