@@ -85,7 +85,12 @@ class Assets:
         if found is None:
             raise web.HTTPNotFound()
         path, headers = found
-        return ChosenFile(path, headers=headers)
+        if "Content-Encoding" not in headers and aiohttp_would_pick_a_copy(request.headers.get("Accept-Encoding", "")):
+            # Every copy was refused (q=0): FileResponse, which matches codings by substring, would send one anyway.
+            body = await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
+            return web.Response(body=body, headers=headers)
+        # Given the representation chosen here; it looks for a .br/.gz beside that file, and there is none.
+        return web.FileResponse(path, headers=headers)
 
     def _locate(self, relative: str, accept_encoding: str) -> tuple[Path, dict[str, str]] | None:
         """The file to send for `relative` (a side file when accepted) and its headers; None: 404."""
@@ -115,17 +120,10 @@ class Assets:
         return path, headers
 
 
-class ChosenFile(web.FileResponse):
-    """A FileResponse for a representation already chosen (ETag, 304, ranges and sendfile as usual).
-
-    aiohttp's own FileResponse also looks for .br/.gz copies, but matches Accept-Encoding by substring
-    (so `br;q=0` would still get brotli) and only sends Vary with a compressed copy: this one sends exactly
-    the file it is given.
-    """
-
-    def _get_file_path_stat_encoding(self, accept_encoding: str):
-        st = self._path.stat()
-        return (self._path if stat.S_ISREG(st.st_mode) else None), st, None
+def aiohttp_would_pick_a_copy(accept_encoding: str) -> bool:
+    """FileResponse looks for a .br/.gz copy when the header merely mentions the coding (even with q=0)."""
+    header = accept_encoding.lower()
+    return any(encoding in header for encoding, _ in ENCODINGS)
 
 
 def accepted_encodings(header: str) -> set[str]:
