@@ -18,7 +18,7 @@ export class CollabClient extends SyncClient {
     // Read-only while a host has locked editing (or the interview ended).
     this.editability = new Compartment();
     connection.addEventListener("open", () => this.reset());
-    connection.addEventListener("close", ({ detail }) => this.onClose(detail?.code));
+    connection.addEventListener("close", (/** @type {CustomEvent} */ { detail }) => this.onClose(detail?.code));
     connection.addEventListener("message", (event) => this.handle(event.detail));
   }
 

@@ -21,10 +21,19 @@ function mapCursor(cursor, mapping) {
   return { ...cursor, ranges: cursor.ranges.map((range) => mapRange(range, mapping)) };
 }
 
-/** Place (or move) one person's cursor: {id, name, color, ranges: [{anchor, head}]} in this editor's document. */
+/** @typedef {{id: string, name: string, color: string, ranges: {anchor: number, head: number}[]}} RemoteCursor */
+/** @typedef {{id: string, name: string, color: string}} Person */
+
+/**
+ * Place (or move) one person's cursor in this editor's document.
+ * @type {import("@codemirror/state").StateEffectType<RemoteCursor>}
+ */
 export const placeRemoteCursor = StateEffect.define({ map: mapCursor });
 
-/** The people connected now ([{id, name, color}]): anyone else's cursor goes; names and colours refresh. */
+/**
+ * The people connected now: anyone else's cursor goes; names and colours refresh.
+ * @type {import("@codemirror/state").StateEffectType<Person[]>}
+ */
 export const syncRemotePeople = StateEffect.define();
 
 /** Map of participant id -> {id, name, color, ranges}, positions in the current document. */
@@ -97,7 +106,14 @@ class TintedRectangle {
 /** A remote caret; the main one carries its owner's name in a tag. */
 class CaretMarker {
   constructor({ id, name, color, left, top, height, labelled, below }) {
-    Object.assign(this, { id, name, color, left, top, height, labelled, below });
+    this.id = id;
+    this.name = name;
+    this.color = color;
+    this.left = left;
+    this.top = top;
+    this.height = height;
+    this.labelled = labelled; // the name tag shows
+    this.below = below; // the name tag sits below the caret (no room above)
   }
 
   draw() {
@@ -124,7 +140,7 @@ class CaretMarker {
     dom.style.setProperty("--remote-ink", inkFor(this.color));
     dom.dataset.participant = this.id;
     dom.classList.toggle("cm-remoteCaret-below", this.below);
-    const label = dom.firstChild;
+    const label = /** @type {HTMLElement} */ (dom.firstChild);
     label.textContent = this.name; // never HTML: names come from other people
     label.hidden = !this.labelled;
   }

@@ -91,7 +91,7 @@ export function setEditorLanguage(view, id) {
   }, (error) => console.warn(`interview_server: no highlighting for ${language.id}:`, error));
 }
 
-const styleNonce = document.querySelector('meta[name="csp-nonce"]')?.content ?? "";
+const styleNonce = /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="csp-nonce"]'))?.content ?? "";
 
 /** The extensions of every editor state; `onRun` is called for Mod-Enter. */
 function extensions({ onRun, extra }) {
@@ -126,7 +126,7 @@ function extensions({ onRun, extra }) {
 }
 
 /** A fresh editor state holding `doc`; `extra` carries the collab extension and listeners. */
-export function createEditorState({ doc, onRun, extra = [], selection }) {
+export function createEditorState({ doc, onRun, extra = [], selection = undefined }) {
   return EditorState.create({ doc, selection, extensions: extensions({ onRun, extra }) });
 }
 

@@ -37,8 +37,8 @@ export class EmbedApi {
     window.addEventListener("message", (event) => this.onCommand(event));
     collab.addEventListener("ready", () => this.onEditorReady(), { once: true });
     runner.addEventListener("status", () => this.maybeRun());
-    runner.addEventListener("output", ({ detail }) => this.collectOutput(detail));
-    runner.addEventListener("done", ({ detail }) => this.runFinished(detail));
+    runner.addEventListener("output", (/** @type {CustomEvent} */ { detail }) => this.collectOutput(detail));
+    runner.addEventListener("done", (/** @type {CustomEvent} */ { detail }) => this.runFinished(detail));
   }
 
   onEditorReady() {

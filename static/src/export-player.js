@@ -41,7 +41,7 @@ function mount() {
   const root = document.getElementById("player");
   document.documentElement.classList.add("pb-export");
   root.before(header(history));
-  window.playback = new Player({ root, history }); // for a look from the console
+  /** @type {any} */ (window).playback = new Player({ root, history }); // for a look from the console
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);

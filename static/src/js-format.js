@@ -61,7 +61,7 @@ function format(value, depth, seen, top = false) {
       const items = [...value].slice(0, MAX_ITEMS).map((item) => nested(item, depth, seen));
       return `Set(${value.size}) ${list(items, value.size, "{", "}", depth)}`;
     }
-    if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.length}) [ ${Array.from(value.slice(0, MAX_ITEMS)).join(", ")} ]`;
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return `${value.constructor.name}(${/** @type {any} */ (value).length}) [ ${Array.from(/** @type {any} */ (value).slice(0, MAX_ITEMS)).join(", ")} ]`;
     const name = value.constructor && value.constructor !== Object ? `${value.constructor.name} ` : "";
     if (depth < 0) return name ? `[${name.trim()}]` : "[Object]";
     const keys = Object.keys(value);

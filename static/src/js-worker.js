@@ -10,7 +10,8 @@ const real = {
   setInterval: self.setInterval.bind(self),
   clearInterval: self.clearInterval.bind(self),
 };
-const AsyncFunction = (async () => {}).constructor;
+/** @type {FunctionConstructor} */
+const AsyncFunction = /** @type {any} */ (async () => {}).constructor;
 const SOURCE_NAME = "main.js";
 // Nothing a candidate's code needs, and nothing it should reach: the network and this origin's storage.
 // (A dynamic import() cannot be taken away here: the Content-Security-Policy of this script blocks it.)
@@ -31,7 +32,7 @@ const LINE_OFFSET =
 
 // Stacks as Node prints them, with the user's line numbers and none of this worker's frames (for
 // uncaught errors and for errors passed to console.log alike).
-Error.prepareStackTrace = (error, frames) => {
+/** @type {any} */ (Error).prepareStackTrace = (error, frames) => {
   let header;
   try {
     header = Error.prototype.toString.call(error);
@@ -67,6 +68,7 @@ function pointAt(code, line, column) {
 /** A syntax error as Node prints it. V8 keeps its position on the error and reveals it only to
  * `error` listeners, so it is reported to the listener below, which notes it. */
 function describeSyntaxError(error, code) {
+  /** @type {{line: number, column: number} | null} */
   let where = null;
   compiling = { error, where: null };
   try {

@@ -1,10 +1,10 @@
 // Entry of the landing and not-found pages: the "Create session" button (with a problem and language, if
 // the page offers a choice). The creator becomes the session's host: the page opens the host link.
 
-const button = document.querySelector("#create-session");
+const button = /** @type {HTMLButtonElement} */ (document.querySelector("#create-session"));
 const error = document.querySelector("#create-error");
-const problemChoice = document.querySelector("#problem-choice");
-const languageChoice = document.querySelector("#language-choice");
+const problemChoice = /** @type {HTMLSelectElement | null} */ (document.querySelector("#problem-choice"));
+const languageChoice = /** @type {HTMLSelectElement | null} */ (document.querySelector("#language-choice"));
 
 button.addEventListener("click", async () => {
   button.disabled = true;

@@ -38,8 +38,8 @@ export class Presence extends EventTarget {
     this.cursorOwed = false; // a cursor could not go out yet (not caught up): send once we are
     this.helloSent = false; // on this connection
 
-    this.list.addEventListener("follow", ({ detail }) => this.follow(detail));
-    this.dialog.addEventListener("name", ({ detail }) => this.rename(detail));
+    this.list.addEventListener("follow", (/** @type {CustomEvent} */ { detail }) => this.follow(detail));
+    this.dialog.addEventListener("name", (/** @type {CustomEvent} */ { detail }) => this.rename(detail));
     // Until a name is chosen the dialog asks afresh (empty, "Join"); after, it renames (prefilled).
     nameButton.addEventListener("click", () => this.dialog.open(this.name === null ? "" : this.me?.name ?? this.name));
     if (this.name === null) this.dialog.open();
@@ -64,7 +64,7 @@ export class Presence extends EventTarget {
     this.collab = collab;
     this.connection.addEventListener("open", () => this.onOpen());
     this.connection.addEventListener("close", () => this.onClose());
-    this.connection.addEventListener("message", ({ detail }) => this.onMessage(detail));
+    this.connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) => this.onMessage(detail));
     // A new state has none of the cursors: place the known ones again where that is still possible.
     // A resync may follow another history than the one logged, so the log starts afresh first.
     collab.addEventListener("state-replaced", () => {

@@ -4,8 +4,10 @@ import { OutputStream } from "./worker-output.js";
 
 const INDEX_URL = "/static/pyodide/";
 
+/** @type {Int32Array | null} */
 let interruptBuffer = null;
-let stdinChannel = null; // {control: Int32Array [state, length], data} shared with the page, or null
+/** @type {{control: Int32Array, data: Uint8Array} | null} */
+let stdinChannel = null; // {control: [state, length], data} shared with the page, or null
 let pyodide = null;
 let stdin = null; // this run's Stdin
 let currentOutput = null;

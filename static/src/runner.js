@@ -23,7 +23,7 @@ export class Runner extends EventTarget {
     this.language = null;
     this.nextId = 1;
     this.run_ = null; // {id, runtime, started, limitTimer, remainingMs, stopping, timedOut}
-    input?.addEventListener("line", ({ detail }) => this.provideInput(detail));
+    input?.addEventListener("line", (/** @type {CustomEvent} */ { detail }) => this.provideInput(detail));
     input?.addEventListener("end", () => this.provideInput(STDIN_END));
   }
 

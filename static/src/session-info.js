@@ -9,7 +9,7 @@ export class SessionInfo extends EventTarget {
     this.locked = false;
     this.ended = false;
     this.problem = null; // {id, title, prompt, checks} or null
-    connection.addEventListener("message", ({ detail: { type, data } }) => {
+    connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { type, data } }) => {
       if (type === "welcome") this.update({ role: data.role === "host" ? "host" : "candidate" });
       else if (type === "session_info") {
         this.update({ title: String(data.title ?? ""), locked: Boolean(data.locked), ended: Boolean(data.ended),

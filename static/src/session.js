@@ -64,7 +64,7 @@ const runner = new Runner({ timeLimitMs: Number(main.dataset.runTimeLimit) * 100
 const runs = new SharedRuns({ connection, collab, runner, presence, output });
 const picker = new LanguagePicker($("#language"), language);
 const problem = new ProblemPanel({ root: $("#problem") });
-problem.addEventListener("run-checks", ({ detail }) => runs.runLocal({ checks: detail.checks }));
+problem.addEventListener("run-checks", (/** @type {CustomEvent} */ { detail }) => runs.runLocal({ checks: detail.checks }));
 const banner = new SessionBanner($("#session-banner"));
 let notes = null; // the hosts' private notes, made once this page is welcomed as a host
 if ($("#chat")) {
@@ -92,7 +92,7 @@ const CONNECTION_TONES = {
 const FULL_EXPLANATION =
   "This session is full: it already has as many people as this server allows. You will join as soon as someone leaves.";
 let toldFull = false; // once per wait: the page tries again every few seconds
-connection.addEventListener("status", ({ detail }) => {
+connection.addEventListener("status", (/** @type {CustomEvent} */ { detail }) => {
   connectionStatus.set(detail, CONNECTION_TONES[detail]);
   if (detail === STATUS.notFound && !collab.view) $("#editor-placeholder").textContent =
     "This session does not exist. It may have expired, or the link may be wrong.";
@@ -108,7 +108,7 @@ const CLOSE_EXPLANATIONS = {
   1013: "The connection fell behind, reconnecting…",
   1008: "The connection sent too many messages too fast and was closed, reconnecting…",
 };
-connection.addEventListener("close", ({ detail }) => {
+connection.addEventListener("close", (/** @type {CustomEvent} */ { detail }) => {
   const explanation = CLOSE_EXPLANATIONS[detail.code];
   if (explanation) toast.show(explanation);
 });
@@ -123,14 +123,14 @@ function useLanguage(next, by) {
   problem.setLanguage(language);
   if (by) toast.show(`${by} switched the language to ${picker.label(language)}.`);
 }
-connection.addEventListener("message", ({ detail: { type, data } }) => {
+connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { type, data } }) => {
   if (type === "session_state" || type === "welcome") useLanguage(data.language);
   else if (type === "language") {
     const who = data.participant === presence.me?.id ? null : presence.participant(data.participant)?.name ?? "Someone";
     useLanguage(data.language, who);
   }
 });
-picker.addEventListener("change", ({ detail }) => {
+picker.addEventListener("change", (/** @type {CustomEvent} */ { detail }) => {
   if (!connection.send(picker.request(detail))) {
     picker.set(language);
     toast.show("Not connected: the language can be changed once the connection is back.");
@@ -142,17 +142,17 @@ collab.addEventListener("ready", () => {
   performance.mark("editor-editable"); // the session's text is in the editor, which takes typing (bench/page_bench.py)
   setEditorLanguage(collab.view, language); // its highlighting, once loaded
 });
-collab.addEventListener("participants", ({ detail }) => presence.setCount(detail));
-collab.addEventListener("notice", ({ detail }) => output.system(detail));
-collab.addEventListener("too-large", ({ detail }) =>
+collab.addEventListener("participants", (/** @type {CustomEvent} */ { detail }) => presence.setCount(detail));
+collab.addEventListener("notice", (/** @type {CustomEvent} */ { detail }) => output.system(detail));
+collab.addEventListener("too-large", (/** @type {CustomEvent} */ { detail }) =>
   toast.show(`That change is too large to share (over ${formatBytes(detail)}), so it was undone.`));
-collab.addEventListener("document-full", ({ detail }) =>
+collab.addEventListener("document-full", (/** @type {CustomEvent} */ { detail }) =>
   toast.show(`The document has reached its size limit (${formatBytes(detail)}), so that change was undone.`));
-collab.addEventListener("server-error", ({ detail }) => toast.show(`Server: ${detail}`));
+collab.addEventListener("server-error", (/** @type {CustomEvent} */ { detail }) => toast.show(`Server: ${detail}`));
 collab.guardUnload();
 
 const RUNTIME_TONES = { loading: "busy", ready: "ok", running: "busy", failed: "error" };
-runner.addEventListener("status", ({ detail }) => {
+runner.addEventListener("status", (/** @type {CustomEvent} */ { detail }) => {
   runtimeStatus.element.setAttribute("aria-label", detail.label);
   runtimeStatus.set(detail.text, RUNTIME_TONES[detail.state], detail.state === "failed" ? detail.text : "");
   controls.set({ ready: runner.ready, running: runner.running });
@@ -187,10 +187,10 @@ info.addEventListener("change", () => {
   if (info.isHost && !wasHost) becomeHost();
   wasHost = info.isHost;
 });
-collab.addEventListener("refused", ({ detail }) => {
+collab.addEventListener("refused", (/** @type {CustomEvent} */ { detail }) => {
   if (detail === "ended") toast.show("The interview has ended: your last edit could not be saved.");
 });
-connection.addEventListener("message", ({ detail: { type, data } }) => {
+connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { type, data } }) => {
   if (type === "welcome") toldFull = false; // in: the next wait for a place is told again
   if (type === "error" && data.code === "name_refused") toast.show(`Name not taken: ${data.message.replace(/^\w+: /, "")}`);
   if (type === "error" && data.code === "bad_host_key") {
@@ -232,7 +232,7 @@ function formatBytes(bytes) {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
-window.pad = {
+/** @type {any} */ (window).pad = {
   getText: () => collab.getText(),
   getVersion: () => collab.getVersion(),
   pendingCount: () => collab.pendingCount(),

@@ -21,9 +21,9 @@ export class SharedRuns {
     this.shown = new Set(); // ids of runs in the panel (a reconnect's `history` repeats them)
     this.starting = false;
     this.ended = false; // the interview ended: runs stay on this page (the server no longer takes them)
-    runner.addEventListener("output", ({ detail }) => this.onLocalOutput(detail));
-    runner.addEventListener("done", ({ detail }) => this.onLocalDone(detail));
-    connection.addEventListener("message", ({ detail }) => this.onMessage(detail));
+    runner.addEventListener("output", (/** @type {CustomEvent} */ { detail }) => this.onLocalOutput(detail));
+    runner.addEventListener("done", (/** @type {CustomEvent} */ { detail }) => this.onLocalDone(detail));
+    connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) => this.onMessage(detail));
     // The server ends a run whose connection closed; the rest of it stays on this page only.
     connection.addEventListener("close", () => {
       if (this.local) this.local.shared = false;
@@ -157,7 +157,7 @@ export class SharedRuns {
     }
   }
 
-  end(block, { status, duration_ms: ms, truncated }) {
+  end(block, { status, duration_ms: ms = null, truncated = false }) {
     if (truncated) block.system("… output truncated (over 200,000 characters)");
     block.system(describeEnd(status, ms, this.runner.timeLimitMs));
     // Once ended, the server has stored the whole of it (a run in progress is stored when it ends).

@@ -5,7 +5,7 @@ import { openSocket, socketUrl } from "./early-socket.js";
 import { startWorker } from "./early-workers.js";
 import { languageById } from "./languages/index.js";
 
-const main = document.querySelector("main[data-session-id]");
+const main = /** @type {HTMLElement | null} */ (document.querySelector("main[data-session-id]"));
 if (main && navigator.onLine !== false) openSocket(socketUrl(main.dataset.sessionId));
 const language = main && languageById(main.dataset.language);
 if (language) startWorker(language.id, language.workerUrl());

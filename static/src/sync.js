@@ -11,9 +11,18 @@ export const MESSAGE_ENVELOPE_BYTES = 1024; // room for {"type":"push","data":{"
 export const CLOSE_TOO_BIG = 1009;
 const utf8 = new TextEncoder();
 
-/** What a view must offer the core (an EditorView does): the state, setState (no listeners run) and dispatch. */
+/**
+ * What a view must offer the core (an EditorView does): the state, setState (no listeners run) and dispatch.
+ * @typedef {{state: EditorState, setState(state: EditorState): void, dispatch(...input: any[]): void}} View
+ */
+
+/** A View without a DOM, for Node clients. */
 export class HeadlessView {
-  /** `onChange(transactions)` runs after a dispatch that changed the document, as an update listener would. */
+  /**
+   * `onChange(transactions)` runs after a dispatch that changed the document, as an update listener would.
+   * @param {EditorState} state
+   * @param {(transactions: import("@codemirror/state").Transaction[]) => void} [onChange]
+   */
   constructor(state, onChange = () => {}) {
     this.state = state;
     this.onChange = onChange;
@@ -58,6 +67,7 @@ export class SyncClient extends EventTarget {
     this.maxDocumentBytes = maxDocumentBytes; // the server refuses edits that make the document bigger
     this.maxUpdatesPerPush = maxUpdatesPerPush;
     this.rebase = rebase; // pushes ask the server to rebase them if stale (as the page does)
+    /** @type {View | null} */
     this.view = null;
     this.syncedDoc = null; // the text at the synced version
     this.skipped = 0; // own no-op updates confirmed here, not by the server, since the state was made
@@ -73,7 +83,11 @@ export class SyncClient extends EventTarget {
 
   // ---- for subclasses ----
 
-  /** The view around `state`: an EditorView on the page. It calls maybePush() after document changes. */
+  /**
+   * The view around `state`: an EditorView on the page. It calls maybePush() after document changes.
+   * @param {EditorState} state
+   * @returns {View}
+   */
   newView(state) {
     return new HeadlessView(state, () => this.maybePush());
   }
@@ -310,11 +324,10 @@ export class SyncClient extends EventTarget {
   dropUnconfirmed(index) {
     const old = this.view.state;
     const updates = sendableUpdates(old);
-    const compose = (list) => list.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
-    const before = compose(updates.slice(0, index)); // syncedDoc -> the text the dropped edit was made on
+    const before = composeAll(updates.slice(0, index)); // syncedDoc -> the text the dropped edit was made on
     const docBefore = before ? before.apply(this.syncedDoc) : this.syncedDoc;
     const inverse = updates[index].changes.invert(docBefore);
-    const later = compose(updates.slice(index + 1));
+    const later = composeAll(updates.slice(index + 1));
     const replayed = later ? later.map(inverse) : null; // the later edits, as if the dropped one never was
     const kept = before && replayed ? before.compose(replayed) : before ?? replayed;
     this.view.setState(this.createState(this.syncedDoc.toString(), this.version));
@@ -337,7 +350,7 @@ export class SyncClient extends EventTarget {
   resync(code, version) {
     const old = this.view.state;
     const unconfirmed = sendableUpdates(old);
-    const composed = unconfirmed.reduce((all, u) => (all ? all.compose(u.changes) : u.changes), null);
+    const composed = composeAll(unconfirmed);
     const confirmed = this.syncedDoc.toString();
     const next = this.createState(code, version);
     let changes = null;
@@ -369,6 +382,17 @@ export class SyncClient extends EventTarget {
   emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/**
+ * The changes of `updates` composed into one, or null for none.
+ * @param {readonly {changes: ChangeSet}[]} updates
+ * @returns {ChangeSet | null}
+ */
+function composeAll(updates) {
+  let all = null;
+  for (const update of updates) all = all ? all.compose(update.changes) : update.changes;
+  return all;
 }
 
 /** One replacement turning `from` into `to` (common prefix and suffix kept), as a ChangeSet. */

@@ -3,7 +3,8 @@
 
 /** The URL of language `id`'s worker script. */
 export function workerUrl(id) {
-  const url = document.querySelector("main[data-session-id]")?.dataset[`worker${id[0].toUpperCase()}${id.slice(1)}`];
+  const main = /** @type {HTMLElement | null} */ (document.querySelector("main[data-session-id]"));
+  const url = main?.dataset[`worker${id[0].toUpperCase()}${id.slice(1)}`];
   if (!url) throw new Error(`the page names no worker for ${id}`);
   return url;
 }

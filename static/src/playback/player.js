@@ -16,7 +16,7 @@ const SOMEONE = { name: "Someone", color: "#8b95a3", role: null };
 // JavaScript's out: its grammar alone would take the single-file bundle past 400 kB.
 const SUPPORT = {
   python: () => import("../languages/python-support.js"),
-  // eslint-disable-next-line no-undef
+  // @ts-ignore PLAYBACK_EXPORT is defined by esbuild (static/build.mjs) when it bundles the export's player
   javascript: PLAYBACK_EXPORT ? null : () => import("../languages/javascript-support.js"),
 };
 
@@ -45,6 +45,7 @@ const theme = EditorView.theme({
 });
 
 /** The authors' marks and the last edit's caret, replaced at every move of the playhead. */
+/** @type {import("@codemirror/state").StateEffectType<import("@codemirror/view").DecorationSet>} */
 const setMarks = StateEffect.define();
 const marksField = StateField.define({
   create: () => Decoration.none,
@@ -138,7 +139,7 @@ export class Player {
     this.shownChat = 0;
     this.rerunToken = 0;
     this.people = this.collectPeople();
-    this.build(nonce ?? document.querySelector('meta[name="csp-nonce"]')?.content ?? "");
+    this.build(nonce ?? /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="csp-nonce"]'))?.content ?? "");
     this.render({ scroll: false });
   }
 
@@ -494,6 +495,7 @@ export class Player {
         timeline.timeOfVersion(version));
       if (caretAt !== null) marks.push(Decoration.widget({ widget: new CaretWidget(who.color, who.name), side: 1 }).range(caretAt));
     }
+    /** @type {import("@codemirror/state").StateEffect<unknown>[]} */
     const effects = [setMarks.of(Decoration.set(marks, true))];
     if (scroll && caretAt !== null) effects.push(EditorView.scrollIntoView(caretAt, { y: "nearest", yMargin: 40 }));
     this.view.dispatch({ changes: changes ?? undefined, effects });

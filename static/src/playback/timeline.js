@@ -240,6 +240,7 @@ export class Timeline {
 
   /** Fills checkpoints of `which` ("doc" or "author") up to index k; returns k. */
   ensureCheckpoint(k, which) {
+    /** @type {any[]} */
     const list = which === "doc" ? this.docCheckpoints : this.authorCheckpoints;
     while (list.length <= k) {
       const base = (list.length - 1) * CHECKPOINT_EVERY;
@@ -250,6 +251,7 @@ export class Timeline {
     return k;
   }
 
+  /** @param {any} value the document or the authors at version `i` */
   step(value, i, which) {
     return which === "doc"
       ? this.changes[i].apply(value)

@@ -6,13 +6,19 @@ const NEAR_BOTTOM_PX = 32;
 
 export class Chat {
   constructor({ connection, presence, log, form, input, unread, toggle, body }) {
-    Object.assign(this, { connection, presence, log, input, unread, toggle, body });
+    this.connection = connection;
+    this.presence = presence;
+    this.log = log; // the message list
+    this.input = input;
+    this.unread = unread; // the unread-count badge
+    this.toggle = toggle; // the show/hide button
+    this.body = body;
     this.unreadCount = 0;
     this.divider = null; // the "New" line above the first unread message
     this.items = new Map(); // message id -> its <li>, so a message shown once is never shown twice
     this.myIds = new Set(); // my participant ids, one per connection: my messages stay "You" after a reconnect
     this.joined = false; // a `history` arrived before: the next one is a reconnect's
-    presence.addEventListener("me", ({ detail }) => this.myIds.add(detail.id));
+    presence.addEventListener("me", (/** @type {CustomEvent} */ { detail }) => this.myIds.add(detail.id));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.send();
@@ -28,7 +34,7 @@ export class Chat {
     log.addEventListener("scroll", () => this.maybeRead());
     document.addEventListener("visibilitychange", () => this.maybeRead());
     addEventListener("focus", () => this.maybeRead());
-    connection.addEventListener("message", ({ detail }) => this.onMessage(detail));
+    connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) => this.onMessage(detail));
   }
 
   get isOpen() {

@@ -63,6 +63,6 @@ export function ask({ title, hint = "", field = null, confirm = "OK", danger = f
     });
     dialog.showModal();
     (input ?? submit).focus();
-    if (input?.select) input.select();
+    if (input instanceof HTMLInputElement) input.select();
   });
 }
