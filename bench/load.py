@@ -23,6 +23,14 @@ the server, was the limit. Latency is also kept per 10 s window: a growing backl
 rising window after window.
 
 Prints one table for all stores; writes bench/results/load-<store>.json and bench/results/load.json.
+
+Side by side with y-websocket (--compare): .venv/bin/python bench/load.py --compare [--targets sqlite,memory,y-websocket]
+[--sizes 200,500,1000] [--seconds 20] [--warmup 3] [--drain 5]. For each size S and target it starts a fresh server
+(interview-server with that store, its limits off; or @y/websocket-server from bench/node) and runs the Node
+generator (bench/node/load.mjs: S sessions x 4, one typist per session sending each character as its own edit at
+10/s, the others receiving) against it: this server through the page's own sync core, y-websocket through its
+client. The server's CPU comes from /proc over the measured window; prints one side-by-side table and writes
+bench/results/compare.json.
 """
 
 from __future__ import annotations
@@ -30,8 +38,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +50,7 @@ from pathlib import Path
 
 import aiohttp
 
-from common import OPERATOR_HEADERS, ROOT, Server, cpu_seconds, rss_bytes
+from common import OPERATOR_HEADERS, ROOT, Server, cpu_seconds, free_port, machine_busy_seconds, rss_bytes
 from wsclient import connect
 
 TICK_S = 0.4  # Etherpad's load-test typist: 4 characters every 400 ms
@@ -642,9 +652,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--participants", type=int, default=4)
     parser.add_argument("--hot", type=int, default=50, help="participants of the hot session (0: none)")
-    parser.add_argument("--seconds", type=float, default=60, help="measured time, after the warm-up")
-    parser.add_argument("--warmup", type=float, default=10)
-    parser.add_argument("--workers", type=int, default=2, help="generator processes")
+    parser.add_argument("--seconds", type=float, default=None, help="measured time, after the warm-up (60; --compare: 20)")
+    parser.add_argument("--warmup", type=float, default=None, help="(10; --compare: 3)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="generator processes (--compare: threads of the Node generator)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-rebase", action="store_true",
                         help="push without rebase: true (stale pushes are rejected and re-pushed; an issue-2 client)")
@@ -653,7 +664,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run the server from another checkout (python -m interview_server there), e.g. a "
                              "`git worktree` of an older commit, for before/after figures")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"))
-    return parser.parse_args(argv)
+    compare = parser.add_argument_group("side by side with y-websocket (--compare)")
+    compare.add_argument("--compare", action="store_true",
+                         help="run the Node generator (bench/node/load.mjs) against each --targets for each --sizes")
+    compare.add_argument("--targets", default="sqlite,memory,y-websocket",
+                         help=f"any of {','.join(COMPARE_TARGETS)}")
+    compare.add_argument("--sizes", default="200,500,1000", help="sessions (x --participants) per run")
+    compare.add_argument("--drain", type=float, default=5,
+                         help="seconds after typing stops at which the undelivered fraction is counted")
+    compare.add_argument("--settle", type=float, default=60,
+                         help="then how long every participant may take to hold the typist's text")
+    compare.add_argument("--no-cursors", action="store_true", help="typists send no cursor / awareness updates")
+    args = parser.parse_args(argv)
+    args.seconds = args.seconds if args.seconds is not None else (20 if args.compare else 60)
+    args.warmup = args.warmup if args.warmup is not None else (3 if args.compare else 10)
+    return args
 
 
 async def main_async(args) -> list[dict]:
@@ -674,11 +699,247 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(worker_main())
         return 0
     args = parse_args(argv)
+    if args.compare:
+        return compare_main(args)
     summaries = asyncio.run(main_async(args))
     print()
     print(table(summaries))
     Path(args.results, "load.json").write_text(json.dumps({"summaries": summaries}, indent=1) + "\n")
     return 0
+
+
+# ---------------------------------------------------------------- side by side with y-websocket (--compare)
+
+
+NODE_DIR = ROOT / "bench" / "node"
+Y_SERVER = NODE_DIR / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
+COMPARE_TARGETS = {"sqlite": "this server, SQLite store (default)", "memory": "this server, memory store",
+                   "redis": "this server, Redis store", "y-websocket": "y-websocket (Yjs, Node, no persistence)"}
+# Every limit off: one address opens thousands of sockets, each typist adds 10 versions a second.
+COMPARE_SERVER_FLAGS = ("--version-rate", "0", "--max-participants", "0")
+
+
+class YWebsocketServer:
+    """@y/websocket-server (bench/node's bench-only dependency) in its own Node process, no persistence."""
+
+    def __init__(self, data_dir: str):
+        self.port = free_port()
+        self.log_path = Path(data_dir) / "y-websocket.log"
+        self.process: subprocess.Popen | None = None
+        self.redis = None
+
+    async def start(self, http: aiohttp.ClientSession, timeout: float = 20) -> None:
+        log = open(self.log_path, "a")
+        self.process = subprocess.Popen(["node", str(Y_SERVER)], cwd=NODE_DIR, stdout=log, stderr=subprocess.STDOUT,
+                                        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port)})
+        await Server._wait_for_port(self.port, timeout)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def ensure_node_deps() -> None:
+    """The generator needs the page's modules (root node_modules) and bench/node's own dependencies."""
+    if shutil.which("node") is None:
+        raise SystemExit("--compare needs Node.js (node) on PATH")
+    if not (ROOT / "node_modules" / "@codemirror" / "collab").exists():
+        raise SystemExit("--compare imports the page's sync core: run `npm ci` in the repository first")
+    if not Y_SERVER.exists():
+        print("installing bench/node's dependencies (npm ci --prefix bench/node)", flush=True)
+        subprocess.run(["npm", "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"], check=True)
+
+
+async def compare_one(target: str, sessions: int, args) -> dict:
+    """A fresh server for `target`, the Node generator against it, the server's CPU over the measured window."""
+    data_dir = tempfile.mkdtemp(prefix=f"compare-{target}-")
+    if target == "y-websocket":
+        server = YWebsocketServer(data_dir)
+        url, kind = f"ws://127.0.0.1:{server.port}", "y-websocket"
+    else:
+        other_checkout = [sys.executable, "-m", "interview_server"] if args.server_dir else None
+        server = Server(target, data_dir, command=other_checkout, cwd=Path(args.server_dir or ROOT),
+                        extra_args=COMPARE_SERVER_FLAGS)
+        url, kind = f"http://127.0.0.1:{server.port}", "ours"
+    generator = None
+    stderr_path = Path(data_dir) / "generator.log"
+    try:
+        async with aiohttp.ClientSession() as http:
+            await server.start(http)
+            pids = {"server": server.process.pid}
+            if server.redis is not None:
+                pids["redis"] = server.redis.pid
+            with open(stderr_path, "w") as stderr:
+                generator = await asyncio.create_subprocess_exec(
+                    "node", str(NODE_DIR / "load.mjs"), "--kind", kind, "--url", url, "--sessions", str(sessions),
+                    "--participants", str(args.participants), "--seconds", str(args.seconds),
+                    "--warmup", str(args.warmup), "--drain", str(args.drain), "--settle", str(args.settle),
+                    "--workers", str(args.workers), *(["--no-cursors"] if args.no_cursors else []),
+                    cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=2**24)
+                pids["generator"] = generator.pid
+                marks: dict[str, dict] = {}
+                events: dict[str, dict] = {}
+                rss_max = 0
+                while True:
+                    try:
+                        line = await asyncio.wait_for(generator.stdout.readline(), 60 + sessions / 5 + args.seconds
+                                                      + args.settle)
+                    except asyncio.TimeoutError:
+                        raise SystemExit(f"{target} S={sessions}: the generator went silent") from None
+                    if not line:
+                        raise SystemExit(f"{target} S={sessions}: the generator exited "
+                                         f"({await generator.wait()}):\n{stderr_path.read_text()[-3000:]}")
+                    event = json.loads(line)
+                    events[event["event"]] = event
+                    if event["event"] in ("measuring", "stopped"):
+                        marks[event["event"]] = {"time": time.perf_counter(), "busy": machine_busy_seconds(),
+                                                 **{name: cpu_seconds(pid) for name, pid in pids.items()}}
+                        rss_max = max(rss_max, rss_bytes(pids["server"]))
+                    if event["event"] == "connected":
+                        print(f"  {target} S={sessions}: {event['connections']} connections in {event['seconds']} s"
+                              + (f", {event['failures']} FAILED" if event["failures"] else ""), flush=True)
+                    if event["event"] == "result":
+                        break
+                await generator.wait()
+            generator_log = stderr_path.read_text()
+    finally:
+        if generator is not None and generator.returncode is None:
+            generator.kill()
+        server.stop()
+        problems = server.log_problems() if isinstance(server, Server) else []
+        shutil.rmtree(data_dir, ignore_errors=True)
+    result = events["result"]
+    elapsed = marks["stopped"]["time"] - marks["measuring"]["time"]
+    cpu = {name: marks["stopped"][name] - marks["measuring"][name] for name in pids}
+    server_cpu = cpu["server"] + cpu.get("redis", 0.0)
+    edits = max(1, result["edits"])
+    other = marks["stopped"]["busy"] - marks["measuring"]["busy"] - sum(cpu.values())
+    return {
+        "target": target, "label": COMPARE_TARGETS[target], "sessions": sessions, "participants": args.participants,
+        "measured_s": round(elapsed, 1), "edits": result["edits"], "edits_per_s": result["edits_per_s"],
+        "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
+        "deliveries": result["deliveries"], "deliveries_expected": result["deliveries_expected"],
+        "undelivered_pct": result["undelivered_pct"], "drain_s": args.drain,
+        "converged_sessions": result["converged_sessions"], "mismatched": result["mismatched"],
+        "server_cpu_pct": round(100 * server_cpu / elapsed, 1),
+        "redis_cpu_pct": round(100 * cpu["redis"] / elapsed, 1) if "redis" in cpu else None,
+        "server_cpu_us_per_edit": round(1e6 * server_cpu / edits, 1),
+        "server_rss_mib": round(rss_max / 2**20, 1),
+        "cursor_on_push": result.get("cursor_on_push"),
+        "frames_per_edit": {"out": round(result["frames_out"] / edits, 2), "in": round(result["frames_in"] / edits, 2)},
+        "generator_cpu_pct": round(100 * cpu["generator"] / elapsed, 1),
+        "generator_lag_p99_ms": result["generator"]["lag_p99_ms"],
+        "generator_saturated": result["generator"]["saturated"],
+        # Busy CPU of the whole machine in the window that was neither the server nor the generator.
+        "other_cpu_pct": round(100 * max(0.0, other) / elapsed, 1),
+        "loadavg_after": [round(value, 2) for value in os.getloadavg()],
+        "errors": result["errors"], "closed_sockets": result["closed_sockets"],
+        "connect_failures": result["connect_failures"], "server_log_problems": problems[:5],
+        "generator_summary": generator_log.strip().splitlines()[-1:] if generator_log.strip() else [],
+    }
+
+
+def compare_table(runs: list[dict]) -> str:
+    """Targets as rows, one column group per size (the issue's table), then every run in detail."""
+    sizes = sorted({run["sessions"] for run in runs})
+    targets = list(dict.fromkeys(run["target"] for run in runs))
+    by_key = {(run["target"], run["sessions"]): run for run in runs}
+    head = "| server | " + " | ".join(f"S={size} p50 / p99 ms | CPU | µs/edit | undeliv." for size in sizes) + " |"
+    lines = [head, "|---" * (1 + 4 * len(sizes)) + "|"]
+    for target in targets:
+        cells = [COMPARE_TARGETS[target]]
+        for size in sizes:
+            run = by_key.get((target, size))
+            if run is None:
+                cells += ["-"] * 4
+                continue
+            cells += [f"{_num(run['p50_ms'])} / {_num(run['p99_ms'])}", f"{run['server_cpu_pct']:.0f} %",
+                      f"{run['server_cpu_us_per_edit']:.0f}", f"{run['undelivered_pct']:g} %"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    header = (f"{'S':>5} {'target':12} {'edits/s':>8} {'p50':>8} {'p99':>8} {'max':>8} {'srv CPU':>8} {'µs/edit':>8} "
+              f"{'undeliv':>8} {'conv':>10} {'frames out/in':>14} {'gen CPU':>8} {'gen lag':>8} {'other':>6}")
+    lines += [header, "-" * len(header)]
+    for run in runs:
+        flags = []
+        if run["generator_saturated"]:
+            flags.append("GENERATOR SATURATED")
+        if run["converged_sessions"] != run["sessions"]:
+            flags.append(f"NOT CONVERGED {run['mismatched'][:2]}")
+        for key in ("errors", "closed_sockets", "connect_failures", "server_log_problems"):
+            if run[key]:
+                flags.append(f"{key}: {run[key] if not isinstance(run[key], list) else run[key][:1]}")
+        frames = f"{run['frames_per_edit']['out']:g}/{run['frames_per_edit']['in']:g}"
+        lines.append(
+            f"{run['sessions']:>5} {run['target']:12} {run['edits_per_s']:>8.0f} {_num(run['p50_ms']):>8} "
+            f"{_num(run['p99_ms']):>8} {_num(run['max_ms']):>8} {run['server_cpu_pct']:>7.1f}% "
+            f"{run['server_cpu_us_per_edit']:>8.0f} {run['undelivered_pct']:>7.2f}% "
+            f"{run['converged_sessions']:>5}/{run['sessions']:<4} {frames:>14} {run['generator_cpu_pct']:>7.0f}% "
+            f"{_num(run['generator_lag_p99_ms']):>8} {run['other_cpu_pct']:>5.0f}%" + (f"  {'; '.join(flags)}" if flags else ""))
+    lines.append("")
+    lines.append("latency in ms from the typist's edit to each other participant holding it; CPU: the server process "
+                 "(+ its redis-server) over the measured window, % of one core; µs/edit: its CPU per keystroke; "
+                 "undeliv.: deliveries still missing --drain s after typing stopped; conv: sessions where everyone "
+                 "ends with the typist's text; frames out/in: generator frames per keystroke; other: CPU of the "
+                 "rest of the machine in the window (should be ~0 for clean figures)")
+    return "\n".join(lines)
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+async def compare_async(args) -> list[dict]:
+    targets = args.targets.split(",")
+    unknown = [target for target in targets if target not in COMPARE_TARGETS]
+    if unknown:
+        raise SystemExit(f"unknown --targets {unknown}; choose from {list(COMPARE_TARGETS)}")
+    ensure_node_deps()
+    runs = []
+    for size in (int(value) for value in args.sizes.split(",")):
+        for target in targets:
+            print(f"{target}: {size} sessions x {args.participants}, {args.warmup:g} s warm-up, {args.seconds:g} s "
+                  f"measured (load average {os.getloadavg()[0]:.2f})", flush=True)
+            run = await compare_one(target, size, args)
+            runs.append(run)
+            print(f"  {run['generator_summary'][0] if run['generator_summary'] else ''}; server CPU "
+                  f"{run['server_cpu_pct']} %, other {run['other_cpu_pct']} %", flush=True)
+            await asyncio.sleep(2)  # let sockets of the last run close before the next starts
+    return runs
+
+
+def source_state(checkout: Path) -> dict:
+    """The commit measured, and uncommitted changes to the server or the page's modules (they are measured too)."""
+    def git(*command: str) -> str:
+        done = subprocess.run(["git", "-C", str(checkout), *command], capture_output=True, text=True)
+        return done.stdout.rstrip() if done.returncode == 0 else ""
+    dirty = git("status", "--porcelain", "--", "interview_server", "static/src", "bench/node").splitlines()
+    return {"checkout": str(checkout), "commit": git("rev-parse", "--short", "HEAD").strip() or None,
+            "uncommitted": [line[3:] for line in dirty]}
+
+
+def compare_main(args) -> int:
+    started_load = [round(value, 2) for value in os.getloadavg()]
+    runs = asyncio.run(compare_async(args))
+    print()
+    print(compare_table(runs))
+    Path(args.results).mkdir(parents=True, exist_ok=True)
+    config = {"targets": args.targets, "sizes": args.sizes, "participants": args.participants,
+              "seconds": args.seconds, "warmup": args.warmup, "drain": args.drain, "settle": args.settle,
+              "generator_threads": args.workers, "cursors": not args.no_cursors, "rate_per_typist": 10}
+    machine = {"cpus": os.cpu_count(), "loadavg_before": started_load,
+               "loadavg_after": [round(value, 2) for value in os.getloadavg()]}
+    source = source_state(Path(args.server_dir or ROOT))
+    Path(args.results, "compare.json").write_text(json.dumps({"config": config, "machine": machine, "source": source,
+                                                              "runs": runs},
+                                                             indent=1, ensure_ascii=False) + "\n")
+    return 0 if all(run["converged_sessions"] == run["sessions"] for run in runs) else 1
 
 
 def _use_uvloop() -> None:
