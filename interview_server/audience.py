@@ -7,7 +7,7 @@ import collections
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from . import protocol
@@ -146,10 +146,14 @@ class Audience:
         other instances (which pass it on in the same way)."""
         self._hub.broadcast(self.session_id, frame, exclude=exclude, introduced_only=True, hosts_only=hosts_only)
         if self._store.shared:
-            self._outgoing.append(frame)
-            if not self._publishing:
-                self._publishing = True
-                self._tasks.spawn(self._publish_outgoing(), f"relay frames of {self.session_id}")
+            self._publish(frame)
+
+    def _publish(self, frame: str) -> None:
+        """Send a frame to the other instances, after the ones before it."""
+        self._outgoing.append(frame)
+        if not self._publishing:
+            self._publishing = True
+            self._tasks.spawn(self._publish_outgoing(), f"relay frames of {self.session_id}")
 
     async def _publish_outgoing(self) -> None:
         try:
@@ -199,8 +203,23 @@ class Audience:
 
     # ---- SessionListener: the session's changes, to its peers here ----
 
-    def updates_accepted(self, session: Session, version_before: int, updates: list[Update]) -> None:
-        self._hub.broadcast(self.session_id, protocol.updates(version_before, updates))
+    def updates_accepted(self, session: Session, version_before: int, updates: list[Update],
+                         cursor: Sequence[tuple[int, int]] | None = None) -> None:
+        """Accepted updates to every peer here; the sender's cursor after them rides along (one frame where
+        there were two), and goes to the other instances as a `cursor` of its own."""
+        sender = self._peer(updates[-1].participant) if cursor else None
+        if sender is None or not sender.introduced:
+            self._hub.broadcast(self.session_id, protocol.updates(version_before, updates))
+            return
+        version = version_before + len(updates)
+        data = protocol.cursor_data(sender.public(), version, cursor)
+        self._hub.broadcast(self.session_id, protocol.updates(version_before, updates, data))
+        sender.cursors.sent_along()  # an older cursor it was holding back must not follow this one
+        if self._store.shared:
+            self._publish(protocol.cursor(sender.public(), version, cursor))
+
+    def _peer(self, peer_id: str) -> Peer | None:
+        return next((peer for peer in self._hub.peers(self.session_id) if peer.id == peer_id), None)
 
     def text_reset(self, session: Session) -> None:
         self._hub.broadcast(self.session_id, protocol.session_state(

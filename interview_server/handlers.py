@@ -105,7 +105,8 @@ async def _push(ctx: Context, push: Push) -> None:
     await _pace_versions(session, peer, len(push.updates))
     # Checked in turn with the other changes (under the session's lock): a push queued behind a lock is refused.
     result = await session.push(push.version, push.updates, participant=peer.id, rebase=push.rebase,
-                                may_edit=lambda: _check_may_edit(session, peer, "push"))
+                                may_edit=lambda: _check_may_edit(session, peer, "push"),
+                                cursor=push.cursor if peer.introduced else None)
     if result is PushResult.STALE:
         peer.send(protocol.push_rejected(session.version))
     elif result is PushResult.AHEAD:

@@ -82,6 +82,12 @@ class CursorThrottle:
         self._last = self._clock()
         self._relay(message)
 
+    def sent_along(self) -> None:
+        """A cursor of this participant went out with another frame just now: drop the older one held back,
+        and count the interval from now."""
+        self.cancel()
+        self._last = self._clock()
+
     def cancel(self) -> None:
         if self._timer is not None:
             self._timer.cancel()

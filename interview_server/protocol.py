@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from .changes import utf16_length
@@ -125,8 +126,8 @@ class Update:
         return {"clientID": self.client_id, "changes": self.changes}
 
 
-@client_message("push", "{version, updates: [{clientID, changes}], rebase?}",
-                "local updates made on top of version", strict=False,
+@client_message("push", "{version, updates: [{clientID, changes}], rebase?, cursor?: {ranges: [{anchor, head}]}}",
+                "local updates made on top of version (and, from a participant, its selection after them)", strict=False,
                 budget="1,000 updates and 10,000 ChangeSet parts (too_many_parts); no no-op update (noop_refused); "
                        "versions paced by VERSION_RATE (rate_limited); a rebase walks at most 20,000 sections "
                        "(push_rejected past it); the document stays within MAX_DOCUMENT_BYTES (document_too_large)")
@@ -135,6 +136,7 @@ class Push:
     version: int
     updates: tuple[Update, ...]
     rebase: bool = False  # made on an older version: rebase on the server rather than reject (rebase.py)
+    cursor: tuple[tuple[int, int], ...] | None = None  # the sender's selection in the text after these updates
 
     @classmethod
     def parse(cls, data: dict) -> Push:
@@ -374,7 +376,12 @@ def _parse_push(data: dict) -> Push:
     rebase = data.get("rebase", False)
     if not isinstance(rebase, bool):
         raise ProtocolError("push: data.rebase must be true or false when given")
-    return Push(_version(data, "push"), tuple(_update(raw, i) for i, raw in enumerate(updates)), rebase)
+    cursor = data.get("cursor")
+    if cursor is not None:
+        if not isinstance(cursor, dict) or set(cursor) != {"ranges"}:
+            raise ProtocolError("push: data.cursor must be an object {ranges: [{anchor, head}]} when given")
+        cursor = _ranges(cursor.get("ranges"), "push: data.cursor.ranges")
+    return Push(_version(data, "push"), tuple(_update(raw, i) for i, raw in enumerate(updates)), rebase, cursor)
 
 
 def _parse_code_update(data: dict) -> CodeUpdate:
@@ -412,19 +419,22 @@ def _name(data: dict, type_: str) -> str:
 
 
 def _parse_cursor(data: dict) -> Cursor:
-    version = _version(data, "cursor")
-    ranges = data.get("ranges")
+    return Cursor(_version(data, "cursor"), _ranges(data.get("ranges"), "cursor: data.ranges"))
+
+
+def _ranges(ranges: Any, what: str) -> tuple[tuple[int, int], ...]:
+    """Selection ranges [{anchor, head}] as (anchor, head) pairs, main range first."""
     if not isinstance(ranges, list) or not 1 <= len(ranges) <= MAX_CURSOR_RANGES:
-        raise ProtocolError(f"cursor: data.ranges must be an array of 1 to {MAX_CURSOR_RANGES} {{anchor, head}} objects")
+        raise ProtocolError(f"{what} must be an array of 1 to {MAX_CURSOR_RANGES} {{anchor, head}} objects")
     parsed = []
     for index, raw in enumerate(ranges):
         if not isinstance(raw, dict) or set(raw) != {"anchor", "head"}:
-            raise ProtocolError(f"cursor: range {index} must be an object {{anchor, head}}")
+            raise ProtocolError(f"{what.split(':')[0]}: range {index} must be an object {{anchor, head}}")
         anchor, head = raw["anchor"], raw["head"]
         if not (_is_int(anchor) and _is_int(head)) or anchor < 0 or head < 0:
-            raise ProtocolError(f"cursor: range {index} needs whole-number positions >= 0")
+            raise ProtocolError(f"{what.split(':')[0]}: range {index} needs whole-number positions >= 0")
         parsed.append((anchor, head))
-    return Cursor(version, tuple(parsed))
+    return tuple(parsed)
 
 
 def _language(data: dict, type_: str) -> str:
@@ -547,10 +557,13 @@ def user_left(user_count: int) -> str:
     return encode("user_left", {"user_count": user_count})
 
 
-@server_message("updates", "{version, updates: [{clientID, changes}]}",
-                "accepted updates on top of version, to everyone")
-def updates(version: int, accepted: list[Update] | tuple[Update, ...]) -> str:
-    return encode("updates", {"version": version, "updates": [u.to_json() for u in accepted]})
+@server_message("updates", "{version, updates: [{clientID, changes}], cursor?}",
+                "accepted updates on top of version, to everyone; with the sender's cursor when its push carried one")
+def updates(version: int, accepted: list[Update] | tuple[Update, ...], cursor: dict | None = None) -> str:
+    data = {"version": version, "updates": [u.to_json() for u in accepted]}
+    if cursor is not None:
+        data["cursor"] = cursor
+    return encode("updates", data)
 
 
 @server_message("push_rejected", "{version}",
@@ -597,10 +610,14 @@ def participants(people: list[dict]) -> str:
 
 @server_message("cursor", "{participant, name, color, version, ranges}",
                 "someone's selection at server version", to="participants")
-def cursor(participant: dict, version: int, ranges: list[tuple[int, int]]) -> str:
-    return encode("cursor", {"participant": participant["id"], "name": participant["name"],
-                             "color": participant["color"], "version": version,
-                             "ranges": [{"anchor": anchor, "head": head} for anchor, head in ranges]})
+def cursor(participant: dict, version: int, ranges: Sequence[tuple[int, int]]) -> str:
+    return encode("cursor", cursor_data(participant, version, ranges))
+
+
+def cursor_data(participant: dict, version: int, ranges: Sequence[tuple[int, int]]) -> dict:
+    """A `cursor` message's data (also carried by `updates`)."""
+    return {"participant": participant["id"], "name": participant["name"], "color": participant["color"],
+            "version": version, "ranges": [{"anchor": anchor, "head": head} for anchor, head in ranges]}
 
 
 @server_message("language", "{language, participant}",

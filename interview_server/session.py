@@ -56,7 +56,8 @@ class PushResult(enum.Enum):
 class SessionListener(Protocol):
     """Told about changes in the order they happen; must not await."""
 
-    def updates_accepted(self, session: "Session", version_before: int, updates: list[Update]) -> None: ...
+    def updates_accepted(self, session: "Session", version_before: int, updates: list[Update],
+                         cursor: Sequence[tuple[int, int]] | None = None) -> None: ...
 
     def text_reset(self, session: "Session") -> None: ...
 
@@ -126,11 +127,14 @@ class Session:
                                 f"{limit:,} bytes (MAX_DOCUMENT_BYTES); nothing was applied", code="document_too_large")
 
     async def push(self, version: int, updates: Sequence[Update], participant: str = "",
-                   rebase: bool = False, may_edit: Callable[[], None] | None = None) -> PushResult:
+                   rebase: bool = False, may_edit: Callable[[], None] | None = None,
+                   cursor: Sequence[tuple[int, int]] | None = None) -> PushResult:
         """Accept updates made on top of `version` if it is current, and publish them. With `rebase`, updates
         made on an older version are moved over the ones accepted since, one at a time (rebase.py), instead
         of refused, if the session still holds those (see `recent`) within REBASE_BUDGET. `may_edit` raises
-        ProtocolError if the sender may not edit now (a lock): checked in turn with every other change."""
+        ProtocolError if the sender may not edit now (a lock): checked in turn with every other change.
+        `cursor`: the sender's selection in the text after the updates, published with them if they land as
+        sent (not rebased) and it lies inside that text."""
         async with self._lock:
             if may_edit is not None:
                 may_edit()
@@ -148,7 +152,8 @@ class Session:
                         return PushResult.ACCEPTED  # every one of them was accepted already
                     version, updates, as_sent = self.version, moved, False
                 accepted, text = await self._validate(updates, participant, as_sent)
-                if await self._commit(accepted, text):
+                placed = cursor if as_sent and cursor and all(max(pair) <= len(text) for pair in cursor) else None
+                if await self._commit(accepted, text, placed):
                     return PushResult.ACCEPTED
                 if not rebase:
                     return PushResult.STALE
@@ -191,8 +196,10 @@ class Session:
                 if await self._commit([update], new_text):
                     return
 
-    async def _commit(self, accepted: list[Update], text: Text) -> bool:
-        """Append at the current version; publish only once durable. If the store moved on, catch up."""
+    async def _commit(self, accepted: list[Update], text: Text,
+                      cursor: Sequence[tuple[int, int]] | None = None) -> bool:
+        """Append at the current version; publish only once durable (with the sender's cursor after them, if
+        given). If the store moved on, catch up."""
         before = self.version
         if not await self._store.append(self.session_id, before, accepted, lambda: str(text)):
             await self._catch_up_locked()
@@ -200,7 +207,7 @@ class Session:
         self.recent.add(accepted, len(self._text))
         self._text = text
         self.version = before + len(accepted)
-        self._listener.updates_accepted(self, before, accepted)
+        self._listener.updates_accepted(self, before, accepted, cursor)
         if recording.due(self.version, self._compacted_to) and (self._compaction is None or self._compaction.done()):
             self._compaction = self._tasks.spawn(self._compact(self.version), f"compact session {self.session_id}")
         return True

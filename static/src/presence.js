@@ -62,6 +62,7 @@ export class Presence extends EventTarget {
   /** Starts listening to the socket (after the CollabClient, so updates are applied before we look). */
   attach(collab) {
     this.collab = collab;
+    collab.cursorForPush = (versionAfter) => this.cursorForPush(versionAfter);
     this.connection.addEventListener("open", () => this.onOpen());
     this.connection.addEventListener("close", () => this.onClose());
     this.connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) => this.onMessage(detail));
@@ -178,7 +179,7 @@ export class Presence extends EventTarget {
     this.emit("participants", this.people);
   }
 
-  onCursor({ participant, name, color, version, ranges }) {
+  onCursor({ participant, name, color, version, ranges }, place = true) {
     if (typeof participant !== "string" || participant === this.me?.id || !Number.isInteger(version)) return;
     if (!Array.isArray(ranges) || ranges.length === 0) return;
     const clean = ranges
@@ -194,11 +195,13 @@ export class Presence extends EventTarget {
       ranges: clean,
       placed: false,
     });
-    this.placeLatest();
+    if (place) this.placeLatest();
   }
 
-  onUpdates({ version, updates }) {
+  onUpdates({ version, updates, cursor }) {
     if (!Number.isInteger(version) || !Array.isArray(updates)) return;
+    // The sender's cursor after these updates rides on them: taken first, placed once they are applied below.
+    if (cursor && typeof cursor === "object") this.onCursor(cursor, false);
     try {
       updates.forEach((update, index) => this.updateLog.set(version + index, ChangeSet.fromJSON(update.changes).desc));
     } catch {
@@ -295,19 +298,40 @@ export class Presence extends EventTarget {
     }, CURSOR_THROTTLE_MS);
   }
 
+  /**
+   * My selection to ride on a push that leaves nothing unconfirmed (so the text after it is the editor's):
+   * remembered as sent at `versionAfter`, so the cursor the confirmation would send is not sent again.
+   * @param {number} versionAfter
+   */
+  cursorForPush(versionAfter) {
+    const view = this.collab?.view;
+    if (!view || !this.me) return null;
+    const ranges = this.selectionRanges(view.state, (pos) => pos);
+    this.lastSent = protocol.cursor(versionAfter, ranges);
+    clearTimeout(this.cursorTimer);
+    this.cursorTimer = null;
+    this.cursorOwed = false;
+    return ranges;
+  }
+
+  /** The selection's ranges, main first, at most MAX_CURSOR_RANGES, positions passed through `toSynced`. */
+  selectionRanges(state, toSynced) {
+    const { main } = state.selection;
+    const ordered = [main, ...state.selection.ranges.filter((range) => range !== main)].slice(0, MAX_CURSOR_RANGES);
+    return ordered.map((range) => ({ anchor: toSynced(range.anchor), head: toSynced(range.head) }));
+  }
+
   sendCursor() {
     const view = this.collab?.view;
     if (!view || !this.me) return;
     this.cursorOwed = !this.collab.isConnected();
     if (this.cursorOwed) return;
+    if (this.collab.cursorInFlight) return; // it rides on the push; the confirmation sends it again if it moved
     const state = view.state;
     const pending = composePending(state);
     const back = pending ? pending.invertedDesc : null;
-    const toSynced = (pos) => (back ? back.mapPos(pos, -1) : pos);
-    const { main } = state.selection;
-    const ordered = [main, ...state.selection.ranges.filter((range) => range !== main)].slice(0, MAX_CURSOR_RANGES);
     const message = protocol.cursor(this.collab.getVersion(),
-      ordered.map((range) => ({ anchor: toSynced(range.anchor), head: toSynced(range.head) })));
+      this.selectionRanges(state, (pos) => (back ? back.mapPos(pos, -1) : pos)));
     if (message === this.lastSent) return;
     if (this.connection.send(message)) this.lastSent = message;
   }

@@ -23,11 +23,18 @@ export function decode(text) {
   return { type: message.type, data };
 }
 
-/** A `push` of local updates ({clientID, changes: ChangeSet JSON}) made on top of `version`. If the
- * server has moved on, it rebases them itself (`rebase: true`) rather than answering `push_rejected`
- * (`rebase` false: it answers that, and the client rebases). */
-export function push(version, updates, rebase = true) {
-  return encode("push", rebase ? { version, updates, rebase } : { version, updates });
+/**
+ * A `push` of local updates ({clientID, changes: ChangeSet JSON}) made on top of `version`. If the server
+ * has moved on, it rebases them itself (`rebase: true`) rather than answering `push_rejected` (`rebase`
+ * false: it answers that, and the client rebases). `cursor`: my selection ranges [{anchor, head}] in the
+ * text after these updates, relayed with them.
+ * @param {number} version
+ * @param {{clientID: string, changes: unknown}[]} updates
+ * @param {boolean} [rebase]
+ * @param {{anchor: number, head: number}[] | null} [cursor]
+ */
+export function push(version, updates, rebase = true, cursor = null) {
+  return encode("push", { version, updates, ...(rebase ? { rebase } : {}), ...(cursor ? { cursor: { ranges: cursor } } : {}) });
 }
 
 /** A `pull` asking for every update after `version`. */

@@ -79,6 +79,13 @@ export class SyncClient extends EventTarget {
     this.editable = true; // false: unconfirmed edits wait, unsent (a lock, the end of the interview)
     this.errorStreak = 0;
     this.retryTimer = null;
+    /**
+     * My selection to send with a push that leaves nothing unconfirmed, given the server's version after it;
+     * null: none (set by the page's presence).
+     * @type {((versionAfter: number) => {anchor: number, head: number}[] | null) | null}
+     */
+    this.cursorForPush = null;
+    this.pushCarriedCursor = false; // the last push carried my selection
   }
 
   // ---- for subclasses ----
@@ -106,6 +113,11 @@ export class SyncClient extends EventTarget {
   /** The server's version this editor has synced up to. */
   get version() {
     return this.view ? getSyncedVersion(this.view.state) - this.skipped : 0;
+  }
+
+  /** A push carrying my selection awaits its answer: the page sends no separate cursor meanwhile. */
+  get cursorInFlight() {
+    return this.inFlight && this.pushCarriedCursor;
   }
 
   /** Number of local updates the server has not confirmed. */
@@ -274,8 +286,11 @@ export class SyncClient extends EventTarget {
       return;
     }
     const version = this.version;
-    if (this.connection.send(protocol.push(version, payload, this.rebase))) {
+    const complete = payload.length === updates.length;
+    const cursor = complete && this.cursorForPush ? this.cursorForPush(version + payload.length) : null;
+    if (this.connection.send(protocol.push(version, payload, this.rebase, cursor))) {
       this.inFlight = true;
+      this.pushCarriedCursor = cursor !== null;
       this.emit("pushed", { version, count: payload.length });
     }
   }
