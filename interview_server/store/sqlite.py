@@ -58,6 +58,10 @@ CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, kind);
 """
 
 
+INSERT_UPDATE = ("INSERT INTO updates (session_id, version, client_id, changes, created_at, participant)"
+                 " VALUES (?, ?, ?, ?, ?, ?)")
+
+
 @dataclass
 class _Append:
     session_id: str
@@ -171,40 +175,54 @@ class SqliteStore(SessionStore):
                     item.done.set_result(result)
 
     def _commit_sync(self, batch: list[_Append]) -> list[bool | Exception]:
-        """One transaction for the batch; each append in its own savepoint, so one failure fails only itself."""
+        """One transaction for the batch: each session's version moved by one conditional UPDATE, then all the
+        new rows in one INSERT. If anything in it fails, the batch is done again one append at a time, each in
+        its own savepoint, so one bad append fails only itself."""
+        try:
+            with self._transaction() as db:
+                rows: list[tuple] = []
+                results: list[bool | Exception] = [self._advance_sync(db, item, rows) for item in batch]
+                db.executemany(INSERT_UPDATE, rows)
+            return results
+        except (sqlite3.Error, ValueError):  # ValueError: text SQLite cannot take (e.g. UnicodeEncodeError)
+            return self._commit_one_by_one_sync(batch)
+
+    def _commit_one_by_one_sync(self, batch: list[_Append]) -> list[bool | Exception]:
         results: list[bool | Exception] = []
         with self._transaction() as db:
             for item in batch:
                 db.execute("SAVEPOINT one_append")
+                rows: list[tuple] = []
                 try:
-                    results.append(self._append_sync(db, item))
+                    result: bool | Exception = self._advance_sync(db, item, rows)
+                    db.executemany(INSERT_UPDATE, rows)
                     db.execute("RELEASE one_append")
-                except (sqlite3.Error, ValueError) as exc:  # ValueError: text SQLite cannot take (e.g. UnicodeEncodeError)
+                except (sqlite3.Error, ValueError) as exc:
                     db.execute("ROLLBACK TO one_append")
                     db.execute("RELEASE one_append")
-                    results.append(exc)
+                    result = exc
+                results.append(result)
         return results
 
     @staticmethod
-    def _append_sync(db: sqlite3.Connection, item: _Append) -> bool:
-        row = db.execute("SELECT version FROM sessions WHERE id = ?", (item.session_id,)).fetchone()
-        if row is None or row[0] != item.expected_version:
-            return False
-        db.executemany(
-            "INSERT INTO updates (session_id, version, client_id, changes, created_at, participant)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(item.session_id, item.expected_version + i, u.client_id,
-              json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant)
-             for i, u in enumerate(item.updates)])
+    def _advance_sync(db: sqlite3.Connection, item: _Append, rows: list[tuple]) -> bool:
+        """Move the session from the expected version past the appended updates (one statement that checks and
+        moves); the updates' rows go into `rows`. False if the session is not at the expected version."""
         version = item.expected_version + len(item.updates)
         last_active = max(u.timestamp for u in item.updates)
         if item.snapshot is None:
-            db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?) WHERE id = ?",
-                       (version, last_active, item.session_id))
+            moved = db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?)"
+                               " WHERE id = ? AND version = ?",
+                               (version, last_active, item.session_id, item.expected_version))
         else:
-            db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?),"
-                       " snapshot_text = ?, snapshot_version = ? WHERE id = ?",
-                       (version, last_active, item.snapshot, version, item.session_id))
+            moved = db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?),"
+                               " snapshot_text = ?, snapshot_version = ? WHERE id = ? AND version = ?",
+                               (version, last_active, item.snapshot, version, item.session_id, item.expected_version))
+        if moved.rowcount != 1:
+            return False
+        rows.extend((item.session_id, item.expected_version + i, u.client_id,
+                     json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant)
+                    for i, u in enumerate(item.updates))
         return True
 
     async def updates_since(self, session_id: str, version: int, limit: int | None = None) -> list[Update] | None:
