@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from . import protocol
 from .store import SessionStore
@@ -41,7 +41,7 @@ _UTF8_FRAMES = "\u00e9" in protocol.encode("error", {"message": "\u00e9"})
 
 def iso_time(seconds: float) -> str:
     """ISO 8601 UTC with milliseconds, e.g. 2026-11-28T19:40:02.120Z."""
-    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -72,7 +72,7 @@ class Run:
                 "truncated": self.truncated, "output": self.output}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Run":
+    def from_json(cls, data: dict) -> Run:
         run = cls(**{key: data[key] for key in ("id", "participant", "name", "color", "language", "version",
                                                  "started_at", "status", "duration_ms", "truncated")})
         run.output = list(data.get("output", []))

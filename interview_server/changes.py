@@ -38,7 +38,7 @@ class Text:
         self._ends = list(itertools.accumulate(map(len, chunks)))  # the byte offset where each chunk ends
 
     @classmethod
-    def from_str(cls, text: str) -> "Text":
+    def from_str(cls, text: str) -> Text:
         units = normalise_newlines(text).encode(ENCODING, "surrogatepass")
         return cls(tuple(units[at:at + CHUNK_MAX] for at in range(0, len(units), CHUNK_MAX)))
 
@@ -55,7 +55,7 @@ class Text:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Text) and b"".join(other._chunks) == b"".join(self._chunks)
 
-    def apply(self, changes: list) -> "Text":
+    def apply(self, changes: list) -> Text:
         """Apply canonical ChangeSet JSON (see `canonical_changes`) and return the new text."""
         out = _Chunks()
         at = 0  # byte offset in this text
@@ -70,7 +70,7 @@ class Text:
         self._copy(out, at, self._ends[-1] if self._ends else 0)
         return Text(tuple(out.chunks))
 
-    def _copy(self, out: "_Chunks", start: int, end: int) -> None:
+    def _copy(self, out: _Chunks, start: int, end: int) -> None:
         """Add bytes [start, end) of this text to `out`: whole chunks shared, the ends sliced."""
         if start >= end:
             return

@@ -50,7 +50,8 @@ def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
             import uvloop
         except ImportError:
             if choice == "uvloop":
-                raise SystemExit("interview-server: EVENT_LOOP=uvloop but uvloop is not installed (pip install uvloop)")
+                raise SystemExit("interview-server: EVENT_LOOP=uvloop but uvloop is not installed (pip install uvloop)") \
+                    from None
         else:
             return uvloop.new_event_loop()
     return asyncio.new_event_loop()

@@ -194,7 +194,8 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
             try:
                 value = setting.type(environ[setting.env])
             except ValueError:
-                raise SystemExit(f"interview-server: {setting.env}={environ[setting.env]!r} is not a valid {setting.type.__name__}")
+                raise SystemExit(f"interview-server: {setting.env}={environ[setting.env]!r} is not a valid "
+                                 f"{setting.type.__name__}") from None
         values[setting.name] = setting.default if value is None else value
     config = Config(**values)
     if config.event_loop not in EVENT_LOOPS:

@@ -42,7 +42,7 @@ class FrameWriter:
         self._scheduled = False
         self.tasks = TaskOwner()  # closings of peers cut off for falling behind
 
-    def schedule(self, peer: "Peer") -> None:
+    def schedule(self, peer: Peer) -> None:
         self._dirty.append(peer)
         if not self._scheduled:
             self._scheduled = True

@@ -27,12 +27,12 @@ SESSION_VERSION_SHARE, SESSION_VERSION_BURST_SECONDS = 1.5, 100  # 60 a second, 
 WRONG_HOST_KEYS_BURST, WRONG_HOST_KEYS_PER_MINUTE = 10, 10
 
 
-def connection_versions(rate: float) -> "TokenBucket | None":
+def connection_versions(rate: float) -> TokenBucket | None:
     """The versions one connection may add (None: no limit)."""
     return TokenBucket(rate, rate * CONNECTION_VERSION_BURST_SECONDS) if rate else None
 
 
-def session_versions(rate: float) -> "TokenBucket | None":
+def session_versions(rate: float) -> TokenBucket | None:
     """The versions one session may add, from all its connections (None: no limit)."""
     rate *= SESSION_VERSION_SHARE
     return TokenBucket(rate, rate * SESSION_VERSION_BURST_SECONDS) if rate else None

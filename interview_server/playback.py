@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from . import hosting
 from .activity import iso_time
@@ -73,7 +73,7 @@ async def session_history(record: SessionRecord, store: SessionStore) -> dict:
         "title": record.meta.get(hosting.TITLE) or "",
         "language": record.language,
         "created_at": iso_time(record.created_at.timestamp()),
-        "exported_at": iso_time(datetime.now(timezone.utc).timestamp()),
+        "exported_at": iso_time(datetime.now(UTC).timestamp()),
         "start": {"version": start_version, "text": start_text},
         # a live session's store may be one commit further than `record`
         "updates": UpdateLog(store, record.session_id, start_version, max(record.version, start_version)),

@@ -13,7 +13,8 @@ import json
 import unicodedata
 from dataclasses import dataclass
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .changes import utf16_length
 

@@ -56,10 +56,10 @@ class PushResult(enum.Enum):
 class SessionListener(Protocol):
     """Told about changes in the order they happen; must not await."""
 
-    def updates_accepted(self, session: "Session", version_before: int, updates: list[Update],
+    def updates_accepted(self, session: Session, version_before: int, updates: list[Update],
                          cursor: Sequence[tuple[int, int]] | None = None) -> None: ...
 
-    def text_reset(self, session: "Session") -> None: ...
+    def text_reset(self, session: Session) -> None: ...
 
 
 class Session:
@@ -277,7 +277,7 @@ class Session:
         positions = [pos for pair in ranges for pos in pair]
         for _, packed, _ in self._later_changes(version, ranges):
             positions = map_positions(sections(packed), positions)
-        return list(zip(positions[0::2], positions[1::2]))
+        return list(zip(positions[0::2], positions[1::2], strict=True))
 
     def _later_changes(self, version: int, ranges: Sequence[tuple[int, int]]) -> list:
         """The changes accepted after `version`, once the budget and the positions are checked (no work before)."""

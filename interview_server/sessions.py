@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from . import hosting
 from .activity import Activity
@@ -70,7 +70,7 @@ class SessionRegistry:
         record = SessionRecord(
             session_id=str(uuid.uuid4()),
             language=language,
-            created_at=datetime.fromtimestamp(now, timezone.utc),
+            created_at=datetime.fromtimestamp(now, UTC),
             text=text,
             version=0,
             last_active=now,

@@ -240,7 +240,7 @@ class RedisStore(SessionStore):
         if loaded is None:
             return None
         flat, tail = loaded
-        fields = dict(zip(flat[::2], flat[1::2]))
+        fields = dict(zip(flat[::2], flat[1::2], strict=True))
         return SessionRecord(session_id, fields["language"], datetime.fromisoformat(fields["created_at"]),
                              replay(decode_text(fields["snapshot_text"]), [_decode(raw) for raw in tail]), int(fields["version"]),
                              float(fields["last_active"]),

@@ -166,7 +166,7 @@ class SqliteStore(SessionStore):
                     if not item.done.done():
                         item.done.set_exception(exc)
                 continue
-            for item, result in zip(batch, results):
+            for item, result in zip(batch, results, strict=True):
                 if item.done.done():
                     continue
                 if isinstance(result, Exception):
