@@ -1,4 +1,8 @@
-"""Starter problems ("templates" in the product): Markdown files with a prompt, starter code and checks."""
+"""Starter problems ("templates" in the product): Markdown files with a prompt, starter code and checks.
+
+The Markdown is read by markdown-it-py with the options the page renders prompts with (static/src/markdown.js,
+markdown-it): both agree on what a fence and a heading are (tests/fixtures/markdown-corpus.json checks both).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+
 log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "problems"
@@ -14,7 +20,9 @@ LANGUAGES = ("python", "javascript")
 KINDS = ("starter", "checks")
 MAX_FILE_BYTES = 64 * 1024
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+MARKDOWN = MarkdownIt("commonmark", {"html": False})  # the page's parser and options
+CONTAINERS = {"blockquote_open": "blockquote", "bullet_list_open": "list", "ordered_list_open": "list"}
+LEAVES = {"paragraph_open": "paragraph", "code_block": "code", "hr": "hr", "html_block": "html"}
 
 
 class ProblemError(ValueError):
@@ -50,6 +58,60 @@ class Problem:
         return {"id": self.id, "title": self.title, "languages": sorted(self.starters)}
 
 
+@dataclass(frozen=True)
+class Block:
+    """A Markdown block as CommonMark reads it: its kind ("paragraph", "heading", "fence", "code" (indented),
+    "hr", "html", "blockquote", "list"), how many blockquotes and lists hold it, its lines [start, end) (0-based),
+    and for a heading its level and plain text, for a fence its info string, text and whether it was closed."""
+
+    kind: str
+    depth: int
+    start: int
+    end: int
+    level: int = 0
+    info: str = ""
+    text: str = ""
+    closed: bool = True
+    marker: str = ""
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    """Every block of `text`, in document order (a container before what it holds)."""
+    blocks = []
+    depth = 0
+    tokens = MARKDOWN.parse(text)
+    for index, token in enumerate(tokens):
+        if token.type in CONTAINERS:
+            blocks.append(Block(CONTAINERS[token.type], depth, *token.map))
+            depth += 1
+        elif token.type.endswith("_close") and token.type.replace("_close", "_open") in CONTAINERS:
+            depth -= 1
+        elif token.type == "heading_open":
+            blocks.append(Block("heading", depth, *token.map, level=int(token.tag[1]),
+                                text=_plain_text(tokens[index + 1].children or [])))
+        elif token.type == "fence":
+            start, end = token.map
+            closed = end - start - 2 == token.content.count("\n")  # else it ran to the end of its container
+            blocks.append(Block("fence", depth, start, end, info=token.info.strip(), text=token.content,
+                                closed=closed, marker=token.markup))
+        elif token.type in LEAVES:
+            blocks.append(Block(LEAVES[token.type], depth, *token.map, text=token.content))
+    return blocks
+
+
+def _plain_text(tokens) -> str:
+    """Inline tokens as text without markup (a heading's title): code spans keep their text, breaks a space."""
+    parts = []
+    for token in tokens:
+        if token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif token.type == "image":
+            parts.append(_plain_text(token.children or []))
+        elif token.nesting == 0:
+            parts.append(token.content)
+    return "".join(parts).strip()
+
+
 def parse_problem(problem_id: str, text: str) -> Problem:
     """Parse one problem file; raise ProblemError saying what is wrong."""
     if not ID_PATTERN.fullmatch(problem_id):
@@ -59,30 +121,27 @@ def parse_problem(problem_id: str, text: str) -> Problem:
         raise ProblemError(f"larger than {MAX_FILE_BYTES // 1024} KiB")
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     title, start = _front_matter(lines)
-    prompt_lines: list[str] = []
+    body = lines[start:]
+    taken: set[int] = set()  # lines of the body that leave the prompt: the title heading, starters and checks
     code: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
-    index = start
-    while index < len(lines):
-        opening = FENCE.fullmatch(lines[index])
-        if opening is None or (opening.group(1)[0] == "`" and "`" in opening.group(2)):
-            if title is None and (heading := _heading_text(lines[index])):
-                title = heading
-            else:
-                prompt_lines.append(lines[index])
-            index += 1
-            continue
-        end = _closing_fence(lines, index, opening.group(1))
-        target = _code_target(opening.group(2).split(), index + 1)
-        if target is None:
-            prompt_lines.extend(lines[index:end + 1])
-        else:
-            language, kind = target
-            if language in code[kind]:
-                raise ProblemError(f"a second ```{language} {kind} block on line {index + 1}")
-            indent = len(lines[index]) - len(lines[index].lstrip(" "))
-            body = [_dedent(line, indent) for line in lines[index + 1:end]]
-            code[kind][language] = "\n".join(body).strip("\n") + "\n"
-        index = end + 1
+    for block in markdown_blocks("\n".join(body)):
+        line = start + block.start + 1  # 1-based, in the file
+        if block.depth:
+            continue  # inside a blockquote or list: part of the prompt
+        if block.kind == "heading" and block.level == 1 and title is None and block.text:
+            title = block.text
+            taken.update(range(block.start, block.end))
+        elif block.kind == "fence":
+            if not block.closed:
+                raise ProblemError(f"the code block opened on line {line} with {block.marker} is never closed")
+            target = _code_target(block.info.split(), line)
+            if target is not None:
+                language, kind = target
+                if language in code[kind]:
+                    raise ProblemError(f"a second ```{language} {kind} block on line {line}")
+                code[kind][language] = block.text.strip("\n") + "\n"
+                taken.update(range(block.start, block.end))
+    prompt_lines = [text for index, text in enumerate(body) if index not in taken]
     return _finish(problem_id, title, prompt_lines, code["starter"], code["checks"])
 
 
@@ -105,28 +164,6 @@ def _front_matter(lines: list[str]) -> tuple[str | None, int]:
     return title, end + 1
 
 
-def _heading_text(line: str) -> str | None:
-    """The text of a `# Heading` line (closing #s removed), else None."""
-    stripped = line.lstrip(" ")
-    if len(line) - len(stripped) > 3 or not stripped.startswith("# "):
-        return None
-    text = stripped[2:].strip()
-    without_hashes = text.rstrip("#")
-    if without_hashes != text and (not without_hashes or without_hashes[-1] == " "):
-        text = without_hashes.strip()
-    return text or None
-
-
-def _closing_fence(lines: list[str], opened: int, fence: str) -> int:
-    """Index of the line closing the fence opened at `opened`."""
-    for index in range(opened + 1, len(lines)):
-        closing = FENCE.fullmatch(lines[index])
-        if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
-                and not closing.group(2).strip():
-            return index
-    raise ProblemError(f"the code block opened on line {opened + 1} with {fence} is never closed")
-
-
 def _code_target(words: list[str], line_number: int) -> tuple[str, str] | None:
     """(language, "starter" | "checks") for a fence info string naming one, None for an example."""
     if len(words) != 2 or words[1].lower() not in KINDS:
@@ -136,12 +173,6 @@ def _code_target(words: list[str], line_number: int) -> tuple[str, str] | None:
         raise ProblemError(f"unknown language {words[0]!r} in the ```{' '.join(words)} block on line "
                            f"{line_number}: use {' or '.join(LANGUAGES)}")
     return language, words[1].lower()
-
-
-def _dedent(line: str, indent: int) -> str:
-    """The line without up to `indent` leading spaces (those of its fence)."""
-    spaces = len(line) - len(line.lstrip(" "))
-    return line[min(spaces, indent):]
 
 
 def _finish(problem_id: str, title: str | None, prompt_lines: list[str],

@@ -1,6 +1,6 @@
 // The hosts' private notes: a Markdown textarea (with a preview) that saves itself after a pause, merges
 // other hosts' saves into what you are typing (notes-merge.js), and keeps text typed offline until saved.
-import { renderMarkdown } from "../markdown.js";
+// The Markdown renderer is loaded the first time the preview shows.
 import { mapPosition, mergeNotes, spliceOf } from "../notes-merge.js";
 import * as protocol from "../protocol.js";
 import { MAX_NOTES_LENGTH } from "../protocol.js";
@@ -109,19 +109,30 @@ export class NotesPanel extends EventTarget {
   }
 
   setPreview(on) {
-    if (on) this.preview.replaceChildren(this.rendered());
     this.preview.hidden = !on;
+    if (on) this.renderPreview();
     this.textarea.hidden = on;
     this.toggle.textContent = on ? "Edit" : "Preview";
     if (!on) this.textarea.focus();
   }
 
-  rendered() {
-    if (this.textarea.value.trim()) return renderMarkdown(this.textarea.value, this.root.ownerDocument);
-    const empty = this.root.ownerDocument.createElement("p");
-    empty.className = "notes-empty";
-    empty.textContent = "Nothing written yet.";
-    return empty;
+  /** Renders the text into the preview once the renderer is loaded, unless the text changed meanwhile. */
+  renderPreview() {
+    const doc = this.root.ownerDocument;
+    const text = this.textarea.value;
+    if (!text.trim()) {
+      const empty = doc.createElement("p");
+      empty.className = "notes-empty";
+      empty.textContent = "Nothing written yet.";
+      this.preview.replaceChildren(empty);
+      return;
+    }
+    import("../markdown.js").then(
+      ({ renderMarkdown }) => renderMarkdown(text, doc),
+      () => doc.createTextNode(text),
+    ).then((content) => {
+      if (this.textarea.value === text && !this.preview.hidden) this.preview.replaceChildren(content);
+    });
   }
 
   schedule() {
@@ -158,7 +169,7 @@ export class NotesPanel extends EventTarget {
     this.inFlight = false;
     this.loaded = true;
     if (merged !== this.textarea.value) this.replaceText(merged);
-    if (!this.preview.hidden) this.preview.replaceChildren(this.rendered());
+    if (!this.preview.hidden) this.renderPreview();
     if (merged !== incoming.text) this.schedule();
     else this.updateStatus();
   }

@@ -1,6 +1,6 @@
 // The problem beside the editor: its title, its Markdown prompt, and "Run checks" when it has checks for
-// the session's language. Hidden while the session has no problem.
-import { renderMarkdown } from "../markdown.js";
+// the session's language. Hidden while the session has no problem. The Markdown renderer is loaded the first
+// time a prompt is shown (it is not first-load code).
 
 let panels = 0; // for unique element ids
 
@@ -14,6 +14,7 @@ export class ProblemPanel extends EventTarget {
     this.root = root;
     this.problem = null;
     this.language = null;
+    this.showCount = 0; // counts show() calls: a prompt rendered for an older one is dropped
     const doc = root.ownerDocument;
     const make = (tag, className, text) => {
       const element = doc.createElement(tag);
@@ -62,17 +63,30 @@ export class ProblemPanel extends EventTarget {
     const valid = problem && typeof problem === "object";
     if (valid && problem.id !== this.problem?.id) this.setExpanded(true);
     this.problem = valid ? problem : null;
+    this.showCount += 1;
     this.root.hidden = !valid;
     if (!valid) {
       this.title.textContent = "";
       this.prompt.replaceChildren();
     } else {
       this.title.textContent = typeof problem.title === "string" && problem.title.trim() ? problem.title : "Problem";
-      const prompt = typeof problem.prompt === "string" ? problem.prompt : "";
-      this.prompt.replaceChildren(renderMarkdown(prompt, this.root.ownerDocument));
-      this.prompt.scrollTop = 0;
+      this.showPrompt(typeof problem.prompt === "string" ? problem.prompt : "");
     }
     this.updateChecks();
+  }
+
+  /** Renders `prompt` once the renderer is loaded, unless show() was called again; as plain text if it fails. */
+  showPrompt(prompt) {
+    const shown = this.showCount;
+    const doc = this.root.ownerDocument;
+    import("../markdown.js").then(
+      ({ renderMarkdown }) => renderMarkdown(prompt, doc),
+      () => doc.createTextNode(prompt),
+    ).then((content) => {
+      if (this.showCount !== shown) return;
+      this.prompt.replaceChildren(content);
+      this.prompt.scrollTop = 0;
+    });
   }
 
   /** The session's language ("python", "javascript"): "Run checks" shows only if the problem has checks for it. */
