@@ -32,7 +32,9 @@ export class EmbedApi {
 
   /** Connects to the editor and runner and starts listening to the host page. */
   attach({ collab, runner, run }) {
-    Object.assign(this, { collab, runner, run });
+    this.collab = collab;
+    this.runner = runner;
+    this.run = run;
     if (!this.framed) return;
     window.addEventListener("message", (event) => this.onCommand(event));
     collab.addEventListener("ready", () => this.onEditorReady(), { once: true });

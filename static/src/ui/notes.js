@@ -20,7 +20,9 @@ let panels = 0; // for unique element ids
 export class NotesPanel extends EventTarget {
   constructor({ root, connection, debounceMs = 600 }) {
     super();
-    Object.assign(this, { root, connection, debounceMs });
+    this.root = root;
+    this.connection = connection;
+    this.debounceMs = debounceMs; // quiet time after typing before a save
     this.base = { text: "", version: 0 }; // the notes as the server last confirmed them
     this.loaded = false; // a `notes` message arrived: `base` is the server's
     this.sent = null; // {text, version} of my last save until the next `notes` (an ancestor of what I type)
