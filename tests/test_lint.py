@@ -4,7 +4,6 @@ static/tsconfig.json), and the Python passes ruff's lint and format checks (pypr
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
