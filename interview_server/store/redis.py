@@ -182,6 +182,8 @@ class RedisStore(SessionStore):
         self._watchers: dict[str, tuple[Callable[[], Awaitable[None]], Callable[[int], None],
                                         Callable[[str], None] | None]] = {}
         self._tasks: list[asyncio.Task] = []
+        self._pending: list[tuple[list[str], list, asyncio.Future]] = []  # appends for the next round trip
+        self._flusher: asyncio.Task | None = None
 
     @staticmethod
     def _keys(session_id: str) -> tuple[str, str, str, str]:
@@ -210,6 +212,8 @@ class RedisStore(SessionStore):
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
 
     async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)  # appends under way are answered
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -252,9 +256,35 @@ class RedisStore(SessionStore):
         # "" means no snapshot (an encoded text is never empty: it is a JSON string).
         snapshot = encode_text(text()) if crosses_snapshot(expected_version, len(updates)) else ""
         last_active = max(u.timestamp for u in updates)
-        accepted = await self._append(keys=self._keys(session_id), args=[
-            expected_version, len(updates), last_active, session_id, snapshot, *map(_encode, updates)])
-        return bool(accepted)
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((list(self._keys(session_id)), [expected_version, len(updates), last_active, session_id,
+                                                              snapshot, *map(_encode, updates)], done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_appends())
+        return await done
+
+    async def _flush_appends(self) -> None:
+        """Send the appends queued meanwhile in one pipeline: one round trip (and one pooled connection) for
+        all of them, each still its own atomic script, in the order they came."""
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for keys, args, _ in batch:
+                        await self._append(keys=keys, args=args, client=pipe)
+                    results = await pipe.execute(raise_on_error=False)
+            except Exception as exc:  # the connection failed: none of them is known to be applied
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, _, done), result in zip(batch, results, strict=True):
+                if done.done():
+                    continue
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(bool(result))
 
     async def updates_since(self, session_id: str, version: int, limit: int | None = None) -> list[Update] | None:
         key, log_key, _, _ = self._keys(session_id)
