@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.installed
 BUILD_STAMP := static/dist/.built
 FRONTEND_SOURCES := $(shell find static/src -type f 2>/dev/null) static/build.mjs static/build-stdlib.mjs package-lock.json
 
-.PHONY: setup build run test clean
+.PHONY: setup build run test test-fast clean
 
 ## setup: venv + Python dependencies, npm packages, esbuild bundle and the local Pyodide copy
 setup: $(PY_STAMP) $(BUILD_STAMP)
@@ -32,9 +32,22 @@ build: $(BUILD_STAMP)
 run: setup
 	$(BIN)/interview-server $(ARGS)
 
-## test: set up, then run every test (server, protocol, real Chromium)
+# Test tiers are pytest markers (setup.cfg; README "Tests"). `serial` tests time themselves, so they run first
+# and alone; then everything else on TEST_WORKERS pytest-xdist workers (one server, browser and Redis each).
+# PYTEST_ARGS narrows both passes (paths, -k, -x); a pass that selects nothing is not a failure.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest
+
+## test: set up, then run every test (server, protocol, real Chromium, system): the serial ones, then the rest in parallel
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	status=0; \
+	$(PYTEST) -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	$(PYTEST) -m "not serial" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	exit $$status
+
+## test-fast: the inner loop (under a minute): unit and protocol tests, no browser and no system tests
+test-fast: setup
+	$(PYTEST) -m "not browser and not system" -n 2 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/dist static/pyodide

@@ -9,6 +9,14 @@ import pytest
 from interview_server.app import create_app
 
 
+def pytest_collection_modifyitems(items):
+    """Tiers (setup.cfg): everything under tests/browser/ is `browser`; `system` and `serial` are marked
+    in their modules."""
+    for item in items:
+        if "browser" in item.path.parent.parts[-1:]:
+            item.add_marker(pytest.mark.browser)
+
+
 SERVER_STORES = ["memory", "sqlite", "redis"]
 # The `client` servers show GET /api/health's counts to requests with these headers (OPERATOR_TOKEN).
 OPERATOR_TOKEN = "operator-token-for-tests-0123456789"

@@ -6,33 +6,30 @@ A short run of tests/node/fuzz_clients.mjs (the long one is `make fuzz`, see doc
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from .support.server_process import ServerProcess
 
+pytestmark = pytest.mark.system
+
 ROOT = Path(__file__).resolve().parent.parent
 FUZZER = ROOT / "tests" / "node" / "fuzz_clients.mjs"
 # The fuzz sends faster than any person: no per-connection rate limit, no caps on sockets or sessions.
-LIMITS_OFF = {"--message-rate": "0", "--sockets-per-ip": "0", "--sessions-per-ip": "0", "--max-participants": "0", "--byte-rate": "0", "--version-rate": "0"}
+# A server that lacks one of these flags refuses to start, and the fixture fails with its log.
+LIMITS_OFF = ["--message-rate", "0", "--sockets-per-ip", "0", "--sessions-per-ip", "0", "--max-participants", "0",
+              "--byte-rate", "0", "--version-rate", "0"]
 
 
-@functools.cache
-def limits_off() -> tuple[str, ...]:
-    """The flags that switch the server's limits off, those this server version has."""
-    help_text = subprocess.run([sys.executable, "-m", "interview_server", "--help"],
-                               cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return tuple(part for flag, value in LIMITS_OFF.items() if flag in help_text for part in (flag, value))
-
-
-def server_args(store: str, data_dir: Path) -> list[str]:
-    """Command-line flags for a fuzz server."""
-    return ["--store", store, "--data-dir", str(data_dir), "--log-level", "WARNING", *limits_off()]
+def fuzz_server(store: str, data_dir: Path) -> ServerProcess:
+    """A started server for the fuzz, its limits off."""
+    server = ServerProcess("--store", store, "--data-dir", str(data_dir), "--log-level", "WARNING", *LIMITS_OFF,
+                           log_path=data_dir / "server.log")
+    server.start()
+    return server
 
 
 def fuzz(server: ServerProcess, clients: int, steps: int, seed: int, *options: str, timeout: float = 100) -> dict:
@@ -46,16 +43,14 @@ def fuzz(server: ServerProcess, clients: int, steps: int, seed: int, *options: s
 
 @pytest.fixture(scope="module")
 def memory_server(tmp_path_factory):
-    server = ServerProcess(*server_args("memory", tmp_path_factory.mktemp("memory")))
-    server.start()
+    server = fuzz_server("memory", tmp_path_factory.mktemp("memory"))
     yield server
     server.terminate()
 
 
 @pytest.fixture(scope="module")
 def sqlite_server(tmp_path_factory):
-    server = ServerProcess(*server_args("sqlite", tmp_path_factory.mktemp("sqlite")))
-    server.start()
+    server = fuzz_server("sqlite", tmp_path_factory.mktemp("sqlite"))
     yield server
     server.terminate()
 

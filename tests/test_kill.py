@@ -12,8 +12,11 @@ import json
 import random
 
 import aiohttp
+import pytest
 
 from .support.server_process import ROOT, ServerProcess
+
+pytestmark = [pytest.mark.system, pytest.mark.serial]  # typing rates and kill timing: runs alone
 
 KILLS = 20
 CLIENTS = 4

@@ -4,11 +4,14 @@ session, sockets and session creation per client address, session ids checked be
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import time
 
 import aiohttp
 import pytest
 
+from interview_server import ws as ws_module
 from interview_server.app import create_app
 from interview_server.config import Config, load_config
 from interview_server.limits import AddressLimits, MessageRate, TokenBucket
@@ -40,6 +43,14 @@ async def closed_with(peer: Peer) -> tuple[int, str]:
     message = await peer.ws.receive(timeout=5)
     assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING), message
     return peer.ws.close_code, message.extra or ""
+
+
+async def until(predicate, timeout: float = 5, message: str = "condition") -> None:
+    """Poll an async predicate until it is truthy (the server handles a close in its own time)."""
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {message}"
+        await asyncio.sleep(0.01)
 
 
 async def current_code(client, session_id) -> tuple[str, int]:
@@ -147,7 +158,10 @@ def test_a_burst_is_slowed_then_a_flood_is_cut():
     assert MessageRate(0, 0).admit() == (0.0, "ok")  # 0 = no limit
 
 
-async def test_a_flooding_socket_gets_an_error_then_is_closed_while_others_keep_working(make_client):
+async def test_a_flooding_socket_gets_an_error_then_is_closed_while_others_keep_working(make_client, monkeypatch):
+    skew = [0.0]  # the sockets' rate limits see time this far ahead
+    monkeypatch.setattr(ws_module, "MessageRate",
+                        functools.partial(MessageRate, clock=lambda: time.monotonic() + skew[0]))
     client = await make_client(message_rate=20, message_burst=10)
     session_id = await new_session(client)
     flooder, _ = await join(client, session_id)
@@ -159,7 +173,7 @@ async def test_a_flooding_socket_gets_an_error_then_is_closed_while_others_keep_
     while sum(a["type"] == "updates" for a in answers) < 15:  # every pull is answered
         answers.append(await flooder.receive(timeout=5))
     assert [a["data"].get("code") for a in answers if a["type"] == "error"] == ["rate_limited"]
-    await asyncio.sleep(1)  # the bucket fills again
+    skew[0] += 1  # a second passes: the bucket fills again
     # A flood that goes on: closed with 1008 after the warning.
     for _ in range(200):
         if flooder.ws.closed:
@@ -206,13 +220,15 @@ async def test_the_participant_after_the_cap_is_told_the_session_is_full(make_cl
     page = await client.get(f"/session/{session_id}")
     assert page.status == 409 and "This session is full" in await page.text()
     # Someone leaves: there is a place again.
+    async def a_place_is_free():
+        return (await client.get(f"/session/{session_id}")).status == 200
+
     await first.close()
-    await asyncio.sleep(0.2)
+    await until(a_place_is_free, message="Ada's place to be free")
     fourth = await participant(client, session_id, "Dee")
     assert (await client.get(f"/session/{session_id}")).status == 409
     await second.close()
-    await asyncio.sleep(0.2)
-    assert (await client.get(f"/session/{session_id}")).status == 200
+    await until(a_place_is_free, message="Bo's place to be free")
     await fourth.close()
 
 
@@ -229,9 +245,14 @@ async def test_open_sockets_per_address_are_capped(make_client):
     forged, message = await join(client, session_id, headers={"X-Forwarded-For": "203.0.113.9"})
     assert message["data"]["code"] == "too_many_connections"
     await kept[0][0].close()
-    await asyncio.sleep(0.1)
-    again, message = await join(client, session_id)
-    assert message["type"] == "session_state"
+    joined = []
+
+    async def joins_again():
+        peer, message = await join(client, session_id)
+        joined.append(peer)
+        return message["type"] == "session_state"
+
+    await until(joins_again, message="the closed socket to stop counting")
 
 
 async def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_allowance(make_client):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.system, pytest.mark.serial]  # measures throughput: runs alone
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -26,6 +26,8 @@ from interview_server.changes import Text
 
 from .support.server_process import ServerProcess
 
+pytestmark = [pytest.mark.system, pytest.mark.serial]  # bounds each message's time: runs alone
+
 # Generous for a loaded 2-core machine: the budgets aim at ~20 ms of work; a round trip adds a few ms.
 MAX_SECONDS_PER_MESSAGE = 0.25
 # Work a message leaves for later (a cursor is mapped when relayed, up to 50 ms on) shows as event-loop lag,

@@ -10,6 +10,8 @@ import pytest
 
 from .support.server_process import ROOT, ServerProcess
 
+pytestmark = pytest.mark.system
+
 
 @pytest.fixture
 def instances(redis_server, tmp_path):
@@ -44,6 +46,22 @@ async def state_on(server: ServerProcess, session_id: str) -> dict:
         return (await ws.receive_json())["data"]
 
 
+async def watch(server: ServerProcess, session_id: str, http: aiohttp.ClientSession):
+    """A socket on `server` that only listens; `updates_seen(ws, n)` waits until it has seen n more edits."""
+    ws = await http.ws_connect(ws_url(server, session_id))
+    await ws.receive_json()  # session_state
+    return ws
+
+
+async def updates_seen(ws, count: int, timeout: float = 30) -> None:
+    """Read `ws` until `count` more updates (anyone's edits) have arrived on it."""
+    async with asyncio.timeout(timeout):
+        while count > 0:
+            message = await ws.receive_json()
+            if message["type"] == "updates":
+                count -= len(message["data"]["updates"])
+
+
 async def run_node(*args: str, timeout: float = 90) -> dict:
     process = await asyncio.create_subprocess_exec(
         "node", "--experimental-websocket", "--no-warnings", *args, cwd=ROOT,
@@ -69,9 +87,12 @@ async def test_one_instance_dies_and_its_clients_move_to_the_other_losing_nothin
     a, b = instances
     session_id = await create_session(a, "\n".join(f"c{i}:" for i in range(4)))
     urls = f"{ws_url(a, session_id)},{ws_url(b, session_id)}"
-    typists = asyncio.ensure_future(run_node("tests/node/typists.mjs", urls, "4", "6", "40"))
-    await asyncio.sleep(2.5)
-    a.kill()  # SIGKILL: its clients reconnect to b by themselves
+    async with aiohttp.ClientSession() as http:
+        watcher = await watch(b, session_id, http)
+        typists = asyncio.ensure_future(run_node("tests/node/typists.mjs", urls, "4", "6", "40"))
+        await updates_seen(watcher, 100)  # typing is well under way on both instances
+        a.kill()  # SIGKILL: its clients reconnect to b by themselves
+        await watcher.close()
     result = await typists
     final = await state_on(b, session_id)
     expected = "\n".join(result["lines"])
@@ -85,12 +106,15 @@ async def test_a_dropped_subscription_is_healed_by_version_catch_up(instances, r
     a, b = instances
     session_id = await create_session(a, "\n".join(f"c{i}:" for i in range(4)))
     urls = f"{ws_url(a, session_id)},{ws_url(b, session_id)}"
-    typists = asyncio.ensure_future(run_node("tests/node/typists.mjs", urls, "4", "5", "30"))
-    for _ in range(4):
-        await asyncio.sleep(0.8)
-        # Cut every pub/sub connection: messages published meanwhile are lost for good.
-        killed = await asyncio.to_thread(redis_server.client.client_kill_filter, _type="pubsub")
-        assert killed >= 1
+    async with aiohttp.ClientSession() as http:
+        watcher = await watch(a, session_id, http)
+        typists = asyncio.ensure_future(run_node("tests/node/typists.mjs", urls, "4", "5", "30"))
+        for _ in range(4):
+            await updates_seen(watcher, 50)  # edits went through since the last cut
+            # Cut every pub/sub connection: messages published meanwhile are lost for good.
+            killed = await asyncio.to_thread(redis_server.client.client_kill_filter, _type="pubsub")
+            assert killed >= 1
+        await watcher.close()
     result = await typists
     final = await state_on(b, session_id)
     expected = "\n".join(result["lines"])

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.system, pytest.mark.serial]  # counts what a timed load leaves behind: runs alone
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -3,6 +3,11 @@
 The server runs as `python -m interview_server` in a subprocess; every test shares one session-wide
 event loop (setup.cfg), so the browser fixture lives for the whole run. Every page's requests are
 recorded: none may leave localhost.
+
+A session page starts its Python worker while it loads, and booting Pyodide costs seconds of CPU.
+Only tests marked `python` let it boot: in the others every context holds the requests for Pyodide's
+files (never answered, as on a very slow network), so the worker waits and costs nothing. Make
+browser contexts with `new_context` so the rule applies.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import shutil
 import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,7 +28,7 @@ from playwright.async_api import async_playwright
 from ..support.server_process import ROOT, ServerProcess, free_port
 from .proxy import CuttableProxy
 
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots (named after their test)
 NAME_KEY = "interview-pad:name"  # where the page remembers the display name (static/src/presence.js)
 # Every page reports a Content-Security-Policy violation as a console error, which fails its test.
 CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => console.error(
@@ -38,6 +44,61 @@ CHROMIUM_ARGS = [
 ]
 
 
+PYODIDE_FILES = "**/static/pyodide/**"  # what python-worker.js loads (INDEX_URL)
+
+
+class PythonGate:
+    """Whether the running test may boot Pyodide (it is marked `python`); set for each test."""
+
+    allowed = False
+    held: list = []  # the held routes, kept so nothing answers them
+
+
+async def _hold(route) -> None:
+    PythonGate.held.append(route)
+
+
+async def new_context(browser, **options):
+    """A browser context; unless the test is marked `python`, Pyodide's files are never served in it.
+
+    Its pages prefer reduced motion (unless `reduced_motion` says otherwise): a status that pulses forever
+    (as "Loading Python…" does while Pyodide's files are held) would keep the renderer busy every frame.
+    """
+    context = await browser.new_context(**{"reduced_motion": "reduce", **options})
+    if not PythonGate.allowed:
+        await context.route(PYODIDE_FILES, _hold)
+    return context
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="session")
+async def python_gate(request):
+    PythonGate.allowed = request.node.get_closest_marker("python") is not None
+    yield
+    held, PythonGate.held = PythonGate.held, []
+    for route in held:  # their pages are closed by now: this only lets Playwright's handler tasks finish
+        try:
+            await route.abort()
+        except Exception:
+            pass
+
+
+class Logs:
+    """The servers' logs of this run: in pytest's temporary folder, one per run and per xdist worker (pytest keeps
+    the last three runs'), so parallel workers, or two runs in one checkout, never read each other's log."""
+
+    folder: Path = ARTIFACTS
+
+    @classmethod
+    def path(cls, name: str) -> Path:
+        return cls.folder / name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def server_logs(tmp_path_factory) -> Path:
+    Logs.folder = tmp_path_factory.mktemp("server-logs")
+    return Logs.folder
+
+
 def chromium_path() -> str | None:
     """CHROMIUM_PATH if set, else Debian's Chromium, else Playwright's own download."""
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -50,14 +111,13 @@ def host_origin() -> str:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory, host_origin):
+def server_url(tmp_path_factory, host_origin, server_logs):
     """Start `python -m interview_server` (SQLite in a temporary folder) and wait until it answers."""
     if not (ROOT / "static" / "dist" / "manifest.json").is_file():
         pytest.fail("static assets are not built: run `make test` (it runs npm ci && npm run build)")
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "server.log").unlink(missing_ok=True)
     server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("data")), "--frame-ancestors", host_origin,
-                           log_path=ARTIFACTS / "server.log")
+                           log_path=Logs.path("server.log"))
     server.start()
     yield server.url
     server.terminate()
@@ -101,7 +161,7 @@ class Pages:
 
     async def person(self, url: str | None = None, name: str | None = "Tester", **context_options):
         """A page in a browser context of its own (its own storage, so its own remembered name)."""
-        context = await self.browser.new_context(viewport={"width": 1280, "height": 800}, **context_options)
+        context = await new_context(self.browser, viewport={"width": 1280, "height": 800}, **context_options)
         self.contexts.append(context)
         self._record(context)
         return await self.new(url, name=name, context=context)
@@ -119,7 +179,7 @@ class Pages:
 @pytest_asyncio.fixture(loop_scope="session")
 async def pages(browser, request):
     """Fresh browser contexts; after the test, no request may have left localhost."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    context = await new_context(browser, viewport={"width": 1280, "height": 800})
     recorder = Pages(browser, context)
     yield recorder
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:

@@ -37,6 +37,9 @@ async def set_code(page: Page, code: str) -> None:
 
 
 async def wait_python_ready(page: Page) -> None:
+    from .conftest import PythonGate
+
+    assert PythonGate.allowed, "this test runs Python: mark it @pytest.mark.python (else Pyodide's files are held)"
     await expect(page.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=PYTHON_READY_TIMEOUT_MS)
 
 
@@ -47,9 +50,9 @@ def output(page: Page):
 async def open_in_own_context(browser, url: str, **options):
     """A page in a browser context of its own at `url` (a file or a test page, no editor server);
     returns (page, context, requests made, console errors)."""
-    from .conftest import CSP_REPORTER
+    from .conftest import CSP_REPORTER, new_context
 
-    context = await browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+    context = await new_context(browser, viewport={"width": 1280, "height": 800}, **options)
     requests, errors = [], []
     context.on("request", lambda request: requests.append(request.url))
     page = await context.new_page()

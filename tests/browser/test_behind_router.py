@@ -13,7 +13,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from ..support.server_process import ServerProcess
-from .conftest import ARTIFACTS, wait_for
+from .conftest import Logs, wait_for
 from .helpers import editor, output, set_code, settled, text_of, wait_python_ready
 from .tls_router import CLIENT_HEADER, TlsRouter, self_signed_certificate
 
@@ -29,8 +29,7 @@ def certificate(tmp_path_factory):
 
 
 def start_app(tmp_path_factory, name: str, *flags: str) -> ServerProcess:
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / f"server-{name}.log"
+    log = Logs.path(f"server-{name}.log")
     log.unlink(missing_ok=True)
     server = ServerProcess(*flags, "--data-dir", str(tmp_path_factory.mktemp(name)), log_path=log)
     server.start()
@@ -95,6 +94,7 @@ async def refused_with(socket) -> int:
     return message.data
 
 
+@pytest.mark.python
 async def test_the_pad_works_over_https_through_the_router(pages, router):
     alice = await pages.person(None, name="Alice", ignore_https_errors=True)
     sockets: list[str] = []
@@ -148,7 +148,7 @@ async def test_the_origin_check_holds_behind_the_router(router, trusting_app, un
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await open_socket(client, router.url, session_id, Origin="https://evil.example")
         assert refused.value.status == 403
-        log = ARTIFACTS / "server-trust-proxy.log"
+        log = Logs.path("server-trust-proxy.log")
         await wait_for(lambda: _logged(log, f'"GET /ws/{session_id} HTTP/1.1" 403'), timeout=5, message="the app's 403")
 
         # A router that rewrites Host: the client's host arrives only as X-Forwarded-Host, believed with TRUST_PROXY=1 ...

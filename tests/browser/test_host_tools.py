@@ -8,9 +8,10 @@ import json
 import re
 import urllib.request
 
+import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import ARTIFACTS, wait_for
+from .conftest import Logs, new_context, wait_for
 from .helpers import editor, output, settled, text_of, wait_python_ready
 
 SECRET = "SECRET-NOTE-Bo-needs-a-hint"
@@ -64,6 +65,7 @@ async def replace_code(page: Page, code: str) -> None:
     await page.keyboard.insert_text(code)
 
 
+@pytest.mark.python
 async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_host_parts(pages, server_url, tmp_path):
     host, links = await create_from_landing(pages, server_url, "Two Sum")
     join_url, key = links["join_url"], links["host_url"].split("#host=")[1]
@@ -72,7 +74,7 @@ async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_ho
     await expect(host.get_by_role("region", name="Problem").get_by_role("heading", name="Two Sum")).to_be_visible()
 
     candidate_frames: list[str] = []
-    candidate_context = await pages.browser.new_context(viewport={"width": 1280, "height": 800})
+    candidate_context = await new_context(pages.browser, viewport={"width": 1280, "height": 800})
     pages.contexts.append(candidate_context)
     candidate = await pages.new(None, name="Bo", context=candidate_context)
     candidate.on("websocket", lambda ws: ws.on("framereceived", lambda payload: candidate_frames.append(str(payload))))
@@ -143,7 +145,7 @@ async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_ho
     await download.save_as(path)
     html = path.read_text()
     assert SECRET not in html and key not in html  # notes stay out of the export
-    offline = await pages.browser.new_context(offline=True)
+    offline = await new_context(pages.browser, offline=True)
     pages.contexts.append(offline)
     replay = await offline.new_page()
     requests: list[str] = []
@@ -199,6 +201,7 @@ def create_with_links(base_url: str) -> dict:
     return json.loads(urllib.request.urlopen(request, timeout=5).read())
 
 
+@pytest.mark.python
 async def test_host_loads_a_problem_downloads_code_reruns_a_past_version_and_the_key_stays_home(pages, server_url,
                                                                                                tmp_path):
     created = create_with_links(server_url)
@@ -255,4 +258,4 @@ async def test_host_loads_a_problem_downloads_code_reruns_a_past_version_and_the
         if request.url == history_url:
             assert headers.pop("authorization") == f"Bearer {key}"
         assert key not in request.url and key not in json.dumps(headers), request.url
-    assert key not in (ARTIFACTS / "server.log").read_text()
+    assert key not in Logs.path("server.log").read_text()

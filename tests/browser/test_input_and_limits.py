@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import expect
 
 from ..support.server_process import ServerProcess
-from .conftest import ARTIFACTS, create_session
+from .conftest import Logs, create_session
 from .helpers import editor, open_session, output, set_code, settled, wait_python_ready
 
 TIME_LIMIT_SECONDS = 2
@@ -20,7 +20,7 @@ TIME_LIMIT_SECONDS = 2
 def short_limit_url(tmp_path_factory):
     """A server whose runs may take 2 s at most."""
     server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("limit")), "--run-time-limit",
-                           str(TIME_LIMIT_SECONDS), log_path=ARTIFACTS / "server-limit.log")
+                           str(TIME_LIMIT_SECONDS), log_path=Logs.path("server-limit.log"))
     server.start()
     yield server.url
     server.terminate()
@@ -44,6 +44,7 @@ async def run(page, code):
     await page.get_by_role("button", name="Run").click()
 
 
+@pytest.mark.python
 async def test_the_input_box_feeds_input(pages, server_url):
     page = await open_session(pages, server_url, create_session(server_url))
     await wait_python_ready(page)
@@ -56,6 +57,7 @@ async def test_the_input_box_feeds_input(pages, server_url):
     await expect(page.get_by_role("textbox", name="Input for the program")).to_be_hidden()
 
 
+@pytest.mark.python
 async def test_input_waits_for_a_typed_line_that_everyone_sees(pages, server_url):
     session_id = create_session(server_url)
     page = await open_session(pages, server_url, session_id)
@@ -75,6 +77,7 @@ async def test_input_waits_for_a_typed_line_that_everyone_sees(pages, server_url
         await expect(output(seen_by).locator(".system").last).to_contain_text("finished in")
 
 
+@pytest.mark.python
 async def test_typed_input_ends_with_end_of_input(pages, server_url):
     page = await open_session(pages, server_url, create_session(server_url))
     await wait_python_ready(page)
@@ -89,6 +92,7 @@ async def test_typed_input_ends_with_end_of_input(pages, server_url):
     await expect(output(page).locator(".stdout").last).to_contain_text("2 lines: ['one', 'two']", timeout=10_000)
 
 
+@pytest.mark.python
 async def test_stop_while_input_waits(pages, server_url):
     page = await open_session(pages, server_url, create_session(server_url))
     await wait_python_ready(page)
@@ -101,6 +105,7 @@ async def test_stop_while_input_waits(pages, server_url):
     await expect(page.get_by_role("status", name="Python")).to_have_text("Python ready")
 
 
+@pytest.mark.python
 async def test_outside_isolation_input_reads_the_box_and_says_when_it_ran_out(pages, server_url, host_page):
     session_url = f"{server_url}/session/{create_session(server_url)}"
     page = await pages.new(host_page(f'<iframe src="{session_url}" width="1100" height="700"></iframe>'))
@@ -120,6 +125,7 @@ async def test_outside_isolation_input_reads_the_box_and_says_when_it_ran_out(pa
     await expect(panel.locator(".stderr").last).to_contain_text("EOFError")
 
 
+@pytest.mark.python
 async def test_the_time_limit_stops_a_runaway_python_program(pages, short_limit_url):
     page = await open_session(pages, short_limit_url, create_session(short_limit_url))
     await wait_python_ready(page)

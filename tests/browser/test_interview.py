@@ -3,6 +3,7 @@ unread marker, and a late joiner sees the recent runs and chat."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import Page, expect
 
 from .conftest import create_session
@@ -27,6 +28,7 @@ async def say(page: Page, text: str) -> None:
     await box.press("Enter")
 
 
+@pytest.mark.python
 async def test_a_run_in_one_page_shows_in_the_others(pages, server_url):
     session_id = create_session(server_url)
     ada, bo, cy = [await join_as(pages, server_url, session_id, name) for name in ("Ada", "Bo", "Cy")]
@@ -97,6 +99,7 @@ async def test_unread_marker_counts_messages_while_the_chat_is_hidden(pages, ser
     await expect(bo.locator("#chat-unread")).to_be_hidden()
 
 
+@pytest.mark.python
 async def test_a_late_joiner_sees_recent_runs_and_chat(pages, server_url):
     session_id = create_session(server_url)
     ada = await join_as(pages, server_url, session_id, "Ada")
@@ -116,6 +119,7 @@ async def test_a_late_joiner_sees_recent_runs_and_chat(pages, server_url):
     await expect(dee.locator("#chat-unread")).to_be_hidden()  # history is not news
 
 
+@pytest.mark.python
 async def test_after_a_reconnect_runs_and_chat_are_not_repeated_and_missed_ones_arrive(pages, server_url, proxy):
     session_id = create_session(server_url)
     ada = await join_as(pages, f"http://127.0.0.1:{proxy.port}", session_id, "Ada")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
+import pytest
 from playwright.async_api import expect
 
 from .conftest import create_session
@@ -47,6 +48,7 @@ async def record_runtime_status(page):
     }""")
 
 
+@pytest.mark.python
 async def test_switching_back_to_python_does_not_reload_it(pages, server_url):
     page = await open_session(pages, server_url, create_session(server_url))
     await wait_python_ready(page)
@@ -65,6 +67,7 @@ async def test_switching_back_to_python_does_not_reload_it(pages, server_url):
     await expect(output(page).locator(".stdout").last).to_have_text("from Python\n", timeout=10_000)
 
 
+@pytest.mark.python
 async def test_switching_language_stops_a_running_program(pages, server_url):
     page = await open_session(pages, server_url, create_session(server_url))
     await wait_python_ready(page)
@@ -151,6 +154,7 @@ async def test_prompt_reads_the_input_box_and_says_when_it_ran_out(pages, server
     await expect(panel).to_contain_text("prompt() read past the last line of the Input box, so it returned null.")
 
 
+@pytest.mark.python
 async def test_the_workers_run_under_their_content_security_policy(pages, server_url):
     """With the headers the server is to send for the worker scripts, Python still loads and runs,
     JavaScript still runs, and a dynamic import() (which no global can take away) is refused."""

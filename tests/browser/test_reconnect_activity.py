@@ -3,6 +3,7 @@ streamed by someone else meanwhile shown whole and once, and no stale people whi
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import Page, expect
 
 from .conftest import create_session
@@ -68,6 +69,7 @@ async def test_chat_after_a_reconnect_keeps_older_messages_and_you_and_repeats_n
     assert page_errors(pages) == []
 
 
+@pytest.mark.python
 async def test_a_run_streaming_while_the_socket_is_cut_shows_whole_and_once(pages, server_url, proxy):
     session_id = create_session(server_url)
     ada = await join_as(pages, f"http://127.0.0.1:{proxy.port}", session_id, "Ada")

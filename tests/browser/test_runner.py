@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from .conftest import create_session
 from .helpers import open_session, output, set_code, wait_python_ready
+
+pytestmark = pytest.mark.python  # every test here runs Python, or checks how its loading fails
 
 
 async def _ready_page(pages, server_url):

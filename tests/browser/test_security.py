@@ -18,7 +18,7 @@ from aiohttp import web
 from playwright.async_api import Page, expect
 
 from ..support.server_process import ServerProcess, free_port
-from .conftest import ARTIFACTS, wait_for
+from .conftest import Logs, wait_for
 from .helpers import editor, output, set_code, settled, wait_python_ready
 
 CAP = 2  # participants per session on the capped server
@@ -46,7 +46,7 @@ def new_session(base_url: str, language: str = "python") -> str:
 def capped_url(tmp_path_factory):
     """A server that lets two connections into a session."""
     server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("capped")), "--max-participants", str(CAP),
-                           log_path=ARTIFACTS / "server-capped.log")
+                           log_path=Logs.path("server-capped.log"))
     server.start()
     yield server.url
     server.terminate()
@@ -56,7 +56,7 @@ def capped_url(tmp_path_factory):
 def small_document_url(tmp_path_factory):
     """A server whose documents may hold 4 KiB of UTF-8."""
     server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("small")), "--max-document-bytes",
-                           str(DOCUMENT_CAP), log_path=ARTIFACTS / "server-small-document.log")
+                           str(DOCUMENT_CAP), log_path=Logs.path("server-small-document.log"))
     server.start()
     yield server.url
     server.terminate()
@@ -104,8 +104,8 @@ def csp_of(response) -> str:
 
 
 async def logged(log_name: str, text: str) -> bool:
-    """Whether a server's log (in test-artifacts) holds `text` yet."""
-    return text in (ARTIFACTS / log_name).read_text()
+    """Whether a server's log (of this run) holds `text` yet."""
+    return text in Logs.path(log_name).read_text()
 
 
 def status_logged(url: str, status: int, reason: str) -> str:
@@ -116,6 +116,7 @@ def status_logged(url: str, status: int, reason: str) -> str:
 # --- 1. Every page works under its policy ---------------------------------------------------------
 
 
+@pytest.mark.python
 async def test_landing_and_session_pages_work_under_the_csp(pages, server_url):
     page = await pages.new()
     response = await page.goto(server_url + "/")
@@ -282,6 +283,7 @@ async def assert_nothing_injected(*watched: Page) -> None:
         assert await page.evaluate(INJECTED_JS) == NOTHING_INJECTED, page.url
 
 
+@pytest.mark.python
 async def test_user_text_shows_as_text_for_everyone(pages, server_url):
     session_id = new_session(server_url)
     bo = await join_as(pages, server_url, session_id, "Bo")

@@ -26,7 +26,8 @@ from ..support.server_process import ROOT, free_port
 from .conftest import create_session
 from .helpers import open_session, output, set_code, wait_python_ready
 
-pytestmark = pytest.mark.timeout(90)
+# pip builds in the checkout (build/, *.egg-info): one worker runs all of these, one build at a time.
+pytestmark = [pytest.mark.timeout(90), pytest.mark.xdist_group("builds_in_checkout")]
 
 # The test venv's pip builds here (its setuptools, no build isolation, no Node) and installs into the fresh
 # venv with --python, so the fresh venv needs no pip of its own.
@@ -139,11 +140,13 @@ def test_wheel_holds_templates_and_built_frontend_but_no_sources(wheel):
     assert {f"static/{asset}" for asset in REQUIRED_ASSETS} <= set(build_assets.REQUIRED)  # the build checks them
 
 
+@pytest.mark.python
 async def test_installed_wheel_runs_python_in_the_page_from_any_folder(pages, wheel, fresh_venv, tmp_path):
     await asyncio.to_thread(install, fresh_venv, wheel, tmp_path)
     await check_installed_server_runs_python(pages, fresh_venv, tmp_path)
 
 
+@pytest.mark.python
 async def test_pip_install_dot_installs_the_same_server(pages, fresh_venv, tmp_path):
     """`pip install .` (not editable, pip's own isolated build) packs the same assets."""
     await asyncio.to_thread(install, fresh_venv, ROOT, tmp_path)

@@ -20,11 +20,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ServerExited(RuntimeError):
+    """The server process ended before it answered."""
+
+
 class ServerProcess:
     """One server instance on a fixed port; can be stopped and started again on the same data."""
 
     def __init__(self, *args: str, port: int | None = None, log_path: Path | None = None, env: dict | None = None):
         self.port = port or free_port()
+        self._may_move = port is None  # a port chosen here may be taken by another process before the server binds it
         self.args = list(args)
         self.log_path = log_path
         self.env = {**os.environ, **(env or {})}
@@ -35,6 +40,19 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20) -> None:
+        """Start the server and wait until it answers. On its first start on a port chosen here, a server
+        that exits at once is tried on another free port (another process may have taken the port meanwhile)."""
+        for attempt in range(3):
+            try:
+                self._start(timeout)
+                break
+            except ServerExited:
+                if not self._may_move or attempt == 2:
+                    raise
+                self.port = free_port()
+        self._may_move = False  # restarts keep the port: clients reconnect to it
+
+    def _start(self, timeout: float) -> None:
         log = open(self.log_path, "a") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-m", "interview_server", "--port", str(self.port), *self.args],
@@ -45,10 +63,18 @@ class ServerProcess:
                 urllib.request.urlopen(self.url + "/api/health", timeout=1).read()
                 return
             except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
+                exited = self.process.poll() is not None
+                if exited or time.monotonic() > deadline:
                     self.kill()
-                    raise RuntimeError(f"server did not start (exit {self.process.returncode})")
+                    error = ServerExited if exited else RuntimeError
+                    raise error(f"server did not start (exit {self.process.returncode}){self._log_tail()}")
                 time.sleep(0.05)
+
+    def _log_tail(self, lines: int = 20) -> str:
+        """The end of the server's log, to show why it did not start."""
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return ":\n" + "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs."""
