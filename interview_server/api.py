@@ -240,15 +240,17 @@ async def get_problem(request: web.Request) -> web.Response:
 
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
-    """Liveness for anyone; for the operator (Authorization: Bearer OPERATOR_TOKEN) the counts watched for leaks."""
+    """Liveness for anyone ("ok", or "overloaded" while the event loop runs late: still serving, but every
+    message waits); for the operator (Authorization: Bearer OPERATOR_TOKEN) the counts watched for leaks."""
+    status = "overloaded" if request.app[LOOP_MONITOR].overloaded() else "ok"
     if "Authorization" not in request.headers:
-        return web.json_response({"status": "ok"})
+        return web.json_response({"status": status})
     token = request.app[CONFIG].operator_token
     if not token:
         raise ApiError(403, "no OPERATOR_TOKEN is set on this server: its health details are not shown")
     if not hmac.compare_digest(_bearer(request).encode(), token.encode()):
         raise ApiError(403, "that is not this server's OPERATOR_TOKEN")
-    return web.json_response({"status": "ok", "connections": len(request.app[HUB].all_peers()),
+    return web.json_response({"status": status, "connections": len(request.app[HUB].all_peers()),
                               "live_sessions": request.app[SESSIONS].live_count(),
                               "tasks": len(asyncio.all_tasks()),
                               # "uvloop" or "asyncio": which event loop serves (EVENT_LOOP)

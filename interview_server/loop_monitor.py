@@ -12,18 +12,30 @@ import contextlib
 
 PERIOD_SECONDS = 0.1
 WINDOW_SAMPLES = 600  # one minute
+# Overloaded: over the last 10 s, the loop ran this late at p90. Every message then waits about as long
+# before it is handled; more sessions on this instance only make it worse.
+OVERLOAD_SAMPLES, OVERLOAD_LAG_MS = 100, 200.0
 
 
 class LoopMonitor:
     def __init__(self) -> None:
         self._lags_ms: collections.deque[float] = collections.deque(maxlen=WINDOW_SAMPLES)
 
+    def overloaded(self) -> bool:
+        """The loop has run late (OVERLOAD_LAG_MS at p90) over the last 10 s: too much work for one process."""
+        recent = sorted(list(self._lags_ms)[-OVERLOAD_SAMPLES:])
+        return len(recent) >= 10 and recent[int(len(recent) * 0.9)] > OVERLOAD_LAG_MS
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             asked = loop.time()
             await asyncio.sleep(PERIOD_SECONDS)
-            self._lags_ms.append(max(0.0, (loop.time() - asked - PERIOD_SECONDS) * 1000))
+            self.record((loop.time() - asked - PERIOD_SECONDS) * 1000)
+
+    def record(self, lag_ms: float) -> None:
+        """One sample: how late the timer woke."""
+        self._lags_ms.append(max(0.0, lag_ms))
 
     def summary(self) -> dict:
         """Lag in ms over the last minute: {"p50", "p99", "max"} (None before the first sample)."""
