@@ -785,6 +785,7 @@ async def compare_one(target: str, sessions: int, args) -> dict:
                     cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=2**24)
                 pids["generator"] = generator.pid
                 marks: dict[str, dict] = {}
+                server_lag = None
                 events: dict[str, dict] = {}
                 rss_max = 0
                 while True:
@@ -802,6 +803,9 @@ async def compare_one(target: str, sessions: int, args) -> dict:
                         marks[event["event"]] = {"time": time.perf_counter(), "busy": machine_busy_seconds(),
                                                  **{name: cpu_seconds(pid) for name, pid in pids.items()}}
                         rss_max = max(rss_max, rss_bytes(pids["server"]))
+                    if event["event"] == "stopped" and kind == "ours":
+                        # The server's own event-loop lag over the last minute (mostly the measured window).
+                        server_lag = (await health(http, url)).get("loop_lag_ms")
                     if event["event"] == "connected":
                         print(f"  {target} S={sessions}: {event['connections']} connections in {event['seconds']} s"
                               + (f", {event['failures']} FAILED" if event["failures"] else ""), flush=True)
@@ -834,6 +838,7 @@ async def compare_one(target: str, sessions: int, args) -> dict:
         "server_rss_mib": round(rss_max / 2**20, 1),
         "cursor_on_push": result.get("cursor_on_push"),
         "frames_per_edit": {"out": round(result["frames_out"] / edits, 2), "in": round(result["frames_in"] / edits, 2)},
+        "server_loop_lag_ms": server_lag,
         "generator_cpu_pct": round(100 * cpu["generator"] / elapsed, 1),
         "generator_lag_p99_ms": result["generator"]["lag_p99_ms"],
         "generator_saturated": result["generator"]["saturated"],
@@ -865,7 +870,7 @@ def compare_table(runs: list[dict]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     header = (f"{'S':>5} {'target':12} {'edits/s':>8} {'p50':>8} {'p99':>8} {'max':>8} {'srv CPU':>8} {'µs/edit':>8} "
-              f"{'undeliv':>8} {'conv':>10} {'frames out/in':>14} {'gen CPU':>8} {'gen lag':>8} {'other':>6}")
+              f"{'undeliv':>8} {'conv':>10} {'frames out/in':>14} {'srv lag':>8} {'gen CPU':>8} {'gen lag':>8} {'other':>6}")
     lines += [header, "-" * len(header)]
     for run in runs:
         flags = []
@@ -882,13 +887,15 @@ def compare_table(runs: list[dict]) -> str:
             f"{run['sessions']:>5} {run['target']:12} {run['edits_per_s']:>8.0f} {_num(run['p50_ms']):>8} "
             f"{_num(run['p99_ms']):>8} {_num(run['max_ms']):>8} {run['server_cpu_pct']:>7.1f}% "
             f"{run['server_cpu_us_per_edit']:>8.0f} {run['undelivered_pct']:>7.2f}% "
-            f"{run['converged_sessions']:>5}/{run['sessions']:<4} {frames:>14} {run['generator_cpu_pct']:>7.0f}% "
+            f"{run['converged_sessions']:>5}/{run['sessions']:<4} {frames:>14} "
+            f"{_num((run.get('server_loop_lag_ms') or {}).get('p99')):>8} {run['generator_cpu_pct']:>7.0f}% "
             f"{_num(run['generator_lag_p99_ms']):>8} {run['other_cpu_pct']:>5.0f}%" + (f"  {'; '.join(flags)}" if flags else ""))
     lines.append("")
     lines.append("latency in ms from the typist's edit to each other participant holding it; CPU: the server process "
                  "(+ its redis-server) over the measured window, % of one core; µs/edit: its CPU per keystroke; "
                  "undeliv.: deliveries still missing --drain s after typing stopped; conv: sessions where everyone "
-                 "ends with the typist's text; frames out/in: generator frames per keystroke; other: CPU of the "
+                 "ends with the typist's text; frames out/in: generator frames per keystroke; srv lag: this server's "
+                 "event-loop lag p99 over the last minute (GET /api/health); gen: the generator; other: CPU of the "
                  "rest of the machine in the window (should be ~0 for clean figures)")
     return "\n".join(lines)
 
@@ -929,13 +936,15 @@ async def compare_async(args) -> list[dict]:
             print(f"{target}: {size} sessions x {args.participants}, {args.warmup:g} s warm-up, {args.seconds:g} s "
                   f"measured (load average {os.getloadavg()[0]:.2f})", flush=True)
             run = await compare_one(target, size, args)
+            latest = run
             for _ in range(3 if args.wait_quiet else 0):
-                if run["other_cpu_pct"] <= QUIET_OTHER_PCT:
+                if latest["other_cpu_pct"] <= QUIET_OTHER_PCT:
                     break
-                print(f"  the rest of the machine used {run['other_cpu_pct']} % of a core meanwhile: again", flush=True)
+                print(f"  the rest of the machine used {latest['other_cpu_pct']} % of a core meanwhile: again",
+                      flush=True)
                 await wait_quiet(args.wait_quiet)
-                again = await compare_one(target, size, args)
-                run = again if again["other_cpu_pct"] < run["other_cpu_pct"] else run
+                latest = await compare_one(target, size, args)
+                run = latest if latest["other_cpu_pct"] < run["other_cpu_pct"] else run  # the quietest run is kept
             runs.append(run)
             print(f"  {run['generator_summary'][0] if run['generator_summary'] else ''}; server CPU "
                   f"{run['server_cpu_pct']} %, other {run['other_cpu_pct']} %", flush=True)
