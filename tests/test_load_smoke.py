@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.system, pytest.mark.serial]  # measures throughput: runs alone
+pytestmark = pytest.mark.system  # asserts that the benchmark works (with 5x margins), not how fast: runs in parallel
 
 ROOT = Path(__file__).resolve().parents[1]
 

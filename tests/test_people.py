@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from interview_server.presence import PALETTE
@@ -139,9 +137,10 @@ async def test_a_burst_of_cursor_moves_is_thinned_but_ends_on_the_latest(connect
     bo, _, _ = await join(connect, session_id, "Bo")
     for position in range(40):
         await ada.send("cursor", {"version": 0, "ranges": [{"anchor": position, "head": position}]})
-    await asyncio.sleep(0.3)
-    await ada.send("chat", {"text": "done"})  # a marker after the burst
     received = []
+    while not received or received[-1] != 39:  # the latest arrives (after the throttle's interval)
+        received.append((await bo.receive_type("cursor"))["data"]["ranges"][0]["head"])
+    await ada.send("chat", {"text": "done"})  # a marker after the burst: no cursor comes after the latest
     while (message := await bo.receive_type_in(("cursor", "chat")))["type"] == "cursor":
         received.append(message["data"]["ranges"][0]["head"])
     assert received[-1] == 39

@@ -4,10 +4,11 @@ The server runs as `python -m interview_server` in a subprocess; every test shar
 event loop (setup.cfg), so the browser fixture lives for the whole run. Every page's requests are
 recorded: none may leave localhost.
 
-A session page starts its Python worker while it loads, and booting Pyodide costs seconds of CPU.
-Only tests marked `python` let it boot: in the others every context holds the requests for Pyodide's
-files (never answered, as on a very slow network), so the worker waits and costs nothing. Make
-browser contexts with `new_context` so the rule applies.
+A session page starts its Python worker while it loads, and booting Pyodide costs seconds of CPU. So
+every context holds the requests for Pyodide's files (as a very slow network would: the worker waits
+and costs nothing) until the test lets that context's pages boot Python with `allow_python`, which
+`wait_python_ready` calls; only tests marked `python` may. A page that only shows what someone else
+ran never boots it. Make browser contexts with `new_context` so the rule applies.
 """
 
 from __future__ import annotations
@@ -48,35 +49,46 @@ PYODIDE_FILES = "**/static/pyodide/**"  # what python-worker.js loads (INDEX_URL
 
 
 class PythonGate:
-    """Whether the running test may boot Pyodide (it is marked `python`); set for each test."""
+    """Which contexts' pages may boot Pyodide in the running test."""
 
-    allowed = False
-    held: list = []  # the held routes, kept so nothing answers them
-
-
-async def _hold(route) -> None:
-    PythonGate.held.append(route)
+    allowed = False  # the test is marked `python`
+    held: dict = {}  # context -> its requests for Pyodide's files, held; gone once the context may boot it
 
 
 async def new_context(browser, **options):
-    """A browser context; unless the test is marked `python`, Pyodide's files are never served in it.
+    """A browser context whose pages boot Pyodide only once `allow_python` lets them.
 
     Its pages prefer reduced motion (unless `reduced_motion` says otherwise): a status that pulses forever
     (as "Loading Python…" does while Pyodide's files are held) would keep the renderer busy every frame.
     """
     context = await browser.new_context(**{"reduced_motion": "reduce", **options})
-    if not PythonGate.allowed:
-        await context.route(PYODIDE_FILES, _hold)
+    PythonGate.held[context] = []
+
+    async def hold(route) -> None:
+        held = PythonGate.held.get(context)
+        if held is None:
+            await route.continue_()
+        else:
+            held.append(route)
+
+    await context.route(PYODIDE_FILES, hold)
     return context
+
+
+async def allow_python(page) -> None:
+    """Let the pages of `page`'s context boot Pyodide: what they asked for so far goes through now."""
+    assert PythonGate.allowed, "this test runs Python: mark it @pytest.mark.python"
+    for route in PythonGate.held.pop(page.context, None) or []:
+        await route.continue_()
 
 
 @pytest_asyncio.fixture(autouse=True, loop_scope="session")
 async def python_gate(request):
     PythonGate.allowed = request.node.get_closest_marker("python") is not None
     yield
-    held, PythonGate.held = PythonGate.held, []
-    for route in held:  # their pages are closed by now: this only lets Playwright's handler tasks finish
-        try:
+    held, PythonGate.held = PythonGate.held, {}
+    for route in (route for routes in held.values() for route in routes):
+        try:  # their pages are closed by now: this only lets Playwright's handler tasks finish
             await route.abort()
         except Exception:
             pass

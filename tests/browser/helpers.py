@@ -37,9 +37,10 @@ async def set_code(page: Page, code: str) -> None:
 
 
 async def wait_python_ready(page: Page) -> None:
-    from .conftest import PythonGate
+    """Let the page boot Pyodide (tests/browser/conftest.py holds it until asked), and wait until it is ready."""
+    from .conftest import allow_python
 
-    assert PythonGate.allowed, "this test runs Python: mark it @pytest.mark.python (else Pyodide's files are held)"
+    await allow_python(page)
     await expect(page.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=PYTHON_READY_TIMEOUT_MS)
 
 

@@ -11,7 +11,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from ..support.server_process import free_port
-from .conftest import PageSite, create_session, wait_for
+from .conftest import PageSite, allow_python, create_session, wait_for
 from .helpers import open_session, text_of
 
 # An LMS page: it frames the editor, records what the editor tells it and can send it commands.
@@ -77,6 +77,7 @@ async def test_an_allowed_host_embeds_drives_and_hears_from_the_editor(pages, se
     await expect(interviewer.get_by_role("textbox", name="Code editor")).to_have_text("print(6 * 7)", timeout=10_000)
     assert await text_of(interviewer) == "print(6 * 7)\n"
 
+    await allow_python(lms)
     await lms.evaluate("window.command({type: 'run'})")  # waits for Python to be ready if it is not yet
     finished = await received(lms, "run-finished", timeout=90)
     assert (finished["status"], finished["output"], finished["stdout"], finished["stderr"]) == ("ok", "42\n", "42\n", "")

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import expect
 
 from ..support.server_process import ServerProcess
-from .conftest import Logs, create_session
+from .conftest import Logs, allow_python, create_session
 from .helpers import editor, open_session, output, set_code, settled, wait_python_ready
 
 TIME_LIMIT_SECONDS = 2
@@ -110,6 +110,7 @@ async def test_outside_isolation_input_reads_the_box_and_says_when_it_ran_out(pa
     session_url = f"{server_url}/session/{create_session(server_url)}"
     page = await pages.new(host_page(f'<iframe src="{session_url}" width="1100" height="700"></iframe>'))
     pad = page.frame_locator("iframe")
+    await allow_python(page)
     await expect(pad.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=60_000)
     assert await page.frames[1].evaluate("crossOriginIsolated") is False
     await pad.get_by_text("Input", exact=True).click()

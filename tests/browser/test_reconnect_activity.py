@@ -3,6 +3,8 @@ streamed by someone else meanwhile shown whole and once, and no stale people whi
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from playwright.async_api import Page, expect
 
@@ -69,22 +71,50 @@ async def test_chat_after_a_reconnect_keeps_older_messages_and_you_and_repeats_n
     assert page_errors(pages) == []
 
 
+# Bo's program prints ticks 0-1, waits at the gate "cut", prints 2-8, waits at "back", then prints 9-19. A gate is
+# a blocking request from Python's worker that the test answers (a route on Bo's page), once Ada's socket is cut
+# and once it is back: so some output streams before, some while and some after Ada is away, however fast.
+GATED_TICKS = """import time
+from js import XMLHttpRequest
+
+def gate(name):
+    time.sleep(0.01)  # the pad's sleep sends what was printed first
+    request = XMLHttpRequest.new()
+    request.open("GET", "/test-gate/" + name, False)
+    request.send()
+
+for i in range(20):
+    print('tick', i)
+    if i in (1, 8):
+        gate("cut" if i == 1 else "back")
+"""
+
+
 @pytest.mark.python
 async def test_a_run_streaming_while_the_socket_is_cut_shows_whole_and_once(pages, server_url, proxy):
     session_id = create_session(server_url)
     ada = await join_as(pages, f"http://127.0.0.1:{proxy.port}", session_id, "Ada")
     bo = await join_as(pages, server_url, session_id, "Bo")
+    gates = {"cut": asyncio.Event(), "back": asyncio.Event()}
+
+    async def gate(route):
+        await gates[route.request.url.rsplit("/", 1)[1]].wait()
+        await route.fulfill(status=204)
+
+    await bo.route("**/test-gate/*", gate)
     await wait_python_ready(bo)
-    await set_code(bo, "import time\nfor i in range(20):\n    print('tick', i)\n    time.sleep(0.3)\n")
+    await set_code(bo, GATED_TICKS)
     await settled(bo)
     await bo.get_by_role("button", name="Run").click()
     await expect(output(ada).locator(".stdout").last).to_contain_text("tick 1", timeout=20_000)
 
     proxy.cut()
     await expect(connection(ada)).not_to_have_text("Connected")
+    gates["cut"].set()
     await expect(output(bo).locator(".stdout").last).to_contain_text("tick 8", timeout=20_000)
     proxy.restore()
     await expect(connection(ada)).to_have_text("Connected", timeout=15_000)
+    gates["back"].set()
     await expect(output(bo).locator(".system").last).to_contain_text("finished in", timeout=20_000)
 
     ticks = "".join(f"tick {i}\n" for i in range(20))

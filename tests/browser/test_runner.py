@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from .conftest import create_session
+from .conftest import allow_python, create_session
 from .helpers import open_session, output, set_code, wait_python_ready
 
 pytestmark = pytest.mark.python  # every test here runs Python, or checks how its loading fails
@@ -99,6 +99,7 @@ async def test_in_an_iframe_without_isolation_stop_terminates_and_respawns(pages
     """As inside an LMS iframe: not cross-origin isolated, so no interrupt buffer; Stop must still work."""
     session_url = f"{server_url}/session/{create_session(server_url)}"
     page = await pages.new(host_page(f'<h1>Course page</h1><iframe src="{session_url}" width="1000" height="600"></iframe>'))
+    await allow_python(page)
     pad = page.frame_locator("iframe")
     await expect(pad.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
     assert await page.frames[1].evaluate("crossOriginIsolated") is False
@@ -120,6 +121,7 @@ async def test_in_an_iframe_without_isolation_stop_terminates_and_respawns(pages
 
 async def test_python_that_cannot_load_says_so(pages, server_url):
     page = await pages.new()
+    await allow_python(page)  # the rest of Pyodide loads, as it would
     await page.route("**/static/pyodide/pyodide.asm.wasm", lambda route: route.abort())
     await page.goto(f"{server_url}/session/{create_session(server_url)}")
     status = page.get_by_role("status", name="Python")
@@ -147,6 +149,7 @@ async def test_stop_shows_no_traceback_noise(pages, server_url):
 async def test_a_missing_python_runtime_is_reported_at_once(pages, server_url):
     """An operator who skipped the build (no Pyodide copy) gets a clear message, not a 60 s wait."""
     page = await pages.new()
+    await allow_python(page)  # the rest of Pyodide loads, as it would
     await page.route("**/static/pyodide/pyodide.asm.wasm", lambda route: route.fulfill(status=404, body="not here"))
     await page.goto(f"{server_url}/session/{create_session(server_url)}")
     await expect(page.get_by_role("status", name="Python")).to_contain_text(

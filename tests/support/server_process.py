@@ -53,10 +53,10 @@ class ServerProcess:
         self._may_move = False  # restarts keep the port: clients reconnect to it
 
     def _start(self, timeout: float) -> None:
-        log = open(self.log_path, "a") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "interview_server", "--port", str(self.port), *self.args],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        with open(self.log_path or os.devnull, "a") as log:  # the server keeps its own copy of the file
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "interview_server", "--port", str(self.port), *self.args],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -67,7 +67,7 @@ class ServerProcess:
                 if exited or time.monotonic() > deadline:
                     self.kill()
                     error = ServerExited if exited else RuntimeError
-                    raise error(f"server did not start (exit {self.process.returncode}){self._log_tail()}")
+                    raise error(f"server did not start (exit {self.process.returncode}){self._log_tail()}") from None
                 time.sleep(0.05)
 
     def _log_tail(self, lines: int = 20) -> str:
