@@ -17,9 +17,16 @@ from setuptools.errors import FileError
 ROOT = Path(__file__).resolve().parent
 ASSET_DIRS = ("static/dist", "static/pyodide", "templates")  # copied to interview_server/<same path>
 # Without these the pages cannot work (interview_server/check.py checks the same files at run time).
-REQUIRED = ("static/dist/manifest.json", "static/pyodide/pyodide.mjs", "static/pyodide/pyodide.asm.mjs",
-            "static/pyodide/pyodide.asm.wasm", "static/pyodide/python_stdlib.zip", "static/pyodide/pyodide-lock.json",
-            "templates/session.html", "templates/index.html")
+REQUIRED = (
+    "static/dist/manifest.json",
+    "static/pyodide/pyodide.mjs",
+    "static/pyodide/pyodide.asm.mjs",
+    "static/pyodide/pyodide.asm.wasm",
+    "static/pyodide/python_stdlib.zip",
+    "static/pyodide/pyodide-lock.json",
+    "templates/session.html",
+    "templates/index.html",
+)
 
 
 def require_assets() -> None:
@@ -28,7 +35,8 @@ def require_assets() -> None:
     if missing:
         raise FileError(
             f"interview_server: cannot package the server without its built frontend: {', '.join(missing)} "
-            f"missing under {ROOT}. Build it first with `make build` (npm ci && npm run build), then build again.")
+            f"missing under {ROOT}. Build it first with `make build` (npm ci && npm run build), then build again."
+        )
 
 
 class BuildPy(build_py):

@@ -30,7 +30,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-
 def percentile(ordered: list[float], fraction: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * fraction))], 1) if ordered else None
 
@@ -40,12 +39,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-
 class Server:
     """The interview-server process under test (and its redis-server, if any)."""
 
-    def __init__(self, store: str, data_dir: str, command: list[str] | None = None, extra_args: tuple[str, ...] = (),
-                 env: dict | None = None, cwd: Path = ROOT):
+    def __init__(
+        self,
+        store: str,
+        data_dir: str,
+        command: list[str] | None = None,
+        extra_args: tuple[str, ...] = (),
+        env: dict | None = None,
+        cwd: Path = ROOT,
+    ):
         self.port = free_port()
         self.data_dir = data_dir
         self.log_path = Path(data_dir) / "server.log"
@@ -57,11 +62,15 @@ class Server:
             if binary is None:
                 raise SystemExit("--store redis needs redis-server (apt-get install redis-server)")
             self.redis_port = free_port()
-            self.redis = subprocess.Popen([binary, "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                                           "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+            self.redis = subprocess.Popen(
+                [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+            )
             args += ["--redis-url", f"redis://127.0.0.1:{self.redis_port}/0"]
         self.cwd = cwd
-        help_text = subprocess.run((command or self.command()) + ["--help"], capture_output=True, text=True, cwd=cwd).stdout
+        help_text = subprocess.run(
+            (command or self.command()) + ["--help"], capture_output=True, text=True, cwd=cwd
+        ).stdout
         self.limit_flags = [item for flag, value in LIMIT_FLAGS.items() if flag in help_text for item in (flag, value)]
         self.argv = (command or self.command()) + args + self.limit_flags + list(extra_args)
         self.env = env
@@ -77,8 +86,13 @@ class Server:
         if self.redis is not None:
             await self._wait_for_port(self.redis_port, timeout)
         log = open(self.log_path, "a")
-        self.process = subprocess.Popen(self.argv, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, "OPERATOR_TOKEN": OPERATOR_TOKEN, **(self.env or {})})
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=self.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "OPERATOR_TOKEN": OPERATOR_TOKEN, **(self.env or {})},
+        )
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -88,7 +102,9 @@ class Server:
             except aiohttp.ClientError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server did not start (exit {self.process.poll()}); log:\n{self.log_path.read_text()}")
+                raise SystemExit(
+                    f"server did not start (exit {self.process.poll()}); log:\n{self.log_path.read_text()}"
+                )
             await asyncio.sleep(0.05)
 
     @staticmethod
@@ -101,7 +117,7 @@ class Server:
                 return
             except OSError:
                 if time.monotonic() > deadline:
-                    raise SystemExit(f"redis-server did not start on port {port}")
+                    raise SystemExit(f"redis-server did not start on port {port}") from None
                 await asyncio.sleep(0.05)
 
     def stop(self) -> int | None:

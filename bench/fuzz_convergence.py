@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +31,8 @@ FUZZER = ROOT / "tests" / "node" / "fuzz_clients.mjs"
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
-    argv = argv[:argv.index("--")] if "--" in argv else argv
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=5)
@@ -47,8 +47,23 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def run_fuzzer(url: str, args: argparse.Namespace, extra: list[str]) -> tuple[int, dict, float]:
     """Run the Node fuzzer, passing its report through; returns (exit code, figures, CPU seconds of Node)."""
-    command = ["node", "--experimental-websocket", "--no-warnings", str(FUZZER), url, str(args.clients), str(args.steps),
-               str(args.seed), "--mode", args.mode, "--check-every", str(args.check_every), "--progress", "1", *extra]
+    command = [
+        "node",
+        "--experimental-websocket",
+        "--no-warnings",
+        str(FUZZER),
+        url,
+        str(args.clients),
+        str(args.steps),
+        str(args.seed),
+        "--mode",
+        args.mode,
+        "--check-every",
+        str(args.check_every),
+        "--progress",
+        "1",
+        *extra,
+    ]
     print("$", " ".join(command[3:]), flush=True)
     before = os.times()
     process = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -78,8 +93,11 @@ def print_figures(figures: dict) -> None:
         ("rebased by the server", f"{figures.get('serverRebased', 0):,} own updates"),
         ("no-ops confirmed locally", f"{figures.get('noops', 0):,} (emptied by a concurrent edit; never sent)"),
         ("pulls", f"{figures['pulls']:,}"),
-        ("disconnects / reconnects", f"{sum(figures['disconnects'].values()):,} "
-                                     f"({figures['disconnects']['flush']:,} after sending) / {figures['reconnects']:,}"),
+        (
+            "disconnects / reconnects",
+            f"{sum(figures['disconnects'].values()):,} "
+            f"({figures['disconnects']['flush']:,} after sending) / {figures['reconnects']:,}",
+        ),
         ("checkpoints passed", f"{figures['checkpoints']:,}"),
         ("frames to / from server", f"{figures['framesOut']:,} / {figures['framesIn']:,}"),
         ("bytes to / from server", f"{figures['bytesOut'] / 1e6:,.1f} MB / {figures['bytesIn'] / 1e6:,.1f} MB"),
@@ -122,12 +140,21 @@ def main(argv: list[str]) -> int:
     if server_cpu is not None:
         print(f"  {'CPU: server':<25}  {server_cpu:,.1f} s")
     result = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()},
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
+        },
         "server": {"store": args.store if not args.url else "external", "url_given": bool(args.url)},
-        "fuzzer_args": {"clients": args.clients, "steps": args.steps, "seed": args.seed, "mode": args.mode,
-                        "check_every": args.check_every, "extra": extra},
+        "fuzzer_args": {
+            "clients": args.clients,
+            "steps": args.steps,
+            "seed": args.seed,
+            "mode": args.mode,
+            "check_every": args.check_every,
+            "extra": extra,
+        },
         "node_cpu_seconds": round(node_cpu, 1),
         "server_cpu_seconds": None if server_cpu is None else round(server_cpu, 1),
         "figures": figures,

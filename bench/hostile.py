@@ -115,8 +115,12 @@ def percentile(ordered: list[float], fraction: float) -> float | None:
 
 def latency_summary(values: list[float]) -> dict:
     ordered = sorted(values)
-    return {"n": len(ordered), "p50_ms": percentile(ordered, 0.5), "p99_ms": percentile(ordered, 0.99),
-            "max_ms": round(ordered[-1], 1) if ordered else None}
+    return {
+        "n": len(ordered),
+        "p50_ms": percentile(ordered, 0.5),
+        "p99_ms": percentile(ordered, 0.99),
+        "max_ms": round(ordered[-1], 1) if ordered else None,
+    }
 
 
 def apply_changes(text: str, changes: list) -> str:
@@ -124,7 +128,7 @@ def apply_changes(text: str, changes: list) -> str:
     out, pos = [], 0
     for part in changes:
         if isinstance(part, int):
-            out.append(text[pos:pos + part])
+            out.append(text[pos : pos + part])
             pos += part
         else:
             pos += part[0]
@@ -297,8 +301,9 @@ class NormalClient:
         self.in_flight, self.pending, self.in_flight_id = self.pending, "", f"{self.prefix}.{self.seq}"
         self.session.sent_at[self.in_flight_id] = time.monotonic()
         self.load.c["pushes"] += 1
-        await self.send("push", {"version": self.version,
-                                 "updates": [{"clientID": self.in_flight_id, "changes": changes}]})
+        await self.send(
+            "push", {"version": self.version, "updates": [{"clientID": self.in_flight_id, "changes": changes}]}
+        )
 
     async def tick(self) -> None:
         """400 ms of a person: four keystrokes, and a cursor move one time in five."""
@@ -345,7 +350,8 @@ async def quiesce_and_check(load: NormalLoad, sessions: list[NormalSession], tim
     stable_since = None
     while time.monotonic() - started < timeout:
         done = all(c.settled for s in sessions for c in s.clients) and all(
-            len({c.version for c in s.clients}) == 1 for s in sessions)
+            len({c.version for c in s.clients}) == 1 for s in sessions
+        )
         if done:
             stable_since = stable_since or time.monotonic()
             if time.monotonic() - stable_since >= 0.5:
@@ -362,9 +368,13 @@ async def quiesce_and_check(load: NormalLoad, sessions: list[NormalSession], tim
         unconfirmed += typed - sum(c.confirmed for c in s.clients)
         if any(len(c.text) != s.initial_length + typed for c in s.clients):
             length_wrong += 1
-    return {"settle_s": round(time.monotonic() - started, 2), "unconfirmed_chars": unconfirmed,
-            "sessions_diverged": diverged, "sessions_length_wrong": length_wrong,
-            "chars_typed_total": sum(c.typed for s in sessions for c in s.clients)}
+    return {
+        "settle_s": round(time.monotonic() - started, 2),
+        "unconfirmed_chars": unconfirmed,
+        "sessions_diverged": diverged,
+        "sessions_length_wrong": length_wrong,
+        "chars_typed_total": sum(c.typed for s in sessions for c in s.clients),
+    }
 
 
 async def normal_main(args) -> None:
@@ -372,7 +382,9 @@ async def normal_main(args) -> None:
     load = NormalLoad()
     rng = random.Random(args.seed)
     sessions: list[NormalSession] = []
-    async with aiohttp.ClientSession(connector=connector(NORMAL_ADDRESS), timeout=aiohttp.ClientTimeout(total=None)) as http:
+    async with aiohttp.ClientSession(
+        connector=connector(NORMAL_ADDRESS), timeout=aiohttp.ClientTimeout(total=None)
+    ) as http:
         for index in range(args.sessions):
             status, session_id = await create_session(http, base)
             if session_id is None:
@@ -406,10 +418,19 @@ async def normal_main(args) -> None:
                 lag_ms = load.lag_ms
                 load.measuring = False  # edits still in flight settle unmeasured
                 check = await quiesce_and_check(load, sessions)
-                emit({"phase": line[1] if len(line) > 1 else "", "measured_s": round(measured_s, 1),
-                      "others": latency_summary(load.others_ms), "shared_session": latency_summary(load.shared_ms),
-                      "own_ack": latency_summary(load.own_ms), "counters": dict(load.c), "errors": load.errors,
-                      "gen_lag_max_ms": round(lag_ms, 1), "check": check})
+                emit(
+                    {
+                        "phase": line[1] if len(line) > 1 else "",
+                        "measured_s": round(measured_s, 1),
+                        "others": latency_summary(load.others_ms),
+                        "shared_session": latency_summary(load.shared_ms),
+                        "own_ack": latency_summary(load.own_ms),
+                        "counters": dict(load.c),
+                        "errors": load.errors,
+                        "gen_lag_max_ms": round(lag_ms, 1),
+                        "check": check,
+                    }
+                )
         load.stopping = True
         lag.cancel()
         for task in typists:
@@ -456,9 +477,15 @@ class Hostile:
                 self.error_codes[code] += 1
 
     def result(self) -> dict:
-        return {"counters": dict(self.c), "close_codes": {str(k): v for k, v in self.closes.items()},
-                "http_statuses": {str(k): v for k, v in self.http.items()}, "error_codes": dict(self.error_codes),
-                "frames_by_type": dict(self.kinds), "facts": self.facts, "notes": self.notes}
+        return {
+            "counters": dict(self.c),
+            "close_codes": {str(k): v for k, v in self.closes.items()},
+            "http_statuses": {str(k): v for k, v in self.http.items()},
+            "error_codes": dict(self.error_codes),
+            "frames_by_type": dict(self.kinds),
+            "facts": self.facts,
+            "notes": self.notes,
+        }
 
 
 async def drain(ws: aiohttp.ClientWebSocketResponse, h: Hostile, on_text=None) -> None:
@@ -497,12 +524,22 @@ def flood_payloads() -> list[str | bytes]:
     big_invalid = '{"type":"push","data":{"version":0,"updates":[' + "1," * 120_000 + "]}"  # ~240 KB, broken at the end
     big_list = '{"type":"push","data":{"version":0,"updates":[' + ",".join(["{}"] * 80_000) + "]}}"
     small = [
-        "not json at all", '{"type": "push", "data": ', "[]", "null", '"a string"', "{}",
-        '{"type": "nope", "data": {}}', '{"type": 42, "data": {}}', '{"type": "push", "data": {"version": "x"}}',
+        "not json at all",
+        '{"type": "push", "data": ',
+        "[]",
+        "null",
+        '"a string"',
+        "{}",
+        '{"type": "nope", "data": {}}',
+        '{"type": 42, "data": {}}',
+        '{"type": "push", "data": {"version": "x"}}',
         '{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [999999]}]}}',
-        '{"type": "pull", "data": {"version": -1}}', '{"type": "chat", "data": {"text": "hi"}}',
-        '{"type": "cursor", "data": {"version": 0, "ranges": []}}', '{"type": "set_language", "data": {"language": "cobol"}}',
-        "[" * 50_000 + "]" * 50_000, '{"type": "run_output", "data": {"stream": "stdout", "text": "x"}}',
+        '{"type": "pull", "data": {"version": -1}}',
+        '{"type": "chat", "data": {"text": "hi"}}',
+        '{"type": "cursor", "data": {"version": 0, "ranges": []}}',
+        '{"type": "set_language", "data": {"language": "cobol"}}',
+        "[" * 50_000 + "]" * 50_000,
+        '{"type": "run_output", "data": {"stream": "stdout", "text": "x"}}',
         '{"type": "hello", "data": {"name": "' + "\\u0000" * 100 + '"}}',
     ]
     return small, small * 3 + [b"\x00\x01binary", big_invalid, big_list]
@@ -541,7 +578,7 @@ async def attack_flood(http, base: str, h: Hostile, args) -> None:
                 await ws.close()
             try:
                 await asyncio.wait_for(reader, 10)
-            except (asyncio.TimeoutError, Exception):
+            except (TimeoutError, Exception):
                 reader.cancel()
             h.closes[ws.close_code] += 1
 
@@ -599,8 +636,10 @@ async def attack_big_pushes(http, base: str, h: Hostile, args) -> None:
                     else:
                         changes = f"[[{length},{fragment}]]"
                         outcome = "ok"
-                    frame = ('{"type":"push","data":{"version":%d,"updates":[{"clientID":"hostile-big","changes":%s}]}}'
-                             % (version, changes))
+                    frame = (
+                        '{"type":"push","data":{"version":%d,"updates":[{"clientID":"hostile-big","changes":%s}]}}'
+                        % (version, changes)
+                    )
                     expected.append("ok" if outcome == "ok" else "document_too_large")
                     await ws.send_str(frame)
                     h.c["messages_sent"] += 1
@@ -729,7 +768,9 @@ async def attack_chat_cursor(http, base: str, h: Hostile, args) -> None:
                         h.c["chats_sent"] += 1
                     else:
                         ranges = [{"anchor": i, "head": i + 1} for i in range(50)]
-                        frame = json.dumps({"type": "cursor", "data": {"version": max(0, version - back), "ranges": ranges}})
+                        frame = json.dumps(
+                            {"type": "cursor", "data": {"version": max(0, version - back), "ranges": ranges}}
+                        )
                         h.c["cursors_sent"] += 1
                     await ws.send_str(frame)
                     h.c["messages_sent"] += 1
@@ -745,7 +786,7 @@ async def attack_chat_cursor(http, base: str, h: Hostile, args) -> None:
                 await ws.close()
             try:
                 await asyncio.wait_for(reader, 10)
-            except (asyncio.TimeoutError, Exception):
+            except (TimeoutError, Exception):
                 reader.cancel()
             h.closes[ws.close_code] += 1
             if ws.close_code == 4409:
@@ -778,7 +819,7 @@ def frame(type_: str, data: dict) -> str:
 
 def frame_type(data: str) -> str:
     """The type of a server frame, without decoding it (the server writes `{"type":"...` first)."""
-    return data[9:data.find('"', 9)] if data.startswith('{"type":"') else ""
+    return data[9 : data.find('"', 9)] if data.startswith('{"type":"') else ""
 
 
 def units(text: str) -> int:
@@ -819,8 +860,14 @@ class Member:
         h.members.append(self)
 
     @classmethod
-    async def join(cls, http, url: str, h: Hostile, hello: dict | None = None,
-                   keep: tuple[str, ...] = ("updates", "error", "push_rejected")) -> "Member | None":
+    async def join(
+        cls,
+        http,
+        url: str,
+        h: Hostile,
+        hello: dict | None = None,
+        keep: tuple[str, ...] = ("updates", "error", "push_rejected"),
+    ) -> Member | None:
         """Connect (and say `hello` if given); None if the server refused the socket (its close code counted)."""
         ws = await connect(http, url, h)
         if ws is None:
@@ -880,7 +927,7 @@ class Member:
         while True:
             try:
                 kind, data = await asyncio.wait_for(self.inbox.get(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return "timeout", ""
             if kind in kinds or kind == "closed":
                 return kind, data
@@ -891,8 +938,14 @@ class Member:
         server delays (`rate_limited`) is waited for."""
         client_id = updates[-1]["clientID"]
         mine = f'"clientID":"{client_id}"'
-        if not await self.send("push", {"version": self.version if version is None else version, "updates": updates,
-                                        **({"rebase": True} if rebase else {})}):
+        if not await self.send(
+            "push",
+            {
+                "version": self.version if version is None else version,
+                "updates": updates,
+                **({"rebase": True} if rebase else {}),
+            },
+        ):
             return "closed"
         while True:
             kind, data = await self.wait_for(("updates", "error", "push_rejected", "session_state"), timeout)
@@ -915,14 +968,14 @@ async def close_socket(ws: aiohttp.ClientWebSocketResponse, h: Hostile, reader: 
     """Close politely if the server lets us within 5 s (a long outbox may not), else drop the connection."""
     try:
         await asyncio.wait_for(ws.close(), 5)
-    except (asyncio.TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError):
+    except (TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError):
         abort(ws)
     if reader is None:
         h.closes[ws.close_code] += 1
     else:
         try:
             await asyncio.wait_for(reader, 5)
-        except (asyncio.TimeoutError, Exception):
+        except (TimeoutError, Exception):
             reader.cancel()
     h.open.discard(ws)
 
@@ -950,8 +1003,11 @@ async def hostile_session(http, base: str, h: Hostile) -> tuple[str, str, str]:
         body = await response.json(content_type=None)
     if response.status != 201:
         raise RuntimeError(f"POST /api/sessions answered {response.status}")
-    return (base.replace("http", "ws", 1) + f"/ws/{body['session_id']}", body["host_url"].split("#host=")[1],
-            body["session_id"])
+    return (
+        base.replace("http", "ws", 1) + f"/ws/{body['session_id']}",
+        body["host_url"].split("#host=")[1],
+        body["session_id"],
+    )
 
 
 async def every(h: Hostile, period: float):
@@ -991,7 +1047,7 @@ async def visit(http, url: str, h: Hostile, hello: dict, stay: float) -> dict:
     while (left := deadline - time.monotonic()) > 0:
         try:
             message = await ws.receive(left)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
         if message.type != aiohttp.WSMsgType.TEXT:
             got["closed"] = ws.close_code if ws.closed else str(message.type)
@@ -1006,7 +1062,7 @@ async def visit(http, url: str, h: Hostile, hello: dict, stay: float) -> dict:
             got["error"] = json.loads(message.data)["data"].get("code")
     try:
         await asyncio.wait_for(ws.close(), 5)
-    except (asyncio.TimeoutError, ConnectionError, aiohttp.ClientError):
+    except (TimeoutError, ConnectionError, aiohttp.ClientError):
         abort(ws)
     return got
 
@@ -1089,8 +1145,12 @@ async def attack_far_pulls(http, base: str, h: Hostile, args) -> None:
                 return
             h.c["pulls_sent"] += await member.send_text(pull)
 
-    await asyncio.gather(*(keep_connected(h, lambda: Member.join(http, url, h, keep=()), pull_again_and_again)
-                           for _ in range(PULL_SOCKETS)))
+    await asyncio.gather(
+        *(
+            keep_connected(h, lambda: Member.join(http, url, h, keep=()), pull_again_and_again)
+            for _ in range(PULL_SOCKETS)
+        )
+    )
 
 
 async def attack_many_updates(http, base: str, h: Hostile, args) -> None:
@@ -1108,8 +1168,10 @@ async def attack_many_updates(http, base: str, h: Hostile, args) -> None:
         while not h.stop.is_set() and not member.closed:
             letter = "wv"[round_ % 2]  # never the letter already there: every update changes the text
             round_ += 1
-            outcome = await member.push([{"clientID": "h", "changes": replace_at(i * 400, member.length, letter)}
-                                         for i in range(1000)], rebase=True)
+            outcome = await member.push(
+                [{"clientID": "h", "changes": replace_at(i * 400, member.length, letter)} for i in range(1000)],
+                rebase=True,
+            )
             h.c[f"pushes_{outcome}"] += 1
             h.c["versions_created"] += 1000 * (outcome == "ok")
 
@@ -1174,8 +1236,10 @@ async def attack_version_flood(http, base: str, h: Hostile, args) -> None:
                 updates = [{"clientID": f"j{number}", "changes": [member.length]}] * 1000
             else:
                 letter = "ab"[round_ // 2 % 2]
-                updates = [{"clientID": f"j{number}", "changes": replace_at(1000 * number + i, member.length, letter)}
-                           for i in range(1000)]
+                updates = [
+                    {"clientID": f"j{number}", "changes": replace_at(1000 * number + i, member.length, letter)}
+                    for i in range(1000)
+                ]
             round_ += 1
             async with turn:
                 outcome = await member.push(updates, rebase=True, version=max(m.version for m in members))
@@ -1184,11 +1248,14 @@ async def attack_version_flood(http, base: str, h: Hostile, args) -> None:
     await asyncio.gather(*(flood(number, member) for number, member in enumerate(members)))
     await counting
     try:
-        async with http.get(base + f"/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {key}"},
-                            timeout=aiohttp.ClientTimeout(total=8)) as response:
+        async with http.get(
+            base + f"/api/sessions/{session_id}/history",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=aiohttp.ClientTimeout(total=8),
+        ) as response:
             h.facts["history_status"] = response.status
             await response.read()
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         h.facts["history_status"] = repr(exc)
 
 
@@ -1204,8 +1271,10 @@ async def attack_silent_sockets(http, base: str, h: Hostile, args) -> None:
         if not h.stop.is_set():  # closed by the server: open another one a second later
             await asyncio.sleep(1.0)
 
-    holders = [asyncio.create_task(keep_connected(h, lambda: Member.join(http, url, h, keep=()), stay_silent))
-               for _ in range(SILENT_SOCKETS)]
+    holders = [
+        asyncio.create_task(keep_connected(h, lambda: Member.join(http, url, h, keep=()), stay_silent))
+        for _ in range(SILENT_SOCKETS)
+    ]
     deadline = time.monotonic() + 30
     while h.c["connects"] < SILENT_SOCKETS and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
@@ -1232,8 +1301,9 @@ async def attack_host_key_guessing(http, base: str, h: Hostile, args) -> None:
                 return
             h.c["guesses"] += await member.send("hello", {"name": "guesser", "host_key": secrets.token_urlsafe(24)})
 
-    await asyncio.gather(*(keep_connected(h, lambda: Member.join(http, url, h, keep=()), guess)
-                           for _ in range(GUESS_SOCKETS)))
+    await asyncio.gather(
+        *(keep_connected(h, lambda: Member.join(http, url, h, keep=()), guess) for _ in range(GUESS_SOCKETS))
+    )
 
 
 async def ready(h: Hostile) -> None:
@@ -1243,10 +1313,20 @@ async def ready(h: Hostile) -> None:
     await h.go.wait()
 
 
-ATTACK_FUNCTIONS = {"a": attack_flood, "b": attack_big_pushes, "c": attack_sockets, "d": attack_chat_cursor,
-                    "e": attack_cursor_parts, "f": attack_rebase_gathering, "g": attack_far_pulls,
-                    "h": attack_many_updates, "i": attack_big_history, "j": attack_version_flood,
-                    "k": attack_silent_sockets, "l": attack_host_key_guessing}
+ATTACK_FUNCTIONS = {
+    "a": attack_flood,
+    "b": attack_big_pushes,
+    "c": attack_sockets,
+    "d": attack_chat_cursor,
+    "e": attack_cursor_parts,
+    "f": attack_rebase_gathering,
+    "g": attack_far_pulls,
+    "h": attack_many_updates,
+    "i": attack_big_history,
+    "j": attack_version_flood,
+    "k": attack_silent_sockets,
+    "l": attack_host_key_guessing,
+}
 
 
 async def hostile_main(args) -> None:
@@ -1270,21 +1350,22 @@ async def hostile_main(args) -> None:
 
     waiter = asyncio.create_task(follow_commands())
     started = time.monotonic()
-    async with aiohttp.ClientSession(connector=connector(HOSTILE_ADDRESS[args.attack]),
-                                     timeout=aiohttp.ClientTimeout(total=None, sock_connect=10)) as http:
+    async with aiohttp.ClientSession(
+        connector=connector(HOSTILE_ADDRESS[args.attack]), timeout=aiohttp.ClientTimeout(total=None, sock_connect=10)
+    ) as http:
         work = asyncio.create_task(attack(http, base, h, args))
         work.add_done_callback(failed_before_ready)
         await h.stop.wait()
         try:
             await asyncio.wait_for(asyncio.shield(work), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             # Senders blocked by the server's back-pressure, or closes waiting behind a long outbox.
             h.c["sockets_aborted_at_stop"] = len(h.open)
             for ws in h.open:
                 abort(ws)
             try:
                 await asyncio.wait_for(work, 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 h.note("attack did not stop within 15 s; cancelled")
             except Exception as exc:
                 h.note(f"attack failed: {exc!r}")
@@ -1335,7 +1416,7 @@ class Child:
         self.process = process
 
     @classmethod
-    async def start(cls, argv: list[str]) -> "Child":
+    async def start(cls, argv: list[str]) -> Child:
         return cls(await asyncio.create_subprocess_exec(*argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT))
 
     @property
@@ -1359,7 +1440,7 @@ async def server_loop_lag(http: aiohttp.ClientSession, base: str) -> float | Non
     try:
         async with http.get(base + "/api/health", headers=OPERATOR_HEADERS) as response:
             body = await response.json(content_type=None)
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError):
+    except (TimeoutError, aiohttp.ClientError, OSError, ValueError):
         return None
     return (body.get("loop_lag_ms") or {}).get("max")
 
@@ -1368,8 +1449,9 @@ async def quiet_loop(base: str, timeout: float = 60) -> float | None:
     """Wait (at most `timeout` s) until the server's loop monitor holds no lag above LAG_QUIET_MS, so that a worst
     lag above that in the next phase is the phase's own; the worst lag still in the monitor's minute."""
     deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession(connector=connector(PROBE_ADDRESS),
-                                     timeout=aiohttp.ClientTimeout(total=10)) as http:
+    async with aiohttp.ClientSession(
+        connector=connector(PROBE_ADDRESS), timeout=aiohttp.ClientTimeout(total=10)
+    ) as http:
         while True:
             lag = await server_loop_lag(http, base)
             if lag is None or lag <= LAG_QUIET_MS or time.monotonic() > deadline:
@@ -1392,8 +1474,9 @@ class Probe:
         await asyncio.gather(self.visit(stop), self.watch_lag(stop))
 
     async def watch_lag(self, stop: asyncio.Event) -> None:
-        async with aiohttp.ClientSession(connector=connector(PROBE_ADDRESS),
-                                         timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async with aiohttp.ClientSession(
+            connector=connector(PROBE_ADDRESS), timeout=aiohttp.ClientTimeout(total=30)
+        ) as http:
             while True:
                 lag = await server_loop_lag(http, self.base)
                 if lag is not None:
@@ -1402,12 +1485,13 @@ class Probe:
                     return
                 try:
                     await asyncio.wait_for(stop.wait(), 0.5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     async def visit(self, stop: asyncio.Event) -> None:
-        async with aiohttp.ClientSession(connector=connector(PROBE_ADDRESS),
-                                         timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async with aiohttp.ClientSession(
+            connector=connector(PROBE_ADDRESS), timeout=aiohttp.ClientTimeout(total=30)
+        ) as http:
             while not stop.is_set():
                 asked = time.monotonic()
                 try:
@@ -1425,11 +1509,11 @@ class Probe:
                                 self.failures.append(f"join: {message.type} {str(message.data)[:60]}")
                             else:
                                 self.join_ms.append(1000 * (time.monotonic() - asked))
-                except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                     self.failures.append(repr(exc))
                 try:
                     await asyncio.wait_for(stop.wait(), 2.0)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
 
@@ -1441,28 +1525,51 @@ def log_since(path: Path, offset: int) -> dict:
     """The server's log records at WARNING or worse written after byte `offset`: how many, and of what kinds."""
     with open(path, "rb") as log:
         log.seek(offset)
-        records = [line for line in log.read().decode(errors="replace").splitlines()
-                   if line[:4].isdigit() and any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL"))]
+        records = [
+            line
+            for line in log.read().decode(errors="replace").splitlines()
+            if line[:4].isdigit() and any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL"))
+        ]
     kinds = collections.Counter(line.split(": ", 1)[-1][:60] for line in records)
     return {"records": len(records), "kinds": dict(kinds.most_common(4))}
 
 
-async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: str, normal: Child,
-                    shared_session: str, args) -> dict:
+async def run_phase(
+    name: str, seconds: float, server: subprocess.Popen, base: str, normal: Child, shared_session: str, args
+) -> dict:
     hostile, setup, setup_started = None, {}, time.monotonic()
     if name in ATTACKS:
         nice = ["nice", "-n", str(args.hostile_nice)] if args.hostile_nice else []
-        hostile = await Child.start(nice + [sys.executable, str(Path(__file__).resolve()), "--role", "hostile",
-                                            "--attack", name, "--port", str(args.port),
-                                            "--shared-session", shared_session,
-                                            "--participants", str(args.participants),
-                                            "--flood-sockets", str(args.flood_sockets),
-                                            "--big-sessions", str(args.big_sessions),
-                                            "--big-readers", str(args.big_readers),
-                                            "--push-window", str(args.push_window), "--creators", str(args.creators)])
+        hostile = await Child.start(
+            nice
+            + [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--role",
+                "hostile",
+                "--attack",
+                name,
+                "--port",
+                str(args.port),
+                "--shared-session",
+                shared_session,
+                "--participants",
+                str(args.participants),
+                "--flood-sockets",
+                str(args.flood_sockets),
+                "--big-sessions",
+                str(args.big_sessions),
+                "--big-readers",
+                str(args.big_readers),
+                "--push-window",
+                str(args.push_window),
+                "--creators",
+                str(args.creators),
+            ]
+        )
         try:
             setup = await hostile.read(240)  # set up (sockets open, sessions made, documents grown)
-        except (asyncio.TimeoutError, RuntimeError) as exc:  # measured all the same: the server's state is the news
+        except (TimeoutError, RuntimeError) as exc:  # measured all the same: the server's state is the news
             setup = {"failed": f"no ready within 240 s ({exc!r}): the server may still be busy with an earlier phase"}
         if "failed" in setup:
             print(f"phase {name}: the attack failed to set up: {setup['failed']}", file=sys.stderr, flush=True)
@@ -1505,7 +1612,7 @@ async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: s
         await hostile.say("stop")
         try:
             hostile_result = await hostile.read(60)
-        except (asyncio.TimeoutError, RuntimeError) as exc:
+        except (TimeoutError, RuntimeError) as exc:
             hostile_result = {"result": {"notes": [f"no result: {exc!r}"]}}
             hostile.process.kill()
         await hostile.process.wait()
@@ -1518,22 +1625,32 @@ async def run_phase(name: str, seconds: float, server: subprocess.Popen, base: s
     # the worst of the samples taken during the phase; a figure at or under LAG_QUIET_MS may be from before it
     lag_max = max(probe.lag_ms, default=None)
     return {
-        "phase": name, "attack": ATTACKS.get(name, "none"), "setup_s": round(setup_s, 1),
-        "setup_failed": setup.get("failed"), "measured_s": round(wall, 1),
+        "phase": name,
+        "attack": ATTACKS.get(name, "none"),
+        "setup_s": round(setup_s, 1),
+        "setup_failed": setup.get("failed"),
+        "measured_s": round(wall, 1),
         "cpu_pct": {key: round(100 * (cpu_after[key] - cpu_before[key]) / wall, 1) for key in pids},
-        "machine_pct": {"busy": round(100 * (machine_after[0] - machine_before[0]) / machine_total, 1),
-                        "iowait": round(100 * (machine_after[2] - machine_before[2]) / machine_total, 1),
-                        # CPU used by processes that are not part of this benchmark (% of one core)
-                        "foreign_cpu_pct": round(100 * max(0.0, machine_busy_s - ours_s) / wall, 1),
-                        "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0])},
+        "machine_pct": {
+            "busy": round(100 * (machine_after[0] - machine_before[0]) / machine_total, 1),
+            "iowait": round(100 * (machine_after[2] - machine_before[2]) / machine_total, 1),
+            # CPU used by processes that are not part of this benchmark (% of one core)
+            "foreign_cpu_pct": round(100 * max(0.0, machine_busy_s - ours_s) / wall, 1),
+            "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
+        },
         "data_dir_mib": dir_mib(args.data_dir),
         "server_rss_kib": {"start": rss_before, "max": rss_max, "end": rss_end},
         "server_loop_lag_ms": {"max": lag_max, "in_monitor_at_start": lag_at_start, "samples": len(probe.lag_ms)},
         "server_log": log_since(args.log_path, log_offset),
         "server_alive": server.poll() is None,
-        "normal": normal_result, "hostile": hostile_result,
-        "probe": {"health": latency_summary(probe.health_ms), "new_session_join": latency_summary(probe.join_ms),
-                  "failures": probe.failures[:5], "failure_count": len(probe.failures)},
+        "normal": normal_result,
+        "hostile": hostile_result,
+        "probe": {
+            "health": latency_summary(probe.health_ms),
+            "new_session_join": latency_summary(probe.join_ms),
+            "failures": probe.failures[:5],
+            "failure_count": len(probe.failures),
+        },
         "server_settle_s": round(time.monotonic() - settle_started, 1),
     }
 
@@ -1545,10 +1662,13 @@ async def orchestrate(args) -> dict:
     # Another checkout's server (--server-dir) runs as `python -m interview_server` there, as bench/load.py does.
     command = [sys.executable, "-m", "interview_server"] if args.server_dir else Server.command()
     log_path = args.log_path = Path(data_dir) / "server.log"
-    server = subprocess.Popen(command + ["--store", "sqlite", "--data-dir", data_dir, "--port", str(args.port),
-                                         "--log-level", "WARNING"],
-                              cwd=Path(args.server_dir or ROOT), stdout=open(log_path, "a"), stderr=subprocess.STDOUT,
-                              env={**os.environ, "OPERATOR_TOKEN": OPERATOR_TOKEN})  # the probe's health has the counts
+    server = subprocess.Popen(
+        command + ["--store", "sqlite", "--data-dir", data_dir, "--port", str(args.port), "--log-level", "WARNING"],
+        cwd=Path(args.server_dir or ROOT),
+        stdout=open(log_path, "a"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "OPERATOR_TOKEN": OPERATOR_TOKEN},
+    )  # the probe's health has the counts
     base = f"http://127.0.0.1:{args.port}"
     phases, normal = [], None
     try:
@@ -1564,14 +1684,30 @@ async def orchestrate(args) -> dict:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"server did not start; log:\n{log_path.read_text()}")
                 await asyncio.sleep(0.05)
-        normal = await Child.start([sys.executable, str(Path(__file__).resolve()), "--role", "normal",
-                                    "--port", str(args.port), "--sessions", str(args.sessions),
-                                    "--participants", str(args.participants), "--seed", str(args.seed)])
+        normal = await Child.start(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--role",
+                "normal",
+                "--port",
+                str(args.port),
+                "--sessions",
+                str(args.sessions),
+                "--participants",
+                str(args.participants),
+                "--seed",
+                str(args.seed),
+            ]
+        )
         shared_session = (await normal.read(60))["sessions"][0]
         for name in args.phases.split(","):
             seconds = args.phase_seconds / 2 if name == "after" else args.phase_seconds
-            print(f"phase {name} ({ATTACKS.get(name, 'normal load only')}) for {seconds:.0f} s ...",
-                  file=sys.stderr, flush=True)
+            print(
+                f"phase {name} ({ATTACKS.get(name, 'normal load only')}) for {seconds:.0f} s ...",
+                file=sys.stderr,
+                flush=True,
+            )
             phases.append(await run_phase(name, seconds, server, base, normal, shared_session, args))
             print(format_row(phases[-1], phases[0]), file=sys.stderr, flush=True)
             if server.poll() is not None:
@@ -1593,29 +1729,49 @@ async def orchestrate(args) -> dict:
     shutil.rmtree(data_dir, ignore_errors=True)
     records = [line for line in log.splitlines() if line[:4].isdigit()]
     return {
-        "settings": {"phase_seconds": args.phase_seconds, "sessions": args.sessions,
-                     "participants": args.participants, "hostile_nice": args.hostile_nice,
-                     "flood_sockets": args.flood_sockets, "big_sessions": args.big_sessions,
-                     "big_readers": args.big_readers, "push_window": args.push_window, "creators": args.creators,
-                     "server_limits": "defaults", "cpus": os.cpu_count(), "server_dir": args.server_dir or None,
-                     "server_commit": server_commit(Path(args.server_dir or ROOT))},
+        "settings": {
+            "phase_seconds": args.phase_seconds,
+            "sessions": args.sessions,
+            "participants": args.participants,
+            "hostile_nice": args.hostile_nice,
+            "flood_sockets": args.flood_sockets,
+            "big_sessions": args.big_sessions,
+            "big_readers": args.big_readers,
+            "push_window": args.push_window,
+            "creators": args.creators,
+            "server_limits": "defaults",
+            "cpus": os.cpu_count(),
+            "server_dir": args.server_dir or None,
+            "server_commit": server_commit(Path(args.server_dir or ROOT)),
+        },
         "phases": phases,
-        "server": {"alive_at_end": alive, "exit_code": exit_code,
-                   "log_warnings": sum(" WARNING " in line for line in records),
-                   "log_errors": sum(" ERROR " in line or " CRITICAL " in line for line in records),
-                   "log_first_errors": [line for line in records if " ERROR " in line or " CRITICAL " in line][:5],
-                   "log_warning_kinds": dict(collections.Counter(
-                       line.split(": ", 1)[-1][:70] for line in records if " WARNING " in line).most_common(6))},
+        "server": {
+            "alive_at_end": alive,
+            "exit_code": exit_code,
+            "log_warnings": sum(" WARNING " in line for line in records),
+            "log_errors": sum(" ERROR " in line or " CRITICAL " in line for line in records),
+            "log_first_errors": [line for line in records if " ERROR " in line or " CRITICAL " in line][:5],
+            "log_warning_kinds": dict(
+                collections.Counter(
+                    line.split(": ", 1)[-1][:70] for line in records if " WARNING " in line
+                ).most_common(6)
+            ),
+        },
     }
 
 
 def server_commit(checkout: Path) -> str | None:
     """The commit the server ran from (with "+changes" when its checkout has uncommitted ones)."""
     try:
-        commit = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return commit + ("+changes" if dirty else "")
@@ -1632,67 +1788,91 @@ def format_row(phase: dict, baseline: dict) -> str:
     c = n["check"]
     h = (phase["hostile"] or {}).get("result", {})
     hc = h.get("counters", {})
-    ok = (not c["unconfirmed_chars"] and not c["sessions_diverged"] and not c["sessions_length_wrong"]
-          and not n["counters"].get("unexpected_closes"))
+    ok = (
+        not c["unconfirmed_chars"]
+        and not c["sessions_diverged"]
+        and not c["sessions_length_wrong"]
+        and not n["counters"].get("unexpected_closes")
+    )
     closes = ",".join(f"{k}:{v}" for k, v in sorted(h.get("close_codes", {}).items())) or "-"
     http = ",".join(f"{k}:{v}" for k, v in sorted(h.get("http_statuses", {}).items())) or "-"
     cpu = phase["cpu_pct"]
-    return (f"{phase['phase']:>8} | {n['others']['p50_ms']!s:>6} {n['others']['p99_ms']!s:>7} {n['others']['max_ms']!s:>7}"
-            f" {ratio(n['others']['p99_ms'], b['others']['p99_ms']):>6}"
-            f" | {n['shared_session']['p50_ms']!s:>6} {n['shared_session']['p99_ms']!s:>7} {n['shared_session']['max_ms']!s:>7}"
-            f" | {n['others']['n'] + n['shared_session']['n']:>6} {'yes' if ok else 'NO':>4}"
-            f" | {cpu['server']:>5} {phase['server_rss_kib']['max'] // 1024:>5} {cpu['normal_gen']:>5} {cpu.get('hostile_gen', '-')!s:>5}"
-            f" {phase['machine_pct']['busy']:>5} {phase['machine_pct']['foreign_cpu_pct']:>5} {phase['data_dir_mib']:>6}"
-            f" | {phase['server_loop_lag_ms']['max']!s:>6} {phase['server_log']['records']:>5}"
-            f" | {n['gen_lag_max_ms']:>6} {phase['probe']['health']['max_ms']!s:>6} {phase['probe']['new_session_join']['max_ms']!s:>7}"
-            f" | {hc.get('messages_sent', '-')!s:>7} {hc.get('frames_received', '-')!s:>7} {hc.get('errors_received', '-')!s:>6}"
-            f" closes {closes} http {http}")
+    return (
+        f"{phase['phase']:>8} | {n['others']['p50_ms']!s:>6} {n['others']['p99_ms']!s:>7} {n['others']['max_ms']!s:>7}"
+        f" {ratio(n['others']['p99_ms'], b['others']['p99_ms']):>6}"
+        f" | {n['shared_session']['p50_ms']!s:>6} {n['shared_session']['p99_ms']!s:>7} {n['shared_session']['max_ms']!s:>7}"
+        f" | {n['others']['n'] + n['shared_session']['n']:>6} {'yes' if ok else 'NO':>4}"
+        f" | {cpu['server']:>5} {phase['server_rss_kib']['max'] // 1024:>5} {cpu['normal_gen']:>5} {cpu.get('hostile_gen', '-')!s:>5}"
+        f" {phase['machine_pct']['busy']:>5} {phase['machine_pct']['foreign_cpu_pct']:>5} {phase['data_dir_mib']:>6}"
+        f" | {phase['server_loop_lag_ms']['max']!s:>6} {phase['server_log']['records']:>5}"
+        f" | {n['gen_lag_max_ms']:>6} {phase['probe']['health']['max_ms']!s:>6} {phase['probe']['new_session_join']['max_ms']!s:>7}"
+        f" | {hc.get('messages_sent', '-')!s:>7} {hc.get('frames_received', '-')!s:>7} {hc.get('errors_received', '-')!s:>6}"
+        f" closes {closes} http {http}"
+    )
 
 
-HEADER = (f"{'phase':>8} | {'p50':>6} {'p99':>7} {'max':>7} {'p99/bl':>6} | {'s0p50':>6} {'s0p99':>7} {'s0max':>7}"
-          f" | {'edits':>6} {'ok':>4} | {'srvCPU':>5} {'RSSMB':>5} {'nCPU':>5} {'hCPU':>5} {'mach%':>5} {'frgn%':>5} {'dbMiB':>6}"
-          f" | {'lagmx':>6} {'logs':>5} | {'nlag':>6} {'hlthmx':>6} {'joinmx':>7}"
-          f" | {'h_sent':>7} {'h_recv':>7} {'h_err':>6}")
+HEADER = (
+    f"{'phase':>8} | {'p50':>6} {'p99':>7} {'max':>7} {'p99/bl':>6} | {'s0p50':>6} {'s0p99':>7} {'s0max':>7}"
+    f" | {'edits':>6} {'ok':>4} | {'srvCPU':>5} {'RSSMB':>5} {'nCPU':>5} {'hCPU':>5} {'mach%':>5} {'frgn%':>5} {'dbMiB':>6}"
+    f" | {'lagmx':>6} {'logs':>5} | {'nlag':>6} {'hlthmx':>6} {'joinmx':>7}"
+    f" | {'h_sent':>7} {'h_recv':>7} {'h_err':>6}"
+)
 
 
 def report(result: dict) -> str:
     phases = result["phases"]
-    lines = ["push -> seen by other participants, ms (sessions 1..N; s0 = session 0, shared with the hostile "
-             "clients in phase d); edits = latency samples; ok = every edit confirmed, texts identical, no normal "
-             "socket closed; CPU % of one core; mach% = all cores busy (100 = both), frgn% = CPU of processes outside this benchmark (% of one core); dbMiB = server's data dir; lagmx = the server's own worst event-loop lag (ms); logs = server log records at WARNING or worse; nlag = normal generator's worst loop lag (ms); hlthmx = worst GET /api/health (ms), joinmx = worst "
-             "new-session create+join (ms); h_* = hostile messages sent, frames received, errors received", "",
-             HEADER]
+    lines = [
+        "push -> seen by other participants, ms (sessions 1..N; s0 = session 0, shared with the hostile "
+        "clients in phase d); edits = latency samples; ok = every edit confirmed, texts identical, no normal "
+        "socket closed; CPU % of one core; mach% = all cores busy (100 = both), frgn% = CPU of processes outside this benchmark (% of one core); dbMiB = server's data dir; lagmx = the server's own worst event-loop lag (ms); logs = server log records at WARNING or worse; nlag = normal generator's worst loop lag (ms); hlthmx = worst GET /api/health (ms), joinmx = worst "
+        "new-session create+join (ms); h_* = hostile messages sent, frames received, errors received",
+        "",
+        HEADER,
+    ]
     lines += [format_row(phase, phases[0]) for phase in phases]
     lines.append("")
     for phase in phases:
         h = (phase["hostile"] or {}).get("result")
         n = phase["normal"]
         if h:
-            lines.append(f"{phase['phase']}: {phase['attack']}: hostile {json.dumps(h['counters'])}; error codes "
-                         f"{json.dumps(h['error_codes'])}; closes {json.dumps(h['close_codes'])}; frames "
-                         f"{json.dumps(h.get('frames_by_type', {}))}; facts {json.dumps(h.get('facts', {}))}"
-                         + (f"; notes {h['notes'][:3]}" if h["notes"] else ""))
+            lines.append(
+                f"{phase['phase']}: {phase['attack']}: hostile {json.dumps(h['counters'])}; error codes "
+                f"{json.dumps(h['error_codes'])}; closes {json.dumps(h['close_codes'])}; frames "
+                f"{json.dumps(h.get('frames_by_type', {}))}; facts {json.dumps(h.get('facts', {}))}"
+                + (f"; notes {h['notes'][:3]}" if h["notes"] else "")
+            )
         if phase["server_log"]["records"]:
             lines.append(f"{phase['phase']}: server log {json.dumps(phase['server_log'])}")
         if n["errors"] or n["counters"].get("unexpected_closes") or phase["probe"]["failure_count"]:
-            lines.append(f"{phase['phase']}: normal errors {n['errors'][:3]}, counters {n['counters']}, "
-                         f"probe failures {phase['probe']['failures'][:3]}")
-        lines.append(f"{phase['phase']}: own ack p50/p99/max {n['own_ack']['p50_ms']}/{n['own_ack']['p99_ms']}/"
-                     f"{n['own_ack']['max_ms']} ms, pushes {n['counters'].get('pushes', 0)}, rejected "
-                     f"{n['counters'].get('pushes_rejected', 0)}, settle {n['check']['settle_s']} s, "
-                     f"health max {phase['probe']['health']['max_ms']} ms, orchestrator CPU "
-                     f"{phase['cpu_pct']['orchestrator']}%, server settled {phase['server_settle_s']} s after")
+            lines.append(
+                f"{phase['phase']}: normal errors {n['errors'][:3]}, counters {n['counters']}, "
+                f"probe failures {phase['probe']['failures'][:3]}"
+            )
+        lines.append(
+            f"{phase['phase']}: own ack p50/p99/max {n['own_ack']['p50_ms']}/{n['own_ack']['p99_ms']}/"
+            f"{n['own_ack']['max_ms']} ms, pushes {n['counters'].get('pushes', 0)}, rejected "
+            f"{n['counters'].get('pushes_rejected', 0)}, settle {n['check']['settle_s']} s, "
+            f"health max {phase['probe']['health']['max_ms']} ms, orchestrator CPU "
+            f"{phase['cpu_pct']['orchestrator']}%, server settled {phase['server_settle_s']} s after"
+        )
     s = result["server"]
-    lines.append(f"server: alive at end {s['alive_at_end']}, exit {s['exit_code']}, log warnings {s['log_warnings']} "
-                 f"{json.dumps(s['log_warning_kinds'])}, errors {s['log_errors']} {s['log_first_errors'][:2]}")
+    lines.append(
+        f"server: alive at end {s['alive_at_end']}, exit {s['exit_code']}, log warnings {s['log_warnings']} "
+        f"{json.dumps(s['log_warning_kinds'])}, errors {s['log_errors']} {s['log_first_errors'][:2]}"
+    )
     return "\n".join(lines)
 
 
 def passed(result: dict) -> bool:
     for phase in result["phases"]:
         c, n = phase["normal"]["check"], phase["normal"]
-        if (c["unconfirmed_chars"] or c["sessions_diverged"] or c["sessions_length_wrong"]
-                or n["counters"].get("unexpected_closes") or not phase["server_alive"]):
+        if (
+            c["unconfirmed_chars"]
+            or c["sessions_diverged"]
+            or c["sessions_length_wrong"]
+            or n["counters"].get("unexpected_closes")
+            or not phase["server_alive"]
+        ):
             return False
     return result["server"]["alive_at_end"] and not result["server"]["log_errors"]
 
@@ -1700,25 +1880,41 @@ def passed(result: dict) -> bool:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phase-seconds", type=float, default=30.0, help="seconds measured per phase (default 30)")
-    parser.add_argument("--phases", default=",".join(["baseline", *ATTACKS, "after"]),
-                        help="which phases, in order (default baseline,a,...,l,after; the first is the reference)")
+    parser.add_argument(
+        "--phases",
+        default=",".join(["baseline", *ATTACKS, "after"]),
+        help="which phases, in order (default baseline,a,...,l,after; the first is the reference)",
+    )
     parser.add_argument("--sessions", type=int, default=20, help="normal sessions (default 20)")
     parser.add_argument("--participants", type=int, default=3, help="people per normal session (default 3)")
-    parser.add_argument("--hostile-nice", type=int, default=0,
-                        help="run the hostile generator under nice -n N (default 0: it competes for CPU at full weight)")
+    parser.add_argument(
+        "--hostile-nice",
+        type=int,
+        default=0,
+        help="run the hostile generator under nice -n N (default 0: it competes for CPU at full weight)",
+    )
     parser.add_argument("--flood-sockets", type=int, default=6, help="(a) flooding sockets (default 6)")
-    parser.add_argument("--big-sessions", type=int, default=3, help="(b) hostile sessions with a big pusher (default 3)")
+    parser.add_argument(
+        "--big-sessions", type=int, default=3, help="(b) hostile sessions with a big pusher (default 3)"
+    )
     parser.add_argument("--big-readers", type=int, default=3, help="(b) hostile readers per such session (default 3)")
     parser.add_argument("--push-window", type=int, default=4, help="(b) pushes in flight per pusher (default 4)")
     parser.add_argument("--creators", type=int, default=4, help="(c) concurrent POST /api/sessions loops (default 4)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--server-dir", default="",
-                        help="run the server from another checkout (python -m interview_server there), e.g. a "
-                             "`git worktree` of an older commit, for before/after figures")
-    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "hostile.json"),
-                        help="write the result here (default bench/results/hostile.json; '' for none)")
-    parser.add_argument("--role", choices=["orchestrator", "normal", "hostile"], default="orchestrator",
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--server-dir",
+        default="",
+        help="run the server from another checkout (python -m interview_server there), e.g. a "
+        "`git worktree` of an older commit, for before/after figures",
+    )
+    parser.add_argument(
+        "--json",
+        default=str(ROOT / "bench" / "results" / "hostile.json"),
+        help="write the result here (default bench/results/hostile.json; '' for none)",
+    )
+    parser.add_argument(
+        "--role", choices=["orchestrator", "normal", "hostile"], default="orchestrator", help=argparse.SUPPRESS
+    )
     parser.add_argument("--attack", choices=sorted(ATTACKS), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--shared-session", help=argparse.SUPPRESS)

@@ -80,7 +80,7 @@ class Histogram:
     def add(self, ms: float) -> None:
         self.counts[int(ms * BUCKETS_PER_MS)] += 1
 
-    def merge(self, other: "Histogram") -> None:
+    def merge(self, other: Histogram) -> None:
         self.counts.update(other.counts)
 
     @property
@@ -105,7 +105,7 @@ class Histogram:
         return {str(bucket): count for bucket, count in self.counts.items()}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Histogram":
+    def from_json(cls, data: dict) -> Histogram:
         return cls(Counter({int(bucket): count for bucket, count in data.items()}))
 
 
@@ -122,9 +122,15 @@ class Group:
         self.pushes = self.rejected = self.confirmed = self.typed = 0
 
     def to_json(self) -> dict:
-        return {"latency": self.latency.to_json(), "ack": self.ack.to_json(),
-                "windows": {str(k): v.to_json() for k, v in self.windows.items()},
-                "pushes": self.pushes, "rejected": self.rejected, "confirmed": self.confirmed, "typed": self.typed}
+        return {
+            "latency": self.latency.to_json(),
+            "ack": self.ack.to_json(),
+            "windows": {str(k): v.to_json() for k, v in self.windows.items()},
+            "pushes": self.pushes,
+            "rejected": self.rejected,
+            "confirmed": self.confirmed,
+            "typed": self.typed,
+        }
 
 
 class Generator:
@@ -164,7 +170,7 @@ class Generator:
                     try:
                         await participant.connect(config["port"])
                         return
-                    except (OSError, asyncio.TimeoutError) as exc:
+                    except (TimeoutError, OSError) as exc:
                         if attempt == 4:
                             self.connect_failures += 1
                             self.errors[f"connect: {exc!r}"[:120]] += 1
@@ -173,12 +179,14 @@ class Generator:
         for index, session_id in enumerate(config["sessions"]):
             for number in range(config["participants"]):
                 role = "typist" if number == 0 else "other"
-                self.participants.append(Participant(self, self.groups["normal"], session_id,
-                                                     f"w{worker}s{index}p{number}", role))
+                self.participants.append(
+                    Participant(self, self.groups["normal"], session_id, f"w{worker}s{index}p{number}", role)
+                )
         if config["hot"]:
             for number in range(config["hot_participants"]):
-                self.participants.append(Participant(self, self.groups["hot"], config["hot"],
-                                                     f"w{worker}hot{number}", "typist"))
+                self.participants.append(
+                    Participant(self, self.groups["hot"], config["hot"], f"w{worker}hot{number}", "typist")
+                )
         for participant in self.participants:
             self.senders[participant.client_id] = participant
         await asyncio.gather(*(join(participant) for participant in self.participants))
@@ -212,11 +220,20 @@ class Generator:
         while time.perf_counter() - started < DRAIN_S and any(p.pending for p in self.participants if not p.closed):
             await asyncio.sleep(0.05)
         unconfirmed = sum(len(p.pending) for p in self.participants if not p.closed)
-        return {"groups": {name: group.to_json() for name, group in self.groups.items()},
-                "cpu_s": cpu, "elapsed_s": elapsed, "lag": self.lag.to_json(),
-                "drain_s": time.perf_counter() - started, "unconfirmed_after_drain": unconfirmed,
-                "errors": dict(self.errors), "resyncs": self.resyncs, "gaps": self.gaps, "closed": self.closed,
-                "connect_failures": self.connect_failures, "participants": len(self.participants)}
+        return {
+            "groups": {name: group.to_json() for name, group in self.groups.items()},
+            "cpu_s": cpu,
+            "elapsed_s": elapsed,
+            "lag": self.lag.to_json(),
+            "drain_s": time.perf_counter() - started,
+            "unconfirmed_after_drain": unconfirmed,
+            "errors": dict(self.errors),
+            "resyncs": self.resyncs,
+            "gaps": self.gaps,
+            "closed": self.closed,
+            "connect_failures": self.connect_failures,
+            "participants": len(self.participants),
+        }
 
     async def watch_lag(self, period: float = 0.05) -> None:
         """How late the generator's own loop runs its timers: a busy generator shows here first."""
@@ -255,8 +272,14 @@ class Participant:
         self.timers: list[asyncio.TimerHandle] = []
 
     async def connect(self, port: int) -> None:
-        await connect("127.0.0.1", port, f"/ws/{self.session_id}", self.on_text, self.on_close,
-                      on_created=lambda client: setattr(self, "socket", client))
+        await connect(
+            "127.0.0.1",
+            port,
+            f"/ws/{self.session_id}",
+            self.on_text,
+            self.on_close,
+            on_created=lambda client: setattr(self, "socket", client),
+        )
 
     def send(self, type_: str, data: dict) -> None:
         self.socket.send_text(json.dumps({"type": type_, "data": data}, separators=(",", ":")))
@@ -275,7 +298,7 @@ class Participant:
         if self.closed or not self.generator.typing:
             return
         start = (self.typed * CHARS_PER_TICK) % len(TYPING)
-        self.pending.append((TYPING * 2)[start:start + CHARS_PER_TICK])
+        self.pending.append((TYPING * 2)[start : start + CHARS_PER_TICK])
         self.typed += 1
         if self.generator.measuring:
             self.group.typed += 1
@@ -289,8 +312,9 @@ class Participant:
         if self.closed or not self.generator.typing:
             return
         self.send_cursor(self.generator.rng.randint(0, self.length))
-        self.timers.append(asyncio.get_running_loop().call_later(self.generator.rng.uniform(*OTHER_CURSOR_S),
-                                                                 self.cursor_tick))
+        self.timers.append(
+            asyncio.get_running_loop().call_later(self.generator.rng.uniform(*OTHER_CURSOR_S), self.cursor_tick)
+        )
 
     def send_cursor(self, position: int) -> None:
         if self.version is not None and not self.closed:
@@ -305,9 +329,14 @@ class Participant:
         updates = []
         for offset, text in enumerate(batch):
             position = rng.randint(0, length)
-            updates.append({"clientID": self.client_id,
-                            "changes": [position, [0, *text.split("\n")], length - position] if length > position
-                            else [position, [0, *text.split("\n")]]})
+            updates.append(
+                {
+                    "clientID": self.client_id,
+                    "changes": [position, [0, *text.split("\n")], length - position]
+                    if length > position
+                    else [position, [0, *text.split("\n")]],
+                }
+            )
             length += len(text)
             index = self.confirmed + offset
             if index < len(self.sent_at):
@@ -416,8 +445,14 @@ async def worker_main() -> None:
     lag_watch = asyncio.create_task(generator.watch_lag())
     started = time.perf_counter()
     await generator.connect_all()
-    emit({"event": "connected", "participants": len(generator.participants),
-          "failures": generator.connect_failures, "seconds": round(time.perf_counter() - started, 2)})
+    emit(
+        {
+            "event": "connected",
+            "participants": len(generator.participants),
+            "failures": generator.connect_failures,
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+    )
     while True:
         command = (await reader.readline()).decode().strip()
         if command == "type":
@@ -451,8 +486,9 @@ class Worker:
         return json.loads(line)
 
 
-def split_sessions(sessions: list[str], hot: str | None, hot_participants: int, participants: int,
-                   workers: int) -> list[dict]:
+def split_sessions(
+    sessions: list[str], hot: str | None, hot_participants: int, participants: int, workers: int
+) -> list[dict]:
     """Give each generator process whole sessions, balancing frames received (~ typists x participants)."""
     shares = [{"sessions": [], "hot": None, "weight": 0.0} for _ in range(workers)]
     if hot:
@@ -470,9 +506,14 @@ async def run_store(store: str, args) -> dict:
     data_dir = tempfile.mkdtemp(prefix=f"load-{store}-")
     cap = max(args.participants, args.hot) + 1
     other_checkout = [sys.executable, "-m", "interview_server"] if args.server_dir else None
-    server = Server(store, data_dir, command=other_checkout, cwd=Path(args.server_dir or ROOT),
-                    extra_args=("--max-participants", str(cap), "--log-level", "WARNING"),
-                    env={"EVENT_LOOP": args.event_loop} if args.event_loop else None)
+    server = Server(
+        store,
+        data_dir,
+        command=other_checkout,
+        cwd=Path(args.server_dir or ROOT),
+        extra_args=("--max-participants", str(cap), "--log-level", "WARNING"),
+        env={"EVENT_LOOP": args.event_loop} if args.event_loop else None,
+    )
     workers: list[Worker] = []
     try:
         async with aiohttp.ClientSession() as http:
@@ -487,23 +528,42 @@ async def run_store(store: str, args) -> dict:
             connect_started = time.perf_counter()
             for number, share in enumerate(shares):
                 process = await asyncio.create_subprocess_exec(
-                    sys.executable, str(Path(__file__).resolve()), "--worker", cwd=ROOT,
-                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**26)
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--worker",
+                    cwd=ROOT,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    limit=2**26,
+                )
                 worker = Worker(process)
                 workers.append(worker)
-                await worker.command(json.dumps({"worker": number, "port": server.port, "sessions": share["sessions"],
-                                                 "hot": share["hot"], "hot_participants": args.hot,
-                                                 "participants": args.participants, "seed": args.seed + number,
-                                                 "rebase": not args.no_rebase}))
+                await worker.command(
+                    json.dumps(
+                        {
+                            "worker": number,
+                            "port": server.port,
+                            "sessions": share["sessions"],
+                            "hot": share["hot"],
+                            "hot_participants": args.hot,
+                            "participants": args.participants,
+                            "seed": args.seed + number,
+                            "rebase": not args.no_rebase,
+                        }
+                    )
+                )
             connected = [await worker.read() for worker in workers]
             connect_s = time.perf_counter() - connect_started
             await asyncio.sleep(SETTLE_S)
             connections = sum(item["participants"] - item["failures"] for item in connected)
             health_idle = await health(http, base)
             rss_idle = rss_bytes(pid)
-            print(f"  {store}: {connections} connections in {connect_s:.1f} s; RSS {rss_started / 2**20:.1f} MiB "
-                  f"started, {rss_sessions / 2**20:.1f} with {len(sessions) + bool(hot)} sessions, "
-                  f"{rss_idle / 2**20:.1f} connected", flush=True)
+            print(
+                f"  {store}: {connections} connections in {connect_s:.1f} s; RSS {rss_started / 2**20:.1f} MiB "
+                f"started, {rss_sessions / 2**20:.1f} with {len(sessions) + bool(hot)} sessions, "
+                f"{rss_idle / 2**20:.1f} connected",
+                flush=True,
+            )
             for worker in workers:
                 await worker.command("type")
             await asyncio.sleep(args.warmup)
@@ -527,16 +587,30 @@ async def run_store(store: str, args) -> dict:
             await asyncio.gather(*(worker.process.wait() for worker in workers))
             workers.clear()
             problems = server.log_problems()
-        return summarise(store, args, results, {
-            "connections": connections, "connect_s": round(connect_s, 1), "sessions": len(sessions),
-            "hot_participants": args.hot if hot else 0, "measured_s": round(elapsed, 1),
-            "server_cpu_pct": round(100 * (cpu_after[0] - cpu_before[0]) / elapsed, 1),
-            "generator_cpu_pct": [round(100 * (a - b) / elapsed, 1) for a, b in zip(cpu_after[1], cpu_before[1])],
-            "rss_started_mib": round(rss_started / 2**20, 1), "rss_sessions_mib": round(rss_sessions / 2**20, 1),
-            "rss_idle_mib": round(rss_idle / 2**20, 1),
-            "idle_kib_per_connection": round((rss_idle - rss_sessions) / 1024 / max(1, connections), 1),
-            "rss_busy_max_mib": round(max(rss_samples) / 2**20, 1) if rss_samples else None,
-            "health_idle": health_idle, "health_busy": health_busy, "server_log_problems": problems[:10]})
+        return summarise(
+            store,
+            args,
+            results,
+            {
+                "connections": connections,
+                "connect_s": round(connect_s, 1),
+                "sessions": len(sessions),
+                "hot_participants": args.hot if hot else 0,
+                "measured_s": round(elapsed, 1),
+                "server_cpu_pct": round(100 * (cpu_after[0] - cpu_before[0]) / elapsed, 1),
+                "generator_cpu_pct": [
+                    round(100 * (a - b) / elapsed, 1) for a, b in zip(cpu_after[1], cpu_before[1], strict=True)
+                ],
+                "rss_started_mib": round(rss_started / 2**20, 1),
+                "rss_sessions_mib": round(rss_sessions / 2**20, 1),
+                "rss_idle_mib": round(rss_idle / 2**20, 1),
+                "idle_kib_per_connection": round((rss_idle - rss_sessions) / 1024 / max(1, connections), 1),
+                "rss_busy_max_mib": round(max(rss_samples) / 2**20, 1) if rss_samples else None,
+                "health_idle": health_idle,
+                "health_busy": health_busy,
+                "server_log_problems": problems[:10],
+            },
+        )
     finally:
         for worker in workers:
             if worker.process.returncode is None:
@@ -549,10 +623,9 @@ async def create_sessions(http: aiohttp.ClientSession, base: str, count: int) ->
     limit = asyncio.Semaphore(32)
 
     async def one() -> str:
-        async with limit:
-            async with http.post(f"{base}/api/sessions", json={}) as response:
-                response.raise_for_status()
-                return (await response.json())["session_id"]
+        async with limit, http.post(f"{base}/api/sessions", json={}) as response:
+            response.raise_for_status()
+            return (await response.json())["session_id"]
 
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
@@ -578,33 +651,54 @@ def summarise(store: str, args, results: list[dict], measured: dict) -> dict:
         if not latency.n and not counts["typed"]:
             continue
         groups[name] = {
-            "deliveries": latency.n, "p50_ms": latency.percentile(0.5), "p99_ms": latency.percentile(0.99),
-            "max_ms": latency.max(), "ack_p50_ms": ack.percentile(0.5), "ack_p99_ms": ack.percentile(0.99),
-            "window_p99_ms": [windows[key].percentile(0.99) for key in sorted(windows)], **counts,
-            "updates_per_s": round(counts["confirmed"] / measured["measured_s"], 1)}
+            "deliveries": latency.n,
+            "p50_ms": latency.percentile(0.5),
+            "p99_ms": latency.percentile(0.99),
+            "max_ms": latency.max(),
+            "ack_p50_ms": ack.percentile(0.5),
+            "ack_p99_ms": ack.percentile(0.99),
+            "window_p99_ms": [windows[key].percentile(0.99) for key in sorted(windows)],
+            **counts,
+            "updates_per_s": round(counts["confirmed"] / measured["measured_s"], 1),
+        }
     lag = Histogram()
     for result in results:
         lag.merge(Histogram.from_json(result["lag"]))
     generator_saturated = any(pct >= 90 for pct in measured["generator_cpu_pct"]) or (lag.percentile(0.99) or 0) > 20
-    return {"store": store, "config": {"sessions": args.sessions, "participants": args.participants, "hot": args.hot,
-                                       "seconds": args.seconds, "warmup": args.warmup, "workers": args.workers,
-                                       "event_loop": args.event_loop or "default", "server_dir": args.server_dir,
-                                       "rebase": not args.no_rebase},
-            **measured, "groups": groups,
-            "generator_lag_p99_ms": lag.percentile(0.99), "generator_lag_max_ms": lag.max(),
-            # the server's own event-loop lag over the last minute of the measured window (GET /api/health)
-            "server_loop_lag_ms": measured["health_busy"].get("loop_lag_ms"),
-            "generator_saturated": generator_saturated,
-            "errors": sum((Counter(result["errors"]) for result in results), Counter()),
-            "resyncs": sum(result["resyncs"] for result in results), "gaps": sum(result["gaps"] for result in results),
-            "unconfirmed_after_drain": sum(result["unconfirmed_after_drain"] for result in results),
-            "drain_s": round(max(result["drain_s"] for result in results), 2),
-            "connect_failures": sum(result["connect_failures"] for result in results)}
+    return {
+        "store": store,
+        "config": {
+            "sessions": args.sessions,
+            "participants": args.participants,
+            "hot": args.hot,
+            "seconds": args.seconds,
+            "warmup": args.warmup,
+            "workers": args.workers,
+            "event_loop": args.event_loop or "default",
+            "server_dir": args.server_dir,
+            "rebase": not args.no_rebase,
+        },
+        **measured,
+        "groups": groups,
+        "generator_lag_p99_ms": lag.percentile(0.99),
+        "generator_lag_max_ms": lag.max(),
+        # the server's own event-loop lag over the last minute of the measured window (GET /api/health)
+        "server_loop_lag_ms": measured["health_busy"].get("loop_lag_ms"),
+        "generator_saturated": generator_saturated,
+        "errors": sum((Counter(result["errors"]) for result in results), Counter()),
+        "resyncs": sum(result["resyncs"] for result in results),
+        "gaps": sum(result["gaps"] for result in results),
+        "unconfirmed_after_drain": sum(result["unconfirmed_after_drain"] for result in results),
+        "drain_s": round(max(result["drain_s"] for result in results), 2),
+        "connect_failures": sum(result["connect_failures"] for result in results),
+    }
 
 
 def table(summaries: list[dict]) -> str:
-    header = (f"{'store':7} {'conns':>6} {'group':6} {'upd/s':>7} {'p50':>6} {'p99':>6} {'max':>7} {'rej %':>6} "
-              f"{'srv CPU':>8} {'gen CPU':>13} {'idle KiB/conn':>13} {'RSS busy':>9} {'backlog':>8}")
+    header = (
+        f"{'store':7} {'conns':>6} {'group':6} {'upd/s':>7} {'p50':>6} {'p99':>6} {'max':>7} {'rej %':>6} "
+        f"{'srv CPU':>8} {'gen CPU':>13} {'idle KiB/conn':>13} {'RSS busy':>9} {'backlog':>8}"
+    )
     lines = [header, "-" * len(header)]
     for summary in summaries:
         for name, group in summary["groups"].items():
@@ -614,10 +708,13 @@ def table(summaries: list[dict]) -> str:
                 f"{summary['store']:7} {summary['connections']:>6} {name:6} {group['updates_per_s']:>7} "
                 f"{_ms(group['p50_ms'])} {_ms(group['p99_ms'])} {_ms(group['max_ms'], 7)} {rejected:>5.1f}% "
                 f"{summary['server_cpu_pct']:>7}% {'+'.join(f'{p:.0f}' for p in summary['generator_cpu_pct']) + '%':>13} "
-                f"{summary['idle_kib_per_connection']:>13} {summary['rss_busy_max_mib']:>7} M {backlog:>8}")
+                f"{summary['idle_kib_per_connection']:>13} {summary['rss_busy_max_mib']:>7} M {backlog:>8}"
+            )
     lines.append("")
-    lines.append(f"latency in ms, from a push written to each other participant reading the update (target p99 <= "
-                 f"{TARGET_P99_MS:g} ms); idle memory target <= {TARGET_IDLE_KIB:g} KiB per connection")
+    lines.append(
+        f"latency in ms, from a push written to each other participant reading the update (target p99 <= "
+        f"{TARGET_P99_MS:g} ms); idle memory target <= {TARGET_IDLE_KIB:g} KiB per connection"
+    )
     for summary in summaries:
         flags = []
         if summary["generator_saturated"]:
@@ -630,9 +727,11 @@ def table(summaries: list[dict]) -> str:
         if summary["server_log_problems"]:
             flags.append(f"server log: {summary['server_log_problems'][:2]}")
         windows = {name: group["window_p99_ms"] for name, group in summary["groups"].items()}
-        lines.append(f"{summary['store']}: p99 per {WINDOW_S} s window {windows}; loop lag p99: server "
-                     f"{(summary['server_loop_lag_ms'] or {}).get('p99')} ms, generator {summary['generator_lag_p99_ms']} ms; "
-                     f"{'; '.join(flags) if flags else 'no errors'}")
+        lines.append(
+            f"{summary['store']}: p99 per {WINDOW_S} s window {windows}; loop lag p99: server "
+            f"{(summary['server_loop_lag_ms'] or {}).get('p99')} ms, generator {summary['generator_lag_p99_ms']} ms; "
+            f"{'; '.join(flags) if flags else 'no errors'}"
+        )
     return "\n".join(lines)
 
 
@@ -652,32 +751,49 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--participants", type=int, default=4)
     parser.add_argument("--hot", type=int, default=50, help="participants of the hot session (0: none)")
-    parser.add_argument("--seconds", type=float, default=None, help="measured time, after the warm-up (60; --compare: 20)")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="measured time, after the warm-up (60; --compare: 20)"
+    )
     parser.add_argument("--warmup", type=float, default=None, help="(10; --compare: 3)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="generator processes (--compare: threads of the Node generator)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="generator processes (--compare: threads of the Node generator)"
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-rebase", action="store_true",
-                        help="push without rebase: true (stale pushes are rejected and re-pushed; an issue-2 client)")
+    parser.add_argument(
+        "--no-rebase",
+        action="store_true",
+        help="push without rebase: true (stale pushes are rejected and re-pushed; an issue-2 client)",
+    )
     parser.add_argument("--event-loop", default="", help="the server's EVENT_LOOP (default: its own default)")
-    parser.add_argument("--server-dir", default="",
-                        help="run the server from another checkout (python -m interview_server there), e.g. a "
-                             "`git worktree` of an older commit, for before/after figures")
+    parser.add_argument(
+        "--server-dir",
+        default="",
+        help="run the server from another checkout (python -m interview_server there), e.g. a "
+        "`git worktree` of an older commit, for before/after figures",
+    )
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"))
     compare = parser.add_argument_group("side by side with y-websocket (--compare)")
-    compare.add_argument("--compare", action="store_true",
-                         help="run the Node generator (bench/node/load.mjs) against each --targets for each --sizes")
-    compare.add_argument("--targets", default="sqlite,memory,y-websocket",
-                         help=f"any of {','.join(COMPARE_TARGETS)}")
+    compare.add_argument(
+        "--compare",
+        action="store_true",
+        help="run the Node generator (bench/node/load.mjs) against each --targets for each --sizes",
+    )
+    compare.add_argument("--targets", default="sqlite,memory,y-websocket", help=f"any of {','.join(COMPARE_TARGETS)}")
     compare.add_argument("--sizes", default="200,500,1000", help="sessions (x --participants) per run")
-    compare.add_argument("--drain", type=float, default=5,
-                         help="seconds after typing stops at which the undelivered fraction is counted")
-    compare.add_argument("--settle", type=float, default=60,
-                         help="then how long every participant may take to hold the typist's text")
+    compare.add_argument(
+        "--drain", type=float, default=5, help="seconds after typing stops at which the undelivered fraction is counted"
+    )
+    compare.add_argument(
+        "--settle", type=float, default=60, help="then how long every participant may take to hold the typist's text"
+    )
     compare.add_argument("--no-cursors", action="store_true", help="typists send no cursor / awareness updates")
-    compare.add_argument("--wait-quiet", type=float, default=0,
-                         help="a shared machine: before each run wait up to this many seconds for the rest of the "
-                              "machine to be idle, and run again (up to 3 times) when it was busy during the run")
+    compare.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        help="a shared machine: before each run wait up to this many seconds for the rest of the "
+        "machine to be idle, and run again (up to 3 times) when it was busy during the run",
+    )
     args = parser.parse_args(argv)
     args.seconds = args.seconds if args.seconds is not None else (20 if args.compare else 60)
     args.warmup = args.warmup if args.warmup is not None else (3 if args.compare else 10)
@@ -687,8 +803,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def main_async(args) -> list[dict]:
     summaries = []
     for store in args.stores.split(","):
-        print(f"{store}: {args.sessions} sessions x {args.participants} + hot {args.hot}, "
-              f"{args.warmup:g} s warm-up, {args.seconds:g} s measured", flush=True)
+        print(
+            f"{store}: {args.sessions} sessions x {args.participants} + hot {args.hot}, "
+            f"{args.warmup:g} s warm-up, {args.seconds:g} s measured",
+            flush=True,
+        )
         summary = await run_store(store, args)
         summaries.append(summary)
         Path(args.results).mkdir(parents=True, exist_ok=True)
@@ -716,8 +835,12 @@ def main(argv: list[str] | None = None) -> int:
 
 NODE_DIR = ROOT / "bench" / "node"
 Y_SERVER = NODE_DIR / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
-COMPARE_TARGETS = {"sqlite": "this server, SQLite store (default)", "memory": "this server, memory store",
-                   "redis": "this server, Redis store", "y-websocket": "y-websocket (Yjs, Node, no persistence)"}
+COMPARE_TARGETS = {
+    "sqlite": "this server, SQLite store (default)",
+    "memory": "this server, memory store",
+    "redis": "this server, Redis store",
+    "y-websocket": "y-websocket (Yjs, Node, no persistence)",
+}
 # Every limit off: one address opens thousands of sockets, each typist adds 10 versions a second.
 COMPARE_SERVER_FLAGS = ("--version-rate", "0", "--max-participants", "0")
 
@@ -733,8 +856,13 @@ class YWebsocketServer:
 
     async def start(self, http: aiohttp.ClientSession, timeout: float = 20) -> None:
         log = open(self.log_path, "a")
-        self.process = subprocess.Popen(["node", str(Y_SERVER)], cwd=NODE_DIR, stdout=log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port)})
+        self.process = subprocess.Popen(
+            ["node", str(Y_SERVER)],
+            cwd=NODE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port)},
+        )
         await Server._wait_for_port(self.port, timeout)
 
     def stop(self) -> None:
@@ -765,8 +893,9 @@ async def compare_one(target: str, sessions: int, args) -> dict:
         url, kind = f"ws://127.0.0.1:{server.port}", "y-websocket"
     else:
         other_checkout = [sys.executable, "-m", "interview_server"] if args.server_dir else None
-        server = Server(target, data_dir, command=other_checkout, cwd=Path(args.server_dir or ROOT),
-                        extra_args=COMPARE_SERVER_FLAGS)
+        server = Server(
+            target, data_dir, command=other_checkout, cwd=Path(args.server_dir or ROOT), extra_args=COMPARE_SERVER_FLAGS
+        )
         url, kind = f"http://127.0.0.1:{server.port}", "ours"
     generator = None
     stderr_path = Path(data_dir) / "generator.log"
@@ -778,11 +907,32 @@ async def compare_one(target: str, sessions: int, args) -> dict:
                 pids["redis"] = server.redis.pid
             with open(stderr_path, "w") as stderr:
                 generator = await asyncio.create_subprocess_exec(
-                    "node", str(NODE_DIR / "load.mjs"), "--kind", kind, "--url", url, "--sessions", str(sessions),
-                    "--participants", str(args.participants), "--seconds", str(args.seconds),
-                    "--warmup", str(args.warmup), "--drain", str(args.drain), "--settle", str(args.settle),
-                    "--workers", str(args.workers), *(["--no-cursors"] if args.no_cursors else []),
-                    cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=2**24)
+                    "node",
+                    str(NODE_DIR / "load.mjs"),
+                    "--kind",
+                    kind,
+                    "--url",
+                    url,
+                    "--sessions",
+                    str(sessions),
+                    "--participants",
+                    str(args.participants),
+                    "--seconds",
+                    str(args.seconds),
+                    "--warmup",
+                    str(args.warmup),
+                    "--drain",
+                    str(args.drain),
+                    "--settle",
+                    str(args.settle),
+                    "--workers",
+                    str(args.workers),
+                    *(["--no-cursors"] if args.no_cursors else []),
+                    cwd=ROOT,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=stderr,
+                    limit=2**24,
+                )
                 pids["generator"] = generator.pid
                 marks: dict[str, dict] = {}
                 server_lag = None
@@ -790,25 +940,34 @@ async def compare_one(target: str, sessions: int, args) -> dict:
                 rss_max = 0
                 while True:
                     try:
-                        line = await asyncio.wait_for(generator.stdout.readline(), 60 + sessions / 5 + args.seconds
-                                                      + args.settle)
-                    except asyncio.TimeoutError:
+                        line = await asyncio.wait_for(
+                            generator.stdout.readline(), 60 + sessions / 5 + args.seconds + args.settle
+                        )
+                    except TimeoutError:
                         raise SystemExit(f"{target} S={sessions}: the generator went silent") from None
                     if not line:
-                        raise SystemExit(f"{target} S={sessions}: the generator exited "
-                                         f"({await generator.wait()}):\n{stderr_path.read_text()[-3000:]}")
+                        raise SystemExit(
+                            f"{target} S={sessions}: the generator exited "
+                            f"({await generator.wait()}):\n{stderr_path.read_text()[-3000:]}"
+                        )
                     event = json.loads(line)
                     events[event["event"]] = event
                     if event["event"] in ("measuring", "stopped"):
-                        marks[event["event"]] = {"time": time.perf_counter(), "busy": machine_busy_seconds(),
-                                                 **{name: cpu_seconds(pid) for name, pid in pids.items()}}
+                        marks[event["event"]] = {
+                            "time": time.perf_counter(),
+                            "busy": machine_busy_seconds(),
+                            **{name: cpu_seconds(pid) for name, pid in pids.items()},
+                        }
                         rss_max = max(rss_max, rss_bytes(pids["server"]))
                     if event["event"] == "stopped" and kind == "ours":
                         # The server's own event-loop lag over the last minute (mostly the measured window).
                         server_lag = (await health(http, url)).get("loop_lag_ms")
                     if event["event"] == "connected":
-                        print(f"  {target} S={sessions}: {event['connections']} connections in {event['seconds']} s"
-                              + (f", {event['failures']} FAILED" if event["failures"] else ""), flush=True)
+                        print(
+                            f"  {target} S={sessions}: {event['connections']} connections in {event['seconds']} s"
+                            + (f", {event['failures']} FAILED" if event["failures"] else ""),
+                            flush=True,
+                        )
                     if event["event"] == "result":
                         break
                 await generator.wait()
@@ -826,12 +985,22 @@ async def compare_one(target: str, sessions: int, args) -> dict:
     edits = max(1, result["edits"])
     other = marks["stopped"]["busy"] - marks["measuring"]["busy"] - sum(cpu.values())
     return {
-        "target": target, "label": COMPARE_TARGETS[target], "sessions": sessions, "participants": args.participants,
-        "measured_s": round(elapsed, 1), "edits": result["edits"], "edits_per_s": result["edits_per_s"],
-        "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
-        "deliveries": result["deliveries"], "deliveries_expected": result["deliveries_expected"],
-        "undelivered_pct": result["undelivered_pct"], "drain_s": args.drain,
-        "converged_sessions": result["converged_sessions"], "mismatched": result["mismatched"],
+        "target": target,
+        "label": COMPARE_TARGETS[target],
+        "sessions": sessions,
+        "participants": args.participants,
+        "measured_s": round(elapsed, 1),
+        "edits": result["edits"],
+        "edits_per_s": result["edits_per_s"],
+        "p50_ms": result["p50_ms"],
+        "p99_ms": result["p99_ms"],
+        "max_ms": result["max_ms"],
+        "deliveries": result["deliveries"],
+        "deliveries_expected": result["deliveries_expected"],
+        "undelivered_pct": result["undelivered_pct"],
+        "drain_s": args.drain,
+        "converged_sessions": result["converged_sessions"],
+        "mismatched": result["mismatched"],
         "server_cpu_pct": round(100 * server_cpu / elapsed, 1),
         "redis_cpu_pct": round(100 * cpu["redis"] / elapsed, 1) if "redis" in cpu else None,
         "server_cpu_us_per_edit": round(1e6 * server_cpu / edits, 1),
@@ -845,8 +1014,10 @@ async def compare_one(target: str, sessions: int, args) -> dict:
         # Busy CPU of the whole machine in the window that was neither the server nor the generator.
         "other_cpu_pct": round(100 * max(0.0, other) / elapsed, 1),
         "loadavg_after": [round(value, 2) for value in os.getloadavg()],
-        "errors": result["errors"], "closed_sockets": result["closed_sockets"],
-        "connect_failures": result["connect_failures"], "server_log_problems": problems[:5],
+        "errors": result["errors"],
+        "closed_sockets": result["closed_sockets"],
+        "connect_failures": result["connect_failures"],
+        "server_log_problems": problems[:5],
         "generator_summary": generator_log.strip().splitlines()[-1:] if generator_log.strip() else [],
     }
 
@@ -865,18 +1036,26 @@ def compare_table(runs: list[dict]) -> str:
             if run is None:
                 cells += ["-"] * 4
                 continue
-            cells += [f"{_num(run['p50_ms'])} / {_num(run['p99_ms'])}", f"{run['server_cpu_pct']:.0f} %",
-                      f"{run['server_cpu_us_per_edit']:.0f}", f"{run['undelivered_pct']:g} %"]
+            cells += [
+                f"{_num(run['p50_ms'])} / {_num(run['p99_ms'])}",
+                f"{run['server_cpu_pct']:.0f} %",
+                f"{run['server_cpu_us_per_edit']:.0f}",
+                f"{run['undelivered_pct']:g} %",
+            ]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    header = (f"{'S':>5} {'target':12} {'edits/s':>8} {'p50':>8} {'p99':>8} {'max':>8} {'srv CPU':>8} {'µs/edit':>8} "
-              f"{'undeliv':>8} {'conv':>10} {'frames out/in':>14} {'srv lag':>8} {'gen CPU':>8} {'gen lag':>8} {'other':>6}")
+    header = (
+        f"{'S':>5} {'target':12} {'edits/s':>8} {'p50':>8} {'p99':>8} {'max':>8} {'srv CPU':>8} {'µs/edit':>8} "
+        f"{'undeliv':>8} {'conv':>10} {'frames out/in':>14} {'srv lag':>8} {'gen CPU':>8} {'gen lag':>8} {'other':>6}"
+    )
     lines += [header, "-" * len(header)]
     for run in runs:
         flags = []
         if run["generator_saturated"]:
-            flags.append(f"GENERATOR LIMITED (CPU {run['generator_cpu_pct']:.0f} %, loop lag p99 "
-                         f"{run['generator_lag_p99_ms']} ms)")
+            flags.append(
+                f"GENERATOR LIMITED (CPU {run['generator_cpu_pct']:.0f} %, loop lag p99 "
+                f"{run['generator_lag_p99_ms']} ms)"
+            )
         if run["converged_sessions"] != run["sessions"]:
             flags.append(f"NOT CONVERGED {run['mismatched'][:2]}")
         for key in ("errors", "closed_sockets", "connect_failures", "server_log_problems"):
@@ -889,14 +1068,18 @@ def compare_table(runs: list[dict]) -> str:
             f"{run['server_cpu_us_per_edit']:>8.0f} {run['undelivered_pct']:>7.2f}% "
             f"{run['converged_sessions']:>5}/{run['sessions']:<4} {frames:>14} "
             f"{_num((run.get('server_loop_lag_ms') or {}).get('p99')):>8} {run['generator_cpu_pct']:>7.0f}% "
-            f"{_num(run['generator_lag_p99_ms']):>8} {run['other_cpu_pct']:>5.0f}%" + (f"  {'; '.join(flags)}" if flags else ""))
+            f"{_num(run['generator_lag_p99_ms']):>8} {run['other_cpu_pct']:>5.0f}%"
+            + (f"  {'; '.join(flags)}" if flags else "")
+        )
     lines.append("")
-    lines.append("latency in ms from the typist's edit to each other participant holding it; CPU: the server process "
-                 "(+ its redis-server) over the measured window, % of one core; µs/edit: its CPU per keystroke; "
-                 "undeliv.: deliveries still missing --drain s after typing stopped; conv: sessions where everyone "
-                 "ends with the typist's text; frames out/in: generator frames per keystroke; srv lag: this server's "
-                 "event-loop lag p99 over the last minute (GET /api/health); gen: the generator; other: CPU of the "
-                 "rest of the machine in the window (should be ~0 for clean figures)")
+    lines.append(
+        "latency in ms from the typist's edit to each other participant holding it; CPU: the server process "
+        "(+ its redis-server) over the measured window, % of one core; µs/edit: its CPU per keystroke; "
+        "undeliv.: deliveries still missing --drain s after typing stopped; conv: sessions where everyone "
+        "ends with the typist's text; frames out/in: generator frames per keystroke; srv lag: this server's "
+        "event-loop lag p99 over the last minute (GET /api/health); gen: the generator; other: CPU of the "
+        "rest of the machine in the window (should be ~0 for clean figures)"
+    )
     return "\n".join(lines)
 
 
@@ -933,33 +1116,45 @@ async def compare_async(args) -> list[dict]:
         for target in targets:
             if args.wait_quiet:
                 await wait_quiet(args.wait_quiet)
-            print(f"{target}: {size} sessions x {args.participants}, {args.warmup:g} s warm-up, {args.seconds:g} s "
-                  f"measured (load average {os.getloadavg()[0]:.2f})", flush=True)
+            print(
+                f"{target}: {size} sessions x {args.participants}, {args.warmup:g} s warm-up, {args.seconds:g} s "
+                f"measured (load average {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
             run = await compare_one(target, size, args)
             latest = run
             for _ in range(3 if args.wait_quiet else 0):
                 if latest["other_cpu_pct"] <= QUIET_OTHER_PCT:
                     break
-                print(f"  the rest of the machine used {latest['other_cpu_pct']} % of a core meanwhile: again",
-                      flush=True)
+                print(
+                    f"  the rest of the machine used {latest['other_cpu_pct']} % of a core meanwhile: again", flush=True
+                )
                 await wait_quiet(args.wait_quiet)
                 latest = await compare_one(target, size, args)
                 run = latest if latest["other_cpu_pct"] < run["other_cpu_pct"] else run  # the quietest run is kept
             runs.append(run)
-            print(f"  {run['generator_summary'][0] if run['generator_summary'] else ''}; server CPU "
-                  f"{run['server_cpu_pct']} %, other {run['other_cpu_pct']} %", flush=True)
+            print(
+                f"  {run['generator_summary'][0] if run['generator_summary'] else ''}; server CPU "
+                f"{run['server_cpu_pct']} %, other {run['other_cpu_pct']} %",
+                flush=True,
+            )
             await asyncio.sleep(2)  # let sockets of the last run close before the next starts
     return runs
 
 
 def source_state(checkout: Path) -> dict:
     """The commit measured, and uncommitted changes to the server or the page's modules (they are measured too)."""
+
     def git(*command: str) -> str:
         done = subprocess.run(["git", "-C", str(checkout), *command], capture_output=True, text=True)
         return done.stdout.rstrip() if done.returncode == 0 else ""
+
     dirty = git("status", "--porcelain", "--", "interview_server", "static/src", "bench/node").splitlines()
-    return {"checkout": str(checkout), "commit": git("rev-parse", "--short", "HEAD").strip() or None,
-            "uncommitted": [line[3:] for line in dirty if not line.rstrip("/").endswith("node_modules")]}
+    return {
+        "checkout": str(checkout),
+        "commit": git("rev-parse", "--short", "HEAD").strip() or None,
+        "uncommitted": [line[3:] for line in dirty if not line.rstrip("/").endswith("node_modules")],
+    }
 
 
 def compare_main(args) -> int:
@@ -968,15 +1163,28 @@ def compare_main(args) -> int:
     print()
     print(compare_table(runs))
     Path(args.results).mkdir(parents=True, exist_ok=True)
-    config = {"targets": args.targets, "sizes": args.sizes, "participants": args.participants,
-              "seconds": args.seconds, "warmup": args.warmup, "drain": args.drain, "settle": args.settle,
-              "generator_threads": args.workers, "cursors": not args.no_cursors, "rate_per_typist": 10}
-    machine = {"cpus": os.cpu_count(), "loadavg_before": started_load,
-               "loadavg_after": [round(value, 2) for value in os.getloadavg()]}
+    config = {
+        "targets": args.targets,
+        "sizes": args.sizes,
+        "participants": args.participants,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "drain": args.drain,
+        "settle": args.settle,
+        "generator_threads": args.workers,
+        "cursors": not args.no_cursors,
+        "rate_per_typist": 10,
+    }
+    machine = {
+        "cpus": os.cpu_count(),
+        "loadavg_before": started_load,
+        "loadavg_after": [round(value, 2) for value in os.getloadavg()],
+    }
     source = source_state(Path(args.server_dir or ROOT))
-    Path(args.results, "compare.json").write_text(json.dumps({"config": config, "machine": machine, "source": source,
-                                                              "runs": runs},
-                                                             indent=1, ensure_ascii=False) + "\n")
+    Path(args.results, "compare.json").write_text(
+        json.dumps({"config": config, "machine": machine, "source": source, "runs": runs}, indent=1, ensure_ascii=False)
+        + "\n"
+    )
     return 0 if all(run["converged_sessions"] == run["sessions"] for run in runs) else 1
 
 

@@ -31,12 +31,19 @@ import aiohttp
 from playwright.async_api import async_playwright, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Server  # noqa: E402  (bench scripts run as scripts, like soak.py)
+from common import ROOT, Server
 
 CHROMIUM_ARGS = [  # as tests/browser/conftest.py
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
-    "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
 NAME_KEY = "interview-pad:name"
 ACCESS_LINE = re.compile(r'"(?:GET|HEAD) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3}) ')
@@ -117,14 +124,18 @@ async def load(page, url: str) -> dict:
     }""")
     figures["typed_ms"] = typed_at
     figures["editable_ms"] = figures["editableMark"] if figures["editableMark"] is not None else figures["editableSeen"]
-    figures["python_ready_ms"] = (figures["pythonReadyMark"] if figures["pythonReadyMark"] is not None
-                                  else figures["pythonReadySeen"])
+    figures["python_ready_ms"] = (
+        figures["pythonReadyMark"] if figures["pythonReadyMark"] is not None else figures["pythonReadySeen"]
+    )
     # The page's own scripts and styles fetched before the editor was editable.
     # (Worker scripts are left out: the editor does not need them, they load in parallel.)
-    figures["assets_before_editable"] = await page.evaluate("""(until) => performance.getEntriesByType("resource")
+    figures["assets_before_editable"] = await page.evaluate(
+        """(until) => performance.getEntriesByType("resource")
       .filter((e) => e.startTime <= until && /\\.(m?js|css)(\\?|$)/.test(new URL(e.name).pathname)
                      && !/-worker[-.]/.test(new URL(e.name).pathname))
-      .map((e) => ({ url: e.name, transfer: e.transferSize, decoded: e.decodedBodySize }))""", figures["editable_ms"])
+      .map((e) => ({ url: e.name, transfer: e.transferSize, decoded: e.decodedBodySize }))""",
+        figures["editable_ms"],
+    )
     return figures
 
 
@@ -188,8 +199,15 @@ async def one_run(browser, http, server: Server) -> dict:
         warm = await load(page, f"{base}/session/{await create_session(http, base)}")
         _, warm["static_requests"] = static_log(server, offset)
         errors += page.bench_errors
-        return {"cold": cold, "warm": warm, "run_print1_ms": run_ms, "run_print1_again_ms": statistics.median(again_ms), "stop_loop_ready_ms": stop_loop_ms,
-                "stop_sleep_ready_ms": stop_sleep_ms, "console": errors}
+        return {
+            "cold": cold,
+            "warm": warm,
+            "run_print1_ms": run_ms,
+            "run_print1_again_ms": statistics.median(again_ms),
+            "stop_loop_ready_ms": stop_loop_ms,
+            "stop_sleep_ready_ms": stop_sleep_ms,
+            "console": errors,
+        }
     finally:
         await context.close()
 
@@ -270,15 +288,20 @@ def print_table(summary: dict, sizes: list[dict], runs: list[dict]) -> None:
     for key, label in labels.items():
         figure = summary[key]
         target = TARGETS.get(key)
-        met = "" if target is None or figure["median"] is None else ("yes" if figure["max"] <= target[0] else
-                                                                       "median" if figure["median"] <= target[0] else "NO")
+        met = (
+            ""
+            if target is None or figure["median"] is None
+            else ("yes" if figure["max"] <= target[0] else "median" if figure["median"] <= target[0] else "NO")
+        )
         target_text = f"<= {target[0]} {target[1]}" if target else ""
         print(f"{label:<48} {figure['median']!s:>9} {figure['max']!s:>9}   {target_text:<10} {met}")
     cold, warm = runs[-1]["cold"]["static_requests"], runs[-1]["warm"]["static_requests"]
-    print(f"\nserver log, last run: cold navigation {len(cold)} /static/ requests "
-          f"({sum(status == 200 for _, status in cold)} x 200); warm navigation {len(warm)} "
-          f"({sum(status == 200 for _, status in warm)} x 200, {sum(status == 304 for _, status in warm)} x 304: "
-          f"{', '.join(sorted(path.rsplit('/', 1)[1] for path, status in warm)) or 'nothing'})")
+    print(
+        f"\nserver log, last run: cold navigation {len(cold)} /static/ requests "
+        f"({sum(status == 200 for _, status in cold)} x 200); warm navigation {len(warm)} "
+        f"({sum(status == 200 for _, status in warm)} x 200, {sum(status == 304 for _, status in warm)} x 304: "
+        f"{', '.join(sorted(path.rsplit('/', 1)[1] for path, status in warm)) or 'nothing'})"
+    )
     problems = sorted({line for run in runs for line in run["console"]})
     if problems:
         print("console errors/warnings:\n  " + "\n  ".join(problems))
@@ -292,17 +315,20 @@ async def main(args) -> int:
         async with aiohttp.ClientSession() as http:
             await server.start(http)
             async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(executable_path=chromium_path(), headless=True,
-                                                           args=CHROMIUM_ARGS)
+                browser = await playwright.chromium.launch(
+                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+                )
                 runs = []
                 for index in range(args.runs):
                     started = time.monotonic()
                     runs.append(await one_run(browser, http, server))
                     cold = runs[-1]["cold"]
-                    print(f"run {index + 1}/{args.runs}: editable {cold['editable_ms']:.0f} ms, "
-                          f"Python ready {cold['python_ready_ms']:.0f} ms cold / "
-                          f"{runs[-1]['warm']['python_ready_ms']:.0f} ms warm ({time.monotonic() - started:.0f} s)",
-                          flush=True)
+                    print(
+                        f"run {index + 1}/{args.runs}: editable {cold['editable_ms']:.0f} ms, "
+                        f"Python ready {cold['python_ready_ms']:.0f} ms cold / "
+                        f"{runs[-1]['warm']['python_ready_ms']:.0f} ms warm ({time.monotonic() - started:.0f} s)",
+                        flush=True,
+                    )
                 await browser.close()
             urls = sorted({asset["url"] for run in runs for asset in run["cold"]["assets_before_editable"]})
             sizes = await served_sizes(http, urls)
@@ -313,12 +339,27 @@ async def main(args) -> int:
     print_table(summary, sizes, runs)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": platform.platform(),
-                               "cpus": os.cpu_count(), "load_average_before": load_before, "load_average_after": os.getloadavg(),
-                               "runs": args.runs, "targets": TARGETS, "summary": summary,
-                               "sizes": sizes, "raw": runs}, indent=1))
-    print(f"load average (1 min) {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs "
-          "(other work on the machine inflates every time above)")
+    out.write_text(
+        json.dumps(
+            {
+                "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "machine": platform.platform(),
+                "cpus": os.cpu_count(),
+                "load_average_before": load_before,
+                "load_average_after": os.getloadavg(),
+                "runs": args.runs,
+                "targets": TARGETS,
+                "summary": summary,
+                "sizes": sizes,
+                "raw": runs,
+            },
+            indent=1,
+        )
+    )
+    print(
+        f"load average (1 min) {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs "
+        "(other work on the machine inflates every time above)"
+    )
     print(f"\nwrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     return 0
 

@@ -65,8 +65,12 @@ async def type_session(http: aiohttp.ClientSession, base: str, updates: int, tur
     for i in range(updates):
         ws = sockets[(i // turn) % 2]
         char = "\n" if i % 40 == 39 else "xé😀 "[i % 4]
-        await ws.send_json({"type": "push", "data": {"version": version, "updates": [
-            {"clientID": f"c{i % 2}", "changes": [length, [0, char]]}]}})
+        await ws.send_json(
+            {
+                "type": "push",
+                "data": {"version": version, "updates": [{"clientID": f"c{i % 2}", "changes": [length, [0, char]]}]},
+            }
+        )
         while True:  # both sockets get every update: skip to the one confirming this push
             message = await ws.receive_json()
             if message["type"] == "updates" and message["data"]["version"] == version:
@@ -93,16 +97,33 @@ async def measure(store: str, counts: list[int], turn: int) -> list[dict]:
                     raw = await (await http.get(f"{base}/api/sessions/{session_id}/history", headers=headers)).read()
                     history_ms = (time.perf_counter() - started) * 1000
                     started = time.perf_counter()
-                    export = await (await http.get(f"{base}/api/sessions/{session_id}/export.html", headers=headers)).read()
+                    export = await (
+                        await http.get(f"{base}/api/sessions/{session_id}/export.html", headers=headers)
+                    ).read()
                     export_ms = (time.perf_counter() - started) * 1000
                     with tempfile.NamedTemporaryFile("wb", suffix=".json") as file:
                         file.write(raw)
                         file.flush()
-                        model = json.loads(subprocess.run(["node", "--input-type=module", "-e", NODE_MODEL, file.name],
-                                                          cwd=ROOT, capture_output=True, text=True, check=True).stdout)
-                    rows.append({"updates": count, "history_kb": len(raw) / 1024, "history_gz_kb": len(gzip.compress(raw)) / 1024,
-                                 "history_ms": history_ms, "export_kb": len(export) / 1024, "export_ms": export_ms,
-                                 **{f"node_{k}": v for k, v in model.items()}})
+                        model = json.loads(
+                            subprocess.run(
+                                ["node", "--input-type=module", "-e", NODE_MODEL, file.name],
+                                cwd=ROOT,
+                                capture_output=True,
+                                text=True,
+                                check=True,
+                            ).stdout
+                        )
+                    rows.append(
+                        {
+                            "updates": count,
+                            "history_kb": len(raw) / 1024,
+                            "history_gz_kb": len(gzip.compress(raw)) / 1024,
+                            "history_ms": history_ms,
+                            "export_kb": len(export) / 1024,
+                            "export_ms": export_ms,
+                            **{f"node_{k}": v for k, v in model.items()},
+                        }
+                    )
             finally:
                 server.stop()
     return rows
@@ -130,17 +151,39 @@ async def measure_memory(store: str, updates: int, runs: int, run_chars: int, tr
                 batch = []
                 for i in range(start, min(start + 1000, updates)):
                     char = "\n" if i % 40 == 39 else "xé😀 "[i % 4]
-                    batch.append(Update(f"c{i % 2}", [len(text.encode("utf-16-le")) // 2, [0, char]], at + i, f"p{i % 2}"))
+                    batch.append(
+                        Update(f"c{i % 2}", [len(text.encode("utf-16-le")) // 2, [0, char]], at + i, f"p{i % 2}")
+                    )
                     text += char
                 assert await sessions.append(session_id, start, batch, lambda text=text: text)
             for person in ("p0", "p1"):
-                await sessions.save_event(session_id, "person", person, at, {
-                    "id": person, "name": f"Person {person}", "color": "#2563eb", "role": "candidate"})
+                await sessions.save_event(
+                    session_id,
+                    "person",
+                    person,
+                    at,
+                    {"id": person, "name": f"Person {person}", "color": "#2563eb", "role": "candidate"},
+                )
             for n in range(runs):
-                await sessions.save_event(session_id, "run", f"r-{n:012x}", at + n, {
-                    "id": f"r-{n:012x}", "participant": "p0", "name": "Person p0", "color": "#2563eb",
-                    "language": "python", "version": updates, "started_at": "2026-11-29T11:00:00.000Z", "status": "ok",
-                    "duration_ms": 5, "truncated": False, "output": [{"stream": "stdout", "text": "😀" * run_chars}]})
+                await sessions.save_event(
+                    session_id,
+                    "run",
+                    f"r-{n:012x}",
+                    at + n,
+                    {
+                        "id": f"r-{n:012x}",
+                        "participant": "p0",
+                        "name": "Person p0",
+                        "color": "#2563eb",
+                        "language": "python",
+                        "version": updates,
+                        "started_at": "2026-11-29T11:00:00.000Z",
+                        "status": "ok",
+                        "duration_ms": 5,
+                        "truncated": False,
+                        "output": [{"stream": "stdout", "text": "😀" * run_chars}],
+                    },
+                )
             del text
             row = {"updates": updates, "runs": runs}
             if traced:
@@ -154,8 +197,9 @@ async def measure_memory(store: str, updates: int, runs: int, run_chars: int, tr
                     stalls = [0.0]
                     watcher = asyncio.create_task(_watch_loop(stalls))
                     started = time.perf_counter()
-                    response = await client.get(f"/api/sessions/{session_id}/{path}",
-                                                headers={"Authorization": f"Bearer {key}"})
+                    response = await client.get(
+                        f"/api/sessions/{session_id}/{path}", headers={"Authorization": f"Bearer {key}"}
+                    )
                     assert response.status == 200, await response.text()
                     size = 0
                     async for chunk in response.content.iter_chunked(1 << 16):
@@ -182,31 +226,46 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--store", default="sqlite", choices=["memory", "sqlite", "redis"])
-    parser.add_argument("--turn", type=int, default=40, help="characters each person types before the other (1: worst case)")
+    parser.add_argument(
+        "--turn", type=int, default=40, help="characters each person types before the other (1: worst case)"
+    )
     parser.add_argument("--memory", action="store_true", help="measure peak memory of history and export instead")
     parser.add_argument("--runs", type=int, default=10, help="--memory: runs of --run-chars emoji of output")
     parser.add_argument("--run-chars", type=int, default=200_000)
     parser.add_argument("--untraced", action="store_true", help="--memory without tracemalloc: honest times and stalls")
     args = parser.parse_args()
     if args.memory:
-        print(f"store: {args.store}; peak = memory traced while serving, above what was held before (tracemalloc); "
-              "stall = the event loop's longest wait")
-        print(f"{'updates':>8} {'runs':>5} {'history':>9} {'peak':>9} {'time':>8} {'stall':>8} "
-              f"{'export':>9} {'peak':>9} {'time':>8} {'stall':>8}")
+        print(
+            f"store: {args.store}; peak = memory traced while serving, above what was held before (tracemalloc); "
+            "stall = the event loop's longest wait"
+        )
+        print(
+            f"{'updates':>8} {'runs':>5} {'history':>9} {'peak':>9} {'time':>8} {'stall':>8} "
+            f"{'export':>9} {'peak':>9} {'time':>8} {'stall':>8}"
+        )
         for count in args.updates:
             row = asyncio.run(measure_memory(args.store, count, args.runs, args.run_chars, not args.untraced))
-            print(f"{count:>8} {args.runs:>5}" + "".join(
-                f" {row[f'{name}_mb']:>6.1f} MB {row[f'{name}_peak_mb']:>6.1f} MB {row[f'{name}_ms']:>5.0f} ms "
-                f"{row[f'{name}_stall_ms']:>5.0f} ms" for name in ("history", "export")))
+            print(
+                f"{count:>8} {args.runs:>5}"
+                + "".join(
+                    f" {row[f'{name}_mb']:>6.1f} MB {row[f'{name}_peak_mb']:>6.1f} MB {row[f'{name}_ms']:>5.0f} ms "
+                    f"{row[f'{name}_stall_ms']:>5.0f} ms"
+                    for name in ("history", "export")
+                )
+            )
         return
     rows = asyncio.run(measure(args.store, args.updates, args.turn))
     print(f"store: {args.store}; the two people take turns of {args.turn} characters")
-    print(f"{'updates':>8} {'history':>10} {'gzip':>9} {'serve':>8} {'export':>10} {'serve':>8} "
-          f"{'timeline':>9} {'seek':>7} {'colours':>8}")
+    print(
+        f"{'updates':>8} {'history':>10} {'gzip':>9} {'serve':>8} {'export':>10} {'serve':>8} "
+        f"{'timeline':>9} {'seek':>7} {'colours':>8}"
+    )
     for row in rows:
-        print(f"{row['updates']:>8} {row['history_kb']:>7.0f} KB {row['history_gz_kb']:>6.0f} KB {row['history_ms']:>5.0f} ms "
-              f"{row['export_kb']:>7.0f} KB {row['export_ms']:>5.0f} ms {row['node_build']:>6.0f} ms "
-              f"{row['node_seeks']:>4.1f} ms {row['node_authorship']:>5.0f} ms")
+        print(
+            f"{row['updates']:>8} {row['history_kb']:>7.0f} KB {row['history_gz_kb']:>6.0f} KB {row['history_ms']:>5.0f} ms "
+            f"{row['export_kb']:>7.0f} KB {row['export_ms']:>5.0f} ms {row['node_build']:>6.0f} ms "
+            f"{row['node_seeks']:>4.1f} ms {row['node_authorship']:>5.0f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def apply_changes(text: str, changes: list) -> str:
     out, pos = [], 0
     for part in changes:
         if isinstance(part, int):
-            out.append(text[pos:pos + part])
+            out.append(text[pos : pos + part])
             pos += part
         else:
             pos += part[0]
@@ -181,7 +181,9 @@ class Client:
         self.in_flight, self.pending = self.pending, ""
         self.stats.sent["push_chars"] += len(self.in_flight)
         self.pushed_at = time.monotonic()
-        await self.send("push", {"version": self.version, "updates": [{"clientID": self.client_id, "changes": changes}]})
+        await self.send(
+            "push", {"version": self.version, "updates": [{"clientID": self.client_id, "changes": changes}]}
+        )
 
     async def tick(self) -> None:
         """400 ms of a person: four keystrokes, sometimes a cursor move, a chat line or a run."""
@@ -208,8 +210,17 @@ class Client:
                 await self.send("run_end", {"status": "ok", "duration_ms": self.rng.randint(5, 2000)})
 
 
-async def participant(http: aiohttp.ClientSession, ws_url: str, stats: Stats, seen: dict, leave_at: float,
-                      abort: bool, stop: asyncio.Event, rng: random.Random, name: str) -> None:
+async def participant(
+    http: aiohttp.ClientSession,
+    ws_url: str,
+    stats: Stats,
+    seen: dict,
+    leave_at: float,
+    abort: bool,
+    stop: asyncio.Event,
+    rng: random.Random,
+    name: str,
+) -> None:
     """One person for one stay: connect, say hello, type until `leave_at` (or stop), then leave."""
     try:
         ws = await http.ws_connect(ws_url, autoping=True)
@@ -231,7 +242,7 @@ async def participant(http: aiohttp.ClientSession, ws_url: str, stats: Stats, se
             await client.tick()
             try:
                 await asyncio.wait_for(stop.wait(), min(TICK_S, leave_at - now))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         if reader.done():
             if reader.exception() is not None:
@@ -260,8 +271,9 @@ async def participant(http: aiohttp.ClientSession, ws_url: str, stats: Stats, se
         stats.live -= 1
 
 
-async def session_visit(http: aiohttp.ClientSession, base: str, stats: Stats, args, stop: asyncio.Event,
-                        rng: random.Random, number: int) -> None:
+async def session_visit(
+    http: aiohttp.ClientSession, base: str, stats: Stats, args, stop: asyncio.Event, rng: random.Random, number: int
+) -> None:
     """Create a session and let its participants come in (staggered) and leave after about a lifetime."""
     async with http.post(base + "/api/sessions", json={"language": "python"}) as response:
         if response.status != 201:
@@ -276,9 +288,21 @@ async def session_visit(http: aiohttp.ClientSession, base: str, stats: Stats, ar
     for index in range(args.participants):
         await asyncio.sleep(rng.random() * 0.5)
         leave_at = now + args.lifetime * rng.uniform(0.8, 1.0)
-        people.append(asyncio.create_task(participant(
-            http, ws_url, stats, seen, leave_at, rng.random() < args.abort_share, stop,
-            random.Random(rng.random()), f"s{number}p{index}")))
+        people.append(
+            asyncio.create_task(
+                participant(
+                    http,
+                    ws_url,
+                    stats,
+                    seen,
+                    leave_at,
+                    rng.random() < args.abort_share,
+                    stop,
+                    random.Random(rng.random()),
+                    f"s{number}p{index}",
+                )
+            )
+        )
     await asyncio.gather(*people)
 
 
@@ -347,7 +371,10 @@ class Sampler:
         sockets = tcp_sockets(self.pid)
         tcp = sockets["tcp"]
         now, server_cpu, own_cpu = time.monotonic(), cpu_seconds(self.pid), sum(os.times()[:2])
-        sent, received = sum(self.stats.sent.values()) - self.stats.sent["push_chars"], sum(self.stats.received.values())
+        sent, received = (
+            sum(self.stats.sent.values()) - self.stats.sent["push_chars"],
+            sum(self.stats.received.values()),
+        )
         last_now, last_server, last_own, last_sent, last_received = self._last
         self._last = (now, server_cpu, own_cpu, sent, received)
         wall = max(now - last_now, 1e-6)
@@ -411,9 +438,11 @@ def serve_with_dump(argv: list[str]) -> None:
 
 def dump_growth(before: dict, after: dict) -> dict:
     """What grew between two dumps: tasks by coroutine, object types (the biggest growths)."""
+
     def grown(a: dict, b: dict, top: int) -> dict:
         rows = {key: b.get(key, 0) - a.get(key, 0) for key in set(a) | set(b)}
         return dict(sorted(((k, v) for k, v in rows.items() if v > 0), key=lambda kv: -kv[1])[:top])
+
     return {"tasks": grown(before["tasks"], after["tasks"], 20), "types": grown(before["types"], after["types"], 25)}
 
 
@@ -441,8 +470,9 @@ async def watch_lag(stats: Stats, period: float = 0.1) -> None:
         stats.lag_ms = max(stats.lag_ms, 1000 * (time.monotonic() - asked - period))
 
 
-async def visitors(http: aiohttp.ClientSession, base: str, stats: Stats, args, stop: asyncio.Event,
-                   rng: random.Random, until: float) -> None:
+async def visitors(
+    http: aiohttp.ClientSession, base: str, stats: Stats, args, stop: asyncio.Event, rng: random.Random, until: float
+) -> None:
     """Waves of sessions until `until`, sized so that about `--connections` are live."""
     per_wave = args.connections / args.participants / (args.lifetime / args.wave_every)
     carry, number, visits = 0.0, 0, set()
@@ -458,7 +488,7 @@ async def visitors(http: aiohttp.ClientSession, base: str, stats: Stats, args, s
         next_wave += args.wave_every
         try:
             await asyncio.wait_for(stop.wait(), max(0.0, min(next_wave, until) - time.monotonic()))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
     stop.set()  # everyone still here leaves now
     if visits:
@@ -503,7 +533,9 @@ async def run(args) -> dict:
                 if not done:
                     elapsed = time.monotonic() - started
                     steady = args.lifetime + args.wave_every <= elapsed <= load_s
-                    samples.append(await sampler.sample("steady" if steady else "ramp" if elapsed < load_s else "leaving"))
+                    samples.append(
+                        await sampler.sample("steady" if steady else "ramp" if elapsed < load_s else "leaving")
+                    )
                     print(format_row(samples[-1]), file=sys.stderr, flush=True)
             left_s = time.monotonic() - started - load_s
             lag.cancel()
@@ -511,8 +543,12 @@ async def run(args) -> dict:
             samples.append(await sampler.sample("end"))
             end, dump_after = samples[-1], await dump()
             late = None
-            if (end["connections"] or end["live_sessions"] or end["tasks"] > baseline["tasks"] + TASK_TOLERANCE
-                    or (end["redis_channels"] or 0) > (baseline["redis_channels"] or 0)):
+            if (
+                end["connections"]
+                or end["live_sessions"]
+                or end["tasks"] > baseline["tasks"] + TASK_TOLERANCE
+                or (end["redis_channels"] or 0) > (baseline["redis_channels"] or 0)
+            ):
                 await asyncio.sleep(15)  # for the report: does it clear later (a timeout) or never (a leak)?
                 late = await sampler.sample("end+15s")
                 samples.append(late)
@@ -520,8 +556,19 @@ async def run(args) -> dict:
         exit_code = server.stop()
     problems = server.log_problems()
     shutil.rmtree(data_dir, ignore_errors=True)
-    result = summarise(args, stats, samples, baseline, end, late, left_s, exit_code, problems, server.limit_flags,
-                       dump_growth(dump_before, dump_after) if args.debug_dump else None)
+    result = summarise(
+        args,
+        stats,
+        samples,
+        baseline,
+        end,
+        late,
+        left_s,
+        exit_code,
+        problems,
+        server.limit_flags,
+        dump_growth(dump_before, dump_after) if args.debug_dump else None,
+    )
     result["totals"]["server_stop_s"] = server.stop_s
     return result
 
@@ -534,12 +581,16 @@ def summarise(args, stats, samples, baseline, end, late, left_s, exit_code, prob
         window = last["t_s"] - first["t_s"]
         second_half = [s for s in steady if s["t_s"] >= first["t_s"] + window / 2]
         late_slope = slope_per_minute([(s["t_s"], s["rss_kib"]) for s in second_half])
-        rss = {"first_steady_kib": first["rss_kib"], "last_steady_kib": last["rss_kib"],
-               "growth_kib": last["rss_kib"] - first["rss_kib"],
-               "growth_pct": round(100 * (last["rss_kib"] - first["rss_kib"]) / first["rss_kib"], 2),
-               "slope_kib_per_min": round(slope_per_minute([(s["t_s"], s["rss_kib"]) for s in steady]) or 0, 1),
-               "second_half_slope_kib_per_min": None if late_slope is None else round(late_slope, 1),
-               "steady_window_s": round(window, 1), "max_kib": max(s["rss_kib"] for s in samples)}
+        rss = {
+            "first_steady_kib": first["rss_kib"],
+            "last_steady_kib": last["rss_kib"],
+            "growth_kib": last["rss_kib"] - first["rss_kib"],
+            "growth_pct": round(100 * (last["rss_kib"] - first["rss_kib"]) / first["rss_kib"], 2),
+            "slope_kib_per_min": round(slope_per_minute([(s["t_s"], s["rss_kib"]) for s in steady]) or 0, 1),
+            "second_half_slope_kib_per_min": None if late_slope is None else round(late_slope, 1),
+            "steady_window_s": round(window, 1),
+            "max_kib": max(s["rss_kib"] for s in samples),
+        }
     fds_base = baseline["fds"] - baseline["tcp_redis"]
     fds_end = end["fds"] - end["tcp_redis"]
     checks = {
@@ -549,7 +600,8 @@ def summarise(args, stats, samples, baseline, end, late, left_s, exit_code, prob
         f"tasks <= baseline + {TASK_TOLERANCE}": end["tasks"] <= baseline["tasks"] + TASK_TOLERANCE,
         f"fds (without the Redis pool) <= baseline + {FD_TOLERANCE}": fds_end <= fds_base + FD_TOLERANCE,
         "no error messages, divergences or failed clients": not (
-            stats.error_count or stats.divergences or stats.client_failures or stats.unexpected_closes),
+            stats.error_count or stats.divergences or stats.client_failures or stats.unexpected_closes
+        ),
         "server exited cleanly on SIGTERM": exit_code == 0,
         "no ERROR records in the server log": not any(" ERROR " in p or " CRITICAL " in p for p in problems),
     }
@@ -566,35 +618,79 @@ def summarise(args, stats, samples, baseline, end, late, left_s, exit_code, prob
         rss_check = "pass" if ok else "FAIL"
     connections = stats.connects
     return {
-        "settings": {key: getattr(args, key) for key in ("minutes", "store", "connections", "participants",
-                                                         "lifetime", "wave_every", "abort_share", "sample_every",
-                                                         "settle", "seed")} | {"server_limit_flags": limit_flags},
-        "totals": {"sessions": stats.sessions_created, "connections": connections, "clean_closes": stats.clean_closes,
-                   "aborts": stats.aborts, "connect_failures": stats.connect_failures,
-                   "unexpected_closes": stats.unexpected_closes, "client_failures": stats.client_failures,
-                   "messages_sent": sum(stats.sent.values()) - stats.sent["push_chars"],
-                   "messages_received": sum(stats.received.values()),
-                   "sent_by_type": {k: v for k, v in sorted(stats.sent.items()) if k != "push_chars"},
-                   "received_by_type": dict(sorted(stats.received.items())),
-                   "chars_pushed": stats.sent["push_chars"], "pushes_accepted": stats.pushes_accepted,
-                   "pushes_rejected": stats.pushes_rejected,
-                   "push_ack_p50_ms": percentile(sorted(stats.all_push_ms), 0.5),
-                   "push_ack_p99_ms": percentile(sorted(stats.all_push_ms), 0.99), "resyncs": stats.resyncs, "gaps": stats.gaps,
-                   "divergences": stats.divergences, "errors": stats.error_count, "first_errors": stats.errors,
-                   "seconds_for_all_to_leave": round(left_s, 1)},
-        "baseline": baseline, "end": end, "end_plus_15s": late,
-        "rss": rss, "rss_check": rss_check,
-        "server_log_problems": problems[:10], "server_log_problem_count": len(problems),
+        "settings": {
+            key: getattr(args, key)
+            for key in (
+                "minutes",
+                "store",
+                "connections",
+                "participants",
+                "lifetime",
+                "wave_every",
+                "abort_share",
+                "sample_every",
+                "settle",
+                "seed",
+            )
+        }
+        | {"server_limit_flags": limit_flags},
+        "totals": {
+            "sessions": stats.sessions_created,
+            "connections": connections,
+            "clean_closes": stats.clean_closes,
+            "aborts": stats.aborts,
+            "connect_failures": stats.connect_failures,
+            "unexpected_closes": stats.unexpected_closes,
+            "client_failures": stats.client_failures,
+            "messages_sent": sum(stats.sent.values()) - stats.sent["push_chars"],
+            "messages_received": sum(stats.received.values()),
+            "sent_by_type": {k: v for k, v in sorted(stats.sent.items()) if k != "push_chars"},
+            "received_by_type": dict(sorted(stats.received.items())),
+            "chars_pushed": stats.sent["push_chars"],
+            "pushes_accepted": stats.pushes_accepted,
+            "pushes_rejected": stats.pushes_rejected,
+            "push_ack_p50_ms": percentile(sorted(stats.all_push_ms), 0.5),
+            "push_ack_p99_ms": percentile(sorted(stats.all_push_ms), 0.99),
+            "resyncs": stats.resyncs,
+            "gaps": stats.gaps,
+            "divergences": stats.divergences,
+            "errors": stats.error_count,
+            "first_errors": stats.errors,
+            "seconds_for_all_to_leave": round(left_s, 1),
+        },
+        "baseline": baseline,
+        "end": end,
+        "end_plus_15s": late,
+        "rss": rss,
+        "rss_check": rss_check,
+        "server_log_problems": problems[:10],
+        "server_log_problem_count": len(problems),
         "debug_growth": growth,
-        "checks": checks, "passed": all(checks.values()),
+        "checks": checks,
+        "passed": all(checks.values()),
         "samples": samples,
     }
 
 
-COLUMNS = [("t_s", 7), ("phase", 8), ("rss_kib", 8), ("fds", 5), ("tcp_clients", 11), ("connections", 11),
-           ("live_sessions", 13), ("tasks", 6), ("server_cpu_pct", 14), ("gen_cpu_pct", 11), ("sent_per_s", 10),
-           ("recv_per_s", 10), ("health_ms", 9), ("push_p50_ms", 11), ("push_p99_ms", 11),
-           ("gen_lag_ms", 10), ("loadavg_1m", 10)]
+COLUMNS = [
+    ("t_s", 7),
+    ("phase", 8),
+    ("rss_kib", 8),
+    ("fds", 5),
+    ("tcp_clients", 11),
+    ("connections", 11),
+    ("live_sessions", 13),
+    ("tasks", 6),
+    ("server_cpu_pct", 14),
+    ("gen_cpu_pct", 11),
+    ("sent_per_s", 10),
+    ("recv_per_s", 10),
+    ("health_ms", 9),
+    ("push_p50_ms", 11),
+    ("push_p99_ms", 11),
+    ("gen_lag_ms", 10),
+    ("loadavg_1m", 10),
+]
 
 
 def format_row(sample: dict) -> str:
@@ -606,33 +702,45 @@ def report(result: dict) -> str:
     lines += [format_row(sample) for sample in result["samples"]]
     totals, rss, base, end = result["totals"], result["rss"], result["baseline"], result["end"]
     lines.append("")
-    lines.append(f"sessions {totals['sessions']}, connections {totals['connections']} "
-                 f"({totals['clean_closes']} closed cleanly, {totals['aborts']} aborted), "
-                 f"messages sent {totals['messages_sent']}, received {totals['messages_received']}")
-    lines.append(f"pushes accepted {totals['pushes_accepted']}, rejected {totals['pushes_rejected']} "
-                 f"(push -> ack p50 {totals['push_ack_p50_ms']} ms, p99 {totals['push_ack_p99_ms']} ms); "
-                 f"resyncs {totals['resyncs']}, gaps {totals['gaps']}, divergences {totals['divergences']}, "
-                 f"errors {totals['errors']}, unexpected closes {totals['unexpected_closes']}")
+    lines.append(
+        f"sessions {totals['sessions']}, connections {totals['connections']} "
+        f"({totals['clean_closes']} closed cleanly, {totals['aborts']} aborted), "
+        f"messages sent {totals['messages_sent']}, received {totals['messages_received']}"
+    )
+    lines.append(
+        f"pushes accepted {totals['pushes_accepted']}, rejected {totals['pushes_rejected']} "
+        f"(push -> ack p50 {totals['push_ack_p50_ms']} ms, p99 {totals['push_ack_p99_ms']} ms); "
+        f"resyncs {totals['resyncs']}, gaps {totals['gaps']}, divergences {totals['divergences']}, "
+        f"errors {totals['errors']}, unexpected closes {totals['unexpected_closes']}"
+    )
     for error in totals["first_errors"][:5]:
         lines.append(f"  error: {error}")
     if rss:
-        lines.append(f"RSS steady {rss['first_steady_kib']} -> {rss['last_steady_kib']} KiB "
-                     f"({rss['growth_kib']:+} KiB, {rss['growth_pct']:+}%) over {rss['steady_window_s']} s; "
-                     f"slope {rss['slope_kib_per_min']} KiB/min, 2nd half {rss['second_half_slope_kib_per_min']} "
-                     f"KiB/min; check: {result['rss_check']}")
+        lines.append(
+            f"RSS steady {rss['first_steady_kib']} -> {rss['last_steady_kib']} KiB "
+            f"({rss['growth_kib']:+} KiB, {rss['growth_pct']:+}%) over {rss['steady_window_s']} s; "
+            f"slope {rss['slope_kib_per_min']} KiB/min, 2nd half {rss['second_half_slope_kib_per_min']} "
+            f"KiB/min; check: {result['rss_check']}"
+        )
     else:
         lines.append(f"RSS: fewer than 2 steady samples; check: {result['rss_check']}")
-    lines.append(f"baseline -> end: tasks {base['tasks']} -> {end['tasks']}, fds {base['fds']} -> {end['fds']}, "
-                 f"TCP {base['tcp_total']} -> {end['tcp_total']} (to Redis {base['tcp_redis']} -> {end['tcp_redis']}, "
-                 f"channels {base['redis_channels']} -> {end['redis_channels']}), connections {end['connections']}, "
-                 f"live sessions {end['live_sessions']}, RSS {base['rss_kib']} -> {end['rss_kib']} KiB")
+    lines.append(
+        f"baseline -> end: tasks {base['tasks']} -> {end['tasks']}, fds {base['fds']} -> {end['fds']}, "
+        f"TCP {base['tcp_total']} -> {end['tcp_total']} (to Redis {base['tcp_redis']} -> {end['tcp_redis']}, "
+        f"channels {base['redis_channels']} -> {end['redis_channels']}), connections {end['connections']}, "
+        f"live sessions {end['live_sessions']}, RSS {base['rss_kib']} -> {end['rss_kib']} KiB"
+    )
     if result["end_plus_15s"]:
         late = result["end_plus_15s"]
-        lines.append(f"15 s later: connections {late['connections']}, live sessions {late['live_sessions']}, "
-                     f"tasks {late['tasks']}, fds {late['fds']}")
+        lines.append(
+            f"15 s later: connections {late['connections']}, live sessions {late['live_sessions']}, "
+            f"tasks {late['tasks']}, fds {late['fds']}"
+        )
     if result["server_log_problem_count"]:
-        lines.append(f"server log: {result['server_log_problem_count']} warnings/errors; the first, and the last line "
-                     "of its traceback:")
+        lines.append(
+            f"server log: {result['server_log_problem_count']} warnings/errors; the first, and the last line "
+            "of its traceback:"
+        )
         first = result["server_log_problems"][0].splitlines()
         lines += [f"  {first[0]}"] + ([f"  ... {first[-1]}"] if len(first) > 1 else [])
     if result["debug_growth"]:
@@ -646,22 +754,36 @@ def report(result: dict) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the load (default 10)")
-    parser.add_argument("--store", choices=["sqlite", "memory", "redis"], default="sqlite",
-                        help="server store (default sqlite; redis starts its own redis-server)")
+    parser.add_argument(
+        "--store",
+        choices=["sqlite", "memory", "redis"],
+        default="sqlite",
+        help="server store (default sqlite; redis starts its own redis-server)",
+    )
     parser.add_argument("--redis", action="store_const", const="redis", dest="store", help="same as --store redis")
     parser.add_argument("--connections", type=int, default=200, help="connections live at once (default 200)")
     parser.add_argument("--participants", type=int, default=4, help="participants per session (default 4)")
     parser.add_argument("--lifetime", type=float, default=40.0, help="seconds a session's people stay (default 40)")
     parser.add_argument("--wave-every", type=float, default=5.0, help="seconds between waves (default 5)")
-    parser.add_argument("--abort-share", type=float, default=0.4,
-                        help="share of participants that drop the TCP connection instead of closing (default 0.4)")
+    parser.add_argument(
+        "--abort-share",
+        type=float,
+        default=0.4,
+        help="share of participants that drop the TCP connection instead of closing (default 0.4)",
+    )
     parser.add_argument("--sample-every", type=float, default=10.0, help="seconds between samples (default 10)")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds to wait after everyone left (default 5)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--debug-dump", action="store_true",
-                        help="serve through this script and report which tasks and object types grew")
-    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "soak.json"),
-                        help="write the result here (default bench/results/soak.json; '' for none)")
+    parser.add_argument(
+        "--debug-dump",
+        action="store_true",
+        help="serve through this script and report which tasks and object types grew",
+    )
+    parser.add_argument(
+        "--json",
+        default=str(ROOT / "bench" / "results" / "soak.json"),
+        help="write the result here (default bench/results/soak.json; '' for none)",
+    )
     return parser.parse_args(argv)
 
 

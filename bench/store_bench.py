@@ -16,18 +16,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from interview_server.changes import Text  # noqa: E402
-from interview_server.protocol import Update  # noqa: E402
-from interview_server.store import SessionRecord, make_store  # noqa: E402
+from interview_server.changes import Text
+from interview_server.protocol import Update
+from interview_server.store import SessionRecord, make_store
 
 
 def record(session_id: str) -> SessionRecord:
-    return SessionRecord(session_id, "python", datetime.now(timezone.utc), "", 0, time.time())
+    return SessionRecord(session_id, "python", datetime.now(UTC), "", 0, time.time())
 
 
 async def typist(store, session_id: str, deadline: float, latencies: list[float]) -> int:
@@ -37,7 +37,9 @@ async def typist(store, session_id: str, deadline: float, latencies: list[float]
         changes = [len(text), [0, "x"]] if len(text) else [[0, "x"]]
         new_text = text.apply(changes)
         started = time.perf_counter()
-        ok = await store.append(session_id, version, [Update("c", changes, time.time(), "p")], lambda t=new_text: str(t))
+        ok = await store.append(
+            session_id, version, [Update("c", changes, time.time(), "p")], lambda t=new_text: str(t)
+        )
         latencies.append(time.perf_counter() - started)
         assert ok
         text, version = new_text, version + 1
@@ -101,9 +103,24 @@ def start_redis() -> tuple[subprocess.Popen | None, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "yes", "--appendfsync", "everysec", "--dir", tempfile.mkdtemp()],
-                               stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--dir",
+            tempfile.mkdtemp(),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     return process, f"redis://127.0.0.1:{port}/0"
 
@@ -126,10 +143,10 @@ def main() -> None:
             redis_process.terminate()
     columns = list(results[0])
     widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
-    print(" | ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    print(" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     print("-|-".join("-" * w for w in widths))
     for result in results:
-        print(" | ".join(str(result[c]).ljust(w) for c, w in zip(columns, widths)))
+        print(" | ".join(str(result[c]).ljust(w) for c, w in zip(columns, widths, strict=True)))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 

@@ -25,11 +25,14 @@ class HandshakeError(ConnectionError):
 
 
 class WebSocketClient(asyncio.Protocol):
-    def __init__(self, host: str, port: int, path: str, on_text: Callable[[str], None],
-                 on_close: Callable[[int | None], None]):
-        self._request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                         f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                         "Sec-WebSocket-Version: 13\r\n\r\n").encode()
+    def __init__(
+        self, host: str, port: int, path: str, on_text: Callable[[str], None], on_close: Callable[[int | None], None]
+    ):
+        self._request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
         self._on_text = on_text
         self._on_close = on_close
         self._buffer = bytearray()
@@ -51,12 +54,12 @@ class WebSocketClient(asyncio.Protocol):
             end = self._buffer.find(b"\r\n\r\n")
             if end < 0:
                 return
-            status_line = bytes(self._buffer[:self._buffer.find(b"\r\n")])
+            status_line = bytes(self._buffer[: self._buffer.find(b"\r\n")])
             if b" 101 " not in status_line:
                 self.opened.set_exception(HandshakeError(status_line.decode(errors="replace")))
                 self.transport.close()
                 return
-            del self._buffer[:end + 4]
+            del self._buffer[: end + 4]
             self.opened.set_result(None)
         self._read_frames()
 
@@ -86,8 +89,8 @@ class WebSocketClient(asyncio.Protocol):
                 offset += 4
             if len(buffer) < offset + length:
                 return
-            payload = bytes(buffer[offset:offset + length])
-            del buffer[:offset + length]
+            payload = bytes(buffer[offset : offset + length])
+            del buffer[: offset + length]
             self._frame(first & 0x80, first & 0x0F, payload)
 
     def _frame(self, fin: int, opcode: int, payload: bytes) -> None:
@@ -129,9 +132,15 @@ class WebSocketClient(asyncio.Protocol):
             self.transport.abort()
 
 
-async def connect(host: str, port: int, path: str, on_text: Callable[[str], None],
-                  on_close: Callable[[int | None], None], on_created: Callable[[WebSocketClient], None] = None,
-                  timeout: float = 30) -> WebSocketClient:
+async def connect(
+    host: str,
+    port: int,
+    path: str,
+    on_text: Callable[[str], None],
+    on_close: Callable[[int | None], None],
+    on_created: Callable[[WebSocketClient], None] = None,
+    timeout: float = 30,
+) -> WebSocketClient:
     """Open a socket. `on_created` gets the client before any frame arrives (the first ones may come
     with the handshake's answer, before this returns), so `on_text` can already answer."""
     loop = asyncio.get_running_loop()

@@ -64,17 +64,44 @@ class Run:
     _history: tuple | None = field(default=None, repr=False, compare=False)
 
     def header(self) -> dict:
-        return {"id": self.id, "participant": self.participant, "name": self.name, "color": self.color,
-                "language": self.language, "version": self.version, "started_at": self.started_at}
+        return {
+            "id": self.id,
+            "participant": self.participant,
+            "name": self.name,
+            "color": self.color,
+            "language": self.language,
+            "version": self.version,
+            "started_at": self.started_at,
+        }
 
     def to_json(self) -> dict:
-        return {**self.header(), "status": self.status, "duration_ms": self.duration_ms,
-                "truncated": self.truncated, "output": self.output}
+        return {
+            **self.header(),
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "truncated": self.truncated,
+            "output": self.output,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Run:
-        run = cls(**{key: data[key] for key in ("id", "participant", "name", "color", "language", "version",
-                                                 "started_at", "status", "duration_ms", "truncated")})
+        run = cls(
+            **{
+                key: data[key]
+                for key in (
+                    "id",
+                    "participant",
+                    "name",
+                    "color",
+                    "language",
+                    "version",
+                    "started_at",
+                    "status",
+                    "duration_ms",
+                    "truncated",
+                )
+            }
+        )
         run.output = list(data.get("output", []))
         run.chars = sum(len(chunk["text"]) for chunk in run.output)
         return run
@@ -83,7 +110,7 @@ class Run:
         """Keep output up to the cap; returns the part kept ("" once the cap is reached)."""
         room = MAX_RUN_OUTPUT_CHARS - self.chars
         if len(text) > room:
-            text, self.truncated = text[:max(room, 0)], True
+            text, self.truncated = text[: max(room, 0)], True
         if not text:
             return ""
         self.chars += len(text)
@@ -107,8 +134,12 @@ class Run:
         if self.chars * 12 + len(self.output) * 40 > output_bytes:  # else it fits whatever its characters
             output, kept = _output_end(self.output, output_bytes, sizer)
             if kept < self.chars:
-                body.update(output=output, output_shortened=True, output_chars=self.chars,
-                            output_omitted_chars=self.chars - kept)
+                body.update(
+                    output=output,
+                    output_shortened=True,
+                    output_chars=self.chars,
+                    output_omitted_chars=self.chars - kept,
+                )
         else:
             sizer.size(self.output)
         self._history = (key, (body, sizer.lone_surrogate))
@@ -151,7 +182,7 @@ def _output_end(output: list[dict], budget: int, sizer: _Sizer) -> tuple[list[di
         end = _string_end(text, room_for_text, sizer)
         cut = len(text) - len(end)
         if cut and text[cut - 1] != "\n" and 0 <= (newline := end.find("\n", 0, 1000)) < len(end) - 1:
-            end = end[newline + 1:]  # from the start of a line, rather than the middle of one
+            end = end[newline + 1 :]  # from the start of a line, rather than the middle of one
         text = end
         if text:
             kept.append({"stream": chunk["stream"], "text": text})
@@ -172,8 +203,8 @@ def _string_end(text: str, budget: int, sizer: _Sizer) -> str:
         room, kept = budget - cost, len(text) - start
         safe = room // widest
         hopeful = int(room * kept / (cost - 2)) if kept and cost > 2 else room
-        for step in ((hopeful, safe) if hopeful > safe else (safe,)):
-            piece = sizer.size(text[max(0, start - step):start]) - 2
+        for step in (hopeful, safe) if hopeful > safe else (safe,):
+            piece = sizer.size(text[max(0, start - step) : start]) - 2
             if piece <= room:
                 break
         cost, start = cost + piece, max(0, start - step)
@@ -222,9 +253,24 @@ class Activity:
         runs = list(self._runs.values())
         # The frame's own keys, the chat, each run without its output (an upper bound: the shortening fields with
         # the widest numbers), then what is left shared by the runs' outputs.
-        fixed = (sizer.size(protocol.history([], [])) + HISTORY_CHAT_BYTES - max(room, 0)
-                 + sum(sizer.size({**run.to_json(), "output": [], "output_shortened": True, "output_chars": run.chars,
-                                   "output_omitted_chars": run.chars}) + 1 for run in runs))
+        fixed = (
+            sizer.size(protocol.history([], []))
+            + HISTORY_CHAT_BYTES
+            - max(room, 0)
+            + sum(
+                sizer.size(
+                    {
+                        **run.to_json(),
+                        "output": [],
+                        "output_shortened": True,
+                        "output_chars": run.chars,
+                        "output_omitted_chars": run.chars,
+                    }
+                )
+                + 1
+                for run in runs
+            )
+        )
         output_bytes = min(HISTORY_RUN_OUTPUT_BYTES, (HISTORY_MAX_BYTES - fixed) // max(len(runs), 1))
         return [run.for_history(output_bytes, sizer) for run in runs], chat, sizer
 
@@ -234,9 +280,15 @@ class Activity:
             self._runs.popitem(last=False)
 
     def start_run(self, participant: dict, version: int, language: str) -> Run:
-        run = Run(id=f"r-{secrets.token_hex(6)}", participant=participant["id"], name=participant["name"],
-                  color=participant["color"], language=language, version=version,
-                  started_at=iso_time(self._clock()))
+        run = Run(
+            id=f"r-{secrets.token_hex(6)}",
+            participant=participant["id"],
+            name=participant["name"],
+            color=participant["color"],
+            language=language,
+            version=version,
+            started_at=iso_time(self._clock()),
+        )
         self._running[participant["id"]] = run
         self._remember(run)
         return run
@@ -252,8 +304,14 @@ class Activity:
 
     def new_chat(self, participant: dict, text: str) -> dict:
         """A chat message from `participant`, stamped now (not yet kept: see add_chat)."""
-        return {"id": f"c-{secrets.token_hex(6)}", "participant": participant["id"], "name": participant["name"],
-                "color": participant["color"], "text": text, "sent_at": iso_time(self._clock())}
+        return {
+            "id": f"c-{secrets.token_hex(6)}",
+            "participant": participant["id"],
+            "name": participant["name"],
+            "color": participant["color"],
+            "text": text,
+            "sent_at": iso_time(self._clock()),
+        }
 
     def add_chat(self, message: dict) -> None:
         """Keep a chat message for late joiners' history."""
@@ -286,7 +344,7 @@ class Activity:
         if not names or names[-1]["name"] != person["name"]:
             names = [*names, {"name": person["name"], "at": round(self._clock() * 1000)}]
             if len(names) > MAX_NAMES:
-                names = [names[0], *names[-(MAX_NAMES - 1):]]
+                names = [names[0], *names[-(MAX_NAMES - 1) :]]
         self._names[person["id"]] = names  # a connection's renames all reach the instance that holds it
         while len(self._names) > EVENT_LIMITS["person"]:
             self._names.popitem(last=False)

@@ -51,7 +51,9 @@ async def _read_create_body(request: web.Request) -> CreateRequest:
         raise _bad_request('request body must be a JSON object like {"language": "python", "problem": "two-sum"}')
     unknown = sorted(set(body) - CREATE_FIELDS)
     if unknown:
-        raise _bad_request(f"unknown field(s): {', '.join(unknown)[:200]}; accepted: {', '.join(sorted(CREATE_FIELDS))}")
+        raise _bad_request(
+            f"unknown field(s): {', '.join(unknown)[:200]}; accepted: {', '.join(sorted(CREATE_FIELDS))}"
+        )
     language = body.get("language")
     if language is not None and language not in LANGUAGES:
         raise _bad_request(f"language must be one of: {', '.join(LANGUAGES)}")
@@ -62,8 +64,9 @@ async def _read_create_body(request: web.Request) -> CreateRequest:
         if problem is None:
             raise _bad_request("problem must be the id of one of GET /api/problems")
         if language is not None and language not in problem.starters:
-            raise _bad_request(f"problem {problem.id} has no starter code in {language}; it has: "
-                               f"{', '.join(problem.starters)}")
+            raise _bad_request(
+                f"problem {problem.id} has no starter code in {language}; it has: {', '.join(problem.starters)}"
+            )
     try:
         title = protocol.parse_title(body.get("title", ""))
     except protocol.ProtocolError as exc:
@@ -93,20 +96,35 @@ def _bad_request(message: str) -> ApiError:
 async def create_session(request: web.Request) -> web.Response:
     if not origin_allowed(request, request.app[CONFIG]):
         # A page of another site may not spend its visitors' per-address budget here (scripts send no Origin).
-        raise ApiError(403, "cross-site request refused: sessions are created by this server's own pages, "
-                            "ALLOWED_ORIGINS / FRAME_ANCESTORS, or scripts")
+        raise ApiError(
+            403,
+            "cross-site request refused: sessions are created by this server's own pages, "
+            "ALLOWED_ORIGINS / FRAME_ANCESTORS, or scripts",
+        )
     asked = await _read_create_body(request)
     if not request.app[LIMITS].may_create_session(client_address(request, request.app[CONFIG].trust_proxy)):
-        raise ApiError(429, f"too many sessions created from your address: at most {request.app[CONFIG].sessions_per_ip} "
-                            "an hour; try again later")
+        raise ApiError(
+            429,
+            f"too many sessions created from your address: at most {request.app[CONFIG].sessions_per_ip} "
+            "an hour; try again later",
+        )
     record, host_key = await request.app[SESSIONS].create(asked.language, asked.problem, asked.title)
     created_at = record.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     config = request.app[CONFIG]
-    join_url = (f"{request_scheme(request, config.trust_proxy)}://{request_host(request, config.trust_proxy)}"
-                f"/session/{record.session_id}")
+    join_url = (
+        f"{request_scheme(request, config.trust_proxy)}://{request_host(request, config.trust_proxy)}"
+        f"/session/{record.session_id}"
+    )
     # The key rides in the fragment: browsers never send it to a server (no logs, no Referer).
-    return web.json_response({"session_id": record.session_id, "created_at": created_at, "join_url": join_url,
-                              "host_url": f"{join_url}#host={host_key}"}, status=201)
+    return web.json_response(
+        {
+            "session_id": record.session_id,
+            "created_at": created_at,
+            "join_url": join_url,
+            "host_url": f"{join_url}#host={host_key}",
+        },
+        status=201,
+    )
 
 
 def _session_id(request: web.Request) -> str:
@@ -124,11 +142,13 @@ async def get_session(request: web.Request) -> web.Response:
     record = await sessions.get_record(session_id)
     if record is None:
         raise ApiError(404, "session not found")
-    return web.json_response({
-        "session_id": record.session_id,
-        "language": record.language,
-        "active_users": await sessions.active_users(session_id),
-    })
+    return web.json_response(
+        {
+            "session_id": record.session_id,
+            "language": record.language,
+            "active_users": await sessions.active_users(session_id),
+        }
+    )
 
 
 def _bearer(request: web.Request) -> str:
@@ -191,9 +211,14 @@ async def session_export(request: web.Request) -> web.Response:
         pieces = export.pieces(history, request.app[ASSETS], aiohttp_jinja2.get_env(request.app))
     except export.ExportUnavailable as exc:
         raise ApiError(503, str(exc)) from None
-    return web.Response(body=_written(pieces), content_type="text/html", headers={
-        "Content-Disposition": f'attachment; filename="{export.file_name(history)}"',
-        "Cache-Control": "no-store"})
+    return web.Response(
+        body=_written(pieces),
+        content_type="text/html",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.file_name(history)}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @routes.get("/api/sessions/{session_id}/runs/{run_id}")
@@ -209,8 +234,9 @@ async def session_run(request: web.Request) -> web.Response:
     stored = next((run for run in runs if run.get("id") == run_id), None)
     del runs  # the others' output goes before this one's is written
     if stored is None:
-        raise ApiError(404, f"run not found: the whole output is kept for a session's {activity.RECENT_RUNS} most "
-                            "recent runs")
+        raise ApiError(
+            404, f"run not found: the whole output is kept for a session's {activity.RECENT_RUNS} most recent runs"
+        )
     output = stored.get("output", [])
     run = {key: value for key, value in stored.items() if key != "output"}  # the store's own copy stays as it is
     run["output_chars"] = sum(len(chunk["text"]) for chunk in output)
@@ -250,11 +276,16 @@ async def health(request: web.Request) -> web.Response:
         raise ApiError(403, "no OPERATOR_TOKEN is set on this server: its health details are not shown")
     if not hmac.compare_digest(_bearer(request).encode(), token.encode()):
         raise ApiError(403, "that is not this server's OPERATOR_TOKEN")
-    return web.json_response({"status": status, "connections": len(request.app[HUB].all_peers()),
-                              "live_sessions": request.app[SESSIONS].live_count(),
-                              "tasks": len(asyncio.all_tasks()),
-                              # "uvloop" or "asyncio": which event loop serves (EVENT_LOOP)
-                              "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
-                              # how late the loop ran over the last minute: the wait every message adds
-                              "loop_lag_ms": request.app[LOOP_MONITOR].summary()},
-                             headers={"Cache-Control": "no-store"})
+    return web.json_response(
+        {
+            "status": status,
+            "connections": len(request.app[HUB].all_peers()),
+            "live_sessions": request.app[SESSIONS].live_count(),
+            "tasks": len(asyncio.all_tasks()),
+            # "uvloop" or "asyncio": which event loop serves (EVENT_LOOP)
+            "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
+            # how late the loop ran over the last minute: the wait every message adds
+            "loop_lag_ms": request.app[LOOP_MONITOR].summary(),
+        },
+        headers={"Cache-Control": "no-store"},
+    )

@@ -39,22 +39,38 @@ async def static_headers(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
-def create_app(config: Config | None = None, store: SessionStore | None = None,
-               clock: Callable[[], float] = time.time) -> web.Application:
+def create_app(
+    config: Config | None = None, store: SessionStore | None = None, clock: Callable[[], float] = time.time
+) -> web.Application:
     """Build the aiohttp application for one server instance (the store opens at start-up)."""
     config = config or Config(store="memory")
     # Outermost first: every answer, errors included, gets the security headers; errors take their one shape.
-    app = web.Application(middlewares=[security.security_headers, errors.errors, security.allowed_hosts,
-                                       static_headers])
+    app = web.Application(
+        middlewares=[security.security_headers, errors.errors, security.allowed_hosts, static_headers]
+    )
     app[CONFIG] = config
     app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url)
     app[HUB] = Hub()
-    app[SESSIONS] = SessionRegistry(app[STORE], app[HUB], config.session_ttl, clock,
-                                    max_document_bytes=config.max_document_bytes, version_rate=config.version_rate)
-    app[LIMITS] = AddressLimits(config.sockets_per_ip, config.sessions_per_ip, byte_rate=config.byte_rate,
-                                byte_burst=8 * config.max_message_bytes)
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(config.templates_dir), autoescape=True,
-                         context_processors=[security.template_context])
+    app[SESSIONS] = SessionRegistry(
+        app[STORE],
+        app[HUB],
+        config.session_ttl,
+        clock,
+        max_document_bytes=config.max_document_bytes,
+        version_rate=config.version_rate,
+    )
+    app[LIMITS] = AddressLimits(
+        config.sockets_per_ip,
+        config.sessions_per_ip,
+        byte_rate=config.byte_rate,
+        byte_burst=8 * config.max_message_bytes,
+    )
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(config.templates_dir),
+        autoescape=True,
+        context_processors=[security.template_context],
+    )
     app[PROBLEMS] = {}
     app.on_startup.append(_load_problems)
     app.add_routes(api.routes)
@@ -89,6 +105,7 @@ async def _store_ctx(app: web.Application):
 
 async def _sweeper_ctx(app: web.Application):
     """Delete idle sessions in the background."""
+
     async def sweep_forever() -> None:
         while True:
             await asyncio.sleep(SWEEP_INTERVAL_SECONDS)

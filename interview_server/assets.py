@@ -30,8 +30,13 @@ REVALIDATE = "no-cache"
 HASHED_NAME = re.compile(r"-[A-Z0-9]{8}\.(?:js|css)(?:\.map)?$")  # esbuild's "[name]-[hash]"
 # Pyodide refuses to start unless its module and wasm files carry these types; pinned, not guessed.
 CONTENT_TYPES = {
-    ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm",
-    ".json": "application/json", ".map": "application/json", ".zip": "application/zip",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".zip": "application/zip",
 }
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))  # preferred first
 SIDE_SUFFIXES = tuple(suffix for _, suffix in ENCODINGS)
@@ -81,7 +86,8 @@ class Assets:
 
     async def serve(self, request: web.Request) -> web.StreamResponse:
         found = await asyncio.get_running_loop().run_in_executor(
-            None, self._locate, request.match_info["path"], request.headers.get("Accept-Encoding", ""))
+            None, self._locate, request.match_info["path"], request.headers.get("Accept-Encoding", "")
+        )
         if found is None:
             raise web.HTTPNotFound()
         path, headers = found
@@ -95,15 +101,19 @@ class Assets:
     def _locate(self, relative: str, accept_encoding: str) -> tuple[Path, dict[str, str]] | None:
         """The file to send for `relative` (a side file when accepted) and its headers; None: 404."""
         parts = relative.split("/")
-        if (len(parts) < 2 or parts[0] not in SERVED_DIRS or relative.endswith(SIDE_SUFFIXES)
-                or any(part in ("", ".", "..") or part.startswith(".") or "\\" in part or "\0" in part
-                       for part in parts)):
+        if (
+            len(parts) < 2
+            or parts[0] not in SERVED_DIRS
+            or relative.endswith(SIDE_SUFFIXES)
+            or any(part in ("", ".", "..") or part.startswith(".") or "\\" in part or "\0" in part for part in parts)
+        ):
             return None
         path = (self.root / relative).resolve()
         if not path.is_relative_to(self.root) or not _is_file(path):
             return None
         headers = {
-            "Content-Type": CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+            "Content-Type": CONTENT_TYPES.get(path.suffix)
+            or mimetypes.guess_type(path.name)[0]
             or "application/octet-stream",
             "Cache-Control": IMMUTABLE if parts[0] == "dist" and HASHED_NAME.search(path.name) else REVALIDATE,
         }

@@ -31,8 +31,9 @@ class Audience:
     instances make the total differ. Also the session's SessionListener: accepted updates go to the
     peers here."""
 
-    def __init__(self, session_id: str, hub: Hub, store: SessionStore, tasks: TaskOwner,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self, session_id: str, hub: Hub, store: SessionStore, tasks: TaskOwner, clock: Callable[[], float] = time.time
+    ):
         self.session_id = session_id
         self._hub = hub
         self._store = store
@@ -89,7 +90,9 @@ class Audience:
             return
         self.total = total
         if total != last:
-            self._hub.broadcast(self.session_id, protocol.user_joined(total) if total > last else protocol.user_left(total))
+            self._hub.broadcast(
+                self.session_id, protocol.user_joined(total) if total > last else protocol.user_left(total)
+            )
             if total < last:  # perhaps an instance died: its participants are gone too
                 self._tasks.spawn(self.announce_participants(), f"announce participants of {self.session_id}")
 
@@ -121,8 +124,11 @@ class Audience:
         self._announcing = False
         try:
             while True:
-                local = [{**peer.public(), "since": peer.joined_at}
-                         for peer in self._hub.peers(self.session_id) if peer.introduced]
+                local = [
+                    {**peer.public(), "since": peer.joined_at}
+                    for peer in self._hub.peers(self.session_id)
+                    if peer.introduced
+                ]
                 # Other instances hear of it only when our own list changed: their announcement, relayed
                 # back here, must not bounce back to them again and again.
                 fingerprint = json.dumps(local, sort_keys=True)
@@ -133,9 +139,15 @@ class Audience:
                 self._announcing = False
         finally:
             self._announcing = None
-        people = [{"id": person["id"], "name": person["name"], "color": person["color"],
-                   "role": person.get("role", "candidate")}
-                  for person in sorted(everyone, key=lambda person: person["since"])]
+        people = [
+            {
+                "id": person["id"],
+                "name": person["name"],
+                "color": person["color"],
+                "role": person.get("role", "candidate"),
+            }
+            for person in sorted(everyone, key=lambda person: person["since"])
+        ]
         if self._hub.count(self.session_id):
             self._hub.broadcast(self.session_id, protocol.participants(people), introduced_only=True)
 
@@ -203,8 +215,13 @@ class Audience:
 
     # ---- SessionListener: the session's changes, to its peers here ----
 
-    def updates_accepted(self, session: Session, version_before: int, updates: list[Update],
-                         cursor: Sequence[tuple[int, int]] | None = None) -> None:
+    def updates_accepted(
+        self,
+        session: Session,
+        version_before: int,
+        updates: list[Update],
+        cursor: Sequence[tuple[int, int]] | None = None,
+    ) -> None:
         """Accepted updates to every peer here; the sender's cursor after them rides along (one frame where
         there were two), and goes to the other instances as a `cursor` of its own."""
         sender = self._peer(updates[-1].participant) if cursor else None
@@ -222,5 +239,6 @@ class Audience:
         return next((peer for peer in self._hub.peers(self.session_id) if peer.id == peer_id), None)
 
     def text_reset(self, session: Session) -> None:
-        self._hub.broadcast(self.session_id, protocol.session_state(
-            session.code, session.language, self.known_total(), session.version))
+        self._hub.broadcast(
+            self.session_id, protocol.session_state(session.code, session.language, self.known_total(), session.version)
+        )

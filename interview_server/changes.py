@@ -40,7 +40,7 @@ class Text:
     @classmethod
     def from_str(cls, text: str) -> Text:
         units = normalise_newlines(text).encode(ENCODING, "surrogatepass")
-        return cls(tuple(units[at:at + CHUNK_MAX] for at in range(0, len(units), CHUNK_MAX)))
+        return cls(tuple(units[at : at + CHUNK_MAX] for at in range(0, len(units), CHUNK_MAX)))
 
     def __str__(self) -> str:
         return b"".join(self._chunks).decode(ENCODING, "surrogatepass")
@@ -78,11 +78,11 @@ class Text:
         last = bisect.bisect_left(self._ends, end)
         chunk_start = self._ends[first - 1] if first else 0
         if first == last:
-            out.add(self._chunks[first][start - chunk_start:end - chunk_start])
+            out.add(self._chunks[first][start - chunk_start : end - chunk_start])
             return
-        out.add(self._chunks[first][start - chunk_start:])
-        out.extend(self._chunks[first + 1:last])
-        out.add(self._chunks[last][:end - self._ends[last - 1]])
+        out.add(self._chunks[first][start - chunk_start :])
+        out.extend(self._chunks[first + 1 : last])
+        out.add(self._chunks[last][: end - self._ends[last - 1]])
 
 
 CHUNK_MIN, CHUNK_MAX = 2048, 8192  # bytes of a Text's chunks
@@ -162,8 +162,10 @@ def canonical_changes(changes: Any, doc_length: int) -> list:
             sections.append((deleted, [text] if text else []))
     if covered != doc_length:
         raise ChangeSetError(f"changes cover {covered} units, but the document is {doc_length} units long")
-    return [length if pieces is None else [length, *"".join(pieces).split("\n")] if pieces
-            else [length] for length, pieces in sections]
+    return [
+        length if pieces is None else [length, *"".join(pieces).split("\n")] if pieces else [length]
+        for length, pieces in sections
+    ]
 
 
 def changes_nothing(changes: list) -> bool:
@@ -178,8 +180,8 @@ def diff_changes(old: str, new: str) -> list | None:
     limit = min(len(old), len(new))
     prefix = _common_run(old, new, limit, 1)
     suffix = _common_run(old, new, limit - prefix, -1)
-    removed = old[prefix:len(old) - suffix]
-    inserted = new[prefix:len(new) - suffix]
+    removed = old[prefix : len(old) - suffix]
+    inserted = new[prefix : len(new) - suffix]
     changes: list = []
     if prefix:
         changes.append(utf16_length(old[:prefix]))
@@ -188,15 +190,16 @@ def diff_changes(old: str, new: str) -> list | None:
         replacement.extend(inserted.split("\n"))
     changes.append(replacement)
     if suffix:
-        changes.append(utf16_length(old[len(old) - suffix:]))
+        changes.append(utf16_length(old[len(old) - suffix :]))
     return changes
 
 
 def _common_run(old: str, new: str, limit: int, direction: int, block: int = 4096) -> int:
     """How many characters old and new share at their start (direction 1) or end (-1), at most `limit`:
     compared a block at a time (in C), then a character at a time inside the first block that differs."""
+
     def piece(text: str, start: int, end: int) -> str:
-        return text[start:end] if direction > 0 else text[len(text) - end:len(text) - start]
+        return text[start:end] if direction > 0 else text[len(text) - end : len(text) - start]
 
     run = 0
     while run < limit:

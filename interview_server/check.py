@@ -12,10 +12,24 @@ from .store import make_store
 
 # What the pages cannot work without, under STATIC_DIR: the build's manifest (dist/manifest.json maps these
 # logical names to content-hashed files, which must exist too) and Pyodide's own files.
-REQUIRED_ASSETS = ("dist/manifest.json", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.mjs", "pyodide/pyodide.asm.wasm",
-                   "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json")
-REQUIRED_ENTRIES = ("session.js", "start-runtime.js", "landing.js", "style.css", "python-worker.js", "js-worker.js",
-                    "languages/python-support.js", "languages/javascript-support.js")
+REQUIRED_ASSETS = (
+    "dist/manifest.json",
+    "pyodide/pyodide.mjs",
+    "pyodide/pyodide.asm.mjs",
+    "pyodide/pyodide.asm.wasm",
+    "pyodide/python_stdlib.zip",
+    "pyodide/pyodide-lock.json",
+)
+REQUIRED_ENTRIES = (
+    "session.js",
+    "start-runtime.js",
+    "landing.js",
+    "style.css",
+    "python-worker.js",
+    "js-worker.js",
+    "languages/python-support.js",
+    "languages/javascript-support.js",
+)
 SECRET_SETTINGS = {"redis_url"}  # may hold a password: shown without it
 HIDDEN_SETTINGS = {"operator_token"}  # shown as (set) or (unset) only
 
@@ -27,8 +41,13 @@ def run_check(config: Config, argv: list[str] | None, environ: dict[str, str] | 
     print("Settings (flag > environment > default):")
     for setting in SETTINGS:
         value = getattr(config, setting.name)
-        source = ("flag" if getattr(given, setting.name) is not None
-                  else "env" if environ.get(setting.env, "") != "" else "default")
+        source = (
+            "flag"
+            if getattr(given, setting.name) is not None
+            else "env"
+            if environ.get(setting.env, "") != ""
+            else "default"
+        )
         shown = _without_password(value) if setting.name in SECRET_SETTINGS else value
         if setting.name in HIDDEN_SETTINGS:
             shown = "(set)" if value else ""
@@ -54,8 +73,10 @@ def _check_assets(config: Config) -> tuple[bool, str]:
     if not missing:
         missing = _missing_from_manifest(static)
     if missing:
-        return False, (f"static assets: {', '.join(missing)} missing in {static} "
-                       "(build them with `make build`, i.e. npm ci && npm run build)")
+        return False, (
+            f"static assets: {', '.join(missing)} missing in {static} "
+            "(build them with `make build`, i.e. npm ci && npm run build)"
+        )
     return True, f"static assets in {static} (editor, workers, Pyodide)"
 
 
@@ -80,8 +101,11 @@ async def _check_store(config: Config) -> tuple[bool, str]:
     except Exception as exc:
         return False, f"store {config.store_kind}: cannot open it: {exc}"
     try:
-        where = {"sqlite": str(Path(config.data_dir).resolve() / "sessions.db"),
-                 "redis": _without_password(config.redis_url), "memory": "sessions are lost on exit"}
+        where = {
+            "sqlite": str(Path(config.data_dir).resolve() / "sessions.db"),
+            "redis": _without_password(config.redis_url),
+            "memory": "sessions are lost on exit",
+        }
         return True, f"store: {store.name} ({where.get(store.name, '')}) opens"
     finally:
         await store.close()

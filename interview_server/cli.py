@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     if not (Path(config.static_dir) / "dist" / "manifest.json").is_file():
         logging.getLogger(__name__).warning(
             "static assets are not built (%s/dist is missing): run `make build` (npm ci && npm run build)",
-            config.static_dir)
+            config.static_dir,
+        )
     tune_garbage_collector()
     print(f"interview_server listening on http://{config.host}:{config.port}", file=sys.stderr, flush=True)
     # web.run_app, but with connections that must send each request head within 10 s (serving.py).
@@ -50,8 +51,9 @@ def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
             import uvloop
         except ImportError:
             if choice == "uvloop":
-                raise SystemExit("interview-server: EVENT_LOOP=uvloop but uvloop is not installed (pip install uvloop)") \
-                    from None
+                raise SystemExit(
+                    "interview-server: EVENT_LOOP=uvloop but uvloop is not installed (pip install uvloop)"
+                ) from None
         else:
             return uvloop.new_event_loop()
     return asyncio.new_event_loop()

@@ -28,62 +28,169 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", "HOST", str, "127.0.0.1", "Interface to listen on (use 0.0.0.0 on a PaaS or in a container)."),
     Setting("port", "PORT", int, 8080, "TCP port to listen on (PaaS routers set PORT)."),
-    Setting("heartbeat", "HEARTBEAT_SECONDS", float, 25.0,
-            "Seconds between WebSocket pings; keep below 55 (PaaS routers cut idle sockets at 55 s)."),
-    Setting("max_message_bytes", "MAX_MESSAGE_BYTES", int, 256 * 1024,
-            "Largest WebSocket message accepted from a client, in bytes (a bigger one closes the socket with 1009)."),
-    Setting("max_document_bytes", "MAX_DOCUMENT_BYTES", int, 512 * 1024,
-            "Largest document, in UTF-8 bytes: an edit that would make it bigger is refused with an error."),
-    Setting("message_rate", "MESSAGE_RATE", float, 100.0,
-            "Messages per second one connection may send, sustained (token bucket; 0 = no limit)."),
-    Setting("message_burst", "MESSAGE_BURST", int, 300,
-            "Messages one connection may send at once above MESSAGE_RATE before it is slowed down, then closed."),
-    Setting("byte_rate", "BYTE_RATE", int, 256 * 1024,
-            "Bytes per second the sockets of one client address may send together, sustained; bursts of up to "
-            "8 x MAX_MESSAGE_BYTES pass at once, then messages are delayed (0 = no limit)."),
-    Setting("version_rate", "VERSION_RATE", float, 40.0,
-            "Versions (accepted edits) per second one connection may add, sustained; a session may add 1.5 times "
-            "as many. Bursts of 75 s worth (100 s for a session) pass at once, then pushes are delayed, never "
-            "refused (0 = no limit)."),
-    Setting("max_participants", "MAX_PARTICIPANTS", int, 10,
-            "Participants (connections that said hello) one session may have over all instances; the next gets "
-            "\"session is full\". Hosts have 2 places more (0 = no cap)."),
-    Setting("sockets_per_ip", "SOCKETS_PER_IP", int, 100,
-            "Open WebSockets one client address may hold on this instance (0 = no limit)."),
-    Setting("sessions_per_ip", "SESSIONS_PER_IP", int, 300,
-            "Sessions one client address may create per hour on this instance, all at once at most (0 = no limit)."),
-    Setting("trust_proxy", "TRUST_PROXY", int, 0,
-            "Proxies in front of the server whose X-Forwarded-For/-Proto/-Host are believed (0 = none; 1 on a PaaS)."),
-    Setting("allowed_origins", "ALLOWED_ORIGINS", str, "",
-            "Other origins whose pages may open WebSockets here, space-separated (the server's own is always allowed)."),
-    Setting("frame_ancestors", "FRAME_ANCESTORS", str, "",
-            "Origins allowed to show pages in an iframe, space-separated (e.g. https://canvas.example.edu); "
-            "the server's own origin always may."),
-    Setting("allowed_hosts", "ALLOWED_HOSTS", str, "",
-            "Host names this server answers to, space-separated (e.g. pad.example.org); any other Host header "
-            "gets 400, which defeats DNS rebinding. localhost, 127.0.0.1 and [::1] are always allowed. "
-            "Empty = any host."),
-    Setting("operator_token", "OPERATOR_TOKEN", str, "",
-            "A secret (16 characters or more) that shows the counts of GET /api/health to whoever sends "
-            "Authorization: Bearer TOKEN; empty = only {\"status\": \"ok\"} is shown. Prefer the environment "
-            "variable to the flag (flags show in process lists)."),
-    Setting("static_dir", "STATIC_DIR", str, str(ASSETS_DIR / "static"),
-            "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`)."),
+    Setting(
+        "heartbeat",
+        "HEARTBEAT_SECONDS",
+        float,
+        25.0,
+        "Seconds between WebSocket pings; keep below 55 (PaaS routers cut idle sockets at 55 s).",
+    ),
+    Setting(
+        "max_message_bytes",
+        "MAX_MESSAGE_BYTES",
+        int,
+        256 * 1024,
+        "Largest WebSocket message accepted from a client, in bytes (a bigger one closes the socket with 1009).",
+    ),
+    Setting(
+        "max_document_bytes",
+        "MAX_DOCUMENT_BYTES",
+        int,
+        512 * 1024,
+        "Largest document, in UTF-8 bytes: an edit that would make it bigger is refused with an error.",
+    ),
+    Setting(
+        "message_rate",
+        "MESSAGE_RATE",
+        float,
+        100.0,
+        "Messages per second one connection may send, sustained (token bucket; 0 = no limit).",
+    ),
+    Setting(
+        "message_burst",
+        "MESSAGE_BURST",
+        int,
+        300,
+        "Messages one connection may send at once above MESSAGE_RATE before it is slowed down, then closed.",
+    ),
+    Setting(
+        "byte_rate",
+        "BYTE_RATE",
+        int,
+        256 * 1024,
+        "Bytes per second the sockets of one client address may send together, sustained; bursts of up to "
+        "8 x MAX_MESSAGE_BYTES pass at once, then messages are delayed (0 = no limit).",
+    ),
+    Setting(
+        "version_rate",
+        "VERSION_RATE",
+        float,
+        40.0,
+        "Versions (accepted edits) per second one connection may add, sustained; a session may add 1.5 times "
+        "as many. Bursts of 75 s worth (100 s for a session) pass at once, then pushes are delayed, never "
+        "refused (0 = no limit).",
+    ),
+    Setting(
+        "max_participants",
+        "MAX_PARTICIPANTS",
+        int,
+        10,
+        "Participants (connections that said hello) one session may have over all instances; the next gets "
+        '"session is full". Hosts have 2 places more (0 = no cap).',
+    ),
+    Setting(
+        "sockets_per_ip",
+        "SOCKETS_PER_IP",
+        int,
+        100,
+        "Open WebSockets one client address may hold on this instance (0 = no limit).",
+    ),
+    Setting(
+        "sessions_per_ip",
+        "SESSIONS_PER_IP",
+        int,
+        300,
+        "Sessions one client address may create per hour on this instance, all at once at most (0 = no limit).",
+    ),
+    Setting(
+        "trust_proxy",
+        "TRUST_PROXY",
+        int,
+        0,
+        "Proxies in front of the server whose X-Forwarded-For/-Proto/-Host are believed (0 = none; 1 on a PaaS).",
+    ),
+    Setting(
+        "allowed_origins",
+        "ALLOWED_ORIGINS",
+        str,
+        "",
+        "Other origins whose pages may open WebSockets here, space-separated (the server's own is always allowed).",
+    ),
+    Setting(
+        "frame_ancestors",
+        "FRAME_ANCESTORS",
+        str,
+        "",
+        "Origins allowed to show pages in an iframe, space-separated (e.g. https://canvas.example.edu); "
+        "the server's own origin always may.",
+    ),
+    Setting(
+        "allowed_hosts",
+        "ALLOWED_HOSTS",
+        str,
+        "",
+        "Host names this server answers to, space-separated (e.g. pad.example.org); any other Host header "
+        "gets 400, which defeats DNS rebinding. localhost, 127.0.0.1 and [::1] are always allowed. "
+        "Empty = any host.",
+    ),
+    Setting(
+        "operator_token",
+        "OPERATOR_TOKEN",
+        str,
+        "",
+        "A secret (16 characters or more) that shows the counts of GET /api/health to whoever sends "
+        'Authorization: Bearer TOKEN; empty = only {"status": "ok"} is shown. Prefer the environment '
+        "variable to the flag (flags show in process lists).",
+    ),
+    Setting(
+        "static_dir",
+        "STATIC_DIR",
+        str,
+        str(ASSETS_DIR / "static"),
+        "Folder served at /static/ (holds dist/ and pyodide/ after `npm run build`).",
+    ),
     Setting("templates_dir", "TEMPLATES_DIR", str, str(ASSETS_DIR / "templates"), "Folder of Jinja2 page templates."),
-    Setting("problems_dir", "PROBLEMS_DIR", str, "",
-            "Folder of your own starter problems (*.md, see docs/PROBLEMS.md); they join the built-in ones, and "
-            "replace a built-in one with the same file name."),
-    Setting("event_loop", "EVENT_LOOP", str, "auto",
-            "`uvloop` (faster), `asyncio`, or `auto`: uvloop where it is installed (it is on Linux and macOS)."),
+    Setting(
+        "problems_dir",
+        "PROBLEMS_DIR",
+        str,
+        "",
+        "Folder of your own starter problems (*.md, see docs/PROBLEMS.md); they join the built-in ones, and "
+        "replace a built-in one with the same file name.",
+    ),
+    Setting(
+        "event_loop",
+        "EVENT_LOOP",
+        str,
+        "auto",
+        "`uvloop` (faster), `asyncio`, or `auto`: uvloop where it is installed (it is on Linux and macOS).",
+    ),
     Setting("log_level", "LOG_LEVEL", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
-    Setting("store", "STORE", str, "auto",
-            "Where sessions live: sqlite, redis or memory (lost on exit). auto = redis if REDIS_URL is set, else sqlite."),
+    Setting(
+        "store",
+        "STORE",
+        str,
+        "auto",
+        "Where sessions live: sqlite, redis or memory (lost on exit). auto = redis if REDIS_URL is set, else sqlite.",
+    ),
     Setting("data_dir", "DATA_DIR", str, "data", "Folder of the SQLite database (sessions.db)."),
-    Setting("redis_url", "REDIS_URL", str, "", "Redis to share sessions between instances, e.g. redis://localhost:6379/0."),
-    Setting("session_ttl", "SESSION_TTL", float, 7 * 24 * 3600.0,
-            "Seconds a session may stay idle (no edit, nobody joining) before it is deleted with its history."),
-    Setting("run_time_limit", "RUN_TIME_LIMIT", float, 10.0,
-            "Seconds a run may take before the page stops it (the code runs in each participant's browser)."),
+    Setting(
+        "redis_url", "REDIS_URL", str, "", "Redis to share sessions between instances, e.g. redis://localhost:6379/0."
+    ),
+    Setting(
+        "session_ttl",
+        "SESSION_TTL",
+        float,
+        7 * 24 * 3600.0,
+        "Seconds a session may stay idle (no edit, nobody joining) before it is deleted with its history.",
+    ),
+    Setting(
+        "run_time_limit",
+        "RUN_TIME_LIMIT",
+        float,
+        10.0,
+        "Seconds a run may take before the page stops it (the code runs in each participant's browser).",
+    ),
 )
 
 
@@ -169,9 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="interview-server",
         description="Live coding interview pad: collaborative editor server (Python runs in the browser).",
     )
-    parser.add_argument("--check", action="store_true",
-                        help="Print the resolved settings and whether the templates, static assets (Pyodide "
-                             "included) and the store are usable, then exit: 0 if usable, 1 if not.")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="Print the resolved settings and whether the templates, static assets (Pyodide "
+        "included) and the store are usable, then exit: 0 if usable, 1 if not.",
+    )
     for setting in SETTINGS:
         parser.add_argument(
             "--" + setting.name.replace("_", "-"),
@@ -194,34 +304,53 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
             try:
                 value = setting.type(environ[setting.env])
             except ValueError:
-                raise SystemExit(f"interview-server: {setting.env}={environ[setting.env]!r} is not a valid "
-                                 f"{setting.type.__name__}") from None
+                raise SystemExit(
+                    f"interview-server: {setting.env}={environ[setting.env]!r} is not a valid {setting.type.__name__}"
+                ) from None
         values[setting.name] = setting.default if value is None else value
     config = Config(**values)
     if config.event_loop not in EVENT_LOOPS:
-        raise SystemExit(f"interview-server: EVENT_LOOP must be one of {', '.join(EVENT_LOOPS)}, not {config.event_loop!r}")
+        raise SystemExit(
+            f"interview-server: EVENT_LOOP must be one of {', '.join(EVENT_LOOPS)}, not {config.event_loop!r}"
+        )
     if config.store not in STORE_KINDS:
         raise SystemExit(f"interview-server: STORE must be one of {', '.join(STORE_KINDS)}, not {config.store!r}")
     if not 0 < config.heartbeat < 55:
-        raise SystemExit("interview-server: HEARTBEAT_SECONDS must be above 0 and below 55 (PaaS routers cut idle "
-                         "sockets at 55 s)")
+        raise SystemExit(
+            "interview-server: HEARTBEAT_SECONDS must be above 0 and below 55 (PaaS routers cut idle sockets at 55 s)"
+        )
     for name in ("max_message_bytes", "max_document_bytes"):
         if getattr(config, name) < 1024:
             raise SystemExit(f"interview-server: {name.upper()} must be at least 1024 bytes")
-    for name in ("message_rate", "message_burst", "byte_rate", "version_rate", "max_participants", "sockets_per_ip", "sessions_per_ip", "trust_proxy"):
+    for name in (
+        "message_rate",
+        "message_burst",
+        "byte_rate",
+        "version_rate",
+        "max_participants",
+        "sockets_per_ip",
+        "sessions_per_ip",
+        "trust_proxy",
+    ):
         if getattr(config, name) < 0:
             raise SystemExit(f"interview-server: {name.upper()} must be 0 or more")
     for origin in config.extra_origins:
         if not _is_origin(origin):
-            raise SystemExit(f"interview-server: {origin!r} in ALLOWED_ORIGINS/FRAME_ANCESTORS is not an origin "
-                             "like https://lms.example.edu")
+            raise SystemExit(
+                f"interview-server: {origin!r} in ALLOWED_ORIGINS/FRAME_ANCESTORS is not an origin "
+                "like https://lms.example.edu"
+            )
     for name in config.allowed_hosts.split():
         if not _is_host_name(name.rstrip(".")):
-            raise SystemExit(f"interview-server: {name!r} in ALLOWED_HOSTS is not a host name like pad.example.org "
-                             "(no scheme, port or path)")
+            raise SystemExit(
+                f"interview-server: {name!r} in ALLOWED_HOSTS is not a host name like pad.example.org "
+                "(no scheme, port or path)"
+            )
     if config.operator_token and len(config.operator_token) < MIN_OPERATOR_TOKEN_CHARS:
-        raise SystemExit(f"interview-server: OPERATOR_TOKEN must be at least {MIN_OPERATOR_TOKEN_CHARS} characters "
-                         "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')")
+        raise SystemExit(
+            f"interview-server: OPERATOR_TOKEN must be at least {MIN_OPERATOR_TOKEN_CHARS} characters "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+        )
     if not config.run_time_limit > 0:
         raise SystemExit("interview-server: RUN_TIME_LIMIT must be a number of seconds above 0")
     if config.store_kind == "redis" and not config.redis_url:

@@ -53,8 +53,14 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
     except Exception as exc:
         # One line, whatever the client sent: the path and the message are repr'd (no forged log lines) and
         # cut short; the traceback only when LOG_LEVEL=DEBUG asks for it.
-        log.error("%s %.200r failed: %s: %.300r", request.method, request.path, type(exc).__name__, str(exc),
-                  exc_info=log.isEnabledFor(logging.DEBUG))
+        log.error(
+            "%s %.200r failed: %s: %.300r",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            str(exc),
+            exc_info=log.isEnabledFor(logging.DEBUG),
+        )
         if request.writer.output_size:  # a WebSocket or a streamed answer is under way: no error can follow it
             return _abandon(request)
         if api:

@@ -48,12 +48,17 @@ def _page(history: dict, assets: Assets, env: jinja2.Environment) -> tuple[str, 
     """The page before and after the history's JSON, the player's script and style inlined."""
     script, style = (_built(assets, name) for name in (PLAYER_SCRIPT, PLAYER_STYLE))
     mark = f"<{secrets.token_hex(16)}>"  # autoescaping keeps "<" out of the title: the mark is only where it is put
-    head, tail = env.get_template("export.html").render(
-        title=history["title"] or "Interview",
-        history_json=mark,
-        # Inside <script>/<style>, "</script" or "</style" would end the element early.
-        player_script=_inline_safe(script, "script"),
-        player_style=_inline_safe(style, "style")).split(mark)
+    head, tail = (
+        env.get_template("export.html")
+        .render(
+            title=history["title"] or "Interview",
+            history_json=mark,
+            # Inside <script>/<style>, "</script" or "</style" would end the element early.
+            player_script=_inline_safe(script, "script"),
+            player_style=_inline_safe(style, "style"),
+        )
+        .split(mark)
+    )
     return head, tail
 
 

@@ -20,9 +20,29 @@ from . import protocol
 from .hub import Peer
 from .keys import CONFIG, LIMITS, PROBLEMS
 from .presence import name_refusal
-from .protocol import (CLIENT_MESSAGES, CLOSE_SESSION_FULL, HOSTS, PARTICIPANTS, Chat, CodeUpdate, Cursor,
-                       EndSession, Hello, Lock, ProtocolError, Pull, Push, Rename, RunEnd, RunOutput, RunStart,
-                       SetLanguage, SetName, SetNotes, SetProblem)
+from .protocol import (
+    CLIENT_MESSAGES,
+    CLOSE_SESSION_FULL,
+    HOSTS,
+    PARTICIPANTS,
+    Chat,
+    CodeUpdate,
+    Cursor,
+    EndSession,
+    Hello,
+    Lock,
+    ProtocolError,
+    Pull,
+    Push,
+    Rename,
+    RunEnd,
+    RunOutput,
+    RunStart,
+    SetLanguage,
+    SetName,
+    SetNotes,
+    SetProblem,
+)
 from .session import PushResult, Session
 
 log = logging.getLogger(__name__)
@@ -54,6 +74,7 @@ def handles(message_type: type) -> Callable[[Handler], Handler]:
         assert message_type not in HANDLERS, message_type
         HANDLERS[message_type] = handler
         return handler
+
     return register
 
 
@@ -68,8 +89,9 @@ async def dispatch(ctx: Context, text: str) -> None:
         message = protocol.parse_client_message(text)
         spec = message.SPEC
         if spec.sender == HOSTS and not peer.is_host:
-            raise ProtocolError(f"{spec.type}: only a host can do that (open the session with its host link)",
-                                "host_only")
+            raise ProtocolError(
+                f"{spec.type}: only a host can do that (open the session with its host link)", "host_only"
+            )
         if spec.sender == PARTICIPANTS and not peer.introduced:
             raise ProtocolError(f"{spec.type}: say hello first; only participants can do that")
         await HANDLERS[type(message)](ctx, message)
@@ -100,14 +122,20 @@ def _may_resync(peer: Peer) -> bool:
 
 # ---- editing ----
 
+
 @handles(Push)
 async def _push(ctx: Context, push: Push) -> None:
     session, peer = ctx.session, ctx.peer
     await _pace_versions(session, peer, len(push.updates))
     # Checked in turn with the other changes (under the session's lock): a push queued behind a lock is refused.
-    result = await session.push(push.version, push.updates, participant=peer.id, rebase=push.rebase,
-                                may_edit=lambda: _check_may_edit(session, peer, "push"),
-                                cursor=push.cursor if peer.introduced else None)
+    result = await session.push(
+        push.version,
+        push.updates,
+        participant=peer.id,
+        rebase=push.rebase,
+        may_edit=lambda: _check_may_edit(session, peer, "push"),
+        cursor=push.cursor if peer.introduced else None,
+    )
     if result is PushResult.STALE:
         peer.send(protocol.push_rejected(session.version))
     elif result is PushResult.AHEAD:
@@ -129,8 +157,9 @@ async def _pull(ctx: Context, pull: Pull) -> None:
 async def _code_update(ctx: Context, message: CodeUpdate) -> None:
     session, peer = ctx.session, ctx.peer
     await _pace_versions(session, peer, 1)
-    await session.replace_code(message.code, participant=peer.id,
-                               may_edit=lambda: _check_may_edit(session, peer, "code_update"))
+    await session.replace_code(
+        message.code, participant=peer.id, may_edit=lambda: _check_may_edit(session, peer, "code_update")
+    )
 
 
 @handles(SetLanguage)
@@ -146,9 +175,14 @@ async def _pace_versions(session: Session, peer: Peer, count: int) -> None:
         return
     wait = max(peer.versions.take_or_wait(count), session.versions.take_or_wait(count))
     if wait:
-        peer.send(protocol.error(f"edits are coming faster than {peer.versions.rate:g} versions a second from "
-                                 f"one connection (or {session.versions.rate:g} in a session): this one waits "
-                                 f"{wait:.1f} s", "rate_limited"))
+        peer.send(
+            protocol.error(
+                f"edits are coming faster than {peer.versions.rate:g} versions a second from "
+                f"one connection (or {session.versions.rate:g} in a session): this one waits "
+                f"{wait:.1f} s",
+                "rate_limited",
+            )
+        )
         await asyncio.sleep(wait)
         if peer.ws.closed:  # closed while it waited (the server is stopping): unacknowledged, so sent again later
             raise Closed
@@ -157,14 +191,19 @@ async def _pace_versions(session: Session, peer: Peer, count: int) -> None:
 def _check_may_edit(session: Session, peer: Peer, what: str) -> None:
     """Refuse an edit after the session ended, or a candidate's while a host has locked editing."""
     if session.host.ended:
-        raise ProtocolError(f"{what}: the interview has ended and the session is read-only; nothing was applied",
-                            "ended")
+        raise ProtocolError(
+            f"{what}: the interview has ended and the session is read-only; nothing was applied", "ended"
+        )
     if session.host.locked and not peer.is_host:
-        raise ProtocolError(f"{what}: the host has locked editing; your change was not applied (the page keeps it and "
-                            "sends it once editing is unlocked)", "locked")
+        raise ProtocolError(
+            f"{what}: the host has locked editing; your change was not applied (the page keeps it and "
+            "sends it once editing is unlocked)",
+            "locked",
+        )
 
 
 # ---- people ----
+
 
 @handles(Hello)
 async def _hello(ctx: Context, message: Hello) -> None:
@@ -205,14 +244,20 @@ async def _wrong_host_key(ctx: Context) -> None:
     if limits.wrong_host_key(peer.address):
         log.warning("a hello in session %s had a wrong host key", ctx.session.session_id)  # never the key
     if guessing or peer.bad_host_keys >= MAX_BAD_HOST_KEYS:
-        why = "too many wrong host keys from your address: try again in a minute" if guessing else \
-            f"{MAX_BAD_HOST_KEYS} wrong host keys"
+        why = (
+            "too many wrong host keys from your address: try again in a minute"
+            if guessing
+            else f"{MAX_BAD_HOST_KEYS} wrong host keys"
+        )
         peer.send(protocol.error(f"hello: {why}; this connection is closed", "bad_host_key"))
         peer.write_pending()
         await peer.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many wrong host keys")
         raise Closed
-    raise ProtocolError("hello: that host key is not this session's (check the host link); you have "
-                        "not joined: say hello without host_key to join as a candidate", "bad_host_key")
+    raise ProtocolError(
+        "hello: that host key is not this session's (check the host link); you have "
+        "not joined: say hello without host_key to join as a candidate",
+        "bad_host_key",
+    )
 
 
 async def _take_place(ctx: Context) -> list[dict] | None:
@@ -223,8 +268,12 @@ async def _take_place(ctx: Context) -> list[dict] | None:
     if not cap or len(others) < cap + (HOST_SEATS if peer.is_host else 0):
         return others
     peer.is_host = False
-    await refuse(peer.ws, CLOSE_SESSION_FULL, "session_full",
-                 f"session is full: it already has {cap} participants, the most this server allows")
+    await refuse(
+        peer.ws,
+        CLOSE_SESSION_FULL,
+        "session_full",
+        f"session is full: it already has {cap} participants, the most this server allows",
+    )
     return None
 
 
@@ -270,6 +319,7 @@ def relay_cursor(session: Session, peer: Peer, latest: tuple) -> None:
 
 
 # ---- runs and chat: stamped with who and when, relayed to everyone, stored with the session ----
+
 
 @handles(RunStart)
 async def _run_start(ctx: Context, message: RunStart) -> None:
@@ -328,6 +378,7 @@ async def _chat(ctx: Context, message: Chat) -> None:
 
 
 # ---- hosts: notes go to hosts only; everything else changes `session_info` for everyone ----
+
 
 @handles(SetNotes)
 async def _set_notes(ctx: Context, message: SetNotes) -> None:

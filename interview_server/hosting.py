@@ -69,8 +69,13 @@ class HostSettings:
 
     def meta(self) -> dict:
         """The meta values as stored (for SessionRecord)."""
-        meta = {TITLE: self.title, LOCKED: self.locked, ENDED: self.ended, PROBLEM: self.problem,
-                NOTES: {"text": self.notes_text, "version": self.notes_version, "by": self.notes_by}}
+        meta = {
+            TITLE: self.title,
+            LOCKED: self.locked,
+            ENDED: self.ended,
+            PROBLEM: self.problem,
+            NOTES: {"text": self.notes_text, "version": self.notes_version, "by": self.notes_by},
+        }
         if self._digest:
             meta[KEY_DIGEST] = self._digest
         if self._start_text is not None:
@@ -94,6 +99,7 @@ class HostSettings:
     def info(self) -> dict:
         """The `session_info` every participant sees."""
         return {"title": self.title, "locked": self.locked, "ended": self.ended, "problem": self.problem}
+
     async def set_title(self, title: str) -> None:
         await self._store.set_meta(self.session_id, TITLE, title)
         self.title = title
@@ -127,8 +133,11 @@ class HostSettings:
         record = await self._store.get(self.session_id)
         notes = (record.meta.get(NOTES) if record else None) or {}
         if notes.get("version", 0) >= self.notes_version:
-            self.notes_text, self.notes_version, self.notes_by = (notes.get("text", ""), notes.get("version", 0),
-                                                                  notes.get("by", ""))
+            self.notes_text, self.notes_version, self.notes_by = (
+                notes.get("text", ""),
+                notes.get("version", 0),
+                notes.get("by", ""),
+            )
 
     def ingest_notes(self, data: dict) -> None:
         """Notes another instance saved (shared stores), relayed as its `notes` frame."""

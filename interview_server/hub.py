@@ -59,8 +59,7 @@ class Peer:
     """One WebSocket connection. Frames for it are queued in order and written to its transport by the
     FrameWriter; a reader too slow to keep up is cut off rather than let its backlog grow."""
 
-    def __init__(self, ws: web.WebSocketResponse, session_id: str, transport: asyncio.Transport,
-                 writer: FrameWriter):
+    def __init__(self, ws: web.WebSocketResponse, session_id: str, transport: asyncio.Transport, writer: FrameWriter):
         self.ws = ws
         self.session_id = session_id
         self.id = secrets.token_hex(4)  # names the participant in the update log, runs and chat
@@ -106,8 +105,10 @@ class Peer:
         if backlog > MAX_BUFFERED_BYTES:
             log.warning("peer in session %s has %d bytes unsent; disconnecting it", self.session_id, backlog)
             self._stopped = True
-            self._writer.tasks.spawn(self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too far behind, reconnect"),
-                                     f"cut off a peer of {self.session_id}")
+            self._writer.tasks.spawn(
+                self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too far behind, reconnect"),
+                f"cut off a peer of {self.session_id}",
+            )
             # A reader this far behind may never read up to the close frame: do not wait for its answer.
             asyncio.get_running_loop().call_later(CUT_OFF_GRACE_SECONDS, transport.abort)
 
@@ -147,8 +148,14 @@ class Hub:
     def count(self, session_id: str) -> int:
         return len(self._peers.get(session_id, ()))
 
-    def broadcast(self, session_id: str, text: str, exclude: Peer | None = None, introduced_only: bool = False,
-                  hosts_only: bool = False) -> None:
+    def broadcast(
+        self,
+        session_id: str,
+        text: str,
+        exclude: Peer | None = None,
+        introduced_only: bool = False,
+        hosts_only: bool = False,
+    ) -> None:
         """Queue one frame for every peer of a session (but `exclude`; only those who said hello, or only
         hosts, if asked)."""
         frame = text_frame(text)  # encoded once for all

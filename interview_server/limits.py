@@ -115,8 +115,14 @@ class MessageRate:
 class AddressLimits:
     """Per client address: open sockets on this instance, and sessions created per hour."""
 
-    def __init__(self, sockets_per_ip: int, sessions_per_hour: int, clock: Clock = time.monotonic,
-                 byte_rate: float = 0, byte_burst: float = 0):
+    def __init__(
+        self,
+        sockets_per_ip: int,
+        sessions_per_hour: int,
+        clock: Clock = time.monotonic,
+        byte_rate: float = 0,
+        byte_burst: float = 0,
+    ):
         self.sockets_per_ip = sockets_per_ip
         self.sessions_per_hour = sessions_per_hour
         self.byte_rate = byte_rate
@@ -159,11 +165,14 @@ class AddressLimits:
         """Count a wrong host key from `address`; True if it should be logged (once a minute per address)."""
         self._wrong_keys = _forget_whole(self._wrong_keys)
         if len(self._wrong_keys_logged) > len(self._wrong_keys):  # forgotten with their allowance
-            self._wrong_keys_logged = {key: at for key, at in self._wrong_keys_logged.items() if key in self._wrong_keys}
+            self._wrong_keys_logged = {
+                key: at for key, at in self._wrong_keys_logged.items() if key in self._wrong_keys
+            }
         bucket = self._wrong_keys.get(address)
         if bucket is None:
-            bucket = self._wrong_keys[address] = TokenBucket(WRONG_HOST_KEYS_PER_MINUTE / 60, WRONG_HOST_KEYS_BURST,
-                                                             self._clock)
+            bucket = self._wrong_keys[address] = TokenBucket(
+                WRONG_HOST_KEYS_PER_MINUTE / 60, WRONG_HOST_KEYS_BURST, self._clock
+            )
         bucket.try_take()
         now = self._clock()
         if now - self._wrong_keys_logged.get(address, -3600.0) < 60:
@@ -181,8 +190,9 @@ class AddressLimits:
         self._creations = _forget_whole(self._creations)
         bucket = self._creations.get(address)
         if bucket is None:
-            bucket = self._creations[address] = TokenBucket(self.sessions_per_hour / 3600, self.sessions_per_hour,
-                                                            self._clock)
+            bucket = self._creations[address] = TokenBucket(
+                self.sessions_per_hour / 3600, self.sessions_per_hour, self._clock
+            )
         return bucket.try_take()
 
 
@@ -199,8 +209,12 @@ def client_address(request: web.Request, trust_proxy: int) -> str:
     peer = request.remote or "unknown"
     if trust_proxy <= 0:
         return peer
-    forwarded = [part.strip() for value in request.headers.getall("X-Forwarded-For", [])
-                 for part in value.split(",") if part.strip()]
+    forwarded = [
+        part.strip()
+        for value in request.headers.getall("X-Forwarded-For", [])
+        for part in value.split(",")
+        if part.strip()
+    ]
     if not forwarded:
         return peer
     return forwarded[-min(trust_proxy, len(forwarded))]

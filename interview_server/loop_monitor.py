@@ -42,8 +42,10 @@ class LoopMonitor:
         ordered = sorted(self._lags_ms)
         if not ordered:
             return {"p50": None, "p99": None, "max": None}
+
         def pick(fraction: float) -> float:
             return round(ordered[min(len(ordered) - 1, int(len(ordered) * fraction))], 2)
+
         return {"p50": pick(0.5), "p99": pick(0.99), "max": round(ordered[-1], 2)}
 
 

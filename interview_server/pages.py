@@ -44,19 +44,30 @@ async def _workspace(request: web.Request, template: str) -> web.Response:
         return response
     # Full means every participant's place is taken (connections that never said hello hold none). A host
     # has places of its own: its page, told so by the host link's fragment (session-full.js), asks with ?host.
-    if (config.max_participants and "host" not in request.query
-            and len(await request.app[SESSIONS].participants(session_id)) >= config.max_participants):
-        response = aiohttp_jinja2.render_template("session_full.html", request,
-                                                  {"cap": config.max_participants, "retry_seconds": 15})
+    if (
+        config.max_participants
+        and "host" not in request.query
+        and len(await request.app[SESSIONS].participants(session_id)) >= config.max_participants
+    ):
+        response = aiohttp_jinja2.render_template(
+            "session_full.html", request, {"cap": config.max_participants, "retry_seconds": 15}
+        )
         response.set_status(409)
         response.headers["Cache-Control"] = "no-store"
         return response
-    response = aiohttp_jinja2.render_template(template, request, {
-        "session_id": record.session_id, "language": record.language,
-        "max_message_bytes": config.max_message_bytes, "max_document_bytes": config.max_document_bytes,
-        "run_time_limit": f"{config.run_time_limit:g}",
-        # Host pages that may drive the embedded editor with postMessage (the framing allow-list).
-        "embed_origins": config.frame_ancestors})
+    response = aiohttp_jinja2.render_template(
+        template,
+        request,
+        {
+            "session_id": record.session_id,
+            "language": record.language,
+            "max_message_bytes": config.max_message_bytes,
+            "max_document_bytes": config.max_document_bytes,
+            "run_time_limit": f"{config.run_time_limit:g}",
+            # Host pages that may drive the embedded editor with postMessage (the framing allow-list).
+            "embed_origins": config.frame_ancestors,
+        },
+    )
     response.headers.update(ISOLATION_HEADERS)
     response.headers["Cache-Control"] = "no-store"
     return response

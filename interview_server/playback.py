@@ -38,8 +38,9 @@ class UpdateLog:
         """The updates as {at, participant, changes}, UPDATES_PER_PIECE at a time."""
         version = self.start_version
         while version < self.end_version:
-            page = await self._store.updates_since(self.session_id, version,
-                                                   limit=min(UPDATES_PER_PIECE, self.end_version - version))
+            page = await self._store.updates_since(
+                self.session_id, version, limit=min(UPDATES_PER_PIECE, self.end_version - version)
+            )
             if not page:
                 raise PlaybackUnavailable(f"the log was compacted while it was read (at version {version})")
             yield [_update_json(update) for update in page]
@@ -61,13 +62,21 @@ async def session_history(record: SessionRecord, store: SessionStore) -> dict:
         stored = await store.get(record.session_id)
         if stored is not None and hosting.playback_start(stored.meta)[1] is not None:
             start_version, start_text = hosting.playback_start(stored.meta)
-        if start_version > record.version or await store.updates_since(record.session_id, start_version,
-                                                                       limit=1) is None:
+        if (
+            start_version > record.version
+            or await store.updates_since(record.session_id, start_version, limit=1) is None
+        ):
             start_version, start_text = record.version, record.text  # no start kept: replay from where it is now
-    people = {person["id"]: {"name": person["name"], "color": person["color"], "role": person.get("role", "candidate"),
-                             # every name it had, oldest first ("at": server ms; null when not recorded)
-                             "names": person.get("names") or [{"name": person["name"], "at": None}]}
-              for person in await store.recent_events(record.session_id, "person", EVENT_LIMITS["person"])}
+    people = {
+        person["id"]: {
+            "name": person["name"],
+            "color": person["color"],
+            "role": person.get("role", "candidate"),
+            # every name it had, oldest first ("at": server ms; null when not recorded)
+            "names": person.get("names") or [{"name": person["name"], "at": None}],
+        }
+        for person in await store.recent_events(record.session_id, "person", EVENT_LIMITS["person"])
+    }
     history = {
         "session_id": record.session_id,
         "title": record.meta.get(hosting.TITLE) or "",
@@ -104,7 +113,7 @@ def json_pieces(history: dict, *, ascii_only: bool = True) -> Iterator[str | Upd
                 yield value
             else:
                 for start in range(0, len(value), UPDATES_PER_PIECE):
-                    yield ("," if start else "") + _dumps(value[start:start + UPDATES_PER_PIECE], ascii_only)[1:-1]
+                    yield ("," if start else "") + _dumps(value[start : start + UPDATES_PER_PIECE], ascii_only)[1:-1]
             yield "]"
         elif key == "runs":
             yield "["

@@ -11,14 +11,25 @@ from collections.abc import Callable, Iterable
 DEFAULT_NAME = "Guest"
 # Ten colours that stay distinct from each other and readable as labels with white text, on light
 # and dark backgrounds. The eleventh participant shares the first colour.
-PALETTE = ("#2563eb", "#db2777", "#16a34a", "#d97706", "#9333ea",
-           "#0891b2", "#dc2626", "#4f46e5", "#65a30d", "#c2410c")
+PALETTE = ("#2563eb", "#db2777", "#16a34a", "#d97706", "#9333ea", "#0891b2", "#dc2626", "#4f46e5", "#65a30d", "#c2410c")
 CURSOR_INTERVAL_SECONDS = 0.05  # at most one relayed cursor per participant this often; the latest wins
 
 
 # Words that claim a role: a candidate may not wear them in a name (the host badge is the server's to give).
-ROLE_WORDS = frozenset({"host", "interviewer", "interviewers", "moderator", "admin", "administrator", "organizer",
-                        "organiser", "proctor", "recruiter"})
+ROLE_WORDS = frozenset(
+    {
+        "host",
+        "interviewer",
+        "interviewers",
+        "moderator",
+        "admin",
+        "administrator",
+        "organizer",
+        "organiser",
+        "proctor",
+        "recruiter",
+    }
+)
 
 
 def name_key(name: str) -> str:

@@ -41,8 +41,13 @@ class Problem:
 
     def to_json(self) -> dict:
         """Everything a page needs to offer the problem."""
-        return {"id": self.id, "title": self.title, "prompt": self.prompt,
-                "starters": dict(self.starters), "checks": dict(self.checks)}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "prompt": self.prompt,
+            "starters": dict(self.starters),
+            "checks": dict(self.checks),
+        }
 
     def language_for(self, preferred: str | None) -> str:
         """`preferred` if the problem has a starter in it, else the first language it has one in."""
@@ -87,13 +92,30 @@ def markdown_blocks(text: str) -> list[Block]:
         elif token.type.endswith("_close") and token.type.replace("_close", "_open") in CONTAINERS:
             depth -= 1
         elif token.type == "heading_open":
-            blocks.append(Block("heading", depth, *token.map, level=int(token.tag[1]),
-                                text=_plain_text(tokens[index + 1].children or [])))
+            blocks.append(
+                Block(
+                    "heading",
+                    depth,
+                    *token.map,
+                    level=int(token.tag[1]),
+                    text=_plain_text(tokens[index + 1].children or []),
+                )
+            )
         elif token.type == "fence":
             start, end = token.map
             closed = end - start - 2 == token.content.count("\n")  # else it ran to the end of its container
-            blocks.append(Block("fence", depth, start, end, info=token.info.strip(), text=token.content,
-                                closed=closed, marker=token.markup))
+            blocks.append(
+                Block(
+                    "fence",
+                    depth,
+                    start,
+                    end,
+                    info=token.info.strip(),
+                    text=token.content,
+                    closed=closed,
+                    marker=token.markup,
+                )
+            )
         elif token.type in LEAVES:
             blocks.append(Block(LEAVES[token.type], depth, *token.map, text=token.content))
     return blocks
@@ -115,8 +137,9 @@ def _plain_text(tokens) -> str:
 def parse_problem(problem_id: str, text: str) -> Problem:
     """Parse one problem file; raise ProblemError saying what is wrong."""
     if not ID_PATTERN.fullmatch(problem_id):
-        raise ProblemError(f"bad id {problem_id!r}: use 1-64 lowercase letters, digits and dashes, "
-                           "starting with a letter or digit")
+        raise ProblemError(
+            f"bad id {problem_id!r}: use 1-64 lowercase letters, digits and dashes, starting with a letter or digit"
+        )
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise ProblemError(f"larger than {MAX_FILE_BYTES // 1024} KiB")
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -170,13 +193,16 @@ def _code_target(words: list[str], line_number: int) -> tuple[str, str] | None:
         return None
     language = words[0].lower()
     if language not in LANGUAGES:
-        raise ProblemError(f"unknown language {words[0]!r} in the ```{' '.join(words)} block on line "
-                           f"{line_number}: use {' or '.join(LANGUAGES)}")
+        raise ProblemError(
+            f"unknown language {words[0]!r} in the ```{' '.join(words)} block on line "
+            f"{line_number}: use {' or '.join(LANGUAGES)}"
+        )
     return language, words[1].lower()
 
 
-def _finish(problem_id: str, title: str | None, prompt_lines: list[str],
-            starters: dict[str, str], checks: dict[str, str]) -> Problem:
+def _finish(
+    problem_id: str, title: str | None, prompt_lines: list[str], starters: dict[str, str], checks: dict[str, str]
+) -> Problem:
     """Check what a problem needs and build it."""
     if not title:
         raise ProblemError("no title: add front matter `title: ...` or a `# Title` heading")

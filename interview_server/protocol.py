@@ -42,7 +42,6 @@ MAX_PARTS_PER_PUSH = 10_000  # ChangeSet parts over all updates of a push: check
 MAX_CLIENT_ID_LENGTH = 128
 
 
-
 # Who may send a client message: any connection (plain scripts too), participants (said `hello`), hosts.
 ANYONE, PARTICIPANTS, HOSTS = "anyone", "participants", "hosts"
 
@@ -84,23 +83,28 @@ CLIENT_MESSAGES: dict[str, tuple[MessageSpec, type]] = {}  # type -> (spec, its 
 SERVER_MESSAGES: dict[str, MessageSpec] = {}
 
 
-def client_message(type_: str, data: str, summary: str, sender: str = ANYONE, budget: str = "",
-                   strict: bool = True) -> Callable[[type], type]:
+def client_message(
+    type_: str, data: str, summary: str, sender: str = ANYONE, budget: str = "", strict: bool = True
+) -> Callable[[type], type]:
     """Declare a client message: its dataclass gets `SPEC` and must have `parse(data) -> instance`."""
+
     def declare(cls: type) -> type:
         assert type_ not in CLIENT_MESSAGES and sender in (ANYONE, PARTICIPANTS, HOSTS), type_
         cls.SPEC = MessageSpec(type_, data, summary, sender, budget, strict)
         CLIENT_MESSAGES[type_] = (cls.SPEC, cls)
         return cls
+
     return declare
 
 
 def server_message(type_: str, data: str, summary: str, to: str = "everyone") -> Callable[[Callable], Callable]:
     """Declare a server message by its builder (which returns the encoded frame)."""
+
     def declare(build: Callable) -> Callable:
         assert type_ not in SERVER_MESSAGES, type_
         SERVER_MESSAGES[type_] = MessageSpec(type_, data, summary, to)
         return build
+
     return declare
 
 
@@ -127,11 +131,15 @@ class Update:
         return {"clientID": self.client_id, "changes": self.changes}
 
 
-@client_message("push", "{version, updates: [{clientID, changes}], rebase?, cursor?: {ranges: [{anchor, head}]}}",
-                "local updates made on top of version (and, from a participant, its selection after them)", strict=False,
-                budget="1,000 updates and 10,000 ChangeSet parts (too_many_parts); no no-op update (noop_refused); "
-                       "versions paced by VERSION_RATE (rate_limited); a rebase walks at most 20,000 sections "
-                       "(push_rejected past it); the document stays within MAX_DOCUMENT_BYTES (document_too_large)")
+@client_message(
+    "push",
+    "{version, updates: [{clientID, changes}], rebase?, cursor?: {ranges: [{anchor, head}]}}",
+    "local updates made on top of version (and, from a participant, its selection after them)",
+    strict=False,
+    budget="1,000 updates and 10,000 ChangeSet parts (too_many_parts); no no-op update (noop_refused); "
+    "versions paced by VERSION_RATE (rate_limited); a rebase walks at most 20,000 sections "
+    "(push_rejected past it); the document stays within MAX_DOCUMENT_BYTES (document_too_large)",
+)
 @dataclass(frozen=True)
 class Push:
     version: int
@@ -144,8 +152,13 @@ class Push:
         return _parse_push(data)
 
 
-@client_message("pull", "{version}", "send every update after version", strict=False,
-                budget="at most 1,000 updates or 1 MiB of changes behind; further back, the answer is session_state")
+@client_message(
+    "pull",
+    "{version}",
+    "send every update after version",
+    strict=False,
+    budget="at most 1,000 updates or 1 MiB of changes behind; further back, the answer is session_state",
+)
 @dataclass(frozen=True)
 class Pull:
     version: int
@@ -155,8 +168,13 @@ class Pull:
         return cls(_version(data, "pull"))
 
 
-@client_message("code_update", "{code, timestamp?}", "replace the whole text (turned into a minimal update)",
-                strict=False, budget="one version (paced by VERSION_RATE); the document within MAX_DOCUMENT_BYTES")
+@client_message(
+    "code_update",
+    "{code, timestamp?}",
+    "replace the whole text (turned into a minimal update)",
+    strict=False,
+    budget="one version (paced by VERSION_RATE); the document within MAX_DOCUMENT_BYTES",
+)
 @dataclass(frozen=True)
 class CodeUpdate:
     code: str
@@ -166,10 +184,13 @@ class CodeUpdate:
         return _parse_code_update(data)
 
 
-@client_message("hello", "{name?, host_key?}",
-                "I am a participant (not a plain script): send me people, cursors, runs and chat; with the host "
-                "link's key, I am a host", budget="once per connection; 3 wrong host keys per socket, 10 a minute "
-                "per address (bad_host_key, then closed)")
+@client_message(
+    "hello",
+    "{name?, host_key?}",
+    "I am a participant (not a plain script): send me people, cursors, runs and chat; with the host "
+    "link's key, I am a host",
+    budget="once per connection; 3 wrong host keys per socket, 10 a minute per address (bad_host_key, then closed)",
+)
 @dataclass(frozen=True)
 class Hello:
     name: str | None
@@ -180,8 +201,13 @@ class Hello:
         return _parse_hello(data)
 
 
-@client_message("set_name", "{name}", "my display name (1-40 characters)", sender=PARTICIPANTS,
-                budget="40 characters; a host's name or a role word is refused (name_refused)")
+@client_message(
+    "set_name",
+    "{name}",
+    "my display name (1-40 characters)",
+    sender=PARTICIPANTS,
+    budget="40 characters; a host's name or a role word is refused (name_refused)",
+)
 @dataclass(frozen=True)
 class SetName:
     name: str
@@ -191,9 +217,14 @@ class SetName:
         return cls(_name(data, "set_name"))
 
 
-@client_message("cursor", "{version, ranges: [{anchor, head}]}", "my selection in the document at version",
-                sender=PARTICIPANTS, budget="50 ranges; mapping at most 20,000 steps (parts of the updates since "
-                "+ 2 x ranges x updates), else cursor_refused; relayed at most every 50 ms")
+@client_message(
+    "cursor",
+    "{version, ranges: [{anchor, head}]}",
+    "my selection in the document at version",
+    sender=PARTICIPANTS,
+    budget="50 ranges; mapping at most 20,000 steps (parts of the updates since "
+    "+ 2 x ranges x updates), else cursor_refused; relayed at most every 50 ms",
+)
 @dataclass(frozen=True)
 class Cursor:
     version: int
@@ -214,8 +245,13 @@ class SetLanguage:
         return cls(_language(data, "set_language"))
 
 
-@client_message("run_start", "{version, language}", "I started running the code at version", sender=PARTICIPANTS,
-                budget="ends my previous run; one run kept per start")
+@client_message(
+    "run_start",
+    "{version, language}",
+    "I started running the code at version",
+    sender=PARTICIPANTS,
+    budget="ends my previous run; one run kept per start",
+)
 @dataclass(frozen=True)
 class RunStart:
     version: int
@@ -226,8 +262,13 @@ class RunStart:
         return cls(_version(data, "run_start"), _language(data, "run_start"))
 
 
-@client_message("run_output", "{stream, text}", "output of my current run (\"stdout\" or \"stderr\")",
-                sender=PARTICIPANTS, budget="64 KiB of text per message; 200,000 characters kept per run")
+@client_message(
+    "run_output",
+    "{stream, text}",
+    'output of my current run ("stdout" or "stderr")',
+    sender=PARTICIPANTS,
+    budget="64 KiB of text per message; 200,000 characters kept per run",
+)
 @dataclass(frozen=True)
 class RunOutput:
     stream: str
@@ -238,8 +279,12 @@ class RunOutput:
         return _parse_run_output(data)
 
 
-@client_message("run_end", "{status, duration_ms}",
-                "my current run ended (\"ok\", \"error\", \"stopped\", \"timeout\")", sender=PARTICIPANTS)
+@client_message(
+    "run_end",
+    "{status, duration_ms}",
+    'my current run ended ("ok", "error", "stopped", "timeout")',
+    sender=PARTICIPANTS,
+)
 @dataclass(frozen=True)
 class RunEnd:
     status: str
@@ -250,8 +295,13 @@ class RunEnd:
         return _parse_run_end(data)
 
 
-@client_message("chat", "{text}", "a chat message (1-2000 characters, plain text)", sender=PARTICIPANTS,
-                budget="2,000 characters; the last 100 messages kept for joiners")
+@client_message(
+    "chat",
+    "{text}",
+    "a chat message (1-2000 characters, plain text)",
+    sender=PARTICIPANTS,
+    budget="2,000 characters; the last 100 messages kept for joiners",
+)
 @dataclass(frozen=True)
 class Chat:
     text: str
@@ -271,8 +321,9 @@ class Lock:
         return _parse_lock(data)
 
 
-@client_message("end_session", "{}", "end the interview: the session is read-only from now on (still viewable)",
-                sender=HOSTS)
+@client_message(
+    "end_session", "{}", "end the interview: the session is read-only from now on (still viewable)", sender=HOSTS
+)
 @dataclass(frozen=True)
 class EndSession:
     @classmethod
@@ -280,7 +331,7 @@ class EndSession:
         return cls()
 
 
-@client_message("rename", "{title}", "the session's title (0-100 characters; \"\" for none)", sender=HOSTS)
+@client_message("rename", "{title}", 'the session\'s title (0-100 characters; "" for none)', sender=HOSTS)
 @dataclass(frozen=True)
 class Rename:
     title: str
@@ -290,8 +341,13 @@ class Rename:
         return _parse_rename(data)
 
 
-@client_message("set_problem", "{problem}", "show this problem (GET /api/problems) beside the editor and load its "
-                "starter code", sender=HOSTS, budget="one version (the starter code replaces the text)")
+@client_message(
+    "set_problem",
+    "{problem}",
+    "show this problem (GET /api/problems) beside the editor and load its starter code",
+    sender=HOSTS,
+    budget="one version (the starter code replaces the text)",
+)
 @dataclass(frozen=True)
 class SetProblem:
     problem: str
@@ -301,8 +357,13 @@ class SetProblem:
         return _parse_set_problem(data)
 
 
-@client_message("set_notes", "{text, version}", "the hosts' private notes, written on top of notes version `version`",
-                sender=HOSTS, budget="50,000 characters (notes_rejected)")
+@client_message(
+    "set_notes",
+    "{text, version}",
+    "the hosts' private notes, written on top of notes version `version`",
+    sender=HOSTS,
+    budget="50,000 characters (notes_rejected)",
+)
 @dataclass(frozen=True)
 class SetNotes:
     text: str
@@ -313,9 +374,26 @@ class SetNotes:
         return _parse_set_notes(data)
 
 
-ClientMessage = (Push | Pull | CodeUpdate | Hello | SetName | Cursor | SetLanguage | RunStart | RunOutput | RunEnd | Chat
-                 | Lock | EndSession | Rename | SetProblem | SetNotes)
+ClientMessage = (
+    Push
+    | Pull
+    | CodeUpdate
+    | Hello
+    | SetName
+    | Cursor
+    | SetLanguage
+    | RunStart
+    | RunOutput
+    | RunEnd
+    | Chat
+    | Lock
+    | EndSession
+    | Rename
+    | SetProblem
+    | SetNotes
+)
 CLIENT_MESSAGE_TYPES = tuple(CLIENT_MESSAGES)
+
 
 def _version(data: dict, type_: str) -> int:
     version = data.get("version")
@@ -358,8 +436,10 @@ def parse_client_message(text: str) -> ClientMessage:
     # Anything else (a "name" or "participant" in a chat, say) is refused: who sent a message is the server's to say.
     unexpected = sorted(set(data) - spec.fields) if spec.strict else ()
     if unexpected:
-        raise ProtocolError(f"{type_}: unexpected field(s) {', '.join(map(repr, unexpected))[:120]}; "
-                            f"expected only {', '.join(sorted(spec.fields))}")
+        raise ProtocolError(
+            f"{type_}: unexpected field(s) {', '.join(map(repr, unexpected))[:120]}; "
+            f"expected only {', '.join(sorted(spec.fields))}"
+        )
     return cls.parse(data)
 
 
@@ -369,11 +449,17 @@ def _parse_push(data: dict) -> Push:
         raise ProtocolError("push: data.updates must be a non-empty array")
     if len(updates) > MAX_UPDATES_PER_PUSH:
         raise ProtocolError(f"push: at most {MAX_UPDATES_PER_PUSH} updates per push")
-    parts = sum(len(update["changes"]) for update in updates
-                if isinstance(update, dict) and isinstance(update.get("changes"), list))
+    parts = sum(
+        len(update["changes"])
+        for update in updates
+        if isinstance(update, dict) and isinstance(update.get("changes"), list)
+    )
     if parts > MAX_PARTS_PER_PUSH:
-        raise ProtocolError(f"push: at most {MAX_PARTS_PER_PUSH:,} ChangeSet parts per push ({parts:,} sent); "
-                            "push fewer updates at a time", "too_many_parts")
+        raise ProtocolError(
+            f"push: at most {MAX_PARTS_PER_PUSH:,} ChangeSet parts per push ({parts:,} sent); "
+            "push fewer updates at a time",
+            "too_many_parts",
+        )
     rebase = data.get("rebase", False)
     if not isinstance(rebase, bool):
         raise ProtocolError("push: data.rebase must be true or false when given")
@@ -393,6 +479,7 @@ def _parse_code_update(data: dict) -> CodeUpdate:
     if timestamp is not None and (not isinstance(timestamp, (int, float)) or isinstance(timestamp, bool)):
         raise ProtocolError("code_update: data.timestamp must be a number when given")
     return CodeUpdate(code)
+
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -540,26 +627,28 @@ def encode(type_: str, data: dict) -> str:
     return text
 
 
-@server_message("session_state", "{code, language, active_users, version}",
-                "on connect, and as a full resync")
+@server_message("session_state", "{code, language, active_users, version}", "on connect, and as a full resync")
 def session_state(code: str, language: str, active_users: int, version: int) -> str:
-    return encode("session_state", {"code": code, "language": language, "active_users": active_users, "version": version})
+    return encode(
+        "session_state", {"code": code, "language": language, "active_users": active_users, "version": version}
+    )
 
 
-@server_message("user_joined", "{user_count}",
-                "someone else connected")
+@server_message("user_joined", "{user_count}", "someone else connected")
 def user_joined(user_count: int) -> str:
     return encode("user_joined", {"user_count": user_count})
 
 
-@server_message("user_left", "{user_count}",
-                "someone disconnected")
+@server_message("user_left", "{user_count}", "someone disconnected")
 def user_left(user_count: int) -> str:
     return encode("user_left", {"user_count": user_count})
 
 
-@server_message("updates", "{version, updates: [{clientID, changes}], cursor?}",
-                "accepted updates on top of version, to everyone; with the sender's cursor when its push carried one")
+@server_message(
+    "updates",
+    "{version, updates: [{clientID, changes}], cursor?}",
+    "accepted updates on top of version, to everyone; with the sender's cursor when its push carried one",
+)
 def updates(version: int, accepted: list[Update] | tuple[Update, ...], cursor: dict | None = None) -> str:
     data = {"version": version, "updates": [u.to_json() for u in accepted]}
     if cursor is not None:
@@ -567,29 +656,34 @@ def updates(version: int, accepted: list[Update] | tuple[Update, ...], cursor: d
     return encode("updates", data)
 
 
-@server_message("push_rejected", "{version}",
-                "your push was stale; rebase on the updates you receive", to="the sender")
+@server_message("push_rejected", "{version}", "your push was stale; rebase on the updates you receive", to="the sender")
 def push_rejected(version: int) -> str:
     return encode("push_rejected", {"version": version})
 
 
 # `error.code` values: the page reacts to these; every other error has no code.
-ERROR_CODES = ("document_too_large", "rate_limited", "session_full", "too_many_connections",
-               "host_only",      # a host message from someone who is not a host: nothing was applied
-               "bad_host_key",   # hello with a host key that is not this session's: hello was not applied
-               "locked",         # a candidate's edit while a host has locked editing: not applied (kept by the page)
-               "ended",          # an edit, run or chat after the session ended: not applied
-               "notes_rejected",  # set_notes too long or with characters the server does not keep: not saved
-               "noop_refused",    # a push with an update that changes nothing: drop it, or resync from the
-                                  # session_state that follows (at most one every NOOP_RESYNC_SECONDS)
-               "too_many_parts",  # a push with more ChangeSet parts than one push may have: push fewer updates
-               "name_refused",    # a name that is a host's or claims a role: not taken (hello joins as Guest)
-               "cursor_refused")  # a cursor that cannot be placed (too old, too much to map): send it at the
-                                  # current version
+ERROR_CODES = (
+    "document_too_large",
+    "rate_limited",
+    "session_full",
+    "too_many_connections",
+    "host_only",  # a host message from someone who is not a host: nothing was applied
+    "bad_host_key",  # hello with a host key that is not this session's: hello was not applied
+    "locked",  # a candidate's edit while a host has locked editing: not applied (kept by the page)
+    "ended",  # an edit, run or chat after the session ended: not applied
+    "notes_rejected",  # set_notes too long or with characters the server does not keep: not saved
+    "noop_refused",  # a push with an update that changes nothing: drop it, or resync from the
+    # session_state that follows (at most one every NOOP_RESYNC_SECONDS)
+    "too_many_parts",  # a push with more ChangeSet parts than one push may have: push fewer updates
+    "name_refused",  # a name that is a host's or claims a role: not taken (hello joins as Guest)
+    "cursor_refused",
+)  # a cursor that cannot be placed (too old, too much to map): send it at the
+# current version
 
 
-@server_message("error", "{message, code?}",
-                "what was wrong with your last message; nothing was applied", to="the sender")
+@server_message(
+    "error", "{message, code?}", "what was wrong with your last message; nothing was applied", to="the sender"
+)
 def error(message: str, code: str | None = None) -> str:
     if code is None:
         return encode("error", {"message": message})
@@ -597,75 +691,99 @@ def error(message: str, code: str | None = None) -> str:
     return encode("error", {"message": message, "code": code})
 
 
-@server_message("welcome", "{participant: {id, name, color, role}, language, role}",
-                'the answer to hello: who you are on this connection; role "host" or "candidate"', to="the sender")
+@server_message(
+    "welcome",
+    "{participant: {id, name, color, role}, language, role}",
+    'the answer to hello: who you are on this connection; role "host" or "candidate"',
+    to="the sender",
+)
 def welcome(participant: dict, language: str, role: str) -> str:
     return encode("welcome", {"participant": participant, "language": language, "role": role})
 
 
-@server_message("participants", "{participants: [{id, name, color, role}]}",
-                "everyone connected, whenever that changes", to="participants")
+@server_message(
+    "participants",
+    "{participants: [{id, name, color, role}]}",
+    "everyone connected, whenever that changes",
+    to="participants",
+)
 def participants(people: list[dict]) -> str:
     return encode("participants", {"participants": people})
 
 
-@server_message("cursor", "{participant, name, color, version, ranges}",
-                "someone's selection at server version", to="participants")
+@server_message(
+    "cursor", "{participant, name, color, version, ranges}", "someone's selection at server version", to="participants"
+)
 def cursor(participant: dict, version: int, ranges: Sequence[tuple[int, int]]) -> str:
     return encode("cursor", cursor_data(participant, version, ranges))
 
 
 def cursor_data(participant: dict, version: int, ranges: Sequence[tuple[int, int]]) -> dict:
     """A `cursor` message's data (also carried by `updates`)."""
-    return {"participant": participant["id"], "name": participant["name"], "color": participant["color"],
-            "version": version, "ranges": [{"anchor": anchor, "head": head} for anchor, head in ranges]}
+    return {
+        "participant": participant["id"],
+        "name": participant["name"],
+        "color": participant["color"],
+        "version": version,
+        "ranges": [{"anchor": anchor, "head": head} for anchor, head in ranges],
+    }
 
 
-@server_message("language", "{language, participant}",
-                "the session's language changed")
+@server_message("language", "{language, participant}", "the session's language changed")
 def language(language_: str, participant: str) -> str:
     return encode("language", {"language": language_, "participant": participant})
 
 
-@server_message("history", "{runs: [run], chat: [message]}",
-                "recent runs (with output) and chat messages, after welcome", to="the sender")
+@server_message(
+    "history",
+    "{runs: [run], chat: [message]}",
+    "recent runs (with output) and chat messages, after welcome",
+    to="the sender",
+)
 def history(runs: list[dict], chat_messages: list[dict]) -> str:
     return encode("history", {"runs": runs, "chat": chat_messages})
 
 
-@server_message("run_started", "{run: {id, participant, name, color, language, version, started_at}}",
-                "someone started a run", to="participants")
+@server_message(
+    "run_started",
+    "{run: {id, participant, name, color, language, version, started_at}}",
+    "someone started a run",
+    to="participants",
+)
 def run_started(run: dict) -> str:
     return encode("run_started", {"run": run})
 
 
-@server_message("run_output", "{run_id, stream, text}",
-                "output of a run, in order", to="participants")
+@server_message("run_output", "{run_id, stream, text}", "output of a run, in order", to="participants")
 def run_output(run_id: str, stream: str, text: str) -> str:
     return encode("run_output", {"run_id": run_id, "stream": stream, "text": text})
 
 
-@server_message("run_finished", "{run_id, status, duration_ms, truncated}",
-                "how a run ended", to="participants")
+@server_message("run_finished", "{run_id, status, duration_ms, truncated}", "how a run ended", to="participants")
 def run_finished(run_id: str, status: str, duration_ms: int | None, truncated: bool) -> str:
-    return encode("run_finished", {"run_id": run_id, "status": status, "duration_ms": duration_ms,
-                                   "truncated": truncated})
+    return encode(
+        "run_finished", {"run_id": run_id, "status": status, "duration_ms": duration_ms, "truncated": truncated}
+    )
 
 
-@server_message("chat", "{message: {id, participant, name, color, text, sent_at}}",
-                "a chat message", to="participants")
+@server_message("chat", "{message: {id, participant, name, color, text, sent_at}}", "a chat message", to="participants")
 def chat(message: dict) -> str:
     return encode("chat", {"message": message})
 
 
-@server_message("session_info", "{title, locked, ended, problem}",
-                "after welcome, and whenever a host changes one of them", to="participants")
+@server_message(
+    "session_info",
+    "{title, locked, ended, problem}",
+    "after welcome, and whenever a host changes one of them",
+    to="participants",
+)
 def session_info(info: dict) -> str:
     return encode("session_info", info)
 
 
-@server_message("notes", "{text, version, participant}",
-                "the private notes, after welcome and on each save", to="hosts")
+@server_message(
+    "notes", "{text, version, participant}", "the private notes, after welcome and on each save", to="hosts"
+)
 def notes(text: str, version: int, participant: str) -> str:
     return encode("notes", {"text": text, "version": version, "participant": participant})
 

@@ -16,13 +16,21 @@ from . import protocol
 SPEC_PATH = Path(__file__).resolve().parent.parent / "static" / "src" / "protocol-spec.js"
 
 # The server's limits the page keeps to (it splits, trims or refuses before sending).
-PAGE_LIMITS = ("MAX_UPDATES_PER_PUSH", "MAX_PARTS_PER_PUSH", "MAX_CURSOR_RANGES", "MAX_NAME_LENGTH",
-               "MAX_CHAT_LENGTH", "MAX_NOTES_LENGTH", "MAX_RUN_OUTPUT_CHUNK")
+PAGE_LIMITS = (
+    "MAX_UPDATES_PER_PUSH",
+    "MAX_PARTS_PER_PUSH",
+    "MAX_CURSOR_RANGES",
+    "MAX_NAME_LENGTH",
+    "MAX_CHAT_LENGTH",
+    "MAX_NOTES_LENGTH",
+    "MAX_RUN_OUTPUT_CHUNK",
+)
 CLOSE_CODES = ("CLOSE_SESSION_NOT_FOUND", "CLOSE_SESSION_FULL", "CLOSE_TOO_MANY_CONNECTIONS")
 
 
 def js_module() -> str:
     """The text of static/src/protocol-spec.js."""
+
     def constant(name: str, value: object, comment: str = "") -> str:
         return f"export const {name} = {json.dumps(value, ensure_ascii=False)};{f' // {comment}' if comment else ''}"
 
@@ -51,8 +59,10 @@ def js_module() -> str:
 
 def main() -> None:
     SPEC_PATH.write_text(js_module())
-    print(f"wrote {SPEC_PATH.relative_to(Path.cwd()) if SPEC_PATH.is_relative_to(Path.cwd()) else SPEC_PATH}",
-          file=sys.stderr)
+    print(
+        f"wrote {SPEC_PATH.relative_to(Path.cwd()) if SPEC_PATH.is_relative_to(Path.cwd()) else SPEC_PATH}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

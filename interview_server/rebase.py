@@ -176,7 +176,9 @@ def _map_sets(changes: _Set, over: _Set, before: bool) -> _Set:
             _add_section(sections, length, -1)
             a.forward(length)
             b.forward(length)
-        elif b.ins >= 0 and (a.ins < 0 or inserted == a.i or (a.off == 0 and (b.len < a.len or (b.len == a.len and not before)))):
+        elif b.ins >= 0 and (
+            a.ins < 0 or inserted == a.i or (a.off == 0 and (b.len < a.len or (b.len == a.len and not before)))
+        ):
             length = b.len
             _add_section(sections, b.ins, -1)
             while length:

@@ -15,16 +15,20 @@ from .keys import CONFIG
 CSP_NONCE = web.RequestKey("csp_nonce", str)  # this response's nonce
 
 # Worker scripts get their own policy: a worker follows the CSP of its own response, not the page's.
-PYTHON_WORKER_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; "
-                     "object-src 'none'; base-uri 'none'")
+PYTHON_WORKER_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; object-src 'none'; base-uri 'none'"
+)
 # The JavaScript runner evaluates the user's code (so 'unsafe-eval') and may load or reach nothing at all.
 JS_WORKER_CSP = "default-src 'none'; script-src 'unsafe-eval'; base-uri 'none'"
 WORKER_CSP = {"python-worker": PYTHON_WORKER_CSP, "js-worker": JS_WORKER_CSP}
 # Their built names carry a content hash (static/build.mjs): /static/dist/python-worker-3FZK2QXA.js
 WORKER_SCRIPT = re.compile(r"/static/dist/(python-worker|js-worker)(?:-[A-Z0-9]+)?\.js")
 # A request aiohttp could not even parse is answered before the application: a bare text, nothing to load or frame.
-ERROR_HEADERS = {"Content-Security-Policy": "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+ERROR_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def worker_csp(path: str) -> str | None:
@@ -39,11 +43,13 @@ def page_csp(config: Config, nonce: str) -> str:
     ancestors = " ".join(["'self'", *config.frame_ancestors.split()])
     # style-src-attr: the browser's own contenteditable editing writes style attributes into the editor's
     # lines as one types (CodeMirror then redraws them); they carry no script.
-    return (f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'nonce-{nonce}'; "
-            "style-src-attr 'unsafe-inline'; "
-            "img-src 'self' data:; "
-            "font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
-            f"form-action 'self'; frame-ancestors {ancestors}")
+    return (
+        f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'nonce-{nonce}'; "
+        "style-src-attr 'unsafe-inline'; "
+        "img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+        f"form-action 'self'; frame-ancestors {ancestors}"
+    )
 
 
 @web.middleware
@@ -83,15 +89,16 @@ async def allowed_hosts(request: web.Request, handler) -> web.StreamResponse:
     """
     names = request.app[CONFIG].host_names
     if names and host_name(request_host(request, request.app[CONFIG].trust_proxy)) not in names:
-        raise web.HTTPBadRequest(text="unknown host: this server answers only to the host names in its "
-                                      "ALLOWED_HOSTS setting")
+        raise web.HTTPBadRequest(
+            text="unknown host: this server answers only to the host names in its ALLOWED_HOSTS setting"
+        )
     return await handler(request)
 
 
 def host_name(host: str) -> str:
     """A Host header's name without its port: pad.example.org:8443 -> pad.example.org, [::1]:8080 -> [::1]."""
     if host.startswith("["):
-        return host[:host.find("]") + 1]
+        return host[: host.find("]") + 1]
     return host.partition(":")[0].rstrip(".")
 
 

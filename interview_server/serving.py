@@ -70,8 +70,9 @@ class ConnectionHandler(web.RequestHandler):
         log.debug("closed a connection from %s: no whole request head within %g s", peer, self._head_timeout)
         self.force_close()
 
-    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
-                     message: str | None = None) -> web.StreamResponse:
+    def handle_error(
+        self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> web.StreamResponse:
         """aiohttp's answer when it cannot parse a request (or a failure escaped every middleware): our error
         shape and headers, one log line, and nothing of the request echoed back."""
         if status >= 500:
@@ -94,8 +95,15 @@ class Site(web.BaseSite):
 
     __slots__ = ("_head_timeout", "_host", "_keepalive", "_port")
 
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, *, head_timeout: float = HEAD_TIMEOUT_SECONDS,
-                 keepalive: float = KEEPALIVE_SECONDS):
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        *,
+        head_timeout: float = HEAD_TIMEOUT_SECONDS,
+        keepalive: float = KEEPALIVE_SECONDS,
+    ):
         super().__init__(runner)
         self._host, self._port = host, port
         self._head_timeout, self._keepalive = head_timeout, keepalive
@@ -115,14 +123,21 @@ class Site(web.BaseSite):
         manager = self._runner.server
 
         def handler() -> ConnectionHandler:
-            return ConnectionHandler(manager, loop=loop, head_timeout=self._head_timeout,
-                                     keepalive_timeout=self._keepalive)
+            return ConnectionHandler(
+                manager, loop=loop, head_timeout=self._head_timeout, keepalive_timeout=self._keepalive
+            )
 
         self._server = await loop.create_server(handler, self._host, self._port, reuse_address=True)
 
 
-def run(app: web.Application, host: str, port: int, loop: asyncio.AbstractEventLoop, shutdown_timeout: float = 5,
-        head_timeout: float = HEAD_TIMEOUT_SECONDS) -> None:
+def run(
+    app: web.Application,
+    host: str,
+    port: int,
+    loop: asyncio.AbstractEventLoop,
+    shutdown_timeout: float = 5,
+    head_timeout: float = HEAD_TIMEOUT_SECONDS,
+) -> None:
     """Serve `app` until SIGINT or SIGTERM, then shut it down as `web.run_app` does (sockets closed by its
     on_shutdown hooks, requests given `shutdown_timeout` seconds, leftover tasks cancelled)."""
 

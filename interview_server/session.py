@@ -56,8 +56,13 @@ class PushResult(enum.Enum):
 class SessionListener(Protocol):
     """Told about changes in the order they happen; must not await."""
 
-    def updates_accepted(self, session: Session, version_before: int, updates: list[Update],
-                         cursor: Sequence[tuple[int, int]] | None = None) -> None: ...
+    def updates_accepted(
+        self,
+        session: Session,
+        version_before: int,
+        updates: list[Update],
+        cursor: Sequence[tuple[int, int]] | None = None,
+    ) -> None: ...
 
     def text_reset(self, session: Session) -> None: ...
 
@@ -67,9 +72,18 @@ class Session:
     with the session's other parts, given complete: who is connected (`audience`, also told of every change),
     runs and chat (`activity`), what hosts decide (`host`) and the versions its participants may add."""
 
-    def __init__(self, record: SessionRecord, store: SessionStore, audience: Audience, activity: Activity,
-                 host: HostSettings, versions: TokenBucket | None, tasks: TaskOwner,
-                 clock: Callable[[], float] = time.time, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES):
+    def __init__(
+        self,
+        record: SessionRecord,
+        store: SessionStore,
+        audience: Audience,
+        activity: Activity,
+        host: HostSettings,
+        versions: TokenBucket | None,
+        tasks: TaskOwner,
+        clock: Callable[[], float] = time.time,
+        max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+    ):
         self.session_id = record.session_id
         self.language = record.language
         self.created_at = record.created_at
@@ -94,8 +108,9 @@ class Session:
     def code(self) -> str:
         return str(self._text)
 
-    async def _validate(self, updates: Sequence[Update], participant: str,
-                        as_sent: bool = True) -> tuple[list[Update], Text]:
+    async def _validate(
+        self, updates: Sequence[Update], participant: str, as_sent: bool = True
+    ) -> tuple[list[Update], Text]:
         """Check updates one after another against the text; return them canonical and stamped, and the new text.
         Updates `as_sent` by a client may not be no-ops (ones the server's rebase emptied may).
         Each update copies the text once: on a big document, the loop gets turns in between (_Slices)."""
@@ -123,12 +138,21 @@ class Session:
             return
         size = text.utf8_size()
         if size > limit and size > self._text.utf8_size():
-            raise ProtocolError(f"{what}: the document would be {size:,} bytes, over this server's limit of "
-                                f"{limit:,} bytes (MAX_DOCUMENT_BYTES); nothing was applied", code="document_too_large")
+            raise ProtocolError(
+                f"{what}: the document would be {size:,} bytes, over this server's limit of "
+                f"{limit:,} bytes (MAX_DOCUMENT_BYTES); nothing was applied",
+                code="document_too_large",
+            )
 
-    async def push(self, version: int, updates: Sequence[Update], participant: str = "",
-                   rebase: bool = False, may_edit: Callable[[], None] | None = None,
-                   cursor: Sequence[tuple[int, int]] | None = None) -> PushResult:
+    async def push(
+        self,
+        version: int,
+        updates: Sequence[Update],
+        participant: str = "",
+        rebase: bool = False,
+        may_edit: Callable[[], None] | None = None,
+        cursor: Sequence[tuple[int, int]] | None = None,
+    ) -> PushResult:
         """Accept updates made on top of `version` if it is current, and publish them. With `rebase`, updates
         made on an older version are moved over the ones accepted since, one at a time (rebase.py), instead
         of refused, if the session still holds those (see `recent`) within REBASE_BUDGET. `may_edit` raises
@@ -196,8 +220,9 @@ class Session:
                 if await self._commit([update], new_text):
                     return
 
-    async def _commit(self, accepted: list[Update], text: Text,
-                      cursor: Sequence[tuple[int, int]] | None = None) -> bool:
+    async def _commit(
+        self, accepted: list[Update], text: Text, cursor: Sequence[tuple[int, int]] | None = None
+    ) -> bool:
         """Append at the current version; publish only once durable (with the sender's cursor after them, if
         given). If the store moved on, catch up."""
         before = self.version
@@ -283,18 +308,27 @@ class Session:
         """The changes accepted after `version`, once the budget and the positions are checked (no work before)."""
         behind = self.version - version
         if behind < 0:
-            raise ProtocolError(f"cursor: version {version} is ahead of the session (at {self.version})", "cursor_refused")
+            raise ProtocolError(
+                f"cursor: version {version} is ahead of the session (at {self.version})", "cursor_refused"
+            )
         if not self.recent.holds(behind):
-            raise ProtocolError(f"cursor: version {version} is too old to place; send the cursor at the current version",
-                                "cursor_refused")
+            raise ProtocolError(
+                f"cursor: version {version} is too old to place; send the cursor at the current version",
+                "cursor_refused",
+            )
         if self.recent.parts(behind) + behind * 2 * len(ranges) > CURSOR_MAP_BUDGET:
-            raise ProtocolError(f"cursor: {len(ranges)} range(s) at version {version} is too much to place (the "
-                                f"{behind} updates since have {self.recent.parts(behind):,} parts); send the cursor at "
-                                "the current version", "cursor_refused")
+            raise ProtocolError(
+                f"cursor: {len(ranges)} range(s) at version {version} is too much to place (the "
+                f"{behind} updates since have {self.recent.parts(behind):,} parts); send the cursor at "
+                "the current version",
+                "cursor_refused",
+            )
         length = self.recent.length_before(behind) if behind else len(self._text)
         if any(not 0 <= pos <= length for pair in ranges for pos in pair):
-            raise ProtocolError(f"cursor: positions must lie between 0 and {length}, the document's length at version "
-                                f"{version}", "cursor_refused")
+            raise ProtocolError(
+                f"cursor: positions must lie between 0 and {length}, the document's length at version {version}",
+                "cursor_refused",
+            )
         return self.recent.last(behind)
 
     async def set_language(self, language: str) -> None:
@@ -306,9 +340,12 @@ class Session:
 def _refuse_noop(changes: list, index: int) -> None:
     """An update that changes nothing would take a version for nothing (and an honest page never sends one)."""
     if changes_nothing(changes):
-        raise ProtocolError(f"push: update {index} changes nothing (no-op updates take no version); nothing was "
-                            "applied: push without it (a client that cannot drop it gets the session's state to "
-                            "resync from)", "noop_refused")
+        raise ProtocolError(
+            f"push: update {index} changes nothing (no-op updates take no version); nothing was "
+            "applied: push without it (a client that cannot drop it gets the session's state to "
+            "resync from)",
+            "noop_refused",
+        )
 
 
 def _changes_bytes(changes: list) -> int:

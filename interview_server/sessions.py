@@ -47,8 +47,15 @@ class SessionRegistry:
     """Creates sessions in the store, finds (loads) the live Session of each one in use, and expires idle ones.
     Everything about one session lives in its Session (authority, audience, activity, host settings)."""
 
-    def __init__(self, store: SessionStore, hub: Hub, session_ttl: float, clock: Callable[[], float] = time.time,
-                 max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES, version_rate: float = DEFAULT_VERSION_RATE):
+    def __init__(
+        self,
+        store: SessionStore,
+        hub: Hub,
+        session_ttl: float,
+        clock: Callable[[], float] = time.time,
+        max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        version_rate: float = DEFAULT_VERSION_RATE,
+    ):
         self._store = store
         self._version_rate = version_rate
         self._max_document_bytes = max_document_bytes
@@ -59,8 +66,9 @@ class SessionRegistry:
         self._opening: dict[str, int] = {}  # opens in progress per session
         self.tasks = TaskOwner()  # the sessions' background work: relays, announcements, compaction
 
-    async def create(self, language: str | None = None, problem: Problem | None = None,
-                     title: str = "") -> tuple[SessionRecord, str]:
+    async def create(
+        self, language: str | None = None, problem: Problem | None = None, title: str = ""
+    ) -> tuple[SessionRecord, str]:
         """A new session (with `problem`'s prompt and starter code, if given) and its host key. Without a
         language: the problem's first, else DEFAULT_LANGUAGE."""
         now = self._clock()
@@ -74,9 +82,12 @@ class SessionRegistry:
             text=text,
             version=0,
             last_active=now,
-            meta={hosting.KEY_DIGEST: hosting.key_digest(host_key), hosting.START_TEXT: text,
-                  hosting.TITLE: title or (problem.title if problem else ""),
-                  hosting.PROBLEM: problem.shown() if problem else None},
+            meta={
+                hosting.KEY_DIGEST: hosting.key_digest(host_key),
+                hosting.START_TEXT: text,
+                hosting.TITLE: title or (problem.title if problem else ""),
+                hosting.PROBLEM: problem.shown() if problem else None,
+            },
         )
         await self._store.create(record)
         return record, host_key
@@ -85,8 +96,9 @@ class SessionRegistry:
         """The session's stored state (live sessions answer from memory)."""
         live = self._live.get(session_id)
         if live is not None:
-            return SessionRecord(live.session_id, live.language, live.created_at, live.code, live.version,
-                                 meta=live.host.meta())
+            return SessionRecord(
+                live.session_id, live.language, live.created_at, live.code, live.version, meta=live.host.meta()
+            )
         return await self._store.get(session_id)
 
     def live(self, session_id: str) -> Session | None:
@@ -112,8 +124,12 @@ class SessionRegistry:
                 session = self._live.get(session_id)
                 if session is None:
                     session = self._live[session_id] = self._new_session(record, activity)
-                    await self._store.watch(session_id, session.catch_up, session.audience.presence_changed,
-                                            lambda frame: session.audience.relayed(session, frame))
+                    await self._store.watch(
+                        session_id,
+                        session.catch_up,
+                        session.audience.presence_changed,
+                        lambda frame: session.audience.relayed(session, frame),
+                    )
             if session.audience.total is None:
                 # Others may be connected through other instances: start the estimate from their count.
                 total = await self._store.presence(session_id)
@@ -128,11 +144,17 @@ class SessionRegistry:
 
     def _new_session(self, record: SessionRecord, activity: Activity) -> Session:
         session_id = record.session_id
-        return Session(record, self._store,
-                       audience=Audience(session_id, self._hub, self._store, self.tasks, self._clock),
-                       activity=activity, host=HostSettings(session_id, record.meta, self._store),
-                       versions=session_versions(self._version_rate), tasks=self.tasks, clock=self._clock,
-                       max_document_bytes=self._max_document_bytes)
+        return Session(
+            record,
+            self._store,
+            audience=Audience(session_id, self._hub, self._store, self.tasks, self._clock),
+            activity=activity,
+            host=HostSettings(session_id, record.meta, self._store),
+            versions=session_versions(self._version_rate),
+            tasks=self.tasks,
+            clock=self._clock,
+            max_document_bytes=self._max_document_bytes,
+        )
 
     def live_count(self) -> int:
         """Sessions held open here (someone connected or joining)."""

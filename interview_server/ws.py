@@ -29,17 +29,23 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     config, limits = request.app[CONFIG], request.app[LIMITS]
     if not origin_allowed(request, config):
         # Cross-site WebSocket hijacking: a page of another site may not open a socket here.
-        raise web.HTTPForbidden(text="origin not allowed: this server accepts sockets from its own pages "
-                                     "and from ALLOWED_ORIGINS / FRAME_ANCESTORS")
+        raise web.HTTPForbidden(
+            text="origin not allowed: this server accepts sockets from its own pages "
+            "and from ALLOWED_ORIGINS / FRAME_ANCESTORS"
+        )
     # permessage-deflate is off: it costs ~150 KiB per connection and invites decompression bombs.
     # aiohttp refuses a message of max_msg_size bytes itself: +1 so MAX_MESSAGE_BYTES is the largest accepted.
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_message_bytes + 1, compress=False)
     await ws.prepare(request)
     address = client_address(request, config.trust_proxy)
     if not limits.open_socket(address):
-        await refuse(ws, CLOSE_TOO_MANY_CONNECTIONS, "too_many_connections",
-                      f"too many connections from your address (at most {config.sockets_per_ip}); close some tabs "
-                      "or try again later")
+        await refuse(
+            ws,
+            CLOSE_TOO_MANY_CONNECTIONS,
+            "too_many_connections",
+            f"too many connections from your address (at most {config.sockets_per_ip}); close some tabs "
+            "or try again later",
+        )
         return ws
     try:
         await _join(request.app, ws, request.transport, request.match_info["session_id"], address)
@@ -48,8 +54,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _join(app: web.Application, ws: web.WebSocketResponse, transport: asyncio.Transport, session_id: str,
-                address: str) -> None:
+async def _join(
+    app: web.Application, ws: web.WebSocketResponse, transport: asyncio.Transport, session_id: str, address: str
+) -> None:
     """Check the session id (before any store access) and the participant cap, then serve the socket."""
     sessions, cap = app[SESSIONS], app[CONFIG].max_participants
     session = await sessions.open(session_id) if is_session_id(session_id) else None
@@ -64,19 +71,28 @@ async def _join(app: web.Application, ws: web.WebSocketResponse, transport: asyn
         silent = session.audience.silent_peer_to_evict()
         if silent is None:
             try:
-                await refuse(ws, CLOSE_SESSION_FULL, "session_full",
-                              f"session is full: it already has {cap} participants, the most this server allows")
+                await refuse(
+                    ws,
+                    CLOSE_SESSION_FULL,
+                    "session_full",
+                    f"session is full: it already has {cap} participants, the most this server allows",
+                )
             finally:
                 await sessions.release(session_id)
             return
         log.info("closing a socket in session %s that never said hello, to make room", session_id)
-        await refuse(silent.ws, CLOSE_SESSION_FULL, "session_full",
-                      "session is full: this connection never said hello, and its place was needed")
+        await refuse(
+            silent.ws,
+            CLOSE_SESSION_FULL,
+            "session_full",
+            "session is full: this connection never said hello, and its place was needed",
+        )
     await _serve(app, ws, transport, session, address)
 
 
-async def _serve(app: web.Application, ws: web.WebSocketResponse, transport: asyncio.Transport, session: Session,
-                 address: str) -> None:
+async def _serve(
+    app: web.Application, ws: web.WebSocketResponse, transport: asyncio.Transport, session: Session, address: str
+) -> None:
     hub, sessions, config = app[HUB], app[SESSIONS], app[CONFIG]
     rate = MessageRate(config.message_rate, config.message_burst)
     peer = Peer(ws, session.session_id, transport, hub.writer)
@@ -118,8 +134,7 @@ async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegist
         hub.broadcast(session.session_id, protocol.user_left(count))
         unfinished = session.activity.end_run(peer.id, "disconnected", None)
         if unfinished is not None:
-            session.audience.share(protocol.run_finished(unfinished.id, "disconnected", None,
-                                                                       unfinished.truncated))
+            session.audience.share(protocol.run_finished(unfinished.id, "disconnected", None, unfinished.truncated))
             await save_run(session, unfinished)
         if peer.introduced:
             await session.audience.announce_participants()
@@ -136,14 +151,23 @@ async def _within_rate(rate: MessageRate, peer: Peer, ws: web.WebSocketResponse)
     wait, verdict = rate.admit()
     if verdict == "cut":
         log.warning("closing a socket in session %s that kept sending too fast", peer.session_id)
-        peer.send(protocol.error("too many messages: this connection kept sending faster than the server allows "
-                                 "and is closed", "rate_limited"))
+        peer.send(
+            protocol.error(
+                "too many messages: this connection kept sending faster than the server allows and is closed",
+                "rate_limited",
+            )
+        )
         peer.write_pending()
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
         return False
     if verdict == "slow":
-        peer.send(protocol.error("too many messages: slow down; your messages are being delayed, and the connection "
-                                 "is closed if this goes on", "rate_limited"))
+        peer.send(
+            protocol.error(
+                "too many messages: slow down; your messages are being delayed, and the connection "
+                "is closed if this goes on",
+                "rate_limited",
+            )
+        )
     if wait:
         await asyncio.sleep(wait)
     return True
@@ -153,5 +177,7 @@ async def close_all(app: web.Application) -> None:
     """on_shutdown: close every socket with 'going away' so pages reconnect to the next process."""
     for peer in app[HUB].all_peers():
         peer.write_pending()  # what was queued goes out before the close frame
-    await asyncio.gather(*(peer.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
-                           for peer in app[HUB].all_peers()), return_exceptions=True)
+    await asyncio.gather(
+        *(peer.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting") for peer in app[HUB].all_peers()),
+        return_exceptions=True,
+    )

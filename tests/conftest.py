@@ -33,8 +33,11 @@ async def client(request, aiohttp_client, tmp_path):
         redis_server = request.getfixturevalue("redis_server")
         redis_server.flush()
         redis_url = redis_server.url
-    return await aiohttp_client(create_app(Config(store=request.param, data_dir=str(tmp_path), redis_url=redis_url,
-                                                  operator_token=OPERATOR_TOKEN)))
+    return await aiohttp_client(
+        create_app(
+            Config(store=request.param, data_dir=str(tmp_path), redis_url=redis_url, operator_token=OPERATOR_TOKEN)
+        )
+    )
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from .conftest import OPERATOR_HEADERS
 
@@ -12,7 +12,7 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
 async def test_create_session_returns_uuid4_and_utc_timestamp(client):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     response = await client.post("/api/sessions", json={"language": "python"})
     assert response.status == 201
     body = await response.json()

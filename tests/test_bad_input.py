@@ -15,41 +15,75 @@ BAD_MESSAGES = [
     ("{not json", "message is not valid JSON"),
     ("[1, 2, 3]", 'message must be a JSON object {"type": ..., "data": {...}}'),
     ('{"data": {}}', 'message needs a "type" string'),
-    ('{"type": "dance", "data": {}}', "unknown message type 'dance'; expected one of: push, pull, code_update, hello, set_name, cursor, set_language, run_start, run_output, run_end, chat, lock, end_session, rename, set_problem, set_notes"),
+    (
+        '{"type": "dance", "data": {}}',
+        "unknown message type 'dance'; expected one of: push, pull, code_update, hello, set_name, cursor, set_language, run_start, run_output, run_end, chat, lock, end_session, rename, set_problem, set_notes",
+    ),
     ('{"type": "push"}', 'push: "data" must be an object'),
     ('{"type": "push", "data": {"version": 0}}', "push: data.updates must be a non-empty array"),
     ('{"type": "push", "data": {"version": 0, "updates": []}}', "push: data.updates must be a non-empty array"),
-    ('{"type": "push", "data": {"version": -1, "updates": [{"clientID": "x", "changes": [1]}]}}',
-     "push: data.version must be a whole number >= 0"),
-    ('{"type": "push", "data": {"version": "0", "updates": [{"clientID": "x", "changes": [1]}]}}',
-     "push: data.version must be a whole number >= 0"),
-    ('{"type": "push", "data": {"version": true, "updates": [{"clientID": "x", "changes": [1]}]}}',
-     "push: data.version must be a whole number >= 0"),
-    ('{"type": "push", "data": {"version": 0, "updates": ["x"]}}',
-     "push: update 0 must be an object {clientID, changes}"),
-    ('{"type": "push", "data": {"version": 0, "updates": [{"changes": [1]}]}}',
-     "push: update 0 needs a clientID string of 1 to 128 characters"),
-    ('{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": "abc"}]}}',
-     "push: update 0 needs changes as ChangeSet JSON (an array)"),
+    (
+        '{"type": "push", "data": {"version": -1, "updates": [{"clientID": "x", "changes": [1]}]}}',
+        "push: data.version must be a whole number >= 0",
+    ),
+    (
+        '{"type": "push", "data": {"version": "0", "updates": [{"clientID": "x", "changes": [1]}]}}',
+        "push: data.version must be a whole number >= 0",
+    ),
+    (
+        '{"type": "push", "data": {"version": true, "updates": [{"clientID": "x", "changes": [1]}]}}',
+        "push: data.version must be a whole number >= 0",
+    ),
+    (
+        '{"type": "push", "data": {"version": 0, "updates": ["x"]}}',
+        "push: update 0 must be an object {clientID, changes}",
+    ),
+    (
+        '{"type": "push", "data": {"version": 0, "updates": [{"changes": [1]}]}}',
+        "push: update 0 needs a clientID string of 1 to 128 characters",
+    ),
+    (
+        '{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": "abc"}]}}',
+        "push: update 0 needs changes as ChangeSet JSON (an array)",
+    ),
     # Length mismatch: the ChangeSet covers 5 units of a longer document.
-    ('{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [5]}]}}',
-     f"push: update 0: changes cover 5 units, but the document is {N} units long"),
+    (
+        '{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [5]}]}}',
+        f"push: update 0: changes cover 5 units, but the document is {N} units long",
+    ),
     # Bad parts inside the ChangeSet.
-    ('{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [-3]}]}}',
-     "push: update 0: part 0 of changes is neither a count nor [count, ...lines]"),
-    ('{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [[1, 2]]}]}}',
-     "push: update 0: part 0 of changes has an inserted line that is not a string"),
-    ('{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [{"a": 1}]}]}}',
-     "push: update 0: part 0 of changes is neither a count nor [count, ...lines]"),
+    (
+        '{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [-3]}]}}',
+        "push: update 0: part 0 of changes is neither a count nor [count, ...lines]",
+    ),
+    (
+        '{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [[1, 2]]}]}}',
+        "push: update 0: part 0 of changes has an inserted line that is not a string",
+    ),
+    (
+        '{"type": "push", "data": {"version": 0, "updates": [{"clientID": "x", "changes": [{"a": 1}]}]}}',
+        "push: update 0: part 0 of changes is neither a count nor [count, ...lines]",
+    ),
     # The second update of a push is checked against the text after the first: nothing of it is applied.
-    (json.dumps({"type": "push", "data": {"version": 0, "updates": [
-        {"clientID": "x", "changes": [[0, "hello"], N]}, {"clientID": "x", "changes": [N]}]}}),
-     f"push: update 1: changes cover {N} units, but the document is {N + 5} units long"),
+    (
+        json.dumps(
+            {
+                "type": "push",
+                "data": {
+                    "version": 0,
+                    "updates": [{"clientID": "x", "changes": [[0, "hello"], N]}, {"clientID": "x", "changes": [N]}],
+                },
+            }
+        ),
+        f"push: update 1: changes cover {N} units, but the document is {N + 5} units long",
+    ),
     ('{"type": "pull", "data": {}}', "pull: data.version must be a whole number >= 0"),
     ('{"type": "pull", "data": {"version": 1.5}}', "pull: data.version must be a whole number >= 0"),
     ('{"type": "code_update", "data": {"code": 5}}', "code_update: data.code must be a string"),
-    ('{"type": "code_update", "data": {"code": "x", "timestamp": "now"}}',
-     "code_update: data.timestamp must be a number when given"),
+    (
+        '{"type": "code_update", "data": {"code": "x", "timestamp": "now"}}',
+        "code_update: data.timestamp must be a number when given",
+    ),
     ("[" * 100000 + "]" * 100000, "message is not valid JSON"),
 ]
 
@@ -70,7 +104,10 @@ async def test_bad_message_gets_error_and_changes_nothing(session_id, connect, r
 async def test_binary_frame_gets_error(session_id, connect):
     alice, _ = await connect(session_id)
     await alice.ws.send_bytes(b"\x00\x01")
-    assert await alice.receive() == {"type": "error", "data": {"message": "binary frames are not supported: send JSON text"}}
+    assert await alice.receive() == {
+        "type": "error",
+        "data": {"message": "binary frames are not supported: send JSON text"},
+    }
 
 
 async def test_a_bad_client_does_not_disturb_others(session_id, connect):

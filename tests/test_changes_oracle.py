@@ -15,7 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_python_matches_codemirror_on_random_unicode_changesets():
     output = subprocess.run(
         ["node", "tests/node/changes_oracle.mjs", "3000", "42"],
-        cwd=ROOT, check=True, capture_output=True, text=True, encoding="utf-8", errors="surrogatepass",
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogatepass",
     ).stdout
     cases = [json.loads(line) for line in output.splitlines()]
     assert len(cases) == 3000

@@ -9,8 +9,14 @@ from .support.server_process import ROOT
 
 
 def check(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "interview_server", "--check", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "interview_server", "--check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_check_reports_settings_with_their_source_and_says_usable(tmp_path):
@@ -20,7 +26,10 @@ def test_check_reports_settings_with_their_source_and_says_usable(tmp_path):
     assert any(line.split()[:3] == ["STORE", "sqlite", "(flag)"] for line in lines), result.stdout
     assert any(line.split()[:3] == ["MAX_PARTICIPANTS", "4", "(env)"] for line in lines)
     assert any(line.split()[:3] == ["HEARTBEAT_SECONDS", "25.0", "(default)"] for line in lines)
-    assert "ok    static assets" in result.stdout and f"ok    store: sqlite ({tmp_path}/sessions.db) opens" in result.stdout
+    assert (
+        "ok    static assets" in result.stdout
+        and f"ok    store: sqlite ({tmp_path}/sessions.db) opens" in result.stdout
+    )
     assert lines[-1] == "Usable."
 
 

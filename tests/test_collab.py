@@ -71,7 +71,10 @@ async def test_pull_or_push_from_the_future_gets_a_full_resync(session_id, conne
     alice, _ = await connect(session_id)
     await alice.send("pull", {"version": 99})
     resync = await alice.receive()
-    assert resync == {"type": "session_state", "data": {"code": START, "language": "python", "active_users": 1, "version": 0}}
+    assert resync == {
+        "type": "session_state",
+        "data": {"code": START, "language": "python", "active_users": 1, "version": 0},
+    }
     await alice.send("push", {"version": 5, "updates": [{"clientID": "a", "changes": [len(START)]}]})
     assert (await alice.receive())["type"] == "session_state"
 
@@ -85,8 +88,10 @@ async def test_a_pull_behind_more_than_a_mebibyte_of_changes_gets_the_text(sessi
         await alice.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})
         await alice.receive_type("updates")
     await alice.send("pull", {"version": 0})
-    assert await alice.receive() == {"type": "session_state", "data": {
-        "code": START, "language": "python", "active_users": 1, "version": 12}}
+    assert await alice.receive() == {
+        "type": "session_state",
+        "data": {"code": START, "language": "python", "active_users": 1, "version": 12},
+    }
     await alice.send("pull", {"version": 11})  # one update behind: the update
     assert (await alice.receive())["type"] == "updates"
 
@@ -124,7 +129,7 @@ async def test_concurrent_pushes_from_many_sockets_converge(session_id, connect)
                 message = await peer.receive()
                 if message["type"] == "updates":
                     data = message["data"]
-                    for update in data["updates"][version - data["version"]:]:
+                    for update in data["updates"][version - data["version"] :]:
                         text = text.apply(update["changes"])
                         version += 1
                     if any(u["clientID"] == f"c{index}" for u in data["updates"]):

@@ -15,9 +15,18 @@ ROOT = Path(__file__).resolve().parent.parent
 async def test_codemirror_clients_converge_with_the_server(client, session_id, connect, clients, edits, seed):
     url = f"ws://{client.server.host}:{client.server.port}/ws/{session_id}"
     process = await asyncio.create_subprocess_exec(
-        "node", "--experimental-websocket", "--no-warnings", "tests/node/collab_clients.mjs", url,
-        str(clients), str(edits), str(seed), cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        "node",
+        "--experimental-websocket",
+        "--no-warnings",
+        "tests/node/collab_clients.mjs",
+        url,
+        str(clients),
+        str(edits),
+        str(seed),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
     result = json.loads(stdout)

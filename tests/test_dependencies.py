@@ -28,7 +28,9 @@ def test_aiohttp_has_a_tested_upper_bound():
     assert any(spec.operator == "<" for spec in requirement.specifier), "aiohttp needs an upper bound"
     locked = re.search(r"^aiohttp==(\S+)$", (ROOT / "requirements.lock").read_text(), re.MULTILINE).group(1)
     assert requirement.specifier.contains(locked), f"the locked aiohttp {locked} is outside {requirement}"
-    assert requirement.specifier.contains(version("aiohttp")), f"aiohttp {version('aiohttp')} installed, outside {requirement}"
+    assert requirement.specifier.contains(version("aiohttp")), (
+        f"aiohttp {version('aiohttp')} installed, outside {requirement}"
+    )
 
 
 def test_no_private_aiohttp_names_are_used():
@@ -36,6 +38,8 @@ def test_no_private_aiohttp_names_are_used():
     offenders = []
     for path in (ROOT / "interview_server").rglob("*.py"):
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            if re.search(r"\bdef _[a-z_]+\(self, (request|accept_encoding)", line) or re.search(r"aiohttp\.\w*\._", line):
+            if re.search(r"\bdef _[a-z_]+\(self, (request|accept_encoding)", line) or re.search(
+                r"aiohttp\.\w*\._", line
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []

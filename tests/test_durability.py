@@ -19,8 +19,15 @@ async def test_sessions_survive_a_restart(aiohttp_client, tmp_path):
     ws = await first.ws_connect(f"/ws/{session_id}")
     state = (await ws.receive_json())["data"]
     for index in range(250):  # crosses snapshot boundaries
-        await ws.send_json({"type": "push", "data": {"version": index, "updates": [
-            {"clientID": "a", "changes": [[0, f"{index % 10}"], len(state["code"]) + index]}]}})
+        await ws.send_json(
+            {
+                "type": "push",
+                "data": {
+                    "version": index,
+                    "updates": [{"clientID": "a", "changes": [[0, f"{index % 10}"], len(state["code"]) + index]}],
+                },
+            }
+        )
         assert (await ws.receive_json())["type"] == "updates"
     await first.close()
     second = await aiohttp_client(create_app(config))

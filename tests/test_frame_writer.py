@@ -71,8 +71,12 @@ def _raw_socket_that_never_reads(port: int, session_id: str) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", port))
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /ws/{session_id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    sock.sendall(
+        (
+            f"GET /ws/{session_id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
     answer = b""
     while b"\r\n\r\n" not in answer:
         answer += sock.recv(1)
@@ -81,8 +85,11 @@ def _raw_socket_that_never_reads(port: int, session_id: str) -> socket.socket:
 
 
 async def test_a_reader_that_stops_reading_is_cut_off_and_others_get_everything(aiohttp_server, tmp_path):
-    server = await aiohttp_server(create_app(Config(store="memory", data_dir=str(tmp_path), message_rate=0,
-                                                    byte_rate=0, operator_token=OPERATOR_TOKEN)))
+    server = await aiohttp_server(
+        create_app(
+            Config(store="memory", data_dir=str(tmp_path), message_rate=0, byte_rate=0, operator_token=OPERATOR_TOKEN)
+        )
+    )
     async with aiohttp.ClientSession() as http:
         base = f"http://127.0.0.1:{server.port}"
         session_id = (await (await http.post(f"{base}/api/sessions")).json())["session_id"]
@@ -107,8 +114,14 @@ async def test_a_reader_that_stops_reading_is_cut_off_and_others_get_everything(
             watching = asyncio.create_task(watch())
             for _ in range(rounds):
                 for changes in ([length, [0, big]], [length, [len(big)]]):
-                    await writer.send_str(json.dumps({"type": "push", "data": {
-                        "version": version, "updates": [{"clientID": "w", "changes": changes}]}}))
+                    await writer.send_str(
+                        json.dumps(
+                            {
+                                "type": "push",
+                                "data": {"version": version, "updates": [{"clientID": "w", "changes": changes}]},
+                            }
+                        )
+                    )
                     while True:
                         message = json.loads(await writer.receive_str(timeout=20))
                         if message["type"] == "updates":
@@ -134,11 +147,18 @@ def test_event_loop_setting(tmp_path):
         server.start()
         try:
             import urllib.request
-            with urllib.request.urlopen(urllib.request.Request(f"{server.url}/api/health",
-                                                               headers=OPERATOR_HEADERS)) as response:
+
+            with urllib.request.urlopen(
+                urllib.request.Request(f"{server.url}/api/health", headers=OPERATOR_HEADERS)
+            ) as response:
                 assert json.load(response)["event_loop"] == expected
         finally:
             server.kill()
-    result = subprocess.run([sys.executable, "-m", "interview_server", "--event-loop", "tokio"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "interview_server", "--event-loop", "tokio"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode != 0 and "EVENT_LOOP must be one of auto, uvloop, asyncio" in result.stderr

@@ -20,14 +20,34 @@ ROOT = Path(__file__).resolve().parent.parent
 FUZZER = ROOT / "tests" / "node" / "fuzz_clients.mjs"
 # The fuzz sends faster than any person: no per-connection rate limit, no caps on sockets or sessions.
 # A server that lacks one of these flags refuses to start, and the fixture fails with its log.
-LIMITS_OFF = ["--message-rate", "0", "--sockets-per-ip", "0", "--sessions-per-ip", "0", "--max-participants", "0",
-              "--byte-rate", "0", "--version-rate", "0"]
+LIMITS_OFF = [
+    "--message-rate",
+    "0",
+    "--sockets-per-ip",
+    "0",
+    "--sessions-per-ip",
+    "0",
+    "--max-participants",
+    "0",
+    "--byte-rate",
+    "0",
+    "--version-rate",
+    "0",
+]
 
 
 def fuzz_server(store: str, data_dir: Path) -> ServerProcess:
     """A started server for the fuzz, its limits off."""
-    server = ServerProcess("--store", store, "--data-dir", str(data_dir), "--log-level", "WARNING", *LIMITS_OFF,
-                           log_path=data_dir / "server.log")
+    server = ServerProcess(
+        "--store",
+        store,
+        "--data-dir",
+        str(data_dir),
+        "--log-level",
+        "WARNING",
+        *LIMITS_OFF,
+        log_path=data_dir / "server.log",
+    )
     server.start()
     return server
 
@@ -35,8 +55,22 @@ def fuzz_server(store: str, data_dir: Path) -> ServerProcess:
 def fuzz(server: ServerProcess, clients: int, steps: int, seed: int, *options: str, timeout: float = 100) -> dict:
     """Run the fuzzer; fail with its report (seed, failing step, last actions) if it finds a problem."""
     process = subprocess.run(
-        ["node", "--experimental-websocket", "--no-warnings", str(FUZZER), server.url, str(clients), str(steps), str(seed),
-         *options], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        [
+            "node",
+            "--experimental-websocket",
+            "--no-warnings",
+            str(FUZZER),
+            server.url,
+            str(clients),
+            str(steps),
+            str(seed),
+            *options,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert process.returncode == 0, f"fuzz failed (seed {seed}):\n{process.stderr}\n{process.stdout}"
     return json.loads(process.stdout.strip().splitlines()[-1])
 

@@ -64,7 +64,7 @@ async def test_a_late_joiner_gets_history_under_the_cap_after_ten_runs_of_200000
     for _ in range(RECENT_RUNS):
         await runner.send("run_start", {"version": 0, "language": "python"})
         for start in range(0, len(body), EMOJI_CHUNK):
-            await send_utf8(runner, "run_output", {"stream": "stdout", "text": body[start:start + EMOJI_CHUNK]})
+            await send_utf8(runner, "run_output", {"stream": "stdout", "text": body[start : start + EMOJI_CHUNK]})
         await send_utf8(runner, "run_output", {"stream": "stderr", "text": ENDING})
         await runner.send("run_end", {"status": "error", "duration_ms": 5})
         await runner.receive_type("run_finished", timeout=30)
@@ -81,7 +81,10 @@ async def test_a_late_joiner_gets_history_under_the_cap_after_ten_runs_of_200000
             assert run["output_shortened"] is True and run["output_chars"] == MAX_RUN_OUTPUT_CHARS
             assert run["output_omitted_chars"] == MAX_RUN_OUTPUT_CHARS - len(kept)
             assert kept.endswith(ENDING) and run["output"][-1] == {"stream": "stderr", "text": ENDING}
-            assert len(json.dumps(run["output"], ensure_ascii=False, separators=(",", ":")).encode()) <= HISTORY_RUN_OUTPUT_BYTES
+            assert (
+                len(json.dumps(run["output"], ensure_ascii=False, separators=(",", ":")).encode())
+                <= HISTORY_RUN_OUTPUT_BYTES
+            )
             assert len(kept) > HISTORY_RUN_OUTPUT_BYTES // 4 - 100  # about as much as fits: 4 bytes an emoji
             assert (run["status"], run["truncated"]) == ("error", False)
         await still_connected(joiner)
@@ -101,14 +104,20 @@ def activity_with(outputs: list[list[tuple[str, str]]], chat_text: str = "", nam
     return activity
 
 
-@pytest.mark.parametrize("kind, output, chat", [
-    ("emoji", [("stdout", "😀" * MAX_RUN_OUTPUT_CHARS)], ""),
-    ("CJK, and the longest chat messages", [("stdout", "中" * MAX_RUN_OUTPUT_CHARS)], "中" * 2000),
-    ("control characters (6-byte escapes)", [("stdout", "\x01" * MAX_RUN_OUTPUT_CHARS)], "😀" * 1000),
-    ("half an emoji: the frame goes ASCII-escaped", [("stdout", "\ud83d" + "😀" * (MAX_RUN_OUTPUT_CHARS - 1))], ""),
-    ("one character per chunk, streams alternating", [("stdout" if i % 2 else "stderr", "x") for i in range(20_000)],
-     ""),
-])
+@pytest.mark.parametrize(
+    "kind, output, chat",
+    [
+        ("emoji", [("stdout", "😀" * MAX_RUN_OUTPUT_CHARS)], ""),
+        ("CJK, and the longest chat messages", [("stdout", "中" * MAX_RUN_OUTPUT_CHARS)], "中" * 2000),
+        ("control characters (6-byte escapes)", [("stdout", "\x01" * MAX_RUN_OUTPUT_CHARS)], "😀" * 1000),
+        ("half an emoji: the frame goes ASCII-escaped", [("stdout", "\ud83d" + "😀" * (MAX_RUN_OUTPUT_CHARS - 1))], ""),
+        (
+            "one character per chunk, streams alternating",
+            [("stdout" if i % 2 else "stderr", "x") for i in range(20_000)],
+            "",
+        ),
+    ],
+)
 def test_history_frame_stays_under_the_cap_whatever_the_characters(kind, output, chat):
     activity = activity_with([output] * RECENT_RUNS, chat, name="😀" * 40)
     frame = protocol.history(*activity.history())
@@ -124,7 +133,7 @@ def test_history_frame_stays_under_the_cap_whatever_the_characters(kind, output,
     for run in runs:  # the end of the output, as it was
         kept = [(chunk["stream"], chunk["text"]) for chunk in run["output"]]
         first = whole[len(whole) - len(kept)]
-        assert kept[1:] == whole[len(whole) - len(kept) + 1:]
+        assert kept[1:] == whole[len(whole) - len(kept) + 1 :]
         assert kept[0][0] == first[0] and first[1].endswith(kept[0][1])
     assert activity.history() == activity.history()  # the same again (finished runs are cut once)
 
@@ -148,7 +157,13 @@ async def test_a_runs_whole_output_is_served_by_id_to_anyone_with_the_link(clien
     run = json.loads(await response.read())
     assert run["output"] == [{"stream": stream, "text": text} for stream, text in chunks]
     assert run["output_chars"] == sum(len(text) for _, text in chunks)
-    assert (run["id"], run["name"], run["status"], run["duration_ms"], run["truncated"]) == (run_id, "Ada", "ok", 7, False)
+    assert (run["id"], run["name"], run["status"], run["duration_ms"], run["truncated"]) == (
+        run_id,
+        "Ada",
+        "ok",
+        7,
+        False,
+    )
 
     unknown_session = "00000000-0000-4000-8000-000000000000"
     for path, status, error in [

@@ -40,8 +40,7 @@ async def new_session(client) -> str:
 
 
 async def join(client, session_id: str, address: str) -> tuple[Peer, dict]:
-    peer = Peer(await client.ws_connect(f"/ws/{session_id}", headers={"X-Forwarded-For": address},
-                                        max_msg_size=0))
+    peer = Peer(await client.ws_connect(f"/ws/{session_id}", headers={"X-Forwarded-For": address}, max_msg_size=0))
     state = await peer.receive()
     assert state["type"] == "session_state", state
     return peer, state["data"]
@@ -69,8 +68,14 @@ class Typist:
             char = "abcdefghij"[len(self.typed) % 10]
             length = len(start) + len(self.typed)
             sent = time.perf_counter()
-            await peer.send("push", {"version": version, "rebase": True, "updates": [
-                {"clientID": "victim", "changes": [length, [0, char]] if length else [[0, char]]}]})
+            await peer.send(
+                "push",
+                {
+                    "version": version,
+                    "rebase": True,
+                    "updates": [{"clientID": "victim", "changes": [length, [0, char]] if length else [[0, char]]}],
+                },
+            )
             while True:
                 message = await peer.receive(timeout=30)
                 if message["type"] == "updates" and any(u["clientID"] == "victim" for u in message["data"]["updates"]):
@@ -100,8 +105,10 @@ async def while_typing(client, attack, seconds: float = ATTACK_SECONDS) -> Typis
     await asyncio.wait_for(attacking, 60)
     await asyncio.wait_for(typing, 60)
     lag = client.server.app[LOOP_MONITOR].summary()
-    print(f"typist: {len(typist.latencies_ms)} pushes, p50 {statistics.median(typist.latencies_ms):.1f} ms, "
-          f"p99 {typist.p99():.1f} ms; server loop lag {lag}")
+    print(
+        f"typist: {len(typist.latencies_ms)} pushes, p50 {statistics.median(typist.latencies_ms):.1f} ms, "
+        f"p99 {typist.p99():.1f} ms; server loop lag {lag}"
+    )
     assert len(typist.latencies_ms) > 20
     assert typist.p99() < VICTIM_P99_MS
     return typist
@@ -113,7 +120,7 @@ async def drain(peer: Peer, stop: asyncio.Event) -> list[dict]:
     while not stop.is_set():
         try:
             message = await peer.receive(timeout=0.2)
-        except (asyncio.TimeoutError, TypeError):
+        except (TimeoutError, TypeError):
             continue
         if message["type"] in ("error", "session_state", "push_rejected"):
             kept.append(message)
@@ -124,8 +131,15 @@ async def grow(peer: Peer, version: int, length: int, units: int, chunk: int = 2
     """Insert `units` characters in pushes of `chunk`; returns (version, length) after."""
     while units > 0:
         size = min(chunk, units)
-        await peer.send("push", {"version": version, "updates": [
-            {"clientID": "grow", "changes": [[0, "z" * size], length] if length else [[0, "z" * size]]}]})
+        await peer.send(
+            "push",
+            {
+                "version": version,
+                "updates": [
+                    {"clientID": "grow", "changes": [[0, "z" * size], length] if length else [[0, "z" * size]]}
+                ],
+            },
+        )
         await peer.receive_type("updates", timeout=30)
         version, length, units = version + 1, length + size, units - size
     return version, length
@@ -156,14 +170,17 @@ async def test_cursors_at_an_old_version_over_many_parts_are_refused_before_any_
     version, length = await grow(attacker, state["version"], len(state["code"]), 30_000)
     old, old_length = version, length
     for _ in range(4):  # four updates of ~10,000 parts each
-        await attacker.send("push", {"version": version, "updates": [
-            {"clientID": "m", "changes": spread_inserts(length, 6, "x")}]})
+        await attacker.send(
+            "push", {"version": version, "updates": [{"clientID": "m", "changes": spread_inserts(length, 6, "x")}]}
+        )
         await attacker.receive_type("updates", timeout=30)
         version += 1
         length = len((await join(client, session_id, "10.6.6.7"))[1]["code"])
     # At the end of the text, where mapping walks every part of every update since (at its start: none).
-    cursor = frame("cursor", {"version": old, "ranges": [{"anchor": old_length - 50 + i, "head": old_length - 49 + i}
-                                                         for i in range(49)]})
+    cursor = frame(
+        "cursor",
+        {"version": old, "ranges": [{"anchor": old_length - 50 + i, "head": old_length - 49 + i} for i in range(49)]},
+    )
 
     async def attack(stop):
         draining = asyncio.create_task(drain(attacker, stop))
@@ -187,11 +204,14 @@ async def test_a_rebased_push_gathering_many_insertions_in_one_place_is_linear(s
             # A stale push of 2,000 insertions of 110 units spread over the text (~250 KB), made before someone
             # deleted the whole text: rebased over that deletion, every insertion lands in the one place it left.
             changes = spread_inserts(length, length // 2000, "y" * 110)
-            stale = frame("push", {"version": version, "rebase": True, "updates": [
-                {"clientID": f"m{round_}", "changes": changes}]})
+            stale = frame(
+                "push",
+                {"version": version, "rebase": True, "updates": [{"clientID": f"m{round_}", "changes": changes}]},
+            )
             assert 200_000 < len(stale) < 256 * 1024  # within MAX_MESSAGE_BYTES
-            await attacker.send("push", {"version": version, "updates": [{"clientID": "eraser",
-                                                                          "changes": [[length]]}]})
+            await attacker.send(
+                "push", {"version": version, "updates": [{"clientID": "eraser", "changes": [[length]]}]}
+            )
             await attacker.ws.send_str(stale)
             while True:  # rebased and accepted
                 message = await attacker.receive(timeout=30)
@@ -238,8 +258,16 @@ async def test_many_update_pushes_on_a_big_document_do_not_stall_others(server):
     attacker, version, length = await attacker_with_text(client, 480_000)
 
     def thousand_updates(version: int, length: int) -> str:
-        return frame("push", {"version": version, "rebase": True, "updates": [
-            {"clientID": "m", "changes": [i * 400, [0, "w"], length + i - i * 400]} for i in range(1000)]})
+        return frame(
+            "push",
+            {
+                "version": version,
+                "rebase": True,
+                "updates": [
+                    {"clientID": "m", "changes": [i * 400, [0, "w"], length + i - i * 400]} for i in range(1000)
+                ],
+            },
+        )
 
     async def attack(stop):
         nonlocal version, length
@@ -262,8 +290,9 @@ async def test_many_update_pushes_on_a_big_document_do_not_stall_others(server):
 
 
 async def test_silent_sockets_and_a_full_session_never_lock_the_host_out(aiohttp_client, tmp_path):
-    client = await aiohttp_client(create_app(Config(store="sqlite", data_dir=str(tmp_path), trust_proxy=1,
-                                                    max_participants=3)))
+    client = await aiohttp_client(
+        create_app(Config(store="sqlite", data_dir=str(tmp_path), trust_proxy=1, max_participants=3))
+    )
     created = await (await client.post("/api/sessions")).json()
     session_id, key = created["session_id"], created["host_url"].split("#host=")[1]
     # Sockets that never say hello hold no place; there are as many as the socket bound allows.
@@ -299,7 +328,7 @@ async def _closed_soon(peer: Peer) -> bool:
             message = await peer.ws.receive(timeout=0.3)
             if message.type.name in ("CLOSE", "CLOSED", "CLOSING"):
                 return True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
 
 
@@ -370,7 +399,7 @@ async def test_a_flood_of_versions_cannot_erase_the_recording(server, monkeypatc
     attacker, state = await join(client, session_id, "10.6.6.6")
     version, text = state["version"], state["code"]
     texts = {version: text}
-    for round_ in range(5):  # 500 versions of one character each, in pushes of 100
+    for _ in range(5):  # 500 versions of one character each, in pushes of 100
         updates = []
         for i in range(100):
             updates.append({"clientID": "m", "changes": [len(text.encode("utf-16-le")) // 2, [0, "😀é"[i % 2]]]})
@@ -381,6 +410,7 @@ async def test_a_flood_of_versions_cannot_erase_the_recording(server, monkeypatc
         version += 100
     from interview_server import hosting
     from interview_server.keys import STORE
+
     for _ in range(100):  # compaction runs beside the session
         if (await client.server.app[STORE].get(session_id)).meta.get(hosting.PLAYBACK_START):
             break
@@ -392,6 +422,7 @@ async def test_a_flood_of_versions_cannot_erase_the_recording(server, monkeypatc
     assert history["start"]["text"] == texts[start]
     replayed = history["start"]["text"]
     from interview_server.changes import Text
+
     doc = Text.from_str(replayed)
     for update in history["updates"]:
         doc = doc.apply(update["changes"])
@@ -410,8 +441,9 @@ async def test_noop_updates_are_refused_and_the_sender_is_given_the_state_to_res
     noops = [[after], [0, after], [[0], after], [[0, ""], after], [after, [0, ""], [0]]]
     for index, changes in enumerate(noops):
         real = {"clientID": "n", "changes": [length, [0, "x"]]}
-        await peer.send("push", {"version": version, "rebase": True,
-                                 "updates": [real, {"clientID": "n", "changes": changes}]})
+        await peer.send(
+            "push", {"version": version, "rebase": True, "updates": [real, {"clientID": "n", "changes": changes}]}
+        )
         error = await peer.receive_type("error")
         assert error["data"]["code"] == "noop_refused", (changes, error)
         assert "update 1 changes nothing" in error["data"]["message"], error
@@ -430,7 +462,9 @@ async def test_noop_updates_are_refused_and_the_sender_is_given_the_state_to_res
     async def attack(stop):
         draining = asyncio.create_task(drain(attacker, stop))
         while not stop.is_set():
-            await attacker.ws.send_str(frame("push", {"version": at, "updates": [{"clientID": "a", "changes": [text_length]}]}))
+            await attacker.ws.send_str(
+                frame("push", {"version": at, "updates": [{"clientID": "a", "changes": [text_length]}]})
+            )
             await asyncio.sleep(0.005)
         kept = await draining
         states = [message for message in kept if message["type"] == "session_state"]

@@ -107,18 +107,29 @@ async def test_forged_messages_cannot_claim_host_powers(client, connect):
     created = await create(client)
     session_id = created["session_id"]
     mallory, _ = await connect(session_id)
-    for forged in [{"name": "M", "role": "host"}, {"name": "M", "is_host": True}, {"name": "M", "host": True},
-                   {"name": "M", "host_key": True}, {"name": "M", "host_key": ["k"]}, {"name": "M", "host_key": "k" * 500}]:
+    for forged in [
+        {"name": "M", "role": "host"},
+        {"name": "M", "is_host": True},
+        {"name": "M", "host": True},
+        {"name": "M", "host_key": True},
+        {"name": "M", "host_key": ["k"]},
+        {"name": "M", "host_key": "k" * 500},
+    ]:
         await mallory.send("hello", forged)
         answer = await mallory.receive()
         assert answer["type"] == "error", (forged, answer)
     await mallory.send("hello", {"name": "Mallory"})
     await mallory.receive_type("session_info")
     listener = Listener(mallory)
-    for type_, data in [("lock", {"locked": True}), ("end_session", {}), ("rename", {"title": "pwned"}),
-                        ("set_problem", {"problem": "two-sum"}), ("set_notes", {"text": "x", "version": 0}),
-                        ("lock", {"locked": True, "host_key": host_key(created)}),
-                        ("set_notes", {"text": "x", "version": 0, "participant": "host"})]:
+    for type_, data in [
+        ("lock", {"locked": True}),
+        ("end_session", {}),
+        ("rename", {"title": "pwned"}),
+        ("set_problem", {"problem": "two-sum"}),
+        ("set_notes", {"text": "x", "version": 0}),
+        ("lock", {"locked": True, "host_key": host_key(created)}),
+        ("set_notes", {"text": "x", "version": 0, "participant": "host"}),
+    ]:
         await mallory.send(type_, data)
     await listener.settle()
     errors = listener.of_type("error")
@@ -171,10 +182,14 @@ async def test_ending_makes_the_session_read_only_but_viewable(client, connect):
     await host.send("end_session", {})
     assert (await candidate.receive_type("session_info"))["data"]["ended"] is True
     await host.receive_type("session_info")
-    for peer, (type_, data) in [(host, ("push", {"version": 0, "updates": [{"clientID": "a", "changes": [[0, "x"], 1]}]})),
-                                (candidate, ("code_update", {"code": "x"})), (candidate, ("chat", {"text": "bye"})),
-                                (candidate, ("run_start", {"version": 0, "language": "python"})),
-                                (host, ("lock", {"locked": True})), (host, ("set_problem", {"problem": "two-sum"}))]:
+    for peer, (type_, data) in [
+        (host, ("push", {"version": 0, "updates": [{"clientID": "a", "changes": [[0, "x"], 1]}]})),
+        (candidate, ("code_update", {"code": "x"})),
+        (candidate, ("chat", {"text": "bye"})),
+        (candidate, ("run_start", {"version": 0, "language": "python"})),
+        (host, ("lock", {"locked": True})),
+        (host, ("set_problem", {"problem": "two-sum"})),
+    ]:
         await peer.send(type_, data)
         answer = await peer.receive_type("error")
         assert answer["data"]["code"] == "ended", (type_, answer)
@@ -240,8 +255,11 @@ async def test_rename_and_problem_reach_everyone(client, connect):
     starter = (await (await client.get("/api/problems/two-sum")).json())["starters"]["python"]
     await candidate.send("pull", {"version": 0})
     updates = (await candidate.receive_type("updates"))["data"]["updates"]
-    history = await (await client.get(f"/api/sessions/{session_id}/history",
-                                      headers={"Authorization": f"Bearer {host_key(created)}"})).json()
+    history = await (
+        await client.get(
+            f"/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {host_key(created)}"}
+        )
+    ).json()
     assert history["text"] == starter and history["problem"]["id"] == "two-sum"
     assert updates and history["updates"][-1]["participant"] == me["participant"]["id"]
 
@@ -263,10 +281,13 @@ async def test_history_is_for_hosts_and_replays_to_the_server_text_at_every_vers
     assert (await client.get(url)).status == 401
     assert (await client.get(url, headers={"Authorization": "Bearer nope"})).status == 403
     assert (await client.get(url, headers={"Authorization": f"Basic {key}"})).status == 401
-    assert (await client.get("/api/sessions/not-a-session/history", headers={"Authorization": f"Bearer {key}"})).status == 400
+    assert (
+        await client.get("/api/sessions/not-a-session/history", headers={"Authorization": f"Bearer {key}"})
+    ).status == 400
     other = await create(client)
-    assert (await client.get(f"/api/sessions/{other['session_id']}/history",
-                             headers={"Authorization": f"Bearer {key}"})).status == 403
+    assert (
+        await client.get(f"/api/sessions/{other['session_id']}/history", headers={"Authorization": f"Bearer {key}"})
+    ).status == 403
 
     host, me = await join(connect, session_id, "Ada", key)
     candidate, them = await join(connect, session_id, "Bo 😀")
@@ -276,7 +297,9 @@ async def test_history_is_for_hosts_and_replays_to_the_server_text_at_every_vers
     inserts = ["a", "é", "😀", "\n", "xyz"]
     for version in range(20):
         peer = host if version % 2 else candidate
-        change = [len(text), [0, inserts[version % len(inserts)]]] if version % 3 else [[0, inserts[version % 5]], len(text)]
+        change = (
+            [len(text), [0, inserts[version % len(inserts)]]] if version % 3 else [[0, inserts[version % 5]], len(text)]
+        )
         await peer.send("push", {"version": version, "updates": [{"clientID": f"c{version % 2}", "changes": change}]})
         await host.receive_type("updates")
         text = text.apply(change)
@@ -298,8 +321,12 @@ async def test_history_is_for_hosts_and_replays_to_the_server_text_at_every_vers
     ats = [update["at"] for update in history["updates"]]
     assert ats == sorted(ats) and all(isinstance(at, int) for at in ats)
     ada = history["participants"][me["participant"]["id"]]
-    assert ada == {"name": "Ada", "color": me["participant"]["color"], "role": "host",
-                   "names": [{"name": "Ada", "at": ada["names"][0]["at"]}]}
+    assert ada == {
+        "name": "Ada",
+        "color": me["participant"]["color"],
+        "role": "host",
+        "names": [{"name": "Ada", "at": ada["names"][0]["at"]}],
+    }
     assert ats[0] >= ada["names"][0]["at"] > 0  # named (hello) before any edit
     assert history["participants"][them["participant"]["id"]]["name"] == "Bo 😀"
     assert [run["output"] for run in history["runs"]] == [[{"stream": "stdout", "text": "42\n"}]]
@@ -307,8 +334,14 @@ async def test_history_is_for_hosts_and_replays_to_the_server_text_at_every_vers
     # The page's player (static/src/playback/timeline.js) rebuilds the same text at every version.
     history_file = tmp_path / "history.json"
     history_file.write_text(json.dumps(history))
-    rebuilt = subprocess.run(["node", "tests/node/playback_versions.mjs", str(history_file)], cwd=ROOT,
-                             capture_output=True, text=True, encoding="utf-8", timeout=60)
+    rebuilt = subprocess.run(
+        ["node", "tests/node/playback_versions.mjs", str(history_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert json.loads(rebuilt.stdout) == [texts[version] for version in range(21)]
 
@@ -326,8 +359,10 @@ async def test_export_is_one_self_contained_html_file_for_hosts(client, connect)
     if response.status == 503:
         pytest.skip("the frontend is not built")
     assert response.status == 200 and response.content_type == "text/html"
-    assert re.fullmatch(r'attachment; filename="interview-ada-script-alert-1-script-bo-\d{4}-\d\d-\d\d\.html"',
-                        response.headers["Content-Disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="interview-ada-script-alert-1-script-bo-\d{4}-\d\d-\d\d\.html"',
+        response.headers["Content-Disposition"],
+    )
     html = await response.text()
     assert html.count("<script") == 2 and "<script src" not in html and "<link" not in html
     assert "alert(1)</script>" not in html and "alert('x')</script>" not in html
@@ -358,8 +393,10 @@ async def test_operators_add_problems_by_dropping_files_in_problems_dir(aiohttp_
 
     folder = tmp_path / "problems"
     folder.mkdir()
-    (folder / "fizz-buzz.md").write_text("---\ntitle: Fizz Buzz (house rules)\n---\nPrint the numbers.\n\n"
-                                         "```python starter\ndef fizz_buzz(n):\n    pass\n```\n")
+    (folder / "fizz-buzz.md").write_text(
+        "---\ntitle: Fizz Buzz (house rules)\n---\nPrint the numbers.\n\n"
+        "```python starter\ndef fizz_buzz(n):\n    pass\n```\n"
+    )
     (folder / "broken.md").write_text("no starter here")
     client = await aiohttp_client(create_app(Config(store="memory", problems_dir=str(folder))))
     problems = {p["id"]: p for p in (await (await client.get("/api/problems")).json())["problems"]}
@@ -367,7 +404,9 @@ async def test_operators_add_problems_by_dropping_files_in_problems_dir(aiohttp_
     assert "broken" not in problems and "two-sum" in problems  # the built-ins stay
     response = await client.post("/api/sessions", json={"problem": "fizz-buzz", "language": "javascript"})
     assert (response.status, await response.json()) == (
-        400, {"error": "problem fizz-buzz has no starter code in javascript; it has: python"})
+        400,
+        {"error": "problem fizz-buzz has no starter code in javascript; it has: python"},
+    )
     created = await create(client, problem="fizz-buzz")  # its language by default
     ws = await client.ws_connect(f"/ws/{created['session_id']}")
     state = (await ws.receive_json())["data"]

@@ -26,15 +26,19 @@ from .support.server_process import ROOT
 
 TOKEN = "operator-token-for-tests-0123456789"
 UNKNOWN_HOST = "unknown host: this server answers only to the host names in its ALLOWED_HOSTS setting"
-CROSS_SITE = ("cross-site request refused: sessions are created by this server's own pages, "
-              "ALLOWED_ORIGINS / FRAME_ANCESTORS, or scripts")
+CROSS_SITE = (
+    "cross-site request refused: sessions are created by this server's own pages, "
+    "ALLOWED_ORIGINS / FRAME_ANCESTORS, or scripts"
+)
 
 
 @pytest.fixture
 def make_client(aiohttp_client, tmp_path):
     """A client of a fresh server (memory store unless given) with some settings changed."""
+
     async def make(store=None, **settings):
         return await aiohttp_client(create_app(Config(store="memory", data_dir=str(tmp_path), **settings), store=store))
+
     return make
 
 
@@ -49,6 +53,7 @@ def records_at_warning_or_worse(caplog) -> list[logging.LogRecord]:
 
 
 # -- Every error is one shape with the security headers, 500s included -------------------------------------------
+
 
 class BrokenStore(MemoryStore):
     """A store whose disk is gone: every read of a session fails (creating one still works)."""
@@ -75,8 +80,9 @@ async def test_a_failing_store_answers_500_in_one_shape_with_one_log_line(make_c
 
     problems = records_at_warning_or_worse(caplog)
     assert [(record.name, record.levelname) for record in problems] == [("interview_server.errors", "ERROR")] * 2
-    assert problems[0].getMessage() == (f"GET '/api/sessions/{session_id}' failed: OSError: "
-                                        "'disk I/O error reading /var/lib/secret/sessions.db'")
+    assert problems[0].getMessage() == (
+        f"GET '/api/sessions/{session_id}' failed: OSError: 'disk I/O error reading /var/lib/secret/sessions.db'"
+    )
     assert all(not record.exc_info and "\n" not in record.getMessage() for record in problems)
 
 
@@ -91,8 +97,11 @@ async def test_a_failure_after_the_socket_opened_closes_it_with_one_log_line(mak
     await asyncio.sleep(0.1)
     problems = records_at_warning_or_worse(caplog)
     assert [(record.name, record.getMessage()) for record in problems] == [
-        ("interview_server.errors", (f"GET '/ws/{session_id}' failed: OSError: "
-                                     "'disk I/O error reading /var/lib/secret/sessions.db'"))]
+        (
+            "interview_server.errors",
+            (f"GET '/ws/{session_id}' failed: OSError: 'disk I/O error reading /var/lib/secret/sessions.db'"),
+        )
+    ]
 
 
 async def test_a_request_aiohttp_cannot_parse_is_answered_in_our_shape_without_echo(caplog):
@@ -110,12 +119,14 @@ async def test_a_request_aiohttp_cannot_parse_is_answered_in_our_shape_without_e
 
 # -- A deeply nested body is a 400, not a RecursionError --------------------------------------------------------
 
+
 async def test_a_deeply_nested_create_body_is_a_json_400(make_client, caplog):
     client = await make_client()
     for body, status, answer in (
-            (b"[" * 10_000, 400, {"error": "request body is nested too deeply: send a flat JSON object"}),
-            (b'{"title": ' + b"[" * 10_000, 400, {"error": "request body is nested too deeply: send a flat JSON object"}),
-            (b"[" * 100_000, 413, {"error": "request body is larger than 16384 bytes"})):
+        (b"[" * 10_000, 400, {"error": "request body is nested too deeply: send a flat JSON object"}),
+        (b'{"title": ' + b"[" * 10_000, 400, {"error": "request body is nested too deeply: send a flat JSON object"}),
+        (b"[" * 100_000, 413, {"error": "request body is larger than 16384 bytes"}),
+    ):
         response = await client.post("/api/sessions", data=body, headers={"Content-Type": "application/json"})
         assert (response.status, await response.json()) == (status, answer)
         assert_security_headers(response)
@@ -140,8 +151,9 @@ async def test_a_body_trickled_too_slowly_is_a_408(make_client, monkeypatch):
     monkeypatch.setattr(api, "BODY_TIMEOUT_SECONDS", 0.3)
     client = await make_client()
     reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
-    writer.write(b"POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 40\r\n\r\n{\"lang")
+    writer.write(
+        b'POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"lang'
+    )
     started = time.monotonic()
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
     assert time.monotonic() - started < 2
@@ -152,6 +164,7 @@ async def test_a_body_trickled_too_slowly_is_a_408(make_client, monkeypatch):
 
 
 # -- Session ids are matched whole -------------------------------------------------------------------------------
+
 
 class CountingStore(MemoryStore):
     """Remembers every session id it was asked for."""
@@ -171,8 +184,10 @@ async def test_an_id_with_a_trailing_newline_is_malformed_over_http_and_websocke
     session_id = (await (await client.post("/api/sessions")).json())["session_id"]
     for path in (f"/api/sessions/{session_id}%0A", f"/api/sessions/{session_id}%0A/history"):
         response = await client.get(path, headers={"Authorization": "Bearer x"})
-        assert (response.status, await response.json()) == (400, {"error": "malformed session id: expected a "
-                                                                           "lowercase UUID4"}), path
+        assert (response.status, await response.json()) == (
+            400,
+            {"error": "malformed session id: expected a lowercase UUID4"},
+        ), path
     assert (await client.get(f"/session/{session_id}%0A")).status == 404
     ws = await client.ws_connect(f"/ws/{session_id}%0A")
     assert await ws.receive_json(timeout=5) == {"type": "error", "data": {"message": "malformed session id"}}
@@ -182,6 +197,7 @@ async def test_an_id_with_a_trailing_newline_is_malformed_over_http_and_websocke
 
 
 # -- ALLOWED_HOSTS: DNS rebinding ---------------------------------------------------------------------------------
+
 
 async def test_a_rebound_name_passes_the_origin_check_unless_allowed_hosts_is_set(make_client):
     """A DNS-rebinding page names the attacker's host in both Host and Origin: they agree."""
@@ -215,12 +231,22 @@ async def test_allowed_hosts_refuses_any_other_host_on_every_route(make_client):
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await client.ws_connect(f"/ws/{session_id}", headers={"Host": host, "Origin": f"http://{host}"})
         assert refused.value.status == 400
-    for host in ("pad.example.org", "PAD.example.org:443", "pad.example.org.", "localhost", f"localhost:{port}",
-                 "127.0.0.1", f"127.0.0.1:{port}", "[::1]", f"[::1]:{port}"):
+    for host in (
+        "pad.example.org",
+        "PAD.example.org:443",
+        "pad.example.org.",
+        "localhost",
+        f"localhost:{port}",
+        "127.0.0.1",
+        f"127.0.0.1:{port}",
+        "[::1]",
+        f"[::1]:{port}",
+    ):
         response = await client.get("/api/health", headers={"Host": host})
         assert (response.status, await response.json()) == (200, {"status": "ok"}), host
-    ws = await client.ws_connect(f"/ws/{session_id}", headers={"Host": "pad.example.org",
-                                                               "Origin": "http://pad.example.org"})
+    ws = await client.ws_connect(
+        f"/ws/{session_id}", headers={"Host": "pad.example.org", "Origin": "http://pad.example.org"}
+    )
     assert (await ws.receive_json(timeout=5))["type"] == "session_state"
     await ws.close()
 
@@ -243,9 +269,11 @@ def test_allowed_hosts_must_be_bare_host_names():
 
 # -- Cross-site session creation ---------------------------------------------------------------------------------
 
+
 async def test_a_page_of_another_site_cannot_create_sessions(make_client):
-    client = await make_client(allowed_origins="https://tools.example.com",
-                               frame_ancestors="https://canvas.example.edu", sessions_per_ip=4)
+    client = await make_client(
+        allowed_origins="https://tools.example.com", frame_ancestors="https://canvas.example.edu", sessions_per_ip=4
+    )
     own = f"http://{client.server.host}:{client.server.port}"
     for origin in ("https://attacker.example", "null", f"http://{client.server.host}:1", f"{own}.attacker.example"):
         response = await client.post("/api/sessions", json={"language": "python"}, headers={"Origin": origin})
@@ -253,13 +281,18 @@ async def test_a_page_of_another_site_cannot_create_sessions(make_client):
         assert_security_headers(response)
     # The refused ones spent nothing of the address's budget (four sessions an hour here): our own pages, the
     # configured origins and scripts (no Origin) still create theirs.
-    for headers in ({"Origin": own}, {"Origin": "https://tools.example.com"}, {"Origin": "https://canvas.example.edu"},
-                    {}):
+    for headers in (
+        {"Origin": own},
+        {"Origin": "https://tools.example.com"},
+        {"Origin": "https://canvas.example.edu"},
+        {},
+    ):
         response = await client.post("/api/sessions", headers=headers)
         assert response.status == 201, (headers, await response.text())
 
 
 # -- /api/health: public liveness, counts for the operator ----------------------------------------------------------
+
 
 async def test_health_shows_only_liveness_without_the_operator_token(make_client):
     client = await make_client(operator_token=TOKEN)
@@ -283,20 +316,29 @@ async def test_without_an_operator_token_nobody_gets_the_details(make_client):
     client = await make_client()
     response = await client.get("/api/health", headers={"Authorization": f"Bearer {TOKEN}"})
     assert (response.status, await response.json()) == (
-        403, {"error": "no OPERATOR_TOKEN is set on this server: its health details are not shown"})
+        403,
+        {"error": "no OPERATOR_TOKEN is set on this server: its health details are not shown"},
+    )
 
 
 def test_a_short_operator_token_is_refused_and_check_never_prints_it(tmp_path):
     with pytest.raises(SystemExit, match="OPERATOR_TOKEN must be at least 16 characters"):
         load_config([], {"OPERATOR_TOKEN": "short"})
-    result = subprocess.run([sys.executable, "-m", "interview_server", "--check", "--store", "memory"], cwd=ROOT,
-                            env={"PATH": "/usr/bin", "OPERATOR_TOKEN": TOKEN}, capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "interview_server", "--check", "--store", "memory"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin", "OPERATOR_TOKEN": TOKEN},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert TOKEN not in result.stdout + result.stderr
     assert any(line.split()[:3] == ["OPERATOR_TOKEN", "(set)", "(env)"] for line in result.stdout.splitlines())
 
 
 # -- Request heads that never finish -----------------------------------------------------------------------------
+
 
 class running_site:
     """The server as `interview-server` runs it (serving.Site), on a free port, with a short head time-out."""

@@ -44,9 +44,19 @@ async def test_sigkill_under_typing_load_loses_no_acknowledged_edit(tmp_path):
         await set_code(server.url, session_id, "\n".join(f"c{i}:" for i in range(CLIENTS)))
         typing_seconds = KILLS * 0.75
         typists = await asyncio.create_subprocess_exec(
-            "node", "--experimental-websocket", "--no-warnings", "tests/node/typists.mjs",
-            f"ws://127.0.0.1:{server.port}/ws/{session_id}", str(CLIENTS), str(typing_seconds), "40",
-            cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            "node",
+            "--experimental-websocket",
+            "--no-warnings",
+            "tests/node/typists.mjs",
+            f"ws://127.0.0.1:{server.port}/ws/{session_id}",
+            str(CLIENTS),
+            str(typing_seconds),
+            "40",
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         rng = random.Random(2026)
         await asyncio.sleep(0.5)
         for _ in range(KILLS):

@@ -23,8 +23,10 @@ from .conftest import Peer
 @pytest.fixture
 def make_client(aiohttp_client, tmp_path):
     """A client of a fresh server (memory store) with some settings changed."""
+
     async def make(store=None, **settings):
         return await aiohttp_client(create_app(Config(store="memory", data_dir=str(tmp_path), **settings), store=store))
+
     return make
 
 
@@ -65,6 +67,7 @@ def insert_at_end(length: int, text: str) -> list:
 
 # -- WebSocket message size, heartbeat, compression --------------------------------------------------
 
+
 def test_socket_defaults_are_safe():
     config = load_config([], environ={})
     assert config.max_message_bytes == 256 * 1024
@@ -77,8 +80,10 @@ async def test_a_message_over_the_size_limit_closes_with_1009_and_loses_nothing(
     client = await make_client(max_message_bytes=4096)
     session_id = await new_session(client)
     writer, state = await join(client, session_id)
-    await writer.send("push", {"version": 0, "updates": [
-        {"clientID": "w", "changes": insert_at_end(len(state["data"]["code"]), "kept")}]})
+    await writer.send(
+        "push",
+        {"version": 0, "updates": [{"clientID": "w", "changes": insert_at_end(len(state["data"]["code"]), "kept")}]},
+    )
     await writer.receive_type("updates")
     big, _ = await join(client, session_id)
     await big.ws.send_str(json.dumps({"type": "chat", "data": {"text": "x" * 5000}}))
@@ -99,13 +104,16 @@ async def test_permessage_deflate_is_not_negotiated(make_client):
 
 # -- Document size -------------------------------------------------------------------------------------
 
+
 async def test_a_push_past_the_document_cap_is_refused_and_the_text_is_unchanged(make_client):
     client = await make_client(max_document_bytes=2048)
     session_id = await new_session(client)
     peer, state = await join(client, session_id)
     code = state["data"]["code"]
     # 700 CJK characters are 700 UTF-16 units but 2,100 UTF-8 bytes: over the cap with the starter code.
-    await peer.send("push", {"version": 0, "updates": [{"clientID": "p", "changes": insert_at_end(len(code), "中" * 700)}]})
+    await peer.send(
+        "push", {"version": 0, "updates": [{"clientID": "p", "changes": insert_at_end(len(code), "中" * 700)}]}
+    )
     error = await peer.receive_type("error")
     assert error["data"]["code"] == "document_too_large"
     assert "2,048 bytes" in error["data"]["message"] and "nothing was applied" in error["data"]["message"]
@@ -131,6 +139,7 @@ async def test_a_whole_text_code_update_past_the_cap_is_refused(make_client):
 
 
 # -- Message rate ---------------------------------------------------------------------------------------
+
 
 def test_human_typing_with_cursors_never_meets_the_default_rate_limit():
     now = [0.0]
@@ -160,8 +169,9 @@ def test_a_burst_is_slowed_then_a_flood_is_cut():
 
 async def test_a_flooding_socket_gets_an_error_then_is_closed_while_others_keep_working(make_client, monkeypatch):
     skew = [0.0]  # the sockets' rate limits see time this far ahead
-    monkeypatch.setattr(ws_module, "MessageRate",
-                        functools.partial(MessageRate, clock=lambda: time.monotonic() + skew[0]))
+    monkeypatch.setattr(
+        ws_module, "MessageRate", functools.partial(MessageRate, clock=lambda: time.monotonic() + skew[0])
+    )
     client = await make_client(message_rate=20, message_burst=10)
     session_id = await new_session(client)
     flooder, _ = await join(client, session_id)
@@ -195,6 +205,7 @@ async def test_a_flooding_socket_gets_an_error_then_is_closed_while_others_keep_
 
 # -- Participants per session -------------------------------------------------------------------------------
 
+
 async def participant(client, session_id, name: str, **hello) -> Peer:
     """A socket that said hello and was welcomed."""
     peer, _ = await join(client, session_id)
@@ -219,6 +230,7 @@ async def test_the_participant_after_the_cap_is_told_the_session_is_full(make_cl
     assert (await closed_with(third))[0] == 4409
     page = await client.get(f"/session/{session_id}")
     assert page.status == 409 and "This session is full" in await page.text()
+
     # Someone leaves: there is a place again.
     async def a_place_is_free():
         return (await client.get(f"/session/{session_id}")).status == 200
@@ -233,6 +245,7 @@ async def test_the_participant_after_the_cap_is_told_the_session_is_full(make_cl
 
 
 # -- Per client address ---------------------------------------------------------------------------------------
+
 
 async def test_open_sockets_per_address_are_capped(make_client):
     client = await make_client(sockets_per_ip=2)
@@ -291,6 +304,7 @@ def test_session_creation_allowance_refills_over_the_hour():
 
 # -- Session ids are checked before any store access ------------------------------------------------------------
 
+
 class CountingStore(MemoryStore):
     """The real memory store, counting reads of sessions."""
 
@@ -303,8 +317,9 @@ class CountingStore(MemoryStore):
         return await super().get(session_id)
 
 
-@pytest.mark.parametrize("bad_id", ["not-a-uuid", "00000000-0000-0000-0000-00000000000G", "A" * 36,
-                                    "%2e%2e%2fetc%2fpasswd", "x" * 5000])
+@pytest.mark.parametrize(
+    "bad_id", ["not-a-uuid", "00000000-0000-0000-0000-00000000000G", "A" * 36, "%2e%2e%2fetc%2fpasswd", "x" * 5000]
+)
 async def test_malformed_session_ids_never_reach_the_store(make_client, bad_id):
     store = CountingStore()
     client = await make_client(store=store)
@@ -317,6 +332,7 @@ async def test_malformed_session_ids_never_reach_the_store(make_client, bad_id):
 
 
 # -- Cursors: the work one may ask for is bounded ------------------------------------------------------------------
+
 
 async def test_a_cursor_that_asks_for_too_much_mapping_is_refused_cheaply(make_client):
     client = await make_client(message_rate=0)

@@ -4,6 +4,7 @@ static/tsconfig.json), and the Python passes ruff's lint and format checks (pypr
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,4 +16,14 @@ def run(*command: str) -> subprocess.CompletedProcess:
 
 def test_the_page_modules_type_check():
     result = run(str(ROOT / "node_modules" / ".bin" / "tsc"), "-p", "static")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_python_passes_ruff_lint():
+    result = run(sys.executable, "-m", "ruff", "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_python_is_formatted():
+    result = run(sys.executable, "-m", "ruff", "format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -18,9 +18,29 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.timeout(180)
 def test_short_load_run_measures_every_store(tmp_path):
     process = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "load.py"), "--stores", "memory,sqlite,redis", "--sessions", "20",
-         "--participants", "3", "--hot", "6", "--seconds", "4", "--warmup", "1", "--results", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=170)
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load.py"),
+            "--stores",
+            "memory,sqlite,redis",
+            "--sessions",
+            "20",
+            "--participants",
+            "3",
+            "--hot",
+            "6",
+            "--seconds",
+            "4",
+            "--warmup",
+            "1",
+            "--results",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
     assert process.returncode == 0, process.stdout + process.stderr
     assert "store    conns group" in process.stdout  # the table
     summaries = json.loads((tmp_path / "load.json").read_text())["summaries"]

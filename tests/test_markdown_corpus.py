@@ -45,8 +45,10 @@ def test_a_setext_heading_is_a_title_and_titles_are_plain_text():
 
 
 def test_only_top_level_fences_and_headings_count():
-    text = ("> # Quoted heading\n\n- an item\n\n  ```python starter\n  in a list: an example\n  ```\n\n"
-            "# Title\n\n    ```python starter\n    indented: code, not a fence\n    ```\n\n```python starter\nreal\n```\n")
+    text = (
+        "> # Quoted heading\n\n- an item\n\n  ```python starter\n  in a list: an example\n  ```\n\n"
+        "# Title\n\n    ```python starter\n    indented: code, not a fence\n    ```\n\n```python starter\nreal\n```\n"
+    )
     problem = parse_problem("t", text)
     assert problem.title == "Title"
     assert problem.starters == {"python": "real\n"}

@@ -41,8 +41,14 @@ MARKER_ANSWER = "pull: data.version must be a whole number >= 0"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("message-cost")
-    process = ServerProcess("--store", "sqlite", "--data-dir", str(data), log_path=data / "server.log",
-                            env={"MESSAGE_RATE": "0", "BYTE_RATE": "0", "OPERATOR_TOKEN": OPERATOR_TOKEN})
+    process = ServerProcess(
+        "--store",
+        "sqlite",
+        "--data-dir",
+        str(data),
+        log_path=data / "server.log",
+        env={"MESSAGE_RATE": "0", "BYTE_RATE": "0", "OPERATOR_TOKEN": OPERATOR_TOKEN},
+    )
     process.start()
     yield process
     process.terminate()
@@ -126,8 +132,9 @@ class Wire:
     async def worst_loop_lag_ms(self) -> float:
         """The server's worst event-loop lag over the last minute, once deferred work (cursor relays) had time."""
         await asyncio.sleep(0.1)
-        async with self.http.get(self.url + "/api/health",
-                                 headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}) as response:
+        async with self.http.get(
+            self.url + "/api/health", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+        ) as response:
             return (await response.json())["loop_lag_ms"]["max"] or 0.0
 
     async def newcomer_text(self) -> tuple[str, int]:
@@ -143,16 +150,29 @@ class Wire:
 
 # Recipes are drawn without looking at the session (Hypothesis must be able to replay them); `frames` then
 # makes messages of them against the session as it is.
-parts_recipe = st.lists(st.tuples(st.sampled_from(["keep", "delete", "insert", "replace"]), st.integers(0, 50),
-                                  st.sampled_from(["x", "😀", "é\n", "", "long " * 200])), min_size=300, max_size=3000)
+parts_recipe = st.lists(
+    st.tuples(
+        st.sampled_from(["keep", "delete", "insert", "replace"]),
+        st.integers(0, 50),
+        st.sampled_from(["x", "😀", "é\n", "", "long " * 200]),
+    ),
+    min_size=300,
+    max_size=3000,
+)
 message_recipes = st.one_of(
-    st.tuples(st.just("push"), st.sampled_from([0, 0, 0, -1, -5, 1]), st.booleans(),
-              st.lists(parts_recipe, min_size=1, max_size=3)),
+    st.tuples(
+        st.just("push"),
+        st.sampled_from([0, 0, 0, -1, -5, 1]),
+        st.booleans(),
+        st.lists(parts_recipe, min_size=1, max_size=3),
+    ),
     st.tuples(st.just("big_push"), st.integers(1, 200)),
-    st.tuples(st.just("cursor"), st.one_of(st.integers(-40, 1), st.integers(-1100, 1)),
-              st.lists(st.tuples(st.floats(0, 0.5), st.floats(0, 1.1)), min_size=10,
-                       max_size=protocol.MAX_CURSOR_RANGES)),
-    st.tuples(st.just("pull"), st.integers(-10**6, 3)),
+    st.tuples(
+        st.just("cursor"),
+        st.one_of(st.integers(-40, 1), st.integers(-1100, 1)),
+        st.lists(st.tuples(st.floats(0, 0.5), st.floats(0, 1.1)), min_size=10, max_size=protocol.MAX_CURSOR_RANGES),
+    ),
+    st.tuples(st.just("pull"), st.integers(-(10**6), 3)),
     st.tuples(st.just("code_update"), st.sampled_from(["", "print(1)\n", "😀" * 20_000, "x = 1\n" * 8_000])),
     st.tuples(st.just("run"), st.sampled_from(["ok\n", "😀" * 30_000, "y" * protocol.MAX_RUN_OUTPUT_CHUNK])),
     st.tuples(st.just("chat"), st.sampled_from(["hi", "😀" * 1000, "a" * protocol.MAX_CHAT_LENGTH])),
@@ -183,24 +203,57 @@ def frames(recipe: tuple, version: int, length: int) -> list[dict]:
     kind = recipe[0]
     if kind == "push":
         _, behind, rebase, updates = recipe
-        return [{"type": "push", "data": {"version": max(0, version + behind), "rebase": rebase, "updates": [
-            {"clientID": "abc"[i], "changes": changeset(parts, length)} for i, parts in enumerate(updates)]}}]
+        return [
+            {
+                "type": "push",
+                "data": {
+                    "version": max(0, version + behind),
+                    "rebase": rebase,
+                    "updates": [
+                        {"clientID": "abc"[i], "changes": changeset(parts, length)} for i, parts in enumerate(updates)
+                    ],
+                },
+            }
+        ]
     if kind == "big_push":
-        return [{"type": "push", "data": {"version": version, "updates": [
-            {"clientID": "d", "changes": [length + i, [0, "y"]] if length + i else [[0, "y"]]}
-            for i in range(recipe[1])]}}]
+        return [
+            {
+                "type": "push",
+                "data": {
+                    "version": version,
+                    "updates": [
+                        {"clientID": "d", "changes": [length + i, [0, "y"]] if length + i else [[0, "y"]]}
+                        for i in range(recipe[1])
+                    ],
+                },
+            }
+        ]
     if kind == "cursor":
-        return [{"type": "cursor", "data": {"version": max(0, version + recipe[1]), "ranges": [
-            {"anchor": int(anchor * length), "head": int(anchor * length) if head > 1 else int(head * length)}
-            for anchor, head in recipe[2]]}}]
+        return [
+            {
+                "type": "cursor",
+                "data": {
+                    "version": max(0, version + recipe[1]),
+                    "ranges": [
+                        {
+                            "anchor": int(anchor * length),
+                            "head": int(anchor * length) if head > 1 else int(head * length),
+                        }
+                        for anchor, head in recipe[2]
+                    ],
+                },
+            }
+        ]
     if kind == "pull":
         return [{"type": "pull", "data": {"version": max(0, version + recipe[1])}}]
     if kind == "code_update":
         return [{"type": "code_update", "data": {"code": recipe[1]}}]
     if kind == "run":
-        return [{"type": "run_start", "data": {"version": version, "language": "python"}},
-                {"type": "run_output", "data": {"stream": "stdout", "text": recipe[1]}},
-                {"type": "run_end", "data": {"status": "ok", "duration_ms": 5}}]
+        return [
+            {"type": "run_start", "data": {"version": version, "language": "python"}},
+            {"type": "run_output", "data": {"stream": "stdout", "text": recipe[1]}},
+            {"type": "run_end", "data": {"status": "ok", "duration_ms": 5}},
+        ]
     if kind == "chat":
         return [{"type": "chat", "data": {"text": recipe[1]}}]
     return [{"type": kind, "data": {"name": recipe[1]}}]
@@ -213,9 +266,13 @@ def wire(server):
     wire.close()
 
 
-@settings(deadline=None, max_examples=50, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
+@settings(
+    deadline=None,
+    max_examples=50,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(message_recipes, min_size=1, max_size=4))
 def test_every_message_is_answered_within_a_bound_and_the_document_stays_whole(wire, recipes):
     for recipe in recipes:

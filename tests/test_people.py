@@ -59,14 +59,17 @@ async def test_plain_connections_get_only_the_editing_messages(connect, session_
     assert (await script.receive())["type"] == "updates"
 
 
-@pytest.mark.parametrize("name, message", [
-    ("", "set_name: data.name must be a non-blank string"),
-    ("   ", "set_name: data.name must be a non-blank string"),
-    (7, "set_name: data.name must be a non-blank string"),
-    ("x" * 41, "set_name: a name is at most 40 characters"),
-    ("Ada\x07", "set_name: a name cannot contain control or text-direction characters"),
-    ("Ada\u202eevil", "set_name: a name cannot contain control or text-direction characters"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("", "set_name: data.name must be a non-blank string"),
+        ("   ", "set_name: data.name must be a non-blank string"),
+        (7, "set_name: data.name must be a non-blank string"),
+        ("x" * 41, "set_name: a name is at most 40 characters"),
+        ("Ada\x07", "set_name: a name cannot contain control or text-direction characters"),
+        ("Ada\u202eevil", "set_name: a name cannot contain control or text-direction characters"),
+    ],
+)
 async def test_bad_names_are_refused_and_change_nothing(connect, session_id, name, message):
     ada, ada_me, _ = await join(connect, session_id, "Ada")
     await ada.receive_type("participants")
@@ -89,7 +92,10 @@ async def test_nobody_can_speak_for_someone_else(connect, session_id):
         error = await ada.receive()
         assert error["type"] == "error" and "unexpected field" in error["data"]["message"], error
     await ada.send("hello", {"name": "Again"})
-    assert await ada.receive() == {"type": "error", "data": {"message": "hello: already said; change your name with set_name"}}
+    assert await ada.receive() == {
+        "type": "error",
+        "data": {"message": "hello: already said; change your name with set_name"},
+    }
 
 
 async def test_cursors_go_to_the_others_mapped_to_the_current_version(connect, session_id):
@@ -102,24 +108,40 @@ async def test_cursors_go_to_the_others_mapped_to_the_current_version(connect, s
     await ada.receive_type("updates")
     await ada.send("cursor", {"version": 0, "ranges": [{"anchor": 2, "head": 4}, {"anchor": 0, "head": 0}]})
     cursor = await bo.receive_type("cursor")
-    assert cursor == {"type": "cursor", "data": {
-        "participant": ada_me["id"], "name": "Ada", "color": ada_me["color"], "version": 1,
-        "ranges": [{"anchor": 5, "head": 7}, {"anchor": 0, "head": 0}]}}
+    assert cursor == {
+        "type": "cursor",
+        "data": {
+            "participant": ada_me["id"],
+            "name": "Ada",
+            "color": ada_me["color"],
+            "version": 1,
+            "ranges": [{"anchor": 5, "head": 7}, {"anchor": 0, "head": 0}],
+        },
+    }
     # Not echoed to the sender.
     await ada.send("pull", {"version": 1})
     assert (await ada.receive())["type"] == "updates"
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"version": 0, "ranges": [{"anchor": 0, "head": 10_000}]}, "cursor: positions must lie between 0 and {length}, the document's length at version 0"),
-    ({"version": 0, "ranges": [{"anchor": -1, "head": 0}]}, "cursor: range 0 needs whole-number positions >= 0"),
-    ({"version": 0, "ranges": [{"anchor": 1.5, "head": 0}]}, "cursor: range 0 needs whole-number positions >= 0"),
-    ({"version": 0, "ranges": [{"anchor": 0}]}, "cursor: range 0 must be an object {anchor, head}"),
-    ({"version": 0, "ranges": []}, "cursor: data.ranges must be an array of 1 to 50 {anchor, head} objects"),
-    ({"version": 0, "ranges": [{"anchor": 0, "head": 0}] * 51}, "cursor: data.ranges must be an array of 1 to 50 {anchor, head} objects"),
-    ({"version": 9, "ranges": [{"anchor": 0, "head": 0}]}, "cursor: version 9 is ahead of the session (at 0)"),
-    ({"ranges": [{"anchor": 0, "head": 0}]}, "cursor: data.version must be a whole number >= 0"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            {"version": 0, "ranges": [{"anchor": 0, "head": 10_000}]},
+            "cursor: positions must lie between 0 and {length}, the document's length at version 0",
+        ),
+        ({"version": 0, "ranges": [{"anchor": -1, "head": 0}]}, "cursor: range 0 needs whole-number positions >= 0"),
+        ({"version": 0, "ranges": [{"anchor": 1.5, "head": 0}]}, "cursor: range 0 needs whole-number positions >= 0"),
+        ({"version": 0, "ranges": [{"anchor": 0}]}, "cursor: range 0 must be an object {anchor, head}"),
+        ({"version": 0, "ranges": []}, "cursor: data.ranges must be an array of 1 to 50 {anchor, head} objects"),
+        (
+            {"version": 0, "ranges": [{"anchor": 0, "head": 0}] * 51},
+            "cursor: data.ranges must be an array of 1 to 50 {anchor, head} objects",
+        ),
+        ({"version": 9, "ranges": [{"anchor": 0, "head": 0}]}, "cursor: version 9 is ahead of the session (at 0)"),
+        ({"ranges": [{"anchor": 0, "head": 0}]}, "cursor: data.version must be a whole number >= 0"),
+    ],
+)
 async def test_bad_cursors_are_refused(connect, session_id, data, message):
     ada, _, state = await join(connect, session_id, "Ada")
     bo, _, _ = await join(connect, session_id, "Bo")

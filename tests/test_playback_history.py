@@ -27,7 +27,8 @@ def old_render(history: dict, assets: Assets, env: jinja2.Environment) -> str:
         title=history["title"] or "Interview",
         history_json=export._script_safe(json.dumps(history, separators=(",", ":"))),
         player_script=export._inline_safe(script, "script"),
-        player_style=export._inline_safe(style, "style"))
+        player_style=export._inline_safe(style, "style"),
+    )
 
 
 async def push_chars(peer, version: int, text: Text, chars: str) -> tuple[int, Text]:
@@ -115,8 +116,9 @@ async def test_after_compaction_playback_starts_where_the_log_was_kept(client, c
         for update in history["updates"]:
             replayed = replayed.apply(update["changes"])
         assert str(replayed) == history["text"] == texts[250]
-        export_response = await client.get(f"/api/sessions/{session_id}/export.html",
-                                            headers={"Authorization": f"Bearer {key}"})
+        export_response = await client.get(
+            f"/api/sessions/{session_id}/export.html", headers={"Authorization": f"Bearer {key}"}
+        )
         assert export_response.status in (200, 503)  # 503: the frontend is not built
 
     # Compacted by a server that kept no start: playback from where the session is now, not a 409.

@@ -10,7 +10,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_playback_model_matches_a_naive_replay():
-    result = subprocess.run(["node", "tests/node/playback.test.mjs"], cwd=ROOT, capture_output=True, text=True,
-                            encoding="utf-8", timeout=120)
+    result = subprocess.run(
+        ["node", "tests/node/playback.test.mjs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout and "# pass 8" in result.stdout, result.stdout[-2000:]

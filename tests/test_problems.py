@@ -52,13 +52,22 @@ print("✓" if add(2, 3) == 5 else "✗")
 def test_front_matter_title_starters_and_checks_are_taken_out_and_examples_stay():
     problem = parse_problem("add", EXAMPLE)
     assert problem.title == "Add Two Numbers"
-    assert problem.prompt == ('Return the sum of `a` and `b`.\n\n```text\nadd(2, 3) == 5\n```\n\n```python\n'
-                              'print("an example in Python stays in the prompt")\n```')
-    assert problem.starters == {"javascript": "function add(a, b) {\n  return null;\n}\n",
-                                "python": "def add(a, b):\n    pass\n"}
+    assert problem.prompt == (
+        "Return the sum of `a` and `b`.\n\n```text\nadd(2, 3) == 5\n```\n\n```python\n"
+        'print("an example in Python stays in the prompt")\n```'
+    )
+    assert problem.starters == {
+        "javascript": "function add(a, b) {\n  return null;\n}\n",
+        "python": "def add(a, b):\n    pass\n",
+    }
     assert problem.checks == {"python": 'print("✓" if add(2, 3) == 5 else "✗")\n'}
-    assert problem.to_json() == {"id": "add", "title": "Add Two Numbers", "prompt": problem.prompt,
-                                 "starters": problem.starters, "checks": problem.checks}
+    assert problem.to_json() == {
+        "id": "add",
+        "title": "Add Two Numbers",
+        "prompt": problem.prompt,
+        "starters": problem.starters,
+        "checks": problem.checks,
+    }
     assert problem.summary() == {"id": "add", "title": "Add Two Numbers", "languages": ["javascript", "python"]}
 
 
@@ -79,20 +88,27 @@ def test_fences_inside_fences_and_longer_fences_are_examples():
     assert "not a starter" in problem.prompt
 
 
-@pytest.mark.parametrize(("problem_id", "text", "message"), [
-    ("no-starter", "# Title\nJust a prompt.\n```python\nexample\n```", "no starter code"),
-    ("Bad_Id", "# T\n```python starter\npass\n```", "bad id"),
-    ("-dash", "# T\n```python starter\npass\n```", "bad id"),
-    ("x" * 65, "# T\n```python starter\npass\n```", "bad id"),
-    ("big", "# T\n```python starter\npass\n```\n" + "x" * 65536, "larger than 64 KiB"),
-    ("ruby", "# T\n```ruby starter\nputs 1\n```", "unknown language 'ruby'"),
-    ("open", "# T\n```python starter\npass\n", "never closed"),
-    ("front", "---\ntitle: T\n```python starter\npass\n```", "not closed by a `---` line"),
-    ("front-line", "---\nnot a pair\n---\n# T\n```python starter\npass\n```", "not `key: value`"),
-    ("orphan", "# T\n```python starter\npass\n```\n```javascript checks\nx\n```", "checks for javascript without a starter"),
-    ("twice", "# T\n```python starter\npass\n```\n```python starter\npass\n```", "a second ```python starter"),
-    ("untitled", "No heading.\n```python starter\npass\n```", "no title"),
-])
+@pytest.mark.parametrize(
+    ("problem_id", "text", "message"),
+    [
+        ("no-starter", "# Title\nJust a prompt.\n```python\nexample\n```", "no starter code"),
+        ("Bad_Id", "# T\n```python starter\npass\n```", "bad id"),
+        ("-dash", "# T\n```python starter\npass\n```", "bad id"),
+        ("x" * 65, "# T\n```python starter\npass\n```", "bad id"),
+        ("big", "# T\n```python starter\npass\n```\n" + "x" * 65536, "larger than 64 KiB"),
+        ("ruby", "# T\n```ruby starter\nputs 1\n```", "unknown language 'ruby'"),
+        ("open", "# T\n```python starter\npass\n", "never closed"),
+        ("front", "---\ntitle: T\n```python starter\npass\n```", "not closed by a `---` line"),
+        ("front-line", "---\nnot a pair\n---\n# T\n```python starter\npass\n```", "not `key: value`"),
+        (
+            "orphan",
+            "# T\n```python starter\npass\n```\n```javascript checks\nx\n```",
+            "checks for javascript without a starter",
+        ),
+        ("twice", "# T\n```python starter\npass\n```\n```python starter\npass\n```", "a second ```python starter"),
+        ("untitled", "No heading.\n```python starter\npass\n```", "no title"),
+    ],
+)
 def test_unusable_files_raise_a_clear_error(problem_id, text, message):
     with pytest.raises(ProblemError, match=re.escape(message)):
         parse_problem(problem_id, text)
@@ -127,8 +143,12 @@ def test_operator_folder_adds_and_replaces_and_skips_broken_files_with_a_warning
     assert problems["fizz-buzz"].summary() == {"id": "fizz-buzz", "title": "Fizz Buzz", "languages": ["javascript"]}
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 4, warnings
-    for name, reason in [("broken.md", "no starter code"), ("Bad Name.md", "bad id"), ("huge.md", "larger than 64 KiB"),
-                         ("latin1.md", "can't decode")]:
+    for name, reason in [
+        ("broken.md", "no starter code"),
+        ("Bad Name.md", "bad id"),
+        ("huge.md", "larger than 64 KiB"),
+        ("latin1.md", "can't decode"),
+    ]:
         assert any(name in warning and reason in warning for warning in warnings), (name, warnings)
     assert any("two-sum" in record.getMessage() and "replaces" in record.getMessage() for record in caplog.records)
 
@@ -141,15 +161,15 @@ def test_a_missing_operator_folder_logs_a_warning_and_keeps_the_builtins(tmp_pat
 
 # Reference solutions: with them every check passes, in both languages.
 PYTHON_SOLUTIONS = {
-    "two-sum": '''
+    "two-sum": """
 def two_sum(nums, target):
     seen = {}
     for index, number in enumerate(nums):
         if target - number in seen:
             return [seen[target - number], index]
         seen[number] = index
-''',
-    "valid-parentheses": '''
+""",
+    "valid-parentheses": """
 def is_valid(s):
     pairs, stack = {")": "(", "]": "[", "}": "{"}, []
     for char in s:
@@ -159,8 +179,8 @@ def is_valid(s):
         else:
             stack.append(char)
     return not stack
-''',
-    "merge-intervals": '''
+""",
+    "merge-intervals": """
 def merge_intervals(intervals):
     merged = []
     for start, end in sorted(intervals):
@@ -169,8 +189,8 @@ def merge_intervals(intervals):
         else:
             merged.append([start, end])
     return merged
-''',
-    "lru-cache": '''
+""",
+    "lru-cache": """
 from collections import OrderedDict
 
 class LRUCache:
@@ -188,14 +208,14 @@ class LRUCache:
         self.items.move_to_end(key)
         if len(self.items) > self.capacity:
             self.items.popitem(last=False)
-''',
-    "word-frequency": '''
+""",
+    "word-frequency": """
 from collections import Counter
 
 def top_k_frequent(words, k):
     counts = Counter(words)
     return sorted(counts, key=lambda word: (-counts[word], word))[:k]
-''',
+""",
 }
 
 JAVASCRIPT_SOLUTIONS = {
@@ -267,16 +287,23 @@ new AsyncFunction(code)().catch((error) => { console.error(error); process.exit(
 
 def run_python(code: str) -> str:
     """Run code in a fresh CPython; its output, after checking nothing escaped."""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
-                            timeout=60, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     return result.stdout
 
 
 def run_javascript(code: str) -> str:
     """Run code in Node the way the page's worker does; its output, after checking nothing escaped."""
-    result = subprocess.run(["node", "-e", NODE_RUNNER], input=code, capture_output=True, text=True,
-                            encoding="utf-8", timeout=60)
+    result = subprocess.run(
+        ["node", "-e", NODE_RUNNER], input=code, capture_output=True, text=True, encoding="utf-8", timeout=60
+    )
     assert result.returncode == 0 and not result.stderr, result.stderr
     return result.stdout
 
@@ -318,14 +345,17 @@ def test_builtin_checks_pass_a_reference_solution(problem_id, language):
 
 def test_a_solution_that_raises_on_one_case_is_reported_and_the_others_still_run():
     problem = load_problems()["two-sum"]
-    python = PYTHON_SOLUTIONS["two-sum"].replace("    seen = {}", "    if target == 0:\n        raise ValueError('zero')\n    seen = {}")
+    python = PYTHON_SOLUTIONS["two-sum"].replace(
+        "    seen = {}", "    if target == 0:\n        raise ValueError('zero')\n    seen = {}"
+    )
     output = run_python(python + "\n\n" + problem.checks["python"])
     assert "✗ two_sum([-3, 4, 3, 90], 0) raised ValueError: zero" in output
     assert "✓ two_sum([2, 7, 11, 15], 9) == [0, 1]" in output
     passed, total = check_report(output)
     assert (passed, total) == (4, 6)
     javascript = JAVASCRIPT_SOLUTIONS["two-sum"].replace(
-        "const seen = new Map();", 'if (target === 0) throw new RangeError("zero"); const seen = new Map();')
+        "const seen = new Map();", 'if (target === 0) throw new RangeError("zero"); const seen = new Map();'
+    )
     output = run_javascript(javascript + "\n\n" + problem.checks["javascript"])
     assert "✗ twoSum([-3, 4, 3, 90], 0) threw RangeError: zero" in output
     assert "✓ twoSum([2, 7, 11, 15], 9) == [0, 1]" in output

@@ -17,21 +17,53 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interview_server import protocol
-from interview_server.changes import (ChangeSetError, Text, canonical_changes, changes_length, diff_changes,
-                                      map_position, normalise_newlines, utf16_length)
-from interview_server.protocol import (Chat, CodeUpdate, Cursor, EndSession, Hello, Lock, ProtocolError, Pull, Push, Rename,
-                                       RunEnd, RunOutput, RunStart, SetLanguage, SetName, SetNotes, SetProblem, Update,
-                                       parse_client_message)
+from interview_server.changes import (
+    ChangeSetError,
+    Text,
+    canonical_changes,
+    changes_length,
+    diff_changes,
+    map_position,
+    normalise_newlines,
+    utf16_length,
+)
+from interview_server.protocol import (
+    Chat,
+    CodeUpdate,
+    Cursor,
+    EndSession,
+    Hello,
+    Lock,
+    ProtocolError,
+    Pull,
+    Push,
+    Rename,
+    RunEnd,
+    RunOutput,
+    RunStart,
+    SetLanguage,
+    SetName,
+    SetNotes,
+    SetProblem,
+    Update,
+    parse_client_message,
+)
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changesets.json"
 
-PROPERTY_SETTINGS = settings(deadline=None, derandomize=True, max_examples=200, database=None,
-                             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY_SETTINGS = settings(
+    deadline=None,
+    derandomize=True,
+    max_examples=200,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 # ----------------------------------------------------------------------------------------------
 # (a) The Python applier agrees with @codemirror/state on every checked-in case.
+
 
 def _load_fixtures() -> dict:
     with FIXTURES.open(encoding="utf-8") as file:
@@ -91,6 +123,7 @@ def test_fixtures_cover_the_hard_parts():
 # ----------------------------------------------------------------------------------------------
 # (b) Generated texts and ChangeSets.
 
+
 def js_string(text: str) -> str:
     """The text as a JavaScript string holds it: adjacent surrogate halves are one astral character."""
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
@@ -99,8 +132,11 @@ def js_string(text: str) -> str:
 PIECES = ["a", " ", "\n", "\t", "😀", "🎉", "中", "文", "é", "e\u0301", "𝔘", "👩‍💻", "\r\n", "\r", "\u2028"]
 texts = st.lists(st.one_of(st.sampled_from(PIECES), st.characters()), max_size=40).map("".join)
 # Inserted lines: anything, including lone surrogates (JavaScript allows them) and "\r" (normalised).
-lines = st.lists(st.one_of(st.sampled_from(PIECES), st.characters(), st.characters(categories=["Cs"])),
-                max_size=8).map("".join).map(js_string)
+lines = (
+    st.lists(st.one_of(st.sampled_from(PIECES), st.characters(), st.characters(categories=["Cs"])), max_size=8)
+    .map("".join)
+    .map(js_string)
+)
 
 
 def units_of(text: Text) -> list[int]:
@@ -139,7 +175,7 @@ def model_apply(units: list[int], changes: list) -> list[int]:
     out, pos = [], 0
     for part in changes:
         if isinstance(part, int):
-            out += units[pos:pos + part]
+            out += units[pos : pos + part]
             pos += part
         else:
             pos += part[0]
@@ -197,8 +233,31 @@ def test_identity_changeset_changes_nothing(raw):
     assert all(map_position(changes, pos, assoc) == pos for pos in range(len(text) + 1) for assoc in (-1, 1))
 
 
-HOSTILE_PARTS = [-1, -(10 ** 30), True, False, 1.0, 0.5, math.nan, math.inf, None, "3", {}, {"a": 1}, [], [-1],
-                 [True], [1.0], [None, "x"], [1, 2], [1, None], [1, ["x"]], [1, {"a": "b"}], [[1]], [[0, "x"]]]
+HOSTILE_PARTS = [
+    -1,
+    -(10**30),
+    True,
+    False,
+    1.0,
+    0.5,
+    math.nan,
+    math.inf,
+    None,
+    "3",
+    {},
+    {"a": 1},
+    [],
+    [-1],
+    [True],
+    [1.0],
+    [None, "x"],
+    [1, 2],
+    [1, None],
+    [1, ["x"]],
+    [1, {"a": "b"}],
+    [[1]],
+    [[0, "x"]],
+]
 
 
 @st.composite
@@ -210,7 +269,7 @@ def invalid_changesets(draw):
     if how == "bad part":
         parts.insert(draw(st.integers(0, len(parts))), draw(st.sampled_from(HOSTILE_PARTS)))
     elif how == "wrong length":
-        delta = draw(st.one_of(st.integers(1, 5), st.just(10 ** 20), st.integers(1, 5).map(lambda n: -n)))
+        delta = draw(st.one_of(st.integers(1, 5), st.just(10**20), st.integers(1, 5).map(lambda n: -n)))
         if delta > 0:
             parts.append(delta)  # covers more than the document
         else:
@@ -245,24 +304,61 @@ def test_diff_changes_turns_one_text_into_the_other_with_one_replacement(a, b):
 # ----------------------------------------------------------------------------------------------
 # (c) Message validation: anything in, a message or a ProtocolError out.
 
-MESSAGE_CLASSES = {"push": Push, "pull": Pull, "code_update": CodeUpdate, "hello": Hello, "set_name": SetName,
-                   "cursor": Cursor, "set_language": SetLanguage, "run_start": RunStart, "run_output": RunOutput,
-                   "run_end": RunEnd, "chat": Chat, "lock": Lock, "end_session": EndSession, "rename": Rename,
-                   "set_problem": SetProblem, "set_notes": SetNotes}
-FIELDS = {"push": ["version", "updates"], "pull": ["version"], "code_update": ["code", "timestamp"],
-          "hello": ["name", "host_key"], "set_name": ["name"], "cursor": ["version", "ranges"], "set_language": ["language"],
-          "run_start": ["version", "language"], "run_output": ["stream", "text"],
-          "run_end": ["status", "duration_ms"], "chat": ["text"], "lock": ["locked"], "end_session": [],
-          "rename": ["title"], "set_problem": ["problem"], "set_notes": ["text", "version"]}
+MESSAGE_CLASSES = {
+    "push": Push,
+    "pull": Pull,
+    "code_update": CodeUpdate,
+    "hello": Hello,
+    "set_name": SetName,
+    "cursor": Cursor,
+    "set_language": SetLanguage,
+    "run_start": RunStart,
+    "run_output": RunOutput,
+    "run_end": RunEnd,
+    "chat": Chat,
+    "lock": Lock,
+    "end_session": EndSession,
+    "rename": Rename,
+    "set_problem": SetProblem,
+    "set_notes": SetNotes,
+}
+FIELDS = {
+    "push": ["version", "updates"],
+    "pull": ["version"],
+    "code_update": ["code", "timestamp"],
+    "hello": ["name", "host_key"],
+    "set_name": ["name"],
+    "cursor": ["version", "ranges"],
+    "set_language": ["language"],
+    "run_start": ["version", "language"],
+    "run_output": ["stream", "text"],
+    "run_end": ["status", "duration_ms"],
+    "chat": ["text"],
+    "lock": ["locked"],
+    "end_session": [],
+    "rename": ["title"],
+    "set_problem": ["problem"],
+    "set_notes": ["text", "version"],
+}
 assert set(MESSAGE_CLASSES) == set(protocol.CLIENT_MESSAGE_TYPES) == set(FIELDS)
 
-any_text = st.lists(st.one_of(st.characters(), st.characters(categories=["Cs"]), st.sampled_from(PIECES)),
-                    max_size=20).map("".join).map(js_string)
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-(2 ** 70), 2 ** 70),
-                    st.floats(allow_nan=True, allow_infinity=True), any_text,
-                    st.sampled_from([10 ** 400, -(10 ** 400), 2 ** 63, -1, 0, 1e308, -0.0, 5e-324]))
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(any_text, inner, max_size=5),
-                           max_leaves=25)
+any_text = (
+    st.lists(st.one_of(st.characters(), st.characters(categories=["Cs"]), st.sampled_from(PIECES)), max_size=20)
+    .map("".join)
+    .map(js_string)
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    any_text,
+    st.sampled_from([10**400, -(10**400), 2**63, -1, 0, 1e308, -0.0, 5e-324]),
+)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(any_text, inner, max_size=5), max_leaves=25
+)
 
 
 def deep(depth: int, leaf=0):
@@ -272,22 +368,48 @@ def deep(depth: int, leaf=0):
     return value
 
 
-hostile = st.one_of(json_values, st.integers(1, 900).map(deep), st.sampled_from(
-    [math.nan, math.inf, -math.inf, "\ud800", "x" * 70_000, {"anchor": 1, "head": 2}, [{"anchor": -1, "head": 0}],
-     [{"clientID": "a", "changes": [1]}], [{"clientID": "", "changes": []}], [{"clientID": "a" * 129, "changes": []}],
-     [{"clientID": "a", "changes": {}}], "python", "stdout", "ok", " ", "\u202e", "\x00"]))
+hostile = st.one_of(
+    json_values,
+    st.integers(1, 900).map(deep),
+    st.sampled_from(
+        [
+            math.nan,
+            math.inf,
+            -math.inf,
+            "\ud800",
+            "x" * 70_000,
+            {"anchor": 1, "head": 2},
+            [{"anchor": -1, "head": 0}],
+            [{"clientID": "a", "changes": [1]}],
+            [{"clientID": "", "changes": []}],
+            [{"clientID": "a" * 129, "changes": []}],
+            [{"clientID": "a", "changes": {}}],
+            "python",
+            "stdout",
+            "ok",
+            " ",
+            "\u202e",
+            "\x00",
+        ]
+    ),
+)
 
 
 @st.composite
 def valid_values(draw, field: str):
     """A value that passes on its own for the field (the message may still be refused as a whole)."""
     if field in ("version", "duration_ms"):
-        return draw(st.integers(0, 10 ** 6))
+        return draw(st.integers(0, 10**6))
     if field == "updates":
-        return [{"clientID": draw(st.text(min_size=1, max_size=8)), "changes": draw(changesets(draw(st.integers(0, 20))))}
-                for _ in range(draw(st.integers(1, 3)))]
+        return [
+            {"clientID": draw(st.text(min_size=1, max_size=8)), "changes": draw(changesets(draw(st.integers(0, 20))))}
+            for _ in range(draw(st.integers(1, 3)))
+        ]
     if field == "ranges":
-        return [{"anchor": draw(st.integers(0, 100)), "head": draw(st.integers(0, 100))} for _ in range(draw(st.integers(1, 3)))]
+        return [
+            {"anchor": draw(st.integers(0, 100)), "head": draw(st.integers(0, 100))}
+            for _ in range(draw(st.integers(1, 3)))
+        ]
     if field == "language":
         return draw(st.sampled_from(protocol.LANGUAGES))
     if field == "stream":
@@ -297,7 +419,7 @@ def valid_values(draw, field: str):
     if field == "locked":
         return draw(st.booleans())
     if field == "timestamp":
-        return draw(st.one_of(st.integers(0, 2 ** 53), st.floats(0, 1e13)))
+        return draw(st.one_of(st.integers(0, 2**53), st.floats(0, 1e13)))
     return draw(st.text(min_size=1, max_size=30))
 
 
@@ -313,8 +435,13 @@ def shaped_messages(draw):
         elif choice == "hostile":
             data[field] = draw(hostile)
     if draw(st.integers(0, 4)) == 0:
-        data.update(draw(st.dictionaries(st.sampled_from(["name", "participant", "id", "extra", "__proto__", ""]),
-                                         json_values, max_size=2)))
+        data.update(
+            draw(
+                st.dictionaries(
+                    st.sampled_from(["name", "participant", "id", "extra", "__proto__", ""]), json_values, max_size=2
+                )
+            )
+        )
     message = {"type": type_, "data": data}
     if draw(st.integers(0, 9)) == 0:
         message["data"] = draw(hostile)
@@ -343,6 +470,7 @@ def check_parse(text: str):
 
 def check_invariants(message) -> None:
     """What the rest of the server relies on once a message has been parsed."""
+
     def whole(value):
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -395,27 +523,35 @@ def test_shaped_messages_with_wrong_types_are_a_message_or_a_protocol_error(valu
 def test_arbitrary_and_truncated_text_is_a_message_or_a_protocol_error(junk, cut):
     check_parse(junk)
     valid = wire({"type": "push", "data": {"version": 1, "updates": [{"clientID": "a", "changes": [3, [0, "x"]]}]}})
-    check_parse(valid[:cut % len(valid)])
-    check_parse(valid[:cut % len(valid)] + junk)
+    check_parse(valid[: cut % len(valid)])
+    check_parse(valid[: cut % len(valid)] + junk)
 
 
-@pytest.mark.parametrize("text", [
-    "[" * 100_000 + "]" * 100_000,
-    '{"type": "push", "data": ' + "[" * 5000 + "]" * 5000 + "}",
-    '{"type": "pull", "data": {"version": ' + "9" * 5000 + "}}",  # beyond Python's int digit limit
-    '{"type": "pull", "data": {"version": 1e999999}}',
-    '{"type": "run_end", "data": {"status": "ok", "duration_ms": NaN}}',
-    '{"type": "run_end", "data": {"status": "ok", "duration_ms": Infinity}}',
-    '{"type": "run_end", "data": {"status": "ok", "duration_ms": -Infinity}}',
-    '{"type": "cursor", "data": {"version": 0, "ranges": [{"anchor": 1e400, "head": 0}]}}',
-    '{"type": "chat", "data": {"text": "\\ud800"}}',
-    '{"type": "hello", "data": {"name": "\\udc00\\ud800"}}',
-    '{"type": "chat", "data": {"text": "' + "\\u0000" * 3 + '"}}',
-    '{"type": "chat", "data": {"text": "a"}, "type": "dance"}',
-    '{"type": "' + "x" * 100_000 + '", "data": {}}',
-    '{"type": "chat", "data": {"' + "k" * 100_000 + '": 1, "text": "hi"}}',
-    "\ufeff{}", "", " ", "null", "NaN", "\x00",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"type": "push", "data": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"type": "pull", "data": {"version": ' + "9" * 5000 + "}}",  # beyond Python's int digit limit
+        '{"type": "pull", "data": {"version": 1e999999}}',
+        '{"type": "run_end", "data": {"status": "ok", "duration_ms": NaN}}',
+        '{"type": "run_end", "data": {"status": "ok", "duration_ms": Infinity}}',
+        '{"type": "run_end", "data": {"status": "ok", "duration_ms": -Infinity}}',
+        '{"type": "cursor", "data": {"version": 0, "ranges": [{"anchor": 1e400, "head": 0}]}}',
+        '{"type": "chat", "data": {"text": "\\ud800"}}',
+        '{"type": "hello", "data": {"name": "\\udc00\\ud800"}}',
+        '{"type": "chat", "data": {"text": "' + "\\u0000" * 3 + '"}}',
+        '{"type": "chat", "data": {"text": "a"}, "type": "dance"}',
+        '{"type": "' + "x" * 100_000 + '", "data": {}}',
+        '{"type": "chat", "data": {"' + "k" * 100_000 + '": 1, "text": "hi"}}',
+        "\ufeff{}",
+        "",
+        " ",
+        "null",
+        "NaN",
+        "\x00",
+    ],
+)
 def test_edge_cases_are_a_message_or_a_protocol_error(text):
     message = check_parse(text)
     if message is not None:
@@ -424,25 +560,49 @@ def test_edge_cases_are_a_message_or_a_protocol_error(text):
 
 # Valid messages, as the page sends them, parse back to exactly what was meant.
 
-display_names = st.text(alphabet=st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp"),
-                                               exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
-                        min_size=1, max_size=40).map(lambda s: " ".join(s.split())).filter(bool)
-chat_texts = st.text(alphabet=st.one_of(st.characters(exclude_categories=("Cc", "Cs"),
-                                                      exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
-                                        st.sampled_from("\n\t")),
-                     min_size=1, max_size=200).map(str.strip).filter(bool)
-versions = st.integers(0, 2 ** 53)
+display_names = (
+    st.text(
+        alphabet=st.characters(
+            exclude_categories=("Cc", "Cs", "Zl", "Zp"),
+            exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+        ),
+        min_size=1,
+        max_size=40,
+    )
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
+chat_texts = (
+    st.text(
+        alphabet=st.one_of(
+            st.characters(
+                exclude_categories=("Cc", "Cs"),
+                exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+            ),
+            st.sampled_from("\n\t"),
+        ),
+        min_size=1,
+        max_size=200,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+versions = st.integers(0, 2**53)
 # Printable text only: control characters and lone surrogates in a clientID are refused (SQLite cannot store them).
-client_ids = st.text(alphabet=st.characters(exclude_categories=["Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"]),
-                     min_size=1, max_size=protocol.MAX_CLIENT_ID_LENGTH)
+client_ids = st.text(
+    alphabet=st.characters(exclude_categories=["Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"]),
+    min_size=1,
+    max_size=protocol.MAX_CLIENT_ID_LENGTH,
+)
 
 
 @st.composite
 def valid_messages(draw):
     kind = draw(st.sampled_from(protocol.CLIENT_MESSAGE_TYPES))
     if kind == "push":
-        updates = tuple(Update(draw(client_ids), draw(changesets(draw(st.integers(0, 30)))))
-                        for _ in range(draw(st.integers(1, 4))))
+        updates = tuple(
+            Update(draw(client_ids), draw(changesets(draw(st.integers(0, 30))))) for _ in range(draw(st.integers(1, 4)))
+        )
         return Push(draw(versions), updates)
     if kind == "pull":
         return Pull(draw(versions))

@@ -22,8 +22,9 @@ def js_protocol() -> dict:
         " errors: p.ERROR_CODES, close: [p.CLOSE_SESSION_NOT_FOUND, p.CLOSE_SESSION_FULL, p.CLOSE_TOO_MANY_CONNECTIONS],"
         " senders: p.CLIENT_MESSAGES}));"
     )
-    output = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
+    output = subprocess.run(
+        ["node", "--input-type=module", "-e", script], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(output)
 
 
@@ -58,17 +59,23 @@ def test_the_generated_spec_module_is_current():
 def test_the_page_gets_every_declaration():
     js = js_protocol()
     assert js["errors"] == list(protocol.ERROR_CODES)
-    assert js["close"] == [protocol.CLOSE_SESSION_NOT_FOUND, protocol.CLOSE_SESSION_FULL,
-                           protocol.CLOSE_TOO_MANY_CONNECTIONS]
+    assert js["close"] == [
+        protocol.CLOSE_SESSION_NOT_FOUND,
+        protocol.CLOSE_SESSION_FULL,
+        protocol.CLOSE_TOO_MANY_CONNECTIONS,
+    ]
     assert js["senders"] == {spec.type: spec.sender for spec, _ in protocol.CLIENT_MESSAGES.values()}
     assert set(js["limits"]) == set(protocol_spec.PAGE_LIMITS)
 
 
 def test_every_language_has_a_page_module_and_the_server_knows_each():
-    script = ("import { LANGUAGES } from './static/src/languages/index.js';"
-              "console.log(JSON.stringify(LANGUAGES.map((language) => language.id)));")
-    output = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
+    script = (
+        "import { LANGUAGES } from './static/src/languages/index.js';"
+        "console.log(JSON.stringify(LANGUAGES.map((language) => language.id)));"
+    )
+    output = subprocess.run(
+        ["node", "--input-type=module", "-e", script], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     assert json.loads(output) == list(protocol.LANGUAGES)
 
 

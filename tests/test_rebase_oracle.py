@@ -22,7 +22,12 @@ def _updates(items: list[dict]) -> list[Update]:
 def test_map_compose_and_rebase_match_codemirror():
     output = subprocess.run(
         ["node", "tests/node/rebase_oracle.mjs", "2000", "7"],
-        cwd=ROOT, check=True, capture_output=True, text=True, encoding="utf-8", errors="surrogatepass",
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogatepass",
     ).stdout
     cases = [json.loads(line) for line in output.splitlines()]
     kinds = Counter(case["kind"] for case in cases)
@@ -47,10 +52,16 @@ def test_rebasing_goes_one_accepted_update_at_a_time():
     """Found by the convergence fuzz: collab's rebaseUpdates over two accepted updates at once (their
     composition) places Bo's "中𝒳" after Ada's "def ", while a client that received Ada's two updates
     one by one (as the page does) places it before: the server must do what the client does."""
-    over = _updates([{"clientID": "ada", "changes": [9, [0, "文字"]]},
-                     {"clientID": "ada", "changes": [5, [5, "def "], 1]}])
-    pushed = _updates([{"clientID": "bo", "changes": [3, [5], 1]}, {"clientID": "bo", "changes": [3, [1, "中𝒳"]]},
-                       {"clientID": "bo", "changes": [4, [0, "🇫🇷"], 2]}])
+    over = _updates(
+        [{"clientID": "ada", "changes": [9, [0, "文字"]]}, {"clientID": "ada", "changes": [5, [5, "def "], 1]}]
+    )
+    pushed = _updates(
+        [
+            {"clientID": "bo", "changes": [3, [5], 1]},
+            {"clientID": "bo", "changes": [3, [1, "中𝒳"]]},
+            {"clientID": "bo", "changes": [4, [0, "🇫🇷"], 2]},
+        ]
+    )
     one_at_a_time = [[3, [2], 5], [3, [0, "中𝒳"], 5], [4, [0, "🇫🇷"], 7]]  # both from the real libraries
     all_at_once = [[3, [2], 5], [8, [0, "中𝒳"]], [9, [0, "🇫🇷"], 2]]
     assert [u.changes for u in rebase_updates(pushed, over)] == one_at_a_time != all_at_once

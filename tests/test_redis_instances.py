@@ -64,8 +64,15 @@ async def updates_seen(ws, count: int, timeout: float = 30) -> None:
 
 async def run_node(*args: str, timeout: float = 90) -> dict:
     process = await asyncio.create_subprocess_exec(
-        "node", "--experimental-websocket", "--no-warnings", *args, cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        "node",
+        "--experimental-websocket",
+        "--no-warnings",
+        *args,
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     stdout, stderr = await asyncio.wait_for(process.communicate(b"settle\n"), timeout)
     assert process.returncode == 0, stderr.decode()
     return json.loads(stdout)
@@ -224,6 +231,7 @@ async def test_participants_of_an_instance_that_dies_leave_the_list(instances):
     a, b = instances
     session_id = await create_session(a)
     async with aiohttp.ClientSession() as http, http.ws_connect(ws_url(a, session_id)) as ada:
+
         async def participants(ws):
             while True:
                 message = await ws.receive_json(timeout=20)
@@ -251,7 +259,9 @@ async def test_host_powers_and_private_notes_span_instances(instances):
         async def join(server, name, host_key=None):
             ws = await http.ws_connect(ws_url(server, session_id))
             state = (await ws.receive_json())["data"]
-            await ws.send_json({"type": "hello", "data": {"name": name, **({"host_key": host_key} if host_key else {})}})
+            await ws.send_json(
+                {"type": "hello", "data": {"name": name, **({"host_key": host_key} if host_key else {})}}
+            )
             return ws, state
 
         async def receive(ws, type_):
@@ -268,21 +278,31 @@ async def test_host_powers_and_private_notes_span_instances(instances):
         await ada.send_json({"type": "lock", "data": {"locked": True}})
         assert (await receive(bo, "session_info"))["locked"] is True
         length = len(state["code"])
-        await bo.send_json({"type": "push", "data": {"version": 0, "updates": [{"clientID": "bo", "changes": [length, [0, "!"]]}]}})
+        await bo.send_json(
+            {"type": "push", "data": {"version": 0, "updates": [{"clientID": "bo", "changes": [length, [0, "!"]]}]}}
+        )
         assert (await receive(bo, "error"))["code"] == "locked"
         await ada.send_json({"type": "set_notes", "data": {"text": "SECRET across instances", "version": 0}})
         assert (await receive(cy, "notes"))["text"] == "SECRET across instances"
         # Two hosts on two instances change different things at once: both instances end with both changes.
-        await asyncio.gather(cy.send_json({"type": "rename", "data": {"title": "From B"}}),
-                             ada.send_json({"type": "lock", "data": {"locked": False}}))
+        await asyncio.gather(
+            cy.send_json({"type": "rename", "data": {"title": "From B"}}),
+            ada.send_json({"type": "lock", "data": {"locked": False}}),
+        )
         for ws in (ada, bo):
-            while await receive(ws, "session_info") != {"title": "From B", "locked": False, "ended": False,
-                                                         "problem": None}:
+            while await receive(ws, "session_info") != {
+                "title": "From B",
+                "locked": False,
+                "ended": False,
+                "problem": None,
+            }:
                 pass
         # Two hosts on two instances save on the same notes version at once: one wins, the other is sent the
         # winner's notes (to merge into and save again), never a silent second version 2.
-        await asyncio.gather(ada.send_json({"type": "set_notes", "data": {"text": "from A", "version": 1}}),
-                             cy.send_json({"type": "set_notes", "data": {"text": "from B", "version": 1}}))
+        await asyncio.gather(
+            ada.send_json({"type": "set_notes", "data": {"text": "from A", "version": 1}}),
+            cy.send_json({"type": "set_notes", "data": {"text": "from B", "version": 1}}),
+        )
         first_a, first_b = await receive(ada, "notes"), await receive(cy, "notes")
         winner = first_a if first_a["text"] == "from A" else first_b
         loser_ws = cy if winner is first_a else ada

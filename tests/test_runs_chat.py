@@ -9,7 +9,6 @@ from interview_server.activity import MAX_RUN_OUTPUT_CHARS
 from .test_people import join
 
 
-
 async def leave_all(*peers):
     for peer in peers:
         await peer.close()
@@ -21,17 +20,28 @@ async def test_a_run_is_seen_by_everyone_and_by_late_joiners(connect, session_id
     await ada.send("run_start", {"version": 0, "language": "python"})
     started = await bo.receive_type("run_started")
     run = started["data"]["run"]
-    assert run == {"id": run["id"], "participant": ada_me["id"], "name": "Ada", "color": ada_me["color"],
-                   "language": "python", "version": 0, "started_at": run["started_at"]}
+    assert run == {
+        "id": run["id"],
+        "participant": ada_me["id"],
+        "name": "Ada",
+        "color": ada_me["color"],
+        "language": "python",
+        "version": 0,
+        "started_at": run["started_at"],
+    }
     assert run["started_at"].endswith("Z")
     assert await ada.receive_type("run_started") == started  # the runner learns its run id too
     for stream, text in [("stdout", "1\n"), ("stdout", "2\n"), ("stderr", "Traceback...\n"), ("stdout", "3\n")]:
         await ada.send("run_output", {"stream": stream, "text": text})
-        assert await bo.receive_type("run_output") == {"type": "run_output", "data": {
-            "run_id": run["id"], "stream": stream, "text": text}}
+        assert await bo.receive_type("run_output") == {
+            "type": "run_output",
+            "data": {"run_id": run["id"], "stream": stream, "text": text},
+        }
     await ada.send("run_end", {"status": "error", "duration_ms": 41.6})
-    finished = {"type": "run_finished", "data": {"run_id": run["id"], "status": "error", "duration_ms": 42,
-                                                 "truncated": False}}
+    finished = {
+        "type": "run_finished",
+        "data": {"run_id": run["id"], "status": "error", "duration_ms": 42, "truncated": False},
+    }
     assert await bo.receive_type("run_finished") == finished
     assert await ada.receive_type("run_finished") == finished  # not its output, but its end
     await leave_all(ada, bo)
@@ -41,9 +51,19 @@ async def test_a_run_is_seen_by_everyone_and_by_late_joiners(connect, session_id
     await cy.receive_type("welcome")
     history = await cy.receive()
     assert history["type"] == "history"
-    assert history["data"]["runs"] == [{**run, "status": "error", "duration_ms": 42, "truncated": False, "output": [
-        {"stream": "stdout", "text": "1\n2\n"}, {"stream": "stderr", "text": "Traceback...\n"},
-        {"stream": "stdout", "text": "3\n"}]}]
+    assert history["data"]["runs"] == [
+        {
+            **run,
+            "status": "error",
+            "duration_ms": 42,
+            "truncated": False,
+            "output": [
+                {"stream": "stdout", "text": "1\n2\n"},
+                {"stream": "stderr", "text": "Traceback...\n"},
+                {"stream": "stdout", "text": "3\n"},
+            ],
+        }
+    ]
 
 
 async def test_output_is_capped_and_marked_truncated(connect, session_id):
@@ -68,25 +88,46 @@ async def test_a_runner_who_leaves_mid_run_ends_it_for_the_others(connect, sessi
     await ada.send("run_start", {"version": 0, "language": "python"})
     run_id = (await bo.receive_type("run_started"))["data"]["run"]["id"]
     await ada.close()
-    assert await bo.receive_type("run_finished") == {"type": "run_finished", "data": {
-        "run_id": run_id, "status": "disconnected", "duration_ms": None, "truncated": False}}
+    assert await bo.receive_type("run_finished") == {
+        "type": "run_finished",
+        "data": {"run_id": run_id, "status": "disconnected", "duration_ms": None, "truncated": False},
+    }
 
 
-@pytest.mark.parametrize("type_, data, message", [
-    ("run_output", {"stream": "stdout", "text": "x"}, "run_output: you have no run in progress; send run_start first"),
-    ("run_end", {"status": "ok", "duration_ms": 1}, "run_end: you have no run in progress"),
-    ("run_start", {"version": 99, "language": "python"}, "run_start: version 99 is ahead of the session (at 0)"),
-    ("run_start", {"version": 0, "language": "cobol"}, "run_start: data.language must be one of: python, javascript"),
-    ("run_output", {"stream": "stdin", "text": "x"}, "run_output: data.stream must be one of: stdout, stderr"),
-    ("run_output", {"stream": "stdout", "text": "x" * 70_000}, "run_output: at most 65536 characters per message"),
-    ("run_end", {"status": "exploded", "duration_ms": 1}, "run_end: data.status must be one of: ok, error, stopped, timeout"),
-    ("run_end", {"status": "ok", "duration_ms": -1}, "run_end: data.duration_ms must be a number of milliseconds >= 0"),
-    ("chat", {"text": ""}, "chat: data.text must be a non-blank string"),
-    ("chat", {"text": " \n "}, "chat: data.text must be a non-blank string"),
-    ("chat", {"text": "😀" * 1001}, "chat: a message is at most 2000 characters"),
-    ("chat", {"text": "bell\x07"}, "chat: a message cannot contain control or text-direction characters"),
-    ("set_language", {"language": "cobol"}, "set_language: data.language must be one of: python, javascript"),
-])
+@pytest.mark.parametrize(
+    "type_, data, message",
+    [
+        (
+            "run_output",
+            {"stream": "stdout", "text": "x"},
+            "run_output: you have no run in progress; send run_start first",
+        ),
+        ("run_end", {"status": "ok", "duration_ms": 1}, "run_end: you have no run in progress"),
+        ("run_start", {"version": 99, "language": "python"}, "run_start: version 99 is ahead of the session (at 0)"),
+        (
+            "run_start",
+            {"version": 0, "language": "cobol"},
+            "run_start: data.language must be one of: python, javascript",
+        ),
+        ("run_output", {"stream": "stdin", "text": "x"}, "run_output: data.stream must be one of: stdout, stderr"),
+        ("run_output", {"stream": "stdout", "text": "x" * 70_000}, "run_output: at most 65536 characters per message"),
+        (
+            "run_end",
+            {"status": "exploded", "duration_ms": 1},
+            "run_end: data.status must be one of: ok, error, stopped, timeout",
+        ),
+        (
+            "run_end",
+            {"status": "ok", "duration_ms": -1},
+            "run_end: data.duration_ms must be a number of milliseconds >= 0",
+        ),
+        ("chat", {"text": ""}, "chat: data.text must be a non-blank string"),
+        ("chat", {"text": " \n "}, "chat: data.text must be a non-blank string"),
+        ("chat", {"text": "😀" * 1001}, "chat: a message is at most 2000 characters"),
+        ("chat", {"text": "bell\x07"}, "chat: a message cannot contain control or text-direction characters"),
+        ("set_language", {"language": "cobol"}, "set_language: data.language must be one of: python, javascript"),
+    ],
+)
 async def test_bad_runs_chat_and_languages_are_refused(connect, session_id, type_, data, message):
     ada, _, _ = await join(connect, session_id, "Ada")
     await ada.send(type_, data)
@@ -103,8 +144,13 @@ async def test_chat_arrives_in_order_as_sent_and_is_kept(connect, session_id):
         await ada.send("chat", {"text": text})
     received = [(await bo.receive_type("chat"))["data"]["message"] for _ in texts]
     assert [m["text"] for m in received] == [t.strip() for t in texts]
-    assert all(m["participant"] == ada_me["id"] and m["name"] == "Ada" and m["color"] == ada_me["color"]
-               and m["sent_at"].endswith("Z") for m in received)
+    assert all(
+        m["participant"] == ada_me["id"]
+        and m["name"] == "Ada"
+        and m["color"] == ada_me["color"]
+        and m["sent_at"].endswith("Z")
+        for m in received
+    )
     assert len({m["id"] for m in received}) == len(texts)
     assert [(await ada.receive_type("chat"))["data"]["message"] for _ in texts] == received
     await leave_all(ada, bo)

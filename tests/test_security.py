@@ -19,6 +19,7 @@ def built(name: str) -> str:
 def make_client(aiohttp_client, tmp_path):
     async def make(**settings):
         return await aiohttp_client(create_app(Config(store="memory", data_dir=str(tmp_path), **settings)))
+
     return make
 
 
@@ -45,17 +46,26 @@ async def test_a_socket_from_a_foreign_origin_gets_403(make_client):
     own = f"http://{client.server.host}:{client.server.port}"
     assert await origin_status(client, session_id, own) == 101
     assert await origin_status(client, session_id, None) == 101  # scripts send no Origin
-    for foreign in ("http://evil.example", f"http://{client.server.host}:1", "null",
-                    f"http://{client.server.host}:{client.server.port}.evil.example", "file://"):
+    for foreign in (
+        "http://evil.example",
+        f"http://{client.server.host}:1",
+        "null",
+        f"http://{client.server.host}:{client.server.port}.evil.example",
+        "file://",
+    ):
         assert await origin_status(client, session_id, foreign) == 403, foreign
     # The forwarded host is believed only behind a trusted proxy.
-    assert await origin_status(client, session_id, "https://pad.example.org",
-                               **{"X-Forwarded-Host": "pad.example.org"}) == 403
+    assert (
+        await origin_status(client, session_id, "https://pad.example.org", **{"X-Forwarded-Host": "pad.example.org"})
+        == 403
+    )
 
 
 async def test_configured_origins_and_frame_ancestors_may_open_sockets(make_client):
-    client = await make_client(allowed_origins="https://tools.example.com",
-                               frame_ancestors="https://canvas.example.edu https://moodle.example.org")
+    client = await make_client(
+        allowed_origins="https://tools.example.com",
+        frame_ancestors="https://canvas.example.edu https://moodle.example.org",
+    )
     session_id = await new_session(client)
     for allowed in ("https://tools.example.com", "https://canvas.example.edu", "https://MOODLE.example.org"):
         assert await origin_status(client, session_id, allowed) == 101, allowed
@@ -66,15 +76,30 @@ async def test_configured_origins_and_frame_ancestors_may_open_sockets(make_clie
 async def test_behind_a_trusted_proxy_the_public_host_is_our_origin(make_client):
     client = await make_client(trust_proxy=1)
     session_id = await new_session(client)
-    assert await origin_status(client, session_id, "https://pad.example.org",
-                               **{"X-Forwarded-Host": "pad.example.org", "X-Forwarded-Proto": "https"}) == 101
+    assert (
+        await origin_status(
+            client,
+            session_id,
+            "https://pad.example.org",
+            **{"X-Forwarded-Host": "pad.example.org", "X-Forwarded-Proto": "https"},
+        )
+        == 101
+    )
     # The forwarded scheme is known as well: a plain-http page of the same host is another origin.
-    assert await origin_status(client, session_id, "http://pad.example.org",
-                               **{"X-Forwarded-Host": "pad.example.org", "X-Forwarded-Proto": "https"}) == 403
+    assert (
+        await origin_status(
+            client,
+            session_id,
+            "http://pad.example.org",
+            **{"X-Forwarded-Host": "pad.example.org", "X-Forwarded-Proto": "https"},
+        )
+        == 403
+    )
 
 
 def test_bad_origins_in_configuration_are_refused_at_start():
     from interview_server.config import load_config
+
     with pytest.raises(SystemExit, match="not an origin"):
         load_config(["--frame-ancestors", "canvas.example.edu"], environ={})
     with pytest.raises(SystemExit, match="not an origin"):
@@ -88,9 +113,16 @@ def directives(csp: str) -> dict[str, str]:
 async def test_every_response_has_the_security_headers(make_client):
     client = await make_client(frame_ancestors="https://canvas.example.edu")
     session_id = await new_session(client)
-    for path, status in (("/", 200), (f"/session/{session_id}", 200), ("/session/nope", 404), ("/api/health", 200),
-                         ("/api/nothing", 404), (f"/api/sessions/{session_id}", 200), (built("session.js"), 200),
-                         ("/static/missing.js", 404)):
+    for path, status in (
+        ("/", 200),
+        (f"/session/{session_id}", 200),
+        ("/session/nope", 404),
+        ("/api/health", 200),
+        ("/api/nothing", 404),
+        (f"/api/sessions/{session_id}", 200),
+        (built("session.js"), 200),
+        ("/static/missing.js", 404),
+    ):
         response = await client.get(path)
         assert response.status == status, path
         assert response.headers["X-Content-Type-Options"] == "nosniff", path
@@ -134,7 +166,9 @@ async def test_the_embed_view_is_served_like_the_editor_and_nothing_sets_a_cooki
     body = await embed.text()
     assert 'data-embed-origins="https://canvas.example.edu"' in body and "Open in a new window" in body
     assert "chat" not in body.lower()
-    assert directives(embed.headers["Content-Security-Policy"])["frame-ancestors"] == "'self' https://canvas.example.edu"
+    assert (
+        directives(embed.headers["Content-Security-Policy"])["frame-ancestors"] == "'self' https://canvas.example.edu"
+    )
     assert (await client.get("/embed/0b8e7c1e-3f0a-4c4e-9d57-5a0d6a1e2b3c")).status == 404
     assert (await client.get("/embed/garbage")).status == 404
     for path in ("/", f"/session/{session_id}", f"/embed/{session_id}", "/api/health", built("session.js")):

@@ -27,8 +27,13 @@ async def test_a_stale_rebase_push_is_moved_over_and_accepted(session_id, connec
     await bo.receive_type("updates")
     # Bo typed "B" at the end on version 0, not knowing Ada's update: it moves one unit right.
     await _push(bo, 0, "bo", insert_at(len(START), len(START), "B"))
-    expected = {"type": "updates", "data": {"version": 1, "updates": [
-        {"clientID": "bo", "changes": insert_at(len(START) + 1, len(START) + 1, "B")}]}}
+    expected = {
+        "type": "updates",
+        "data": {
+            "version": 1,
+            "updates": [{"clientID": "bo", "changes": insert_at(len(START) + 1, len(START) + 1, "B")}],
+        },
+    }
     assert await bo.receive() == expected
     assert await ada.receive() == expected
     _, state = await connect(session_id)
@@ -47,8 +52,17 @@ async def test_a_ties_and_already_accepted_updates_are_handled_like_collab(sessi
     await bo.receive_type("updates")
     await _push(ada, 1, "ada", insert_at(len(START) + 2, 2, "a"))
     await bo.receive_type("updates")
-    await bo.send("push", {"version": 0, "rebase": True, "updates": [
-        {"clientID": "bo", "changes": first}, {"clientID": "bo", "changes": insert_at(len(START) + 2, 2, "b2")}]})
+    await bo.send(
+        "push",
+        {
+            "version": 0,
+            "rebase": True,
+            "updates": [
+                {"clientID": "bo", "changes": first},
+                {"clientID": "bo", "changes": insert_at(len(START) + 2, 2, "b2")},
+            ],
+        },
+    )
     message = await bo.receive_type("updates")
     assert message["data"]["version"] == 2 and len(message["data"]["updates"]) == 1
     _, state = await connect(session_id)
@@ -66,8 +80,10 @@ async def test_without_rebase_or_too_old_a_stale_push_is_still_rejected(session_
         await ada.receive_type("updates")
         length, version = length + count, version + count
     await _push(bo, 0, "bo", insert_at(len(START), 0, "B"))  # older than the session can rebase from
-    assert await bo.receive_type_in(("push_rejected",)) == {"type": "push_rejected",
-                                                             "data": {"version": CURSOR_MAP_UPDATES + 1}}
+    assert await bo.receive_type_in(("push_rejected",)) == {
+        "type": "push_rejected",
+        "data": {"version": CURSOR_MAP_UPDATES + 1},
+    }
     await _push(bo, 1, "bo", insert_at(len(START) + 1, 0, "B"), rebase=False)  # an issue-2 client
     assert (await bo.receive_type_in(("push_rejected",)))["data"]["version"] == CURSOR_MAP_UPDATES + 1
 
@@ -78,8 +94,10 @@ async def test_bad_rebase_pushes_get_an_error_and_change_nothing(session_id, con
     await ada.receive()
     await _push(ada, 0, "ada", insert_at(len(START), 0, "A"))
     await bo.receive_type("updates")
-    await bo.send("push", {"version": 0, "rebase": "yes", "updates": [
-        {"clientID": "bo", "changes": insert_at(len(START), 0, "B")}]})
+    await bo.send(
+        "push",
+        {"version": 0, "rebase": "yes", "updates": [{"clientID": "bo", "changes": insert_at(len(START), 0, "B")}]},
+    )
     assert "rebase must be true or false" in (await bo.receive_type("error"))["data"]["message"]
     # Made on version 0 but the wrong length for it (it fits version 1): refused, saying so.
     await _push(bo, 0, "bo", insert_at(len(START) + 1, 0, "B"))

@@ -18,10 +18,33 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_short_soak_leaves_no_connections_sessions_tasks_or_fds(tmp_path):
     result_path = tmp_path / "soak.json"
     process = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "soak.py"), "--minutes", "0.17", "--store", "sqlite",
-         "--connections", "24", "--participants", "3", "--lifetime", "5", "--wave-every", "1.25",
-         "--sample-every", "2", "--settle", "2", "--json", str(result_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=80)
+        [
+            sys.executable,
+            str(ROOT / "bench" / "soak.py"),
+            "--minutes",
+            "0.17",
+            "--store",
+            "sqlite",
+            "--connections",
+            "24",
+            "--participants",
+            "3",
+            "--lifetime",
+            "5",
+            "--wave-every",
+            "1.25",
+            "--sample-every",
+            "2",
+            "--settle",
+            "2",
+            "--json",
+            str(result_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=80,
+    )
     assert result_path.exists(), process.stdout + process.stderr
     result = json.loads(result_path.read_text())
     failed = [name for name, ok in result["checks"].items() if not ok]

@@ -24,8 +24,23 @@ from interview_server.app import create_app
 from interview_server.changes import Text, canonical_changes, utf16_length
 from interview_server.config import Config
 from interview_server.keys import CONFIG
-from interview_server.protocol import (CLIENT_MESSAGE_TYPES, HOSTS, Chat, CodeUpdate, Cursor, Hello, ProtocolError, Pull, Push,
-                                       RunEnd, RunOutput, RunStart, SetLanguage, SetName, parse_client_message)
+from interview_server.protocol import (
+    CLIENT_MESSAGE_TYPES,
+    HOSTS,
+    Chat,
+    CodeUpdate,
+    Cursor,
+    Hello,
+    ProtocolError,
+    Pull,
+    Push,
+    RunEnd,
+    RunOutput,
+    RunStart,
+    SetLanguage,
+    SetName,
+    parse_client_message,
+)
 from interview_server.sessions import STARTER_CODE
 
 from .conftest import Peer
@@ -34,7 +49,7 @@ pytestmark = pytest.mark.system
 
 START = STARTER_CODE["python"]
 N = utf16_length(START)
-FUTURE = 10 ** 9  # a version no session reaches in a test
+FUTURE = 10**9  # a version no session reaches in a test
 SEED = 20261129
 BATCHES = 60  # of ~50 messages each, plus closes: ~3,000 messages per store
 GOOD_EDITS_MAX = 600  # a cursor at version 0 stays placeable (the server maps cursors 1,000 updates back)
@@ -49,8 +64,9 @@ async def _make_client(request, aiohttp_client, tmp_path, **settings):
         redis_server = request.getfixturevalue("redis_server")
         redis_server.flush()
         redis_url = redis_server.url
-    return await aiohttp_client(create_app(Config(store=request.param, data_dir=str(tmp_path), redis_url=redis_url,
-                                                  **settings)))
+    return await aiohttp_client(
+        create_app(Config(store=request.param, data_dir=str(tmp_path), redis_url=redis_url, **settings))
+    )
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
@@ -79,17 +95,43 @@ async def _open(client, session_id: str) -> tuple[Peer, dict]:
 
 
 def _server_log_problems(caplog) -> list[str]:
-    return [f"{r.name} {r.levelname}: {r.getMessage()}" for r in caplog.records
-            if r.levelno >= logging.ERROR or (r.name.startswith("interview_server") and r.levelno >= logging.WARNING)
-            or "Traceback" in r.getMessage()] + (["Traceback in the log"] if "Traceback" in caplog.text else [])
+    return [
+        f"{r.name} {r.levelname}: {r.getMessage()}"
+        for r in caplog.records
+        if r.levelno >= logging.ERROR
+        or (r.name.startswith("interview_server") and r.levelno >= logging.WARNING)
+        or "Traceback" in r.getMessage()
+    ] + (["Traceback in the log"] if "Traceback" in caplog.text else [])
 
 
 # ----------------------------------------------------------------------------------------------
 # What the hostile socket sends, and the answer due to each.
 
-HOSTILE_VALUES = [None, True, False, 0, -1, 1.5, -(10 ** 30), 10 ** 30, "", " ", "x", "\ud800", "python", "stdout",
-                  "ok", [], [1], [[0, "x"]], {}, {"anchor": 0, "head": 0}, [{"anchor": 0, "head": 0}],
-                  [{"clientID": "h", "changes": [1]}], "x" * 5000]
+HOSTILE_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    -(10**30),
+    10**30,
+    "",
+    " ",
+    "x",
+    "\ud800",
+    "python",
+    "stdout",
+    "ok",
+    [],
+    [1],
+    [[0, "x"]],
+    {},
+    {"anchor": 0, "head": 0},
+    [{"anchor": 0, "head": 0}],
+    [{"clientID": "h", "changes": [1]}],
+    "x" * 5000,
+]
 VALID_BASE = {
     "push": {"version": 0, "updates": [{"clientID": "h", "changes": [N]}]},
     "pull": {"version": FUTURE},
@@ -171,24 +213,48 @@ def catalogue() -> list:
                 frames.append(json.dumps({"type": type_, "data": {**base, field: value}}))
     for type_ in ["", "PUSH", "push ", "updates", "error", "session_state", "__proto__", "x" * 1000, 5, None, ["push"]]:
         frames.append(json.dumps({"type": type_, "data": {}}))
-    frames += ["", " ", "null", "0", '"push"', "[]", "{}", "{", "}", "[" * 2000 + "]" * 2000, '{"type": "pull", "data": {"version": 1e400}}',
-               '{"type": "run_end", "data": {"status": "ok", "duration_ms": NaN}}', "\ufeff{}", "{'type': 'pull'}",
-               '{"type": "pull", "data": {"version": ' + "9" * 5000 + "}}", BINARY, BINARY]
+    frames += [
+        "",
+        " ",
+        "null",
+        "0",
+        '"push"',
+        "[]",
+        "{}",
+        "{",
+        "}",
+        "[" * 2000 + "]" * 2000,
+        '{"type": "pull", "data": {"version": 1e400}}',
+        '{"type": "run_end", "data": {"status": "ok", "duration_ms": NaN}}',
+        "\ufeff{}",
+        "{'type': 'pull'}",
+        '{"type": "pull", "data": {"version": ' + "9" * 5000 + "}}",
+        BINARY,
+        BINARY,
+    ]
     return frames
 
 
 def out_of_order(rng: random.Random, latest: int) -> list:
     """Messages valid in shape but wrong in time, and pushes whose changes no document fits."""
-    bad_changes = [[10 ** 9], [-1], [[N, 5]], [True], [N, [0, None]], [{"a": 1}], [[N + 10 ** 6]], [[-1, "x"]]]
+    bad_changes = [[10**9], [-1], [[N, 5]], [True], [N, [0, None]], [{"a": 1}], [[N + 10**6]], [[-1, "x"]]]
     frames = [
         json.dumps({"type": "run_output", "data": {"stream": "stderr", "text": "early"}}),
         json.dumps({"type": "run_end", "data": {"status": "error", "duration_ms": 3}}),
         json.dumps({"type": "set_name", "data": {"name": f"Eve {rng.randrange(1000)}"}}),
         json.dumps({"type": "push", "data": {"version": 0, "updates": [{"clientID": "h", "changes": [[0, "x"], N]}]}}),
-        json.dumps({"type": "push", "data": {"version": FUTURE + rng.randrange(10), "updates": [
-            {"clientID": "h", "changes": [N]}]}}),
-        json.dumps({"type": "push", "data": {"version": -rng.randrange(1, 10 ** 6), "updates": [
-            {"clientID": "h", "changes": [N]}]}}),
+        json.dumps(
+            {
+                "type": "push",
+                "data": {"version": FUTURE + rng.randrange(10), "updates": [{"clientID": "h", "changes": [N]}]},
+            }
+        ),
+        json.dumps(
+            {
+                "type": "push",
+                "data": {"version": -rng.randrange(1, 10**6), "updates": [{"clientID": "h", "changes": [N]}]},
+            }
+        ),
         json.dumps({"type": "pull", "data": {"version": 0}}),
         json.dumps({"type": "pull", "data": {"version": -1}}),
         json.dumps({"type": "cursor", "data": {"version": FUTURE, "ranges": [{"anchor": 0, "head": 0}]}}),
@@ -200,8 +266,14 @@ def out_of_order(rng: random.Random, latest: int) -> list:
     # At the newest version this socket has seen: refused for the changes, or stale if the good
     # participant got in first; never applied.
     for changes in rng.sample(bad_changes, 3):
-        frames.append(("flex", json.dumps({"type": "push", "data": {"version": latest, "updates": [
-            {"clientID": "h", "changes": changes}]}})))
+        frames.append(
+            (
+                "flex",
+                json.dumps(
+                    {"type": "push", "data": {"version": latest, "updates": [{"clientID": "h", "changes": changes}]}}
+                ),
+            )
+        )
     return frames
 
 
@@ -209,26 +281,29 @@ def mangle(rng: random.Random, text: str) -> str:
     """Truncated, spliced or corrupted JSON."""
     how = rng.randrange(4)
     if how == 0:
-        return text[:rng.randrange(len(text))]
+        return text[: rng.randrange(len(text))]
     if how == 1:
         i = rng.randrange(len(text))
         return text[:i] + rng.choice(['"', "}", "]", ",", ":", "\\", "\x00", "\\ud83d", "\\u"]) + text[i:]
     if how == 2:
         i = rng.randrange(len(text))
-        return text[:i] + text[i + 1:]
+        return text[:i] + text[i + 1 :]
     return text + rng.choice(["}", "x", ",", " {}"])
 
 
 # ----------------------------------------------------------------------------------------------
 # The participants.
 
+
 def random_edit(rng: random.Random, text: Text) -> list:
     """One ChangeSet an editor could make: an insert, delete or replacement, unicode included."""
     length = len(text)
     start = rng.randint(0, length)
     end = min(length, start + rng.choice([0, 0, 1, 2, 5]))
-    insert = "".join(rng.choice(["a", "b", " ", "\n", "😀", "中文", "é", "    ", "x\ny", "🎉"])
-                     for _ in range(rng.choice([0, 1, 1, 2, 3])))
+    insert = "".join(
+        rng.choice(["a", "b", " ", "\n", "😀", "中文", "é", "    ", "x\ny", "🎉"])
+        for _ in range(rng.choice([0, 1, 1, 2, 3]))
+    )
     if start == end and not insert:
         insert = "z"
     part = [end - start, *insert.split("\n")] if insert else [end - start]
@@ -263,7 +338,7 @@ async def watch(peer: Peer, state: dict, until: asyncio.Future) -> tuple[Text, i
     while not until.done() or version < until.result():
         try:
             message = await peer.receive(timeout=0.5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
         if message["type"] == "updates":
             assert message["data"]["version"] == version, "updates arrived out of order or with a gap"
@@ -314,7 +389,9 @@ class Hostile:
             elif type_ in ("error", "push_rejected", "session_state", "chat", "language"):
                 got.append((type_, data.get("message")))
             else:
-                assert type_ in ("user_joined", "user_left", "participants", "history", "welcome", "session_info"), message
+                assert type_ in ("user_joined", "user_left", "participants", "history", "welcome", "session_info"), (
+                    message
+                )
 
     async def batch(self, frames: list, marker: int) -> None:
         expected = []
@@ -337,7 +414,7 @@ class Hostile:
             self.sent += 1
         got = await self._answers(f"marker-{marker}")
         assert len(got) == len(expected), f"{len(expected)} answers due, {len(got)} came: {got} for {expected}"
-        for (want, text), (kind, message) in zip(expected, got):
+        for (want, text), (kind, message) in zip(expected, got, strict=True):
             if want == "flex":
                 assert kind in ("error", "push_rejected"), (kind, message)
             else:
@@ -378,7 +455,7 @@ class Hostile:
         pieces = [f for f in frames if f is not BINARY and 0 < len(f) < 3000]
         marker = 0
         for number in range(BATCHES):
-            batch = frames[number * 40:(number + 1) * 40]
+            batch = frames[number * 40 : (number + 1) * 40]
             batch += [mangle(rng, rng.choice(pieces)) for _ in range(8)]
             batch += out_of_order(rng, self.latest)
             rng.shuffle(batch)
@@ -441,9 +518,11 @@ async def test_hostile_socket_gets_answers_and_cannot_disturb_typing(fuzz_client
     assert not _server_log_problems(caplog)
     assert hostile.sent >= 2500 and hostile.answered >= 1500, vars(hostile)
     assert hostile.closes >= 10 and {"error", "push_rejected", "session_state", "pull0"} <= set(hostile.answers_by_kind)
-    print(f"\n{client.server.app[CONFIG].store}: {hostile.sent} hostile messages ({hostile.answered} answered "
-          f"{hostile.answers_by_kind}, {hostile.silent} silent by design, {hostile.closes} closes), "
-          f"{edits + 1} good edits, {elapsed:.1f} s")
+    print(
+        f"\n{client.server.app[CONFIG].store}: {hostile.sent} hostile messages ({hostile.answered} answered "
+        f"{hostile.answers_by_kind}, {hostile.silent} silent by design, {hostile.closes} closes), "
+        f"{edits + 1} good edits, {elapsed:.1f} s"
+    )
 
 
 async def test_a_flood_with_default_limits_is_answered_then_closed(default_client, caplog):
@@ -509,14 +588,17 @@ async def test_a_flood_with_default_limits_is_answered_then_closed(default_clien
     assert (await client.get("/api/health")).status == 200
     problems = [p for p in _server_log_problems(caplog) if "kept sending too fast" not in p]
     assert not problems, problems
-    print(f"\nflood: {sent} sent, {len(answers)} answered, {len(rate_errors)} rate-limit errors, "
-          f"{'closed with ' + str(flooder.ws.close_code) if cut else 'slowed, not closed'}")
+    print(
+        f"\nflood: {sent} sent, {len(answers)} answered, {len(rate_errors)} rate-limit errors, "
+        f"{'closed with ' + str(flooder.ws.close_code) if cut else 'slowed, not closed'}"
+    )
     await flooder.close()
     await other.close()
 
 
 # ----------------------------------------------------------------------------------------------
 # Server bugs the fuzz found, kept as regression tests (both fixed).
+
 
 @pytest.fixture(params=["sqlite"])
 async def sqlite_client(request, aiohttp_client, tmp_path):
@@ -527,8 +609,10 @@ async def test_a_clientid_with_a_lone_surrogate_is_stored_or_refused_cleanly(sql
     session_id = await _new_session(sqlite_client)
     peer, _ = await _open(sqlite_client, session_id)
     # JSON.stringify sends a lone surrogate as an escape; the parser accepts it as a clientID.
-    await peer.ws.send_str('{"type": "push", "data": {"version": 0, "updates": '
-                           '[{"clientID": "\\ud83d", "changes": [[0, "x"], %d]}]}}' % N)
+    await peer.ws.send_str(
+        '{"type": "push", "data": {"version": 0, "updates": '
+        f'[{{"clientID": "\\ud83d", "changes": [[0, "x"], {N}]}}]}}}}'
+    )
     answer = await peer.receive_type_in(("updates", "error"))
     await peer.close()
     assert answer["type"] == "updates" or "internal" not in answer["data"]["message"], answer

@@ -11,8 +11,10 @@ from interview_server.sessions import STARTER_CODE
 
 async def test_connect_receives_session_state(session_id, connect):
     _, state = await connect(session_id)
-    assert state == {"type": "session_state", "data": {
-        "code": STARTER_CODE["python"], "language": "python", "active_users": 1, "version": 0}}
+    assert state == {
+        "type": "session_state",
+        "data": {"code": STARTER_CODE["python"], "language": "python", "active_users": 1, "version": 0},
+    }
 
 
 async def test_join_and_leave_are_announced_with_counts(session_id, connect):

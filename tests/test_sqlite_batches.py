@@ -26,11 +26,13 @@ async def test_one_bad_append_fails_alone_in_its_batch(sqlite_store):
         await sqlite_store.create(record(session_id, text=""))
     good = [Update("c", [[0, "x"]], 2000.0, "p")]
     bad = [Update("half \ud800 an emoji", [[0, "y"]], 2000.0, "p")]  # a lone surrogate: not UTF-8
-    results = await asyncio.gather(sqlite_store.append("s1", 0, good, lambda: "x"),
-                                   sqlite_store.append("s2", 0, bad, lambda: "y"),
-                                   sqlite_store.append("s3", 0, good, lambda: "x"),
-                                   sqlite_store.append("s1", 0, good, lambda: "x"),  # stale: s1 is at 1 now
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        sqlite_store.append("s1", 0, good, lambda: "x"),
+        sqlite_store.append("s2", 0, bad, lambda: "y"),
+        sqlite_store.append("s3", 0, good, lambda: "x"),
+        sqlite_store.append("s1", 0, good, lambda: "x"),  # stale: s1 is at 1 now
+        return_exceptions=True,
+    )
     assert results[0] is True and results[2] is True and results[3] is False
     assert isinstance(results[1], UnicodeEncodeError)
     assert [(await sqlite_store.get(s)).version for s in ("s1", "s2", "s3")] == [1, 0, 1]

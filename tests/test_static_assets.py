@@ -39,8 +39,13 @@ def brotli_decompress(data: bytes) -> bytes:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is needed to decode brotli")
-    return subprocess.run([node, "-e", "process.stdout.write(require('zlib').brotliDecompressSync(require('fs').readFileSync(0)))"],
-                          input=data, capture_output=True, check=True, timeout=60).stdout
+    return subprocess.run(
+        [node, "-e", "process.stdout.write(require('zlib').brotliDecompressSync(require('fs').readFileSync(0)))"],
+        input=data,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
 
 
 @pytest.mark.parametrize("path", [SESSION_JS, WASM, "/static/pyodide/python_stdlib.zip"])
@@ -57,10 +62,19 @@ async def test_brotli_then_gzip_then_the_plain_file_each_decoding_to_the_same_by
     assert body == plain
 
 
-@pytest.mark.parametrize("accept, expected", [
-    ("br;q=0, gzip", "gzip"), ("gzip;q=0, br;q=0", None), ("*", "br"), ("*, br;q=0", "gzip"),
-    ("GZIP", "gzip"), ("identity", None), ("deflate", None), ("br;q=0.5, gzip;q=1", "br"),
-])
+@pytest.mark.parametrize(
+    "accept, expected",
+    [
+        ("br;q=0, gzip", "gzip"),
+        ("gzip;q=0, br;q=0", None),
+        ("*", "br"),
+        ("*, br;q=0", "gzip"),
+        ("GZIP", "gzip"),
+        ("identity", None),
+        ("deflate", None),
+        ("br;q=0.5, gzip;q=1", "br"),
+    ],
+)
 async def test_accept_encoding_is_read_with_its_q_values(client, accept, expected):
     response, _ = await fetch(client, SESSION_JS, accept)
     assert response.headers.get("Content-Encoding") == expected
@@ -96,11 +110,17 @@ async def test_unhashed_names_are_revalidated_with_304(client):
     assert manifest.headers["Cache-Control"] == "no-cache"
 
 
-@pytest.mark.parametrize("path, content_type", [
-    (WASM, "application/wasm"), ("/static/pyodide/pyodide.asm.mjs", "text/javascript"),
-    ("/static/pyodide/pyodide-lock.json", "application/json"), ("/static/pyodide/python_stdlib.zip", "application/zip"),
-    (SESSION_JS, "text/javascript"), ("/static/dist/" + MANIFEST["style.css"]["file"], "text/css"),
-])
+@pytest.mark.parametrize(
+    "path, content_type",
+    [
+        (WASM, "application/wasm"),
+        ("/static/pyodide/pyodide.asm.mjs", "text/javascript"),
+        ("/static/pyodide/pyodide-lock.json", "application/json"),
+        ("/static/pyodide/python_stdlib.zip", "application/zip"),
+        (SESSION_JS, "text/javascript"),
+        ("/static/dist/" + MANIFEST["style.css"]["file"], "text/css"),
+    ],
+)
 async def test_content_types_are_pinned(client, path, content_type):
     for accept in ("br", "gzip", None):
         response, _ = await fetch(client, path, accept)
@@ -113,10 +133,21 @@ async def test_head_gives_the_headers_without_a_body(client):
     assert int(response.headers["Content-Length"]) == (STATIC / "pyodide/pyodide.asm.wasm.br").stat().st_size
 
 
-@pytest.mark.parametrize("path", [
-    "/static/dist/missing-ABCDEFGH.js", "/static/dist/session.js", "/static/", "/static/dist", "/static/dist/",
-    SESSION_JS + ".br", SESSION_JS + ".gz", "/static/build.mjs", "/static/src/session.js", "/static/dist/.built",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/dist/missing-ABCDEFGH.js",
+        "/static/dist/session.js",
+        "/static/",
+        "/static/dist",
+        "/static/dist/",
+        SESSION_JS + ".br",
+        SESSION_JS + ".gz",
+        "/static/build.mjs",
+        "/static/src/session.js",
+        "/static/dist/.built",
+    ],
+)
 async def test_what_is_not_a_built_file_is_404(client, path):
     response, _ = await fetch(client, path, "br")
     assert response.status == 404
@@ -132,11 +163,22 @@ async def raw_get(client, target: str) -> bytes:
     return answer
 
 
-@pytest.mark.parametrize("target", [
-    "/static/../setup.cfg", "/static/dist/../../setup.cfg", "/static/%2e%2e/setup.cfg", "/static/dist/%2e%2e/%2e%2e/setup.cfg",
-    "/static/dist/..%2f..%2fsetup.cfg", "/static/pyodide/..%2f..%2fsetup.cfg", "/static/dist/%2e%2e%2f%2e%2e%2fsetup.cfg",
-    "/static/dist/..%5c..%5csetup.cfg", "/static/%2fetc/passwd", "/static//etc/passwd", "/static/dist/%00.js",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/static/../setup.cfg",
+        "/static/dist/../../setup.cfg",
+        "/static/%2e%2e/setup.cfg",
+        "/static/dist/%2e%2e/%2e%2e/setup.cfg",
+        "/static/dist/..%2f..%2fsetup.cfg",
+        "/static/pyodide/..%2f..%2fsetup.cfg",
+        "/static/dist/%2e%2e%2f%2e%2e%2fsetup.cfg",
+        "/static/dist/..%5c..%5csetup.cfg",
+        "/static/%2fetc/passwd",
+        "/static//etc/passwd",
+        "/static/dist/%00.js",
+    ],
+)
 async def test_no_path_leaves_the_built_folders(client, target):
     assert (await raw_get(client, "/static/pyodide/pyodide.mjs")).startswith(b"HTTP/1.1 200 ")  # the probe works
     answer = await raw_get(client, target)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -14,7 +14,7 @@ from interview_server.store.base import SNAPSHOT_INTERVAL, replay
 
 
 def record(session_id="s1", text="hello", last_active=1000.0) -> SessionRecord:
-    return SessionRecord(session_id, "python", datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), text, 0, last_active)
+    return SessionRecord(session_id, "python", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), text, 0, last_active)
 
 
 def typing(text: str, count: int, start_time: float = 2000.0) -> list[tuple[list[Update], str]]:
@@ -113,8 +113,10 @@ async def test_delete_removes_session_and_history(store):
 
 async def test_concurrent_appends_at_one_version_accept_exactly_one(store):
     await store.create(record())
-    attempts = [store.append("s1", 0, [Update(f"c{i}", [5, [0, str(i)]], 2000.0, "p")], lambda i=i: f"hello{i}")
-                for i in range(20)]
+    attempts = [
+        store.append("s1", 0, [Update(f"c{i}", [5, [0, str(i)]], 2000.0, "p")], lambda i=i: f"hello{i}")
+        for i in range(20)
+    ]
     results = await asyncio.gather(*attempts)
     assert sum(results) == 1
     winner = results.index(True)
@@ -174,14 +176,20 @@ async def test_language_runs_and_chat_are_kept_with_the_session(store_factory):
 
 async def test_meta_values_are_kept_set_one_by_one_and_deleted_with_the_session(store_factory):
     store = await store_factory()
-    await store.create(SessionRecord("s1", "python", datetime(2026, 1, 2, tzinfo=timezone.utc), "x", 0, 1000.0,
-                                     {"title": "Two Sum", "locked": False}))
+    await store.create(
+        SessionRecord(
+            "s1", "python", datetime(2026, 1, 2, tzinfo=UTC), "x", 0, 1000.0, {"title": "Two Sum", "locked": False}
+        )
+    )
     await store.set_meta("s1", "locked", True)
     await store.set_meta("s1", "notes", {"text": "strong start 🎉\n- asks questions \ud83d", "version": 3})
     await store.set_meta("missing", "title", "nobody")  # no such session: nothing happens
     reopened = await store_factory(reuse=True) or store  # durable stores keep meta across a restart
     assert (await reopened.get("s1")).meta == {
-        "title": "Two Sum", "locked": True, "notes": {"text": "strong start 🎉\n- asks questions \ud83d", "version": 3}}
+        "title": "Two Sum",
+        "locked": True,
+        "notes": {"text": "strong start 🎉\n- asks questions \ud83d", "version": 3},
+    }
     assert await reopened.get("missing") is None
     await reopened.delete("s1")
     await reopened.create(record())
@@ -197,6 +205,7 @@ async def test_versioned_meta_is_compare_and_set(store):
     assert not await store.replace_versioned_meta("s1", "notes", notes(9, "stale"), 1)
     assert not await store.replace_versioned_meta("missing", "notes", notes(1, "x"), 0)
     assert (await store.get("s1")).meta == {"notes": notes(2, "second")}
-    results = await asyncio.gather(*(store.replace_versioned_meta("s1", "notes", notes(3, f"racer {i}"), 2)
-                                     for i in range(5)))
+    results = await asyncio.gather(
+        *(store.replace_versioned_meta("s1", "notes", notes(3, f"racer {i}"), 2) for i in range(5))
+    )
     assert sorted(results) == [False] * 4 + [True]  # exactly one of racing saves on one version wins

@@ -60,9 +60,9 @@ async def test_unicode_over_the_socket_in_every_store(client, session_id, connec
     start = state["data"]["code"]
     n = utf16_length(start)
     pushes = [
-        [[0, "😀中"], n],                 # 3 units at the front
-        [2, [1, "文"], n],                # replace 中 (unit 2), after the 2-unit emoji
-        [3, [0, "a\r\nb"], n],            # CRLF arrives, is stored as \n
+        [[0, "😀中"], n],  # 3 units at the front
+        [2, [1, "文"], n],  # replace 中 (unit 2), after the 2-unit emoji
+        [3, [0, "a\r\nb"], n],  # CRLF arrives, is stored as \n
     ]
     for version, changes in enumerate(pushes):
         await alice.send("push", {"version": version, "updates": [{"clientID": "a", "changes": changes}]})

@@ -75,8 +75,13 @@ class SessionStore(ABC):
 
     # Several instances (shared stores only; a single-instance store needs none of this).
 
-    async def watch(self, session_id: str, on_change: Callable[[], Awaitable[None]],
-                    on_presence: Callable[[int], None], on_relay: Callable[[str], None] | None = None) -> None:
+    async def watch(
+        self,
+        session_id: str,
+        on_change: Callable[[], Awaitable[None]],
+        on_presence: Callable[[int], None],
+        on_relay: Callable[[str], None] | None = None,
+    ) -> None:
         """Call on_change when another instance may have committed to this session,
         on_presence(total) when the number of connections over all instances may have changed, and
         on_relay(frame) with each frame another instance `publish`ed to this session (and with ""
@@ -114,8 +119,9 @@ class SessionStore(ABC):
         """The session's latest text and version, or None if there is no such session."""
 
     @abstractmethod
-    async def append(self, session_id: str, expected_version: int, updates: list[Update],
-                     text: Callable[[], str]) -> bool:
+    async def append(
+        self, session_id: str, expected_version: int, updates: list[Update], text: Callable[[], str]
+    ) -> bool:
         """Commit updates at expected_version; False (nothing written) if the version moved on.
 
         `text()` gives the text after the updates; it is called only to write a snapshot.

@@ -38,16 +38,18 @@ class MemoryStore(SessionStore):
         if entry is None:
             return None
         snapshot = entry.record
-        tail = _updates(entry.log[snapshot.version - entry.log_start:])
+        tail = _updates(entry.log[snapshot.version - entry.log_start :])
         return replace(snapshot, text=replay(snapshot.text, tail), version=entry.version)
 
-    async def append(self, session_id: str, expected_version: int, updates: list[Update],
-                     text: Callable[[], str]) -> bool:
+    async def append(
+        self, session_id: str, expected_version: int, updates: list[Update], text: Callable[[], str]
+    ) -> bool:
         entry = self._entries.get(session_id)
         if entry is None or entry.version != expected_version:
             return False
-        entry.log.extend((u.client_id, json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant)
-                         for u in updates)
+        entry.log.extend(
+            (u.client_id, json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant) for u in updates
+        )
         entry.version += len(updates)
         last_active = max(u.timestamp for u in updates)
         entry.record = replace(entry.record, last_active=max(entry.record.last_active, last_active))
@@ -60,7 +62,7 @@ class MemoryStore(SessionStore):
         if entry is None or version < entry.log_start or version > entry.version:
             return None
         first = version - entry.log_start
-        return _updates(entry.log[first:None if limit is None else first + limit])
+        return _updates(entry.log[first : None if limit is None else first + limit])
 
     async def compact(self, session_id: str, before_version: int) -> None:
         entry = self._entries.get(session_id)
@@ -117,5 +119,7 @@ class MemoryStore(SessionStore):
 
 
 def _updates(kept: list[tuple[str, str, float, str]]) -> list[Update]:
-    return [Update(client_id, json.loads(changes), timestamp, participant)
-            for client_id, changes, timestamp, participant in kept]
+    return [
+        Update(client_id, json.loads(changes), timestamp, participant)
+        for client_id, changes, timestamp, participant in kept
+    ]

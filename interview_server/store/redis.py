@@ -159,8 +159,10 @@ return redis.call('HMGET', KEYS[1], unpack(ids))
 
 
 def _encode(update: Update) -> str:
-    return json.dumps({"c": update.client_id, "ch": update.changes, "t": update.timestamp, "p": update.participant},
-                      separators=(",", ":"))
+    return json.dumps(
+        {"c": update.client_id, "ch": update.changes, "t": update.timestamp, "p": update.participant},
+        separators=(",", ":"),
+    )
 
 
 def _decode(raw: str) -> Update:
@@ -179,8 +181,9 @@ class RedisStore(SessionStore):
         self.instance_id = secrets.token_hex(6)
         self._redis: aioredis.Redis | None = None
         self._pubsub = None
-        self._watchers: dict[str, tuple[Callable[[], Awaitable[None]], Callable[[int], None],
-                                        Callable[[str], None] | None]] = {}
+        self._watchers: dict[
+            str, tuple[Callable[[], Awaitable[None]], Callable[[int], None], Callable[[str], None] | None]
+        ] = {}
         self._tasks: list[asyncio.Task] = []
         self._pending: list[tuple[list[str], list, asyncio.Future]] = []  # appends for the next round trip
         self._flusher: asyncio.Task | None = None
@@ -192,8 +195,9 @@ class RedisStore(SessionStore):
 
     async def open(self) -> None:
         # A bounded pool that waits for a free connection under load (the default one raises at 100 in use).
-        pool = aioredis.BlockingConnectionPool.from_url(self.url, decode_responses=True, max_connections=POOL_SIZE,
-                                                        timeout=POOL_WAIT_SECONDS)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            self.url, decode_responses=True, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS
+        )
         self._redis = aioredis.Redis(connection_pool=pool)
         await self._redis.ping()
         self._load = self._redis.register_script(_LOAD)
@@ -230,11 +234,22 @@ class RedisStore(SessionStore):
         key, log_key, active, _ = self._keys(record.session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(log_key)
-            pipe.hset(key, mapping={
-                "language": record.language, "created_at": record.created_at.isoformat(),
-                "last_active": record.last_active, "version": record.version, "snapshot_text": encode_text(record.text),
-                "snapshot_version": record.version, "history_start": record.version,
-                **{META_PREFIX + key: json.dumps(value, separators=(",", ":")) for key, value in record.meta.items()}})
+            pipe.hset(
+                key,
+                mapping={
+                    "language": record.language,
+                    "created_at": record.created_at.isoformat(),
+                    "last_active": record.last_active,
+                    "version": record.version,
+                    "snapshot_text": encode_text(record.text),
+                    "snapshot_version": record.version,
+                    "history_start": record.version,
+                    **{
+                        META_PREFIX + key: json.dumps(value, separators=(",", ":"))
+                        for key, value in record.meta.items()
+                    },
+                },
+            )
             pipe.zadd(active, {record.session_id: record.last_active})
             await pipe.execute()
 
@@ -245,20 +260,34 @@ class RedisStore(SessionStore):
             return None
         flat, tail = loaded
         fields = dict(zip(flat[::2], flat[1::2], strict=True))
-        return SessionRecord(session_id, fields["language"], datetime.fromisoformat(fields["created_at"]),
-                             replay(decode_text(fields["snapshot_text"]), [_decode(raw) for raw in tail]), int(fields["version"]),
-                             float(fields["last_active"]),
-                             {key.removeprefix(META_PREFIX): json.loads(value)
-                              for key, value in fields.items() if key.startswith(META_PREFIX)})
+        return SessionRecord(
+            session_id,
+            fields["language"],
+            datetime.fromisoformat(fields["created_at"]),
+            replay(decode_text(fields["snapshot_text"]), [_decode(raw) for raw in tail]),
+            int(fields["version"]),
+            float(fields["last_active"]),
+            {
+                key.removeprefix(META_PREFIX): json.loads(value)
+                for key, value in fields.items()
+                if key.startswith(META_PREFIX)
+            },
+        )
 
-    async def append(self, session_id: str, expected_version: int, updates: list[Update],
-                     text: Callable[[], str]) -> bool:
+    async def append(
+        self, session_id: str, expected_version: int, updates: list[Update], text: Callable[[], str]
+    ) -> bool:
         # "" means no snapshot (an encoded text is never empty: it is a JSON string).
         snapshot = encode_text(text()) if crosses_snapshot(expected_version, len(updates)) else ""
         last_active = max(u.timestamp for u in updates)
         done = asyncio.get_running_loop().create_future()
-        self._pending.append((list(self._keys(session_id)), [expected_version, len(updates), last_active, session_id,
-                                                              snapshot, *map(_encode, updates)], done))
+        self._pending.append(
+            (
+                list(self._keys(session_id)),
+                [expected_version, len(updates), last_active, session_id, snapshot, *map(_encode, updates)],
+                done,
+            )
+        )
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_appends())
         return await done
@@ -313,16 +342,23 @@ class RedisStore(SessionStore):
             await self._redis.hset(key, "language", language)
 
     async def set_meta(self, session_id: str, key: str, value) -> None:
-        await self._set_meta(keys=[self._keys(session_id)[0]],
-                             args=[META_PREFIX + key, json.dumps(value, separators=(",", ":"))])
+        await self._set_meta(
+            keys=[self._keys(session_id)[0]], args=[META_PREFIX + key, json.dumps(value, separators=(",", ":"))]
+        )
 
     async def replace_versioned_meta(self, session_id: str, key: str, value: dict, expected_version: int) -> bool:
-        return bool(await self._replace_versioned_meta(keys=[self._keys(session_id)[0]], args=[
-            META_PREFIX + key, json.dumps(value, separators=(",", ":")), expected_version]))
+        return bool(
+            await self._replace_versioned_meta(
+                keys=[self._keys(session_id)[0]],
+                args=[META_PREFIX + key, json.dumps(value, separators=(",", ":")), expected_version],
+            )
+        )
 
     async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
-        await self._save_event(keys=[self._keys(session_id)[0], *self._event_keys(session_id, kind)],
-                               args=[event_id, json.dumps(body, separators=(",", ":")), EVENT_LIMITS[kind]])
+        await self._save_event(
+            keys=[self._keys(session_id)[0], *self._event_keys(session_id, kind)],
+            args=[event_id, json.dumps(body, separators=(",", ":")), EVENT_LIMITS[kind]],
+        )
 
     async def recent_events(self, session_id: str, kind: str, limit: int) -> list[dict]:
         if limit <= 0:
@@ -333,15 +369,25 @@ class RedisStore(SessionStore):
     async def delete(self, session_id: str) -> None:
         key, log_key, active, _ = self._keys(session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key, log_key, f"{PREFIX}pres:{session_id}", f"{PREFIX}people:{session_id}",
-                        *(k for kind in EVENT_LIMITS for k in self._event_keys(session_id, kind)))
+            pipe.delete(
+                key,
+                log_key,
+                f"{PREFIX}pres:{session_id}",
+                f"{PREFIX}people:{session_id}",
+                *(k for kind in EVENT_LIMITS for k in self._event_keys(session_id, kind)),
+            )
             pipe.zrem(active, session_id)
             await pipe.execute()
 
     # Several instances: change notifications and presence.
 
-    async def watch(self, session_id: str, on_change: Callable[[], Awaitable[None]],
-                    on_presence: Callable[[int], None], on_relay: Callable[[str], None] | None = None) -> None:
+    async def watch(
+        self,
+        session_id: str,
+        on_change: Callable[[], Awaitable[None]],
+        on_presence: Callable[[int], None],
+        on_relay: Callable[[str], None] | None = None,
+    ) -> None:
         self._watchers[session_id] = (on_change, on_presence, on_relay)
         await self._pubsub.subscribe(self._keys(session_id)[3])
 
@@ -351,8 +397,10 @@ class RedisStore(SessionStore):
 
     async def set_people(self, session_id: str, local: list[dict], notify: bool = True) -> list[dict]:
         """Record this instance's participants; tell the others if asked; return everyone's over live instances."""
-        lists = await self._people(keys=[f"{PREFIX}people:{session_id}"],
-                                   args=[self.instance_id, json.dumps(local, separators=(",", ":")), f"{PREFIX}inst:"])
+        lists = await self._people(
+            keys=[f"{PREFIX}people:{session_id}"],
+            args=[self.instance_id, json.dumps(local, separators=(",", ":")), f"{PREFIX}inst:"],
+        )
         if notify:
             await self._redis.publish(self._keys(session_id)[3], f"pp:{self.instance_id}")
         return [person for raw in lists for person in json.loads(raw)]
@@ -366,15 +414,17 @@ class RedisStore(SessionStore):
 
     async def set_presence(self, session_id: str, local_count: int) -> int:
         """Record this instance's connection count; tell the others; return the total over instances."""
-        total = await self._presence(keys=[f"{PREFIX}pres:{session_id}"],
-                                     args=[self.instance_id, local_count, f"{PREFIX}inst:"])
+        total = await self._presence(
+            keys=[f"{PREFIX}pres:{session_id}"], args=[self.instance_id, local_count, f"{PREFIX}inst:"]
+        )
         await self._redis.publish(self._keys(session_id)[3], f"p:{self.instance_id}:{total}")
         return int(total)
 
     async def presence(self, session_id: str) -> int:
         """Connections to a session over all live instances."""
-        return int(await self._presence(keys=[f"{PREFIX}pres:{session_id}"],
-                                        args=[self.instance_id, "", f"{PREFIX}inst:"]))
+        return int(
+            await self._presence(keys=[f"{PREFIX}pres:{session_id}"], args=[self.instance_id, "", f"{PREFIX}inst:"])
+        )
 
     async def _listen(self) -> None:
         """Deliver channel messages; after a lost subscription, re-subscribe and catch every session up."""
@@ -425,9 +475,11 @@ class RedisStore(SessionStore):
 
     def _spawn(self, catching_up: Awaitable[None]) -> None:
         """Run a catch-up in the background; a failure is logged (the 3 s poll tries again)."""
+
         def report(task: asyncio.Task) -> None:
             if not task.cancelled() and task.exception() is not None:
                 log.warning("catching up from Redis failed: %s", task.exception())
+
         asyncio.ensure_future(catching_up).add_done_callback(report)
 
     async def _heartbeat_once(self) -> None:

@@ -58,8 +58,9 @@ CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, kind);
 """
 
 
-INSERT_UPDATE = ("INSERT INTO updates (session_id, version, client_id, changes, created_at, participant)"
-                 " VALUES (?, ?, ?, ?, ?, ?)")
+INSERT_UPDATE = (
+    "INSERT INTO updates (session_id, version, client_id, changes, created_at, participant) VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass
@@ -114,10 +115,21 @@ class SqliteStore(SessionStore):
             db.execute(
                 "INSERT INTO sessions (id, language, created_at, last_active, version, snapshot_text,"
                 " snapshot_version, history_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (record.session_id, record.language, record.created_at.isoformat(), record.last_active,
-                 record.version, encode_text(record.text), record.version, record.version))
-            db.executemany("INSERT INTO session_meta (session_id, key, value) VALUES (?, ?, ?)",
-                           [(record.session_id, key, _json(value)) for key, value in record.meta.items()])
+                (
+                    record.session_id,
+                    record.language,
+                    record.created_at.isoformat(),
+                    record.last_active,
+                    record.version,
+                    encode_text(record.text),
+                    record.version,
+                    record.version,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO session_meta (session_id, key, value) VALUES (?, ?, ?)",
+                [(record.session_id, key, _json(value)) for key, value in record.meta.items()],
+            )
 
     def _execute(self, sql: str, params: tuple = ()) -> list:
         return self._db.execute(sql, params).fetchall()
@@ -128,26 +140,43 @@ class SqliteStore(SessionStore):
     def _get_sync(self, session_id: str) -> SessionRecord | None:
         row = self._db.execute(
             "SELECT language, created_at, last_active, version, snapshot_text, snapshot_version"
-            " FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            " FROM sessions WHERE id = ?",
+            (session_id,),
+        ).fetchone()
         if row is None:
             return None
         language, created_at, last_active, version, snapshot_text, snapshot_version = row
         tail = self._updates_sync(session_id, snapshot_version)
-        meta = {key: json.loads(value) for key, value in
-                self._db.execute("SELECT key, value FROM session_meta WHERE session_id = ?", (session_id,))}
-        return SessionRecord(session_id, language, datetime.fromisoformat(created_at),
-                             replay(decode_text(snapshot_text), tail), version, last_active, meta)
+        meta = {
+            key: json.loads(value)
+            for key, value in self._db.execute(
+                "SELECT key, value FROM session_meta WHERE session_id = ?", (session_id,)
+            )
+        }
+        return SessionRecord(
+            session_id,
+            language,
+            datetime.fromisoformat(created_at),
+            replay(decode_text(snapshot_text), tail),
+            version,
+            last_active,
+            meta,
+        )
 
     def _updates_sync(self, session_id: str, version: int, limit: int | None = None) -> list[Update]:
         rows = self._db.execute(
             "SELECT client_id, changes, created_at, participant FROM updates"
             " WHERE session_id = ? AND version >= ? ORDER BY version LIMIT ?",
-            (session_id, version, -1 if limit is None else limit)).fetchall()
-        return [Update(client_id, json.loads(changes), created_at, participant)
-                for client_id, changes, created_at, participant in rows]
+            (session_id, version, -1 if limit is None else limit),
+        ).fetchall()
+        return [
+            Update(client_id, json.loads(changes), created_at, participant)
+            for client_id, changes, created_at, participant in rows
+        ]
 
-    async def append(self, session_id: str, expected_version: int, updates: list[Update],
-                     text: Callable[[], str]) -> bool:
+    async def append(
+        self, session_id: str, expected_version: int, updates: list[Update], text: Callable[[], str]
+    ) -> bool:
         snapshot = encode_text(text()) if crosses_snapshot(expected_version, len(updates)) else None
         done = asyncio.get_running_loop().create_future()
         self._pending.append(_Append(session_id, expected_version, updates, snapshot, done))
@@ -211,18 +240,29 @@ class SqliteStore(SessionStore):
         version = item.expected_version + len(item.updates)
         last_active = max(u.timestamp for u in item.updates)
         if item.snapshot is None:
-            moved = db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?)"
-                               " WHERE id = ? AND version = ?",
-                               (version, last_active, item.session_id, item.expected_version))
+            moved = db.execute(
+                "UPDATE sessions SET version = ?, last_active = max(last_active, ?) WHERE id = ? AND version = ?",
+                (version, last_active, item.session_id, item.expected_version),
+            )
         else:
-            moved = db.execute("UPDATE sessions SET version = ?, last_active = max(last_active, ?),"
-                               " snapshot_text = ?, snapshot_version = ? WHERE id = ? AND version = ?",
-                               (version, last_active, item.snapshot, version, item.session_id, item.expected_version))
+            moved = db.execute(
+                "UPDATE sessions SET version = ?, last_active = max(last_active, ?),"
+                " snapshot_text = ?, snapshot_version = ? WHERE id = ? AND version = ?",
+                (version, last_active, item.snapshot, version, item.session_id, item.expected_version),
+            )
         if moved.rowcount != 1:
             return False
-        rows.extend((item.session_id, item.expected_version + i, u.client_id,
-                     json.dumps(u.changes, separators=(",", ":")), u.timestamp, u.participant)
-                    for i, u in enumerate(item.updates))
+        rows.extend(
+            (
+                item.session_id,
+                item.expected_version + i,
+                u.client_id,
+                json.dumps(u.changes, separators=(",", ":")),
+                u.timestamp,
+                u.participant,
+            )
+            for i, u in enumerate(item.updates)
+        )
         return True
 
     async def updates_since(self, session_id: str, version: int, limit: int | None = None) -> list[Update] | None:
@@ -238,8 +278,9 @@ class SqliteStore(SessionStore):
         await self._run(self._compact_sync, session_id, before_version)
 
     def _compact_sync(self, session_id: str, before_version: int) -> None:
-        row = self._db.execute("SELECT snapshot_version, history_start FROM sessions WHERE id = ?",
-                               (session_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT snapshot_version, history_start FROM sessions WHERE id = ?", (session_id,)
+        ).fetchone()
         if row is None:
             return
         cut = min(before_version, row[0])
@@ -250,8 +291,9 @@ class SqliteStore(SessionStore):
             db.execute("UPDATE sessions SET history_start = ? WHERE id = ?", (cut, session_id))
 
     async def touch(self, session_id: str, now: float) -> None:
-        await self._run(self._execute, "UPDATE sessions SET last_active = max(last_active, ?) WHERE id = ?",
-                        (now, session_id))
+        await self._run(
+            self._execute, "UPDATE sessions SET last_active = max(last_active, ?) WHERE id = ?", (now, session_id)
+        )
 
     async def expired(self, idle_since: float) -> list[str]:
         rows = await self._run(self._execute, "SELECT id FROM sessions WHERE last_active < ?", (idle_since,))
@@ -261,9 +303,14 @@ class SqliteStore(SessionStore):
         await self._run(self._execute, "UPDATE sessions SET language = ? WHERE id = ?", (language, session_id))
 
     async def set_meta(self, session_id: str, key: str, value) -> None:
-        await self._run(self._execute, (
-            "INSERT INTO session_meta (session_id, key, value) SELECT id, ?, ? FROM sessions WHERE id = ?"
-            " ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value"), (key, _json(value), session_id))
+        await self._run(
+            self._execute,
+            (
+                "INSERT INTO session_meta (session_id, key, value) SELECT id, ?, ? FROM sessions WHERE id = ?"
+                " ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value"
+            ),
+            (key, _json(value), session_id),
+        )
 
     async def replace_versioned_meta(self, session_id: str, key: str, value: dict, expected_version: int) -> bool:
         return await self._run(self._replace_versioned_meta_sync, session_id, key, _json(value), expected_version)
@@ -272,32 +319,46 @@ class SqliteStore(SessionStore):
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
                 return False
-            row = db.execute("SELECT value FROM session_meta WHERE session_id = ? AND key = ?", (session_id, key)).fetchone()
+            row = db.execute(
+                "SELECT value FROM session_meta WHERE session_id = ? AND key = ?", (session_id, key)
+            ).fetchone()
             stored_version = (json.loads(row[0]) or {}).get("version", 0) if row else 0
             if stored_version != expected_version:
                 return False
-            db.execute("INSERT INTO session_meta (session_id, key, value) VALUES (?, ?, ?)"
-                       " ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value", (session_id, key, value))
+            db.execute(
+                "INSERT INTO session_meta (session_id, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value",
+                (session_id, key, value),
+            )
             return True
 
     async def save_event(self, session_id: str, kind: str, event_id: str, at: float, body: dict) -> None:
-        await self._run(self._save_event_sync, session_id, kind, event_id, at,
-                        json.dumps(body, separators=(",", ":")))
+        await self._run(self._save_event_sync, session_id, kind, event_id, at, json.dumps(body, separators=(",", ":")))
 
     def _save_event_sync(self, session_id: str, kind: str, event_id: str, at: float, body: str) -> None:
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
                 return
-            db.execute("INSERT INTO events (session_id, kind, id, at, body) VALUES (?, ?, ?, ?, ?)"
-                       " ON CONFLICT (session_id, kind, id) DO UPDATE SET body = excluded.body",
-                       (session_id, kind, event_id, at, body))
-            db.execute("DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE session_id = ? AND kind = ?"
-                       " ORDER BY rowid DESC LIMIT -1 OFFSET ?)", (session_id, kind, EVENT_LIMITS[kind]))
+            db.execute(
+                "INSERT INTO events (session_id, kind, id, at, body) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (session_id, kind, id) DO UPDATE SET body = excluded.body",
+                (session_id, kind, event_id, at, body),
+            )
+            db.execute(
+                "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE session_id = ? AND kind = ?"
+                " ORDER BY rowid DESC LIMIT -1 OFFSET ?)",
+                (session_id, kind, EVENT_LIMITS[kind]),
+            )
 
     async def recent_events(self, session_id: str, kind: str, limit: int) -> list[dict]:
-        rows = await self._run(self._execute, (
-            "SELECT body FROM (SELECT body, rowid AS seq FROM events WHERE session_id = ? AND kind = ?"
-            " ORDER BY rowid DESC LIMIT ?) ORDER BY seq"), (session_id, kind, limit))
+        rows = await self._run(
+            self._execute,
+            (
+                "SELECT body FROM (SELECT body, rowid AS seq FROM events WHERE session_id = ? AND kind = ?"
+                " ORDER BY rowid DESC LIMIT ?) ORDER BY seq"
+            ),
+            (session_id, kind, limit),
+        )
         return [json.loads(row[0]) for row in rows]
 
     async def delete(self, session_id: str) -> None:

@@ -37,8 +37,14 @@ CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => co
   ` on ${e.target?.nodeName ?? ""} ${(e.target?.outerHTML ?? "").slice(0, 160)}`));"""
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
     "--disable-extensions",
     # Without this Chromium looks up Google hosts at start even with the flags above.
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
@@ -128,8 +134,13 @@ def server_url(tmp_path_factory, host_origin, server_logs):
     if not (ROOT / "static" / "dist" / "manifest.json").is_file():
         pytest.fail("static assets are not built: run `make test` (it runs npm ci && npm run build)")
     ARTIFACTS.mkdir(exist_ok=True)
-    server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("data")), "--frame-ancestors", host_origin,
-                           log_path=Logs.path("server.log"))
+    server = ServerProcess(
+        "--data-dir",
+        str(tmp_path_factory.mktemp("data")),
+        "--frame-ancestors",
+        host_origin,
+        log_path=Logs.path("server.log"),
+    )
     server.start()
     yield server.url
     server.terminate()
@@ -164,7 +175,8 @@ class Pages:
         await page.add_init_script(CSP_REPORTER)
         if name is not None:
             await page.add_init_script(
-                f"if (!localStorage.getItem({NAME_KEY!r})) localStorage.setItem({NAME_KEY!r}, {json.dumps(name)});")
+                f"if (!localStorage.getItem({NAME_KEY!r})) localStorage.setItem({NAME_KEY!r}, {json.dumps(name)});"
+            )
         page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(f"{page.url}: {msg.text}"))
         page.on("pageerror", lambda exc: self.console_errors.append(f"{page.url}: {exc}"))
         if url:
@@ -183,9 +195,11 @@ class Pages:
         return [page for context in self.contexts for page in context.pages]
 
     def outside_requests(self) -> list[str]:
-        return [url for url in self.requests
-                if urlsplit(url).scheme not in ("data", "blob", "about")
-                and urlsplit(url).hostname not in LOCAL_HOSTS]
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname not in LOCAL_HOSTS
+        ]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -226,15 +240,17 @@ class PageSite:
         self.bodies: dict[str, str] = {}
         self.runner = None
 
-    async def start(self) -> "PageSite":
+    async def start(self) -> PageSite:
         from aiohttp import web
 
         async def serve(request):
             body = self.bodies.get(request.match_info["name"])
             if body is None:
                 raise web.HTTPNotFound()
-            return web.Response(text='<!doctype html><html><head><link rel="icon" href="data:,"></head>'
-                                     f"<body>{body}</body></html>", content_type="text/html")
+            return web.Response(
+                text=f'<!doctype html><html><head><link rel="icon" href="data:,"></head><body>{body}</body></html>',
+                content_type="text/html",
+            )
 
         app = web.Application()
         app.router.add_get("/{name}", serve)
@@ -263,8 +279,12 @@ async def host_page(host_origin):
 
 def create_session(base_url: str) -> str:
     """Create a session through the public API; returns its id."""
-    request = urllib.request.Request(base_url + "/api/sessions", data=b'{"language": "python"}', method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base_url + "/api/sessions",
+        data=b'{"language": "python"}',
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     return json.loads(urllib.request.urlopen(request, timeout=5).read())["session_id"]
 
 

@@ -41,7 +41,9 @@ async def wait_python_ready(page: Page) -> None:
     from .conftest import allow_python
 
     await allow_python(page)
-    await expect(page.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=PYTHON_READY_TIMEOUT_MS)
+    await expect(page.get_by_role("status", name="Python")).to_have_text(
+        "Python ready", timeout=PYTHON_READY_TIMEOUT_MS
+    )
 
 
 def output(page: Page):

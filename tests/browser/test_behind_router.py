@@ -190,8 +190,9 @@ async def test_forwarded_for_counts_the_real_client_only_when_trusted(limited_ap
             assert await refused_with(again) == CLOSE_TOO_MANY_CONNECTIONS
             # A client cannot dodge the limit by sending its own X-Forwarded-For: the router appends
             # the address it saw, and the app reads from the right.
-            forged, message = await open_socket(client, router.url, session_id, address="203.0.113.1",
-                                                **{"X-Forwarded-For": "198.51.100.7"})
+            forged, message = await open_socket(
+                client, router.url, session_id, address="203.0.113.1", **{"X-Forwarded-For": "198.51.100.7"}
+            )
             assert message["type"] == "error"
             assert await refused_with(forged) == CLOSE_TOO_MANY_CONNECTIONS
             # Once the first client leaves, it may come back.

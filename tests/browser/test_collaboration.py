@@ -110,8 +110,12 @@ async def test_deleting_what_someone_else_just_deleted_pushes_no_no_op_and_keeps
     alice = await open_session(pages, f"http://127.0.0.1:{proxy.port}", session_id)
     bob = await open_session(pages, server_url, session_id)
     refusals = []
-    alice.on("websocket", lambda ws: ws.on("framereceived", lambda frame: refusals.append(frame)
-                                           if "noop_refused" in str(frame) else None))
+    alice.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda frame: refusals.append(frame) if "noop_refused" in str(frame) else None
+        ),
+    )
     await editor(alice).click()
     await alice.keyboard.press("ControlOrMeta+End")
     await alice.keyboard.type("# early")

@@ -46,5 +46,7 @@ async def _after_marker(page) -> bool:
     """Ada's remote caret sits at the end of the text, right after MARKER."""
     cursors = await page.evaluate("window.pad.remoteCursors()")
     text = await page.evaluate("window.pad.getText()")
-    return any(c["name"] == "Ada" and c["head"] == len(text.encode("utf-16-le")) // 2 and text.endswith("MARKER")
-               for c in cursors)
+    return any(
+        c["name"] == "Ada" and c["head"] == len(text.encode("utf-16-le")) // 2 and text.endswith("MARKER")
+        for c in cursors
+    )

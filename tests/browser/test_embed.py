@@ -27,8 +27,10 @@ HOST_SCRIPT = """
 
 
 def embed_page(host_page, server_url: str, session_id: str) -> str:
-    return host_page(f'<h1>Week 3: loops</h1><iframe src="{server_url}/embed/{session_id}" width="900" height="520" '
-                     f'title="Code editor"></iframe>' + HOST_SCRIPT % json.dumps(server_url))
+    return host_page(
+        f'<h1>Week 3: loops</h1><iframe src="{server_url}/embed/{session_id}" width="900" height="520" '
+        f'title="Code editor"></iframe>' + HOST_SCRIPT % json.dumps(server_url)
+    )
 
 
 async def received(page, type_: str, timeout: float = 60, **matching) -> dict:
@@ -80,7 +82,12 @@ async def test_an_allowed_host_embeds_drives_and_hears_from_the_editor(pages, se
     await allow_python(lms)
     await lms.evaluate("window.command({type: 'run'})")  # waits for Python to be ready if it is not yet
     finished = await received(lms, "run-finished", timeout=90)
-    assert (finished["status"], finished["output"], finished["stdout"], finished["stderr"]) == ("ok", "42\n", "42\n", "")
+    assert (finished["status"], finished["output"], finished["stdout"], finished["stderr"]) == (
+        "ok",
+        "42\n",
+        "42\n",
+        "",
+    )
     assert finished["truncated"] is False and finished["durationMs"] >= 0
     # The run is shared like any other: the interviewer sees who ran it and its output.
     await expect(interviewer.get_by_role("region", name="Output")).to_contain_text("42", timeout=10_000)
@@ -98,9 +105,12 @@ async def test_commands_from_another_frame_are_ignored(pages, server_url, host_p
     sibling = foreign_host(f"""<script>
       window.attack = () => parent.frames[0].postMessage({{type: "set-code", code: "hacked"}}, {json.dumps(server_url)});
     </script>""")
-    lms = await pages.new(host_page(f'<iframe src="{server_url}/embed/{session_id}" width="900" height="520"></iframe>'
-                                    f'<iframe src="{sibling}" width="10" height="10"></iframe>'
-                                    + HOST_SCRIPT % json.dumps(server_url)))
+    lms = await pages.new(
+        host_page(
+            f'<iframe src="{server_url}/embed/{session_id}" width="900" height="520"></iframe>'
+            f'<iframe src="{sibling}" width="10" height="10"></iframe>' + HOST_SCRIPT % json.dumps(server_url)
+        )
+    )
     ready = await received(lms, "ready")
     pad, other = lms.frames[1:3] if lms.frames[1].url.endswith(f"/embed/{session_id}") else lms.frames[2:0:-1]
     # The editor has the sibling's command in hand (a listener added after the editor's own runs after it)...
@@ -122,7 +132,8 @@ async def test_a_host_that_is_not_allowed_cannot_frame_the_editor(pages, server_
     page.on("console", lambda message: "frame-ancestors" in message.text and refused.append(message.text))
     await page.goto(foreign_host(f'<iframe src="{server_url}/embed/{session_id}" width="900" height="520"></iframe>'))
     frame = page.frames[1]
-    await wait_for(lambda: asyncio.sleep(0, bool(refused)), timeout=10,
-                   message="the browser to report the frame-ancestors refusal")
+    await wait_for(
+        lambda: asyncio.sleep(0, bool(refused)), timeout=10, message="the browser to report the frame-ancestors refusal"
+    )
     assert await frame.locator("text=Run").count() == 0  # nothing of the editor rendered
     pages.console_errors.clear()  # that refusal is the expected console error here

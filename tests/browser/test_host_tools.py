@@ -15,13 +15,15 @@ from .conftest import Logs, new_context, wait_for
 from .helpers import editor, output, settled, text_of, wait_python_ready
 
 SECRET = "SECRET-NOTE-Bo-needs-a-hint"
-SOLUTION = ("def two_sum(nums, target):\n"
-            "    seen = {}\n"
-            "    for i, n in enumerate(nums):\n"
-            "        if target - n in seen:\n"
-            "            return [seen[target - n], i]\n"
-            "        seen[n] = i\n"
-            "    return []\n")
+SOLUTION = (
+    "def two_sum(nums, target):\n"
+    "    seen = {}\n"
+    "    for i, n in enumerate(nums):\n"
+    "        if target - n in seen:\n"
+    "            return [seen[target - n], i]\n"
+    "        seen[n] = i\n"
+    "    return []\n"
+)
 
 
 def frames_of(page: Page) -> list[str]:
@@ -161,8 +163,9 @@ async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_ho
     assert all(url.startswith(("file:", "data:", "blob:")) for url in requests), requests
 
     # Nothing of the notes ever reached the candidate; the host key neither.
-    assert candidate_frames and not any(SECRET in frame or '"type":"notes"' in frame or key in frame
-                                        for frame in candidate_frames)
+    assert candidate_frames and not any(
+        SECRET in frame or '"type":"notes"' in frame or key in frame for frame in candidate_frames
+    )
 
 
 async def test_a_wrong_host_link_joins_as_a_candidate_and_says_so(pages, server_url):
@@ -183,7 +186,9 @@ async def test_two_hosts_share_notes_and_both_keep_what_they_typed(pages, server
     cy = await connected(await pages.person(links["host_url"], name="Cy"))
     await expect(cy.get_by_role("navigation", name="Interviewer tools")).to_be_visible()
     await ada.get_by_role("textbox", name="Private notes").fill("Ada: clear communicator")
-    await expect(cy.get_by_role("textbox", name="Private notes")).to_have_value("Ada: clear communicator", timeout=10_000)
+    await expect(cy.get_by_role("textbox", name="Private notes")).to_have_value(
+        "Ada: clear communicator", timeout=10_000
+    )
     # Both type at once at different ends: neither loses their words.
     await ada.get_by_role("textbox", name="Private notes").press("End")
     await cy.get_by_role("textbox", name="Private notes").press("ControlOrMeta+Home")
@@ -191,19 +196,22 @@ async def test_two_hosts_share_notes_and_both_keep_what_they_typed(pages, server
     await cy.keyboard.type("Cy: hire\n")
     for page in (ada, cy):
         box = page.get_by_role("textbox", name="Private notes")
-        await expect(box).to_have_value(re.compile(r"^Cy: hire\nAda: clear communicator\nAda again: good tests$"),
-                                        timeout=10_000)
+        await expect(box).to_have_value(
+            re.compile(r"^Cy: hire\nAda: clear communicator\nAda again: good tests$"), timeout=10_000
+        )
 
 
 def create_with_links(base_url: str) -> dict:
-    request = urllib.request.Request(base_url + "/api/sessions", data=b"{}", method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base_url + "/api/sessions", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+    )
     return json.loads(urllib.request.urlopen(request, timeout=5).read())
 
 
 @pytest.mark.python
-async def test_host_loads_a_problem_downloads_code_reruns_a_past_version_and_the_key_stays_home(pages, server_url,
-                                                                                               tmp_path):
+async def test_host_loads_a_problem_downloads_code_reruns_a_past_version_and_the_key_stays_home(
+    pages, server_url, tmp_path
+):
     created = create_with_links(server_url)
     key = created["host_url"].split("#host=")[1]
     host = await pages.person(None, name="Ada")
@@ -220,9 +228,13 @@ async def test_host_loads_a_problem_downloads_code_reruns_a_past_version_and_the
     await dialog.get_by_role("button", name="Load problem").click()
     problem = json.loads(urllib.request.urlopen(server_url + "/api/problems/valid-parentheses", timeout=5).read())
     for page in (host, candidate):
-        await expect(page.get_by_role("region", name="Problem").get_by_role("heading", name="Valid Parentheses")).to_be_visible()
-        await wait_for(lambda page=page: page.evaluate(f"window.pad.getText() === {json.dumps(problem['starters']['python'])}"),
-                       message="the starter code")
+        await expect(
+            page.get_by_role("region", name="Problem").get_by_role("heading", name="Valid Parentheses")
+        ).to_be_visible()
+        await wait_for(
+            lambda page=page: page.evaluate(f"window.pad.getText() === {json.dumps(problem['starters']['python'])}"),
+            message="the starter code",
+        )
 
     # Download code: the editor's text as a file.
     async with host.expect_download() as download_info:

@@ -19,16 +19,25 @@ TIME_LIMIT_SECONDS = 2
 @pytest.fixture(scope="module")
 def short_limit_url(tmp_path_factory):
     """A server whose runs may take 2 s at most."""
-    server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("limit")), "--run-time-limit",
-                           str(TIME_LIMIT_SECONDS), log_path=Logs.path("server-limit.log"))
+    server = ServerProcess(
+        "--data-dir",
+        str(tmp_path_factory.mktemp("limit")),
+        "--run-time-limit",
+        str(TIME_LIMIT_SECONDS),
+        log_path=Logs.path("server-limit.log"),
+    )
     server.start()
     yield server.url
     server.terminate()
 
 
 def create_js_session(base_url: str) -> str:
-    request = urllib.request.Request(base_url + "/api/sessions", data=b'{"language": "javascript"}', method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base_url + "/api/sessions",
+        data=b'{"language": "javascript"}',
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     return json.loads(urllib.request.urlopen(request, timeout=5).read())["session_id"]
 
 
@@ -51,7 +60,10 @@ async def test_the_input_box_feeds_input(pages, server_url):
     await page.get_by_text("Input", exact=True).click()
     await page.get_by_role("textbox", name="Program input").fill("Ada\n3")
     # A filled box is read like a file: it ends where the box ends (no prompt).
-    await run(page, 'name = input("Name? ")\ntimes = int(input())\nprint(name * times)\nimport sys\nprint(sys.stdin.read() == "")\n')
+    await run(
+        page,
+        'name = input("Name? ")\ntimes = int(input())\nprint(name * times)\nimport sys\nprint(sys.stdin.read() == "")\n',
+    )
     await expect(output(page).locator(".stdout").last).to_have_text("Name? AdaAdaAda\nTrue\n", timeout=20_000)
     await expect(output(page).locator(".system").last).to_contain_text("finished in")
     await expect(page.get_by_role("textbox", name="Input for the program")).to_be_hidden()
@@ -73,7 +85,9 @@ async def test_input_waits_for_a_typed_line_that_everyone_sees(pages, server_url
     await field.press("Enter")
     await expect(field).to_be_hidden()
     for seen_by in (page, watcher):
-        await expect(output(seen_by).locator(".stdout").last).to_have_text("Your number: 21\ndouble 42\n", timeout=10_000)
+        await expect(output(seen_by).locator(".stdout").last).to_have_text(
+            "Your number: 21\ndouble 42\n", timeout=10_000
+        )
         await expect(output(seen_by).locator(".system").last).to_contain_text("finished in")
 
 
@@ -133,7 +147,9 @@ async def test_the_time_limit_stops_a_runaway_python_program(pages, short_limit_
     await run(page, 'print("spinning")\nwhile True:\n    pass\n')
     panel = output(page)
     await expect(panel.locator(".stdout").last).to_have_text("spinning\n", timeout=20_000)
-    await expect(panel).to_contain_text(f"the run took longer than {TIME_LIMIT_SECONDS} s (the time limit)", timeout=10_000)
+    await expect(panel).to_contain_text(
+        f"the run took longer than {TIME_LIMIT_SECONDS} s (the time limit)", timeout=10_000
+    )
     await expect(panel.locator(".system").last).to_have_text(f"— stopped: over the {TIME_LIMIT_SECONDS} s time limit —")
     await expect(page.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=30_000)
 
@@ -142,27 +158,37 @@ async def test_the_time_limit_stops_a_runaway_javascript_program(pages, short_li
     page = await js_page(pages, short_limit_url)
     await run(page, "console.log('spinning');\nwhile (true) {}\n")
     panel = output(page)
-    await expect(panel.locator(".system").last).to_have_text(f"— stopped: over the {TIME_LIMIT_SECONDS} s time limit —", timeout=10_000)
+    await expect(panel.locator(".system").last).to_have_text(
+        f"— stopped: over the {TIME_LIMIT_SECONDS} s time limit —", timeout=10_000
+    )
     await expect(panel.locator(".stdout").last).to_have_text("spinning\n")
     await expect(page.get_by_role("status", name="JavaScript")).to_have_text("JavaScript ready")
 
 
 async def test_javascript_console_output_await_and_timers(pages, server_url):
     page = await js_page(pages, server_url)
-    await run(page, "\n".join([
-        "console.log('object', { n: 1, list: [1, 'two'] });",
-        "console.error('to stderr');",
-        "await new Promise((resolve) => setTimeout(resolve, 50));",
-        "console.log('after await');",
-        "setTimeout(() => console.log('timer ran'), 150);",
-        "console.log(typeof fetch, typeof WebSocket, typeof XMLHttpRequest, typeof indexedDB);",
-    ]) + "\n")
+    await run(
+        page,
+        "\n".join(
+            [
+                "console.log('object', { n: 1, list: [1, 'two'] });",
+                "console.error('to stderr');",
+                "await new Promise((resolve) => setTimeout(resolve, 50));",
+                "console.log('after await');",
+                "setTimeout(() => console.log('timer ran'), 150);",
+                "console.log(typeof fetch, typeof WebSocket, typeof XMLHttpRequest, typeof indexedDB);",
+            ]
+        )
+        + "\n",
+    )
     panel = output(page)
     await expect(panel.locator(".system").last).to_contain_text("finished in", timeout=10_000)
-    await expect(panel.locator(".stdout")).to_have_text([
-        "object { n: 1, list: [ 1, 'two' ] }\n",
-        "after await\nundefined undefined undefined undefined\ntimer ran\n",
-    ])
+    await expect(panel.locator(".stdout")).to_have_text(
+        [
+            "object { n: 1, list: [ 1, 'two' ] }\n",
+            "after await\nundefined undefined undefined undefined\ntimer ran\n",
+        ]
+    )
     await expect(panel.locator(".stderr")).to_have_text("to stderr\n")
 
 

@@ -39,7 +39,9 @@ async def test_a_run_in_one_page_shows_in_the_others(pages, server_url):
     await expect(output(ada).locator(".run-header").last).to_contain_text(f"You ran version {version} · Python")
     for page in (bo, cy):
         panel = output(page)
-        await expect(panel.locator(".run-header").last).to_contain_text(f"Ada ran version {version} · Python", timeout=20_000)
+        await expect(panel.locator(".run-header").last).to_contain_text(
+            f"Ada ran version {version} · Python", timeout=20_000
+        )
         await expect(panel.locator(".stdout").last).to_have_text("hi from Ada\n")
         await expect(panel.locator(".stderr").last).to_have_text("careful\n")
         await expect(panel.locator(".system").last).to_contain_text("finished in", timeout=20_000)

@@ -21,8 +21,12 @@ PYTHON_WORKER_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'"
 
 
 def create_js_session(base_url: str) -> str:
-    request = urllib.request.Request(base_url + "/api/sessions", data=b'{"language": "javascript"}', method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base_url + "/api/sessions",
+        data=b'{"language": "javascript"}',
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     return json.loads(urllib.request.urlopen(request, timeout=5).read())["session_id"]
 
 
@@ -83,8 +87,9 @@ async def test_javascript_syntax_errors_point_at_the_line(pages, server_url):
     page = await js_page(pages, server_url)
     await run(page, "const a = 1;\nlet b = ;\nconsole.log('never');\n")
     stderr = output(page).locator(".stderr")
-    await expect(stderr.last).to_have_text("main.js:2\nlet b = ;\n        ^\n\nSyntaxError: Unexpected token ';'\n",
-                                           timeout=10_000)
+    await expect(stderr.last).to_have_text(
+        "main.js:2\nlet b = ;\n        ^\n\nSyntaxError: Unexpected token ';'\n", timeout=10_000
+    )
     await expect(output(page).locator(".system").last).to_contain_text("error")
     assert await output(page).locator(".stdout").count() == 0
     # to_have_text collapses whitespace: check the caret's column exactly.
@@ -104,7 +109,8 @@ async def test_javascript_errors_show_only_the_users_frames(pages, server_url):
     await expect(stderr.last).to_have_text(
         "main.js:2\n  return o.a.b;\n             ^\n\n"
         "TypeError: Cannot read properties of undefined (reading 'b')\n    at f (main.js:2:14)\n    at main.js:4:1\n",
-        timeout=10_000)
+        timeout=10_000,
+    )
 
     await run(page, "setTimeout(() => {\n  throw new RangeError('in a timer');\n}, 20);\n")
     await expect(stderr.last).to_contain_text("RangeError: in a timer\n    at main.js:2:9", timeout=10_000)
@@ -116,18 +122,26 @@ async def test_javascript_errors_show_only_the_users_frames(pages, server_url):
 
     # console.log of an error shows its stack the same way, without the worker's frames.
     await run(page, "const e = new Error('shown');\nconsole.log(e);\n")
-    await expect(output(page).locator(".stdout").last).to_have_text("Error: shown\n    at main.js:1:11\n", timeout=10_000)
+    await expect(output(page).locator(".stdout").last).to_have_text(
+        "Error: shown\n    at main.js:1:11\n", timeout=10_000
+    )
 
 
 async def test_javascript_has_no_network_or_storage_even_through_prototypes(pages, server_url):
     page = await js_page(pages, server_url)
-    await run(page, "\n".join([
-        "const scope = Object.getPrototypeOf(Object.getPrototypeOf(self));",
-        "console.log([typeof fetch, typeof scope.fetch, typeof WorkerGlobalScope.prototype.fetch,",
-        "  typeof importScripts, typeof scope.importScripts, typeof indexedDB, typeof scope.caches,",
-        "  typeof XMLHttpRequest, typeof WebSocket, typeof EventSource, typeof navigator.storage,",
-        "  typeof webkitRequestFileSystem, typeof Worker].every((type) => type === 'undefined'));",
-    ]) + "\n")
+    await run(
+        page,
+        "\n".join(
+            [
+                "const scope = Object.getPrototypeOf(Object.getPrototypeOf(self));",
+                "console.log([typeof fetch, typeof scope.fetch, typeof WorkerGlobalScope.prototype.fetch,",
+                "  typeof importScripts, typeof scope.importScripts, typeof indexedDB, typeof scope.caches,",
+                "  typeof XMLHttpRequest, typeof WebSocket, typeof EventSource, typeof navigator.storage,",
+                "  typeof webkitRequestFileSystem, typeof Worker].every((type) => type === 'undefined'));",
+            ]
+        )
+        + "\n",
+    )
     await expect(output(page).locator(".stdout").last).to_have_text("true\n", timeout=10_000)
 
 
@@ -173,14 +187,20 @@ async def test_the_workers_run_under_their_content_security_policy(pages, server
 
     await page.get_by_role("combobox", name="Language").select_option(label="JavaScript")
     await js_page(pages, server_url, page)
-    await run(page, "\n".join([
-        "console.log(await Promise.resolve('evaluated'));",
-        "try {",
-        "  await import('data:text/javascript,export default 1');",
-        "  console.log('imported');",
-        "} catch (error) {",
-        "  console.log('import refused');",
-        "}",
-    ]) + "\n")
+    await run(
+        page,
+        "\n".join(
+            [
+                "console.log(await Promise.resolve('evaluated'));",
+                "try {",
+                "  await import('data:text/javascript,export default 1');",
+                "  console.log('imported');",
+                "} catch (error) {",
+                "  console.log('import refused');",
+                "}",
+            ]
+        )
+        + "\n",
+    )
     await expect(output(page).locator(".stdout").last).to_have_text("evaluated\nimport refused\n", timeout=10_000)
     pages.console_errors.clear()  # the refused import is logged as a CSP violation, as it should be

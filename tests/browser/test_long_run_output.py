@@ -26,8 +26,12 @@ async def run_by_a_protocol_client(server_url: str, session_id: str) -> None:
         await ws.send_json({"type": "hello", "data": {"name": "Ada"}})
         await ws.send_json({"type": "run_start", "data": {"version": 0, "language": "python"}})
         for start in range(0, len(text), CHUNK_CHARS):
-            await ws.send_str(json.dumps({"type": "run_output", "data": {
-                "stream": "stdout", "text": text[start:start + CHUNK_CHARS]}}, ensure_ascii=False))
+            await ws.send_str(
+                json.dumps(
+                    {"type": "run_output", "data": {"stream": "stdout", "text": text[start : start + CHUNK_CHARS]}},
+                    ensure_ascii=False,
+                )
+            )
         await ws.send_json({"type": "run_end", "data": {"status": "ok", "duration_ms": 5}})
         while (await ws.receive_json(timeout=10))["type"] != "run_finished":
             pass

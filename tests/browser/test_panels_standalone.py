@@ -19,9 +19,9 @@ from .helpers import open_in_own_context
 
 SRC = ROOT / "static" / "src"
 ENTRY = f"""
-import "{SRC / 'style.css'}";
-import {{ NotesPanel }} from "{SRC / 'ui' / 'notes.js'}";
-import {{ ProblemPanel }} from "{SRC / 'ui' / 'problem-panel.js'}";
+import "{SRC / "style.css"}";
+import {{ NotesPanel }} from "{SRC / "ui" / "notes.js"}";
+import {{ ProblemPanel }} from "{SRC / "ui" / "problem-panel.js"}";
 
 class FakeConnection extends EventTarget {{
   constructor() {{ super(); this.isOpen = true; this.frames = []; }}
@@ -52,10 +52,10 @@ TWO_SUM = {
     "id": "two-sum",
     "title": "Two Sum",
     "prompt": "Given an array of integers `nums` and an integer `target`, return the **indices** of the two "
-              "numbers that add up to `target`.\n\n# Example\n\n```python\ntwo_sum([2, 7, 11, 15], 9)  # -> [0, 1]\n"
-              "```\n\n## Constraints\n\n- `2 <= len(nums) <= 10^4`\n- Exactly one answer exists\n"
-              "  - you may not use the same element twice\n- Aim for better than O(n²)\n\n"
-              "> Think aloud: say which trade-offs you make. <b>not bold</b>",
+    "numbers that add up to `target`.\n\n# Example\n\n```python\ntwo_sum([2, 7, 11, 15], 9)  # -> [0, 1]\n"
+    "```\n\n## Constraints\n\n- `2 <= len(nums) <= 10^4`\n- Exactly one answer exists\n"
+    "  - you may not use the same element twice\n- Aim for better than O(n²)\n\n"
+    "> Think aloud: say which trade-offs you make. <b>not bold</b>",
     "checks": {"python": "assert two_sum([2, 7, 11, 15], 9) == [0, 1]\n"},
 }
 
@@ -67,11 +67,25 @@ def panels_url(tmp_path_factory):
     (folder / "entry.js").write_text(ENTRY, encoding="utf-8")
     (folder / "index.html").write_text(PAGE, encoding="utf-8")
     (folder / "demo.css").write_text(DEMO_CSS, encoding="utf-8")
-    subprocess.run([str(ROOT / "node_modules" / ".bin" / "esbuild"), "entry.js", "--bundle", "--format=esm",
-                    "--outdir=out", "--log-level=warning"], cwd=folder, check=True, timeout=60)
+    subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "esbuild"),
+            "entry.js",
+            "--bundle",
+            "--format=esm",
+            "--outdir=out",
+            "--log-level=warning",
+        ],
+        cwd=folder,
+        check=True,
+        timeout=60,
+    )
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                               "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -99,8 +113,10 @@ async def frames(page):
 
 
 async def deliver_notes(page, text, version, participant="p-other"):
-    await page.evaluate("([text, version, participant]) => connection.deliver('notes', {text, version, participant})",
-                        [text, version, participant])
+    await page.evaluate(
+        "([text, version, participant]) => connection.deliver('notes', {text, version, participant})",
+        [text, version, participant],
+    )
 
 
 async def wait_frames(page, count):
@@ -229,8 +245,12 @@ async def test_notes_merge_keep_caret_and_survive_offline(browser, panels_url):
     await deliver_notes(page, server_text, 6)
     final = server_text + "\n- Follow up: recursion"  # both added at the end: theirs, then mine
     await expect(notes).to_have_value(final)
-    assert await page.evaluate("[...'se'].map((end) => document.activeElement['selection' + (end === 's' ? 'Start' : 'End')])") \
-        == [len(final.encode("utf-16-le")) // 2] * 2  # my caret still follows my text
+    assert (
+        await page.evaluate(
+            "[...'se'].map((end) => document.activeElement['selection' + (end === 's' ? 'Start' : 'End')])"
+        )
+        == [len(final.encode("utf-16-le")) // 2] * 2
+    )  # my caret still follows my text
     await page.wait_for_function("connection.frames.at(-1)?.data.version === 6")
     assert (await frames(page))[-1]["data"]["text"] == final
     await expect(status).to_have_text("Saving…")
@@ -254,11 +274,12 @@ async def test_notes_merge_keep_caret_and_survive_offline(browser, panels_url):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_panels_screenshots(browser, panels_url, scheme):
     page, context, _requests, errors = await open_panels(browser, panels_url, color_scheme=scheme)
-    await page.evaluate("([data]) => { problem.setLanguage('python'); problem.show(data); }",
-                        [TWO_SUM])
-    text = ("## Summary\nStrong on complexity; explained the hash map idea **before** coding.\n\n"
-            "- Asked about empty input and duplicates\n- Wrote tests first 👍\n- Follow up: `O(n)` space?\n\n"
-            "Hire: lean yes")
+    await page.evaluate("([data]) => { problem.setLanguage('python'); problem.show(data); }", [TWO_SUM])
+    text = (
+        "## Summary\nStrong on complexity; explained the hash map idea **before** coding.\n\n"
+        "- Asked about empty input and duplicates\n- Wrote tests first 👍\n- Follow up: `O(n)` space?\n\n"
+        "Hire: lean yes"
+    )
     await deliver_notes(page, text, 3)
     side = page.locator(".side")
     await side.screenshot(path=str(ARTIFACTS / f"panels-{scheme}.png"))

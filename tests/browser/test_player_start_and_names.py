@@ -23,10 +23,12 @@ def compacted_and_renamed() -> dict:
     text = Text.from_str(history["start"]["text"])
     for update in history["updates"][:START]:
         text = text.apply(update["changes"])
-    history.update(start={"version": START, "text": str(text)}, updates=history["updates"][START:],
-                   compacted_before=START)
-    history["participants"][ADA].update(name="Ada L.", names=[{"name": "Ada", "at": SAMPLE["updates"][0]["at"]},
-                                                             {"name": "Ada L.", "at": RENAMED_AT}])
+    history.update(
+        start={"version": START, "text": str(text)}, updates=history["updates"][START:], compacted_before=START
+    )
+    history["participants"][ADA].update(
+        name="Ada L.", names=[{"name": "Ada", "at": SAMPLE["updates"][0]["at"]}, {"name": "Ada L.", "at": RENAMED_AT}]
+    )
     for run in history["runs"]:  # the server stamps a run with the name its runner had then
         if run["participant"] == ADA and run["started_at"] > "2026-11-29T11:04":
             run["name"] = "Ada L."
@@ -45,7 +47,8 @@ async def test_a_compacted_recording_starts_at_its_version_and_shows_names_as_th
     legend = player.get_by_role("list", name="Participants")
 
     await expect(player.get_by_role("note")).to_have_text(
-        "Recording starts at version 100: earlier edits were compacted")
+        "Recording starts at version 100: earlier edits were compacted"
+    )
     await expect(position).to_contain_text("Version 100 of 214")
     assert await page.evaluate("window.playback.view.state.doc.toString()") == history["start"]["text"]
     await expect(page.get_by_role("banner")).to_contain_text("Ada → Ada L. (candidate)")

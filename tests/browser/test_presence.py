@@ -88,8 +88,13 @@ async def geometry(page: Page, marker: str, name: str = "") -> dict:
 
 def on_char(caret: dict | None, char: dict | None) -> bool:
     """A caret drawn at the left edge of a character, on its line."""
-    return (caret is not None and char is not None and abs(caret["left"] - char["left"]) <= 2.5
-            and caret["top"] < char["bottom"] and caret["bottom"] > char["top"])
+    return (
+        caret is not None
+        and char is not None
+        and abs(caret["left"] - char["left"]) <= 2.5
+        and caret["top"] < char["bottom"]
+        and caret["bottom"] > char["top"]
+    )
 
 
 async def remote_caret_on(page: Page, name: str, marker: str) -> bool:
@@ -111,11 +116,14 @@ async def next_frame(page: Page) -> None:
 
 async def remote_head_at(page: Page, name: str, marker: str) -> bool:
     """In the editor's state (read at one instant): `name`'s cursor is right before `marker`."""
-    return await page.evaluate("""([name, marker]) => {
+    return await page.evaluate(
+        """([name, marker]) => {
       const text = window.pad.getText();
       const cursor = window.pad.remoteCursors().find((c) => c.name === name);
       return Boolean(cursor) && cursor.head === text.indexOf(marker) && cursor.anchor === cursor.head;
-    }""", [name, marker])
+    }""",
+        [name, marker],
+    )
 
 
 async def local_caret_on(page: Page, marker: str) -> bool:
@@ -133,15 +141,19 @@ async def test_names_and_colours_show_in_the_list_and_on_cursors(pages, server_u
     for page, me in ((ada, "Ada"), (bo, "Bo"), (cy, "Cy")):
         await expect(count(page)).to_have_text("3 participants")
         await expect(people(page).get_by_role("listitem")).to_have_text(
-            [f"{name} (you)" if name == me else name for name in ("Ada", "Bo", "Cy")])
+            [f"{name} (you)" if name == me else name for name in ("Ada", "Bo", "Cy")]
+        )
         await expect(page.get_by_role("button", name="Change your name")).to_have_text(f"You: {me}")
         # A Follow button for each of the others, none for me.
         others = [name for name in ("Ada", "Bo", "Cy") if name != me]
         for name in others:
             await expect(page.get_by_role("button", name=f"Follow {name}")).to_have_attribute("aria-pressed", "false")
         await expect(page.get_by_role("button", name=f"Follow {me}")).to_have_count(0)
-    dots = await people(ada).locator(".participant-dot").evaluate_all(
-        "(dots) => dots.map((dot) => getComputedStyle(dot).backgroundColor)")
+    dots = (
+        await people(ada)
+        .locator(".participant-dot")
+        .evaluate_all("(dots) => dots.map((dot) => getComputedStyle(dot).backgroundColor)")
+    )
     assert len(set(dots)) == 3, dots
 
     await put_code(ada, CODE)
@@ -379,7 +391,9 @@ async def test_composing_text_with_an_ime_is_not_disturbed_by_remote_cursors(pag
     for step in ("ほ", "にほ", "にほん"):
         await ada.keyboard.type("a", delay=20)
         await asyncio.sleep(0.12)  # Ada's cursor reaches Bo's page meanwhile
-        await cdp.send("Input.imeSetComposition", {"text": step, "selectionStart": len(step), "selectionEnd": len(step)})
+        await cdp.send(
+            "Input.imeSetComposition", {"text": step, "selectionStart": len(step), "selectionEnd": len(step)}
+        )
     await wait_for(lambda: remote_caret_on(bo, "Ada", "first"), message="Ada's caret in Bo's page during composition")
     await cdp.send("Input.insertText", {"text": "日本"})
     for page in (ada, bo):
@@ -418,10 +432,13 @@ async def _settled_scroll_top(page: Page) -> float:
 
 async def _caret_in_view(page: Page, name: str) -> bool:
     """`name`'s caret is drawn inside the visible part of the editor."""
-    return await page.evaluate("""(name) => {
+    return await page.evaluate(
+        """(name) => {
       const caret = [...document.querySelectorAll(".cm-remoteCaret")]
         .find((el) => el.querySelector(".cm-remoteCaret-label:not([hidden])")?.textContent === name);
       if (!caret) return false;
       const c = caret.getBoundingClientRect(), s = document.querySelector(".cm-scroller").getBoundingClientRect();
       return c.top >= s.top && c.bottom <= s.bottom;
-    }""", name)
+    }""",
+        name,
+    )

@@ -98,7 +98,9 @@ async def test_huge_output_is_capped_with_a_note(pages, server_url):
 async def test_in_an_iframe_without_isolation_stop_terminates_and_respawns(pages, server_url, host_page):
     """As inside an LMS iframe: not cross-origin isolated, so no interrupt buffer; Stop must still work."""
     session_url = f"{server_url}/session/{create_session(server_url)}"
-    page = await pages.new(host_page(f'<h1>Course page</h1><iframe src="{session_url}" width="1000" height="600"></iframe>'))
+    page = await pages.new(
+        host_page(f'<h1>Course page</h1><iframe src="{session_url}" width="1000" height="600"></iframe>')
+    )
     await allow_python(page)
     pad = page.frame_locator("iframe")
     await expect(pad.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
@@ -110,7 +112,9 @@ async def test_in_an_iframe_without_isolation_stop_terminates_and_respawns(pages
     await pad.get_by_role("button", name="Run").click()
     await page.wait_for_timeout(300)
     await pad.get_by_role("button", name="Stop").click()
-    await expect(pad.get_by_role("region", name="Output").locator(".system").last).to_contain_text("stopped", timeout=5_000)
+    await expect(pad.get_by_role("region", name="Output").locator(".system").last).to_contain_text(
+        "stopped", timeout=5_000
+    )
     await expect(pad.get_by_role("status", name="Python")).to_have_text("Python ready", timeout=60_000)
     await pad.get_by_role("textbox", name="Code editor").click()
     await page.keyboard.press("ControlOrMeta+a")
@@ -153,5 +157,6 @@ async def test_a_missing_python_runtime_is_reported_at_once(pages, server_url):
     await page.route("**/static/pyodide/pyodide.asm.wasm", lambda route: route.fulfill(status=404, body="not here"))
     await page.goto(f"{server_url}/session/{create_session(server_url)}")
     await expect(page.get_by_role("status", name="Python")).to_contain_text(
-        "the Python runtime is missing on the server (HTTP 404)", timeout=15_000)
+        "the Python runtime is missing on the server (HTTP 404)", timeout=15_000
+    )
     pages.console_errors.clear()

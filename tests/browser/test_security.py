@@ -37,16 +37,25 @@ NOTHING_INJECTED = {"images": 0, "handlers": 0, "scripts": 0, "xss": "undefined"
 
 
 def new_session(base_url: str, language: str = "python") -> str:
-    request = urllib.request.Request(base_url + "/api/sessions", data=json.dumps({"language": language}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base_url + "/api/sessions",
+        data=json.dumps({"language": language}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     return json.loads(urllib.request.urlopen(request, timeout=5).read())["session_id"]
 
 
 @pytest.fixture(scope="module")
 def capped_url(tmp_path_factory):
     """A server that lets two connections into a session."""
-    server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("capped")), "--max-participants", str(CAP),
-                           log_path=Logs.path("server-capped.log"))
+    server = ServerProcess(
+        "--data-dir",
+        str(tmp_path_factory.mktemp("capped")),
+        "--max-participants",
+        str(CAP),
+        log_path=Logs.path("server-capped.log"),
+    )
     server.start()
     yield server.url
     server.terminate()
@@ -55,8 +64,13 @@ def capped_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def small_document_url(tmp_path_factory):
     """A server whose documents may hold 4 KiB of UTF-8."""
-    server = ServerProcess("--data-dir", str(tmp_path_factory.mktemp("small")), "--max-document-bytes",
-                           str(DOCUMENT_CAP), log_path=Logs.path("server-small-document.log"))
+    server = ServerProcess(
+        "--data-dir",
+        str(tmp_path_factory.mktemp("small")),
+        "--max-document-bytes",
+        str(DOCUMENT_CAP),
+        log_path=Logs.path("server-small-document.log"),
+    )
     server.start()
     yield server.url
     server.terminate()
@@ -123,8 +137,13 @@ async def test_landing_and_session_pages_work_under_the_csp(pages, server_url):
     assert "default-src 'self'" in csp_of(response) and "script-src 'self' 'wasm-unsafe-eval'" in csp_of(response)
     worker_policies = {}  # worker script (its name without the content hash) -> the policy it was served with
     worker_script = re.compile(r"/static/dist/((?:python|js)-worker)-[A-Z0-9]+\.js$")
-    page.on("response", lambda response: (match := worker_script.search(response.url))
-            and worker_policies.update({f"{match[1]}.js": csp_of(response)}))
+    page.on(
+        "response",
+        lambda response: (
+            (match := worker_script.search(response.url))
+            and worker_policies.update({f"{match[1]}.js": csp_of(response)})
+        ),
+    )
     async with page.expect_response(re.compile(r"/session/[0-9a-f-]{36}$")) as session_response:
         await page.get_by_role("button", name="Create session").click()
     assert "default-src 'self'" in csp_of(await session_response.value)
@@ -168,8 +187,12 @@ async def test_the_not_found_page_works_under_the_csp(pages, server_url):
 
 
 async def test_the_session_full_page_works_under_the_csp_and_lets_the_host_in(pages, capped_url):
-    request = urllib.request.Request(capped_url + "/api/sessions", data=b'{"language": "javascript"}',
-                                     method="POST", headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        capped_url + "/api/sessions",
+        data=b'{"language": "javascript"}',
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     created = json.loads(urllib.request.urlopen(request, timeout=5).read())
     session_id = created["session_id"]
     ws_url = capped_url.replace("http", "ws") + f"/ws/{session_id}"
@@ -195,8 +218,10 @@ async def test_the_session_full_page_works_under_the_csp_and_lets_the_host_in(pa
         assert "#host=" not in host.url and "?host" in host.url
         for socket in sockets:
             await socket.close()
-    assert pages.console_errors == [status_logged(url, 409, "Conflict"),
-                                    status_logged(created["host_url"], 409, "Conflict")]
+    assert pages.console_errors == [
+        status_logged(url, 409, "Conflict"),
+        status_logged(created["host_url"], 409, "Conflict"),
+    ]
 
 
 # --- 2. The JavaScript sandbox under its worker policy -------------------------------------------
@@ -211,20 +236,24 @@ async def test_javascript_code_reaches_no_network(pages, server_url):
     page.context.on("requestfailed", lambda request: failed.update({request.url: request.failure}))
     # Chromium may log the worker's refusals as console errors: expected here, and only those.
     worker_refusals = set()
-    page.on("console", lambda msg: "/static/dist/js-worker-" in msg.location.get("url", "")
-            and "Content Security Policy" in msg.text and worker_refusals.add(f"{page.url}: {msg.text}"))
+    page.on(
+        "console",
+        lambda msg: (
+            "/static/dist/js-worker-" in msg.location.get("url", "")
+            and "Content Security Policy" in msg.text
+            and worker_refusals.add(f"{page.url}: {msg.text}")
+        ),
+    )
     await page.goto(f"{server_url}/session/{new_session(server_url, 'javascript')}")
     await expect(page.get_by_role("status", name="JavaScript")).to_have_text("JavaScript ready", timeout=15_000)
     attempts = {
         f"await fetch('/api/health?{probe}');": "TypeError: fetch is not a function",
         f"await WorkerGlobalScope.prototype.fetch.call(self, '/{probe}');": "TypeError",
-        "await import('data:text/javascript,export default 1');":
-            "TypeError: Failed to fetch dynamically imported module: data:text/javascript",
+        "await import('data:text/javascript,export default 1');": "TypeError: Failed to fetch dynamically imported module: data:text/javascript",
         f"await import('/static/dist/{probe}.js');": "TypeError: Failed to fetch dynamically imported module",
         "new WebSocket('ws://127.0.0.1:1');": "TypeError: WebSocket is not a constructor",
         f"importScripts('/static/dist/{probe}.js');": "TypeError: importScripts is not a function",
-        f"const x = new XMLHttpRequest();\nx.open('GET', '/{probe}');\nx.send();":
-            "TypeError: XMLHttpRequest is not a constructor",
+        f"const x = new XMLHttpRequest();\nx.open('GET', '/{probe}');\nx.send();": "TypeError: XMLHttpRequest is not a constructor",
         f"new EventSource('/{probe}');": "TypeError: EventSource is not a constructor",
         f"new Worker('/static/dist/{probe}.js');": "TypeError: Worker is not a constructor",
         f"await new FontFace('f', 'url(/{probe}.woff)').load();": "NetworkError",
@@ -239,18 +268,24 @@ async def test_javascript_code_reaches_no_network(pages, server_url):
         assert await block.locator(".stdout").count() == 0, code
 
     # What the worker's policy itself refused (the globals above were taken away before it mattered).
-    await run(page, "\n".join([
-        "const refused = [];",
-        "self.addEventListener('securitypolicyviolation',",
-        "  (e) => refused.push(`${e.effectiveDirective} ${e.blockedURI}`));",
-        "for (const load of [() => import('data:text/javascript,export default 1'),",
-        f"                   () => import('/static/dist/{probe}.js'),",
-        f"                   () => new FontFace('f', 'url(/{probe}.woff)').load()]) {{",
-        "  try { await load(); console.log('loaded'); } catch (error) { console.log('refused'); }",
-        "}",
-        "await new Promise((resolve) => setTimeout(resolve, 200));",
-        "console.log(refused.join('\\n'));",
-    ]) + "\n")
+    await run(
+        page,
+        "\n".join(
+            [
+                "const refused = [];",
+                "self.addEventListener('securitypolicyviolation',",
+                "  (e) => refused.push(`${e.effectiveDirective} ${e.blockedURI}`));",
+                "for (const load of [() => import('data:text/javascript,export default 1'),",
+                f"                   () => import('/static/dist/{probe}.js'),",
+                f"                   () => new FontFace('f', 'url(/{probe}.woff)').load()]) {{",
+                "  try { await load(); console.log('loaded'); } catch (error) { console.log('refused'); }",
+                "}",
+                "await new Promise((resolve) => setTimeout(resolve, 200));",
+                "console.log(refused.join('\\n'));",
+            ]
+        )
+        + "\n",
+    )
     block = panel.locator(".run").nth(len(attempts))
     await expect(block.locator(".system")).to_contain_text("finished in", timeout=10_000)
     report = await block.locator(".stdout").text_content()
@@ -266,8 +301,11 @@ async def test_javascript_code_reaches_no_network(pages, server_url):
     control = f"sandbox-control-{uuid.uuid4().hex}"
     assert await page.evaluate(f"fetch('/api/health?{control}').then((r) => r.status)") == 200
     await wait_for(lambda: logged("server.log", control), timeout=5, message="the control request in the log")
-    await wait_for(lambda: asyncio.sleep(0, any(control in url for url in finished)), timeout=5,
-                   message="the control request to finish")
+    await wait_for(
+        lambda: asyncio.sleep(0, any(control in url for url in finished)),
+        timeout=5,
+        message="the control request to finish",
+    )
     assert not await logged("server.log", probe)
     assert [url for url in finished if probe in url] == []
     tried = {url for url in pages.requests if probe in url}  # the loads that got past the removed globals
@@ -312,8 +350,10 @@ async def test_user_text_shows_as_text_for_everyone(pages, server_url):
     await ada.get_by_text("Input", exact=True).click()
     box = ada.get_by_role("textbox", name="Program input")
     await box.fill(IMG)
-    await run(ada, f"print({json.dumps(IMG)})\nprint({json.dumps(SCRIPT)})\nprint(input())\n"
-                   f"raise ValueError({json.dumps(IMG)})\n")
+    await run(
+        ada,
+        f"print({json.dumps(IMG)})\nprint({json.dumps(SCRIPT)})\nprint(input())\nraise ValueError({json.dumps(IMG)})\n",
+    )
     for page in (ada, bo):
         panel = output(page)
         await expect(panel.locator(".system").last).to_contain_text("error", timeout=20_000)
@@ -362,7 +402,7 @@ async def test_user_text_shows_as_text_for_everyone(pages, server_url):
 async def test_a_session_id_in_the_address_shows_as_text(pages, server_url):
     page = await pages.new()
     urls = [f"{server_url}/session/{urllib.parse.quote(payload, safe='')}" for payload in (IMG, SCRIPT)]
-    for payload, url in zip((IMG, SCRIPT), urls):
+    for payload, url in zip((IMG, SCRIPT), urls, strict=True):
         response = await page.goto(url)
         assert response.status == 404, payload
         await expect(page.get_by_role("heading", name="This session does not exist")).to_be_visible()
@@ -438,7 +478,7 @@ async def watch_socket(url: str, received: list, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 message = await socket.receive(timeout=0.2)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
@@ -454,8 +494,9 @@ async def append_text(page: Page, text: str) -> None:
 async def test_an_edit_past_the_document_cap_is_undone_and_never_shared(pages, small_document_url):
     session_id = new_session(small_document_url, "javascript")
     received, stop = [], asyncio.Event()
-    watcher = asyncio.create_task(watch_socket(small_document_url.replace("http", "ws") + f"/ws/{session_id}",
-                                               received, stop))
+    watcher = asyncio.create_task(
+        watch_socket(small_document_url.replace("http", "ws") + f"/ws/{session_id}", received, stop)
+    )
     ada = await join_as(pages, small_document_url, session_id, "Ada")
     bo = await join_as(pages, small_document_url, session_id, "Bo")
     start, _ = await settled(ada)
@@ -464,7 +505,8 @@ async def test_an_edit_past_the_document_cap_is_undone_and_never_shared(pages, s
     assert len(paste) < DOCUMENT_CAP < len((start + paste).encode())
     await append_text(ada, paste)
     await expect(ada.get_by_role("alert")).to_contain_text(
-        "The document has reached its size limit (4 KB), so that change was undone.")
+        "The document has reached its size limit (4 KB), so that change was undone."
+    )
     assert (await settled(ada))[0] == start
     await expect(editor(ada)).not_to_contain_text("PASTED-BY-ADA")
 
@@ -472,8 +514,12 @@ async def test_an_edit_past_the_document_cap_is_undone_and_never_shared(pages, s
     cy = await pages.person(None, name="Cy")
     await cy.add_init_script(BELIEVE_A_BIGGER_CAP)
     refusals = []
-    cy.on("websocket", lambda socket: socket.on(
-        "framereceived", lambda frame: "document_too_large" in str(frame) and refusals.append(frame)))
+    cy.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framereceived", lambda frame: "document_too_large" in str(frame) and refusals.append(frame)
+        ),
+    )
     await cy.goto(f"{small_document_url}/session/{session_id}")
     await expect(connection(cy)).to_have_text("Connected", timeout=15_000)
     assert await cy.locator("main").get_attribute("data-max-document-bytes") == str(1024 * 1024)
@@ -525,8 +571,11 @@ async def test_only_pages_of_allowed_origins_may_open_a_socket(pages, server_url
 
     # Any other site may not: the handshake is refused before the socket opens.
     async def serve(request):
-        return web.Response(text='<!doctype html><html><head><link rel="icon" href="data:,"></head>'
-                                 f"<body>{socket_probe(ws_url)}</body></html>", content_type="text/html")
+        return web.Response(
+            text='<!doctype html><html><head><link rel="icon" href="data:,"></head>'
+            f"<body>{socket_probe(ws_url)}</body></html>",
+            content_type="text/html",
+        )
 
     app = web.Application()
     app.router.add_get("/probe", serve)
@@ -542,5 +591,7 @@ async def test_only_pages_of_allowed_origins_may_open_a_socket(pages, server_url
         await runner.cleanup()
     refused = f'"GET /ws/{session_id} HTTP/1.1" 403'
     await wait_for(lambda: logged("server.log", refused), timeout=5, message="the 403 in the server's log")
-    assert pages.console_errors == [f"http://127.0.0.1:{port}/probe: WebSocket connection to '{ws_url}' failed: "
-                                    "Error during WebSocket handshake: Unexpected response code: 403"]
+    assert pages.console_errors == [
+        f"http://127.0.0.1:{port}/probe: WebSocket connection to '{ws_url}' failed: "
+        "Error during WebSocket handshake: Unexpected response code: 403"
+    ]

@@ -33,13 +33,17 @@ pytestmark = [pytest.mark.timeout(90), pytest.mark.xdist_group("builds_in_checko
 # venv with --python, so the fresh venv needs no pip of its own.
 PIP = [sys.executable, "-m", "pip"]
 # Nothing may point the installed server back at the checkout or change its settings.
-CLEAN_ENV = {name: value for name, value in os.environ.items()
-             if name not in {"PYTHONPATH", "PYTHONHOME", *(setting.env for setting in SETTINGS)}}
+CLEAN_ENV = {
+    name: value
+    for name, value in os.environ.items()
+    if name not in {"PYTHONPATH", "PYTHONHOME", *(setting.env for setting in SETTINGS)}
+}
 
 
 def run(command: list, cwd: Path, timeout: float = 60) -> str:
-    result = subprocess.run([str(part) for part in command], cwd=cwd, env=CLEAN_ENV, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(
+        [str(part) for part in command], cwd=cwd, env=CLEAN_ENV, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -64,8 +68,11 @@ def fresh_venv(tmp_path_factory) -> Path:
 def install(venv: Path, target: Path, workdir: Path) -> None:
     """Install the server (wheel file or source folder) into `venv`, dependencies at the locked versions."""
     run([*PIP, "--python", venv / "bin" / "python", "uninstall", "--yes", "--quiet", "interview_server"], cwd=workdir)
-    run([*PIP, "--python", venv / "bin" / "python", "install", "--quiet", "-c", ROOT / "requirements.lock", target],
-        cwd=workdir, timeout=80)
+    run(
+        [*PIP, "--python", venv / "bin" / "python", "install", "--quiet", "-c", ROOT / "requirements.lock", target],
+        cwd=workdir,
+        timeout=80,
+    )
 
 
 def site_package(venv: Path) -> Path:
@@ -78,9 +85,13 @@ def installed_server(venv: Path, workdir: Path):
     """`<venv>/bin/interview-server` started in `workdir` (not the checkout), SQLite in workdir/data."""
     url = f"http://127.0.0.1:{free_port()}"
     with open(workdir / "server.log", "w") as log:
-        process = subprocess.Popen([venv / "bin" / "interview-server", "--port", url.rsplit(":", 1)[1],
-                                    "--data-dir", workdir / "data"],
-                                   cwd=workdir, env=CLEAN_ENV, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [venv / "bin" / "interview-server", "--port", url.rsplit(":", 1)[1], "--data-dir", workdir / "data"],
+            cwd=workdir,
+            env=CLEAN_ENV,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -100,7 +111,8 @@ async def check_installed_server_runs_python(pages, venv: Path, workdir: Path) -
     """--check says Usable with the installed assets; a session page runs print(6*7) with the served Pyodide."""
     package = site_package(venv)
     report = await asyncio.to_thread(
-        run, [venv / "bin" / "interview-server", "--check", "--data-dir", workdir / "data"], workdir)
+        run, [venv / "bin" / "interview-server", "--check", "--data-dir", workdir / "data"], workdir
+    )
     assert report.splitlines()[-1] == "Usable.", report
     assert f"ok    templates in {package / 'templates'}" in report
     assert f"ok    static assets in {package / 'static'} " in report
@@ -156,21 +168,37 @@ async def test_pip_install_dot_installs_the_same_server(pages, fresh_venv, tmp_p
 
 def test_building_without_the_built_frontend_fails_with_a_clear_message(tmp_path):
     checkout = tmp_path / "checkout"
-    shutil.copytree(ROOT / "interview_server", checkout / "interview_server",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "interview_server", checkout / "interview_server", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copytree(ROOT / "templates", checkout / "templates")
     for name in ("setup.cfg", "pyproject.toml", "MANIFEST.in", "README.md", "build_assets.py"):
         shutil.copy(ROOT / name, checkout / name)
-    result = subprocess.run([*PIP, "wheel", ".", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "out")],
-                            cwd=checkout, env=CLEAN_ENV, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*PIP, "wheel", ".", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "out")],
+        cwd=checkout,
+        env=CLEAN_ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
-    assert "cannot package the server without its built frontend: static/dist/manifest.json" in result.stdout + result.stderr
+    assert (
+        "cannot package the server without its built frontend: static/dist/manifest.json"
+        in result.stdout + result.stderr
+    )
     assert "npm run build" in result.stdout + result.stderr
     assert not list((tmp_path / "out").glob("*.whl"))
 
 
 def test_the_checkout_serves_its_live_folders(tmp_path):
     """In a checkout (the editable install of `make setup`) the defaults are the top-level static/ and templates/."""
-    printed = run([sys.executable, "-c", "from interview_server.config import Config; "
-                                         "print(Config().static_dir); print(Config().templates_dir)"], cwd=tmp_path)
+    printed = run(
+        [
+            sys.executable,
+            "-c",
+            "from interview_server.config import Config; print(Config().static_dir); print(Config().templates_dir)",
+        ],
+        cwd=tmp_path,
+    )
     assert printed.split() == [str(ROOT / "static"), str(ROOT / "templates")]

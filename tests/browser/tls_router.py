@@ -15,17 +15,45 @@ from multidict import CIMultiDict
 # A test sets this request header to pose as another client: the router forwards that address instead
 # of the peer's (and never passes the header on).
 CLIENT_HEADER = "X-Test-Client-Address"
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-              "transfer-encoding", "upgrade", CLIENT_HEADER.lower()}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    CLIENT_HEADER.lower(),
+}
 WS_HANDSHAKE = {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept"}
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A fresh certificate and key for 127.0.0.1 (openssl); returns (cert, key)."""
     cert, key = folder / "router-cert.pem", folder / "router-key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -72,8 +100,11 @@ class TlsRouter:
     def _forwarded_headers(self, request: web.Request, skip: set[str]) -> list[tuple[str, str]]:
         """The client's headers minus hop-by-hop ones, plus what a router adds."""
         client_ip = request.headers.get(CLIENT_HEADER) or request.remote or "unknown"
-        headers = [(name, value) for name, value in request.headers.items()
-                   if name.lower() not in skip and not name.lower().startswith("x-forwarded-")]
+        headers = [
+            (name, value)
+            for name, value in request.headers.items()
+            if name.lower() not in skip and not name.lower().startswith("x-forwarded-")
+        ]
         if not self.keep_host:
             headers = [(name, value) for name, value in headers if name.lower() != "host"]
         # Like Heroku's router: append to whatever X-Forwarded-For the client sent; set Proto and Host.
@@ -87,10 +118,13 @@ class TlsRouter:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._websocket(request)
         headers = self._forwarded_headers(request, HOP_BY_HOP)
-        async with self._client.request(request.method, self.target + request.rel_url.raw_path_qs,
-                                        headers=CIMultiDict(headers),
-                                        data=await request.read() if request.can_read_body else None,
-                                        allow_redirects=False) as upstream:
+        async with self._client.request(
+            request.method,
+            self.target + request.rel_url.raw_path_qs,
+            headers=CIMultiDict(headers),
+            data=await request.read() if request.can_read_body else None,
+            allow_redirects=False,
+        ) as upstream:
             response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
             for name, value in upstream.headers.items():
                 if name.lower() not in HOP_BY_HOP:
@@ -107,8 +141,13 @@ class TlsRouter:
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         headers = self._forwarded_headers(request, HOP_BY_HOP | WS_HANDSHAKE)
         try:
-            upstream = await self._client.ws_connect(self.target + request.rel_url.raw_path_qs, headers=CIMultiDict(headers),
-                                                     compress=0, autoclose=False, autoping=True)
+            upstream = await self._client.ws_connect(
+                self.target + request.rel_url.raw_path_qs,
+                headers=CIMultiDict(headers),
+                compress=0,
+                autoclose=False,
+                autoping=True,
+            )
         except aiohttp.WSServerHandshakeError as exc:
             # The app refused the handshake (e.g. 403 for a foreign Origin): the client sees the same status.
             return web.Response(status=exc.status, text=f"refused by the app: {exc.message}")
@@ -135,8 +174,11 @@ async def _pump(source, sink) -> None:
             if not sink.closed:
                 await sink.send_bytes(message.data)
         elif message.type == WSMsgType.CLOSE:
-            code = message.data if isinstance(message.data, int) and 1000 <= message.data < 5000 \
-                and message.data not in (1005, 1006) else 1000
+            code = (
+                message.data
+                if isinstance(message.data, int) and 1000 <= message.data < 5000 and message.data not in (1005, 1006)
+                else 1000
+            )
             reason = (message.extra or "").encode()
             if not source.closed:
                 await source.close(code=code, message=reason)  # answer the close on this side

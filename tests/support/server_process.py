@@ -56,7 +56,11 @@ class ServerProcess:
         with open(self.log_path or os.devnull, "a") as log:  # the server keeps its own copy of the file
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "interview_server", "--port", str(self.port), *self.args],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+            )
         deadline = time.monotonic() + timeout
         while True:
             try:
