@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.server_process import ServerProcess  # noqa: E402
-from tests.test_fuzz_convergence import limits_off  # noqa: E402
+from tests.test_fuzz_convergence import LIMITS_OFF  # noqa: E402
 
 FUZZER = ROOT / "tests" / "node" / "fuzz_clients.mjs"
 
@@ -117,7 +117,7 @@ def main(argv: list[str]) -> int:
         if args.url:
             url = args.url
         else:
-            server_args = ["--store", args.store, "--data-dir", data_dir, "--log-level", "WARNING", *limits_off()]
+            server_args = ["--store", args.store, "--data-dir", data_dir, "--log-level", "WARNING", *LIMITS_OFF]
             server = ServerProcess(*server_args, log_path=Path(data_dir) / "server.log")
             server.start()
             url = server.url
