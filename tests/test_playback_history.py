@@ -107,7 +107,9 @@ async def test_after_compaction_playback_starts_where_the_log_was_kept(client, c
         if when != "live":
             await host.close()
             await viewer.close()
-            while (await (await client.get(f"/api/sessions/{session_id}")).json())["active_users"]:
+            deadline = asyncio.get_running_loop().time() + 10
+            while users := (await (await client.get(f"/api/sessions/{session_id}")).json())["active_users"]:
+                assert asyncio.get_running_loop().time() < deadline, f"{users} users still counted after both left"
                 await asyncio.sleep(0.02)  # the session is let go once its last socket has closed
         history = await get_history(client, session_id, key)
         assert history["start"] == {"version": 200, "text": str(start)} and history["compacted_before"] == 200

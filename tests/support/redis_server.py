@@ -18,6 +18,14 @@ class RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed: `apt-get install redis-server` (.ci/run does it)")
+        # The port is free when chosen, but another process (a parallel test worker) may bind it first: then
+        # this redis-server exits, and a PING would be answered by someone else's. Try another port.
+        for _attempt in range(3):
+            if self._start(binary):
+                return
+        raise RuntimeError(f"redis-server did not start (exit {self.process.returncode})")
+
+    def _start(self, binary: str) -> bool:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(
@@ -25,18 +33,22 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
-        client = redis.Redis.from_url(self.url)
+        self.client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10
-        while True:
+        while self.process.poll() is None:
             try:
-                client.ping()
-                break
+                self.client.ping()
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
                     self.stop()
                     raise
                 time.sleep(0.05)
-        self.client = client
+                continue
+            # Answered: by this process, unless it is on its way out having lost the port.
+            time.sleep(0.05)
+            if self.process.poll() is None:
+                return True
+        return False
 
     def flush(self) -> None:
         self.client.flushall()

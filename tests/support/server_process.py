@@ -65,14 +65,17 @@ class ServerProcess:
         while True:
             try:
                 urllib.request.urlopen(self.url + "/api/health", timeout=1).read()
-                return
+                answered = True
             except OSError:
-                exited = self.process.poll() is not None
-                if exited or time.monotonic() > deadline:
-                    self.kill()
-                    error = ServerExited if exited else RuntimeError
-                    raise error(f"server did not start (exit {self.process.returncode}){self._log_tail()}") from None
-                time.sleep(0.05)
+                answered = False
+            exited = self.process.poll() is not None  # answered all the same: another server has the port
+            if answered and not exited:
+                return
+            if exited or time.monotonic() > deadline:
+                self.kill()
+                error = ServerExited if exited else RuntimeError
+                raise error(f"server did not start (exit {self.process.returncode}){self._log_tail()}")
+            time.sleep(0.05)
 
     def _log_tail(self, lines: int = 20) -> str:
         """The end of the server's log, to show why it did not start."""
