@@ -52,6 +52,11 @@ test-fast: setup
 clean:
 	rm -rf $(VENV) node_modules static/dist static/pyodide
 
+.PHONY: bench-compare
+## bench-compare: this server (SQLite, memory) and y-websocket side by side under one typing load (bench/load.py --compare; ~10 min)
+bench-compare: setup
+	$(BIN)/python bench/load.py --compare $(COMPARE_ARGS)
+
 .PHONY: protocol
 ## protocol: write static/src/protocol-spec.js from the message declarations in interview_server/protocol.py
 protocol: setup
