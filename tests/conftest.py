@@ -11,10 +11,16 @@ from interview_server.app import create_app
 
 def pytest_collection_modifyitems(items):
     """Tiers (setup.cfg): everything under tests/browser/ is `browser`; `system` and `serial` are marked
-    in their modules."""
+    in their modules. The longest tests come first (system, then browser, then the rest, each in file order),
+    so that parallel workers do not end with one still running a long test while the others wait."""
     for item in items:
         if "browser" in item.path.parent.parts[-1:]:
             item.add_marker(pytest.mark.browser)
+    items.sort(key=_longest_first)
+
+
+def _longest_first(item) -> int:
+    return 0 if item.get_closest_marker("system") else 1 if item.get_closest_marker("browser") else 2
 
 
 SERVER_STORES = ["memory", "sqlite", "redis"]

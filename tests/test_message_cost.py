@@ -73,6 +73,7 @@ class Wire:
         async with self.http.post(self.url + "/api/sessions") as response:
             self.session_id = (await response.json())["session_id"]
         self.markers: asyncio.Queue[float] = asyncio.Queue()
+        self.observer_markers: asyncio.Queue[None] = asyncio.Queue()
         self.sender = await self._follow(self._sender_state)
         self.observer = await self._follow(self._observer_state)
         # A participant (cursors, runs and chat are theirs), and a long document, so that spans and positions
@@ -108,7 +109,9 @@ class Wire:
 
     def _observer_state(self, message: dict) -> None:
         data = message["data"]
-        if message["type"] == "session_state":
+        if message["type"] == "error" and data["message"] == MARKER_ANSWER:
+            self.observer_markers.put_nowait(None)
+        elif message["type"] == "session_state":
             self.observed, self.observed_version = Text.from_str(data["code"]), data["version"]
         elif message["type"] == "updates" and data["version"] == self.observed_version:
             for update in data["updates"]:
@@ -125,8 +128,11 @@ class Wire:
         return await asyncio.wait_for(self.markers.get(), 30) - sent
 
     async def settled(self) -> None:
-        """Once the observer has everything the server sent so far (a newcomer is answered after it)."""
-        await asyncio.sleep(0.3)
+        """Once the observer has everything the server sent so far (a newcomer is answered after it): the
+        sender's frames were handled (their marker was answered), so what they sent the observer is queued
+        before the answer to a marker of the observer's own."""
+        await self.observer.send_str(MARKER)
+        await asyncio.wait_for(self.observer_markers.get(), 30)
         assert not self.observer.closed and not self.sender.closed
 
     async def worst_loop_lag_ms(self) -> float:
