@@ -95,6 +95,9 @@ class Peer:
         frame, which must come after them)."""
         if not self._pending or self._stopped:
             return
+        if self.ws.closed:  # its close frame has gone (or is going) out: nothing may follow it
+            self._pending.clear()
+            return
         data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
         self._pending.clear()
         transport = self._transport
