@@ -11,16 +11,25 @@ from interview_server.app import create_app
 
 def pytest_collection_modifyitems(items):
     """Tiers (setup.cfg): everything under tests/browser/ is `browser`; `system` and `serial` are marked
-    in their modules. The longest tests come first (system, then browser, then the rest, each in file order),
-    so that parallel workers do not end with one still running a long test while the others wait."""
+    in their modules. Order, for the parallel pass: system modules (mostly waiting on processes and timers)
+    spread evenly among the browser modules (busy with Chromium), so one worker's waits overlap the others'
+    work; then the short unit tests, which fill the end. A module's tests stay together (its fixtures)."""
     for item in items:
         if "browser" in item.path.parent.parts[-1:]:
             item.add_marker(pytest.mark.browser)
-    items.sort(key=_longest_first)
+    rank = {}
+    for tier in ("system", "browser"):
+        modules = list(dict.fromkeys(item.path for item in items if _tier(item) == tier))
+        rank.update({path: (0, index / len(modules)) for index, path in enumerate(modules)})
+    modules = list(dict.fromkeys(item.path for item in items if _tier(item) == "unit"))
+    rank.update({path: (1, index) for index, path in enumerate(modules)})
+    items.sort(key=lambda item: rank[item.path])
 
 
-def _longest_first(item) -> int:
-    return 0 if item.get_closest_marker("system") else 1 if item.get_closest_marker("browser") else 2
+def _tier(item) -> str:
+    if item.get_closest_marker("system"):
+        return "system"
+    return "browser" if item.get_closest_marker("browser") else "unit"
 
 
 SERVER_STORES = ["memory", "sqlite", "redis"]
