@@ -139,10 +139,13 @@ async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegist
         if peer.introduced:
             await session.audience.announce_participants()
         log.info("peer left session %s (%d connected)", session.session_id, count)
-        await session.audience.sync_presence()
     except Exception:
         log.exception("cleaning up after a peer in session %s failed", session.session_id)
     finally:
+        try:
+            await session.audience.sync_presence()
+        except Exception:
+            log.exception("could not count the peer out of session %s", session.session_id)
         await sessions.release(session.session_id)
 
 

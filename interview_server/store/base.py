@@ -100,7 +100,8 @@ class SessionStore(ABC):
         """Hand a server frame (a chat message, a run's output, a cursor) to the other instances."""
 
     async def unwatch(self, session_id: str) -> None:
-        """Stop watching a session."""
+        """Stop watching a session: nobody here is in it any more (this instance's connections and participants
+        stop counting, even if a presence sync on the way out was lost)."""
 
     async def set_presence(self, session_id: str, local_count: int) -> int:
         """Record this instance's connections to a session; return the total over all instances."""

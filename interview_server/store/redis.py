@@ -394,6 +394,9 @@ class RedisStore(SessionStore):
     async def unwatch(self, session_id: str) -> None:
         if self._watchers.pop(session_id, None) is not None:
             await self._pubsub.unsubscribe(self._keys(session_id)[3])
+        if session_id not in self._watchers:  # not opened here again meanwhile
+            await self.set_presence(session_id, 0)
+            await self.set_people(session_id, [])
 
     async def set_people(self, session_id: str, local: list[dict], notify: bool = True) -> list[dict]:
         """Record this instance's participants; tell the others if asked; return everyone's over live instances."""
