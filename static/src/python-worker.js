@@ -75,8 +75,9 @@ const loading = startPython()
     pyodide.runPython(PATCHES, { globals: patches, filename: PATCH_FILENAME });
     prepareRun = patches.get("prepare_run");
     if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
-    performance.mark("python-started", { detail: { start, why } }); // read by tests and bench/page_bench.py
-    postMessage({ type: "ready", start, ...(why ? { why } : {}) });
+    const how = { start, ...(why ? { why } : {}) };
+    performance.mark("python-started", { detail: how }); // read by tests and bench/page_bench.py
+    postMessage({ type: "ready", ...how });
   })
   .catch((error) => postMessage({ type: "load-error", message: String(error?.message ?? error) }));
 
