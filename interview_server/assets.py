@@ -2,7 +2,7 @@
 
 `npm run build` (static/build.mjs) names everything under dist/ by content ("session-3FZK2QXA.js") and lists
 the names in dist/manifest.json; Pyodide's files under pyodide/ keep the names its loader asks for. Beside
-each JS/CSS/wasm/zip/json file it writes a brotli (.br) and a gzip (.gz) copy. This module serves them:
+each JS/CSS/wasm/zip/json/bin file it writes a brotli (.br) and a gzip (.gz) copy. This module serves them:
 the .br copy when the client accepts br, else the .gz, else the file itself (`Vary: Accept-Encoding`);
 hashed names are cached for a year as immutable, the others revalidated every time (ETag and
 Last-Modified from aiohttp's FileResponse, so an unchanged file costs a 304).
@@ -37,6 +37,7 @@ CONTENT_TYPES = {
     ".json": "application/json",
     ".map": "application/json",
     ".zip": "application/zip",
+    ".bin": "application/octet-stream",  # Python's start-up snapshot (static/build-snapshot.mjs)
 }
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))  # preferred first
 SIDE_SUFFIXES = tuple(suffix for _, suffix in ENCODINGS)

@@ -79,7 +79,9 @@ async def test_python_starts_from_the_snapshot_as_a_normal_start_would(pages, se
     page = await python_page(pages, server_url, responses=responses)
     assert await how_python_started(page) == {"start": "snapshot"}
     (snapshot,) = [response for response in responses if response.url.endswith("/pyodide-snapshot.bin")]
-    assert snapshot.status == 200 and (await snapshot.all_headers())["content-encoding"] == "br"
+    headers = await snapshot.all_headers()
+    assert snapshot.status == 200
+    assert (headers["content-encoding"], headers["content-type"]) == ("br", "application/octet-stream")
     from_snapshot = await run(page, PORTRAIT)
     assert from_snapshot[2] == "-19800 -19800 0 ('UTC+0530', 'UTC+0530') UTC+0530 +0530"  # the page's zone, not UTC
 
