@@ -1,5 +1,5 @@
 // Python's start-up snapshot: the file's layout, shared by the build, which writes it (static/build-snapshot.mjs,
-// under Node), and the worker, which reads it (python-worker.js).
+// under Node), and the worker, which reads it (python-start.js).
 //
 // Layout: "IPS2", the header's length (uint32, little-endian), the header (JSON, UTF-8), then the 64 KiB pages of
 // Pyodide's own memory snapshot (makeMemorySnapshot: mostly wasm memory) that hold anything but zeros, in order; the

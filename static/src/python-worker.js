@@ -1,6 +1,5 @@
 // Module worker that runs Python with Pyodide and streams its output to the page.
-import { loadPyodide, version } from "pyodide";
-import { PYTHON_ENV, PYTHON_PROGRAM, SNAPSHOT_FILE, SnapshotReader, stdlibFingerprint } from "./python-snapshot.js";
+import { startPython } from "./python-start.js";
 import { OutputStream } from "./worker-output.js";
 
 const INDEX_URL = "/static/pyodide/";
@@ -60,9 +59,9 @@ def prepare_run(code):
 `;
 const PATCH_FILENAME = "<interview_pad>";
 
-// Python starts from the start-up snapshot made at build time (build-snapshot.mjs) when it fits this wasm, standard
-// library and environment; else (missing, stale, broken) the normal way. Either way the page hears "ready" or "load-error".
-const loading = startPython()
+// From the start-up snapshot when it fits, else the normal way (python-start.js); either way the page hears "ready"
+// (saying which way) or "load-error".
+const loading = startPython(INDEX_URL)
   .then(({ loaded, start, why }) => {
     pyodide = loaded;
     pyodide.setStdin({ read: (buffer) => stdin?.read(buffer) ?? 0, isatty: false });
@@ -80,111 +79,6 @@ const loading = startPython()
     postMessage({ type: "ready", ...how });
   })
   .catch((error) => postMessage({ type: "load-error", message: String(error?.message ?? error) }));
-
-/** Pyodide, from the snapshot if it can be used; `start` says which way ("snapshot" or "normal") and `why` not. */
-async function startPython() {
-  const options = () => ({ indexURL: INDEX_URL, env: { ...PYTHON_ENV }, _sysExecutable: PYTHON_PROGRAM });
-  const indexUrl = new URL(INDEX_URL, self.location.href).href;
-  const runtime = import(/* webpackIgnore: true */ `${indexUrl}pyodide.asm.mjs`); // as Pyodide would, but now
-  runtime.catch(() => {}); // a failure is Pyodide's to report (it imports the same URL)
-  const snapshot = openSnapshot();
-  try {
-    const loaded = await loadPyodide({
-      ...options(),
-      // Pyodide waits for this before it compiles its wasm: it gets the image as soon as the header is in, and the
-      // image fills while the wasm downloads and compiles. Pyodide reads it only once its module is made (below).
-      _loadSnapshot: snapshot.started.then(({ image }) => image),
-      createPyodideModule: async (settings) => {
-        const { default: create } = await runtime;
-        const [module] = await Promise.all([create(settings), snapshot.complete]);
-        return module;
-      },
-    });
-    const { header, image } = await snapshot.complete;
-    // Restored, the image is garbage, but Pyodide's config keeps the promise that gave it (31 MB). Transferring its
-    // memory to a clone that nobody keeps detaches it there too.
-    structuredClone(image.buffer, { transfer: [image.buffer] });
-    await adoptSnapshot(loaded, header);
-    return { loaded, start: "snapshot" };
-  } catch (error) {
-    const why = String(error?.message ?? error).split("\n")[0];
-    console.warn(`Python's start-up snapshot was not used (${why}): starting Python the normal way`);
-    return { loaded: await loadPyodide(options()), start: "normal", why };
-  }
-}
-
-/** The snapshot's download: `started` once its header is in and fits, `complete` once its image is whole. */
-function openSnapshot() {
-  /** @type {(reader: SnapshotReader) => void} */
-  let onStarted = () => {};
-  const started = new Promise((resolve) => (onStarted = resolve));
-  const complete = readSnapshot((reader) => onStarted(reader));
-  const snapshot = { started: Promise.race([started, complete]), complete };
-  snapshot.started.catch(() => {}); // a failure is the first load's, handled there
-  complete.catch(() => {});
-  return snapshot;
-}
-
-/** @param {(reader: SnapshotReader) => void} onHeader */
-async function readSnapshot(onHeader) {
-  const response = await fetch(`${INDEX_URL}${SNAPSHOT_FILE}`);
-  if (!response.ok || !response.body) throw new Error(`no start-up snapshot (HTTP ${response.status})`);
-  const reader = new SnapshotReader();
-  const body = response.body.getReader();
-  for (let chunk = await body.read(); !chunk.done; chunk = await body.read()) {
-    const hadHeader = reader.started;
-    reader.push(chunk.value);
-    if (!hadHeader && reader.started) {
-      const { header } = reader;
-      if (header.pyodide !== version) throw new Error(`the snapshot is Pyodide ${header.pyodide}'s, not ${version}'s`);
-      if (JSON.stringify(header.env) !== JSON.stringify(PYTHON_ENV)) throw new Error("the snapshot has another environment");
-      onHeader(reader);
-    }
-  }
-  const whole = reader.finish();
-  performance.mark("snapshot-fetched", { detail: { bytes: whole.image.length } });
-  return whole;
-}
-
-// After a restore, what the snapshot froze at build time is made this page's: the random generator's seed and the
-// time zone (the build's was UTC). The zone attributes are recomputed as CPython's time module does at import
-// (from this year's January and July), once Emscripten's C globals (tm_zone's names) were set again from the browser.
-// Pyodide put "" at the head of sys.path again: once is what a normal start has.
-const RESTORED = `
-import random, sys, time
-random.seed()
-if sys.path[:2] == ["", ""]:
-    del sys.path[0]
-def _local_zone():
-    year = (365 * 24 + 6) * 3600
-    t = int(time.time()) // year * year
-    jan, jul = time.localtime(t), time.localtime(t + year // 2)
-    janzone, julzone = -jan.tm_gmtoff, -jul.tm_gmtoff
-    if janzone < julzone:  # daylight saving time in January: the southern hemisphere
-        time.timezone, time.altzone, time.tzname = julzone, janzone, (jul.tm_zone, jan.tm_zone)
-    else:
-        time.timezone, time.altzone, time.tzname = janzone, julzone, (jan.tm_zone, jul.tm_zone)
-    time.daylight = int(janzone != julzone)
-_local_zone()
-del _local_zone
-`;
-
-/** Checks that the restored Python imports from the standard library it was made with; then unfreezes it. */
-async function adoptSnapshot(loaded, header) {
-  const zip = loaded.FS.readdir("/lib").find((name) => name.endsWith(".zip"));
-  if (!zip || (await stdlibFingerprint(loaded.FS.readFile(`/lib/${zip}`))) !== header.stdlib) {
-    throw new Error("the snapshot was made with another standard library");
-  }
-  const module = /** @type {any} */ (loaded)._module;
-  const names = module.HEAPU32.subarray(module._tzname >>> 2, (module._tzname >>> 2) + 2);
-  module.__tzset_js(module._timezone, module._daylight, names[0], names[1]);
-  const globals = loaded.toPy({});
-  try {
-    loaded.runPython(RESTORED, { globals, filename: PATCH_FILENAME });
-  } finally {
-    globals.destroy();
-  }
-}
 
 // Pyodide can hang for good when its wasm is missing, blocked or served with the wrong type. Ask
 // for it up front (in parallel, a HEAD request) so any of these is reported at once, clearly.
