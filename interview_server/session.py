@@ -249,9 +249,14 @@ class Session:
         if start is not None:
             self.host.playback_start = start  # what the session's record says from now on
 
-    async def catch_up(self) -> None:
-        """Apply and publish updates other instances committed since our version."""
+    async def catch_up(self, version: int | None = None) -> None:
+        """Apply and publish updates other instances committed since our version. `version`: the store said
+        the session reached it (nothing to ask for if we have it, as after our own appends); None: look."""
+        if version is not None and version <= self.version:
+            return
         async with self._lock:
+            if version is not None and version <= self.version:
+                return
             await self._catch_up_locked()
 
     async def _catch_up_locked(self) -> None:

@@ -78,11 +78,12 @@ class SessionStore(ABC):
     async def watch(
         self,
         session_id: str,
-        on_change: Callable[[], Awaitable[None]],
+        on_change: Callable[[int | None], Awaitable[None]],
         on_presence: Callable[[int], None],
         on_relay: Callable[[str], None] | None = None,
     ) -> None:
-        """Call on_change when another instance may have committed to this session,
+        """Call on_change(version) when another instance may have committed to this session (up to `version`,
+        or None when not known),
         on_presence(total) when the number of connections over all instances may have changed, and
         on_relay(frame) with each frame another instance `publish`ed to this session (and with ""
         when its participants changed)."""

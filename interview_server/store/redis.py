@@ -384,7 +384,7 @@ class RedisStore(SessionStore):
     async def watch(
         self,
         session_id: str,
-        on_change: Callable[[], Awaitable[None]],
+        on_change: Callable[[int | None], Awaitable[None]],
         on_presence: Callable[[int], None],
         on_relay: Callable[[str], None] | None = None,
     ) -> None:
@@ -458,8 +458,9 @@ class RedisStore(SessionStore):
         if watcher is None:
             return
         on_change, on_presence, on_relay = watcher
-        if data.startswith("u:"):
-            self._spawn(on_change())
+        if data.startswith("u:"):  # "u:<version>": an append reached it (ours too: then the session has it)
+            version = data[2:]
+            self._spawn(on_change(int(version) if version.isdigit() else None))
         elif data.startswith("pp:"):
             if data[3:] != self.instance_id and on_relay is not None:
                 on_relay("")  # someone joined, left or renamed elsewhere: the empty frame says "ask again"
@@ -474,7 +475,7 @@ class RedisStore(SessionStore):
 
     def _catch_up_all(self) -> None:
         for on_change, _, _ in list(self._watchers.values()):
-            self._spawn(on_change())
+            self._spawn(on_change(None))
 
     def _spawn(self, catching_up: Awaitable[None]) -> None:
         """Run a catch-up in the background; a failure is logged (the 3 s poll tries again)."""
