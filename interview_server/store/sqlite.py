@@ -190,7 +190,11 @@ class SqliteStore(SessionStore):
                 await asyncio.sleep(wait)
             self._last_sync = loop.time()
             batch, self._pending = self._pending, []
-            results = self._commit(batch) if batch else []
+            try:
+                results = self._commit(batch) if batch else []
+            except Exception as exc:  # not SQLite's refusal (that fails one append): every append here fails
+                log.exception("committing appends failed")
+                results = [exc] * len(batch)
             waiting, self._unsynced = self._unsynced, []
             self._shared = len(batch) + len(waiting) > 1
             try:
