@@ -21,6 +21,9 @@ export const PYTHON_PROGRAM = "./this.program";
 
 const MAGIC = "IPS2";
 const PAGE = 65536;
+// The image's first bytes (Pyodide's magic number and build id) are put in last: an image read before it is whole
+// fails Pyodide's own check instead of restoring half a memory.
+const GUARD = 48;
 
 /**
  * What a snapshot was made with (`pyodide`: its version; `stdlib`: stdlibFingerprint of the zip), and the image's
@@ -70,6 +73,7 @@ export class SnapshotReader {
     this.head = new Uint8Array(0); // bytes before the header is whole
     this.pages = []; // [image offset, length] still to fill, in file order
     this.filled = 0; // of pages[0]
+    this.guard = new Uint8Array(GUARD); // the image's first bytes, until it is whole
   }
 
   get started() {
@@ -98,7 +102,13 @@ export class SnapshotReader {
       if (!this.pages.length) throw new Error("the start-up snapshot is longer than its header says");
       const [offset, length] = this.pages[0];
       const part = chunk.subarray(0, length - this.filled);
-      this.image.set(part, offset + this.filled);
+      const at = offset + this.filled;
+      this.image.set(part, at);
+      if (at < GUARD) {
+        const end = Math.min(GUARD, at + part.length);
+        this.guard.set(this.image.subarray(at, end), at);
+        this.image.fill(0, at, end);
+      }
       this.filled += part.length;
       chunk = chunk.subarray(part.length);
       if (this.filled === length) {
@@ -110,6 +120,7 @@ export class SnapshotReader {
 
   finish() {
     if (!this.image || this.pages.length) throw new Error("the start-up snapshot is cut short");
+    this.image.set(this.guard, 0);
     return { header: this.header, image: this.image };
   }
 }
