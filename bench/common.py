@@ -50,6 +50,7 @@ class Server:
         extra_args: tuple[str, ...] = (),
         env: dict | None = None,
         cwd: Path = ROOT,
+        redis_url: str = "",
     ):
         self.port = free_port()
         self.data_dir = data_dir
@@ -57,7 +58,9 @@ class Server:
         self.redis: subprocess.Popen | None = None
         self.redis_port: int | None = None
         args = ["--store", store, "--port", str(self.port), "--data-dir", data_dir, "--log-level", "WARNING"]
-        if store == "redis":
+        if store == "redis" and redis_url:  # another instance's redis-server: share it
+            args += ["--redis-url", redis_url]
+        elif store == "redis":
             binary = shutil.which("redis-server")
             if binary is None:
                 raise SystemExit("--store redis needs redis-server (apt-get install redis-server)")

@@ -26,7 +26,8 @@ Prints one table for all stores; writes bench/results/load-<store>.json and benc
 
 Side by side with y-websocket (--compare): .venv/bin/python bench/load.py --compare [--targets sqlite,memory,y-websocket]
 [--sizes 200,500,1000] [--seconds 20] [--warmup 3] [--drain 5]. For each size S and target it starts a fresh server
-(interview-server with that store, its limits off; or @y/websocket-server from bench/node) and runs the Node
+(interview-server with that store, its limits off; "redis-2": two of them on one redis-server, each session's
+participants spread over both; or @y/websocket-server from bench/node) and runs the Node
 generator (bench/node/load.mjs: S sessions x 4, one typist per session sending each character as its own edit at
 10/s, the others receiving) against it: this server through the page's own sync core, y-websocket through its
 client. The server's CPU comes from /proc over the measured window; prints one side-by-side table and writes
@@ -839,6 +840,7 @@ COMPARE_TARGETS = {
     "sqlite": "this server, SQLite store (default)",
     "memory": "this server, memory store",
     "redis": "this server, Redis store",
+    "redis-2": "this server, two instances on one Redis (each session's participants on both)",
     "y-websocket": "y-websocket (Yjs, Node, no persistence)",
 }
 # Every limit off: one address opens thousands of sockets, each typist adds 10 versions a second.
@@ -893,16 +895,32 @@ async def compare_one(target: str, sessions: int, args) -> dict:
         url, kind = f"ws://127.0.0.1:{server.port}", "y-websocket"
     else:
         other_checkout = [sys.executable, "-m", "interview_server"] if args.server_dir else None
+        store = target.removesuffix("-2")
         server = Server(
-            target, data_dir, command=other_checkout, cwd=Path(args.server_dir or ROOT), extra_args=COMPARE_SERVER_FLAGS
+            store, data_dir, command=other_checkout, cwd=Path(args.server_dir or ROOT), extra_args=COMPARE_SERVER_FLAGS
         )
         url, kind = f"http://127.0.0.1:{server.port}", "ours"
+    second = None  # "redis-2": a second instance on the first one's redis-server
+    if target == "redis-2":
+        second_dir = tempfile.mkdtemp(prefix="compare-redis-2-", dir=data_dir)
+        second = Server(
+            "redis",
+            second_dir,
+            command=other_checkout,
+            cwd=Path(args.server_dir or ROOT),
+            extra_args=COMPARE_SERVER_FLAGS,
+            redis_url=f"redis://127.0.0.1:{server.redis_port}/0",
+        )
+        url += f",http://127.0.0.1:{second.port}"
     generator = None
     stderr_path = Path(data_dir) / "generator.log"
     try:
         async with aiohttp.ClientSession() as http:
             await server.start(http)
             pids = {"server": server.process.pid}
+            if second is not None:
+                await second.start(http)
+                pids["second"] = second.process.pid
             if server.redis is not None:
                 pids["redis"] = server.redis.pid
             with open(stderr_path, "w") as stderr:
@@ -961,7 +979,7 @@ async def compare_one(target: str, sessions: int, args) -> dict:
                         rss_max = max(rss_max, rss_bytes(pids["server"]))
                     if event["event"] == "stopped" and kind == "ours":
                         # The server's own event-loop lag over the last minute (mostly the measured window).
-                        server_lag = (await health(http, url)).get("loop_lag_ms")
+                        server_lag = (await health(http, url.split(",")[0])).get("loop_lag_ms")
                     if event["event"] == "connected":
                         print(
                             f"  {target} S={sessions}: {event['connections']} connections in {event['seconds']} s"
@@ -975,13 +993,16 @@ async def compare_one(target: str, sessions: int, args) -> dict:
     finally:
         if generator is not None and generator.returncode is None:
             generator.kill()
+        if second is not None:
+            second.stop()
         server.stop()
         problems = server.log_problems() if isinstance(server, Server) else []
+        problems += second.log_problems() if second is not None else []
         shutil.rmtree(data_dir, ignore_errors=True)
     result = events["result"]
     elapsed = marks["stopped"]["time"] - marks["measuring"]["time"]
     cpu = {name: marks["stopped"][name] - marks["measuring"][name] for name in pids}
-    server_cpu = cpu["server"] + cpu.get("redis", 0.0)
+    server_cpu = cpu["server"] + cpu.get("second", 0.0) + cpu.get("redis", 0.0)
     edits = max(1, result["edits"])
     other = marks["stopped"]["busy"] - marks["measuring"]["busy"] - sum(cpu.values())
     return {

@@ -7,7 +7,7 @@
 // seconds after typing stops, whether every participant ends with the typist's text, and the generator's
 // own CPU and event-loop lag (so one can tell when the generator, not the server, was the limit).
 //
-// Usage: node bench/node/load.mjs --kind ours --url http://127.0.0.1:8080 [--sessions 200] [--participants 4]
+// Usage: node bench/node/load.mjs --kind ours --url http://127.0.0.1:8080[,http://127.0.0.1:8081] [--sessions 200] [--participants 4]
 //        [--rate 10] [--warmup 3] [--seconds 20] [--drain 5] [--settle 60] [--workers 1] [--no-cursors]
 //        node bench/node/load.mjs --kind y-websocket --url ws://127.0.0.1:1234 ...
 // Prints JSON lines on stdout: {"event": "connected"|"measuring"|"stopped"|"drained"|"result", ...}
@@ -60,11 +60,13 @@ async function createSessions(base, count) {
   return ids;
 }
 
-const base = args.url.replace(/\/$/, "");
+// Several servers (comma-separated URLs: instances sharing one store): sessions are made on the first, and
+// participant p of session s connects to server (s + p) mod n, so every session spans every instance.
+const bases = args.url.split(",").map((url) => url.replace(/\/$/, ""));
 const targets = args.kind === "ours"
-  ? await createSessions(base, sessionsWanted)
+  ? await createSessions(bases[0], sessionsWanted)
   : Array.from({ length: sessionsWanted }, (_, i) => `bench-${process.pid}-${i}`);
-const wsBase = args.kind === "ours" ? base.replace(/^http/, "ws") : base;
+const wsBases = args.kind === "ours" ? bases.map((base) => base.replace(/^http/, "ws")) : bases;
 
 // Each worker thread gets whole sessions.
 const workers = [];
@@ -73,7 +75,7 @@ const per = Math.ceil(targets.length / workerCount);
 for (let w = 0; w < workerCount; w++) {
   const share = targets.slice(w * per, (w + 1) * per);
   const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
-    workerData: { worker: w, firstIndex: w * per, targets: share, kind: args.kind, wsBase, participants,
+    workerData: { worker: w, firstIndex: w * per, targets: share, kind: args.kind, wsBases, participants,
       rate: Number(args.rate), cursors: !args["no-cursors"] },
     // A young generation larger than V8's default: each keystroke makes short-lived garbage in every
     // receiver; with it the generator's CPU fell by ~20 % (y-websocket clients, 400 sessions: 80 -> 65 %).

@@ -27,9 +27,10 @@ class Session {
       const name = `t${config.worker}s${index}p${number}`;
       const onChange = number === 0 ? () => {} : () => this.received(number);
       const common = { name, cursors: config.cursors, counters, onChange };
+      const wsBase = config.wsBases[(index + number) % config.wsBases.length];
       return config.kind === "ours"
-        ? new OursClient({ ...common, url: `${config.wsBase}/ws/${target}` })
-        : new YjsClient({ ...common, url: config.wsBase, room: target });
+        ? new OursClient({ ...common, url: `${wsBase}/ws/${target}` })
+        : new YjsClient({ ...common, url: wsBase, room: target });
     });
     this.seen = new Array(config.participants).fill(0); // keystrokes each receiver has
   }
