@@ -33,9 +33,10 @@ run: setup
 	$(BIN)/interview-server $(ARGS)
 
 # Test tiers are pytest markers (setup.cfg; README "Tests"). `serial` tests time themselves, so they run first
-# and alone; then everything else on TEST_WORKERS pytest-xdist workers (one server, browser and Redis each).
+# and alone; then everything else on TEST_WORKERS pytest-xdist workers (one server, browser and Redis each):
+# 3 on 2 cores, as browser and system tests spend much of their time waiting (parallel pass: 263 s; with 2: ~300 s).
 # PYTEST_ARGS narrows both passes (paths, -k, -x); a pass that selects nothing is not a failure.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 PYTEST := $(BIN)/python -m pytest
 
 ## test: set up, then run every test (server, protocol, real Chromium, system): the serial ones, then the rest in parallel
