@@ -43,7 +43,7 @@ PYTEST := $(BIN)/python -m pytest
 test: setup
 	status=0; \
 	$(PYTEST) -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
-	$(PYTEST) -m "not serial" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	$(PYTEST) -m "not serial" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
 	exit $$status
 
 ## test-fast: the inner loop (under a minute): unit and protocol tests, no browser and no system tests

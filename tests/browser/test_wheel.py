@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import importlib.util
 import json
 import os
@@ -26,8 +28,7 @@ from ..support.server_process import ROOT, free_port
 from .conftest import create_session
 from .helpers import open_session, output, set_code, wait_python_ready
 
-# pip builds in the checkout (build/, *.egg-info): one worker runs all of these, one build at a time.
-pytestmark = [pytest.mark.timeout(90), pytest.mark.xdist_group("builds_in_checkout")]
+pytestmark = pytest.mark.timeout(90)
 
 # The test venv's pip builds here (its setuptools, no build isolation, no Node) and installs into the fresh
 # venv with --python, so the fresh venv needs no pip of its own.
@@ -38,6 +39,20 @@ CLEAN_ENV = {
     for name, value in os.environ.items()
     if name not in {"PYTHONPATH", "PYTHONHOME", *(setting.env for setting in SETTINGS)}
 }
+
+
+@contextmanager
+def building_in_checkout():
+    """pip builds in the checkout (build/, *.egg-info), and these tests may run on several pytest-xdist workers
+    at once (xdist's `xdist_group` does not hold with pytest 9: the tests were spread anyway): one build at a time."""
+    lock_path = ROOT / "build" / ".tests-build.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def run(command: list, cwd: Path, timeout: float = 60) -> str:
@@ -52,7 +67,8 @@ def run(command: list, cwd: Path, timeout: float = 60) -> str:
 def wheel(tmp_path_factory) -> Path:
     """`pip wheel .` of the checkout, as built on a machine where `npm run build` has run."""
     out = tmp_path_factory.mktemp("wheel")
-    run([*PIP, "wheel", ".", "--no-deps", "--no-build-isolation", "--quiet", "-w", out], cwd=ROOT)
+    with building_in_checkout():
+        run([*PIP, "wheel", ".", "--no-deps", "--no-build-isolation", "--quiet", "-w", out], cwd=ROOT)
     (built,) = out.glob("interview_server-*.whl")
     return built
 
@@ -68,11 +84,12 @@ def fresh_venv(tmp_path_factory) -> Path:
 def install(venv: Path, target: Path, workdir: Path) -> None:
     """Install the server (wheel file or source folder) into `venv`, dependencies at the locked versions."""
     run([*PIP, "--python", venv / "bin" / "python", "uninstall", "--yes", "--quiet", "interview_server"], cwd=workdir)
-    run(
-        [*PIP, "--python", venv / "bin" / "python", "install", "--quiet", "-c", ROOT / "requirements.lock", target],
-        cwd=workdir,
-        timeout=80,
-    )
+    with building_in_checkout() if target == ROOT else contextlib.nullcontext():
+        run(
+            [*PIP, "--python", venv / "bin" / "python", "install", "--quiet", "-c", ROOT / "requirements.lock", target],
+            cwd=workdir,
+            timeout=80,
+        )
 
 
 def site_package(venv: Path) -> Path:
