@@ -3,7 +3,7 @@ list, and frames shared with everyone here and, in order, with the other instanc
 
 from __future__ import annotations
 
-import collections
+import asyncio
 import json
 import logging
 import time
@@ -43,8 +43,6 @@ class Audience:
         self._syncing: bool | None = None  # a presence sync in flight (True: run it again when done)
         self._announcing: bool | None = None  # a participant announcement in flight (True: again when done)
         self._announced = ""  # this instance's participant list as last told to the others
-        self._outgoing: collections.deque[str] = collections.deque()  # frames for other instances, in order
-        self._publishing = False
 
     # ---- connections ----
 
@@ -161,22 +159,15 @@ class Audience:
             self._publish(frame)
 
     def _publish(self, frame: str) -> None:
-        """Send a frame to the other instances, after the ones before it."""
-        self._outgoing.append(frame)
-        if not self._publishing:
-            self._publishing = True
-            self._tasks.spawn(self._publish_outgoing(), f"relay frames of {self.session_id}")
+        """Send a frame to the other instances, after the ones before it (the store keeps them in order)."""
+        self._store.publish(self.session_id, frame).add_done_callback(self._relay_failed)
 
-    async def _publish_outgoing(self) -> None:
-        try:
-            while self._outgoing:
-                frame = self._outgoing.popleft()
-                try:
-                    await self._store.publish(self.session_id, frame)
-                except Exception as exc:  # the others miss a cursor or a chunk of output; nothing stored is lost
-                    log.warning("could not relay a frame of session %s to other instances: %s", self.session_id, exc)
-        finally:
-            self._publishing = False
+    def _relay_failed(self, sent: asyncio.Future) -> None:
+        if not sent.cancelled() and sent.exception() is not None:
+            # The others miss a cursor or a chunk of output; nothing stored is lost.
+            log.warning(
+                "could not relay a frame of session %s to other instances: %s", self.session_id, sent.exception()
+            )
 
     def relayed(self, session: Session, frame: str) -> None:
         """A frame another instance shared: remember what late joiners need, then pass it on."""

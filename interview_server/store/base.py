@@ -8,6 +8,8 @@ it has run.
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
@@ -97,8 +99,12 @@ class SessionStore(ABC):
         """The participants of a session on other instances (none for a single-instance store)."""
         return []
 
-    async def publish(self, session_id: str, frame: str) -> None:
-        """Hand a server frame (a chat message, a run's output, a cursor) to the other instances."""
+    def publish(self, session_id: str, frame: str) -> asyncio.Future:
+        """Queue a server frame (a chat message, a run's output, a cursor) for the other instances; frames go
+        out in the order queued. The future says when it was sent (or why not)."""
+        sent = asyncio.get_running_loop().create_future()
+        sent.set_result(None)
+        return sent
 
     async def unwatch(self, session_id: str) -> None:
         """Stop watching a session: nobody here is in it any more (this instance's connections and participants

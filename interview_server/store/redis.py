@@ -20,6 +20,7 @@ from datetime import datetime
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 
 from ..protocol import Update
 from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
@@ -170,6 +171,21 @@ def _decode(raw: str) -> Update:
     return Update(data["c"], data["ch"], data["t"], data["p"])
 
 
+class _Command:
+    """One command for a pipeline; a script's `source` to load it again if Redis forgot it."""
+
+    __slots__ = ("args", "source")
+
+    def __init__(self, args: tuple, source: str = ""):
+        self.args = args
+        self.source = source
+
+    @classmethod
+    def script(cls, sha_and_source: tuple[str, str], keys: tuple, args: tuple) -> _Command:
+        sha, source = sha_and_source
+        return cls(("EVALSHA", sha, len(keys), *keys, *args), source)
+
+
 class RedisStore(SessionStore):
     """Sessions in Redis, for several instances behind one load balancer."""
 
@@ -185,8 +201,10 @@ class RedisStore(SessionStore):
             str, tuple[Callable[[], Awaitable[None]], Callable[[int], None], Callable[[str], None] | None]
         ] = {}
         self._tasks: list[asyncio.Task] = []
-        self._pending: list[tuple[list[str], list, asyncio.Future]] = []  # appends for the next round trip
+        # Appends and published frames for the next round trip, in the order they came: (command, future).
+        self._pending: list[tuple[_Command, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
+        self._appended: dict[str, int] = {}  # the last version this instance appended to each watched session
 
     @staticmethod
     def _keys(session_id: str) -> tuple[str, str, str, str]:
@@ -280,40 +298,60 @@ class RedisStore(SessionStore):
         # "" means no snapshot (an encoded text is never empty: it is a JSON string).
         snapshot = encode_text(text()) if crosses_snapshot(expected_version, len(updates)) else ""
         last_active = max(u.timestamp for u in updates)
-        done = asyncio.get_running_loop().create_future()
-        self._pending.append(
-            (
-                list(self._keys(session_id)),
-                [expected_version, len(updates), last_active, session_id, snapshot, *map(_encode, updates)],
-                done,
+        keys = self._keys(session_id)
+        appended = await self._queue(
+            _Command.script(
+                (self._append.sha, self._append.script),
+                keys,
+                (expected_version, len(updates), last_active, session_id, snapshot, *map(_encode, updates)),
             )
         )
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_appends())
-        return await done
+        if appended and session_id in self._watchers:
+            self._appended[session_id] = expected_version + len(updates)
+        return bool(appended)
 
-    async def _flush_appends(self) -> None:
-        """Send the appends queued meanwhile in one pipeline: one round trip (and one pooled connection) for
-        all of them, each still its own atomic script, in the order they came."""
+    def _queue(self, command: _Command) -> asyncio.Future:
+        """Send a command with the others queued meanwhile; its reply (or exception) is the future's."""
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((command, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return done
+
+    async def _flush(self) -> None:
+        """Send the commands queued meanwhile in one pipeline: one round trip (and one pooled connection) for
+        all of them, each append still its own atomic script, in the order they came. Scripts go by their
+        SHA alone (no SCRIPT EXISTS round trip first); the few that Redis has forgotten (a restart, SCRIPT
+        FLUSH) were not run, so they are loaded and sent again."""
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for keys, args, _ in batch:
-                        await self._append(keys=keys, args=args, client=pipe)
-                    results = await pipe.execute(raise_on_error=False)
+                results = await self._execute([command for command, _ in batch])
+                forgotten = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
+                if forgotten:
+                    for source in {batch[i][0].source for i in forgotten}:
+                        await self._redis.script_load(source)
+                    retried = await self._execute([batch[i][0] for i in forgotten])
+                    for i, result in zip(forgotten, retried, strict=True):
+                        results[i] = result
             except Exception as exc:  # the connection failed: none of them is known to be applied
-                for *_, done in batch:
+                for _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
                 continue
-            for (_, _, done), result in zip(batch, results, strict=True):
+            for (_, done), result in zip(batch, results, strict=True):
                 if done.done():
                     continue
                 if isinstance(result, Exception):
                     done.set_exception(result)
                 else:
-                    done.set_result(bool(result))
+                    done.set_result(result)
+
+    async def _execute(self, commands: list[_Command]) -> list:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command.args)
+            return await pipe.execute(raise_on_error=False)
 
     async def updates_since(self, session_id: str, version: int, limit: int | None = None) -> list[Update] | None:
         key, log_key, _, _ = self._keys(session_id)
@@ -392,6 +430,7 @@ class RedisStore(SessionStore):
         await self._pubsub.subscribe(self._keys(session_id)[3])
 
     async def unwatch(self, session_id: str) -> None:
+        self._appended.pop(session_id, None)
         if self._watchers.pop(session_id, None) is not None:
             await self._pubsub.unsubscribe(self._keys(session_id)[3])
         if session_id not in self._watchers:  # not opened here again meanwhile
@@ -412,8 +451,8 @@ class RedisStore(SessionStore):
         lists = await self._people(keys=[f"{PREFIX}people:{session_id}"], args=[self.instance_id, "", f"{PREFIX}inst:"])
         return [person for raw in lists for person in json.loads(raw)]
 
-    async def publish(self, session_id: str, frame: str) -> None:
-        await self._redis.publish(self._keys(session_id)[3], f"m:{self.instance_id}:{frame}")
+    def publish(self, session_id: str, frame: str) -> asyncio.Future:
+        return self._queue(_Command(("PUBLISH", self._keys(session_id)[3], f"m:{self.instance_id}:{frame}")))
 
     async def set_presence(self, session_id: str, local_count: int) -> int:
         """Record this instance's connection count; tell the others; return the total over instances."""
@@ -458,9 +497,11 @@ class RedisStore(SessionStore):
         if watcher is None:
             return
         on_change, on_presence, on_relay = watcher
-        if data.startswith("u:"):  # "u:<version>": an append reached it (ours too: then the session has it)
-            version = data[2:]
-            self._spawn(on_change(int(version) if version.isdigit() else None))
+        if data.startswith("u:"):  # "u:<version>": an append reached it
+            version = int(data[2:]) if data[2:].isdigit() else None
+            if version is not None and version <= self._appended.get(session_id, -1):
+                return  # ours, or one before ours (which we had, to append at the version after it)
+            self._spawn(on_change(version))
         elif data.startswith("pp:"):
             if data[3:] != self.instance_id and on_relay is not None:
                 on_relay("")  # someone joined, left or renamed elsewhere: the empty frame says "ask again"
