@@ -17,7 +17,21 @@ log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "problems"
 LANGUAGES = ("python", "javascript")
-KINDS = ("starter", "checks")
+KINDS = ("starter", "checks", "hidden-checks")
+DIFFICULTIES = ("easy", "medium", "hard")
+HIDDEN_RESULTS = ("none", "count", "names")  # what a candidate is told of the hidden checks' results
+MAX_TAGS = 8
+MAX_CRITERIA = 10
+DEFAULT_RUBRIC = (
+    {"name": "Problem solving", "description": "Understands the problem, finds and explains an approach.", "scale": 4},
+    {"name": "Coding", "description": "Turns the approach into correct, readable code.", "scale": 4},
+    {
+        "name": "Testing",
+        "description": "Checks the code with examples and edge cases, finds and fixes bugs.",
+        "scale": 4,
+    },
+    {"name": "Communication", "description": "Thinks aloud, asks clarifying questions, takes hints.", "scale": 4},
+)
 MAX_FILE_BYTES = 64 * 1024
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MARKDOWN = MarkdownIt("commonmark", {"html": False})  # the page's parser and options
@@ -31,22 +45,37 @@ class ProblemError(ValueError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem: a Markdown prompt, starter code and checks per language."""
+    """One problem: a Markdown prompt, starter code, visible and hidden checks per language, and how it is
+    found (tags, difficulty) and graded (what a candidate learns of the hidden checks, a rubric)."""
 
     id: str
     title: str
     prompt: str
     starters: dict[str, str] = field(hash=False)
     checks: dict[str, str] = field(hash=False)
+    hidden_checks: dict[str, str] = field(default_factory=dict, hash=False)
+    tags: tuple[str, ...] = ()
+    difficulty: str = ""
+    hidden_results: str = "count"
+    rubric: tuple[dict, ...] = DEFAULT_RUBRIC
 
     def to_json(self) -> dict:
-        """Everything a page needs to offer the problem."""
+        """Everything a page needs to offer the problem. Never the hidden checks: anyone may ask for this."""
         return {
-            "id": self.id,
-            "title": self.title,
+            **self.summary(),
             "prompt": self.prompt,
             "starters": dict(self.starters),
             "checks": dict(self.checks),
+        }
+
+    def grading(self) -> dict:
+        """What only hosts get (host-only session data): the hidden checks, what candidates see of their
+        results, and the rubric."""
+        return {
+            "problem_id": self.id,
+            "hidden_checks": dict(self.hidden_checks),
+            "hidden_results": self.hidden_results,
+            "rubric": [dict(criterion) for criterion in self.rubric],
         }
 
     def language_for(self, preferred: str | None) -> str:
@@ -59,8 +88,15 @@ class Problem:
         return {"id": self.id, "title": self.title, "prompt": self.prompt, "checks": dict(self.checks)}
 
     def summary(self) -> dict:
-        """What a list of problems shows."""
-        return {"id": self.id, "title": self.title, "languages": sorted(self.starters)}
+        """What a list of problems shows (and searches and filters by)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "languages": sorted(self.starters),
+            "tags": list(self.tags),
+            "difficulty": self.difficulty,
+            "hidden_checks": len(self.hidden_checks) > 0,
+        }
 
 
 @dataclass(frozen=True)
@@ -143,10 +179,12 @@ def parse_problem(problem_id: str, text: str) -> Problem:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise ProblemError(f"larger than {MAX_FILE_BYTES // 1024} KiB")
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    title, start = _front_matter(lines)
+    front, start = _front_matter(lines)
+    title = front.pop("title", None)
     body = lines[start:]
     taken: set[int] = set()  # lines of the body that leave the prompt: the title heading, starters and checks
     code: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+    rubric: tuple[dict, ...] | None = None
     for block in markdown_blocks("\n".join(body)):
         line = start + block.start + 1  # 1-based, in the file
         if block.depth:
@@ -157,6 +195,12 @@ def parse_problem(problem_id: str, text: str) -> Problem:
         elif block.kind == "fence":
             if not block.closed:
                 raise ProblemError(f"the code block opened on line {line} with {block.marker} is never closed")
+            if block.info.split() == ["rubric"]:
+                if rubric is not None:
+                    raise ProblemError(f"a second ```rubric block on line {line}")
+                rubric = _rubric(block.text, line)
+                taken.update(range(block.start, block.end))
+                continue
             target = _code_target(block.info.split(), line)
             if target is not None:
                 language, kind = target
@@ -165,30 +209,81 @@ def parse_problem(problem_id: str, text: str) -> Problem:
                 code[kind][language] = block.text.strip("\n") + "\n"
                 taken.update(range(block.start, block.end))
     prompt_lines = [text for index, text in enumerate(body) if index not in taken]
-    return _finish(problem_id, title, prompt_lines, code["starter"], code["checks"])
+    problem = _finish(problem_id, title, prompt_lines, code["starter"], code["checks"])
+    orphans = sorted(set(code["hidden-checks"]) - set(problem.starters))
+    if orphans:
+        raise ProblemError(f"hidden checks for {', '.join(orphans)} without a starter for that language")
+    return Problem(
+        problem.id,
+        problem.title,
+        problem.prompt,
+        problem.starters,
+        problem.checks,
+        dict(sorted(code["hidden-checks"].items())),
+        rubric=rubric or DEFAULT_RUBRIC,
+        **_grading_front_matter(front),
+    )
 
 
-def _front_matter(lines: list[str]) -> tuple[str | None, int]:
-    """The title from `---` front matter, and the line the body starts on."""
+def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
+    """The `key: value` pairs of `---` front matter (keys lowercase), and the line the body starts on."""
     if not lines or lines[0].rstrip() != "---":
-        return None, 0
+        return {}, 0
     end = next((index for index in range(1, len(lines)) if lines[index].rstrip() == "---"), None)
     if end is None:
         raise ProblemError("the front matter opened on line 1 is not closed by a `---` line")
-    title = None
+    front: dict[str, str] = {}
     for number, line in enumerate(lines[1:end], start=2):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         key, colon, value = line.partition(":")
         if not colon:
             raise ProblemError(f"front matter line {number} is not `key: value`: {line!r}")
-        if key.strip().lower() == "title":
-            title = value.strip().strip("\"'").strip() or None
-    return title, end + 1
+        value = value.strip().strip("\"'").strip()
+        if value:
+            front[key.strip().lower()] = value
+    return front, end + 1
+
+
+def _grading_front_matter(front: dict[str, str]) -> dict:
+    """tags (`a, b` or `[a, b]`), difficulty and hidden_results from the front matter, checked."""
+    tags = tuple(
+        dict.fromkeys(
+            tag.strip().strip("\"'").lower() for tag in front.get("tags", "").strip("[]").split(",") if tag.strip()
+        )
+    )
+    if len(tags) > MAX_TAGS or any(len(tag) > 32 for tag in tags):
+        raise ProblemError(f"at most {MAX_TAGS} tags of at most 32 characters each")
+    difficulty = front.get("difficulty", "").lower()
+    if difficulty and difficulty not in DIFFICULTIES:
+        raise ProblemError(f"difficulty {difficulty!r}: use {', '.join(DIFFICULTIES)}")
+    hidden_results = front.get("hidden_results", "count").lower()
+    if hidden_results not in HIDDEN_RESULTS:
+        raise ProblemError(f"hidden_results {hidden_results!r}: use {', '.join(HIDDEN_RESULTS)}")
+    return {"tags": tags, "difficulty": difficulty, "hidden_results": hidden_results}
+
+
+def _rubric(text: str, line_number: int) -> tuple[dict, ...]:
+    """A ```rubric block: one criterion a line, `Name | scale | description` (scale 2-10, e.g. 4 for 1-4)."""
+    criteria = []
+    for offset, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|", 2)]
+        scale = parts[1].rpartition("-")[2] if len(parts) == 3 else ""
+        if len(parts) != 3 or not parts[0] or not scale.isdigit() or not 2 <= int(scale) <= 10:
+            raise ProblemError(
+                f"rubric line {line_number + offset} is not `Name | 1-4 | description` (a scale of 2 to 10): {line!r}"
+            )
+        criteria.append({"name": parts[0][:60], "description": parts[2][:300], "scale": int(scale)})
+    if not 1 <= len(criteria) <= MAX_CRITERIA:
+        raise ProblemError(f"the rubric on line {line_number} needs 1 to {MAX_CRITERIA} criteria")
+    return tuple(criteria)
 
 
 def _code_target(words: list[str], line_number: int) -> tuple[str, str] | None:
-    """(language, "starter" | "checks") for a fence info string naming one, None for an example."""
+    """(language, "starter" | "checks" | "hidden-checks") for a fence info string naming one, None for an
+    example."""
     if len(words) != 2 or words[1].lower() not in KINDS:
         return None
     language = words[0].lower()

@@ -400,7 +400,14 @@ async def test_operators_add_problems_by_dropping_files_in_problems_dir(aiohttp_
     (folder / "broken.md").write_text("no starter here")
     client = await aiohttp_client(create_app(Config(store="memory", problems_dir=str(folder))))
     problems = {p["id"]: p for p in (await (await client.get("/api/problems")).json())["problems"]}
-    assert problems["fizz-buzz"] == {"id": "fizz-buzz", "title": "Fizz Buzz (house rules)", "languages": ["python"]}
+    assert problems["fizz-buzz"] == {
+        "id": "fizz-buzz",
+        "title": "Fizz Buzz (house rules)",
+        "languages": ["python"],
+        "tags": [],
+        "difficulty": "",
+        "hidden_checks": False,
+    }
     assert "broken" not in problems and "two-sum" in problems  # the built-ins stay
     response = await client.post("/api/sessions", json={"problem": "fizz-buzz", "language": "javascript"})
     assert (response.status, await response.json()) == (

@@ -61,14 +61,21 @@ def test_front_matter_title_starters_and_checks_are_taken_out_and_examples_stay(
         "python": "def add(a, b):\n    pass\n",
     }
     assert problem.checks == {"python": 'print("✓" if add(2, 3) == 5 else "✗")\n'}
-    assert problem.to_json() == {
+    summary = {
         "id": "add",
         "title": "Add Two Numbers",
+        "languages": ["javascript", "python"],
+        "tags": [],
+        "difficulty": "",
+        "hidden_checks": False,
+    }
+    assert problem.summary() == summary
+    assert problem.to_json() == {
+        **summary,
         "prompt": problem.prompt,
         "starters": problem.starters,
         "checks": problem.checks,
     }
-    assert problem.summary() == {"id": "add", "title": "Add Two Numbers", "languages": ["javascript", "python"]}
 
 
 def test_without_front_matter_the_first_heading_is_the_title_and_leaves_the_prompt():
@@ -140,7 +147,14 @@ def test_operator_folder_adds_and_replaces_and_skips_broken_files_with_a_warning
     problems = load_problems(str(tmp_path))
     assert list(problems) == ["fizz-buzz", *BUILTINS[:3], "two-sum", "valid-parentheses"]
     assert problems["two-sum"].title == "Two Sum (our version)" and problems["two-sum"].prompt == "Ours."
-    assert problems["fizz-buzz"].summary() == {"id": "fizz-buzz", "title": "Fizz Buzz", "languages": ["javascript"]}
+    assert problems["fizz-buzz"].summary() == {
+        "id": "fizz-buzz",
+        "title": "Fizz Buzz",
+        "languages": ["javascript"],
+        "tags": [],
+        "difficulty": "",
+        "hidden_checks": False,
+    }
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 4, warnings
     for name, reason in [

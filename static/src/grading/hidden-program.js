@@ -1,0 +1,143 @@
+// Hidden checks as one program: the candidate's code, then the problem's hidden checks, run in the
+// interviewer's own worker. Each `grade(name, run, expected, same)` call in the checks prints one marked line
+// (a per-run nonce, then the case as JSON); everything else the program prints is ignored.
+//
+// A check compares by value (canonical JSON: lists and tuples alike, sets sorted, keys sorted), not with the
+// candidate's own __eq__ / equality, unless the check passes `same(got, expected)`. The checks run in a
+// namespace (Python) or block (JavaScript) of their own, so a candidate's function named `grade` is neither
+// replaced nor used. This is a grading aid for code the interviewer can read, not a sandbox: code written to
+// fake results can be seen in the editor.
+// DOM-free: tests/test_problems.py runs what it builds in CPython and Node.
+
+export const MARK = "\u001ehidden-case ";
+export const MAX_MESSAGE_CHARS = 300;
+export const MAX_CASES = 200;
+export const CRASH_CASE = "the hidden checks";
+
+const PYTHON_HARNESS = String.raw`
+
+def __interview_hidden_checks(nonce, source, namespace):
+    import json, sys, time
+    mark = "\x1ehidden-case " + nonce + " "
+
+    def canonical(value):
+        def plain(item):
+            if isinstance(item, (set, frozenset)):
+                return sorted(item, key=repr)
+            return repr(item)
+        return json.dumps(value, sort_keys=True, default=plain)
+
+    def report(name, passed, ms, message):
+        print(mark + json.dumps({"name": str(name)[:200], "passed": passed, "ms": round(ms, 2),
+                                 "message": message[:${MAX_MESSAGE_CHARS}]}), flush=True)
+
+    def grade(name, run, expected=None, same=None):
+        started = time.perf_counter()
+        try:
+            got = run()
+            passed = bool(same(got, expected)) if same else canonical(got) == canonical(expected)
+            message = "" if passed else f"returned {got!r}, expected {expected!r}"
+        except Exception as error:
+            passed, message = False, f"raised {type(error).__name__}: {error}"
+        report(name, passed, (time.perf_counter() - started) * 1000, message)
+
+    try:
+        exec(compile(source, "<hidden checks>", "exec"), {**namespace, "grade": grade})
+    except Exception as error:
+        report("${CRASH_CASE}", False, 0, f"crashed: {type(error).__name__}: {error}")
+`;
+
+const JAVASCRIPT_HARNESS = (nonce, checks) => String.raw`
+;{
+  const __mark = "\u001ehidden-case " + ${JSON.stringify(nonce)} + " ";
+  const __stringify = JSON.stringify;
+  const __canonical = (value) => __stringify(value, (key, item) => {
+    if (item instanceof Set) return [...item].map((x) => __stringify(x)).sort();
+    if (item instanceof Map) return [...item.entries()];
+    if (item && typeof item === "object" && !Array.isArray(item)) {
+      return Object.fromEntries(Object.keys(item).sort().map((k) => [k, item[k]]));
+    }
+    return item === undefined ? null : item;
+  });
+  const __show = (value) => { try { return __stringify(value) ?? String(value); } catch { return String(value); } };
+  const __report = (name, passed, ms, message) => console.log(__mark + __stringify({
+    name: String(name).slice(0, 200), passed, ms: Math.round(ms * 100) / 100, message: message.slice(0, ${MAX_MESSAGE_CHARS}) }));
+  const grade = (name, run, expected, same) => {
+    const started = performance.now();
+    let passed = false;
+    let message = "";
+    try {
+      const got = run();
+      passed = same ? Boolean(same(got, expected)) : __canonical(got) === __canonical(expected);
+      if (!passed) message = "returned " + __show(got) + ", expected " + __show(expected);
+    } catch (error) {
+      message = "threw " + (error instanceof Error ? error.name + ": " + error.message : __show(error));
+    }
+    __report(name, passed, performance.now() - started, message);
+  };
+  try {
+    eval(${JSON.stringify(checks)});
+  } catch (error) {
+    __report("${CRASH_CASE}", false, 0, "crashed: " + (error instanceof Error ? error.name + ": " + error.message : __show(error)));
+  }
+}
+`;
+
+/** A fresh nonce for one run: marked lines without it (printed by the candidate's code) are not results. */
+export function newNonce() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The program the interviewer's worker runs.
+ * @param {string} language "python" | "javascript"
+ * @param {string} code the candidate's code at the version graded
+ * @param {string} checks the problem's hidden checks in that language
+ * @param {string} nonce from newNonce()
+ */
+export function hiddenProgram(language, code, checks, nonce) {
+  if (language === "python") {
+    return `${code}\n${PYTHON_HARNESS}\n__interview_hidden_checks(${JSON.stringify(nonce)}, ${JSON.stringify(checks)}, globals())\n`;
+  }
+  if (language === "javascript") return `${code}\n${JAVASCRIPT_HARNESS(nonce, checks)}`;
+  throw new Error(`no hidden checks for ${language}`);
+}
+
+/**
+ * @typedef {{name: string, passed: boolean, ms: number, message: string}} HiddenCase
+ * @typedef {{cases: HiddenCase[], passed: number, total: number}} HiddenResults
+ */
+
+/**
+ * The cases a run printed (its whole output, in order), read back: only lines marked with this run's nonce
+ * count, at most MAX_CASES; a run that ended without reaching the checks (a syntax error in the candidate's
+ * code, a time-out, Stop) is one failed case saying so.
+ * @param {string} output
+ * @param {string} nonce
+ * @param {string} [ending] why the run ended early, if it did ("error" output, "timed out", "stopped")
+ * @returns {HiddenResults}
+ */
+export function readHiddenResults(output, nonce, ending = "") {
+  const prefix = `${MARK}${nonce} `;
+  /** @type {HiddenCase[]} */
+  const cases = [];
+  for (const line of output.split("\n")) {
+    if (!line.startsWith(prefix) || cases.length >= MAX_CASES) continue;
+    try {
+      const found = JSON.parse(line.slice(prefix.length));
+      cases.push({
+        name: String(found.name).slice(0, 200),
+        passed: found.passed === true,
+        ms: Number.isFinite(found.ms) ? found.ms : 0,
+        message: String(found.message ?? "").slice(0, MAX_MESSAGE_CHARS),
+      });
+    } catch {
+      // a marked line cut short (output truncated): not a result
+    }
+  }
+  if (ending) cases.push({ name: CRASH_CASE, passed: false, ms: 0, message: ending.slice(0, MAX_MESSAGE_CHARS) });
+  const passed = cases.filter((c) => c.passed).length;
+  return { cases, passed, total: cases.length };
+}
