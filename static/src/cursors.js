@@ -21,7 +21,7 @@ function mapCursor(cursor, mapping) {
   return { ...cursor, ranges: cursor.ranges.map((range) => mapRange(range, mapping)) };
 }
 
-/** @typedef {{id: string, name: string, color: string, ranges: {anchor: number, head: number}[]}} RemoteCursor */
+/** @typedef {{id: string, name: string, color: string, ranges: {anchor: number, head: number}[], moved?: number}} RemoteCursor */
 /** @typedef {{id: string, name: string, color: string}} Person */
 
 /**
@@ -51,7 +51,10 @@ export const remoteCursorField = StateField.define({
         const clamp = (pos) => Math.max(0, Math.min(length, pos));
         const ranges = effect.value.ranges.map((r) => ({ anchor: clamp(r.anchor), head: clamp(r.head) }));
         if (next === cursors) next = new Map(cursors);
-        next.set(effect.value.id, { ...effect.value, ranges });
+        // `moved` counts the person's own moves (not the mapping through edits): each shows the name tag again.
+        const before = next.get(effect.value.id);
+        const same = before && JSON.stringify(before.ranges) === JSON.stringify(ranges);
+        next.set(effect.value.id, { ...effect.value, ranges, moved: same ? before.moved : (before?.moved ?? 0) + 1 });
       } else if (effect.is(syncRemotePeople)) {
         const people = new Map(effect.value.map((person) => [person.id, person]));
         const kept = new Map();
@@ -103,9 +106,12 @@ class TintedRectangle {
   }
 }
 
-/** A remote caret; the main one carries its owner's name in a tag. */
+/**
+ * A remote caret; the main one carries its owner's name in a tag, above the line (below on the first line),
+ * which fades after a couple of seconds without a move and shows again on the next one (style: presence.css).
+ */
 class CaretMarker {
-  constructor({ id, name, color, left, top, height, labelled, below }) {
+  constructor({ id, name, color, left, top, height, labelled, below, moved }) {
     this.id = id;
     this.name = name;
     this.color = color;
@@ -114,6 +120,7 @@ class CaretMarker {
     this.height = height;
     this.labelled = labelled; // the name tag shows
     this.below = below; // the name tag sits below the caret (no room above)
+    this.moved = moved; // the owner's count of moves: a new one restarts the tag's fade
   }
 
   draw() {
@@ -143,10 +150,15 @@ class CaretMarker {
     const label = /** @type {HTMLElement} */ (dom.firstChild);
     label.textContent = this.name; // never HTML: names come from other people
     label.hidden = !this.labelled;
+    if (dom.dataset.moved !== String(this.moved)) {
+      // Two identical animations, swapped: switching the name restarts the fade without forcing a layout.
+      dom.dataset.moved = String(this.moved);
+      dom.classList.toggle("cm-remoteCaret-again");
+    }
   }
 
   eq(other) {
-    return other instanceof CaretMarker && ["id", "name", "color", "left", "top", "height", "labelled", "below"]
+    return other instanceof CaretMarker && ["id", "name", "color", "left", "top", "height", "labelled", "below", "moved"]
       .every((key) => this[key] === other[key]);
   }
 }
@@ -190,6 +202,7 @@ const caretLayer = layer({
   markers(view) {
     const markers = [];
     const origin = layerOrigin(view);
+    const visibleTop = view.scrollDOM.getBoundingClientRect().top;
     for (const cursor of view.state.field(remoteCursorField).values()) {
       cursor.ranges.forEach(({ head }, index) => {
         if (head < view.viewport.from || head > view.viewport.to) return;
@@ -204,7 +217,9 @@ const caretLayer = layer({
           top,
           height: coords.bottom - coords.top,
           labelled: index === 0,
-          below: top < LABEL_ROOM_PX,
+          // No room above on the first line, nor at the top of the visible part: the tag goes under the line.
+          below: top < LABEL_ROOM_PX || coords.top - visibleTop < LABEL_ROOM_PX,
+          moved: cursor.moved ?? 0,
         }));
       });
     }

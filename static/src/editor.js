@@ -138,3 +138,15 @@ export function createEditorView(parent, state) {
   });
   return view;
 }
+
+/**
+ * Keeps the line being typed in view when the visible area shrinks (a phone's on-screen keyboard opening):
+ * `view()` gives the editor, or null before it exists.
+ */
+export function keepCaretInView(view) {
+  globalThis.visualViewport?.addEventListener("resize", () => {
+    const editor = view();
+    if (!editor?.hasFocus) return;
+    editor.dispatch({ effects: EditorView.scrollIntoView(editor.state.selection.main.head, { y: "nearest", yMargin: 32 }) });
+  });
+}

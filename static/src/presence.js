@@ -18,12 +18,12 @@ const FOLLOW_MARGIN_PX = 48;
  */
 export class Presence extends EventTarget {
   /** `hostKey`: the key from the host link (host-link.js), said in `hello` to join as a host. */
-  constructor({ connection, list, count, nameButton, dialog, hostKey = null }) {
+  /** `list`, `count`, `popover`, `all`: the participant chips, the count button and everyone's list (ui/participants.js). */
+  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null }) {
     super();
     this.connection = connection;
     this.hostKey = hostKey;
-    this.nameButton = nameButton;
-    this.list = new ParticipantList(list, count);
+    this.list = new ParticipantList(list, count, { popover, all });
     this.dialog = new NameDialog(dialog);
     this.me = null; // {id, name, color} on this connection, from `welcome`
     this.people = [];
@@ -41,7 +41,7 @@ export class Presence extends EventTarget {
     this.list.addEventListener("follow", (/** @type {CustomEvent} */ { detail }) => this.follow(detail));
     this.dialog.addEventListener("name", (/** @type {CustomEvent} */ { detail }) => this.rename(detail));
     // Until a name is chosen the dialog asks afresh (empty, "Join"); after, it renames (prefilled).
-    nameButton.addEventListener("click", () => this.dialog.open(this.name === null ? "" : this.me?.name ?? this.name));
+    this.list.addEventListener("rename", () => this.dialog.open(this.name === null ? "" : this.me?.name ?? this.name));
     if (this.name === null) this.dialog.open();
   }
 
@@ -376,17 +376,12 @@ export class Presence extends EventTarget {
     if (this.helloSent) this.connection.send(protocol.setName(name));
   }
 
+  /** My chip shows my new name at once (the server's `participants` confirms it). */
   showName() {
-    const prefix = document.createElement("span");
-    prefix.className = "your-name-prefix"; // hidden on narrow screens; the colour dot says it is you
-    prefix.textContent = "You: ";
-    const name = document.createElement("span");
-    name.className = "your-name-text";
-    name.textContent = this.me.name;
-    this.nameButton.replaceChildren(prefix, name);
-    this.nameButton.title = "Change your name";
-    this.nameButton.style.setProperty("--person-color", this.me.color);
-    this.nameButton.hidden = false;
+    if (!this.list.people?.length) return;
+    const me = this.me;
+    this.list.render(this.list.people.map((person) => (person.id === me.id ? { ...person, name: me.name } : person)), me.id);
+    this.list.setFollowing(this.following);
   }
 
   emit(type, detail) {

@@ -1,10 +1,11 @@
 // Entry of the editor page (and of its embed view): wires the socket, the collab editor, presence,
 // runs, language and chat (the embed view has no chat and no invite button, but a postMessage API),
-// the problem beside the editor, and, for hosts (the host link), the interviewer's tools.
+// the problem beside the editor, the panes and the side column's tabs, and, for hosts (the host link),
+// the interviewer's tools.
 import { CollabClient } from "./collab.js";
 import { Connection, STATUS } from "./connection.js";
 import { downloadCode, downloadSessionExport } from "./downloads.js";
-import { languageExtension, setEditorLanguage } from "./editor.js";
+import { keepCaretInView, languageExtension, setEditorLanguage } from "./editor.js";
 import { EmbedApi } from "./embed-api.js";
 import { forgetHostKey, hostUrlFrom, takeHostKey } from "./host-link.js";
 import { Presence } from "./presence.js";
@@ -18,12 +19,16 @@ import { InviteButton } from "./ui/invite.js";
 import { LanguagePicker } from "./ui/language-picker.js";
 import { NotesPanel } from "./ui/notes.js";
 import { OutputPanel } from "./ui/output.js";
+import { PaneLayout } from "./ui/pane-layout.js";
 import { PlaybackDialog } from "./ui/playback-dialog.js";
 import { ProblemPanel } from "./ui/problem-panel.js";
 import { RunControls } from "./ui/run-controls.js";
 import { SessionBanner } from "./ui/session-banner.js";
+import { ShowOutputOnRun } from "./ui/show-output-on-run.js";
+import { SideTabs } from "./ui/side-tabs.js";
 import { StatusBadge } from "./ui/status.js";
 import { Toast } from "./ui/toast.js";
+import { TopbarMenu } from "./ui/topbar-menu.js";
 
 const $ = (selector) => document.querySelector(selector);
 const main = $("main[data-session-id]");
@@ -45,7 +50,8 @@ const presence = new Presence({
   connection,
   list: $("#participants"),
   count: $("#participant-count"),
-  nameButton: $("#your-name"),
+  popover: $("#people-popover"),
+  all: $("#people-all"),
   dialog: $("#name-dialog"),
 });
 let language = main.dataset.language;
@@ -67,18 +73,30 @@ const problem = new ProblemPanel({ root: $("#problem") });
 problem.addEventListener("run-checks", (/** @type {CustomEvent} */ { detail }) => runs.runLocal({ checks: detail.checks }));
 const banner = new SessionBanner($("#session-banner"));
 let notes = null; // the hosts' private notes, made once this page is welcomed as a host
-if ($("#chat")) {
-  new Chat({
-    connection,
-    presence,
-    log: $("#chat-log"),
-    form: $("#chat-form"),
-    input: $("#chat-input"),
-    unread: $("#chat-unread"),
-    toggle: $("#chat-toggle"),
-    body: $("#chat-body"),
-  });
+
+// The panes, and the side column's tabs (the embed view has only the output beside the editor).
+const layout = new PaneLayout({
+  workspace: main,
+  editorPane: $(".editor-pane"),
+  side: $("#side"),
+  sideSplitter: $("#side-splitter"),
+  fold: $("#side-collapse"),
+  problem,
+  problemSplitter: $("#problem-splitter"),
+  names: embed ? "output" : "side panels",
+});
+if ($("#menu-button")) new TopbarMenu({ button: $("#menu-button"), menu: $("#topbar-menu"), hostbar: $("#host-tools") });
+const tabs = $("#side-tabs") ? new SideTabs({ list: $("#side-tabs"), panels: $("#side-panels") }) : null;
+// A tab chosen while the column is folded brings the column back.
+tabs?.addEventListener("shortcut", () => layout.folded && layout.setFolded(false));
+$("#side-tabs")?.addEventListener("click", () => layout.folded && layout.setFolded(false));
+if (tabs) {
+  const outputTab = tabs.registerPanel({ id: "output", label: "Output", order: 10, element: $("#output-pane") });
+  new ShowOutputOnRun({ checkbox: $("#output-on-run"), output, tab: outputTab, layout });
+  const chatTab = tabs.registerPanel({ id: "chat", label: "Chat", order: 20, element: $("#chat") });
+  new Chat({ connection, presence, log: $("#chat-log"), form: $("#chat-form"), input: $("#chat-input"), tab: chatTab });
 }
+keepCaretInView(() => collab.view);
 
 const CONNECTION_TONES = {
   [STATUS.connecting]: "busy",
@@ -179,11 +197,14 @@ info.addEventListener("change", () => {
   runs.ended = info.ended;
   banner.show(info);
   if (JSON.stringify(info.problem) !== shownProblem) {
+    const first = shownProblem === "null";
     shownProblem = JSON.stringify(info.problem); // re-rendered only when it changed (keeps the reader's scroll)
     problem.show(info.problem);
+    if (first && layout.narrow) problem.setExpanded(false); // on a phone the editor comes first; the title stays
   }
   problem.setLanguage(language);
   main.classList.toggle("has-problem", Boolean(info.problem));
+  layout.refresh();
   if (info.isHost && !wasHost) becomeHost();
   wasHost = info.isHost;
 });
@@ -204,19 +225,15 @@ $("#download-code")?.addEventListener("click", () => downloadCode(collab.getText
 /** The interviewer's tools: shown once the server welcomes this page as a host (never before). */
 function becomeHost() {
   const notesRoot = $("#notes");
-  if (notesRoot && !notes) {
+  if (notesRoot && tabs && !notes) {
     notes = new NotesPanel({ root: notesRoot, connection });
-    notesRoot.hidden = false;
+    tabs.setHost(true);
+    tabs.registerPanel({ id: "notes", label: "Notes", order: 30, hostOnly: true, element: notesRoot });
   }
   const bar = $("#host-tools");
   if (!bar || bar.dataset.wired) return;
   bar.dataset.wired = "true";
   const tools = new HostTools({ bar, connection, info, toast, hostUrl: hostUrlFrom(hostKey) });
-  const notesButton = bar.querySelector('[data-action="notes"]');
-  tools.addEventListener("toggle-notes", () => {
-    notesRoot.hidden = !notesRoot.hidden;
-    notesButton.setAttribute("aria-expanded", String(!notesRoot.hidden));
-  });
   const playback = new PlaybackDialog({ sessionId: main.dataset.sessionId, hostKey, runner, toast });
   tools.addEventListener("open-playback", () => playback.open());
   tools.addEventListener("export", async () => {
@@ -239,6 +256,8 @@ function formatBytes(bytes) {
   isConnected: () => collab.isConnected(),
   remoteCursors: () => presence.remoteCursors(),
   role: () => info.role,
+  // The side column's registry (ui/side-tabs.js), for tests that add a panel as a later feature would.
+  registerPanel: (panel) => tabs?.registerPanel(panel),
 };
 
 connection.start();

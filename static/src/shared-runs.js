@@ -51,6 +51,7 @@ export class SharedRuns {
     const me = this.presence.me;
     const block = this.output.startRun({
       who: "You",
+      mine: true,
       color: me?.color,
       details: describe({ version, language, at: new Date(), unconfirmed, shared, ended: this.ended })
         + (checks ? " · with the problem's checks" : ""),
@@ -137,6 +138,8 @@ export class SharedRuns {
     const mine = run.participant === this.presence.me?.id;
     const block = this.output.startRun({
       who: mine ? "You" : String(run.name ?? "Someone"),
+      mine,
+      earlier,
       color: run.color,
       details: describe({ version: run.version, language: run.language, at: new Date(run.started_at), earlier }),
     });

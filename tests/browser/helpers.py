@@ -64,3 +64,15 @@ async def open_in_own_context(browser, url: str, **options):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     await page.goto(url)
     return page, context, requests, errors
+
+
+def side_tab(page: Page, name: str):
+    """A tab of the side column ("Output", "Chat", "Notes"); its name may carry a badge ("Chat, 2 unread")."""
+    return page.get_by_role("tab", name=name)
+
+
+async def open_tab(page: Page, name: str) -> None:
+    """Choose a tab of the side column, as a person clicks it, and wait until its panel shows."""
+    tab = side_tab(page, name)
+    await tab.click()
+    await expect(tab).to_have_attribute("aria-selected", "true")

@@ -61,6 +61,7 @@ async def test_an_allowed_host_embeds_drives_and_hears_from_the_editor(pages, se
     await expect(pad.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
     # No landing chrome: no chat, no invite button; a way out to the full editor.
     await expect(pad.get_by_role("region", name="Chat")).to_have_count(0)
+    await expect(pad.get_by_role("tab")).to_have_count(0)  # only the output beside the editor: no side tabs
     await expect(pad.get_by_role("button", name="Copy invite link")).to_have_count(0)
     window_link = pad.get_by_role("link", name="Open in a new window").first
     assert await window_link.get_attribute("href") == f"/session/{session_id}"

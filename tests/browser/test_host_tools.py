@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from .conftest import Logs, new_context, wait_for
-from .helpers import editor, output, settled, text_of, wait_python_ready
+from .helpers import editor, open_tab, output, settled, side_tab, text_of, wait_python_ready
 
 SECRET = "SECRET-NOTE-Bo-needs-a-hint"
 SOLUTION = (
@@ -86,11 +86,13 @@ async def test_an_interview_from_the_host_link_and_a_candidate_who_cannot_see_ho
     await expect(candidate.get_by_role("region", name="Problem").get_by_role("heading", name="Two Sum")).to_be_visible()
     await expect(candidate.get_by_role("navigation", name="Interviewer tools")).to_be_hidden()
     await expect(candidate.get_by_role("textbox", name="Private notes")).to_have_count(0)
+    await expect(side_tab(candidate, "Notes")).to_have_count(0)  # no Notes tab either
     assert await candidate.evaluate("window.pad.role()") == "candidate"
     await expect(host.get_by_role("list", name="Participants")).to_contain_text("Bo")
     await expect(candidate.get_by_role("list", name="Participants").get_by_text("host", exact=True)).to_be_visible()
 
-    # Private notes: autosaved, the candidate's socket never carries them.
+    # Private notes, a tab of the host's side column: autosaved, the candidate's socket never carries them.
+    await open_tab(host, "Notes")
     notes = host.get_by_role("textbox", name="Private notes")
     await notes.fill(f"{SECRET}\n- asks good questions")
     await expect(host.get_by_role("status", name="Notes status")).to_have_text("Saved", timeout=10_000)
@@ -185,6 +187,8 @@ async def test_two_hosts_share_notes_and_both_keep_what_they_typed(pages, server
     await expect(ada.get_by_role("navigation", name="Interviewer tools")).to_be_visible()
     cy = await connected(await pages.person(links["host_url"], name="Cy"))
     await expect(cy.get_by_role("navigation", name="Interviewer tools")).to_be_visible()
+    for page in (ada, cy):
+        await open_tab(page, "Notes")
     await ada.get_by_role("textbox", name="Private notes").fill("Ada: clear communicator")
     await expect(cy.get_by_role("textbox", name="Private notes")).to_have_value(
         "Ada: clear communicator", timeout=10_000

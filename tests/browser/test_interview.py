@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from .conftest import create_session
-from .helpers import editor, output, set_code, settled, wait_python_ready
+from .helpers import editor, open_tab, output, set_code, settled, side_tab, wait_python_ready
 
 
 async def join_as(pages, base_url: str, session_id: str, name: str) -> Page:
@@ -23,6 +23,7 @@ def chat_log(page: Page):
 
 
 async def say(page: Page, text: str) -> None:
+    await open_tab(page, "Chat")
     box = page.get_by_role("textbox", name="Chat message")
     await box.fill(text)
     await box.press("Enter")
@@ -74,6 +75,7 @@ async def test_chat_arrives_in_order_and_html_shows_as_text(pages, server_url):
     for text in messages:
         await say(ada, text)
     for page in (ada, bo, cy):
+        await open_tab(page, "Chat")
         items = chat_log(page).locator(".chat-text")
         await expect(items).to_have_text(messages)
         assert await chat_log(page).locator("img, b").count() == 0
@@ -84,21 +86,22 @@ async def test_chat_arrives_in_order_and_html_shows_as_text(pages, server_url):
     await expect(chat_log(ada).locator(".chat-text").last).to_have_text("Yes!")
 
 
-async def test_unread_marker_counts_messages_while_the_chat_is_hidden(pages, server_url):
+async def test_the_chat_tab_counts_unread_messages_while_another_tab_is_open(pages, server_url):
     session_id = create_session(server_url)
     ada, bo = [await join_as(pages, server_url, session_id, name) for name in ("Ada", "Bo")]
-    await bo.get_by_role("button", name="Hide chat").click()
+    await expect(side_tab(bo, "Output")).to_have_attribute("aria-selected", "true")  # the first tab, open on arrival
     await say(ada, "one")
     await say(ada, "two")
-    marker = bo.get_by_label("2 unread messages")
-    await expect(marker).to_have_text("2 new")
-    await bo.get_by_role("button", name="Show chat").click()
-    await expect(marker).to_be_hidden()
+    marker = bo.get_by_role("tab", name="Chat, 2 unread", exact=True)
+    await expect(marker).to_contain_text("2")
+    await marker.click()
+    await expect(bo.get_by_role("tab", name="Chat", exact=True)).to_have_attribute("aria-selected", "true")
     await expect(chat_log(bo).locator(".chat-divider")).to_have_text("New messages")
     await expect(chat_log(bo).locator(".chat-text")).to_have_text(["one", "two"])
     # Your own messages never count as unread.
     await say(bo, "three")
-    await expect(bo.locator("#chat-unread")).to_be_hidden()
+    await open_tab(bo, "Output")
+    await expect(bo.get_by_role("tab", name="Chat", exact=True)).to_be_visible()
 
 
 @pytest.mark.python
@@ -117,8 +120,9 @@ async def test_a_late_joiner_sees_recent_runs_and_chat(pages, server_url):
     await expect(panel.locator(".run-header")).to_contain_text("Ada ran version")
     await expect(panel.locator(".stdout")).to_have_text("line 0\nline 1\nline 2\n")
     await expect(panel.locator(".system")).to_contain_text("finished in")
+    await expect(dee.get_by_role("tab", name="Chat", exact=True)).to_be_visible()  # history is not news: no badge
+    await open_tab(dee, "Chat")
     await expect(chat_log(dee).locator(".chat-text")).to_have_text(["I ran it once"])
-    await expect(dee.locator("#chat-unread")).to_be_hidden()  # history is not news
 
 
 @pytest.mark.python
@@ -132,6 +136,7 @@ async def test_after_a_reconnect_runs_and_chat_are_not_repeated_and_missed_ones_
     await bo.get_by_role("button", name="Run").click()
     await expect(output(ada).locator(".system").last).to_contain_text("finished in", timeout=20_000)
     await say(bo, "before the cut")
+    await open_tab(ada, "Chat")
     await expect(chat_log(ada).locator(".chat-text")).to_have_text(["before the cut"])
     proxy.cut()
     await expect(ada.get_by_role("status", name="Connection")).not_to_have_text("Connected")
@@ -143,5 +148,6 @@ async def test_after_a_reconnect_runs_and_chat_are_not_repeated_and_missed_ones_
     proxy.restore()
     await expect(ada.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
     await expect(chat_log(ada).locator(".chat-text")).to_have_text(["before the cut", "while you were away"])
+    await open_tab(ada, "Output")
     await expect(output(ada).locator(".run-header")).to_have_count(2)
     await expect(output(ada).locator(".stdout")).to_have_text(["first run\n", "second run\n"])

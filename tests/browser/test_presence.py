@@ -140,10 +140,11 @@ async def test_names_and_colours_show_in_the_list_and_on_cursors(pages, server_u
     ada, bo, cy = [await join_as(pages, server_url, session_id, name) for name in ("Ada", "Bo", "Cy")]
     for page, me in ((ada, "Ada"), (bo, "Bo"), (cy, "Cy")):
         await expect(count(page)).to_have_text("3 participants")
+        # My own chip first (it is the button that renames me), then the others in the order they came.
         await expect(people(page).get_by_role("listitem")).to_have_text(
-            [f"{name} (you)" if name == me else name for name in ("Ada", "Bo", "Cy")]
+            [f"{me} (you)", *(name for name in ("Ada", "Bo", "Cy") if name != me)]
         )
-        await expect(page.get_by_role("button", name="Change your name")).to_have_text(f"You: {me}")
+        await expect(page.get_by_role("button", name="Change your name")).to_have_text(f"{me} (you)")
         # A Follow button for each of the others, none for me.
         others = [name for name in ("Ada", "Bo", "Cy") if name != me]
         for name in others:
@@ -287,13 +288,13 @@ async def test_a_first_visit_asks_for_a_name_and_remembers_it(pages, server_url)
     await dialog.get_by_role("textbox", name="Your name").fill("  Grace   Hopper ")
     await dialog.get_by_role("button", name="Join").click()
     await expect(dialog).to_be_hidden()
-    await expect(page.get_by_role("button", name="Change your name")).to_have_text("You: Grace Hopper")
-    await expect(people(page).get_by_role("listitem")).to_have_text(["Ada", "Grace Hopper (you)"])
+    await expect(page.get_by_role("button", name="Change your name")).to_have_text("Grace Hopper (you)")
+    await expect(people(page).get_by_role("listitem")).to_have_text(["Grace Hopper (you)", "Ada"])
     await expect(people(ada).get_by_role("listitem")).to_have_text(["Ada (you)", "Grace Hopper"])
 
     # Remembered: after a reload the page does not ask again.
     await page.reload()
-    await expect(page.get_by_role("button", name="Change your name")).to_have_text("You: Grace Hopper")
+    await expect(page.get_by_role("button", name="Change your name")).to_have_text("Grace Hopper (you)")
     await expect(page.get_by_role("dialog")).to_be_hidden()
     await expect(people(ada).get_by_role("listitem")).to_have_text(["Ada (you)", "Grace Hopper"])
 
@@ -370,7 +371,7 @@ async def test_after_a_reconnect_names_and_standing_cursors_come_back(pages, ser
     proxy.restore()
     await expect(ada.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
     await expect(people(bo).get_by_role("listitem")).to_have_text(["Bo (you)", "Ada"])
-    await expect(people(ada).get_by_role("listitem")).to_have_text(["Bo", "Ada (you)"])
+    await expect(people(ada).get_by_role("listitem")).to_have_text(["Ada (you)", "Bo"])
     # Nobody moved since, yet each sees where the other's cursor is now.
     await wait_for(lambda: remote_caret_on(ada, "Bo", "first"), message="Bo's caret in Ada's page again")
     await wait_for(lambda: remote_caret_on(bo, "Ada", "TARGET"), message="Ada's caret back in Bo's page")

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from .conftest import create_session
-from .helpers import editor, output, set_code, settled, wait_python_ready
+from .helpers import editor, open_tab, output, set_code, settled, wait_python_ready
 
 
 async def join_as(pages, base_url: str, session_id: str, name: str) -> Page:
@@ -38,6 +38,7 @@ def page_errors(pages) -> list[str]:
 
 
 async def say(page: Page, text: str) -> None:
+    await open_tab(page, "Chat")
     box = page.get_by_role("textbox", name="Chat message")
     await box.fill(text)
     await box.press("Enter")
@@ -146,10 +147,10 @@ async def test_while_disconnected_nobody_stale_is_listed_and_after_it_the_list_i
 
     proxy.restore()
     await expect(connection(ada)).to_have_text("Connected", timeout=15_000)
-    await expect(people(ada).get_by_role("listitem")).to_have_text(["Bo", "Dee", "Ada (you)"])
+    await expect(people(ada).get_by_role("listitem")).to_have_text(["Ada (you)", "Bo", "Dee"])
     await expect(ada.locator("#participant-count")).to_have_text("3 participants")
     await expect(ada.get_by_role("button", name="Follow Cy")).to_have_count(0)
     # Bo has not moved since, yet his caret is back (he tells newcomers where it is).
     await expect(ada.locator(".cm-remoteCaret-label", has_text="Bo")).to_have_count(1)
-    await expect(people(dee).get_by_role("listitem")).to_have_text(["Bo", "Dee (you)", "Ada"])
+    await expect(people(dee).get_by_role("listitem")).to_have_text(["Dee (you)", "Bo", "Ada"])
     assert page_errors(pages) == []

@@ -19,7 +19,7 @@ from playwright.async_api import Page, expect
 
 from ..support.server_process import ServerProcess, free_port
 from .conftest import Logs, wait_for
-from .helpers import editor, output, set_code, settled, wait_python_ready
+from .helpers import editor, open_tab, output, set_code, settled, wait_python_ready
 
 CAP = 2  # participants per session on the capped server
 DOCUMENT_CAP = 4096  # UTF-8 bytes per document on the small-document server
@@ -103,6 +103,7 @@ async def run(page: Page, code: str) -> None:
 
 
 async def say(page: Page, text: str) -> None:
+    await open_tab(page, "Chat")
     box = page.get_by_role("textbox", name="Chat message")
     await box.fill(text)
     await box.press("Enter")
@@ -330,8 +331,8 @@ async def test_user_text_shows_as_text_for_everyone(pages, server_url):
     await dialog.get_by_role("textbox", name="Your name").fill(IMG)
     await dialog.get_by_role("button", name="Join").click()
     await expect(connection(ada)).to_have_text("Connected", timeout=15_000)
-    await expect(ada.get_by_role("button", name="Change your name")).to_have_text(f"You: {IMG}")
-    await expect(people(ada).get_by_role("listitem")).to_have_text(["Bo", f"{IMG} (you)"])
+    await expect(ada.get_by_role("button", name="Change your name")).to_have_text(f"{IMG} (you)")
+    await expect(people(ada).get_by_role("listitem")).to_have_text([f"{IMG} (you)", "Bo"])
     await expect(people(bo).get_by_role("listitem")).to_have_text(["Bo (you)", IMG])
     await expect(bo.get_by_role("button", name=f"Follow {IMG}")).to_be_visible()
     # Her caret's name tag in Bo's editor.
@@ -342,11 +343,13 @@ async def test_user_text_shows_as_text_for_everyone(pages, server_url):
     for text in (IMG, SCRIPT):
         await say(ada, text)
     for page in (ada, bo):
+        await open_tab(page, "Chat")
         await expect(chat_log(page).locator(".chat-text")).to_have_text([IMG, SCRIPT])
     await expect(chat_log(bo).locator(".chat-name")).to_have_text([IMG, IMG])
 
     # Program output, what input() read from the Input box, and an exception's message.
     await wait_python_ready(ada)
+    await open_tab(ada, "Output")
     await ada.get_by_text("Input", exact=True).click()
     box = ada.get_by_role("textbox", name="Program input")
     await box.fill(IMG)
@@ -459,7 +462,7 @@ async def test_a_full_session_turns_people_away_and_lets_them_in_when_someone_le
     assert await cy.evaluate("window.sameDocument") is True  # the socket tried again, the page never reloaded
     await expect(connection(dee)).to_have_text("Connected", timeout=20_000)
     await expect(people(cy).get_by_role("listitem")).to_have_text(["Cy (you)", "Dee"])
-    await expect(people(dee).get_by_role("listitem")).to_have_text(["Cy", "Dee (you)"])
+    await expect(people(dee).get_by_role("listitem")).to_have_text(["Dee (you)", "Cy"])
     assert pages.console_errors == [status_logged(url, 409, "Conflict")]
 
 

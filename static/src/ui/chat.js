@@ -1,18 +1,17 @@
-// The chat panel: messages with name and time, as text only; an unread marker while you are away.
+// The chat panel: messages with name and time, as text only; an unread count on its tab while you are away.
 import * as protocol from "../protocol.js";
 
 const MAX_SHOWN = 500;
 const NEAR_BOTTOM_PX = 32;
 
 export class Chat {
-  constructor({ connection, presence, log, form, input, unread, toggle, body }) {
+  /** `tab`: the chat's PanelHandle (ui/side-tabs.js), which shows the unread count and says when it is open. */
+  constructor({ connection, presence, log, form, input, tab }) {
     this.connection = connection;
     this.presence = presence;
     this.log = log; // the message list
     this.input = input;
-    this.unread = unread; // the unread-count badge
-    this.toggle = toggle; // the show/hide button
-    this.body = body;
+    this.tab = tab;
     this.unreadCount = 0;
     this.divider = null; // the "New" line above the first unread message
     this.items = new Map(); // message id -> its <li>, so a message shown once is never shown twice
@@ -30,26 +29,23 @@ export class Chat {
       }
     });
     input.addEventListener("input", () => this.fitInput());
-    toggle.addEventListener("click", () => this.setOpen(!this.isOpen));
+    tab.addEventListener("select", () => this.opened());
+    // Shown again (its tab chosen, the column unfolded): what is in view is read.
+    new IntersectionObserver((entries) => entries.some((entry) => entry.isIntersecting) && this.maybeRead()).observe(log);
     log.addEventListener("scroll", () => this.maybeRead());
     document.addEventListener("visibilitychange", () => this.maybeRead());
     addEventListener("focus", () => this.maybeRead());
     connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) => this.onMessage(detail));
   }
 
+  /** The chat is on screen: its tab is chosen and the column not folded. */
   get isOpen() {
-    return this.toggle.getAttribute("aria-expanded") === "true";
+    return this.tab.selected && this.log.offsetParent !== null;
   }
 
-  setOpen(open) {
-    this.toggle.setAttribute("aria-expanded", String(open));
-    this.toggle.textContent = open ? "Hide chat" : "Show chat";
-    this.body.hidden = !open;
-    this.toggle.closest(".chat-pane")?.classList.toggle("collapsed", !open);
-    if (open) {
-      this.log.scrollTop = this.log.scrollHeight;
-      this.maybeRead();
-    }
+  opened() {
+    this.log.scrollTop = this.log.scrollHeight;
+    this.maybeRead();
   }
 
   onMessage({ type, data }) {
@@ -140,9 +136,7 @@ export class Chat {
   }
 
   showUnread() {
-    this.unread.hidden = this.unreadCount === 0;
-    this.unread.textContent = `${this.unreadCount} new`;
-    this.unread.setAttribute("aria-label", `${this.unreadCount} unread ${this.unreadCount === 1 ? "message" : "messages"}`);
+    this.tab.badge(this.unreadCount);
   }
 
   /** Clears the unread marker once the chat is open, on screen and scrolled to its end. */

@@ -1,9 +1,9 @@
 // The interviewer's toolbar (hosts only; the server refuses these messages from anyone else): title,
-// problem, lock, notes, playback, export and ending the interview.
+// problem, lock, playback, export and ending the interview (the notes are a tab of the side column).
 import * as protocol from "../protocol.js";
 import { ask } from "./host-dialogs.js";
 
-/** Events: `toggle-notes`, `open-playback`, `export`. */
+/** Events: `open-playback`, `export`. */
 export class HostTools extends EventTarget {
   /** `hostUrl`: the host link, for "Copy host link" (a co-interviewer's way in). */
   constructor({ bar, connection, info, toast, hostUrl }) {
@@ -33,8 +33,7 @@ export class HostTools extends EventTarget {
   }
 
   async act(action) {
-    if (action === "notes") this.emit("toggle-notes");
-    else if (action === "playback") this.emit("open-playback");
+    if (action === "playback") this.emit("open-playback");
     else if (action === "export") this.emit("export");
     else if (action === "lock") this.send(protocol.lock(!this.info.locked));
     else if (action === "copy-host-link") await this.copyHostLink();

@@ -2,17 +2,19 @@
 
 const STICK_TO_BOTTOM_PX = 24;
 
-export class OutputPanel {
+/** Events: `run` (detail: {mine, earlier}) when a run's block starts. */
+export class OutputPanel extends EventTarget {
   constructor(pre, clearButton) {
+    super();
     this.pre = pre;
     clearButton.addEventListener("click", () => this.clear());
   }
 
   /**
    * Starts a block for a run and returns it. `who` is "You" or a name; `color` the person's colour;
-   * `details` e.g. "version 12 · Python · 19:40:02".
+   * `details` e.g. "version 12 · Python · 19:40:02"; `mine`: this page's run; `earlier`: a past run shown on joining.
    */
-  startRun({ who, color, details }) {
+  startRun({ who, color, details, mine = false, earlier = false }) {
     const block = document.createElement("span");
     block.className = "run";
     const header = document.createElement("span");
@@ -25,6 +27,7 @@ export class OutputPanel {
     header.append(dot, name, document.createTextNode(` ran ${details}\n`));
     block.append(header);
     this.keepBottom(() => this.pre.append(block));
+    this.dispatchEvent(new CustomEvent("run", { detail: { mine, earlier } }));
     return new RunBlock(block, this);
   }
 

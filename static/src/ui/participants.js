@@ -1,21 +1,41 @@
-// The people in the header: a count, and each person with their colour, name and a Follow button.
+// The people in the header: my own chip (which renames me), a chip per other person (colour, name up to ~14
+// characters, a Follow button) as many as fit, and a button with the count that opens everyone's list (full
+// names, role, colour, Follow).
 import { inkFor } from "../cursors.js";
 
-/** Events: `follow` (detail: the participant id to follow, or null to stop). */
+/** Events: `follow` (detail: the participant id to follow, or null to stop), `rename` (my chip was pressed). */
 export class ParticipantList extends EventTarget {
-  constructor(list, count) {
+  /** `list`: the chips; `count`: the button opening `popover`, whose `all` lists everyone. */
+  constructor(list, count, { popover = null, all = null } = {}) {
     super();
     this.list = list;
     this.count = count;
+    this.popover = popover;
+    this.all = all;
     this.people = null; // null until a participants list arrives; until then the socket count is shown
     this.meId = null;
     this.following = null;
-    list.addEventListener("click", (event) => {
+    const onClick = (event) => {
+      if (event.target.closest("button.participant-self")) {
+        this.dispatchEvent(new Event("rename"));
+        return;
+      }
       const button = event.target.closest("button[data-participant]");
       if (!button) return;
       const id = button.dataset.participant;
       this.dispatchEvent(new CustomEvent("follow", { detail: id === this.following ? null : id }));
+    };
+    list.addEventListener("click", onClick);
+    // Opens under the count, right-aligned with it (inside the window).
+    popover?.addEventListener("beforetoggle", (/** @type {ToggleEvent} */ event) => {
+      if (event.newState !== "open") return;
+      const rect = count.getBoundingClientRect();
+      popover.style.top = `${rect.bottom + 6}px`;
+      popover.style.left = `${Math.max(8, Math.min(rect.left, innerWidth - 8 - Math.min(360, innerWidth - 16)))}px`;
     });
+    all?.addEventListener("click", onClick);
+    // Chips that do not fit wrap out of sight (the count's list has everyone).
+    new ResizeObserver(() => this.fit()).observe(list);
   }
 
   /** Shows `count` participants ("1 participant", "3 participants") while no list is known. */
@@ -23,75 +43,137 @@ export class ParticipantList extends EventTarget {
     if (this.people === null) this.showCount(count);
   }
 
-  /** Shows everyone connected ([{id, name, color}]); `meId` is marked "(you)". */
+  /** Shows everyone connected ([{id, name, color, role}]); `meId`'s chip comes first and renames. */
   render(people, meId) {
     this.people = people;
     this.meId = meId;
     this.showCount(people.length);
-    this.list.replaceChildren(...people.map((person) => this.item(person)));
+    const mine = people.filter((person) => person.id === meId);
+    const others = people.filter((person) => person.id !== meId);
+    this.list.replaceChildren(...[...mine, ...others].map((person) => this.chip(person)));
+    this.all?.replaceChildren(...people.map((person) => this.row(person)));
+    this.fit();
   }
 
   /** Marks `id` as followed (null: nobody). */
   setFollowing(id) {
     this.following = id;
-    for (const button of this.list.querySelectorAll("button[data-participant]")) {
-      const pressed = button.dataset.participant === id;
-      button.setAttribute("aria-pressed", String(pressed));
-      button.title = pressed ? "Following: click (or move your own cursor) to stop" : "Follow: keep their cursor in view";
+    for (const button of [...this.list.querySelectorAll("button[data-participant]"),
+      ...(this.all?.querySelectorAll("button[data-participant]") ?? [])]) {
+      paintFollow(button, button.dataset.participant === id);
     }
   }
 
   showCount(count) {
     if (typeof count !== "number" || count < 0) return;
-    this.count.textContent = `${count} ${count === 1 ? "participant" : "participants"}`;
+    const number = document.createElement("span");
+    number.textContent = String(count);
+    const word = document.createElement("span");
+    word.className = "participant-count-word"; // visually hidden when narrow: the number stays
+    word.textContent = ` ${count === 1 ? "participant" : "participants"}`;
+    this.count.replaceChildren(number, word);
     this.count.hidden = false;
   }
 
-  item(person) {
+  /**
+   * Marks the chips that wrapped onto the list's hidden second line (it shows one line): out of sight, they
+   * leave the keyboard order and the accessibility tree too, and the count says there is more.
+   */
+  fit() {
+    const chips = /** @type {HTMLElement[]} */ ([...this.list.children]);
+    const top = this.list.getBoundingClientRect().top;
+    for (const chip of chips) chip.classList.toggle("is-clipped", chip.getBoundingClientRect().top > top + 4);
+    this.list.parentElement?.classList.toggle("has-hidden", chips.some((chip) => chip.classList.contains("is-clipped")));
+  }
+
+  chip(person) {
     const me = person.id === this.meId;
     const item = document.createElement("li");
     item.className = me ? "participant participant-me" : "participant";
-    item.style.setProperty("--person-color", person.color);
-    item.style.setProperty("--person-ink", inkFor(person.color));
+    paintPerson(item, person);
     const host = person.role === "host" ? " · interviewer" : "";
-    item.title = me ? `${person.name} (you)${host}` : `${person.name}${host}`;
-    const dot = document.createElement("span");
-    dot.className = "participant-dot";
-    dot.setAttribute("aria-hidden", "true");
-    dot.dataset.initial = [...person.name][0]?.toUpperCase() ?? ""; // shown instead of the name when narrow
-    const name = document.createElement("span");
-    name.className = "participant-name";
-    name.textContent = person.name;
-    item.append(dot, name);
-    if (person.role === "host") {
-      const badge = document.createElement("span");
-      badge.className = "participant-host";
-      badge.textContent = "host";
-      item.append(" ", badge);
-    }
+    item.title = me ? `${person.name} (you)${host}: change your name` : `${person.name}${host}`;
+    /** @type {(Node | string)[]} */
+    const parts = [dot(person), nameOf(person)];
+    if (person.role === "host") parts.push(" ", hostBadge());
     if (me) {
       const you = document.createElement("span");
       you.className = "participant-you";
       you.textContent = "(you)";
-      item.append(" ", you); // the space keeps "Ada (you)" readable as text; flex layout ignores it
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "participant-self";
+      button.setAttribute("aria-label", `${person.name} (you): change your name`);
+      button.append(...parts, " ", you); // the spaces keep "Ada (you)" readable as text; flex layout ignores them
+      item.append(button);
     } else {
-      item.append(this.followButton(person));
+      item.append(...parts, followButton(person, person.id === this.following, false));
     }
     return item;
   }
 
-  followButton(person) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "participant-follow";
-    button.dataset.participant = person.id;
-    button.setAttribute("aria-label", `Follow ${person.name}`);
-    const pressed = person.id === this.following;
-    button.setAttribute("aria-pressed", String(pressed));
-    button.title = pressed ? "Following: click (or move your own cursor) to stop" : "Follow: keep their cursor in view";
-    button.append(eyeIcon());
-    return button;
+  /** A line of the full list: colour, whole name, role, and Follow for the others. */
+  row(person) {
+    const me = person.id === this.meId;
+    const item = document.createElement("li");
+    item.className = "people-row";
+    paintPerson(item, person);
+    const who = document.createElement("span");
+    who.className = "people-who";
+    const role = document.createElement("span");
+    role.className = "people-role";
+    role.textContent = `${person.role === "host" ? "Interviewer" : "Candidate"}${me ? " · you" : ""}`;
+    who.append(nameOf(person), role);
+    item.append(dot(person), who);
+    if (!me) item.append(followButton(person, person.id === this.following, true));
+    return item;
   }
+}
+
+function paintPerson(element, person) {
+  element.style.setProperty("--person-color", person.color);
+  element.style.setProperty("--person-ink", inkFor(person.color));
+}
+
+function dot(person) {
+  const element = document.createElement("span");
+  element.className = "participant-dot";
+  element.setAttribute("aria-hidden", "true");
+  element.dataset.initial = [...person.name][0]?.toUpperCase() ?? ""; // shown instead of the name when narrow
+  return element;
+}
+
+function nameOf(person) {
+  const name = document.createElement("span");
+  name.className = "participant-name";
+  name.textContent = person.name; // never HTML: names come from other people
+  return name;
+}
+
+function hostBadge() {
+  const badge = document.createElement("span");
+  badge.className = "participant-host";
+  badge.textContent = "host";
+  return badge;
+}
+
+function followButton(person, pressed, worded) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = worded ? "button people-follow" : "participant-follow";
+  button.dataset.participant = person.id;
+  button.setAttribute("aria-label", `Follow ${person.name}`);
+  if (worded) button.append(eyeIcon(), document.createElement("span"));
+  else button.append(eyeIcon());
+  paintFollow(button, pressed);
+  return button;
+}
+
+function paintFollow(button, pressed) {
+  button.setAttribute("aria-pressed", String(pressed));
+  button.title = pressed ? "Following: click (or move your own cursor) to stop" : "Follow: keep their cursor in view";
+  const words = button.querySelector("span");
+  if (words) words.textContent = pressed ? "Following" : "Follow";
 }
 
 const SVG = "http://www.w3.org/2000/svg";

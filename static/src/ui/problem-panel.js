@@ -85,6 +85,8 @@ export class ProblemPanel extends EventTarget {
     ).then((content) => {
       if (this.showCount !== shown) return;
       this.prompt.replaceChildren(content);
+      // A code block wider than the pane scrolls sideways: focusable, so the keyboard can scroll it too.
+      for (const pre of this.prompt.querySelectorAll("pre")) pre.tabIndex = 0;
       this.prompt.scrollTop = 0;
     });
   }
