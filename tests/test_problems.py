@@ -15,7 +15,13 @@ import pytest
 from interview_server.problems import BUILTIN_DIR, Problem, ProblemError, load_problems, parse_problem
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILTINS = ["lru-cache", "merge-intervals", "word-frequency", "two-sum", "valid-parentheses"]  # by title
+BUILTINS = [  # by title
+    "lru-cache",
+    "merge-intervals",
+    "word-frequency",
+    "two-sum",
+    "valid-parentheses",
+]
 PASSED = re.compile(r"Passed (\d+) of (\d+) checks\.")
 
 EXAMPLE = """---
@@ -133,6 +139,7 @@ def test_every_builtin_loads_sorted_by_title_with_both_languages():
         assert set(problem.starters) == set(problem.checks) == {"python", "javascript"}, problem.id
         assert "```text" in problem.prompt and "## Constraints" in problem.prompt, problem.id
         assert "starter" not in problem.prompt and "checks" not in problem.prompt.lower(), problem.id
+        assert set(problem.hidden_checks) == {"python", "javascript"}, problem.id
 
 
 def test_operator_folder_adds_and_replaces_and_skips_broken_files_with_a_warning(tmp_path, caplog):
@@ -145,7 +152,10 @@ def test_operator_folder_adds_and_replaces_and_skips_broken_files_with_a_warning
     (tmp_path / "notes.txt").write_text("not a problem")
     caplog.set_level(logging.INFO, logger="interview_server.problems")
     problems = load_problems(str(tmp_path))
-    assert list(problems) == ["fizz-buzz", *BUILTINS[:3], "two-sum", "valid-parentheses"]
+    assert [problem_id for problem_id in problems if problem_id != "fizz-buzz"] == BUILTINS
+    assert "fizz-buzz" in problems
+    titles = [problem.title for problem in problems.values()]
+    assert titles == sorted(titles, key=str.casefold)
     assert problems["two-sum"].title == "Two Sum (our version)" and problems["two-sum"].prompt == "Ours."
     assert problems["fizz-buzz"].summary() == {
         "id": "fizz-buzz",
@@ -173,123 +183,15 @@ def test_a_missing_operator_folder_logs_a_warning_and_keeps_the_builtins(tmp_pat
     assert list(load_problems("")) == list(load_problems(None)) == BUILTINS
 
 
-# Reference solutions: with them every check passes, in both languages.
-PYTHON_SOLUTIONS = {
-    "two-sum": """
-def two_sum(nums, target):
-    seen = {}
-    for index, number in enumerate(nums):
-        if target - number in seen:
-            return [seen[target - number], index]
-        seen[number] = index
-""",
-    "valid-parentheses": """
-def is_valid(s):
-    pairs, stack = {")": "(", "]": "[", "}": "{"}, []
-    for char in s:
-        if char in pairs:
-            if not stack or stack.pop() != pairs[char]:
-                return False
-        else:
-            stack.append(char)
-    return not stack
-""",
-    "merge-intervals": """
-def merge_intervals(intervals):
-    merged = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return merged
-""",
-    "lru-cache": """
-from collections import OrderedDict
+# Reference solutions, one file per problem and language: with them every check passes, visible and hidden.
+SOLUTIONS = ROOT / "tests" / "fixtures" / "solutions"
+EXTENSIONS = {"python": "py", "javascript": "js"}
 
-class LRUCache:
-    def __init__(self, capacity):
-        self.capacity, self.items = capacity, OrderedDict()
 
-    def get(self, key):
-        if key not in self.items:
-            return -1
-        self.items.move_to_end(key)
-        return self.items[key]
+def solution(problem_id: str, language: str) -> str:
+    """The reference solution of a built-in problem in one language."""
+    return (SOLUTIONS / f"{problem_id}.{EXTENSIONS[language]}").read_text(encoding="utf-8")
 
-    def put(self, key, value):
-        self.items[key] = value
-        self.items.move_to_end(key)
-        if len(self.items) > self.capacity:
-            self.items.popitem(last=False)
-""",
-    "word-frequency": """
-from collections import Counter
-
-def top_k_frequent(words, k):
-    counts = Counter(words)
-    return sorted(counts, key=lambda word: (-counts[word], word))[:k]
-""",
-}
-
-JAVASCRIPT_SOLUTIONS = {
-    "two-sum": """
-function twoSum(nums, target) {
-  const seen = new Map();
-  for (let i = 0; i < nums.length; i++) {
-    if (seen.has(target - nums[i])) return [seen.get(target - nums[i]), i];
-    seen.set(nums[i], i);
-  }
-}
-""",
-    "valid-parentheses": """
-function isValid(s) {
-  const pairs = { ")": "(", "]": "[", "}": "{" };
-  const stack = [];
-  for (const c of s) {
-    if (c in pairs) { if (stack.pop() !== pairs[c]) return false; } else stack.push(c);
-  }
-  return stack.length === 0;
-}
-""",
-    "merge-intervals": """
-function mergeIntervals(intervals) {
-  const merged = [];
-  for (const [start, end] of [...intervals].sort((a, b) => a[0] - b[0])) {
-    const last = merged[merged.length - 1];
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
-  return merged;
-}
-""",
-    "lru-cache": """
-class LRUCache {
-  constructor(capacity) { this.capacity = capacity; this.items = new Map(); }
-  get(key) {
-    if (!this.items.has(key)) return -1;
-    const value = this.items.get(key);
-    this.items.delete(key);
-    this.items.set(key, value);
-    return value;
-  }
-  put(key, value) {
-    this.items.delete(key);
-    this.items.set(key, value);
-    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value);
-  }
-}
-""",
-    "word-frequency": """
-function topKFrequent(words, k) {
-  const counts = new Map();
-  for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
-  return [...counts.keys()]
-    .sort((a, b) => counts.get(b) - counts.get(a) || (a < b ? -1 : a > b ? 1 : 0))
-    .slice(0, k);
-}
-""",
-}
 
 # The page's JavaScript worker runs the code as the body of an async function, in sloppy mode.
 NODE_RUNNER = """
@@ -333,15 +235,14 @@ def check_report(output: str) -> tuple[int, int]:
     return passed, total
 
 
-RUNNERS = {"python": (run_python, PYTHON_SOLUTIONS), "javascript": (run_javascript, JAVASCRIPT_SOLUTIONS)}
+RUNNERS = {"python": run_python, "javascript": run_javascript}
 
 
 @pytest.mark.parametrize("language", ["python", "javascript"])
 @pytest.mark.parametrize("problem_id", BUILTINS)
 def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_id, language):
     problem = load_problems()[problem_id]
-    run, _ = RUNNERS[language]
-    output = run(problem.starters[language] + "\n\n" + problem.checks[language])
+    output = RUNNERS[language](problem.starters[language] + "\n\n" + problem.checks[language])
     passed, total = check_report(output)
     assert passed == 0 and total >= 5, output
     assert "expected" in output
@@ -351,15 +252,31 @@ def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_
 @pytest.mark.parametrize("problem_id", BUILTINS)
 def test_builtin_checks_pass_a_reference_solution(problem_id, language):
     problem = load_problems()[problem_id]
-    run, solutions = RUNNERS[language]
-    output = run(solutions[problem_id] + "\n\n" + problem.checks[language])
+    output = RUNNERS[language](solution(problem_id, language) + "\n\n" + problem.checks[language])
     passed, total = check_report(output)
     assert passed == total, output
 
 
+@pytest.mark.parametrize("language", ["python", "javascript"])
+@pytest.mark.parametrize("problem_id", BUILTINS)
+def test_builtin_hidden_checks_pass_the_reference_and_fail_the_starter(problem_id, language):
+    """Built and read back by the page's own module, run in CPython and in Node (tests/test_hidden_checks.py)."""
+    from .test_hidden_checks import graded  # that module imports this one's runners
+
+    problem = load_problems()[problem_id]
+    checks = problem.hidden_checks[language]
+    results = graded(language, solution(problem_id, language), checks)
+    names = [case["name"] for case in results["cases"]]
+    assert len(names) >= 8 and len(set(names)) == len(names), names
+    assert results["passed"] == results["total"], [case for case in results["cases"] if not case["passed"]]
+    assert max(case["ms"] for case in results["cases"]) < 1000, results["cases"]  # each case fast, with margin
+    starter = graded(language, problem.starters[language], checks)
+    assert [case["name"] for case in starter["cases"]] == names and starter["passed"] < starter["total"], starter
+
+
 def test_a_solution_that_raises_on_one_case_is_reported_and_the_others_still_run():
     problem = load_problems()["two-sum"]
-    python = PYTHON_SOLUTIONS["two-sum"].replace(
+    python = solution("two-sum", "python").replace(
         "    seen = {}", "    if target == 0:\n        raise ValueError('zero')\n    seen = {}"
     )
     output = run_python(python + "\n\n" + problem.checks["python"])
@@ -367,7 +284,7 @@ def test_a_solution_that_raises_on_one_case_is_reported_and_the_others_still_run
     assert "✓ two_sum([2, 7, 11, 15], 9) == [0, 1]" in output
     passed, total = check_report(output)
     assert (passed, total) == (4, 6)
-    javascript = JAVASCRIPT_SOLUTIONS["two-sum"].replace(
+    javascript = solution("two-sum", "javascript").replace(
         "const seen = new Map();", 'if (target === 0) throw new RangeError("zero"); const seen = new Map();'
     )
     output = run_javascript(javascript + "\n\n" + problem.checks["javascript"])
