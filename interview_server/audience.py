@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from . import protocol
+from .grading import GRADING_FRAMES
 from .hub import Hub, Peer
 from .presence import pick_color
 from .protocol import Update
@@ -187,12 +188,16 @@ class Audience:
                 return
             elif type_ == "notes":
                 session.host.ingest_notes(data)
+            elif type_ in GRADING_FRAMES:
+                session.grading.ingest(type_, data)
             else:
                 session.activity.ingest(type_, data)
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed frame relayed for session %s", self.session_id)
             return
-        self._hub.broadcast(self.session_id, frame, introduced_only=True, hosts_only=type_ == "notes")
+        self._hub.broadcast(
+            self.session_id, frame, introduced_only=True, hosts_only=type_ in protocol.HOST_ONLY_MESSAGE_TYPES
+        )
 
     async def _reload_host_settings(self, session: Session) -> None:
         """Take title, lock, end and problem from the store and tell the participants here."""

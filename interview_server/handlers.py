@@ -229,6 +229,12 @@ async def _hello(ctx: Context, message: Hello) -> None:
     if peer.is_host:
         host = session.host
         peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
+        peer.send(protocol.grading(session.grading.for_hosts()))
+    if session.grading.timer is not None:
+        peer.send(protocol.timer(session.grading.timer_state()))
+    summary = session.grading.latest_summary()
+    if summary is not None:
+        peer.send(protocol.hidden_summary(summary))
     if refusal:
         peer.send(protocol.error(f"hello: {refusal}; you joined as {peer.name}", "name_refused"))
     await audience.announce_participants()
@@ -423,13 +429,17 @@ async def _set_problem(ctx: Context, message: SetProblem) -> None:
         await session.set_language(language)
         ctx.share(protocol.language(language, ctx.peer.id))
     await session.host.set_problem(problem.shown())
+    await session.grading.set_problem(problem.grading())
     await session.replace_code(problem.starters[session.language], participant=ctx.peer.id)
     ctx.share(protocol.session_info(session.host.info()))
+    ctx.share(protocol.grading(session.grading.for_hosts()), hosts_only=True)
 
 
 def _refuse_after_end(ctx: Context, what: str) -> None:
     if ctx.session.host.ended:
         raise ProtocolError(f"{what}: the interview has ended; only its title and notes can change now", "ended")
 
+
+from . import grading_handlers  # noqa: E402, F401  (registers its handlers in HANDLERS)
 
 assert set(HANDLERS) == {cls for _, cls in CLIENT_MESSAGES.values()}, "every client message needs one handler"

@@ -31,6 +31,16 @@ MAX_HOST_KEY_LENGTH = 200
 MAX_TITLE_LENGTH = 100
 MAX_NOTES_LENGTH = 50_000  # UTF-16 units, as the page's textarea counts (at most ~150 KB: within one message)
 MAX_PROBLEM_ID_LENGTH = 64
+MAX_HIDDEN_CASES = 200  # static/src/grading/hidden-program.js: MAX_CASES
+MAX_CASE_NAME_LENGTH = 200
+MAX_CASE_MESSAGE_LENGTH = 300
+MAX_CARD_ID_LENGTH = 64
+MAX_SCORECARD_COMMENT_LENGTH = 5_000
+MAX_CRITERIA = 10
+MAX_SCORE = 10
+MAX_TIMER_MINUTES = 600
+TIMER_ACTIONS = ("start", "pause", "resume", "reset")
+RECOMMENDATIONS = ("", "strong_no", "no", "mixed", "yes", "strong_yes")
 
 # Close codes the server ends a socket with, beyond WebSocket's own (the page acts on each).
 CLOSE_SESSION_NOT_FOUND = 4404  # no such session (or a malformed id): do not reconnect
@@ -374,6 +384,62 @@ class SetNotes:
         return _parse_set_notes(data)
 
 
+@client_message(
+    "report_hidden_results",
+    "{version, language, run_id?, cases: [{name, passed, ms, message}]}",
+    "the hidden checks' results on the candidate's code at version, as my browser ran them (run_id: the run "
+    "that started them; the first report for a run counts)",
+    sender=HOSTS,
+    budget="200 cases; names 200, messages 300 characters",
+)
+@dataclass(frozen=True)
+class ReportHiddenResults:
+    version: int
+    language: str
+    run_id: str | None
+    cases: tuple[dict, ...]
+
+    @classmethod
+    def parse(cls, data: dict) -> ReportHiddenResults:
+        return _parse_report_hidden_results(data)
+
+
+@client_message(
+    "set_scorecard",
+    "{card, version, scores: {criterion: score}, comment, recommendation}",
+    "my scorecard (card: an id my page keeps), written on top of its version `version`",
+    sender=HOSTS,
+    budget="10 criteria scored 1-10; a comment of 5,000 characters; 20 cards a session",
+)
+@dataclass(frozen=True)
+class SetScorecard:
+    card: str
+    version: int
+    scores: dict
+    comment: str
+    recommendation: str
+
+    @classmethod
+    def parse(cls, data: dict) -> SetScorecard:
+        return _parse_set_scorecard(data)
+
+
+@client_message(
+    "set_timer",
+    "{action, minutes?}",
+    'the interview timer: "start" (minutes: 1-600), "pause", "resume" or "reset", for everyone',
+    sender=HOSTS,
+)
+@dataclass(frozen=True)
+class SetTimer:
+    action: str
+    minutes: float | None = None
+
+    @classmethod
+    def parse(cls, data: dict) -> SetTimer:
+        return _parse_set_timer(data)
+
+
 ClientMessage = (
     Push
     | Pull
@@ -391,6 +457,9 @@ ClientMessage = (
     | Rename
     | SetProblem
     | SetNotes
+    | ReportHiddenResults
+    | SetScorecard
+    | SetTimer
 )
 CLIENT_MESSAGE_TYPES = tuple(CLIENT_MESSAGES)
 
@@ -615,6 +684,78 @@ def _parse_set_notes(data: dict) -> SetNotes:
     return SetNotes(text, _version(data, "set_notes"))
 
 
+def _parse_report_hidden_results(data: dict) -> ReportHiddenResults:
+    run_id = data.get("run_id")
+    if run_id is not None and (not isinstance(run_id, str) or not 0 < len(run_id) <= 64):
+        raise ProtocolError("report_hidden_results: data.run_id must be a run's id")
+    cases = data.get("cases")
+    if not isinstance(cases, list) or len(cases) > MAX_HIDDEN_CASES:
+        raise ProtocolError(f"report_hidden_results: data.cases must be a list of at most {MAX_HIDDEN_CASES} cases")
+    parsed = []
+    for index, case in enumerate(cases):
+        if not isinstance(case, dict):
+            raise ProtocolError(f"report_hidden_results: case {index} must be an object")
+        name, passed, ms, message = case.get("name"), case.get("passed"), case.get("ms"), case.get("message", "")
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_CASE_NAME_LENGTH or not _control_free(name):
+            raise ProtocolError(
+                f"report_hidden_results: case {index} needs a name of 1-{MAX_CASE_NAME_LENGTH} characters"
+            )
+        if not isinstance(passed, bool):
+            raise ProtocolError(f"report_hidden_results: case {index}: passed must be true or false")
+        if isinstance(ms, bool) or not isinstance(ms, int | float) or not 0 <= ms <= MAX_RUN_MS:
+            raise ProtocolError(f"report_hidden_results: case {index}: ms must be a duration in milliseconds")
+        if not isinstance(message, str) or len(message) > MAX_CASE_MESSAGE_LENGTH:
+            raise ProtocolError(
+                f"report_hidden_results: case {index}: message must be text of at most {MAX_CASE_MESSAGE_LENGTH} characters"
+            )
+        parsed.append({"name": name, "passed": passed, "ms": round(float(ms), 2), "message": message})
+    return ReportHiddenResults(
+        _version(data, "report_hidden_results"), _language(data, "report_hidden_results"), run_id, tuple(parsed)
+    )
+
+
+def _parse_set_scorecard(data: dict) -> SetScorecard:
+    card = data.get("card")
+    if (
+        not isinstance(card, str)
+        or not 8 <= len(card) <= MAX_CARD_ID_LENGTH
+        or not card.replace("-", "").replace("_", "").isalnum()
+        or not card.isascii()
+    ):
+        raise ProtocolError("set_scorecard: data.card must be 8-64 letters, digits, - or _")
+    scores = data.get("scores")
+    if not isinstance(scores, dict) or len(scores) > MAX_CRITERIA:
+        raise ProtocolError(f"set_scorecard: data.scores must map at most {MAX_CRITERIA} criteria to scores")
+    for criterion, score in scores.items():
+        if len(criterion) > 60 or isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= MAX_SCORE:
+            raise ProtocolError(f"set_scorecard: each score is a whole number from 1 to {MAX_SCORE} for a criterion")
+    comment = data.get("comment", "")
+    if not isinstance(comment, str) or utf16_length(comment) > MAX_SCORECARD_COMMENT_LENGTH:
+        raise ProtocolError(
+            f"set_scorecard: data.comment must be text of at most {MAX_SCORECARD_COMMENT_LENGTH:,} characters"
+        )
+    if not _control_free(comment, allowed="\n\t"):
+        raise ProtocolError("set_scorecard: the comment cannot contain control or text-direction characters")
+    recommendation = data.get("recommendation", "")
+    if recommendation not in RECOMMENDATIONS:
+        raise ProtocolError(
+            f"set_scorecard: data.recommendation must be one of {', '.join(map(repr, RECOMMENDATIONS))}"
+        )
+    return SetScorecard(card, _version(data, "set_scorecard"), dict(scores), comment, recommendation)
+
+
+def _parse_set_timer(data: dict) -> SetTimer:
+    action = data.get("action")
+    if action not in TIMER_ACTIONS:
+        raise ProtocolError(f"set_timer: data.action must be one of {', '.join(TIMER_ACTIONS)}")
+    minutes = data.get("minutes")
+    if action == "start":
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 1 <= minutes <= MAX_TIMER_MINUTES:
+            raise ProtocolError(f"set_timer: start needs data.minutes from 1 to {MAX_TIMER_MINUTES}")
+        return SetTimer(action, float(minutes))
+    return SetTimer(action)
+
+
 def encode(type_: str, data: dict) -> str:
     """One server frame as JSON text: UTF-8 as it is sent, so a character costs its own bytes."""
     assert type_ in SERVER_MESSAGES, type_
@@ -788,4 +929,56 @@ def notes(text: str, version: int, participant: str) -> str:
     return encode("notes", {"text": text, "version": version, "participant": participant})
 
 
+@server_message(
+    "grading",
+    "{problem: {problem_id, hidden_checks, hidden_results, rubric}, results: [result], scorecards: [card]}",
+    "the problem's hidden checks and rubric, their results so far and the scorecards: after welcome and when "
+    "the problem changes",
+    to="hosts",
+)
+def grading(data: dict) -> str:
+    return encode("grading", data)
+
+
+@server_message(
+    "hidden_results",
+    "{result: {id, version, language, run_id, by, name, at, cases: [{name, passed, ms, message}], passed, total}}",
+    "a host's browser ran the hidden checks",
+    to="hosts",
+)
+def hidden_results(result: dict) -> str:
+    return encode("hidden_results", {"result": result})
+
+
+@server_message(
+    "hidden_summary",
+    "{version, run_id, passed, total, cases?: [{name, passed}]}",
+    "what the problem lets candidates see of the latest hidden-check results (hidden_results: count or names)",
+    to="participants",
+)
+def hidden_summary(summary: dict) -> str:
+    return encode("hidden_summary", summary)
+
+
+@server_message(
+    "scorecard",
+    "{card: {card, version, by, name, scores, comment, recommendation, saved_at}}",
+    "a host's scorecard, on each save",
+    to="hosts",
+)
+def scorecard(card: dict) -> str:
+    return encode("scorecard", {"card": card})
+
+
+@server_message(
+    "timer",
+    "{timer: {duration_ms, elapsed_ms, started_at}, server_now}",
+    "the interview timer (started_at: server ms, null while paused), after welcome and on each change",
+    to="participants",
+)
+def timer(state: dict) -> str:
+    return encode("timer", state)
+
+
 SERVER_MESSAGE_TYPES = tuple(SERVER_MESSAGES)
+HOST_ONLY_MESSAGE_TYPES = frozenset(type_ for type_, spec in SERVER_MESSAGES.items() if spec.sender == "hosts")

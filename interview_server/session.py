@@ -25,6 +25,7 @@ from .tasks import TaskOwner
 if TYPE_CHECKING:
     from .activity import Activity
     from .audience import Audience
+    from .grading import Grading
     from .hosting import HostSettings
     from .limits import TokenBucket
 
@@ -79,6 +80,7 @@ class Session:
         audience: Audience,
         activity: Activity,
         host: HostSettings,
+        grading: Grading,
         versions: TokenBucket | None,
         tasks: TaskOwner,
         clock: Callable[[], float] = time.time,
@@ -95,6 +97,7 @@ class Session:
         self._listener: SessionListener = audience
         self.activity = activity
         self.host = host
+        self.grading = grading
         self.versions = versions  # None: no limit (VERSION_RATE=0)
         self._tasks = tasks
         self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from datetime import datetime, UTC
 
-from . import hosting
+from . import grading, hosting
 from .activity import Activity
 from .audience import Audience
+from .grading import Grading
 from .hosting import HostSettings
 from .hub import Hub
 from .limits import DEFAULT_VERSION_RATE, session_versions
@@ -87,6 +88,7 @@ class SessionRegistry:
                 hosting.START_TEXT: text,
                 hosting.TITLE: title or (problem.title if problem else ""),
                 hosting.PROBLEM: problem.shown() if problem else None,
+                grading.GRADING: problem.grading() if problem else None,
             },
         )
         await self._store.create(record)
@@ -97,7 +99,12 @@ class SessionRegistry:
         live = self._live.get(session_id)
         if live is not None:
             return SessionRecord(
-                live.session_id, live.language, live.created_at, live.code, live.version, meta=live.host.meta()
+                live.session_id,
+                live.language,
+                live.created_at,
+                live.code,
+                live.version,
+                meta={**live.host.meta(), **live.grading.meta()},
             )
         return await self._store.get(session_id)
 
@@ -120,10 +127,12 @@ class SessionRegistry:
                     return None
                 activity = Activity(session_id, self._store, self._clock)
                 await activity.load()
+                session_grading = Grading(session_id, record.meta, self._store, self._clock)
+                await session_grading.load()
                 # Another connection may have loaded it while we awaited the store.
                 session = self._live.get(session_id)
                 if session is None:
-                    session = self._live[session_id] = self._new_session(record, activity)
+                    session = self._live[session_id] = self._new_session(record, activity, session_grading)
                     await self._store.watch(
                         session_id,
                         session.catch_up,
@@ -142,7 +151,7 @@ class SessionRegistry:
             if not self._opening[session_id]:
                 del self._opening[session_id]
 
-    def _new_session(self, record: SessionRecord, activity: Activity) -> Session:
+    def _new_session(self, record: SessionRecord, activity: Activity, session_grading: Grading) -> Session:
         session_id = record.session_id
         return Session(
             record,
@@ -150,6 +159,7 @@ class SessionRegistry:
             audience=Audience(session_id, self._hub, self._store, self.tasks, self._clock),
             activity=activity,
             host=HostSettings(session_id, record.meta, self._store),
+            grading=session_grading,
             versions=session_versions(self._version_rate),
             tasks=self.tasks,
             clock=self._clock,

@@ -43,8 +43,11 @@ from interview_server.protocol import (
     RunStart,
     SetLanguage,
     SetName,
+    ReportHiddenResults,
     SetNotes,
     SetProblem,
+    SetScorecard,
+    SetTimer,
     Update,
     parse_client_message,
 )
@@ -321,6 +324,9 @@ MESSAGE_CLASSES = {
     "rename": Rename,
     "set_problem": SetProblem,
     "set_notes": SetNotes,
+    "report_hidden_results": ReportHiddenResults,
+    "set_scorecard": SetScorecard,
+    "set_timer": SetTimer,
 }
 FIELDS = {
     "push": ["version", "updates"],
@@ -339,6 +345,9 @@ FIELDS = {
     "rename": ["title"],
     "set_problem": ["problem"],
     "set_notes": ["text", "version"],
+    "report_hidden_results": ["version", "language", "run_id", "cases"],
+    "set_scorecard": ["card", "version", "scores", "comment", "recommendation"],
+    "set_timer": ["action", "minutes"],
 }
 assert set(MESSAGE_CLASSES) == set(protocol.CLIENT_MESSAGE_TYPES) == set(FIELDS)
 

@@ -321,3 +321,84 @@ async def test_host_powers_and_private_notes_span_instances(instances):
         assert not any(m["type"] == "notes" or "SECRET" in json.dumps(m) for m in seen)
         for ws in (ada, cy, bo):
             await ws.close()
+
+
+async def test_grading_spans_instances(redis_server, tmp_path):
+    """Hidden checks' results reported on A reach hosts on B (and the allowed summary its candidates), a scorecard
+    saved on B reaches A, the timer is everyone's, and a host joining later on B gets all of it from Redis."""
+    from .test_hidden_checks import GRADED
+
+    redis_server.flush()
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "problems" / "add.md").write_text(GRADED)
+    a, b = servers = [
+        ServerProcess(
+            "--redis-url",
+            redis_server.url,
+            "--problems-dir",
+            str(tmp_path / "problems"),
+            log_path=tmp_path / f"s{i}.log",
+        )
+        for i in range(2)
+    ]
+    for server in servers:
+        server.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            created = await (await http.post(a.url + "/api/sessions", json={"problem": "add"})).json()
+            session_id, key = created["session_id"], created["host_url"].split("#host=")[1]
+
+            async def join(server, name, host_key=None):
+                ws = await http.ws_connect(ws_url(server, session_id))
+                await ws.receive_json()
+                await ws.send_json(
+                    {"type": "hello", "data": {"name": name, **({"host_key": host_key} if host_key else {})}}
+                )
+                return ws
+
+            async def receive(ws, type_, seen=None):
+                while True:
+                    message = await ws.receive_json(timeout=10)
+                    if seen is not None:
+                        seen.append(message)
+                    if message["type"] == type_:
+                        return message["data"]
+
+            ada, cy = await join(a, "Ada", key), await join(b, "Cy", key)
+            checks = (await receive(cy, "grading"))["problem"]["hidden_checks"]
+            assert "grade(" in checks["python"]
+            bo_frames: list[dict] = []
+            bo = await join(b, "Bo")
+            await receive(bo, "session_info", bo_frames)
+            cases = [{"name": "small", "passed": False, "ms": 1, "message": "returned -1, expected 5"}]
+            await ada.send_json(
+                {"type": "report_hidden_results", "data": {"version": 0, "language": "python", "cases": cases}}
+            )
+            assert (await receive(cy, "hidden_results"))["result"]["cases"] == cases
+            assert (await receive(bo, "hidden_summary", bo_frames))["cases"] == [{"name": "small", "passed": False}]
+            card = {
+                "card": "card-cy-0001",
+                "version": 0,
+                "scores": {"Correctness": 2},
+                "comment": "",
+                "recommendation": "no",
+            }
+            await cy.send_json({"type": "set_scorecard", "data": card})
+            assert (await receive(ada, "scorecard"))["card"]["name"] == "Cy"
+            await ada.send_json({"type": "set_timer", "data": {"action": "start", "minutes": 30}})
+            assert (await receive(bo, "timer", bo_frames))["timer"]["duration_ms"] == 30 * 60_000
+
+            dee = await join(b, "Dee", key)
+            grading = await receive(dee, "grading")
+            assert [r["cases"] for r in grading["results"]] == [cases]
+            assert [c["card"] for c in grading["scorecards"]] == ["card-cy-0001"]
+            await bo.send_json({"type": "chat", "data": {"text": "end of test"}})
+            await receive(bo, "chat", bo_frames)
+            text = json.dumps(bo_frames)
+            assert "grade(" not in text and "expected 5" not in text and "Correctness" not in text
+            assert not {m["type"] for m in bo_frames} & {"grading", "hidden_results", "scorecard"}
+            for ws in (ada, cy, bo, dee):
+                await ws.close()
+    finally:
+        for server in servers:
+            server.kill()

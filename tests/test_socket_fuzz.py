@@ -150,6 +150,9 @@ VALID_BASE = {
     "rename": {"title": "pwned"},
     "set_problem": {"problem": "two-sum"},
     "set_notes": {"text": "stolen", "version": 0},
+    "report_hidden_results": {"version": 0, "language": "python", "cases": [{"name": "x", "passed": True, "ms": 1}]},
+    "set_scorecard": {"card": "card-0001", "version": 0, "scores": {}, "comment": "", "recommendation": "yes"},
+    "set_timer": {"action": "start", "minutes": 45},
 }
 assert set(VALID_BASE) == set(CLIENT_MESSAGE_TYPES)
 

@@ -22,7 +22,7 @@ from ..protocol import Update
 SNAPSHOT_INTERVAL = 100
 # Runs and chat messages kept per session, newest first; older ones are dropped (an abuse guard).
 # "person": who each participant id in the log was (name, colour, role), for playback.
-EVENT_LIMITS = {"run": 200, "chat": 1000, "person": 1000}
+EVENT_LIMITS = {"run": 200, "chat": 1000, "person": 1000, "hidden": 200, "timer": 200}
 
 
 @dataclass(frozen=True)
