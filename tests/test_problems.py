@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,15 @@ from interview_server.problems import BUILTIN_DIR, Problem, ProblemError, load_p
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILTINS = [  # by title
+    "best-time-to-buy-and-sell-stock",
+    "course-schedule",
+    "group-anagrams",
+    "key-value-store",
+    "longest-substring",
     "lru-cache",
+    "meeting-rooms",
     "merge-intervals",
+    "number-of-islands",
     "word-frequency",
     "two-sum",
     "valid-parentheses",
@@ -140,6 +148,17 @@ def test_every_builtin_loads_sorted_by_title_with_both_languages():
         assert "```text" in problem.prompt and "## Constraints" in problem.prompt, problem.id
         assert "starter" not in problem.prompt and "checks" not in problem.prompt.lower(), problem.id
         assert set(problem.hidden_checks) == {"python", "javascript"}, problem.id
+
+
+def test_the_builtins_span_difficulties_and_topics_and_each_has_tags_and_a_difficulty():
+    problems = load_problems().values()
+    assert len(problems) >= 11
+    spread = Counter(problem.difficulty for problem in problems)
+    assert spread["easy"] >= 3 and spread["medium"] >= 4 and spread["hard"] >= 2, spread
+    for problem in problems:
+        assert problem.difficulty and problem.tags, problem.id
+    tags = {tag for problem in problems for tag in problem.tags}
+    assert {"strings", "arrays", "hashing", "graphs", "intervals", "class-design"} <= tags, tags
 
 
 def test_operator_folder_adds_and_replaces_and_skips_broken_files_with_a_warning(tmp_path, caplog):
