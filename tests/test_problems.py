@@ -31,6 +31,7 @@ BUILTINS = [  # by title
     "valid-parentheses",
 ]
 PASSED = re.compile(r"Passed (\d+) of (\d+) checks\.")
+GRADED_CASE = re.compile(r'^grade\("([^"]+)"', re.MULTILINE)  # a hidden case's name, where the checks name it
 
 EXAMPLE = """---
 title: "Add Two Numbers"
@@ -274,6 +275,13 @@ def test_builtin_checks_pass_a_reference_solution(problem_id, language):
     output = RUNNERS[language](solution(problem_id, language) + "\n\n" + problem.checks[language])
     passed, total = check_report(output)
     assert passed == total, output
+
+
+@pytest.mark.parametrize("problem_id", BUILTINS)
+def test_builtin_hidden_cases_have_unique_names_the_same_in_both_languages(problem_id):
+    hidden = load_problems()[problem_id].hidden_checks
+    python, javascript = GRADED_CASE.findall(hidden["python"]), GRADED_CASE.findall(hidden["javascript"])
+    assert python == javascript and len(set(python)) == len(python) >= 8, (python, javascript)
 
 
 @pytest.mark.parametrize("language", ["python", "javascript"])
