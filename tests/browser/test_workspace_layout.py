@@ -191,9 +191,9 @@ async def test_a_run_brings_output_forward_unless_the_person_turned_that_off(pag
         await expect(output(page).locator(".stdout").last).to_have_text("one\n", timeout=15_000)
 
     # Turned off (and remembered): Ada stays in the chat; the Output tab says there is news.
-    await ada.get_by_role("checkbox", name="Show Output when anyone runs code").uncheck()
+    await ada.get_by_role("checkbox", name="Open Output when code runs").uncheck()
     await ada.reload()
-    await expect(ada.get_by_role("checkbox", name="Show Output when anyone runs code")).not_to_be_checked()
+    await expect(ada.get_by_role("checkbox", name="Open Output when code runs")).not_to_be_checked()
     await open_tab(ada, "Chat")
     await bo.get_by_role("button", name="Run").click()
     news = ada.get_by_role("tab", name="Output, new output", exact=True)

@@ -48,14 +48,15 @@ export class PaneLayout {
       fallback: 24,
       storageKey: `${storage}:problem`,
     });
-    this.sideSplitter.addEventListener("toggle", () => this.setFolded(!this.folded));
+    // Without a visible Show button (the embed view) the column is never folded: nothing would bring it back.
+    if (fold) this.sideSplitter.addEventListener("toggle", () => this.setFolded(!this.folded));
     this.problemSplitter?.addEventListener("toggle", () => problem.setExpanded(!problem.expanded));
     problem?.addEventListener("toggle", () => this.refresh());
     fold?.addEventListener("click", () => this.setFolded(!this.folded));
     this.narrowQuery.addEventListener("change", () => this.refresh(true));
     new ResizeObserver(() => this.refresh()).observe(workspace);
     this.folded = false;
-    this.setFolded(this.loadFolded(), false);
+    this.setFolded(Boolean(fold) && this.loadFolded(), false);
     this.refresh(true);
   }
 

@@ -34,8 +34,17 @@ export class ParticipantList extends EventTarget {
       popover.style.left = `${Math.max(8, Math.min(rect.left, innerWidth - 8 - Math.min(360, innerWidth - 16)))}px`;
     });
     all?.addEventListener("click", onClick);
-    // Chips that do not fit wrap out of sight (the count's list has everyone).
-    new ResizeObserver(() => this.fit()).observe(list);
+    // Chips that do not fit wrap out of sight (the count's list has everyone): measured again whenever the list
+    // or its bar changes size, or something in the bar changes (the title shown, the connection's words).
+    this.fitQueued = false;
+    const observer = new ResizeObserver(() => this.fitSoon());
+    observer.observe(list);
+    const bar = list.closest("header");
+    if (bar) {
+      observer.observe(bar);
+      new MutationObserver(() => this.fitSoon()).observe(bar,
+        { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
+    }
   }
 
   /** Shows `count` participants ("1 participant", "3 participants") while no list is known. */
@@ -79,11 +88,30 @@ export class ParticipantList extends EventTarget {
    * Marks the chips that wrapped onto the list's hidden second line (it shows one line): out of sight, they
    * leave the keyboard order and the accessibility tree too, and the count says there is more.
    */
+  fitSoon() {
+    if (this.fitQueued) return;
+    this.fitQueued = true;
+    requestAnimationFrame(() => {
+      this.fitQueued = false;
+      this.fit();
+    });
+  }
+
   fit() {
     const chips = /** @type {HTMLElement[]} */ ([...this.list.children]);
-    const top = this.list.getBoundingClientRect().top;
-    for (const chip of chips) chip.classList.toggle("is-clipped", chip.getBoundingClientRect().top > top + 4);
-    this.list.parentElement?.classList.toggle("has-hidden", chips.some((chip) => chip.classList.contains("is-clipped")));
+    this.list.style.maxWidth = ""; // measured with all the room the bar gives it
+    const { top, left } = this.list.getBoundingClientRect();
+    let right = left;
+    for (const chip of chips) {
+      const rect = chip.getBoundingClientRect();
+      const clipped = rect.top > top + 4;
+      chip.classList.toggle("is-clipped", clipped);
+      if (!clipped) right = Math.max(right, rect.right);
+    }
+    const clipped = chips.some((chip) => chip.classList.contains("is-clipped"));
+    // The room left after the last whole chip goes back to the bar (no gap before the count).
+    if (clipped) this.list.style.maxWidth = `${Math.ceil(right - left)}px`;
+    this.list.parentElement?.classList.toggle("has-hidden", clipped);
   }
 
   chip(person) {

@@ -100,7 +100,9 @@ export class ProblemPanel extends EventTarget {
   setExpanded(expanded) {
     const changed = expanded !== this.expanded;
     this.toggle.setAttribute("aria-expanded", String(expanded));
-    this.toggle.textContent = expanded ? "Hide problem" : "Show problem";
+    // Short words beside the title; the name says what they hide or show.
+    this.toggle.textContent = expanded ? "Hide" : "Show";
+    this.toggle.setAttribute("aria-label", expanded ? "Hide problem" : "Show problem");
     this.body.hidden = !expanded;
     this.root.classList.toggle("collapsed", !expanded);
     if (changed) this.dispatchEvent(new CustomEvent("toggle", { detail: { expanded } }));
