@@ -258,6 +258,14 @@ def check_report(output: str) -> tuple[int, int]:
 RUNNERS = {"python": run_python, "javascript": run_javascript}
 
 
+def hidden_results(language: str, code: str, checks: str) -> dict:
+    """Hidden checks run on code: the program built and its results read back by the page's own module, run in
+    CPython or Node as the interviewer's worker runs it (tests/test_hidden_checks.py)."""
+    from .test_hidden_checks import graded  # imported here: that module imports this one's runners
+
+    return graded(language, code, checks)
+
+
 @pytest.mark.parametrize("language", ["python", "javascript"])
 @pytest.mark.parametrize("problem_id", BUILTINS)
 def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_id, language):
@@ -287,17 +295,14 @@ def test_builtin_hidden_cases_have_unique_names_the_same_in_both_languages(probl
 @pytest.mark.parametrize("language", ["python", "javascript"])
 @pytest.mark.parametrize("problem_id", BUILTINS)
 def test_builtin_hidden_checks_pass_the_reference_and_fail_the_starter(problem_id, language):
-    """Built and read back by the page's own module, run in CPython and in Node (tests/test_hidden_checks.py)."""
-    from .test_hidden_checks import graded  # that module imports this one's runners
-
     problem = load_problems()[problem_id]
     checks = problem.hidden_checks[language]
-    results = graded(language, solution(problem_id, language), checks)
+    results = hidden_results(language, solution(problem_id, language), checks)
     names = [case["name"] for case in results["cases"]]
     assert len(names) >= 8 and len(set(names)) == len(names), names
     assert results["passed"] == results["total"], [case for case in results["cases"] if not case["passed"]]
     assert max(case["ms"] for case in results["cases"]) < 1000, results["cases"]  # each case fast, with margin
-    starter = graded(language, problem.starters[language], checks)
+    starter = hidden_results(language, problem.starters[language], checks)
     assert [case["name"] for case in starter["cases"]] == names and starter["passed"] < starter["total"], starter
 
 
@@ -325,6 +330,15 @@ def test_the_example_in_docs_problems_md_parses_and_its_checks_run():
     example = doc.split("````markdown\n", 1)[1].split("\n````\n", 1)[0]
     problem = parse_problem("fizz-buzz", example)
     assert problem.title == "Fizz Buzz" and set(problem.starters) == {"python", "javascript"}
+    assert (problem.tags, problem.difficulty, problem.hidden_results) == (("strings", "warm-up"), "easy", "count")
+    assert [criterion["name"] for criterion in problem.rubric] == ["Problem solving", "Coding"]
     assert check_report(run_python(problem.starters["python"] + "\n\n" + problem.checks["python"])) == (0, 3)
-    solution = "def fizz_buzz(n):\n    return ['Fizz' * (i % 3 == 0) + 'Buzz' * (i % 5 == 0) or str(i) for i in range(1, n + 1)]"
-    assert check_report(run_python(solution + "\n\n" + problem.checks["python"])) == (3, 3)
+    solutions = {
+        "python": "def fizz_buzz(n):\n    return ['Fizz' * (i % 3 == 0) + 'Buzz' * (i % 5 == 0) or str(i) for i in range(1, n + 1)]",
+        "javascript": "function fizzBuzz(n) {\n  return Array.from({ length: n }, (_, i) => "
+        "((i + 1) % 3 ? '' : 'Fizz') + ((i + 1) % 5 ? '' : 'Buzz') || String(i + 1));\n}",
+    }
+    assert check_report(run_python(solutions["python"] + "\n\n" + problem.checks["python"])) == (3, 3)
+    for language, code in solutions.items():
+        results = hidden_results(language, code, problem.hidden_checks[language])
+        assert (results["passed"], results["total"]) == (3, 3), results
