@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import aiohttp_jinja2
 from aiohttp import web
 
-from . import activity, export, hosting, playback, protocol
+from . import activity, export, hosting, playback, protocol, report
 from .errors import ApiError
 from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE
 from .limits import client_address
@@ -219,6 +219,24 @@ async def session_export(request: web.Request) -> web.Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+@routes.get("/api/sessions/{session_id}/report")
+async def session_report(request: web.Request) -> web.Response:
+    """The session's report as JSON (hosts only): scorecards, hidden-test results, notes, timer, timeline, code."""
+    record = await _hosted_record(request)
+    body = await report.session_report(record, request.app[STORE])
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/api/sessions/{session_id}/report.html")
+async def session_report_page(request: web.Request) -> web.Response:
+    """The report as a page to read and print (hosts only)."""
+    record = await _hosted_record(request)
+    body = await report.session_report(record, request.app[STORE])
+    response = aiohttp_jinja2.render_template("report.html", request, {"report": body})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @routes.get("/api/sessions/{session_id}/runs/{run_id}")

@@ -191,6 +191,20 @@ SETTINGS: tuple[Setting, ...] = (
         10.0,
         "Seconds a run may take before the page stops it (the code runs in each participant's browser).",
     ),
+    Setting(
+        "webhook_url",
+        "WEBHOOK_URL",
+        str,
+        "",
+        "When a host ends a session, POST its report (JSON) here, signed with WEBHOOK_SECRET (docs/GRADING.md).",
+    ),
+    Setting(
+        "webhook_secret",
+        "WEBHOOK_SECRET",
+        str,
+        "",
+        "Shared secret (16+ characters) for the X-Interview-Signature HMAC-SHA256 of each webhook delivery.",
+    ),
 )
 
 
@@ -225,6 +239,8 @@ class Config:
     redis_url: str = ""
     session_ttl: float = 7 * 24 * 3600.0
     run_time_limit: float = 10.0
+    webhook_url: str = ""
+    webhook_secret: str = ""
 
     @property
     def store_kind(self) -> str:
@@ -355,4 +371,12 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
         raise SystemExit("interview-server: RUN_TIME_LIMIT must be a number of seconds above 0")
     if config.store_kind == "redis" and not config.redis_url:
         raise SystemExit("interview-server: STORE=redis needs REDIS_URL")
+    if config.webhook_url:
+        parts = urlsplit(config.webhook_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SystemExit("interview-server: WEBHOOK_URL must be an http(s) URL like https://ats.example.com/hook")
+        if len(config.webhook_secret) < MIN_OPERATOR_TOKEN_CHARS:
+            raise SystemExit(
+                f"interview-server: WEBHOOK_URL needs a WEBHOOK_SECRET of at least {MIN_OPERATOR_TOKEN_CHARS} characters"
+            )
     return config

@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import WSCloseCode, web
 
-from . import protocol
+from . import protocol, webhook
 from .hub import Peer
-from .keys import CONFIG, LIMITS, PROBLEMS
+from .keys import CONFIG, LIMITS, PROBLEMS, SESSIONS, STORE
 from .presence import name_refusal
+from .report import session_report
 from .protocol import (
     CLIENT_MESSAGES,
     CLOSE_SESSION_FULL,
@@ -406,7 +407,20 @@ async def _end_session(ctx: Context, message: EndSession) -> None:
     if not ctx.session.host.ended:  # ending twice changes nothing
         await ctx.session.host.end()
         log.info("session %s ended by a host", ctx.session.session_id)
+        config = ctx.app[CONFIG]
+        if config.webhook_url:
+            ctx.app[SESSIONS].tasks.spawn(
+                _send_report(ctx.app, ctx.session.session_id), f"webhook for session {ctx.session.session_id}"
+            )
     ctx.share(protocol.session_info(ctx.session.host.info()))
+
+
+async def _send_report(app: web.Application, session_id: str) -> None:
+    """The ended session's report to WEBHOOK_URL (in the background: retries never hold the session up)."""
+    record = await app[SESSIONS].get_record(session_id)
+    if record is not None:
+        config = app[CONFIG]
+        await webhook.deliver(config.webhook_url, config.webhook_secret, await session_report(record, app[STORE]))
 
 
 @handles(Lock)

@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, UTC
 
-from . import hosting
+from . import grading, hosting
 from .activity import iso_time
 from .protocol import Update
 from .store import SessionRecord, SessionStore
@@ -89,6 +89,13 @@ async def session_history(record: SessionRecord, store: SessionStore) -> dict:
         "participants": people,
         "runs": await store.recent_events(record.session_id, "run", EVENT_LIMITS["run"]),
         "chat": await store.recent_events(record.session_id, "chat", EVENT_LIMITS["chat"]),
+        # hosts only, like the whole history: hidden-check results (each at its version), timer marks, scorecards
+        "hidden_results": await store.recent_events(record.session_id, grading.HIDDEN_KIND, EVENT_LIMITS["hidden"]),
+        "timer_marks": await store.recent_events(record.session_id, grading.TIMER_KIND, EVENT_LIMITS["timer"]),
+        "scorecards": sorted(
+            (value for key, value in record.meta.items() if key.startswith(grading.SCORECARD_PREFIX)),
+            key=lambda card: card.get("saved_at", 0),
+        ),
         "version": record.version,
         "text": record.text,
         "problem": record.meta.get(hosting.PROBLEM),

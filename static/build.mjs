@@ -58,7 +58,7 @@ const common = {
 const [pages, workers, exportPlayer] = await Promise.all([
   build({
     ...common,
-    entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "style.css"].map((name) => join(srcDir, name)),
+    entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
     splitting: true,
   }),
   build({ ...common, entryPoints: ["python-worker.js", "js-worker.js"].map((name) => join(srcDir, name)) }),
