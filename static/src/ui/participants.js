@@ -120,7 +120,6 @@ export class ParticipantList extends EventTarget {
     item.className = me ? "participant participant-me" : "participant";
     paintPerson(item, person);
     const host = person.role === "host" ? " · interviewer" : "";
-    item.title = me ? `${person.name} (you)${host}: change your name` : `${person.name}${host}`;
     /** @type {(Node | string)[]} */
     const parts = [dot(person), nameOf(person)];
     if (person.role === "host") parts.push(" ", hostBadge());
@@ -131,10 +130,13 @@ export class ParticipantList extends EventTarget {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "participant-self";
-      button.setAttribute("aria-label", `${person.name} (you): change your name`);
+      // The name starts with the words shown (name, "host", "(you)"), then says what the button does.
+      button.setAttribute("aria-label", `${person.name}${person.role === "host" ? " host" : ""} (you): change your name`);
+      button.title = `${person.name} (you)${host}: change your name`;
       button.append(...parts, " ", you); // the spaces keep "Ada (you)" readable as text; flex layout ignores them
       item.append(button);
     } else {
+      item.title = `${person.name}${host}`;
       item.append(...parts, followButton(person, person.id === this.following, false));
     }
     return item;

@@ -24,7 +24,7 @@ export class Splitter extends EventTarget {
     this.storageKey = storageKey;
     this.axis = "x";
     this.collapsed = false;
-    this.size = fallback;
+    this.size = fallback; // the person's choice (%); shown clamped to what the window allows now
     handle.addEventListener("keydown", (event) => this.onKey(event));
     handle.addEventListener("pointerdown", (event) => this.onPointerDown(event));
     handle.addEventListener("dblclick", () => this.dispatchEvent(new Event("toggle")));
@@ -43,29 +43,42 @@ export class Splitter extends EventTarget {
     return (this.axis === "x" ? rect.width : rect.height) || 1;
   }
 
-  /** Sizes the pane (unless folded) and says its size, in % of the container, to assistive technology. */
-  apply() {
+  /** The size's bounds now, in % of the container. */
+  bounds() {
     const extent = this.extent;
     const low = Math.min(100, (this.min() / extent) * 100);
-    const high = Math.max(low, Math.min(100, (this.max() / extent) * 100));
-    this.size = Math.min(high, Math.max(low, this.size));
-    this.pane.style.flexBasis = this.collapsed ? "" : `${this.size}%`;
-    this.handle.setAttribute("aria-valuemin", String(Math.round(low)));
-    this.handle.setAttribute("aria-valuemax", String(Math.round(high)));
-    this.handle.setAttribute("aria-valuenow", String(this.collapsed ? Math.round(low) : Math.round(this.size)));
-    this.handle.setAttribute("aria-valuetext", this.collapsed ? "folded" : `${Math.round(this.size)}%`);
+    return { low, high: Math.max(low, Math.min(100, (this.max() / extent) * 100)) };
   }
 
-  /** Sets the size to `px` pixels (clamped), remembers it and unfolds the pane. */
+  /** The size shown: the person's choice within what the window allows (a window made smaller and larger again
+   * gets the choice back). */
+  get shown() {
+    const { low, high } = this.bounds();
+    return Math.min(high, Math.max(low, this.size));
+  }
+
+  /** Sizes the pane (unless folded) and says its size, in % of the container, to assistive technology. */
+  apply() {
+    const { low, high } = this.bounds();
+    const shown = this.shown;
+    this.pane.style.flexBasis = this.collapsed ? "" : `${shown}%`;
+    this.handle.setAttribute("aria-valuemin", String(Math.round(low)));
+    this.handle.setAttribute("aria-valuemax", String(Math.round(high)));
+    this.handle.setAttribute("aria-valuenow", String(Math.round(this.collapsed ? low : shown)));
+    this.handle.setAttribute("aria-valuetext", this.collapsed ? "folded" : `${Math.round(shown)}%`);
+  }
+
+  /** Sets the size to `px` pixels (within the bounds), remembers it and unfolds the pane. */
   resizeTo(px) {
     this.size = (px / this.extent) * 100;
+    this.size = this.shown;
     this.apply();
     this.save();
     this.dispatchEvent(new CustomEvent("resize", { detail: this.size }));
   }
 
   get px() {
-    return (this.size / 100) * this.extent;
+    return (this.shown / 100) * this.extent;
   }
 
   onKey(event) {
