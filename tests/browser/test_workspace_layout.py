@@ -297,6 +297,12 @@ async def test_on_a_phone_the_editor_comes_first_and_every_control_fits(pages, s
           .map((e) => e.getAttribute('aria-label') || e.textContent.trim())""")
 
     assert await outside(host.locator("header")) == []
+    # Chips are initials here; the count opens everyone's whole names.
+    await host.get_by_role("button", name="2 participants").click()
+    everyone = host.get_by_role("dialog", name="People in this session")
+    await expect(everyone.get_by_text("Grace Hopper", exact=True)).to_be_visible()
+    await expect(everyone).to_be_in_viewport(ratio=1)
+    await host.keyboard.press("Escape")
     menu = host.get_by_role("button", name="Menu")
     await menu.click()
     await expect(menu).to_have_attribute("aria-expanded", "true")
