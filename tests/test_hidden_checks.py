@@ -5,17 +5,13 @@ rubric), and the program the interviewer's browser runs, built by the page's own
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
 from interview_server.problems import DEFAULT_RUBRIC, ProblemError, parse_problem
 
-from .support.server_process import ROOT
-from .test_problems import run_javascript, run_python
+from .support.code_runners import NONCE, bridge, graded
 
-BRIDGE = ROOT / "tests" / "support" / "hidden_program.mjs"
-NONCE = "0123456789abcdef01234567"
 
 GRADED = """---
 title: Add
@@ -103,21 +99,6 @@ def test_without_grading_front_matter_the_defaults_apply():
 def test_unusable_grading_parts_raise_a_clear_error(text, message):
     with pytest.raises(ProblemError, match=message):
         parse_problem("a", text)
-
-
-def bridge(asked: dict) -> str:
-    result = subprocess.run(
-        ["node", str(BRIDGE)], input=json.dumps(asked), capture_output=True, text=True, encoding="utf-8", timeout=30
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def graded(language: str, code: str, checks: str, ending: str = "") -> dict:
-    """Build the program with the page's module, run it like the page's worker, read the results back."""
-    program = bridge({"build": {"language": language, "code": code, "checks": checks, "nonce": NONCE}})
-    run = {"python": run_python, "javascript": run_javascript}[language]
-    return json.loads(bridge({"read": {"output": run(program), "nonce": NONCE, "ending": ending}}))
 
 
 SOLUTIONS = {"python": "def add(a, b):\n    return a + b\n", "javascript": "function add(a, b) {\n  return a + b;\n}\n"}

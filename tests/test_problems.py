@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from interview_server.problems import BUILTIN_DIR, Problem, ProblemError, load_problems, parse_problem
+
+from .support.code_runners import RUNNERS, graded, run_javascript, run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILTINS = [  # by title
@@ -213,37 +212,6 @@ def solution(problem_id: str, language: str) -> str:
     return (SOLUTIONS / f"{problem_id}.{EXTENSIONS[language]}").read_text(encoding="utf-8")
 
 
-# The page's JavaScript worker runs the code as the body of an async function, in sloppy mode.
-NODE_RUNNER = """
-const AsyncFunction = (async () => {}).constructor;
-const code = require("fs").readFileSync(0, "utf8");
-new AsyncFunction(code)().catch((error) => { console.error(error); process.exit(1); });
-"""
-
-
-def run_python(code: str) -> str:
-    """Run code in a fresh CPython; its output, after checking nothing escaped."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
-    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
-    return result.stdout
-
-
-def run_javascript(code: str) -> str:
-    """Run code in Node the way the page's worker does; its output, after checking nothing escaped."""
-    result = subprocess.run(
-        ["node", "-e", NODE_RUNNER], input=code, capture_output=True, text=True, encoding="utf-8", timeout=60
-    )
-    assert result.returncode == 0 and not result.stderr, result.stderr
-    return result.stdout
-
-
 def check_report(output: str) -> tuple[int, int]:
     """(passed, total) from a check run's output, after checking its shape: ✓/✗ lines, then the summary."""
     lines = output.strip().splitlines()
@@ -253,17 +221,6 @@ def check_report(output: str) -> tuple[int, int]:
     passed, total = int(summary.group(1)), int(summary.group(2))
     assert total == len(lines) - 1 and passed == sum(line.startswith("✓") for line in lines), output
     return passed, total
-
-
-RUNNERS = {"python": run_python, "javascript": run_javascript}
-
-
-def hidden_results(language: str, code: str, checks: str) -> dict:
-    """Hidden checks run on code: the program built and its results read back by the page's own module, run in
-    CPython or Node as the interviewer's worker runs it (tests/test_hidden_checks.py)."""
-    from .test_hidden_checks import graded  # imported here: that module imports this one's runners
-
-    return graded(language, code, checks)
 
 
 @pytest.mark.parametrize("language", ["python", "javascript"])
@@ -297,12 +254,12 @@ def test_builtin_hidden_cases_have_unique_names_the_same_in_both_languages(probl
 def test_builtin_hidden_checks_pass_the_reference_and_fail_the_starter(problem_id, language):
     problem = load_problems()[problem_id]
     checks = problem.hidden_checks[language]
-    results = hidden_results(language, solution(problem_id, language), checks)
+    results = graded(language, solution(problem_id, language), checks)
     names = [case["name"] for case in results["cases"]]
     assert len(names) >= 8 and len(set(names)) == len(names), names
     assert results["passed"] == results["total"], [case for case in results["cases"] if not case["passed"]]
     assert max(case["ms"] for case in results["cases"]) < 1000, results["cases"]  # each case fast, with margin
-    starter = hidden_results(language, problem.starters[language], checks)
+    starter = graded(language, problem.starters[language], checks)
     assert [case["name"] for case in starter["cases"]] == names and starter["passed"] < starter["total"], starter
 
 
@@ -340,5 +297,5 @@ def test_the_example_in_docs_problems_md_parses_and_its_checks_run():
     }
     assert check_report(run_python(solutions["python"] + "\n\n" + problem.checks["python"])) == (3, 3)
     for language, code in solutions.items():
-        results = hidden_results(language, code, problem.hidden_checks[language])
+        results = graded(language, code, problem.hidden_checks[language])
         assert (results["passed"], results["total"]) == (3, 3), results

@@ -1,0 +1,64 @@
+"""Code run as the page's workers run it (CPython in a subprocess; Node with the code as the body of an async
+function), and the hidden checks' program built and read back by the page's own module
+(static/src/grading/hidden-program.js, through tests/support/hidden_program.mjs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from .server_process import ROOT
+
+BRIDGE = ROOT / "tests" / "support" / "hidden_program.mjs"
+NONCE = "0123456789abcdef01234567"
+
+# The page's JavaScript worker runs the code as the body of an async function, in sloppy mode.
+NODE_RUNNER = """
+const AsyncFunction = (async () => {}).constructor;
+const code = require("fs").readFileSync(0, "utf8");
+new AsyncFunction(code)().catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
+def run_python(code: str) -> str:
+    """Run code in a fresh CPython; its output, after checking nothing escaped."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def run_javascript(code: str) -> str:
+    """Run code in Node the way the page's worker does; its output, after checking nothing escaped."""
+    result = subprocess.run(
+        ["node", "-e", NODE_RUNNER], input=code, capture_output=True, text=True, encoding="utf-8", timeout=60
+    )
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    return result.stdout
+
+
+RUNNERS = {"python": run_python, "javascript": run_javascript}
+
+
+def bridge(asked: dict) -> str:
+    """One call of the page's hidden-program module (see hidden_program.mjs)."""
+    result = subprocess.run(
+        ["node", str(BRIDGE)], input=json.dumps(asked), capture_output=True, text=True, encoding="utf-8", timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def graded(language: str, code: str, checks: str, ending: str = "") -> dict:
+    """Build the program with the page's module, run it like the page's worker, read the results back."""
+    program = bridge({"build": {"language": language, "code": code, "checks": checks, "nonce": NONCE}})
+    output = RUNNERS[language](program)
+    return json.loads(bridge({"read": {"output": output, "nonce": NONCE, "ending": ending}}))
