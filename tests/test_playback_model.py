@@ -19,4 +19,4 @@ def test_playback_model_matches_a_naive_replay():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# fail 0" in result.stdout and "# pass 8" in result.stdout, result.stdout[-2000:]
+    assert "# fail 0" in result.stdout and "# pass 9" in result.stdout, result.stdout[-2000:]

@@ -169,3 +169,50 @@ async def test_rerun_and_dark_mode(browser, export_url):
     assert await page.evaluate("window.calls") == ["python"]
     assert errors == []
     await context.close()
+
+
+async def test_the_hosts_export_shows_hidden_test_results_and_timer_marks_at_their_times(browser, tmp_path):
+    origin = SAMPLE["created_at"]
+    from datetime import datetime
+
+    start = int(datetime.fromisoformat(origin.replace("Z", "+00:00")).timestamp() * 1000)
+    case = {"name": "negative numbers", "passed": False, "ms": 0.4, "message": "returned [0, 0], expected [0, 2]"}
+    history = {
+        **SAMPLE,
+        "hidden_results": [
+            {
+                "id": "r1",
+                "version": 117,
+                "language": "python",
+                "run_id": None,
+                "by": "h",
+                "name": "Ada",
+                "at": start + 3 * 60_000,
+                "cases": [case, {**case, "name": "empty", "passed": True, "message": ""}],
+                "passed": 1,
+                "total": 2,
+            },
+        ],
+        "timer_marks": [
+            {
+                "action": "start",
+                "at": start + 60_000,
+                "by": "h",
+                "name": "Ada",
+                "timer": {"duration_ms": 2_700_000, "elapsed_ms": 0, "started_at": start + 60_000},
+            }
+        ],
+    }
+    path = tmp_path / "graded.html"
+    path.write_text(export_html(history), encoding="utf-8")
+    page, context, _requests, errors = await open_export(browser, path.as_uri())
+    player = page.get_by_role("region", name="Playback")
+    grading = player.get_by_label("Hidden tests and timer at this point")
+    await expect(grading).to_contain_text("No hidden-test result yet at this point.")
+    await player.get_by_role("slider", name="Timeline").press("End")
+    await expect(grading).to_contain_text("Hidden tests: 1 of 2 passed on version 117 (run by Ada)")
+    await expect(grading).to_contain_text("negative numbers: returned [0, 0], expected [0, 2]")
+    await expect(grading).to_contain_text("1:00 · timer start (45 min) by Ada")
+    await page.screenshot(path=str(ARTIFACTS / "export-grading.png"))
+    assert errors == []
+    await context.close()

@@ -216,6 +216,29 @@ test("events are ordered by time; positions, versions and times agree", () => {
   assert.equal(timeline.positionAt(timeline.origin - 1), 0);
 });
 
+test("hidden-test results and timer marks sit on the time line at their times (the hosts' history)", () => {
+  const origin = Date.parse(SAMPLE.created_at);
+  const result = (id, minutes, passed) => ({ id, version: 117, language: "python", run_id: null, by: "h", name: "Ada",
+    at: origin + minutes * 60_000, cases: [], passed, total: 3 });
+  const history = {
+    ...SAMPLE,
+    hidden_results: [result("first", 3, 1), result("second", 9, 3)],
+    timer_marks: [{ action: "start", at: origin + 60_000, by: "h", name: "Ada", timer: { duration_ms: 2_700_000 } },
+      { action: "pause", at: origin + 10 * 60_000, by: "h", name: "Ada", timer: null }],
+  };
+  const timeline = new Timeline(history);
+  assert.equal(timeline.events.filter((e) => e.kind === "hidden").length, 2);
+  assert.equal(timeline.events.filter((e) => e.kind === "timer").length, 2);
+  for (let i = 1; i < timeline.events.length; i++) assert.ok(timeline.events[i - 1].at <= timeline.events[i].at);
+  assert.equal(timeline.hiddenAt(0), null);
+  assert.equal(timeline.hiddenAt(timeline.positionAt(origin + 5 * 60_000)).id, "first");
+  assert.equal(timeline.hiddenAt(timeline.events.length).id, "second");
+  assert.deepEqual(timeline.timerMarksAt(timeline.positionAt(origin + 2 * 60_000)).map((m) => m.action), ["start"]);
+  assert.deepEqual(timeline.timerMarksAt(timeline.events.length).map((m) => m.action), ["start", "pause"]);
+  // A history without them (a candidate-free export from before grading) has none.
+  assert.equal(new Timeline(SAMPLE).hiddenAt(Infinity), null);
+});
+
 test("a history that starts after compaction replays from its start version; earlier runs and chat sit there", () => {
   const states = naiveStates(SAMPLE);
   const history = { ...SAMPLE, start: { version: 100, text: states[100].text }, updates: SAMPLE.updates.slice(100),

@@ -262,6 +262,13 @@ export class Player {
     this.chatList.append(el("li", "pb-empty", "No messages yet at this point."));
     chatSection.append(this.chatList);
     side.append(runsSection, outputSection, chatSection);
+    if ((this.history.hidden_results ?? []).length || (this.history.timer_marks ?? []).length) {
+      const gradingSection = el("section", "pb-section pb-grading-section");
+      this.grading = el("div", "pb-grading");
+      this.grading.setAttribute("aria-label", "Hidden tests and timer at this point");
+      gradingSection.append(el("h3", "pb-heading", "Grading"), this.grading);
+      side.append(gradingSection);
+    }
 
     // Controls.
     const controls = el("div", "pb-controls");
@@ -345,15 +352,22 @@ export class Player {
     return item;
   }
 
-  /** Ticks under the slider for runs (coloured by outcome) and chat messages. */
+  /** Ticks under the slider for runs and hidden-test results (coloured by outcome), chat and timer marks. */
   buildMarkers() {
     const markers = el("div", "pb-markers");
     markers.setAttribute("aria-hidden", "true");
     const length = Math.max(1, this.timeline.length);
     this.timeline.events.forEach((event, i) => {
-      if (event.kind !== "run_start" && event.kind !== "chat") return;
+      if (!["run_start", "chat", "hidden", "timer"].includes(event.kind)) return;
       const status = event.kind === "run_start" ? this.history.runs[event.index].status ?? "running" : "";
-      const marker = el("span", event.kind === "chat" ? "pb-marker pb-marker-chat" : `pb-marker pb-marker-run pb-marker-${status}`);
+      const result = event.kind === "hidden" ? this.history.hidden_results[event.index] : null;
+      const className = {
+        chat: "pb-marker pb-marker-chat",
+        run_start: `pb-marker pb-marker-run pb-marker-${status}`,
+        hidden: `pb-marker pb-marker-hidden${result && result.passed === result.total ? " pb-marker-ok" : " pb-marker-error"}`,
+        timer: "pb-marker pb-marker-timer",
+      }[event.kind];
+      const marker = el("span", className);
       marker.style.setProperty("--pb-at", String((i + 1) / length));
       markers.append(marker);
     });
@@ -463,6 +477,7 @@ export class Player {
     );
     this.showRun(timeline.runAt(p));
     this.showChat(timeline.chatAt(p));
+    if (this.grading) this.showGrading(timeline.hiddenAt(p), timeline.timerMarksAt(p));
     const now = timeline.timeOfPosition(p);
     for (const { id, node } of this.legendNames) {
       const name = timeline.nameAt(id, now);
@@ -552,6 +567,37 @@ export class Player {
     const last = this.output.lastChild;
     if (last && !last.textContent.endsWith("\n")) this.output.append(document.createTextNode("\n"));
     this.output.append(el("span", className, `${text}\n`));
+  }
+
+  /** The latest hidden-test result and the timer's marks at this point (the hosts' history only). */
+  showGrading(result, marks) {
+    const key = `${result?.id ?? ""}:${marks.length}`;
+    if (key === this.shownGrading) return;
+    this.shownGrading = key;
+    const parts = [];
+    if (result) {
+      const summary = el("p", "pb-grading-summary");
+      summary.append(el("strong", "", `Hidden tests: ${result.passed} of ${result.total} passed`),
+        document.createTextNode(` on version ${result.version} (run by ${result.name})`));
+      parts.push(summary);
+      const failed = (result.cases ?? []).filter((c) => !c.passed);
+      if (failed.length) {
+        const list = el("ul", "pb-grading-failed");
+        for (const c of failed) list.append(el("li", "", c.message ? `${c.name}: ${c.message}` : c.name));
+        parts.push(list);
+      }
+    } else {
+      parts.push(el("p", "pb-empty", "No hidden-test result yet at this point."));
+    }
+    if (marks.length) {
+      const list = el("ul", "pb-grading-timer");
+      for (const mark of marks) {
+        const minutes = mark.action === "start" && mark.timer ? ` (${Math.round(mark.timer.duration_ms / 60000)} min)` : "";
+        list.append(el("li", "", `${formatElapsed(parseTime(mark.at) - this.timeline.origin)} · timer ${mark.action}${minutes} by ${mark.name}`));
+      }
+      parts.push(list);
+    }
+    this.grading.replaceChildren(...parts);
   }
 
   /** The chat list: messages sent up to this point (appended or cut, not rebuilt, while playing). */

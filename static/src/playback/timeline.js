@@ -1,10 +1,11 @@
 // The model of a session's playback (no DOM; runs in Node): the text and authorship at any version,
-// and every edit, run start, run end and chat message on one time line.
+// and every edit, run start, run end, chat message, hidden-test result and timer mark on one time line.
 import { ChangeSet, Text } from "@codemirror/state";
 
 const CHECKPOINT_EVERY = 100; // versions between cached documents (and authorship) while scrubbing
 const CHUNK_SEGMENTS = 64; // authorship segments per chunk: an edit rebuilds the chunks it touches, not all
-const KIND_ORDER = { update: 0, run_start: 1, chat: 2, run_end: 3 }; // among events at the same millisecond
+// Among events at the same millisecond.
+const KIND_ORDER = { update: 0, run_start: 1, chat: 2, run_end: 3, hidden: 4, timer: 5 };
 
 /** Milliseconds since the epoch of an ISO 8601 string (or a number), or null. */
 export function parseTime(value) {
@@ -184,6 +185,15 @@ export class Timeline {
       const at = parseTime(message.sent_at);
       if (at !== null) events.push({ at, kind: "chat", index, id: message.id });
     });
+    // The hosts' history only: hidden-test results (each graded a version) and the timer's marks.
+    (this.history.hidden_results ?? []).forEach((result, index) => {
+      const at = parseTime(result.at);
+      if (at !== null) events.push({ at, kind: "hidden", index, id: result.id });
+    });
+    (this.history.timer_marks ?? []).forEach((mark, index) => {
+      const at = parseTime(mark.at);
+      if (at !== null) events.push({ at, kind: "timer", index });
+    });
     events.forEach((event, seq) => { event.seq = seq; });
     events.sort((a, b) => a.at - b.at || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.seq - b.seq);
     this.events = events;
@@ -348,6 +358,23 @@ export class Timeline {
       }
     }
     return null;
+  }
+
+  /** The hidden-test result reported most recently at position p, or null. */
+  hiddenAt(p) {
+    for (let i = Math.min(p, this.events.length) - 1; i >= 0; i--) {
+      if (this.events[i].kind === "hidden") return this.history.hidden_results[this.events[i].index];
+    }
+    return null;
+  }
+
+  /** The timer's marks (start, pause, resume, reset) up to position p, in order. */
+  timerMarksAt(p) {
+    const marks = [];
+    for (let i = 0; i < Math.min(p, this.events.length); i++) {
+      if (this.events[i].kind === "timer") marks.push(this.history.timer_marks[this.events[i].index]);
+    }
+    return marks;
   }
 
   /** Chat messages sent up to position p, in order of sending. */
