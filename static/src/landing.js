@@ -6,6 +6,26 @@ const error = document.querySelector("#create-error");
 const problemChoice = /** @type {HTMLSelectElement | null} */ (document.querySelector("#problem-choice"));
 const languageChoice = /** @type {HTMLSelectElement | null} */ (document.querySelector("#language-choice"));
 
+// The question bank's picker (search, filters, preview), loaded on first use; its choice goes into the select.
+if (problemChoice) {
+  const browse = document.createElement("button");
+  browse.type = "button";
+  browse.className = "button landing-browse";
+  browse.textContent = "Browse problems…";
+  problemChoice.closest("label")?.after(browse);
+  browse.addEventListener("click", async () => {
+    try {
+      const [{ pickProblem }, response] = await Promise.all([import("./ui/problem-picker.js"), fetch("/api/problems")]);
+      const { problems } = await response.json();
+      const id = await pickProblem({ problems, title: "Choose a problem", confirm: "Choose problem", selected: problemChoice.value,
+        hint: "The session starts with its prompt beside the editor and its starter code." });
+      if (id !== null) problemChoice.value = id;
+    } catch (failure) {
+      error.textContent = `Could not load the problems: ${failure.message}`;
+    }
+  });
+}
+
 button.addEventListener("click", async () => {
   button.disabled = true;
   error.textContent = "";

@@ -107,3 +107,19 @@ export function setProblem(problem) {
 export function setNotes(text, version) {
   return encode("set_notes", { text, version });
 }
+
+/** `report_hidden_results`: (hosts) the hidden checks' cases on the candidate's code at `version`, as this
+ * browser ran them; `runId`: the candidate's run that started them (automatic grading), or null. */
+export function reportHiddenResults({ version, language, runId = null, cases }) {
+  return encode("report_hidden_results", { version, language, ...(runId ? { run_id: runId } : {}), cases });
+}
+
+/** `set_scorecard`: (hosts) my scorecard `card`, written on top of its `version` (0: a new card). */
+export function setScorecard({ card, version, scores, comment, recommendation }) {
+  return encode("set_scorecard", { card, version, scores, comment, recommendation });
+}
+
+/** `set_timer`: (hosts) `start` (with `minutes`), `pause`, `resume` or `reset` the interview timer. */
+export function setTimer(action, minutes = undefined) {
+  return encode("set_timer", { action, ...(minutes === undefined ? {} : { minutes }) });
+}

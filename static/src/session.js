@@ -7,12 +7,15 @@ import { Connection, STATUS } from "./connection.js";
 import { downloadCode, downloadSessionExport } from "./downloads.js";
 import { keepCaretInView, languageExtension, setEditorLanguage } from "./editor.js";
 import { EmbedApi } from "./embed-api.js";
+import { GradingInbox } from "./grading/inbox.js";
 import { forgetHostKey, hostUrlFrom, takeHostKey } from "./host-link.js";
 import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
 import { SessionInfo } from "./session-info.js";
 import { SharedRuns } from "./shared-runs.js";
 import { Chat } from "./ui/chat.js";
+import { HiddenSummary } from "./ui/hidden-summary.js";
+import { ask } from "./ui/host-dialogs.js";
 import { HostTools } from "./ui/host-tools.js";
 import { InputPanel } from "./ui/input.js";
 import { InviteButton } from "./ui/invite.js";
@@ -27,6 +30,7 @@ import { SessionBanner } from "./ui/session-banner.js";
 import { ShowOutputOnRun } from "./ui/show-output-on-run.js";
 import { SideTabs } from "./ui/side-tabs.js";
 import { StatusBadge } from "./ui/status.js";
+import { timerLoader } from "./ui/timer-loader.js";
 import { Toast } from "./ui/toast.js";
 import { TopbarMenu } from "./ui/topbar-menu.js";
 
@@ -44,6 +48,7 @@ const embed = main.dataset.embedOrigins === undefined ? null
 
 const connection = new Connection(main.dataset.sessionId);
 const info = new SessionInfo(connection);
+const gradingInbox = new GradingInbox(connection); // the hosts' grading messages, until their tools load
 const hostKey = takeHostKey(main.dataset.sessionId);
 const presence = new Presence({
   hostKey,
@@ -73,6 +78,9 @@ const problem = new ProblemPanel({ root: $("#problem") });
 problem.addEventListener("run-checks", (/** @type {CustomEvent} */ { detail }) => runs.runLocal({ checks: detail.checks }));
 const banner = new SessionBanner($("#session-banner"));
 let notes = null; // the hosts' private notes, made once this page is welcomed as a host
+new HiddenSummary({ connection, before: $("#output") });
+const timer = $(".topbar-status") ? timerLoader({ connection, mount: $(".topbar-status"), toast }) : null;
+let grading = null; // the hosts' Tests and Scorecard tabs (grading/host.js, loaded on becoming a host)
 
 // The panes, and the side column's tabs (the embed view has only the output beside the editor).
 const layout = new PaneLayout({
@@ -230,9 +238,17 @@ function becomeHost() {
     tabs.setHost(true);
     tabs.registerPanel({ id: "notes", label: "Notes", order: 30, hostOnly: true, element: notesRoot });
   }
+  if (tabs && !grading) {
+    // Loaded now, never in a candidate's page: the hidden tests' code and results reach hosts only.
+    grading = import("./grading/host.js").then(({ startHostGrading }) => startHostGrading({
+      connection, collab, presence, tabs, inbox: gradingInbox, sessionId: main.dataset.sessionId, hostKey, toast,
+      timeLimitMs: runner.timeLimitMs, language: () => language,
+    })).catch((failure) => toast.show(`Could not load the grading tools: ${failure.message}`));
+  }
   const bar = $("#host-tools");
   if (!bar || bar.dataset.wired) return;
   bar.dataset.wired = "true";
+  timer?.addControls(bar, ask);
   const tools = new HostTools({ bar, connection, info, toast, hostUrl: hostUrlFrom(hostKey) });
   const playback = new PlaybackDialog({ sessionId: main.dataset.sessionId, hostKey, runner, toast });
   tools.addEventListener("open-playback", () => playback.open());

@@ -58,11 +58,12 @@ export class HostTools extends EventTarget {
       this.toast.show("Could not load the list of problems.");
       return;
     }
-    const id = await ask({
-      title: "Load a problem",
+    // The question bank's picker (search, filters, preview) loads on first use: hosts only.
+    const { pickProblem } = await import("./problem-picker.js");
+    const id = await pickProblem({
+      problems,
       hint: "Its prompt appears beside the editor for everyone, and its starter code replaces the current code (playback keeps the old code).",
-      field: { kind: "select", label: "Problem", options: problems.map((p) => ({ value: p.id, label: p.title })) },
-      confirm: "Load problem",
+      selected: this.info.problem?.id ?? "",
     });
     if (id !== null) this.send(protocol.setProblem(id));
   }
