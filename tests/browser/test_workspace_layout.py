@@ -363,3 +363,28 @@ async def test_a_remote_caret_tag_sits_off_its_line_and_fades_until_the_next_mov
     await bo.keyboard.press("ArrowRight")
     await wait_for(lambda: tag(line=2, opacity=1), timeout=5, message="the tag to come back")
     assert pages.console_errors == []
+
+
+async def test_on_a_phone_the_on_screen_keyboard_does_not_hide_the_line_being_typed(pages, server_url):
+    """The keyboard opening resizes the visual viewport (interactive-widget=resizes-content): the line with the
+    caret stays in sight."""
+    links = create(server_url)
+    phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+    page = await join(pages, links["join_url"], "Grace Hopper", **phone)
+    await set_code(page, "\n".join(f"line_{n} = {n}" for n in range(60)) + "\n")
+    await page.keyboard.insert_text("typing_here = 1")
+    await settled(page)
+    await page.set_viewport_size({"width": 390, "height": 420})  # the on-screen keyboard takes the rest
+
+    async def caret_in_sight() -> bool:
+        return await page.evaluate("""() => {
+          const caret = document.querySelector('.cm-cursor-primary, .cm-cursor');
+          const line = [...document.querySelectorAll('.cm-line')].find((l) => l.textContent === 'typing_here = 1');
+          const box = (line ?? caret)?.getBoundingClientRect();
+          const scroller = document.querySelector('.cm-scroller').getBoundingClientRect();
+          return !!box && box.top >= Math.max(0, scroller.top) - 1 && box.bottom <= Math.min(innerHeight, scroller.bottom) + 1;
+        }""")
+
+    await wait_for(caret_in_sight, timeout=5, message="the typed line in sight above the keyboard")
+    await page.keyboard.insert_text("!")  # and typing goes on there
+    await expect(page.locator(".cm-line", has_text="typing_here = 1!")).to_be_in_viewport()
