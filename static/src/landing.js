@@ -12,7 +12,11 @@ if (problemChoice) {
   browse.type = "button";
   browse.className = "button landing-browse";
   browse.textContent = "Browse problems…";
-  problemChoice.closest("label")?.after(browse);
+  const field = problemChoice.closest("label");
+  const row = document.createElement("div");
+  row.className = "landing-problem";
+  field?.replaceWith(row);
+  row.append(...(field ? [field] : []), browse);
   browse.addEventListener("click", async () => {
     try {
       const [{ pickProblem }, response] = await Promise.all([import("./ui/problem-picker.js"), fetch("/api/problems")]);

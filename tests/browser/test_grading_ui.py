@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import new_context
+from .conftest import new_context, wait_for
 from .helpers import editor, open_tab, output, set_code, settled, side_tab, wait_python_ready
 
 WRONG = (  # only looks at neighbours: fails the hidden cases whose pair is apart
@@ -154,3 +154,132 @@ async def test_hidden_tests_run_in_the_interviewers_browser_and_the_candidate_se
     for body in bodies:
         for text in HIDDEN_TEXTS:
             assert text not in body, text
+
+
+def seconds_left(text: str) -> int:
+    minutes, seconds = re.fullmatch(r"(\d+):(\d\d)", text).groups()
+    return int(minutes) * 60 + int(seconds)
+
+
+async def test_the_timer_is_shared_survives_a_reload_and_pauses_for_everyone(pages, server_url):
+    created = create(server_url, language="python")
+    host = await connected(await pages.person(created["host_url"], name="Ada"))
+    candidate = await connected(await pages.person(created["join_url"], name="Bo"))
+    await expect(candidate.get_by_role("timer")).to_have_count(0)  # no timer until a host starts one
+
+    tools = host.get_by_role("navigation", name="Interviewer tools")
+    await tools.get_by_role("button", name="Start timer").click()
+    dialog = host.get_by_role("dialog", name="Start the interview timer")
+    await expect(dialog.get_by_label("Minutes")).to_have_value("45")
+    await dialog.get_by_label("Minutes").fill("30")
+    await dialog.get_by_role("button", name="Start timer").click()
+    for page in (host, candidate):
+        await expect(page.get_by_role("timer", name="Interview time left")).to_have_text(
+            re.compile(r"^(30:00|29:5\d)$")
+        )
+
+    # A reload shows the same time left (server time), within a couple of seconds.
+    before = seconds_left(await candidate.get_by_role("timer").text_content())
+    await candidate.reload()
+    await connected(candidate)
+    after = seconds_left(await candidate.get_by_role("timer").text_content())
+    assert 0 <= before - after <= 3, (before, after)
+
+    # Paused: stopped on both pages.
+    await tools.get_by_role("button", name="Pause timer").click()
+    for page in (host, candidate):
+        await expect(page.locator(".interview-timer")).to_contain_text("paused")
+    shown = await candidate.get_by_role("timer").text_content()
+    await candidate.wait_for_timeout(1500)
+    assert await candidate.get_by_role("timer").text_content() == shown
+    assert await host.get_by_role("timer").text_content() == shown
+    await expect(tools.get_by_role("button", name="Resume timer")).to_be_visible()
+    await tools.get_by_role("button", name="Reset timer").click()
+    await expect(candidate.get_by_role("timer")).to_have_count(0)
+
+
+async def fill_scorecard(page: Page, score: str, comment: str, recommendation: str) -> None:
+    await open_tab(page, "Scorecard")
+    card = page.get_by_role("form", name="My scorecard")
+    await card.get_by_role("radiogroup", name="Problem solving").get_by_role("radio", name=score).check()
+    await card.get_by_label("Comment").fill(comment)
+    await card.get_by_label("Recommendation").select_option(label=recommendation)
+    await expect(page.get_by_role("status", name="Scorecard status")).to_have_text("Saved", timeout=10_000)
+
+
+async def test_two_hosts_each_keep_a_scorecard_see_each_others_and_the_report_prints(pages, server_url):
+    created = create(server_url, language="python", problem="two-sum")
+    ada = await connected(await pages.person(created["host_url"], name="Ada"))
+    cy = await connected(await pages.person(created["host_url"], name="Cy"))
+    await connected(await pages.person(created["join_url"], name="Bo"))
+
+    await fill_scorecard(ada, "3", "Clear plan, tested edge cases.", "Yes")
+    await fill_scorecard(cy, "2", "Needed a hint on hashing.", "Mixed")
+    for page, other, text in ((ada, "Cy", "Problem solving 2/4"), (cy, "Ada", "Problem solving 3/4")):
+        others = page.get_by_role("region", name="Other hosts' cards")
+        await expect(others).to_contain_text(other, timeout=10_000)
+        await expect(others).to_contain_text(text)
+
+    # A reload edits the same card: mine is back in the form, and not among the others'.
+    await ada.reload()
+    await connected(ada)
+    await open_tab(ada, "Scorecard")
+    card = ada.get_by_role("form", name="My scorecard")
+    await expect(card.get_by_role("radiogroup", name="Problem solving").get_by_role("radio", name="3")).to_be_checked()
+    await expect(card.get_by_label("Comment")).to_have_value("Clear plan, tested edge cases.")
+    await expect(ada.get_by_role("region", name="Other hosts' cards").locator("li")).to_have_count(1)
+
+    # "Open report": the report page, fetched with the host key, in a new tab; it prints to PDF.
+    async with ada.context.expect_page() as opened:
+        await ada.get_by_role("button", name="Open report").click()
+    report = await opened.value
+    await report.wait_for_load_state()
+    await expect(report.get_by_role("heading", name="Scorecards")).to_be_visible()
+    table = report.get_by_role("table").first
+    await expect(table).to_contain_text("Ada")
+    await expect(table).to_contain_text("Cy")
+    await expect(table.get_by_role("row", name=re.compile("Problem solving"))).to_contain_text("3")
+    await expect(report.get_by_text(re.compile(r"Bo \(candidate\)"))).to_be_visible()
+    # Styled (its stylesheet found from the blob page), and printable.
+    assert await report.evaluate("document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length > 0")
+    pdf = await report.pdf()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+
+
+async def test_the_question_bank_searches_filters_previews_and_loads(pages, server_url):
+    created = create(server_url, language="python")
+    host = await connected(await pages.person(created["host_url"], name="Ada"))
+    await host.get_by_role("navigation", name="Interviewer tools").get_by_role("button", name="Load problem").click()
+    dialog = host.get_by_role("dialog", name="Load a problem")
+    listbox = dialog.get_by_label("Problem", exact=True)
+    await expect(listbox.locator("option")).to_have_count(12)
+    await dialog.get_by_role("searchbox", name="Search by title or tag").fill("graph")
+    titles = sorted(await listbox.locator("option").all_text_contents())
+    assert titles == ["Course Schedule", "Number of Islands"], titles
+    await expect(dialog.get_by_role("status")).to_have_text("2 of 12 problems match")
+    await dialog.get_by_label("Difficulty").select_option(label="Hard")
+    await expect(listbox.locator("option")).to_have_text(["Course Schedule"])
+    problem = json.loads(urllib.request.urlopen(server_url + "/api/problems/course-schedule", timeout=5).read())
+    preview = dialog.get_by_role("region", name="Preview")
+    await expect(preview.get_by_role("heading", name="Course Schedule")).to_be_visible()
+    first_line = problem["prompt"].strip().splitlines()[0].replace("`", "").replace("*", "")[:40]
+    await expect(preview).to_contain_text(first_line)
+    await dialog.get_by_role("button", name="Load problem").click()
+    await expect(
+        host.get_by_role("region", name="Problem").get_by_role("heading", name="Course Schedule")
+    ).to_be_visible()
+    starter = problem["starters"]["python"]
+    await wait_for(lambda: host.evaluate(f"window.pad.getText() === {json.dumps(starter)}"), message="the starter")
+
+
+async def test_the_landing_page_browses_the_bank_into_its_problem_choice(pages, server_url):
+    page = await pages.new(server_url + "/")
+    await page.get_by_role("button", name="Browse problems…").click()
+    dialog = page.get_by_role("dialog", name="Choose a problem")
+    await dialog.get_by_role("searchbox", name="Search by title or tag").fill("intervals")
+    await dialog.get_by_label("Problem", exact=True).select_option(label="Merge Intervals")
+    await expect(
+        dialog.get_by_role("region", name="Preview").get_by_role("heading", name="Merge Intervals")
+    ).to_be_visible()
+    await dialog.get_by_role("button", name="Choose problem").click()
+    await expect(page.get_by_role("combobox", name="Problem")).to_have_value("merge-intervals")

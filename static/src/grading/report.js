@@ -1,5 +1,5 @@
 // "Open report": the session's report page (GET /api/sessions/{id}/report.html, host key), opened in a new tab
-// from a blob URL (its links resolved against this server), or saved as a file when no tab may open.
+// from a blob URL (its links made absolute), or saved as a file when no tab may open.
 
 /** Fetches the report with the host key and opens it; throws with the API's message unless 2xx. */
 export async function openReport(sessionId, hostKey) {
@@ -11,8 +11,9 @@ export async function openReport(sessionId, hostKey) {
     const body = await response.json().catch(() => ({}));
     throw new Error(typeof body.error === "string" ? body.error : `the server answered ${response.status}`);
   }
-  // A blob's URL is not hierarchical: the report's stylesheet (/static/…) is found through a <base>.
-  const html = (await response.text()).replace(/<head([^>]*)>/i, `<head$1><base href="${location.origin}/">`);
+  // A blob's URL is not hierarchical and the policy forbids <base>: the report's own links (/static/…) are made
+  // absolute, so its stylesheet loads.
+  const html = (await response.text()).replace(/\b(href|src)="\//g, `$1="${location.origin}/`);
   const url = URL.createObjectURL(new Blob([html], { type: "text/html;charset=utf-8" }));
   const tab = window.open(url, "_blank");
   if (!tab) {

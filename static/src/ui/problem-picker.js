@@ -92,11 +92,16 @@ export function pickProblem({ problems, title = "Load a problem", hint = "", con
       return;
     }
     const header = make("div", "picker-preview-header");
-    const meta = [problem.difficulty ? capital(problem.difficulty) : "", (problem.tags ?? []).join(", "),
-      (problem.languages ?? []).map((l) => LANGUAGE_LABELS[l] ?? l).join(" and "), problem.hidden_checks ? "hidden tests" : ""];
-    const difficultyTag = make("p", "picker-option-meta picker-difficulty", meta.filter(Boolean).join(" · "));
-    difficultyTag.dataset.difficulty = problem.difficulty ?? "";
-    header.append(make("h3", "", problem.title), difficultyTag);
+    const meta = make("p", "picker-option-meta");
+    if (problem.difficulty) {
+      const level = make("span", "picker-difficulty", capital(problem.difficulty));
+      level.dataset.difficulty = problem.difficulty;
+      meta.append(level);
+    }
+    const rest = [(problem.tags ?? []).join(", "), (problem.languages ?? []).map((l) => LANGUAGE_LABELS[l] ?? l).join(" and "),
+      problem.hidden_checks ? "hidden tests" : ""].filter(Boolean).join(" · ");
+    if (rest) meta.append(`${problem.difficulty ? " · " : ""}${rest}`);
+    header.append(make("h3", "", problem.title), meta);
     preview.replaceChildren(header, make("p", "picker-empty", "Loading the prompt…"));
     try {
       if (!previews.has(problem.id)) previews.set(problem.id, fetchProblem(problem.id));
