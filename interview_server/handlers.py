@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 HOST_SEATS = 2  # places beyond MAX_PARTICIPANTS kept for hosts: a full session never locks its interviewer out
 MAX_BAD_HOST_KEYS = 3  # wrong host keys one socket may try before it is closed
 NOOP_RESYNC_SECONDS = 5  # a socket whose pushes hold no-op updates gets the session's state at most this often
+WEBHOOK_CLAIM = "webhook"  # meta: {"version": 1} once an instance has taken on the session's end-of-session webhook
 
 
 @dataclass(frozen=True)
@@ -416,7 +417,10 @@ async def _end_session(ctx: Context, message: EndSession) -> None:
 
 
 async def _send_report(app: web.Application, session_id: str) -> None:
-    """The ended session's report to WEBHOOK_URL (in the background: retries never hold the session up)."""
+    """The ended session's report to WEBHOOK_URL (in the background: retries never hold the session up). The
+    store's compare-and-set claims the delivery first, so two hosts ending it at once on two instances send one."""
+    if not await app[STORE].replace_versioned_meta(session_id, WEBHOOK_CLAIM, {"version": 1}, 0):
+        return
     record = await app[SESSIONS].get_record(session_id)
     if record is not None:
         config = app[CONFIG]

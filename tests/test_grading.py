@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 import pytest
 
@@ -61,8 +62,9 @@ async def candidate_run(candidate, host, version: int) -> str:
 
 @pytest.mark.parametrize("hidden_results", ["none", "count", "names"])
 async def test_hidden_checks_and_results_reach_hosts_only_and_candidates_see_what_the_problem_allows(
-    client, connect, hidden_results
+    client, connect, hidden_results, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     session_id, key, host, candidate, heard, grading = await interview(client, connect, hidden_results)
     checks = grading["problem"]["hidden_checks"]
     assert set(checks) == {"python", "javascript"} and "grade(" in checks["python"]
@@ -132,6 +134,9 @@ async def test_hidden_checks_and_results_reach_hosts_only_and_candidates_see_wha
     assert "grade(" not in answer and FAILING_MESSAGE not in answer and "hidden" not in answer
     public = await (await client.get(f"/api/problems/graded-{hidden_results}")).text()
     assert "grade(" not in public and "Correctness" not in public
+    # Nor any log line, at any level.
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "grade(" not in logged and FAILING_MESSAGE not in logged and SECRET_CASE_NAME not in logged
 
 
 @pytest.mark.parametrize(

@@ -402,3 +402,48 @@ async def test_grading_spans_instances(redis_server, tmp_path):
     finally:
         for server in servers:
             server.kill()
+
+
+async def test_two_hosts_ending_at_once_on_two_instances_send_one_webhook(redis_server, tmp_path, aiohttp_server):
+    from aiohttp import web
+
+    deliveries: list[dict] = []
+
+    async def receive(request):
+        deliveries.append(await request.json())
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    hook = await aiohttp_server(app)
+    redis_server.flush()
+    env = {"WEBHOOK_URL": str(hook.make_url("/hook")), "WEBHOOK_SECRET": "webhook-secret-0123456789"}
+    servers = [
+        ServerProcess("--redis-url", redis_server.url, log_path=tmp_path / f"w{i}.log", env=env) for i in range(2)
+    ]
+    for server in servers:
+        server.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            created = await (await http.post(servers[0].url + "/api/sessions")).json()
+            session_id, key = created["session_id"], created["host_url"].split("#host=")[1]
+            hosts = []
+            for index, server in enumerate(servers):
+                ws = await http.ws_connect(ws_url(server, session_id))
+                await ws.receive_json()
+                await ws.send_json({"type": "hello", "data": {"name": f"Host {index}", "host_key": key}})
+                while (await ws.receive_json())["type"] != "session_info":
+                    pass
+                hosts.append(ws)
+            await asyncio.gather(*(ws.send_json({"type": "end_session", "data": {}}) for ws in hosts))
+            for _ in range(50):
+                if deliveries:
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1)  # time for a second delivery, were there one
+            assert [d["report"]["session_id"] for d in deliveries] == [session_id]
+            for ws in hosts:
+                await ws.close()
+    finally:
+        for server in servers:
+            server.kill()
