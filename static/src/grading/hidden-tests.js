@@ -48,7 +48,10 @@ export class HiddenTests extends EventTarget {
     else if (type === "error" && String(data.message ?? "").startsWith("report_hidden_results")) {
       this.error = String(data.message);
       this.emit("change");
-    } else if (type === "updates" || type === "session_state" || type === "language") this.emit("version");
+    } else if (type === "updates" || type === "session_state" || type === "language") {
+      if (type !== "updates") this.warm(); // the session's language may have changed
+      this.emit("version");
+    }
   }
 
   onGrading({ problem, results }) {
