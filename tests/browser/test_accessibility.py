@@ -4,6 +4,7 @@ landing page, a candidate's session, the interviewer's session and the embed vie
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 import pytest
@@ -91,6 +92,15 @@ async def test_the_interviewers_session(pages, server_url, scheme):
     await expect(host.get_by_text("Grace Hopper").first).to_be_attached()
     found = await violations(host)
     assert found == [], json.dumps(found, indent=1)
+    # The interviewer's own tabs, each open in turn; the timer running.
+    await host.get_by_role("navigation", name="Interviewer tools").get_by_role("button", name="Start timer").click()
+    await host.get_by_role("dialog").get_by_role("button", name="Start timer").click()
+    await expect(host.get_by_role("timer")).to_be_visible()
+    for tab in ("Notes", "Tests", "Scorecard"):
+        await host.get_by_role("tab", name=re.compile(f"^{tab}")).click()
+        await expect(host.get_by_role("tab", name=re.compile(f"^{tab}"))).to_have_attribute("aria-selected", "true")
+        found = await violations(host)
+        assert found == [], f"{tab}: " + json.dumps(found, indent=1)
 
 
 async def test_the_embed_view(pages, server_url, scheme):
