@@ -14,6 +14,7 @@ from datetime import datetime, UTC
 from . import grading, hosting
 from .activity import iso_time
 from .protocol import Update
+from .report import timeline_summary
 from .store import SessionRecord, SessionStore
 from .store.base import EVENT_LIMITS
 
@@ -102,6 +103,7 @@ async def session_history(record: SessionRecord, store: SessionStore) -> dict:
         "locked": bool(record.meta.get(hosting.LOCKED)),
         "ended": bool(record.meta.get(hosting.ENDED)),
     }
+    history["timeline"] = timeline_summary(record.version, history["runs"], history["chat"], history["hidden_results"])
     if start_version > 0:
         history["compacted_before"] = start_version  # the edits before it were compacted away
     return history

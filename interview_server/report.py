@@ -31,7 +31,6 @@ async def session_report(record: SessionRecord, store: SessionStore) -> dict:
         key=lambda card: card.get("saved_at", 0),
     )
     grading_part = meta.get(grading.GRADING) or {}
-    all_passed = [result for result in results if result["total"] and result["passed"] == result["total"]]
     return {
         "report_version": REPORT_VERSION,
         "session_id": session_id,
@@ -54,13 +53,19 @@ async def session_report(record: SessionRecord, store: SessionStore) -> dict:
         "scorecards": cards,
         "notes": (meta.get(hosting.NOTES) or {}).get("text", ""),
         "timer": {"state": meta.get(grading.TIMER), "marks": marks},
-        "timeline": {
-            "edits": record.version,
-            "runs": len(runs),
-            "first_run_at": runs[0].get("started_at") if runs else None,
-            "first_ok_run_at": next((run.get("started_at") for run in runs if run.get("status") == "ok"), None),
-            "hidden_test_runs": len(results),
-            "first_all_hidden_passed_at": _iso_ms(all_passed[0]["at"]) if all_passed else None,
-            "chat_messages": len(chat),
-        },
+        "timeline": timeline_summary(record.version, runs, chat, results),
+    }
+
+
+def timeline_summary(version: int, runs: list[dict], chat: list[dict], results: list[dict]) -> dict:
+    """How the interview went, in a few figures (the report's and the host history's `timeline`)."""
+    all_passed = [result for result in results if result["total"] and result["passed"] == result["total"]]
+    return {
+        "edits": version,
+        "runs": len(runs),
+        "first_run_at": runs[0].get("started_at") if runs else None,
+        "first_ok_run_at": next((run.get("started_at") for run in runs if run.get("status") == "ok"), None),
+        "hidden_test_runs": len(results),
+        "first_all_hidden_passed_at": _iso_ms(all_passed[0]["at"]) if all_passed else None,
+        "chat_messages": len(chat),
     }

@@ -91,6 +91,14 @@ async def test_the_report_is_for_hosts_only_and_has_the_outcome(plain_client):
     assert {p["name"] for p in report["participants"]} == {"Ada <b>Lovelace</b>", "Grace"}
     assert report["code"]["text"] == "def add(a, b):\n    pass\n"
 
+    # The host's history (playback, export) carries the same outcome.
+    history = await (
+        await client.get(f"/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {key}"})
+    ).json()
+    assert history["timeline"] == report["timeline"] and history["scorecards"] == report["scorecards"]
+    assert history["hidden_results"] == report["hidden_tests"]["results"]
+    assert [mark["action"] for mark in history["timer_marks"]] == ["start"]
+
     page = await client.get(url + ".html", headers={"Authorization": f"Bearer {key}"})
     html = await page.text()
     assert page.status == 200 and page.content_type == "text/html"

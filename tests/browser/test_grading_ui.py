@@ -286,7 +286,9 @@ async def test_the_landing_page_browses_the_bank_into_its_problem_choice(pages, 
     await expect(page.get_by_role("combobox", name="Problem")).to_have_value("merge-intervals")
 
 
-async def test_hidden_checks_that_never_end_are_stopped_at_the_time_limit_and_fail_saying_so(pages, server_url):
+async def test_hidden_checks_that_never_end_are_stopped_at_the_time_limit_or_by_stop_and_fail_saying_so(
+    pages, server_url
+):
     """A candidate's function that loops forever: the interviewer's worker is stopped at the session's time limit,
     the result is one failed case saying so, and the next grading works again."""
     created = create(server_url, language="javascript", problem="two-sum")
@@ -300,6 +302,15 @@ async def test_hidden_checks_that_never_end_are_stopped_at_the_time_limit_and_fa
     await open_tab(host, "Tests")
     result = tests.get_by_role("region", name="Hidden test result")
     await expect(result).to_contain_text("timed out: over the 10 s time limit")
+
+    # On demand, and stopped by the interviewer like a run.
+    results = tests.get_by_label("Results").locator("option")
+    count = await results.count()
+    version = await host.evaluate("window.pad.getVersion()")
+    await tests.get_by_role("button", name=f"Run hidden tests on version {version}").click()
+    await tests.get_by_role("button", name="Stop").click()
+    await expect(results).to_have_count(count + 1, timeout=10_000)
+    await expect(result).to_contain_text("stopped by the interviewer")
 
     await set_code(candidate, "function twoSum(nums, target) {\n  return [0, 1];\n}\n")
     await settled(candidate)
