@@ -27,7 +27,7 @@ SERVED_DIRS = ("dist", "pyodide")  # under STATIC_DIR; nothing else there is ser
 MANIFEST = "dist/manifest.json"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-HASHED_NAME = re.compile(r"-[A-Z0-9]{8}\.(?:js|css)(?:\.map)?$")  # esbuild's "[name]-[hash]"
+HASHED_NAME = re.compile(r"-[A-Z0-9]{8}\.(?:js|css|wasm)(?:\.map)?$")  # esbuild's "[name]-[hash]" (wasm: SQLite's)
 # Pyodide refuses to start unless its module and wasm files carry these types; pinned, not guessed.
 CONTENT_TYPES = {
     ".js": "text/javascript",

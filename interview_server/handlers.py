@@ -167,6 +167,14 @@ async def _code_update(ctx: Context, message: CodeUpdate) -> None:
 @handles(SetLanguage)
 async def _set_language(ctx: Context, message: SetLanguage) -> None:
     _check_may_edit(ctx.session, ctx.peer, "set_language")
+    problem = ctx.session.host.problem or {}
+    offered = problem.get("languages")  # absent in problems shown before languages were kept: any goes
+    if offered and message.language not in offered:
+        raise ProtocolError(
+            f"set_language: the problem {str(problem.get('title', ''))[:100]!r} has no {message.language} version "
+            f"(it has {', '.join(offered)}); load another problem first",
+            "language_refused",
+        )
     await ctx.session.set_language(message.language)
     ctx.share(protocol.language(message.language, ctx.peer.id))
 

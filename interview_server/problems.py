@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from markdown_it import MarkdownIt
 log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "problems"
-LANGUAGES = ("python", "javascript")
+LANGUAGES = ("python", "javascript", "sql")
 KINDS = ("starter", "checks", "hidden-checks")
 DIFFICULTIES = ("easy", "medium", "hard")
 HIDDEN_RESULTS = ("none", "count", "names")  # what a candidate is told of the hidden checks' results
@@ -58,6 +59,7 @@ class Problem:
     difficulty: str = ""
     hidden_results: str = "count"
     rubric: tuple[dict, ...] = DEFAULT_RUBRIC
+    schema: dict | None = field(default=None, hash=False)  # SQL: {"sql": DDL + seed, "tables": [...]}, or None
 
     def to_json(self) -> dict:
         """Everything a page needs to offer the problem. Never the hidden checks: anyone may ask for this."""
@@ -66,6 +68,7 @@ class Problem:
             "prompt": self.prompt,
             "starters": dict(self.starters),
             "checks": dict(self.checks),
+            **({"schema": self.schema} if self.schema else {}),
         }
 
     def grading(self) -> dict:
@@ -85,7 +88,11 @@ class Problem:
     def shown(self) -> dict:
         """What a session keeps and shows of it (session_info.problem): prompt and checks; the starter goes
         into the text."""
-        return {"id": self.id, "title": self.title, "prompt": self.prompt, "checks": dict(self.checks)}
+        shown = {"id": self.id, "title": self.title, "prompt": self.prompt, "checks": dict(self.checks)}
+        shown["languages"] = sorted(self.starters)  # a session refuses to switch to another (session.py)
+        if self.schema:
+            shown["schema"] = self.schema
+        return shown
 
     def summary(self) -> dict:
         """What a list of problems shows (and searches and filters by)."""
@@ -185,6 +192,7 @@ def parse_problem(problem_id: str, text: str) -> Problem:
     taken: set[int] = set()  # lines of the body that leave the prompt: the title heading, starters and checks
     code: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
     rubric: tuple[dict, ...] | None = None
+    schema: dict | None = None
     for block in markdown_blocks("\n".join(body)):
         line = start + block.start + 1  # 1-based, in the file
         if block.depth:
@@ -201,6 +209,12 @@ def parse_problem(problem_id: str, text: str) -> Problem:
                 rubric = _rubric(block.text, line)
                 taken.update(range(block.start, block.end))
                 continue
+            if [word.lower() for word in block.info.split()] == ["sql", "schema"]:
+                if schema is not None:
+                    raise ProblemError(f"a second ```sql schema block on line {line}")
+                schema = sql_schema(block.text, line)
+                taken.update(range(block.start, block.end))
+                continue
             target = _code_target(block.info.split(), line)
             if target is not None:
                 language, kind = target
@@ -213,6 +227,8 @@ def parse_problem(problem_id: str, text: str) -> Problem:
     orphans = sorted(set(code["hidden-checks"]) - set(problem.starters))
     if orphans:
         raise ProblemError(f"hidden checks for {', '.join(orphans)} without a starter for that language")
+    if schema is not None and "sql" not in problem.starters:
+        raise ProblemError("a ```sql schema block without a ```sql starter")
     return Problem(
         problem.id,
         problem.title,
@@ -221,8 +237,34 @@ def parse_problem(problem_id: str, text: str) -> Problem:
         problem.checks,
         dict(sorted(code["hidden-checks"].items())),
         rubric=rubric or DEFAULT_RUBRIC,
+        schema=schema,
         **_grading_front_matter(front),
     )
+
+
+def sql_schema(text: str, line_number: int) -> dict:
+    """A ```sql schema block (DDL and INSERTs), loaded into SQLite to check it and to list its tables:
+    {"sql": text, "tables": [{"name", "columns": [{"name", "type"}], "rows"}]} in the order they were created."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(text)
+        names = [
+            row[0]
+            for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            )
+        ]
+        tables = []
+        for name in names:
+            quoted = '"' + name.replace('"', '""') + '"'
+            columns = [{"name": row[1], "type": row[2]} for row in db.execute(f"PRAGMA table_info({quoted})")]
+            rows = db.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0]
+            tables.append({"name": name, "columns": columns, "rows": rows})
+    except sqlite3.Error as error:
+        raise ProblemError(f"the ```sql schema block on line {line_number} does not load in SQLite: {error}") from None
+    finally:
+        db.close()
+    return {"sql": text.strip("\n") + "\n", "tables": tables}
 
 
 def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
@@ -290,7 +332,7 @@ def _code_target(words: list[str], line_number: int) -> tuple[str, str] | None:
     if language not in LANGUAGES:
         raise ProblemError(
             f"unknown language {words[0]!r} in the ```{' '.join(words)} block on line "
-            f"{line_number}: use {' or '.join(LANGUAGES)}"
+            f"{line_number}: use {', '.join(LANGUAGES[:-1])} or {LANGUAGES[-1]}"
         )
     return language, words[1].lower()
 
@@ -302,7 +344,7 @@ def _finish(
     if not title:
         raise ProblemError("no title: add front matter `title: ...` or a `# Title` heading")
     if not starters:
-        raise ProblemError("no starter code: add a ```python starter or ```javascript starter block")
+        raise ProblemError("no starter code: add a ```python starter, ```javascript starter or ```sql starter block")
     orphans = sorted(set(checks) - set(starters))
     if orphans:
         raise ProblemError(f"checks for {', '.join(orphans)} without a starter for that language")

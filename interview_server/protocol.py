@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from .changes import utf16_length
 
-LANGUAGES = ("python", "javascript")  # static/src/languages/ has one module per language
+LANGUAGES = ("python", "javascript", "sql")  # static/src/languages/ has one module per language
 RUN_STREAMS = ("stdout", "stderr")
 RUN_END_STATUSES = ("ok", "error", "stopped", "timeout")
 MAX_NAME_LENGTH = 40
@@ -817,6 +817,7 @@ ERROR_CODES = (
     # session_state that follows (at most one every NOOP_RESYNC_SECONDS)
     "too_many_parts",  # a push with more ChangeSet parts than one push may have: push fewer updates
     "name_refused",  # a name that is a host's or claims a role: not taken (hello joins as Guest)
+    "language_refused",  # set_language to a language the session's problem has no starter in: not switched
     "cursor_refused",
 )  # a cursor that cannot be placed (too old, too much to map): send it at the
 # current version

@@ -33,6 +33,10 @@ DEFAULT_LANGUAGE = "python"
 STARTER_CODE = {
     "python": 'def greet(name):\n    return f"Hello, {name}!"\n\n\nprint(greet("world"))\n',
     "javascript": 'function greet(name) {\n  return `Hello, ${name}!`;\n}\n\nconsole.log(greet("world"));\n',
+    "sql": "-- Every run starts from a fresh, empty SQLite database.\n"
+    "CREATE TABLE people (name TEXT, city TEXT);\n"
+    "INSERT INTO people VALUES ('Ada', 'London'), ('Grace', 'New York'), ('Alan', 'London');\n\n"
+    "SELECT city, count(*) AS people FROM people GROUP BY city ORDER BY city;\n",
 }
 
 _SESSION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")

@@ -61,7 +61,9 @@ const [pages, workers, exportPlayer] = await Promise.all([
     entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
     splitting: true,
   }),
-  build({ ...common, entryPoints: ["python-worker.js", "js-worker.js"].map((name) => join(srcDir, name)) }),
+  // SQLite's wasm (sql.js) is imported by sql-worker.js as a file: it lands beside it with a hashed name.
+  build({ ...common, entryPoints: ["python-worker.js", "js-worker.js", "sql-worker.js"].map((name) => join(srcDir, name)),
+    loader: { ".wasm": "file" }, assetNames: "[name]-[hash]" }),
   // The offline export's player: one classic script and one stylesheet, both inlined into an HTML file
   // opened from file:// (no modules, no chunks, nothing fetched).
   build({ ...common, entryPoints: [join(srcDir, "export-player.js")], format: "iife", splitting: false, sourcemap: false,

@@ -61,7 +61,8 @@ export class Runner extends EventTarget {
     const id = this.nextId++;
     this.run_ = { id, runtime, started: performance.now(), limitTimer: null, remainingMs: this.timeLimitMs };
     this.startLimit();
-    runtime.post({ type: "run", id, code, stdin: this.input?.text() ?? "" });
+    const message = { type: "run", id, code, stdin: this.input?.text() ?? "" };
+    runtime.post(runtime.language.prepareRun?.(message) ?? message); // e.g. SQL adds the session's schema
     this.report();
     return id;
   }

@@ -29,6 +29,7 @@ import { RunControls } from "./ui/run-controls.js";
 import { SessionBanner } from "./ui/session-banner.js";
 import { ShowOutputOnRun } from "./ui/show-output-on-run.js";
 import { SideTabs } from "./ui/side-tabs.js";
+import { SqlSchema } from "./ui/sql-schema.js";
 import { StatusBadge } from "./ui/status.js";
 import { timerLoader } from "./ui/timer-loader.js";
 import { Toast } from "./ui/toast.js";
@@ -75,6 +76,7 @@ const runner = new Runner({ timeLimitMs: Number(main.dataset.runTimeLimit) * 100
 const runs = new SharedRuns({ connection, collab, runner, presence, output });
 const picker = new LanguagePicker($("#language"), language);
 const problem = new ProblemPanel({ root: $("#problem") });
+new SqlSchema({ info, runner, problem, output: $("#output") }); // an SQL problem's tables, and its schema for runs and completions
 problem.addEventListener("run-checks", (/** @type {CustomEvent} */ { detail }) => runs.runLocal({ checks: detail.checks }));
 const banner = new SessionBanner($("#session-banner"));
 let notes = null; // the hosts' private notes, made once this page is welcomed as a host
@@ -157,6 +159,13 @@ connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { t
   }
 });
 picker.addEventListener("change", (/** @type {CustomEvent} */ { detail }) => {
+  const offered = info.problem?.languages; // the server refuses the others too (language_refused)
+  if (Array.isArray(offered) && !offered.includes(detail)) {
+    picker.set(language);
+    toast.show(`The problem “${info.problem.title}” has no ${picker.label(detail)} version (it has ${
+      offered.map((id) => picker.label(id)).join(", ")}). Load another problem to switch.`);
+    return;
+  }
   if (!connection.send(picker.request(detail))) {
     picker.set(language);
     toast.show("Not connected: the language can be changed once the connection is back.");
@@ -221,6 +230,10 @@ collab.addEventListener("refused", (/** @type {CustomEvent} */ { detail }) => {
 });
 connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { type, data } }) => {
   if (type === "welcome") toldFull = false; // in: the next wait for a place is told again
+  if (type === "error" && data.code === "language_refused") {
+    picker.set(language);
+    toast.show(`Language not switched: ${data.message.replace(/^\w+: /, "")}`);
+  }
   if (type === "error" && data.code === "name_refused") toast.show(`Name not taken: ${data.message.replace(/^\w+: /, "")}`);
   if (type === "error" && data.code === "bad_host_key") {
     toast.show("This host link is not valid for this session, so you joined as a candidate. Check the link you were given.");

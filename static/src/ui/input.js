@@ -65,6 +65,7 @@ export class InputPanel extends EventTarget {
 
   /** Says in the box what reads it and whether a program can ask for input while it runs. */
   describe({ reader, interactive }) {
+    if (this.details) this.details.hidden = !reader; // a language that reads no input (SQL) has no Input box
     this.box.placeholder = `Lines typed here are read by ${reader}, one per call.` +
       (interactive ? " Left empty, the program asks while it runs." : "");
   }

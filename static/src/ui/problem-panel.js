@@ -48,6 +48,11 @@ export class ProblemPanel extends EventTarget {
     });
   }
 
+  /** Shows `element` under the prompt, above "Run checks" (e.g. an SQL problem's tables, ui/sql-schema.js). */
+  addSection(element) {
+    this.actions.before(element);
+  }
+
   get expanded() {
     return this.toggle.getAttribute("aria-expanded") === "true";
   }
