@@ -49,7 +49,7 @@ def create_app(
         middlewares=[security.security_headers, errors.errors, security.allowed_hosts, static_headers]
     )
     app[CONFIG] = config
-    app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url)
+    app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url, config.database_url)
     app[HUB] = Hub()
     app[SESSIONS] = SessionRegistry(
         app[STORE],
@@ -97,6 +97,9 @@ async def _store_ctx(app: web.Application):
     """Open the store before serving; flush and close it last."""
     await app[STORE].open()
     log.info("sessions are stored in %s", app[STORE].name)
+    config = app[CONFIG]
+    if config.database_url and config.redis_url:  # one store carries both storage and fan-out (docs/STORAGE.md)
+        log.warning("both DATABASE_URL and REDIS_URL are set: %s is used, the other is not", app[STORE].name)
     yield
     await app[SESSIONS].tasks.close()  # relays, announcements and compactions still running
     await app[HUB].writer.tasks.close()

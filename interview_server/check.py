@@ -30,7 +30,7 @@ REQUIRED_ENTRIES = (
     "languages/python-support.js",
     "languages/javascript-support.js",
 )
-SECRET_SETTINGS = {"redis_url"}  # may hold a password: shown without it
+SECRET_SETTINGS = {"redis_url", "database_url"}  # may hold a password: shown without it
 HIDDEN_SETTINGS = {"operator_token"}  # shown as (set) or (unset) only
 
 
@@ -95,7 +95,7 @@ def _missing_from_manifest(static: Path) -> list[str]:
 
 
 async def _check_store(config: Config) -> tuple[bool, str]:
-    store = make_store(config.store_kind, config.data_dir, config.redis_url)
+    store = make_store(config.store_kind, config.data_dir, config.redis_url, config.database_url)
     try:
         await asyncio.wait_for(store.open(), 10)
     except Exception as exc:
@@ -104,6 +104,7 @@ async def _check_store(config: Config) -> tuple[bool, str]:
         where = {
             "sqlite": str(Path(config.data_dir).resolve() / "sessions.db"),
             "redis": _without_password(config.redis_url),
+            "postgres": _without_password(config.database_url),
             "memory": "sessions are lost on exit",
         }
         return True, f"store: {store.name} ({where.get(store.name, '')}) opens"

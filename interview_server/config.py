@@ -171,11 +171,20 @@ SETTINGS: tuple[Setting, ...] = (
         "STORE",
         str,
         "auto",
-        "Where sessions live: sqlite, redis or memory (lost on exit). auto = redis if REDIS_URL is set, else sqlite.",
+        "Where sessions live: sqlite, postgres, redis or memory (lost on exit). auto = postgres if DATABASE_URL "
+        "is set, else redis if REDIS_URL is set, else sqlite.",
     ),
     Setting("data_dir", "DATA_DIR", str, "data", "Folder of the SQLite database (sessions.db)."),
     Setting(
         "redis_url", "REDIS_URL", str, "", "Redis to share sessions between instances, e.g. redis://localhost:6379/0."
+    ),
+    Setting(
+        "database_url",
+        "DATABASE_URL",
+        str,
+        "",
+        "PostgreSQL for sessions that survive restarts, shared by every instance (LISTEN/NOTIFY between them), "
+        "e.g. postgresql://user:password@db.example.org/pad?sslmode=require; a PaaS add-on sets it.",
     ),
     Setting(
         "session_ttl",
@@ -237,6 +246,7 @@ class Config:
     store: str = "auto"
     data_dir: str = "data"
     redis_url: str = ""
+    database_url: str = ""
     session_ttl: float = 7 * 24 * 3600.0
     run_time_limit: float = 10.0
     webhook_url: str = ""
@@ -247,6 +257,8 @@ class Config:
         """The back-end `store` resolves to."""
         if self.store != "auto":
             return self.store
+        if self.database_url:
+            return "postgres"
         return "redis" if self.redis_url else "sqlite"
 
     @property
@@ -265,7 +277,7 @@ class Config:
 # Always allowed when ALLOWED_HOSTS is set: health checks and tools on the machine itself.
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 MIN_OPERATOR_TOKEN_CHARS = 16
-STORE_KINDS = ("auto", "sqlite", "redis", "memory")
+STORE_KINDS = ("auto", "sqlite", "postgres", "redis", "memory")
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 
 assert [s.name for s in SETTINGS] == [f.name for f in fields(Config)], "SETTINGS and Config disagree"
@@ -371,6 +383,8 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
         raise SystemExit("interview-server: RUN_TIME_LIMIT must be a number of seconds above 0")
     if config.store_kind == "redis" and not config.redis_url:
         raise SystemExit("interview-server: STORE=redis needs REDIS_URL")
+    if config.store_kind == "postgres" and not config.database_url:
+        raise SystemExit("interview-server: STORE=postgres needs DATABASE_URL")
     if config.webhook_url:
         parts = urlsplit(config.webhook_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:

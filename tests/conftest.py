@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from aiohttp.test_utils import TestServer
 
 from interview_server.app import create_app
 
@@ -32,7 +33,7 @@ def _tier(item) -> str:
     return "browser" if item.get_closest_marker("browser") else "unit"
 
 
-SERVER_STORES = ["memory", "sqlite", "redis"]
+SERVER_STORES = ["memory", "sqlite", "redis", "postgres"]
 # The `client` servers show GET /api/health's counts to requests with these headers (OPERATOR_TOKEN).
 OPERATOR_TOKEN = "operator-token-for-tests-0123456789"
 OPERATOR_HEADERS = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
@@ -43,16 +44,31 @@ async def client(request, aiohttp_client, tmp_path):
     """An HTTP/WebSocket client bound to a fresh server on a free local port, once per store back-end."""
     from interview_server.config import Config
 
-    redis_url = ""
+    urls = _store_urls(request)
+    app = create_app(Config(store=request.param, data_dir=str(tmp_path), operator_token=OPERATOR_TOKEN, **urls))
+    return await aiohttp_client(ServedLikeProduction(app))
+
+
+class ServedLikeProduction(TestServer):
+    """aiohttp's test server, but as serving.py runs the app: a handler is not cancelled when its client goes
+    away (TestServer cancels it, so a socket's clean-up after the close would race the client's disconnect;
+    a store that needs a round trip or two there, as PostgreSQL does, would lose that race)."""
+
+    async def _make_runner(self, **kwargs):
+        return await super()._make_runner(**{**kwargs, "handler_cancellation": False})
+
+
+def _store_urls(request) -> dict[str, str]:
+    """redis_url/database_url of a fresh (emptied) server for the store kind a test is parametrized with."""
     if request.param == "redis":
         redis_server = request.getfixturevalue("redis_server")
         redis_server.flush()
-        redis_url = redis_server.url
-    return await aiohttp_client(
-        create_app(
-            Config(store=request.param, data_dir=str(tmp_path), redis_url=redis_url, operator_token=OPERATOR_TOKEN)
-        )
-    )
+        return {"redis_url": redis_server.url}
+    if request.param == "postgres":
+        postgres_server = request.getfixturevalue("postgres_server")
+        postgres_server.reset()
+        return {"database_url": postgres_server.url}
+    return {}
 
 
 @pytest.fixture
@@ -105,7 +121,7 @@ def connect(client):
     yield open_peer
 
 
-STORE_KINDS = ["memory", "sqlite", "redis"]
+STORE_KINDS = ["memory", "sqlite", "redis", "postgres"]
 
 
 @pytest.fixture(scope="session")
@@ -118,22 +134,28 @@ def redis_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL cluster (in a temp folder, on a free port) for the whole run."""
+    from .support.postgres_server import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=STORE_KINDS)
 async def store_factory(request, tmp_path):
     """Makes opened stores of one kind; `reuse=True` reopens the same data (None for memory)."""
     from interview_server.store import make_store
 
-    redis_url = ""
-    if request.param == "redis":
-        redis_server = request.getfixturevalue("redis_server")
-        redis_server.flush()
-        redis_url = redis_server.url
+    urls = _store_urls(request)
     opened = []
 
     async def factory(reuse: bool = False):
         if reuse and request.param == "memory":
             return None
-        store = make_store(request.param, data_dir=str(tmp_path), redis_url=redis_url)
+        store = make_store(request.param, data_dir=str(tmp_path), **urls)
         await store.open()
         opened.append(store)
         return store

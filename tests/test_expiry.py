@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from interview_server.app import create_app
 from interview_server.config import Config
 from interview_server.keys import SESSIONS, STORE
@@ -19,13 +21,24 @@ class Clock:
         return self.now
 
 
-def sqlite_app(tmp_path, clock):
-    return create_app(Config(store="sqlite", data_dir=str(tmp_path), session_ttl=TTL), clock=clock)
+@pytest.fixture(params=["sqlite", "postgres"])
+def durable_app(request, tmp_path):
+    """Makes apps on one durable store (the same data each time: a restart), with a clock the test moves."""
+    urls = {}
+    if request.param == "postgres":
+        postgres_server = request.getfixturevalue("postgres_server")
+        postgres_server.reset()
+        urls = {"database_url": postgres_server.url}
+
+    def make(clock):
+        return create_app(Config(store=request.param, data_dir=str(tmp_path), session_ttl=TTL, **urls), clock=clock)
+
+    return make
 
 
-async def test_idle_session_is_deleted_after_the_ttl_and_not_before(aiohttp_client, tmp_path):
+async def test_idle_session_is_deleted_after_the_ttl_and_not_before(aiohttp_client, durable_app):
     clock = Clock()
-    client = await aiohttp_client(sqlite_app(tmp_path, clock))
+    client = await aiohttp_client(durable_app(clock))
     session_id = (await (await client.post("/api/sessions")).json())["session_id"]
     sessions = client.app[SESSIONS]
     clock.now += TTL - 1
@@ -37,9 +50,9 @@ async def test_idle_session_is_deleted_after_the_ttl_and_not_before(aiohttp_clie
     assert await client.app[STORE].updates_since(session_id, 0) is None
 
 
-async def test_edits_and_joins_postpone_expiry(aiohttp_client, tmp_path):
+async def test_edits_and_joins_postpone_expiry(aiohttp_client, durable_app):
     clock = Clock()
-    client = await aiohttp_client(sqlite_app(tmp_path, clock))
+    client = await aiohttp_client(durable_app(clock))
     session_id = (await (await client.post("/api/sessions")).json())["session_id"]
     clock.now += TTL - 10
     ws = await client.ws_connect(f"/ws/{session_id}")
@@ -53,9 +66,9 @@ async def test_edits_and_joins_postpone_expiry(aiohttp_client, tmp_path):
     assert await client.app[SESSIONS].sweep() == [session_id]
 
 
-async def test_a_session_in_use_is_never_deleted(aiohttp_client, tmp_path):
+async def test_a_session_in_use_is_never_deleted(aiohttp_client, durable_app):
     clock = Clock()
-    client = await aiohttp_client(sqlite_app(tmp_path, clock))
+    client = await aiohttp_client(durable_app(clock))
     session_id = (await (await client.post("/api/sessions")).json())["session_id"]
     ws = await client.ws_connect(f"/ws/{session_id}")
     await ws.receive_json()
@@ -64,12 +77,12 @@ async def test_a_session_in_use_is_never_deleted(aiohttp_client, tmp_path):
     assert (await client.get(f"/api/sessions/{session_id}")).status == 200
 
 
-async def test_a_restart_does_not_reset_idleness(aiohttp_client, tmp_path):
+async def test_a_restart_does_not_reset_idleness(aiohttp_client, durable_app):
     clock = Clock()
-    first = await aiohttp_client(sqlite_app(tmp_path, clock))
+    first = await aiohttp_client(durable_app(clock))
     session_id = (await (await first.post("/api/sessions")).json())["session_id"]
     await first.close()
     clock.now += TTL + 1
-    restarted = await aiohttp_client(sqlite_app(tmp_path, clock))  # same data, later start
+    restarted = await aiohttp_client(durable_app(clock))  # same data, later start
     assert (await restarted.get(f"/api/sessions/{session_id}")).status == 200  # looking does not count as use
     assert await restarted.app[SESSIONS].sweep() == [session_id]

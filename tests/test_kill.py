@@ -35,8 +35,14 @@ async def session_state(url: str, session_id: str) -> dict:
         return (await ws.receive_json())["data"]
 
 
-async def test_sigkill_under_typing_load_loses_no_acknowledged_edit(tmp_path):
-    server = ServerProcess("--store", "sqlite", "--data-dir", str(tmp_path), log_path=tmp_path / "server.log")
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+async def test_sigkill_under_typing_load_loses_no_acknowledged_edit(store, tmp_path, request):
+    where = ["--data-dir", str(tmp_path)]
+    if store == "postgres":  # acknowledged after COMMIT: a killed server leaves nothing answered uncommitted
+        postgres_server = request.getfixturevalue("postgres_server")
+        postgres_server.reset()
+        where = ["--database-url", postgres_server.url]
+    server = ServerProcess("--store", store, *where, log_path=tmp_path / "server.log")
     server.start()
     try:
         async with aiohttp.ClientSession() as http:

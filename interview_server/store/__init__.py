@@ -11,7 +11,7 @@ from .sqlite import SqliteStore
 __all__ = ["MemoryStore", "SessionRecord", "SessionStore", "SqliteStore", "make_store"]
 
 
-def make_store(kind: str, data_dir: str = "data", redis_url: str = "") -> SessionStore:
+def make_store(kind: str, data_dir: str = "data", redis_url: str = "", database_url: str = "") -> SessionStore:
     """The back-end a configuration names (not yet opened)."""
     if kind == "memory":
         return MemoryStore()
@@ -21,4 +21,8 @@ def make_store(kind: str, data_dir: str = "data", redis_url: str = "") -> Sessio
         from .redis import RedisStore  # imported only when used: it loads the Redis client
 
         return RedisStore(redis_url)
+    if kind == "postgres":
+        from .postgres import PostgresStore  # imported only when used: it loads asyncpg
+
+        return PostgresStore(database_url)
     raise ValueError(f"unknown store {kind!r}")
