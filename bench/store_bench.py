@@ -1,8 +1,9 @@
 """Store benchmark: append throughput, commit latency and join time for each back-end.
 
-Usage: .venv/bin/python bench/store_bench.py [--sessions 50] [--seconds 5] [--redis-url URL]
-Without --redis-url it starts its own redis-server on a free port (if installed). Prints a table;
---json FILE also writes the figures.
+Usage: .venv/bin/python bench/store_bench.py [--sessions 50] [--seconds 5] [--redis-url URL] [--database-url URL]
+Without --redis-url it starts its own redis-server on a free port (if installed); without --database-url its own
+PostgreSQL cluster in a temp folder (if installed; default settings: fsync and synchronous_commit on). Prints a
+table; --json FILE also writes the figures.
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ async def join_time(store, session_id: str, updates: int, repeats: int = 20) -> 
     return statistics.median(timings)
 
 
-async def bench(kind: str, sessions: int, seconds: float, data_dir: str, redis_url: str) -> dict:
-    store = make_store(kind, data_dir=data_dir, redis_url=redis_url)
+async def bench(kind: str, sessions: int, seconds: float, data_dir: str, redis_url: str, database_url: str) -> dict:
+    store = make_store(kind, data_dir=data_dir, redis_url=redis_url, database_url=database_url)
     await store.open()
     try:
         ids = [f"bench-{kind}-{i}" for i in range(sessions)]
@@ -125,22 +126,39 @@ def start_redis() -> tuple[subprocess.Popen | None, str]:
     return process, f"redis://127.0.0.1:{port}/0"
 
 
+def start_postgres():
+    """A PostgreSQL cluster of its own (the tests' helper), or (None, "") if PostgreSQL is not installed."""
+    from tests.support.postgres_server import PostgresServer
+
+    try:
+        server = PostgresServer()
+    except RuntimeError as exc:
+        print(f"no PostgreSQL row: {exc}", file=sys.stderr)
+        return None, ""
+    return server, server.url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=50, help="sessions typing at once (default 50)")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of the append run (default 5)")
     parser.add_argument("--redis-url", default="", help="use this Redis instead of starting one")
+    parser.add_argument("--database-url", default="", help="use this (empty) PostgreSQL instead of starting one")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     redis_process, redis_url = (None, args.redis_url) if args.redis_url else start_redis()
+    postgres, database_url = (None, args.database_url) if args.database_url else start_postgres()
     results = []
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            for kind in ["memory", "sqlite"] + (["redis"] if redis_url else []):
-                results.append(asyncio.run(bench(kind, args.sessions, args.seconds, data_dir, redis_url)))
+            kinds = ["memory", "sqlite"] + (["redis"] if redis_url else []) + (["postgres"] if database_url else [])
+            for kind in kinds:
+                results.append(asyncio.run(bench(kind, args.sessions, args.seconds, data_dir, redis_url, database_url)))
     finally:
         if redis_process is not None:
             redis_process.terminate()
+        if postgres is not None:
+            postgres.stop()
     columns = list(results[0])
     widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
     print(" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
