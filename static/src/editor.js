@@ -10,7 +10,6 @@ import {
   indentUnit,
   syntaxHighlighting,
 } from "@codemirror/language";
-import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { Compartment, EditorState, Prec } from "@codemirror/state";
 import {
   crosshairCursor,
@@ -65,6 +64,10 @@ const baseTheme = EditorView.theme({
 const darkQuery = matchMedia("(prefers-color-scheme: dark)");
 const darkMode = new Compartment();
 const languageSupport = new Compartment();
+// Search (Ctrl+F, the selection's other matches) loads once the editor is up: it is not first-load code.
+const searchSupport = new Compartment();
+let searchExtensions = null; // once loaded
+const views = new Set(); // views waiting for it
 
 const supports = new Map(); // language id -> its highlighting extension, once loaded
 const wanted = new WeakMap(); // view -> the language id it should show
@@ -112,10 +115,10 @@ function extensions({ onRun, extra }) {
     rectangularSelection(),
     crosshairCursor(),
     highlightActiveLine(),
-    highlightSelectionMatches(),
     // Above the default keymap, whose Mod-Enter inserts a blank line.
     Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (onRun(), true), preventDefault: true }])),
-    keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
+    keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
+    searchSupport.of(searchExtensions ?? []), // its keys after the default ones, as before it was lazy
     EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
     // CodeMirror writes its styles into a <style> element: the page's CSP admits it by this nonce.
     EditorView.cspNonce.of(styleNonce),
@@ -133,11 +136,30 @@ export function createEditorState({ doc, onRun, extra = [], selection = undefine
 /** Mounts a view in `parent` and keeps its dark flag in step with the OS colour scheme. */
 export function createEditorView(parent, state) {
   const view = new EditorView({ state, parent });
+  views.add(view);
+  // Once the editor is up and the page idle, like the language's highlighting: the editor never waits for it.
+  (globalThis.requestIdleCallback ?? ((callback) => setTimeout(callback, 200)))(() => loadSearch(), { timeout: 1000 });
   darkQuery.addEventListener("change", () => {
     view.dispatch({ effects: darkMode.reconfigure(EditorView.darkTheme.of(darkQuery.matches)) });
   });
   return view;
 }
+
+/** Loads search once and gives it to the views made so far (later states include it from the start). */
+function loadSearch() {
+  if (searchExtensions) {
+    for (const view of views) view.dispatch({ effects: searchSupport.reconfigure(searchExtensions) });
+    views.clear();
+    return;
+  }
+  if (loadSearch.started) return;
+  loadSearch.started = true;
+  import("@codemirror/search").then(({ highlightSelectionMatches, searchKeymap }) => {
+    searchExtensions = [highlightSelectionMatches(), keymap.of(searchKeymap)];
+    loadSearch();
+  }, (error) => console.warn("interview_server: no search:", error));
+}
+loadSearch.started = false;
 
 /**
  * Keeps the line being typed in view when the visible area shrinks (a phone's on-screen keyboard opening):

@@ -147,6 +147,15 @@ async def test_an_sql_problem_lists_its_tables_and_its_checks_pass_the_reference
     await expect(output(page).locator(".run").last).to_contain_text("✓ every customer with their orders and total")
     await screenshots(page, "sql-problem")
 
+    # The schema's tables and columns are offered as completions; search (loaded after the editor) opens.
+    await set_code(page, "SELECT amo FROM ord")
+    await page.keyboard.press("Control+Space")
+    await expect(page.locator(".cm-tooltip-autocomplete")).to_contain_text("orders")
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("ControlOrMeta+f")
+    await expect(page.locator(".cm-search")).to_be_visible()
+    await page.keyboard.press("Escape")
+
     # The problem has no Python version: the switch is refused, and the toast says why.
     await page.get_by_role("combobox", name="Language").select_option(label="Python")
     await expect(page.locator("#toast")).to_contain_text("has no Python version (it has SQL)")
