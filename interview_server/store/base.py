@@ -9,6 +9,7 @@ it has run.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import json
 from abc import ABC, abstractmethod
@@ -19,9 +20,12 @@ from datetime import datetime
 from ..changes import Text
 from ..protocol import Update
 
+log = logging.getLogger(__name__)
+
 SNAPSHOT_INTERVAL = 100
 # Runs and chat messages kept per session, newest first; older ones are dropped (an abuse guard).
-# "person": who each participant id in the log was (name, colour, role), for playback.
+# "person": who each participant id in the log was (name, colour, role), for playback; "hidden" and "timer":
+# hidden-check results and timer marks (interview_server/grading.py).
 EVENT_LIMITS = {"run": 200, "chat": 1000, "person": 1000, "hidden": 200, "timer": 200}
 
 
@@ -177,3 +181,20 @@ class SessionStore(ABC):
     @abstractmethod
     async def delete(self, session_id: str) -> None:
         """Forget a session and its whole history."""
+
+
+def catch_up_in_background(catching_up: Awaitable[None], source: str) -> None:
+    """Run a watcher's catch-up (its on_change) in the background, for a shared store whose channel said something
+    changed; a failure is logged (the store's periodic poll tries again)."""
+
+    def report(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("catching up from %s failed: %s", source, task.exception())
+
+    asyncio.ensure_future(catching_up).add_done_callback(report)
+
+
+def catch_up_all(watchers: dict[str, tuple], source: str) -> None:
+    """Catch every watched session up (on_change(None)): after a lost subscription, and on each periodic poll."""
+    for on_change, *_ in list(watchers.values()):
+        catch_up_in_background(on_change(None), source)

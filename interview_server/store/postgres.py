@@ -30,7 +30,17 @@ from datetime import datetime
 import asyncpg
 
 from ..protocol import Update
-from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
+from .base import (
+    EVENT_LIMITS,
+    SessionRecord,
+    SessionStore,
+    catch_up_all,
+    catch_up_in_background,
+    crosses_snapshot,
+    decode_text,
+    encode_text,
+    replay,
+)
 from .postgres_schema import MIGRATIONS, migrate
 
 log = logging.getLogger(__name__)
@@ -440,7 +450,7 @@ class PostgresStore(SessionStore):
                 log.warning("could not listen on PostgreSQL again: %s", exc)
                 continue
             log.warning("the PostgreSQL LISTEN connection was lost: listening again, catching up")
-            self._catch_up_all()
+            catch_up_all(self._watchers, "PostgreSQL")
             return
 
     def _notified(self, _connection, _pid: int, name: str, payload: str) -> None:
@@ -471,7 +481,7 @@ class PostgresStore(SessionStore):
             version = int(rest) if rest.isdigit() else None
             if version is not None and version <= self._appended.get(session_id, -1):
                 return  # one before ours (which we had, to append at the version after it)
-            self._spawn(on_change(version))
+            catch_up_in_background(on_change(version), "PostgreSQL")
         elif kind == "pp" and on_relay is not None:
             on_relay("")  # someone joined, left or renamed elsewhere: the empty frame says "ask again"
         elif kind == "m" and on_relay is not None:
@@ -482,19 +492,6 @@ class PostgresStore(SessionStore):
                 on_relay(frame)
         elif kind == "p":
             on_presence(int(rest))
-
-    def _catch_up_all(self) -> None:
-        for on_change, _, _ in list(self._watchers.values()):
-            self._spawn(on_change(None))
-
-    def _spawn(self, catching_up: Awaitable[None]) -> None:
-        """Run a catch-up in the background; a failure is logged (the heartbeat's poll tries again)."""
-
-        def report(task: asyncio.Task) -> None:
-            if not task.cancelled() and task.exception() is not None:
-                log.warning("catching up from PostgreSQL failed: %s", task.exception())
-
-        asyncio.ensure_future(catching_up).add_done_callback(report)
 
     async def _heartbeat_once(self) -> None:
         await self._pool.execute(
@@ -517,7 +514,7 @@ class PostgresStore(SessionStore):
                 if (self._listener is None or self._listener.is_closed()) and not relistening:
                     log.warning("lost the PostgreSQL LISTEN connection; listening again and catching up")
                     await self._listen()
-                self._catch_up_all()
+                catch_up_all(self._watchers, "PostgreSQL")
                 for session_id, (_, on_presence, _) in list(self._watchers.items()):
                     on_presence(await self.presence(session_id))  # drops instances that died
                 if beats % PRUNE_EVERY == 0:

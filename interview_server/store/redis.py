@@ -23,7 +23,17 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 
 from ..protocol import Update
-from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
+from .base import (
+    EVENT_LIMITS,
+    SessionRecord,
+    SessionStore,
+    catch_up_all,
+    catch_up_in_background,
+    crosses_snapshot,
+    decode_text,
+    encode_text,
+    replay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -489,7 +499,7 @@ class RedisStore(SessionStore):
                     self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                     if channels:
                         await self._pubsub.subscribe(*channels)
-                    self._catch_up_all()
+                    catch_up_all(self._watchers, "Redis")
 
     def _dispatch(self, channel: str, data: str) -> None:
         session_id = channel.removeprefix(f"{PREFIX}ch:")
@@ -501,7 +511,7 @@ class RedisStore(SessionStore):
             version = int(data[2:]) if data[2:].isdigit() else None
             if version is not None and version <= self._appended.get(session_id, -1):
                 return  # ours, or one before ours (which we had, to append at the version after it)
-            self._spawn(on_change(version))
+            catch_up_in_background(on_change(version), "Redis")
         elif data.startswith("pp:"):
             if data[3:] != self.instance_id and on_relay is not None:
                 on_relay("")  # someone joined, left or renamed elsewhere: the empty frame says "ask again"
@@ -514,19 +524,6 @@ class RedisStore(SessionStore):
             if instance != self.instance_id:
                 on_presence(int(total))
 
-    def _catch_up_all(self) -> None:
-        for on_change, _, _ in list(self._watchers.values()):
-            self._spawn(on_change(None))
-
-    def _spawn(self, catching_up: Awaitable[None]) -> None:
-        """Run a catch-up in the background; a failure is logged (the 3 s poll tries again)."""
-
-        def report(task: asyncio.Task) -> None:
-            if not task.cancelled() and task.exception() is not None:
-                log.warning("catching up from Redis failed: %s", task.exception())
-
-        asyncio.ensure_future(catching_up).add_done_callback(report)
-
     async def _heartbeat_once(self) -> None:
         await self._redis.set(f"{PREFIX}inst:{self.instance_id}", "1", ex=INSTANCE_TTL_SECONDS)
 
@@ -536,7 +533,7 @@ class RedisStore(SessionStore):
             await asyncio.sleep(HEARTBEAT_SECONDS)
             try:
                 await self._heartbeat_once()
-                self._catch_up_all()
+                catch_up_all(self._watchers, "Redis")
                 for session_id, (_, on_presence, _) in list(self._watchers.items()):
                     on_presence(await self.presence(session_id))  # drops instances that died
             except (RedisConnectionError, OSError) as exc:
