@@ -277,15 +277,21 @@ async def host_page(host_origin):
     await site.stop()
 
 
-def create_session(base_url: str) -> str:
-    """Create a session through the public API; returns its id."""
+def create_session_links(base_url: str, **fields) -> dict:
+    """Create a session through the public API (`fields` as POST /api/sessions takes them: language, problem,
+    title); its answer: session_id, join_url, host_url."""
     request = urllib.request.Request(
         base_url + "/api/sessions",
-        data=b'{"language": "python"}',
+        data=json.dumps(fields).encode(),
         method="POST",
         headers={"Content-Type": "application/json"},
     )
-    return json.loads(urllib.request.urlopen(request, timeout=5).read())["session_id"]
+    return json.loads(urllib.request.urlopen(request, timeout=5).read())
+
+
+def create_session(base_url: str) -> str:
+    """Create a Python session through the public API; returns its id."""
+    return create_session_links(base_url, language="python")["session_id"]
 
 
 async def wait_for(predicate, timeout: float = 15, interval: float = 0.05, message: str = "condition"):

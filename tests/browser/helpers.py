@@ -9,7 +9,11 @@ PYTHON_READY_TIMEOUT_MS = 60_000
 
 async def open_session(pages, base_url: str, session_id: str) -> Page:
     """Open the editor page and wait until it is connected."""
-    page = await pages.new(f"{base_url}/session/{session_id}")
+    return await connected(await pages.new(f"{base_url}/session/{session_id}"))
+
+
+async def connected(page: Page) -> Page:
+    """`page` once it is connected and its editor shows."""
     await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
     await expect(editor(page)).to_be_visible()
     return page

@@ -5,30 +5,18 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 
 import pytest
 from playwright.async_api import expect
 
 from ..support.server_process import ROOT
-from .conftest import create_session
-from .helpers import editor
+from .helpers import connected
+from .conftest import create_session, create_session_links
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.x A and AA rules and axe's best practices; serious and critical findings fail the test.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 FAILING_IMPACTS = {"serious", "critical"}
-
-
-def create_interview(base_url: str) -> dict:
-    """A session with a problem, through the public API: its join and host links."""
-    request = urllib.request.Request(
-        base_url + "/api/sessions",
-        data=b'{"language": "python", "problem": "two-sum"}',
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    return json.loads(urllib.request.urlopen(request, timeout=5).read())
 
 
 async def violations(page) -> list[dict]:
@@ -58,12 +46,6 @@ def is_known_false_positive(rule: str, node: dict) -> bool:
     return rule == "scrollable-region-focusable" and node["target"] == [".cm-scroller"]
 
 
-async def connected(page):
-    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
-    await expect(editor(page)).to_be_visible()
-    return page
-
-
 @pytest.fixture(params=["light", "dark"])
 def scheme(request) -> str:
     return request.param
@@ -77,7 +59,7 @@ async def test_the_landing_page(pages, server_url, scheme):
 
 
 async def test_a_candidates_session(pages, server_url, scheme):
-    links = create_interview(server_url)
+    links = create_session_links(server_url, language="python", problem="two-sum")
     page = await connected(await pages.person(links["join_url"], name="Grace Hopper", color_scheme=scheme))
     await expect(page.get_by_role("region", name="Problem").get_by_role("heading", name="Two Sum")).to_be_visible()
     found = await violations(page)
@@ -85,7 +67,7 @@ async def test_a_candidates_session(pages, server_url, scheme):
 
 
 async def test_the_interviewers_session(pages, server_url, scheme):
-    links = create_interview(server_url)
+    links = create_session_links(server_url, language="python", problem="two-sum")
     host = await connected(await pages.person(links["host_url"], name="Ada Lovelace", color_scheme=scheme))
     await expect(host.get_by_role("navigation", name="Interviewer tools")).to_be_attached()
     await connected(await pages.person(links["join_url"], name="Grace Hopper"))  # someone to list
@@ -137,7 +119,7 @@ FOCUSED = """() => { const el = document.activeElement; const regions = ['header
 
 @pytest.mark.parametrize("role", ["candidate", "host"])
 async def test_the_keyboard_reaches_every_control_in_reading_order(pages, server_url, role):
-    links = create_interview(server_url)
+    links = create_session_links(server_url, language="python", problem="two-sum")
     page = await connected(await pages.person(links["host_url" if role == "host" else "join_url"], name="Ada Lovelace"))
     expected = await page.evaluate(CONTROLS_IN_READING_ORDER)
     await page.locator("body").focus()

@@ -12,8 +12,8 @@ import urllib.request
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import new_context, wait_for
-from .helpers import editor, open_tab, output, set_code, settled, side_tab, wait_python_ready
+from .conftest import create_session_links, new_context, wait_for
+from .helpers import connected, open_tab, output, set_code, settled, side_tab, wait_python_ready
 
 WRONG = (  # only looks at neighbours: fails the hidden cases whose pair is apart
     "def two_sum(nums, target):\n"
@@ -42,22 +42,6 @@ HIDDEN_TEXTS = [
     "Run hidden tests on version",
     "hidden-case",
 ]
-
-
-def create(base_url: str, **fields) -> dict:
-    request = urllib.request.Request(
-        base_url + "/api/sessions",
-        data=json.dumps(fields).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    return json.loads(urllib.request.urlopen(request, timeout=5).read())
-
-
-async def connected(page: Page) -> Page:
-    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
-    await expect(editor(page)).to_be_visible()
-    return page
 
 
 async def watched_candidate(pages, url: str, name: str = "Bo"):
@@ -91,7 +75,7 @@ async def run_and_wait(page: Page) -> float:
 @pytest.mark.python
 @pytest.mark.serial  # it holds the issue's "within 2 s": run alone, not beside other browsers
 async def test_hidden_tests_run_in_the_interviewers_browser_and_the_candidate_sees_only_the_count(pages, server_url):
-    created = create(server_url, language="python", problem="two-sum")
+    created = create_session_links(server_url, language="python", problem="two-sum")
     host = await connected(await pages.person(created["host_url"], name="Ada"))
     candidate, frames, scripts = await watched_candidate(pages, created["join_url"])
 
@@ -163,7 +147,7 @@ def seconds_left(text: str) -> int:
 
 
 async def test_the_timer_is_shared_survives_a_reload_and_pauses_for_everyone(pages, server_url):
-    created = create(server_url, language="python")
+    created = create_session_links(server_url, language="python")
     host = await connected(await pages.person(created["host_url"], name="Ada"))
     candidate = await connected(await pages.person(created["join_url"], name="Bo"))
     await expect(candidate.get_by_role("timer")).to_have_count(0)  # no timer until a host starts one
@@ -209,7 +193,7 @@ async def fill_scorecard(page: Page, score: str, comment: str, recommendation: s
 
 
 async def test_two_hosts_each_keep_a_scorecard_see_each_others_and_the_report_prints(pages, server_url):
-    created = create(server_url, language="python", problem="two-sum")
+    created = create_session_links(server_url, language="python", problem="two-sum")
     ada = await connected(await pages.person(created["host_url"], name="Ada"))
     cy = await connected(await pages.person(created["host_url"], name="Cy"))
     await connected(await pages.person(created["join_url"], name="Bo"))
@@ -248,7 +232,7 @@ async def test_two_hosts_each_keep_a_scorecard_see_each_others_and_the_report_pr
 
 
 async def test_the_question_bank_searches_filters_previews_and_loads(pages, server_url):
-    created = create(server_url, language="python")
+    created = create_session_links(server_url, language="python")
     host = await connected(await pages.person(created["host_url"], name="Ada"))
     await host.get_by_role("navigation", name="Interviewer tools").get_by_role("button", name="Load problem").click()
     dialog = host.get_by_role("dialog", name="Load a problem")
@@ -294,7 +278,7 @@ async def test_hidden_checks_that_never_end_are_stopped_at_the_time_limit_or_by_
 ):
     """A candidate's function that loops forever: the interviewer's worker is stopped at the session's time limit,
     the result is one failed case saying so, and the next grading works again."""
-    created = create(server_url, language="javascript", problem="two-sum")
+    created = create_session_links(server_url, language="javascript", problem="two-sum")
     host = await connected(await pages.person(created["host_url"], name="Ada"))
     candidate = await connected(await pages.person(created["join_url"], name="Bo"))
     tests = host.get_by_role("region", name="Hidden tests")

@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 from playwright.async_api import Page, expect
 
-from .conftest import Logs, new_context, wait_for
-from .helpers import editor, open_tab, output, settled, side_tab, text_of, wait_python_ready
+from .conftest import Logs, create_session_links, new_context, wait_for
+from .helpers import connected, editor, open_tab, output, settled, side_tab, text_of, wait_python_ready
 
 SECRET = "SECRET-NOTE-Bo-needs-a-hint"
 SOLUTION = (
@@ -31,12 +31,6 @@ def frames_of(page: Page) -> list[str]:
     frames: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
     return frames
-
-
-async def connected(page: Page) -> Page:
-    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
-    await expect(editor(page)).to_be_visible()
-    return page
 
 
 async def create_from_landing(pages, server_url: str, problem: str) -> tuple[Page, dict]:
@@ -205,18 +199,11 @@ async def test_two_hosts_share_notes_and_both_keep_what_they_typed(pages, server
         )
 
 
-def create_with_links(base_url: str) -> dict:
-    request = urllib.request.Request(
-        base_url + "/api/sessions", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
-    )
-    return json.loads(urllib.request.urlopen(request, timeout=5).read())
-
-
 @pytest.mark.python
 async def test_host_loads_a_problem_downloads_code_reruns_a_past_version_and_the_key_stays_home(
     pages, server_url, tmp_path
 ):
-    created = create_with_links(server_url)
+    created = create_session_links(server_url)
     key = created["host_url"].split("#host=")[1]
     host = await pages.person(None, name="Ada")
     sent: list = []

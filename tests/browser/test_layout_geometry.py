@@ -5,14 +5,12 @@ the first screen, and the output at least 40 % of the side column when its tab i
 
 from __future__ import annotations
 
-import json
-import urllib.request
 
 import pytest
 from playwright.async_api import expect
 
-from .conftest import ARTIFACTS, create_session
-from .helpers import editor
+from .conftest import ARTIFACTS, create_session, create_session_links
+from .helpers import connected
 
 SIZES = [(1280, 800), (1024, 768), (768, 1024), (390, 844)]
 SCHEMES = ["light", "dark"]
@@ -106,16 +104,6 @@ GEOMETRY = """() => {
 }"""
 
 
-def create_interview(base_url: str) -> dict:
-    request = urllib.request.Request(
-        base_url + "/api/sessions",
-        data=b'{"language": "python", "problem": "two-sum"}',
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    return json.loads(urllib.request.urlopen(request, timeout=5).read())
-
-
 async def check_every_size(page, role: str) -> list[str]:
     SHOTS.mkdir(parents=True, exist_ok=True)
     found = []
@@ -129,15 +117,9 @@ async def check_every_size(page, role: str) -> list[str]:
     return found
 
 
-async def connected(page):
-    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
-    await expect(editor(page)).to_be_visible()
-    return page
-
-
 @pytest.mark.parametrize("role", ["candidate", "host", "embed"])
 async def test_every_screen_size_in_light_and_dark(pages, server_url, role):
-    links = create_interview(server_url)
+    links = create_session_links(server_url, language="python", problem="two-sum")
     if role == "embed":
         page = await connected(await pages.person(f"{server_url}/embed/{create_session(server_url)}", name="Student"))
     else:

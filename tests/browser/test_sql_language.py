@@ -5,17 +5,15 @@ switch to a language the problem lacks is refused with a toast. No request leave
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
 
 from ..support.server_process import ROOT, ServerProcess
-from .conftest import Logs
+from .conftest import Logs, create_session_links
 from .helpers import output, set_code, settled
 
 TIME_LIMIT_SECONDS = 2
@@ -33,13 +31,8 @@ SHOTS = Path(os.environ.get("SQL_SHOTS_DIR", "/tmp/shots20"))
 
 
 def create(base_url: str, **fields) -> str:
-    request = urllib.request.Request(
-        base_url + "/api/sessions",
-        data=json.dumps({"language": "sql", **fields}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    return json.loads(urllib.request.urlopen(request, timeout=5).read())["session_id"]
+    """An SQL session (unless `fields` say otherwise); its id."""
+    return create_session_links(base_url, **{"language": "sql", **fields})["session_id"]
 
 
 @pytest.fixture(scope="module")

@@ -4,25 +4,17 @@ forward, a panel added through the registry), names that fit, the phone layout a
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
 from playwright.async_api import Page, expect
 
-from .conftest import new_context, wait_for
-from .helpers import editor, open_tab, output, set_code, settled, side_tab
+from .conftest import create_session_links, new_context, wait_for
+from .helpers import connected, editor, open_tab, output, set_code, settled, side_tab
 
 
 def create(base_url: str, **body) -> dict:
-    """A session through the public API ({"problem": "two-sum"}, {"language": "javascript"}…): its links."""
-    request = urllib.request.Request(
-        base_url + "/api/sessions",
-        data=json.dumps({"language": "python", **body}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    return json.loads(urllib.request.urlopen(request, timeout=5).read())
+    """A Python session unless `body` says otherwise ({"problem": "two-sum"}, {"language": "javascript"}…): its links."""
+    return create_session_links(base_url, **{"language": "python", **body})
 
 
 async def join(pages, url: str, name: str, **context_options) -> Page:
@@ -30,10 +22,7 @@ async def join(pages, url: str, name: str, **context_options) -> Page:
     context = await new_context(pages.browser, **{"viewport": {"width": 1280, "height": 800}, **context_options})
     pages.contexts.append(context)
     pages._record(context)
-    page = await pages.new(url, name=name, context=context)
-    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
-    await expect(editor(page)).to_be_visible()
-    return page
+    return await connected(await pages.new(url, name=name, context=context))
 
 
 async def width(page: Page, selector: str) -> float:
