@@ -95,8 +95,14 @@ class Grading:
         return run_id is not None and any(result.get("run_id") == run_id for result in self.results)
 
     async def add_result(self, result: dict) -> None:
-        await self._store.save_event(self.session_id, HIDDEN_KIND, result["id"], result["at"] / 1000, result)
+        """Keep a result, then store it. Kept first, with no await since has_result_for_run, so a second report of
+        the same run arriving while this one is stored finds it; taken back if it could not be stored."""
         self.ingest_result(result)
+        try:
+            await self._store.save_event(self.session_id, HIDDEN_KIND, result["id"], result["at"] / 1000, result)
+        except BaseException:
+            self.results = [known for known in self.results if known["id"] != result["id"]]
+            raise
 
     def ingest_result(self, result: dict) -> None:
         """A result saved here or, relayed, on another instance."""
@@ -111,8 +117,12 @@ class Grading:
         policy = self.hidden_results_policy
         if policy == "none":
             return None
-        summary = {"version": result["version"], "run_id": result["run_id"], "passed": result["passed"]}
-        summary["total"] = result["total"]
+        summary = {
+            "version": result["version"],
+            "run_id": result["run_id"],
+            "passed": result["passed"],
+            "total": result["total"],
+        }
         if policy == "names":
             summary["cases"] = [{"name": case["name"], "passed": case["passed"]} for case in result["cases"]]
         return summary

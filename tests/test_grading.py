@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from interview_server.keys import PROBLEMS, SESSIONS
+from interview_server.keys import PROBLEMS, SESSIONS, STORE
 from interview_server.problems import parse_problem
 
 from .test_hidden_checks import GRADED
@@ -293,3 +293,21 @@ async def test_results_scorecards_and_the_timer_survive_a_killed_server(tmp_path
             await ws.close()
     finally:
         server.kill()
+
+
+async def test_two_hosts_reporting_the_same_run_at_once_record_it_once(client, connect):
+    session_id, key, host, candidate, heard, _ = await interview(client, connect, "count")
+    heard.stop()
+    second, _ = await join(connect, session_id, "Bo", key)
+    await second.receive_type("grading")
+    version = client.server.app[SESSIONS].live(session_id).version
+    run_id = await candidate_run(candidate, host, version)
+    await asyncio.gather(
+        host.send("report_hidden_results", report(version, run_id, passed=False)),
+        second.send("report_hidden_results", report(version, run_id, passed=True)),
+    )
+    await host.receive_type("hidden_results")
+    await asyncio.sleep(0.3)
+    assert len(client.server.app[SESSIONS].live(session_id).grading.results) == 1
+    stored = await client.server.app[STORE].recent_events(session_id, "hidden", 10)
+    assert [result["run_id"] for result in stored] == [run_id]
