@@ -311,3 +311,24 @@ async def test_two_hosts_reporting_the_same_run_at_once_record_it_once(client, c
     assert len(client.server.app[SESSIONS].live(session_id).grading.results) == 1
     stored = await client.server.app[STORE].recent_events(session_id, "hidden", 10)
     assert [result["run_id"] for result in stored] == [run_id]
+
+
+async def test_over_budget_reports_and_cards_are_refused_with_a_clear_error_and_nothing_kept(client, connect):
+    session_id, key, host, _, heard, _ = await interview(client, connect, "count")
+    heard.stop()
+    case = {"name": "x", "passed": True, "ms": 1, "message": ""}
+    too_many = {"version": 0, "language": "python", "cases": [{**case, "name": f"c{i}"} for i in range(201)]}
+    await host.send("report_hidden_results", too_many)
+    assert "at most 200 cases" in (await host.receive_type("error"))["data"]["message"]
+    await host.send(
+        "report_hidden_results", {"version": 0, "language": "python", "cases": [{**case, "message": "m" * 301}]}
+    )
+    assert "at most 300 characters" in (await host.receive_type("error"))["data"]["message"]
+    for index in range(20):
+        card = {"card": f"card-{index:04d}", "version": 0, "scores": {}, "comment": "", "recommendation": ""}
+        await host.send("set_scorecard", card)
+        await host.receive_type("scorecard")
+    await host.send("set_scorecard", {**card, "card": "card-9999"})
+    assert "at most 20 scorecards" in (await host.receive_type("error"))["data"]["message"]
+    grading = client.server.app[SESSIONS].live(session_id).grading
+    assert grading.results == [] and len(grading.scorecards) == 20
