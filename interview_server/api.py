@@ -13,7 +13,7 @@ from aiohttp import web
 
 from . import activity, export, hosting, playback, protocol, report
 from .errors import ApiError
-from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE
+from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
 from .limits import client_address
 from .problems import Problem
 from .security import origin_allowed, request_host, request_scheme
@@ -284,9 +284,15 @@ async def get_problem(request: web.Request) -> web.Response:
 
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
-    """Liveness for anyone ("ok", or "overloaded" while the event loop runs late: still serving, but every
-    message waits); for the operator (Authorization: Bearer OPERATOR_TOKEN) the counts watched for leaks."""
-    status = "overloaded" if request.app[LOOP_MONITOR].overloaded() else "ok"
+    """Liveness for anyone ("ok"; "store_down" while the store cannot be reached; or "overloaded" while the
+    event loop runs late: still serving, but every message waits); for the operator (Authorization: Bearer
+    OPERATOR_TOKEN) the counts watched for leaks and the store's state."""
+    store_health = request.app[STORE_HEALTH]
+    status = "ok"
+    if not store_health.up:
+        status = "store_down"  # still serving: edits are refused (the pages keep them) until the store answers
+    elif request.app[LOOP_MONITOR].overloaded():
+        status = "overloaded"
     if "Authorization" not in request.headers:
         return web.json_response({"status": status})
     token = request.app[CONFIG].operator_token
@@ -304,6 +310,7 @@ async def health(request: web.Request) -> web.Response:
             "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
             # how late the loop ran over the last minute: the wait every message adds
             "loop_lag_ms": request.app[LOOP_MONITOR].summary(),
+            "store": {"kind": request.app[STORE].name, "up": store_health.up, "down_seconds": store_health.down_for()},
         },
         headers={"Cache-Control": "no-store"},
     )

@@ -16,12 +16,13 @@ from . import api, errors, pages, security, ws
 from .assets import Assets
 from .config import Config
 from .hub import Hub
-from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE
+from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
 from .limits import AddressLimits
 from .loop_monitor import LoopMonitor, run_while_serving
 from .problems import load_problems
 from .sessions import SessionRegistry
 from .store import SessionStore, make_store
+from .store_health import StoreHealth
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def create_app(
     )
     app[CONFIG] = config
     app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url, config.database_url)
+    app[STORE_HEALTH] = StoreHealth(app[STORE])
     app[HUB] = Hub()
     app[SESSIONS] = SessionRegistry(
         app[STORE],
@@ -94,13 +96,18 @@ async def _load_problems(app: web.Application) -> None:
 
 
 async def _store_ctx(app: web.Application):
-    """Open the store before serving; flush and close it last."""
+    """Open the store before serving, watch that it answers while serving (store_health.py); flush and close it
+    last."""
     await app[STORE].open()
     log.info("sessions are stored in %s", app[STORE].name)
     config = app[CONFIG]
     if config.database_url and config.redis_url:  # one store carries both storage and fan-out (docs/STORAGE.md)
         log.warning("both DATABASE_URL and REDIS_URL are set: %s is used, the other is not", app[STORE].name)
+    probing = asyncio.create_task(app[STORE_HEALTH].run())
     yield
+    probing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await probing
     await app[SESSIONS].tasks.close()  # relays, announcements and compactions still running
     await app[HUB].writer.tasks.close()
     await app[STORE].close()

@@ -18,7 +18,7 @@ from aiohttp import WSCloseCode, web
 
 from . import protocol, webhook
 from .hub import Peer
-from .keys import CONFIG, LIMITS, PROBLEMS, SESSIONS, STORE
+from .keys import CONFIG, LIMITS, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
 from .presence import name_refusal
 from .report import session_report
 from .protocol import (
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 HOST_SEATS = 2  # places beyond MAX_PARTICIPANTS kept for hosts: a full session never locks its interviewer out
 MAX_BAD_HOST_KEYS = 3  # wrong host keys one socket may try before it is closed
 NOOP_RESYNC_SECONDS = 5  # a socket whose pushes hold no-op updates gets the session's state at most this often
+STORE_DOWN = "the server cannot reach its storage just now: nothing was applied; send it again in a moment"
 WEBHOOK_CLAIM = "webhook"  # meta: {"version": 1} once an instance has taken on the session's end-of-session webhook
 
 
@@ -86,10 +87,11 @@ class Closed(Exception):
 
 async def dispatch(ctx: Context, text: str) -> None:
     """Answer one client frame. Bad input gets an `error`; nothing is applied and the socket stays."""
-    peer = ctx.peer
+    peer, what = ctx.peer, "message"
     try:
         message = protocol.parse_client_message(text)
         spec = message.SPEC
+        what = spec.type
         if spec.sender == HOSTS and not peer.is_host:
             raise ProtocolError(
                 f"{spec.type}: only a host can do that (open the session with its host link)", "host_only"
@@ -103,7 +105,10 @@ async def dispatch(ctx: Context, text: str) -> None:
             peer.send(full_state(ctx.session))  # how a client that cannot drop the no-op recovers
     except Closed:
         pass
-    except Exception:
+    except Exception as exc:
+        if ctx.app[STORE_HEALTH].failed(exc):
+            peer.send(protocol.error(f"{what}: {STORE_DOWN}", "store_unavailable"))
+            return
         log.exception("failed to handle a message in session %s", ctx.session.session_id)
         peer.send(protocol.error("internal error: the message was not applied"))
 
@@ -128,6 +133,8 @@ def _may_resync(peer: Peer) -> bool:
 @handles(Push)
 async def _push(ctx: Context, push: Push) -> None:
     session, peer = ctx.session, ctx.peer
+    if not ctx.app[STORE_HEALTH].up:  # refused at once, not left waiting on a dead connection
+        raise ProtocolError(f"push: {STORE_DOWN}", "store_unavailable")
     await _pace_versions(session, peer, len(push.updates))
     # Checked in turn with the other changes (under the session's lock): a push queued behind a lock is refused.
     result = await session.push(

@@ -9,10 +9,12 @@ from .limits import AddressLimits
 from .loop_monitor import LoopMonitor
 from .sessions import SessionRegistry
 from .store import SessionStore
+from .store_health import StoreHealth
 
 CONFIG = web.AppKey("config", Config)
 ASSETS = web.AppKey("assets", Assets)
 STORE = web.AppKey("store", SessionStore)
+STORE_HEALTH = web.AppKey("store_health", StoreHealth)
 HUB = web.AppKey("hub", Hub)
 SESSIONS = web.AppKey("sessions", SessionRegistry)
 LIMITS = web.AppKey("limits", AddressLimits)

@@ -818,9 +818,10 @@ ERROR_CODES = (
     "too_many_parts",  # a push with more ChangeSet parts than one push may have: push fewer updates
     "name_refused",  # a name that is a host's or claims a role: not taken (hello joins as Guest)
     "language_refused",  # set_language to a language the session's problem has no starter in: not switched
-    "cursor_refused",
-)  # a cursor that cannot be placed (too old, too much to map): send it at the
-# current version
+    "cursor_refused",  # a cursor that cannot be placed (too old, too much to map): send it at the current version
+    "store_unavailable",  # the server cannot reach its storage: nothing was applied; send it again (the page
+    # keeps unconfirmed edits and retries every second, showing "saving paused")
+)
 
 
 @server_message(

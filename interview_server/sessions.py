@@ -148,7 +148,10 @@ class SessionRegistry:
                 total = await self._store.presence(session_id)
                 if total is not None and session.audience.total is None:
                     session.audience.total = total
-            await self._store.touch(session_id, self._clock())
+            try:
+                await self._store.touch(session_id, self._clock())
+            except Exception:  # postponing expiry can wait for the next open or release (the store may be down)
+                log.warning("could not postpone the expiry of session %s", session_id, exc_info=True)
             return session
         finally:
             self._opening[session_id] -= 1

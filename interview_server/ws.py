@@ -8,9 +8,9 @@ import logging
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import protocol
-from .handlers import HOST_SEATS, Context, dispatch, refuse, relay_cursor, save_run
+from .handlers import HOST_SEATS, STORE_DOWN, Context, dispatch, refuse, relay_cursor, save_run
 from .hub import Hub, Peer
-from .keys import CONFIG, HUB, LIMITS, SESSIONS
+from .keys import CONFIG, HUB, LIMITS, SESSIONS, STORE_HEALTH
 from .limits import MessageRate, client_address, connection_versions
 from .presence import CursorThrottle
 from .protocol import CLOSE_SESSION_FULL, CLOSE_SESSION_NOT_FOUND, CLOSE_TOO_MANY_CONNECTIONS
@@ -59,7 +59,15 @@ async def _join(
 ) -> None:
     """Check the session id (before any store access) and the participant cap, then serve the socket."""
     sessions, cap = app[SESSIONS], app[CONFIG].max_participants
-    session = await sessions.open(session_id) if is_session_id(session_id) else None
+    try:
+        session = await sessions.open(session_id) if is_session_id(session_id) else None
+    except Exception as exc:
+        if not app[STORE_HEALTH].failed(exc):
+            raise
+        # The page reconnects by itself (with its backoff): by then the store may answer again.
+        await sessions.release(session_id)
+        await refuse(ws, WSCloseCode.INTERNAL_ERROR, "store_unavailable", f"joining: {STORE_DOWN}")
+        return
     if session is None:
         reason = "session not found" if is_session_id(session_id) else "malformed session id"
         await ws.send_str(protocol.error(reason))
@@ -105,7 +113,7 @@ async def _serve(
     hub.broadcast(session.session_id, protocol.user_joined(count), exclude=peer)
     log.info("peer joined session %s (%d connected)", session.session_id, count)
     try:
-        await session.audience.sync_presence()
+        await _sync_presence(app, session)
         async for message in ws:
             if not await _within_rate(rate, peer, ws):
                 break
@@ -123,6 +131,15 @@ async def _serve(
                 log.info("socket error in session %s: %s", session.session_id, ws.exception())
     finally:
         await _leave(session, peer, hub, sessions)
+
+
+async def _sync_presence(app: web.Application, session: Session) -> None:
+    """Count a joiner over every instance; while the store is down, the count waits for the next sync."""
+    try:
+        await session.audience.sync_presence()
+    except Exception as exc:
+        if not app[STORE_HEALTH].failed(exc):
+            raise
 
 
 async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegistry) -> None:

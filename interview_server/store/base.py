@@ -72,9 +72,14 @@ class SessionStore(ABC):
 
     name = "abstract"
     shared = False  # several server instances use it at once (frames are then relayed through `publish`)
+    # Exceptions that say the store cannot be reached (store_health.py), not that a request was wrong.
+    outage_errors: tuple[type[BaseException], ...] = (OSError,)
 
     async def open(self) -> None:
         """Connect, create files or schema (called once at start-up)."""
+
+    async def ping(self) -> None:
+        """Return once the store answers (raise one of `outage_errors` if it cannot be reached)."""
 
     async def close(self) -> None:
         """Flush what is pending and release connections and files."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+from asyncpg.exceptions import OperatorInterventionError
 
 from ..protocol import Update
 from .base import (
@@ -46,6 +47,8 @@ from .postgres_schema import MIGRATIONS, migrate
 log = logging.getLogger(__name__)
 
 POOL_SIZE = 10  # connections per instance (the listener has its own)
+CONNECT_TIMEOUT_SECONDS = 5  # a new connection that takes longer: PostgreSQL counts as unreachable
+COMMAND_TIMEOUT_SECONDS = 10  # a query that takes longer is cancelled (a hung server); the caller sees an error
 INSTANCE_TTL_SECONDS = 10  # an instance not heard from for this long no longer counts its users
 HEARTBEAT_SECONDS = 3  # heartbeat refresh, and the catch-up poll that heals lost notifications
 PRUNE_EVERY = 10  # heartbeats between removing dead instances' rows and old relayed frames
@@ -94,6 +97,7 @@ class PostgresStore(SessionStore):
 
     name = "postgres"
     shared = True
+    outage_errors = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OperatorInterventionError)
 
     def __init__(self, url: str):
         self.url = url
@@ -120,10 +124,21 @@ class PostgresStore(SessionStore):
             await connection.close()
         # No reset query on release (asyncpg's default costs a round trip after every query): these connections
         # keep no session state (no LISTEN, SET or advisory lock outlives a call).
-        self._pool = await asyncpg.create_pool(self.url, min_size=2, max_size=POOL_SIZE, reset=_no_reset, init=_warm)
+        self._pool = await asyncpg.create_pool(
+            self.url,
+            min_size=2,
+            max_size=POOL_SIZE,
+            reset=_no_reset,
+            init=_warm,
+            timeout=CONNECT_TIMEOUT_SECONDS,
+            command_timeout=COMMAND_TIMEOUT_SECONDS,
+        )
         await self._heartbeat_once()
         await self._listen()
         self._tasks = [asyncio.create_task(self._deliver()), asyncio.create_task(self._heartbeat())]
+
+    async def ping(self) -> None:
+        await self._pool.fetchval("SELECT 1")
 
     async def close(self) -> None:
         if self._flusher is not None:
@@ -184,8 +199,8 @@ class PostgresStore(SessionStore):
             try:
                 results = await self._apply(batch)
             except asyncpg.PostgresError as exc:
-                if len(batch) == 1:
-                    results = [exc]
+                if len(batch) == 1 or isinstance(exc, self.outage_errors):  # lost: none is known to be committed
+                    results = [exc] * len(batch)
                 else:
                     results = []
                     for op in batch:

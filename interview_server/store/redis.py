@@ -20,6 +20,7 @@ from datetime import datetime
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import NoScriptError
 
 from ..protocol import Update
@@ -41,6 +42,7 @@ PREFIX = "is:"
 INSTANCE_TTL_SECONDS = 10  # an instance not heard from for this long no longer counts its users
 POOL_SIZE = 50  # connections to Redis per instance (pub/sub has its own)
 POOL_WAIT_SECONDS = 10  # how long a command waits for a free one before failing
+CONNECT_TIMEOUT_SECONDS = 5  # a new connection that takes longer: Redis counts as unreachable
 HEARTBEAT_SECONDS = 3  # heartbeat refresh, and the catch-up poll that heals lost messages
 
 _APPEND = """
@@ -201,6 +203,7 @@ class RedisStore(SessionStore):
 
     name = "redis"
     shared = True
+    outage_errors = (OSError, RedisConnectionError, RedisTimeoutError)
 
     def __init__(self, url: str):
         self.url = url
@@ -224,7 +227,11 @@ class RedisStore(SessionStore):
     async def open(self) -> None:
         # A bounded pool that waits for a free connection under load (the default one raises at 100 in use).
         pool = aioredis.BlockingConnectionPool.from_url(
-            self.url, decode_responses=True, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS
+            self.url,
+            decode_responses=True,
+            max_connections=POOL_SIZE,
+            timeout=POOL_WAIT_SECONDS,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
         )
         self._redis = aioredis.Redis(connection_pool=pool)
         await self._redis.ping()
@@ -242,6 +249,9 @@ class RedisStore(SessionStore):
         await self._heartbeat_once()
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
+
+    async def ping(self) -> None:
+        await self._redis.ping()
 
     async def close(self) -> None:
         if self._flusher is not None:

@@ -121,7 +121,8 @@ const FULL_EXPLANATION =
   "This session is full: it already has as many people as this server allows. You will join as soon as someone leaves.";
 let toldFull = false; // once per wait: the page tries again every few seconds
 connection.addEventListener("status", (/** @type {CustomEvent} */ { detail }) => {
-  connectionStatus.set(detail, CONNECTION_TONES[detail]);
+  if (detail === STATUS.connected && collab.savingPaused) showSavingPaused();
+  else connectionStatus.set(detail, CONNECTION_TONES[detail]);
   if (detail === STATUS.notFound && !collab.view) $("#editor-placeholder").textContent =
     "This session does not exist. It may have expired, or the link may be wrong.";
   if (detail === STATUS.full && !collab.view) $("#editor-placeholder").textContent = FULL_EXPLANATION;
@@ -184,6 +185,18 @@ collab.addEventListener("too-large", (/** @type {CustomEvent} */ { detail }) =>
 collab.addEventListener("document-full", (/** @type {CustomEvent} */ { detail }) =>
   toast.show(`The document has reached its size limit (${formatBytes(detail)}), so that change was undone.`));
 collab.addEventListener("server-error", (/** @type {CustomEvent} */ { detail }) => toast.show(`Server: ${detail}`));
+// The server cannot reach its storage: edits stay in this page and are sent again every second until they land.
+const SAVING_PAUSED = "Saving paused";
+const showSavingPaused = () =>
+  connectionStatus.set(SAVING_PAUSED, "warn", "The server is reconnecting to its storage. Your edits are kept here.");
+collab.addEventListener("saving-paused", () => {
+  showSavingPaused();
+  toast.show("Saving paused: the server is reconnecting to its storage. Keep typing; your edits are kept here and saved when it is back.");
+});
+collab.addEventListener("saving-resumed", () => {
+  if (connectionStatus.text.textContent === SAVING_PAUSED) connectionStatus.set(STATUS.connected, "ok");
+  toast.show("Saved: the server reached its storage again.");
+});
 collab.guardUnload();
 
 const RUNTIME_TONES = { loading: "busy", ready: "ok", running: "busy", failed: "error" };

@@ -9,6 +9,7 @@ import { MAX_PARTS_PER_PUSH, MAX_UPDATES_PER_PUSH } from "./protocol.js";
 
 export const MESSAGE_ENVELOPE_BYTES = 1024; // room for {"type":"push","data":{"version":...,"updates":[...]}}
 export const CLOSE_TOO_BIG = 1009;
+const STORE_RETRY_MS = 1000; // how often edits refused with store_unavailable are sent again
 const utf8 = new TextEncoder();
 
 /**
@@ -55,7 +56,8 @@ export class HeadlessView {
  * {version, count}), `too-large` (detail: the byte limit; an edit was undone), `document-full` (detail:
  * the document's byte limit; an edit that would pass it was undone), `notice` (detail: text),
  * `server-error` (detail: message), `refused` (detail: "locked" or "ended": kept, sent once
- * allowEditing(true)).
+ * allowEditing(true)), `saving-paused` / `saving-resumed` (the server cannot reach its storage: edits are
+ * kept and sent again every second / one of ours landed).
  */
 export class SyncClient extends EventTarget {
   constructor({ connection, clientID = undefined, maxMessageBytes = 1024 * 1024, maxDocumentBytes = 512 * 1024,
@@ -79,6 +81,8 @@ export class SyncClient extends EventTarget {
     this.editable = true; // false: unconfirmed edits wait, unsent (a lock, the end of the interview)
     this.errorStreak = 0;
     this.retryTimer = null;
+    this.savingPaused = false; // the server said it cannot reach its storage; our edits wait (store_unavailable)
+    this.retryAt = 0; // while saving is paused, the next push waits until then
     /**
      * My selection to send with a push that leaves nothing unconfirmed, given the server's version after it;
      * null: none (set by the page's presence).
@@ -175,6 +179,7 @@ export class SyncClient extends EventTarget {
       if (fresh.some((update) => update.clientID === ours)) {
         this.inFlight = false;
         this.errorStreak = 0;
+        this.storePaused(false);
       }
       const parsed = fresh.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
       this.syncedDoc = parsed.reduce((doc, u) => u.changes.apply(doc), this.syncedDoc);
@@ -196,6 +201,16 @@ export class SyncClient extends EventTarget {
     // Delayed, not refused; or a refused connection, which the status says (the socket closes next).
     if (code === "rate_limited" || code === "session_full" || code === "too_many_connections") return;
     if (code === "cursor_refused") return; // a cursor too old to place: the next selection is sent at a newer version
+    if (code === "store_unavailable") {
+      // The server cannot reach its storage: nothing was applied and nothing is lost. Kept here, sent again
+      // every second until it lands (no backoff: the outage may end any moment, and the refusal costs nothing).
+      this.inFlight = false;
+      this.retryAt = Date.now() + STORE_RETRY_MS; // typing meanwhile does not push: the retry carries it all
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.maybePush(), STORE_RETRY_MS);
+      this.storePaused(true);
+      return;
+    }
     if (code === "locked" || code === "ended") {
       // Refused whole, kept here: sent when editing is allowed again (allowEditing), or retried later in
       // case that news crossed this answer.
@@ -227,6 +242,13 @@ export class SyncClient extends EventTarget {
     this.emit("server-error", String(message ?? "Unknown error"));
   }
 
+  /** Saving is paused (the server cannot reach its storage) or resumed: `saving-paused` / `saving-resumed`. */
+  storePaused(paused) {
+    if (paused === this.savingPaused) return;
+    this.savingPaused = paused;
+    this.emit(paused ? "saving-paused" : "saving-resumed");
+  }
+
   /** The socket closed with `code`: 1009 means a message was too big after all, so aim lower. */
   onClose(code) {
     if (code === CLOSE_TOO_BIG) this.maxMessageBytes = Math.floor(this.maxMessageBytes / 2);
@@ -255,6 +277,7 @@ export class SyncClient extends EventTarget {
 
   maybePush() {
     if (!this.view || !this.caughtUp || this.inFlight) return;
+    if (this.savingPaused && Date.now() < this.retryAt) return;
     this.confirmNoops();
     if (!this.editable || !this.connection.isOpen) return;
     const updates = sendableUpdates(this.view.state);

@@ -80,3 +80,37 @@ async def test_server_restored_from_an_older_backup_resyncs_and_keeps_unsent_edi
         assert await text_of(fresh) == text
     finally:
         server.kill()
+
+
+async def test_page_shows_saving_paused_while_postgres_is_down_and_saves_when_it_is_back(pages, tmp_path):
+    """The server stays up but its PostgreSQL is killed: the page says saving is paused, keeps what is typed
+    meanwhile, and saves it once PostgreSQL is back, without a reload."""
+    from ..support.postgres_server import PostgresServer
+
+    database = await asyncio.to_thread(PostgresServer)
+    server = ServerProcess("--store", "postgres", "--database-url", database.url, log_path=tmp_path / "server.log")
+    await asyncio.to_thread(server.start)
+    try:
+        session_id = create_session(server.url)
+        page = await open_session(pages, server.url, session_id)
+        status = page.get_by_role("status", name="Connection")
+        await editor(page).click()
+        await page.keyboard.press("ControlOrMeta+End")
+        await page.keyboard.type("saved = 1\n")
+        await settled(page)
+
+        await asyncio.to_thread(database.kill)
+        await page.keyboard.type("while_down = 2\n")
+        await expect(status).to_have_text("Saving paused", timeout=10_000)
+        await expect(page.get_by_role("alert")).to_contain_text("Saving paused")
+        assert await page.evaluate("window.pad.pendingCount()") > 0  # kept in the page, not acknowledged
+
+        await asyncio.to_thread(database.restart)
+        await expect(status).to_have_text("Connected", timeout=15_000)
+        text, _ = await settled(page)
+        assert "saved = 1\nwhile_down = 2\n" in text
+        fresh = await open_session(pages, server.url, session_id)  # what the server committed
+        assert await text_of(fresh) == text
+    finally:
+        server.kill()
+        await asyncio.to_thread(database.stop)

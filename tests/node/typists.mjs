@@ -4,7 +4,7 @@
 // typed, in order: nothing lost, nothing doubled.
 // Usage: node --experimental-websocket tests/node/typists.mjs WS_URL[,WS_URL...] CLIENTS SECONDS INTERVAL_MS
 // Client i starts on the i-th URL (round robin) and tries the next one each time it reconnects.
-// After typing it waits for a line (or EOF) on stdin, then settles and prints one JSON line: {settled, lines: [expected line i], docs: [each client's text], acked, typed, wentBack}.
+// After typing it waits for a line (or EOF) on stdin, then settles and prints one JSON line: {settled, lines: [expected line i], docs: [each client's text], acked, typed, wentBack, paused}.
 import { pull } from "../../static/src/protocol.js";
 import { SyncClient } from "../../static/src/sync.js";
 
@@ -21,6 +21,8 @@ class Typist extends SyncClient {
     this.typed = [];
     this.acked = 0;
     this.wentBack = 0; // reconnects where the server had fewer updates than we had confirmed
+    this.paused = 0; // times the server said it cannot reach its storage (saving paused)
+    this.addEventListener("saving-paused", () => this.paused++);
     this.attempt = index;
     this.open = false;
     this.connect();
@@ -65,7 +67,7 @@ class Typist extends SyncClient {
       const me = this.clientID;
       this.acked += data.updates.slice(this.version - data.version).filter((u) => u.clientID === me).length;
     }
-    if (type === "error") console.error(`client ${this.index}: server error: ${data.message}`);
+    if (type === "error" && data.code !== "store_unavailable") console.error(`client ${this.index}: server error: ${data.message}`);
     super.handle(message);
   }
 
@@ -104,6 +106,7 @@ console.log(JSON.stringify({
   typed: typists.reduce((n, t) => n + t.typed.length, 0),
   acked: typists.reduce((n, t) => n + t.acked, 0),
   wentBack: typists.reduce((n, t) => n + t.wentBack, 0),
+  paused: typists.reduce((n, t) => n + t.paused, 0),
 }));
 for (const t of typists) {
   if (!t.ws) continue;

@@ -5,8 +5,10 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from .server_process import free_port
@@ -92,7 +94,70 @@ class PostgresServer:
         )  # fmt: skip
         return result.stdout
 
+    def kill(self) -> None:
+        """SIGKILL the server and every backend at once, as a crash or a lost machine would: the next start
+        recovers from the write-ahead log."""
+        processes = self._processes()
+        for pid in processes:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _wait_gone(processes[0])
+        # A killed postmaster may stay a zombie (an init that does not reap it): PostgreSQL would take its pid for
+        # a live server and refuse to start. Dead is dead: the lock files go, as after a machine restart.
+        for lock in (self.data / "postmaster.pid", self.dir / f".s.PGSQL.{self.port}.lock"):
+            lock.unlink(missing_ok=True)
+
+    def pause(self) -> None:
+        """SIGSTOP the server and its backends: connections hang unanswered, as with a lost network."""
+        self._paused = self._processes()
+        for pid in self._paused:
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT what `pause` stopped."""
+        for pid in self._paused:
+            os.kill(pid, signal.SIGCONT)
+
+    def _processes(self) -> list[int]:
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        return [postmaster, *_children(postmaster)]
+
+    def shut_down(self) -> None:
+        """A clean shutdown (pg_ctl stop -m fast: sessions ended, a checkpoint written); data kept."""
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def restart(self) -> None:
+        """Start again on the same port and data (after kill or shut_down)."""
+        if not self._start():
+            raise RuntimeError(f"PostgreSQL did not start again:\n{self.log_tail()}")
+
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._run(self.bin / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _children(parent: int) -> list[int]:
+    """The processes whose parent is `parent` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:  # the field after the state is the parent's pid
+            found.append(int(entry))
+    return found
+
+
+def _wait_gone(pid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}").exists() else ""
+        if stat and stat.rsplit(")", 1)[1].split()[0] == "Z":  # a zombie: dead, waiting for its parent
+            return
+        time.sleep(0.02)

@@ -1,0 +1,86 @@
+"""Whether the store answers: outages seen by store calls, and a probe that tells when it is back.
+
+While the store is down, edits are refused at once with `store_unavailable` (the pages keep them and send
+them again; nothing is acknowledged that was not committed) instead of each waiting on a dead connection,
+and /api/health says so. The probe pings the store every few seconds, and twice a second while it is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from .store import SessionStore
+
+log = logging.getLogger(__name__)
+
+PROBE_SECONDS = 2.0  # between pings while the store answers
+DOWN_PROBE_SECONDS = 0.5  # between pings while it does not
+PING_TIMEOUT_SECONDS = 2.0  # a ping unanswered this long counts as down (a hung or unreachable server)
+
+
+class StoreHealth:
+    """The store's state as this instance sees it: up, or down since a moment."""
+
+    def __init__(self, store: SessionStore, clock: Callable[[], float] = time.monotonic):
+        self._store = store
+        self._clock = clock
+        self.down_since: float | None = None
+        self._woken = asyncio.Event()
+
+    @property
+    def up(self) -> bool:
+        return self.down_since is None
+
+    def down_for(self) -> float:
+        """Seconds the store has been down (0 while up)."""
+        return 0.0 if self.down_since is None else self._clock() - self.down_since
+
+    def is_outage(self, exc: BaseException) -> bool:
+        """Whether `exc` says the store cannot be reached (rather than that a request was wrong)."""
+        return isinstance(exc, self._store.outage_errors)
+
+    def failed(self, exc: BaseException) -> bool:
+        """Note a store call's exception; True if it was an outage (the store is then down until a ping answers)."""
+        if not self.is_outage(exc):
+            return False
+        if self.down_since is None:
+            self.down_since = self._clock()
+            log.warning(
+                "the %s store cannot be reached (%s): edits are refused until it answers",
+                self._store.name,
+                str(exc) or type(exc).__name__,
+            )
+            self._woken.set()
+        return True
+
+    async def _ping(self) -> None:
+        await asyncio.wait_for(self._store.ping(), PING_TIMEOUT_SECONDS)
+
+    async def probe_once(self) -> None:
+        """Ping the store and update the state."""
+        try:
+            await self._ping()
+        except (TimeoutError, *self._store.outage_errors) as exc:
+            self.failed(exc if self.is_outage(exc) else TimeoutError("no answer to a ping"))
+            return
+        if self.down_since is not None:
+            log.warning("the %s store answers again after %.1f s", self._store.name, self.down_for())
+            self.down_since = None
+
+    async def run(self) -> None:
+        """Probe until cancelled (an app's cleanup context runs it)."""
+        while True:
+            self._woken.clear()
+            try:
+                await asyncio.wait_for(self._woken.wait(), PROBE_SECONDS if self.up else DOWN_PROBE_SECONDS)
+            except TimeoutError:
+                pass
+            try:
+                await self.probe_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("probing the %s store failed", self._store.name)
