@@ -7,6 +7,7 @@ import hmac
 import json
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -109,7 +110,7 @@ async def create_session(request: web.Request) -> web.Response:
             "an hour; try again later",
         )
     record, host_key = await request.app[SESSIONS].create(asked.language, asked.problem, asked.title)
-    created_at = record.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    created_at = _iso_utc(record.created_at)
     config = request.app[CONFIG]
     join_url = (
         f"{request_scheme(request, config.trust_proxy)}://{request_host(request, config.trust_proxy)}"
@@ -147,8 +148,17 @@ async def get_session(request: web.Request) -> web.Response:
             "session_id": record.session_id,
             "language": record.language,
             "active_users": await sessions.active_users(session_id),
+            # What every participant sees on the page anyway (session_info): for lists such as "My interviews".
+            "title": record.meta.get(hosting.TITLE) or "",
+            "ended": bool(record.meta.get(hosting.ENDED)),
+            "created_at": _iso_utc(record.created_at),
         }
     )
+
+
+def _iso_utc(moment: datetime) -> str:
+    """2026-12-05T03:20:00.123Z"""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _bearer(request: web.Request) -> str:

@@ -29,7 +29,8 @@ async def test_create_session_without_body_defaults_to_python(client):
     assert response.status == 201
     session_id = (await response.json())["session_id"]
     info = await (await client.get(f"/api/sessions/{session_id}")).json()
-    assert info == {"session_id": session_id, "language": "python", "active_users": 0}
+    assert ISO_UTC.match(info.pop("created_at"))
+    assert info == {"session_id": session_id, "language": "python", "active_users": 0, "title": "", "ended": False}
 
 
 async def test_get_session_counts_active_users(client, session_id, connect):
@@ -37,7 +38,24 @@ async def test_get_session_counts_active_users(client, session_id, connect):
     await connect(session_id)
     response = await client.get(f"/api/sessions/{session_id}")
     assert response.status == 200
-    assert await response.json() == {"session_id": session_id, "language": "python", "active_users": 2}
+    info = await response.json()
+    assert info["active_users"] == 2
+
+
+async def test_get_session_says_its_title_and_whether_it_ended(client):
+    """What every participant sees on the page (session_info), for lists such as the landing's "My interviews"."""
+    created = await (await client.post("/api/sessions", json={"title": "Onsite: graphs"})).json()
+    session_id = created["session_id"]
+    info = await (await client.get(f"/api/sessions/{session_id}")).json()
+    assert (info["title"], info["ended"], info["created_at"]) == ("Onsite: graphs", False, created["created_at"])
+    key = created["host_url"].split("#host=")[1]
+    async with client.ws_connect(f"/ws/{session_id}") as ws:
+        await ws.send_json({"type": "hello", "data": {"name": "Host", "host_key": key}})
+        await ws.send_json({"type": "end_session", "data": {}})
+        while (await ws.receive_json())["type"] != "session_info":
+            pass
+    info = await (await client.get(f"/api/sessions/{session_id}")).json()
+    assert info["ended"] is True
 
 
 async def test_unknown_session_is_404_with_json_error(client):

@@ -1,10 +1,16 @@
 // Entry of the landing and not-found pages: the "Create session" button (with a problem and language, if
-// the page offers a choice). The creator becomes the session's host: the page opens the host link.
+// the page offers a choice). The creator becomes the session's host: the page opens the host link, and the
+// session joins this browser's "My interviews" (listed here when the page has the section).
+import { LANGUAGES } from "./languages/index.js";
+import { rememberInterview } from "./my-interviews.js";
+import { MyInterviewsList } from "./ui/my-interviews-list.js";
 
 const button = /** @type {HTMLButtonElement} */ (document.querySelector("#create-session"));
 const error = document.querySelector("#create-error");
 const problemChoice = /** @type {HTMLSelectElement | null} */ (document.querySelector("#problem-choice"));
 const languageChoice = /** @type {HTMLSelectElement | null} */ (document.querySelector("#language-choice"));
+// Every language the pad offers (the template lists the first ones for a page whose script has not run yet).
+languageChoice?.replaceChildren(...LANGUAGES.map((language) => new Option(language.label, language.id)));
 
 // The question bank's picker (search, filters, preview), loaded on first use; its choice goes into the select.
 if (problemChoice) {
@@ -46,7 +52,9 @@ button.addEventListener("click", async () => {
     if (response.status !== 201 || typeof body.host_url !== "string") {
       throw new Error(errorText(body) ?? `The server answered ${response.status} ${response.statusText}`.trim());
     }
-    location.assign(new URL(body.host_url).pathname + new URL(body.host_url).hash);
+    const hostUrl = new URL(body.host_url);
+    rememberInterview({ id: body.session_id, hostKey: new URLSearchParams(hostUrl.hash.slice(1)).get("host") ?? "" });
+    location.assign(hostUrl.pathname + hostUrl.hash);
   } catch (failure) {
     error.textContent = `Could not create a session: ${failure.message}`;
     button.disabled = false;
@@ -57,4 +65,17 @@ button.addEventListener("click", async () => {
 function errorText(body) {
   const value = body?.error?.message ?? body?.error ?? body?.message;
   return typeof value === "string" ? value : null;
+}
+
+const myInterviews = document.querySelector("#my-interviews");
+if (myInterviews) {
+  const list = new MyInterviewsList({
+    section: myInterviews,
+    list: /** @type {HTMLElement} */ (myInterviews.querySelector(".my-interviews-list")),
+    status: /** @type {HTMLElement} */ (myInterviews.querySelector(".my-interviews-status")),
+  });
+  list.render();
+  // Back from a session (bfcache) or another tab changed the list: show it as it is now.
+  addEventListener("pageshow", (event) => event.persisted && list.render());
+  addEventListener("storage", () => list.render());
 }

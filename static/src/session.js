@@ -9,6 +9,7 @@ import { keepCaretInView, languageExtension, setEditorLanguage } from "./editor.
 import { EmbedApi } from "./embed-api.js";
 import { GradingInbox } from "./grading/inbox.js";
 import { forgetHostKey, hostUrlFrom, takeHostKey } from "./host-link.js";
+import { rememberInterview } from "./my-interviews.js";
 import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
 import { SessionInfo } from "./session-info.js";
@@ -50,6 +51,8 @@ const embed = main.dataset.embedOrigins === undefined ? null
 const connection = new Connection(main.dataset.sessionId);
 const info = new SessionInfo(connection);
 const gradingInbox = new GradingInbox(connection); // the hosts' grading messages, until their tools load
+// "#host=KEY&open=playback" (My interviews' "Play back") opens playback once welcomed as host.
+const openOnArrival = new URLSearchParams(location.hash.slice(1)).get("open");
 const hostKey = takeHostKey(main.dataset.sessionId);
 const presence = new Presence({
   hostKey,
@@ -237,6 +240,8 @@ info.addEventListener("change", () => {
   layout.refresh();
   if (info.isHost && !wasHost) becomeHost();
   wasHost = info.isHost;
+  // This browser's "My interviews" (landing page): kept for hosts only, with the title as it is now.
+  if (info.isHost && hostKey) rememberInterview({ id: main.dataset.sessionId, hostKey, title: info.title });
 });
 collab.addEventListener("refused", (/** @type {CustomEvent} */ { detail }) => {
   if (detail === "ended") toast.show("The interview has ended: your last edit could not be saved.");
@@ -278,6 +283,7 @@ function becomeHost() {
   const tools = new HostTools({ bar, connection, info, toast, hostUrl: hostUrlFrom(hostKey) });
   const playback = new PlaybackDialog({ sessionId: main.dataset.sessionId, hostKey, runner, toast });
   tools.addEventListener("open-playback", () => playback.open());
+  if (openOnArrival === "playback") playback.open();
   tools.addEventListener("export", async () => {
     try {
       await downloadSessionExport(main.dataset.sessionId, hostKey);

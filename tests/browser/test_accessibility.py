@@ -54,6 +54,20 @@ def scheme(request) -> str:
 async def test_the_landing_page(pages, server_url, scheme):
     page = await pages.person(server_url + "/", color_scheme=scheme)
     await expect(page.get_by_role("button", name="Create session")).to_be_visible()
+    # With "My interviews" listed: one live and one that expired (a session this server does not know).
+    await page.goto(create_session_links(server_url, title="Onsite: graphs")["host_url"])
+    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
+    await page.evaluate(
+        """(id) => {
+          const kept = JSON.parse(localStorage.getItem("interview-pad:my-interviews"));
+          kept.push({...kept[0], id, title: "Gone", openedAt: 0});
+          localStorage.setItem("interview-pad:my-interviews", JSON.stringify(kept));
+        }""",
+        "00000000-0000-4000-8000-000000000000",
+    )
+    await page.goto(server_url + "/")
+    await expect(page.get_by_text("Live", exact=True)).to_be_visible()
+    await expect(page.get_by_text("Expired", exact=True)).to_be_visible()
     found = await violations(page)
     assert found == [], json.dumps(found, indent=1)
 
