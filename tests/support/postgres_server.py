@@ -44,8 +44,9 @@ class PostgresServer:
             if self._start():
                 self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
                 return
+        why = self.log_tail()
         self.stop()
-        raise RuntimeError(f"PostgreSQL did not start:\n{self.log_tail()}")
+        raise RuntimeError(f"PostgreSQL did not start:\n{why}")
 
     def _run(self, *args, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(
