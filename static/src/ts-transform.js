@@ -37,14 +37,17 @@ export function stripTypes(code) {
     result = transform(code, {
       transforms: ["typescript"],
       disableESTransforms: true,
-      filePath: SOURCE_NAME,
+      filePath: SOURCE_NAME, // needed for the source map; sucrase also puts it before its messages (taken off below)
       sourceMapOptions: { compiledFilename: SOURCE_NAME },
     });
   } catch (error) {
     const loc = /** @type {any} */ (error)?.loc;
     if (!loc) throw error;
-    // sucrase says "Unexpected token (3:7)": the position is shown apart, as for JavaScript.
-    const message = String(/** @type {any} */ (error).message).replace(/ \(\d+:\d+\)$/, "");
+    // sucrase says "Error transforming main.ts: Unexpected token (3:7)": the position is shown apart, as for
+    // JavaScript.
+    const message = String(/** @type {any} */ (error).message)
+      .replace(/^Error transforming [^:]*: /, "")
+      .replace(/ \(\d+:\d+\)$/, "");
     throw new TypeScriptSyntaxError(message, loc.line, loc.column);
   }
   const lines = decodeMappings(/** @type {any} */ (result.sourceMap).mappings);
