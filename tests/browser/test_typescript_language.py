@@ -122,6 +122,16 @@ async def test_a_typed_program_is_seen_by_both_pages_and_errors_point_at_the_typ
     assert [url for url in pages.requests if "/js-worker-" in url]
 
 
+async def test_the_landing_page_creates_a_typescript_session(pages, server_url):
+    page = await pages.new(f"{server_url}/")
+    await page.get_by_label("Language").select_option(label="TypeScript")
+    await page.get_by_role("button", name="Create session").click()
+    await expect(page.get_by_role("status", name="TypeScript")).to_have_text("TypeScript ready", timeout=15_000)
+    assert (await page.evaluate("window.pad.getText()")).startswith("function greet(name: string): string {")
+    await page.get_by_role("button", name="Run", exact=True).click()
+    await expect(last_run(page).locator(".stdout")).to_have_text("Hello, world!\n", timeout=10_000)
+
+
 async def test_an_endless_loop_is_stopped_by_stop_and_the_next_run_works(pages, server_url):
     page = await ts_page(pages, f"{server_url}/session/{create(server_url)['session_id']}")
     await run(page, ENDLESS)
