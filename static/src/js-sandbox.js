@@ -96,6 +96,16 @@ function describeSyntaxError(error, code, compiledLines) {
   return `${pointAt(code, position.line, position.column)}\n${error.name}: ${error.message}`;
 }
 
+/** A syntax error found by `translate`, at its line and column of the code as written; past the last line,
+ * as the engine's own error says it: the end of the input, where something was left open. */
+function describeTranslationError(error, code) {
+  const lines = code.replace(/\n+$/, "").split("\n");
+  if (error.line > lines.length) {
+    return `${pointAt(code, lines.length, lines.at(-1).length + 1)}\n${error.name}: Unexpected end of input`;
+  }
+  return `${pointAt(code, error.line, error.column)}\n${error.name}: ${error.message}`;
+}
+
 function write(stream, text) {
   current?.output.write(stream, text);
 }
@@ -215,8 +225,7 @@ async function run(id, code, stdinText) {
       run.original = translated.original;
     } catch (error) {
       // A syntax error found while stripping types carries the TypeScript's line and column.
-      end(run, Number.isInteger(error?.line) ? `${pointAt(code, error.line, error.column)}\n${error.name}: ${error.message}`
-        : describeError(error, code));
+      end(run, Number.isInteger(error?.line) ? describeTranslationError(error, code) : describeError(error, code));
       return;
     }
   }

@@ -106,6 +106,12 @@ async def test_a_typed_program_is_seen_by_both_pages_and_errors_point_at_the_typ
         assert await last_run(page).locator(".stderr").text_content() == error
         assert await last_run(page).locator(".stdout").count() == 0
 
+    # An unclosed block is reported where the code ends, as the JavaScript engine says it.
+    await run(page, "for (const x of [1] as number[]) {\n  console.log(x);\n")
+    end_of_input = "main.ts:2\n  console.log(x);\n                 ^\n\nSyntaxError: Unexpected end of input\n"
+    await expect(last_run(page).locator(".stderr")).to_have_text(end_of_input, timeout=10_000)
+    assert await last_run(page).locator(".stderr").text_content() == end_of_input
+
     await run(page, RUNTIME_ERROR_CODE)
     for viewer in (page, other):
         await expect(last_run(viewer).locator(".stderr")).to_have_text(RUNTIME_ERROR, timeout=10_000)
