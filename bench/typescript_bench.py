@@ -52,6 +52,7 @@ async def ready(page, url: str, language: str) -> dict:
 
 
 async def one_run(browser, http, base: str, language: str) -> dict:
+    """One fresh browser context: ready (cold), a run, Stop of an endless loop, then ready again (warm cache)."""
     label, (program, printed), endless = LANGUAGES[language]
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     await context.route("**/static/pyodide/**", lambda route: route.abort())  # no Python on these pages

@@ -1,8 +1,9 @@
 """TypeScript in real Chromium: a typed program's run is seen by both pages, syntax errors (found while stripping
-the types, or by the JavaScript engine after) and runtime errors point at the TypeScript's line and column, an
-endless loop is stopped by Stop and by the time limit (and the next run works), prompt() reads the Input box, a
-problem's checks pass with the reference solution and fail with the starter, and the interviewer's hidden checks
-grade TypeScript. Only a TypeScript page loads the type stripper. No request leaves localhost (`pages`)."""
+the types, or by the JavaScript engine after, or a block left open) and runtime errors point at the TypeScript's
+line and column, an endless loop is stopped by Stop and by the time limit (and the next run works), prompt() reads
+the Input box, the landing page creates a TypeScript session, a problem's checks pass with the reference solution
+and fail with the starter, and the interviewer's hidden checks grade TypeScript. Only a TypeScript page loads the
+type stripper. No request leaves localhost (`pages`)."""
 
 from __future__ import annotations
 
