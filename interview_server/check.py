@@ -27,8 +27,10 @@ REQUIRED_ENTRIES = (
     "style.css",
     "python-worker.js",
     "js-worker.js",
+    "ts-worker.js",
     "languages/python-support.js",
     "languages/javascript-support.js",
+    "languages/typescript-support.js",
 )
 SECRET_SETTINGS = {"redis_url", "database_url"}  # may hold a password: shown without it
 HIDDEN_SETTINGS = {"operator_token"}  # shown as (set) or (unset) only

@@ -17,8 +17,11 @@ from markdown_it import MarkdownIt
 log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "problems"
-LANGUAGES = ("python", "javascript", "sql")
+LANGUAGES = ("python", "javascript", "typescript", "sql")
 KINDS = ("starter", "checks", "hidden-checks")
+# A problem with a starter in the first language but no checks (or hidden checks) in it runs the second's: plain
+# JavaScript is TypeScript, so a TypeScript version needs only its starter.
+CHECKS_FALLBACK = {"typescript": "javascript"}
 DIFFICULTIES = ("easy", "medium", "hard")
 HIDDEN_RESULTS = ("none", "count", "names")  # what a candidate is told of the hidden checks' results
 MAX_TAGS = 8
@@ -223,6 +226,10 @@ def parse_problem(problem_id: str, text: str) -> Problem:
                 code[kind][language] = block.text.strip("\n") + "\n"
                 taken.update(range(block.start, block.end))
     prompt_lines = [text for index, text in enumerate(body) if index not in taken]
+    for language, fallback in CHECKS_FALLBACK.items():
+        for kind in ("checks", "hidden-checks"):
+            if language in code["starter"] and language not in code[kind] and fallback in code[kind]:
+                code[kind][language] = code[kind][fallback]
     problem = _finish(problem_id, title, prompt_lines, code["starter"], code["checks"])
     orphans = sorted(set(code["hidden-checks"]) - set(problem.starters))
     if orphans:
@@ -344,7 +351,9 @@ def _finish(
     if not title:
         raise ProblemError("no title: add front matter `title: ...` or a `# Title` heading")
     if not starters:
-        raise ProblemError("no starter code: add a ```python starter, ```javascript starter or ```sql starter block")
+        raise ProblemError(
+            "no starter code: add a ```python starter, ```javascript starter, ```typescript starter or ```sql starter block"
+        )
     orphans = sorted(set(checks) - set(starters))
     if orphans:
         raise ProblemError(f"checks for {', '.join(orphans)} without a starter for that language")

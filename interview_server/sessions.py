@@ -33,6 +33,8 @@ DEFAULT_LANGUAGE = "python"
 STARTER_CODE = {
     "python": 'def greet(name):\n    return f"Hello, {name}!"\n\n\nprint(greet("world"))\n',
     "javascript": 'function greet(name) {\n  return `Hello, ${name}!`;\n}\n\nconsole.log(greet("world"));\n',
+    "typescript": "function greet(name: string): string {\n  return `Hello, ${name}!`;\n}\n\n"
+    'console.log(greet("world"));\n',
     "sql": "-- Every run starts from a fresh, empty SQLite database.\n"
     "CREATE TABLE people (name TEXT, city TEXT);\n"
     "INSERT INTO people VALUES ('Ada', 'London'), ('Grace', 'New York'), ('Alan', 'London');\n\n"

@@ -76,7 +76,8 @@ const [pages, workers, exportPlayer] = await Promise.all([
     plugins: [lazyCompletion],
   }),
   // SQLite's wasm (sql.js) is imported by sql-worker.js as a file: it lands beside it with a hashed name.
-  build({ ...common, entryPoints: ["python-worker.js", "js-worker.js", "sql-worker.js"].map((name) => join(srcDir, name)),
+  // ts-worker.js carries js-worker.js's sandbox and sucrase: the JavaScript worker stays without the stripper.
+  build({ ...common, entryPoints: ["python-worker.js", "js-worker.js", "ts-worker.js", "sql-worker.js"].map((name) => join(srcDir, name)),
     loader: { ".wasm": "file" }, assetNames: "[name]-[hash]" }),
   // The offline export's player: one classic script and one stylesheet, both inlined into an HTML file
   // opened from file:// (no modules, no chunks, nothing fetched).

@@ -12,7 +12,7 @@ import pytest
 
 from interview_server.problems import BUILTIN_DIR, Problem, ProblemError, load_problems, parse_problem
 
-from .support.code_runners import RUNNERS, graded, run_javascript, run_python
+from .support.code_runners import RUNNERS, graded, run_javascript, run_python, run_typescript
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILTINS = [  # by title
@@ -31,6 +31,7 @@ BUILTINS = [  # by title
 ]
 SQL_BUILTINS = ["sql-customer-orders", "sql-departments-over-budget", "sql-top-salaries"]  # test_sql_problems.py
 PASSED = re.compile(r"Passed (\d+) of (\d+) checks\.")
+CODE_LANGUAGES = ["python", "javascript", "typescript"]  # every built-in but the SQL ones is in each
 GRADED_CASE = re.compile(r'^grade\("([^"]+)"', re.MULTILINE)  # a hidden case's name, where the checks name it
 
 EXAMPLE = """---
@@ -147,10 +148,11 @@ def test_every_builtin_loads_sorted_by_title_with_both_languages():
         assert isinstance(problem, Problem)
         if problem.id in SQL_BUILTINS:
             continue
-        assert set(problem.starters) == set(problem.checks) == {"python", "javascript"}, problem.id
+        assert set(problem.starters) == set(problem.checks) == set(CODE_LANGUAGES), problem.id
         assert "```text" in problem.prompt and "## Constraints" in problem.prompt, problem.id
         assert "starter" not in problem.prompt and "checks" not in problem.prompt.lower(), problem.id
-        assert set(problem.hidden_checks) == {"python", "javascript"}, problem.id
+        assert set(problem.hidden_checks) == set(CODE_LANGUAGES), problem.id
+        assert problem.checks["typescript"] == problem.checks["javascript"], problem.id  # CHECKS_FALLBACK
 
 
 def test_the_builtins_span_difficulties_and_topics_and_each_has_tags_and_a_difficulty():
@@ -207,7 +209,10 @@ def test_a_missing_operator_folder_logs_a_warning_and_keeps_the_builtins(tmp_pat
 
 # Reference solutions, one file per problem and language: with them every check passes, visible and hidden.
 SOLUTIONS = ROOT / "tests" / "fixtures" / "solutions"
-EXTENSIONS = {"python": "py", "javascript": "js"}
+EXTENSIONS = {"python": "py", "javascript": "js", "typescript": "ts"}
+# How a starter's cases fail: JavaScript's and Python's return None/null, TypeScript's throw (typed, it cannot
+# return null).
+STARTER_FAILURE = {"python": "expected", "javascript": "expected", "typescript": "threw Error: not implemented yet"}
 
 
 def solution(problem_id: str, language: str) -> str:
@@ -226,17 +231,17 @@ def check_report(output: str) -> tuple[int, int]:
     return passed, total
 
 
-@pytest.mark.parametrize("language", ["python", "javascript"])
+@pytest.mark.parametrize("language", CODE_LANGUAGES)
 @pytest.mark.parametrize("problem_id", BUILTINS)
 def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_id, language):
     problem = load_problems()[problem_id]
     output = RUNNERS[language](problem.starters[language] + "\n\n" + problem.checks[language])
     passed, total = check_report(output)
     assert passed == 0 and total >= 5, output
-    assert "expected" in output
+    assert STARTER_FAILURE[language] in output
 
 
-@pytest.mark.parametrize("language", ["python", "javascript"])
+@pytest.mark.parametrize("language", CODE_LANGUAGES)
 @pytest.mark.parametrize("problem_id", BUILTINS)
 def test_builtin_checks_pass_a_reference_solution(problem_id, language):
     problem = load_problems()[problem_id]
@@ -252,7 +257,7 @@ def test_builtin_hidden_cases_have_unique_names_the_same_in_both_languages(probl
     assert python == javascript and len(set(python)) == len(python) >= 8, (python, javascript)
 
 
-@pytest.mark.parametrize("language", ["python", "javascript"])
+@pytest.mark.parametrize("language", CODE_LANGUAGES)
 @pytest.mark.parametrize("problem_id", BUILTINS)
 def test_builtin_hidden_checks_pass_the_reference_and_fail_the_starter(problem_id, language):
     problem = load_problems()[problem_id]
@@ -302,3 +307,51 @@ def test_the_example_in_docs_problems_md_parses_and_its_checks_run():
     for language, code in solutions.items():
         results = graded(language, code, problem.hidden_checks[language])
         assert (results["passed"], results["total"]) == (3, 3), results
+
+
+TYPESCRIPT_ONLY = """# Add
+```javascript starter
+function add(a, b) {}
+```
+```typescript starter
+function add(a: number, b: number): number {
+  throw new Error("not implemented yet");
+}
+```
+```javascript checks
+console.log(add(2, 3) === 5 ? "✓ add(2, 3) == 5" : "✗ add(2, 3) returned " + add(2, 3) + ", expected 5");
+```
+```javascript hidden-checks
+grade("small", () => add(1, 2), 3);
+```
+```typescript hidden-checks
+const cases: [number, number, number][] = [[1, 2, 3], [-4, 4, 0]];
+for (const [a, b, sum] of cases) grade(`${a} + ${b}`, (): number => add(a, b), sum);
+```
+"""
+
+
+def test_typescript_runs_the_javascript_checks_unless_it_has_its_own():
+    problem = parse_problem("add", TYPESCRIPT_ONLY)
+    assert problem.starters["typescript"].startswith("function add(a: number, b: number): number {")
+    assert problem.checks["typescript"] == problem.checks["javascript"]  # none of its own: JavaScript's
+    assert problem.hidden_checks["typescript"].startswith("const cases: [number, number, number][]")  # its own
+    assert problem.hidden_checks["javascript"] == 'grade("small", () => add(1, 2), 3);\n'
+    visible_checks = TYPESCRIPT_ONLY.split("```javascript checks")[1].split("```\n", 1)[0]
+    without_javascript_checks = parse_problem(
+        "add", TYPESCRIPT_ONLY.replace(f"```javascript checks{visible_checks}```\n", "")
+    )
+    assert without_javascript_checks.checks == {}
+    typed = "function add(a: number, b: number): number {\n  return a + b;\n}\n"
+    assert run_typescript(typed + "\n" + problem.checks["typescript"]) == "✓ add(2, 3) == 5\n"
+    results = graded("typescript", typed, problem.hidden_checks["typescript"])
+    assert [(case["name"], case["passed"]) for case in results["cases"]] == [("1 + 2", True), ("-4 + 4", True)]
+    wrong = graded(
+        "typescript",
+        "function add(a: number, b: number): number {\n  return a - b;\n}\n",
+        problem.hidden_checks["typescript"],
+    )
+    assert [(case["name"], case["passed"], case["message"]) for case in wrong["cases"]] == [
+        ("1 + 2", False, "returned -1, expected 3"),
+        ("-4 + 4", False, "returned -8, expected 0"),
+    ]

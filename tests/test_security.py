@@ -156,6 +156,9 @@ async def test_worker_scripts_have_their_own_tighter_policy(make_client):
     javascript = directives((await client.get(built("js-worker.js"))).headers["Content-Security-Policy"])
     # The user's JavaScript is evaluated there, and may fetch, import or connect to nothing.
     assert javascript == {"default-src": "'none'", "script-src": "'unsafe-eval'", "base-uri": "'none'"}
+    # TypeScript runs in the same sandbox, with the type stripper bundled in: the same policy.
+    typescript = directives((await client.get(built("ts-worker.js"))).headers["Content-Security-Policy"])
+    assert typescript == javascript
 
 
 async def test_the_embed_view_is_served_like_the_editor_and_nothing_sets_a_cookie(make_client):

@@ -196,4 +196,5 @@ async def test_the_editor_page_names_the_hashed_files_and_workers(client):
         assert f'<link rel="modulepreload" href="/static/dist/{chunk}">' in page
     assert f'data-worker-python="/static/dist/{MANIFEST["python-worker.js"]["file"]}"' in page
     assert f'data-worker-javascript="/static/dist/{MANIFEST["js-worker.js"]["file"]}"' in page
+    assert f'data-worker-typescript="/static/dist/{MANIFEST["ts-worker.js"]["file"]}"' in page
     assert "/static/dist/session.js" not in page

@@ -146,6 +146,25 @@ def server_url(tmp_path_factory, host_origin, server_logs):
     server.terminate()
 
 
+SHORT_TIME_LIMIT_SECONDS = 2
+
+
+@pytest.fixture(scope="module")
+def short_limit_url(tmp_path_factory, request, server_logs):
+    """A server of the module's own whose runs may take SHORT_TIME_LIMIT_SECONDS at most."""
+    name = request.module.__name__.rpartition(".")[2]
+    server = ServerProcess(
+        "--data-dir",
+        str(tmp_path_factory.mktemp("limit")),
+        "--run-time-limit",
+        str(SHORT_TIME_LIMIT_SECONDS),
+        log_path=Logs.path(f"server-limit-{name}.log"),
+    )
+    server.start()
+    yield server.url
+    server.terminate()
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser():
     async with async_playwright() as playwright:

@@ -9,26 +9,10 @@ import urllib.request
 import pytest
 from playwright.async_api import expect
 
-from ..support.server_process import ServerProcess
-from .conftest import Logs, allow_python, create_session
+from .conftest import SHORT_TIME_LIMIT_SECONDS, allow_python, create_session
 from .helpers import editor, open_session, output, set_code, settled, wait_python_ready
 
-TIME_LIMIT_SECONDS = 2
-
-
-@pytest.fixture(scope="module")
-def short_limit_url(tmp_path_factory):
-    """A server whose runs may take 2 s at most."""
-    server = ServerProcess(
-        "--data-dir",
-        str(tmp_path_factory.mktemp("limit")),
-        "--run-time-limit",
-        str(TIME_LIMIT_SECONDS),
-        log_path=Logs.path("server-limit.log"),
-    )
-    server.start()
-    yield server.url
-    server.terminate()
+TIME_LIMIT_SECONDS = SHORT_TIME_LIMIT_SECONDS  # the short_limit_url server's (conftest)
 
 
 def create_js_session(base_url: str) -> str:

@@ -9,14 +9,13 @@ import os
 import time
 from pathlib import Path
 
-import pytest
 from playwright.async_api import expect
 
-from ..support.server_process import ROOT, ServerProcess
-from .conftest import Logs, create_session_links
+from ..support.server_process import ROOT
+from .conftest import SHORT_TIME_LIMIT_SECONDS, create_session_links
 from .helpers import output, set_code, settled
 
-TIME_LIMIT_SECONDS = 2
+TIME_LIMIT_SECONDS = SHORT_TIME_LIMIT_SECONDS  # the short_limit_url server's (conftest)
 RUNAWAY = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r) SELECT count(*) FROM r;"
 JOIN = """CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT);
 CREATE TABLE books (title TEXT, author_id INTEGER);
@@ -33,21 +32,6 @@ SHOTS = Path(os.environ.get("SQL_SHOTS_DIR", "/tmp/shots20"))
 def create(base_url: str, **fields) -> str:
     """An SQL session (unless `fields` say otherwise); its id."""
     return create_session_links(base_url, **{"language": "sql", **fields})["session_id"]
-
-
-@pytest.fixture(scope="module")
-def short_limit_url(tmp_path_factory):
-    """A server whose runs may take 2 s at most."""
-    server = ServerProcess(
-        "--data-dir",
-        str(tmp_path_factory.mktemp("sql-limit")),
-        "--run-time-limit",
-        str(TIME_LIMIT_SECONDS),
-        log_path=Logs.path("server-sql-limit.log"),
-    )
-    server.start()
-    yield server.url
-    server.terminate()
 
 
 async def sql_page(pages, base_url, session_id, person=False):

@@ -1,6 +1,6 @@
 """Code run as the page's workers run it (CPython in a subprocess; Node with the code as the body of an async
-function), and the hidden checks' program built and read back by the page's own module
-(static/src/grading/hidden-program.js, through tests/support/hidden_program.mjs)."""
+function, TypeScript's types stripped first by the page's own module), and the hidden checks' program built and
+read back by the page's own module (static/src/grading/hidden-program.js, through tests/support/hidden_program.mjs)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 from .server_process import ROOT
 
 BRIDGE = ROOT / "tests" / "support" / "hidden_program.mjs"
+TS_RUNNER = ROOT / "tests" / "support" / "ts_runner.mjs"
 NONCE = "0123456789abcdef01234567"
 
 # The page's JavaScript worker runs the code as the body of an async function, in sloppy mode.
@@ -45,7 +46,16 @@ def run_javascript(code: str) -> str:
     return result.stdout
 
 
-RUNNERS = {"python": run_python, "javascript": run_javascript}
+def run_typescript(code: str) -> str:
+    """Run code in Node the way the page's TypeScript worker does (its types stripped by the page's own module)."""
+    result = subprocess.run(
+        ["node", str(TS_RUNNER)], input=code, capture_output=True, text=True, encoding="utf-8", timeout=60
+    )
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    return result.stdout
+
+
+RUNNERS = {"python": run_python, "javascript": run_javascript, "typescript": run_typescript}
 
 
 def bridge(asked: dict) -> str:

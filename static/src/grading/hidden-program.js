@@ -4,7 +4,7 @@
 //
 // A check compares by value (canonical JSON: lists and tuples alike, sets sorted, keys sorted), not with the
 // candidate's own __eq__ / equality, unless the check passes `same(got, expected)`. The checks run in a
-// namespace (Python) or block (JavaScript) of their own, so a candidate's function named `grade` is neither
+// namespace (Python) or block (JavaScript, TypeScript) of their own, so a candidate's function named `grade` is neither
 // replaced nor used. This is a grading aid for code the interviewer can read, not a sandbox: code written to
 // fake results can be seen in the editor.
 // DOM-free: tests/test_problems.py runs what it builds in CPython and Node.
@@ -47,7 +47,9 @@ def __interview_hidden_checks(nonce, source, namespace):
         report("${CRASH_CASE}", False, 0, f"crashed: {type(error).__name__}: {error}")
 `;
 
-const JAVASCRIPT_HARNESS = (nonce, checks) => String.raw`
+// TypeScript's checks are written into the program (its worker strips their types with the candidate's); JavaScript's
+// are eval'd, so that a syntax error in them is one failed case rather than a program that does not start.
+const JAVASCRIPT_HARNESS = (nonce, checks, inline = false) => String.raw`
 ;{
   const __mark = "\u001ehidden-case " + ${JSON.stringify(nonce)} + " ";
   const __stringify = JSON.stringify;
@@ -76,7 +78,7 @@ const JAVASCRIPT_HARNESS = (nonce, checks) => String.raw`
     __report(name, passed, performance.now() - started, message);
   };
   try {
-    eval(${JSON.stringify(checks)});
+    ${inline ? `${checks}\n` : `eval(${JSON.stringify(checks)});`}
   } catch (error) {
     __report("${CRASH_CASE}", false, 0, "crashed: " + (error instanceof Error ? error.name + ": " + error.message : __show(error)));
   }
@@ -92,7 +94,7 @@ export function newNonce() {
 
 /**
  * The program the interviewer's worker runs.
- * @param {string} language "python" | "javascript"
+ * @param {string} language "python" | "javascript" | "typescript"
  * @param {string} code the candidate's code at the version graded
  * @param {string} checks the problem's hidden checks in that language
  * @param {string} nonce from newNonce()
@@ -102,6 +104,7 @@ export function hiddenProgram(language, code, checks, nonce) {
     return `${code}\n${PYTHON_HARNESS}\n__interview_hidden_checks(${JSON.stringify(nonce)}, ${JSON.stringify(checks)}, globals())\n`;
   }
   if (language === "javascript") return `${code}\n${JAVASCRIPT_HARNESS(nonce, checks)}`;
+  if (language === "typescript") return `${code}\n${JAVASCRIPT_HARNESS(nonce, checks, true)}`;
   throw new Error(`no hidden checks for ${language}`);
 }
 

@@ -4,8 +4,9 @@
 import { javascript } from "./javascript.js";
 import { python } from "./python.js";
 import { sql } from "./sql.js";
+import { typescript } from "./typescript.js";
 
-export const LANGUAGES = [python, javascript, sql];
+export const LANGUAGES = [python, javascript, typescript, sql];
 
 /** The language module of `id`, or undefined. */
 export function languageById(id) {
