@@ -7,33 +7,23 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
 
 import pytest
 
 from interview_server.problems import ProblemError, load_problems, parse_problem
 
+from .support.code_runners import graded, run_sql
 from .support.server_process import ROOT
 
 SQL_BUILTINS = ["sql-customer-orders", "sql-departments-over-budget", "sql-top-salaries"]
 SOLUTIONS = ROOT / "tests" / "fixtures" / "solutions"
-RUNNER = ROOT / "tests" / "support" / "sql_runner.mjs"
 EXPECT = re.compile(r"^--\s*expect\s+(ordered|unordered)\b:?\s*(.*)$", re.IGNORECASE)
 ROW = re.compile(r"^--\s*(\[.*\])\s*$")
 
 
 def run_in_worker_sqlite(code: str, schema: str = "") -> dict:
     """{status, stdout, stderr, version} of a run as the SQL worker makes it."""
-    result = subprocess.run(
-        ["node", str(RUNNER)],
-        input=json.dumps({"schema": schema, "code": code}),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return run_sql(code, schema)
 
 
 def expectations(checks: str) -> list[tuple[bool, list[list]]]:
@@ -179,3 +169,91 @@ def test_a_schema_block_that_does_not_load_is_refused_and_one_without_a_sql_star
     orphan = "# T\n```sql schema\nCREATE TABLE t (a);\n```\n```python starter\npass\n```\n"
     with pytest.raises(ProblemError, match="a ```sql schema block without a ```sql starter"):
         parse_problem("t", orphan)
+
+
+# Hidden checks: cases, each with its own data changes, run on the candidate's code in savepoints (hidden-program.js).
+CASE = re.compile(r"--\s*case:\s*(.*)")
+
+
+def hidden_cases(checks: str) -> list[tuple[str, str, bool, list[list]]]:
+    """(name, setup, ordered, rows) of each `-- case:` of SQL hidden checks, read as docs/PROBLEMS.md describes."""
+    cases = []
+    for block in re.split(r"(?m)^(?=--\s*case:)", checks):
+        name = CASE.match(block)
+        if name:
+            setup = block[block.index("\n") + 1 : re.search(r"(?m)^--\s*expect", block).start()]
+            [(ordered, rows)] = expectations(block)
+            cases.append((name.group(1).strip(), setup, ordered, rows))
+    return cases
+
+
+def reference(problem_id: str) -> str:
+    return (SOLUTIONS / f"{problem_id}.sql").read_text(encoding="utf-8")
+
+
+def hidden_graded(problem, code: str) -> dict:
+    return graded("sql", code, problem.hidden_checks["sql"], schema=problem.schema["sql"])
+
+
+@pytest.mark.parametrize("problem_id", SQL_BUILTINS)
+def test_sql_hidden_checks_pass_the_reference_and_fail_the_starter_in_the_workers_sqlite(problem_id):
+    problem = load_problems()[problem_id]
+    cases = hidden_cases(problem.hidden_checks["sql"])
+    names = [name for name, *_ in cases]
+    assert len(cases) >= 3 and len(set(names)) == len(names), names
+    solved = hidden_graded(problem, reference(problem_id))
+    assert [case["name"] for case in solved["cases"]] == names
+    assert solved["passed"] == solved["total"] == len(cases), solved
+    started = hidden_graded(problem, problem.starters["sql"])
+    assert started["total"] == len(cases) and started["passed"] == 0, started
+
+
+@pytest.mark.parametrize("problem_id", SQL_BUILTINS)
+def test_sql_hidden_cases_expect_what_cpythons_sqlite_gives_the_reference(problem_id):
+    problem = load_problems()[problem_id]
+    cases = hidden_cases(problem.hidden_checks["sql"])
+    assert len(cases) >= 3
+    for name, setup, ordered, rows in cases:
+        got = [canonical(row) for row in cpython_result(problem.schema["sql"] + "\n" + setup, reference(problem_id))]
+        want = [canonical(row) for row in rows]
+        assert (got if ordered else sorted(got)) == (want if ordered else sorted(want)), name
+
+
+@pytest.mark.parametrize(
+    "problem_id, near_miss, failing",
+    [
+        # grouped by name: two customers called Alan Turing become one
+        (
+            "sql-customer-orders",
+            ("GROUP BY c.id, c.name", "GROUP BY c.name"),
+            {"two customers with the same name stay apart"},
+        ),
+        # RANK() leaves gaps after ties, so a department's second salary may get rank 3
+        ("sql-top-salaries", ("DENSE_RANK()", "RANK()"), {"a three-way tie at the top"}),
+        # every department with two employees, over budget or not on budget
+        ("sql-departments-over-budget", ("> d.budget", ">= d.budget"), {"a department exactly on budget is not over"}),
+    ],
+)
+def test_a_near_miss_fails_the_hidden_case_written_for_it(problem_id, near_miss, failing):
+    problem = load_problems()[problem_id]
+    code = reference(problem_id)
+    assert near_miss[0] in code
+    results = hidden_graded(problem, code.replace(*near_miss))
+    assert failing <= {case["name"] for case in results["cases"] if not case["passed"]}, results
+
+
+def test_a_candidates_own_directives_are_not_hidden_results_and_a_missing_semicolon_is_fine():
+    problem = load_problems()["sql-customer-orders"]
+    forged = problem.starters["sql"].rstrip().rstrip(";") + '\n-- expect unordered: forged\n-- ["Ada Lovelace"]\n'
+    results = hidden_graded(problem, forged)
+    assert "forged" not in {case["name"] for case in results["cases"]}
+    assert results["total"] == len(hidden_cases(problem.hidden_checks["sql"])) and results["passed"] == 0
+    nonce = hidden_graded(problem, "-- grading-nonce: 00\n" + reference("sql-customer-orders").rstrip().rstrip(";"))
+    assert nonce["passed"] == nonce["total"] == 4, nonce
+
+
+def test_a_failing_statement_is_one_failed_case_naming_it():
+    problem = load_problems()["sql-customer-orders"]
+    results = hidden_graded(problem, "SELECT * FROM nowhere;")
+    assert results["passed"] == 0 and results["total"] == 1
+    assert "no such table: nowhere" in results["cases"][0]["message"], results

@@ -6,6 +6,7 @@ switch to a language the problem lacks is refused with a toast. No request leave
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from playwright.async_api import expect
 
 from ..support.server_process import ROOT
 from .conftest import SHORT_TIME_LIMIT_SECONDS, create_session_links
-from .helpers import output, set_code, settled
+from .helpers import open_tab, output, set_code, settled, side_tab
 
 TIME_LIMIT_SECONDS = SHORT_TIME_LIMIT_SECONDS  # the short_limit_url server's (conftest)
 RUNAWAY = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r) SELECT count(*) FROM r;"
@@ -46,7 +47,7 @@ async def sql_page(pages, base_url, session_id, person=False):
 async def run(page, code):
     await set_code(page, code)
     await settled(page)
-    await page.get_by_role("button", name="Run").click()
+    await page.get_by_role("button", name="Run", exact=True).click()
 
 
 async def test_a_join_is_a_table_both_pages_see_and_an_error_names_its_statement(pages, server_url):
@@ -147,3 +148,26 @@ async def screenshots(page, name):
         await page.wait_for_timeout(100)
         await page.screenshot(path=str(SHOTS / f"{name}-{scheme}.png"))
     await page.emulate_media(color_scheme="light")
+
+
+async def test_the_interviewers_browser_grades_sql_with_the_hidden_cases(pages, server_url):
+    """Each hidden case changes the data in a savepoint and runs the candidate's query on it (hidden-program.js)."""
+    created = create_session_links(server_url, language="sql", problem="sql-customer-orders")
+    host = await pages.new(created["host_url"])
+    await expect(host.get_by_role("status", name="SQL")).to_have_text("SQL ready", timeout=15_000)
+    candidate = await sql_page(pages, server_url, created["session_id"], person=True)
+    await expect(host.locator("#panel-tests .grading-status")).to_have_text("", timeout=30_000)  # worker ready
+    reference = (ROOT / "tests" / "fixtures" / "solutions" / "sql-customer-orders.sql").read_text(encoding="utf-8")
+    # Grouped by name only: right on the visible data, wrong when two customers share a name.
+    await run(candidate, reference.replace("GROUP BY c.id, c.name", "GROUP BY c.name"))
+    await expect(side_tab(host, "Tests, 3/4")).to_be_visible(timeout=15_000)
+    await open_tab(host, "Tests")
+    result = host.get_by_role("region", name="Hidden tests").get_by_role("region", name="Hidden test result")
+    failing = result.get_by_role("listitem").filter(has_text="two customers with the same name stay apart")
+    await expect(failing).to_contain_text('row 4 is ["Alan Turing",3,35], expected ["Alan Turing",2,30]')
+    await run(candidate, reference)
+    await expect(side_tab(host, "Tests, 4/4")).to_be_visible(timeout=15_000)
+    await expect(candidate.get_by_role("status", name="Hidden tests")).to_have_text(
+        re.compile(r"^Hidden tests: 4 of 4 passed \(version \d+\)$")
+    )
+    assert "Ada Byron" not in await output(candidate).inner_text()  # the hidden data never reaches the candidate

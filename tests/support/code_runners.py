@@ -13,6 +13,7 @@ from .server_process import ROOT
 
 BRIDGE = ROOT / "tests" / "support" / "hidden_program.mjs"
 TS_RUNNER = ROOT / "tests" / "support" / "ts_runner.mjs"
+SQL_RUNNER = ROOT / "tests" / "support" / "sql_runner.mjs"
 NONCE = "0123456789abcdef01234567"
 
 # The page's JavaScript worker runs the code as the body of an async function, in sloppy mode.
@@ -67,8 +68,27 @@ def bridge(asked: dict) -> str:
     return result.stdout
 
 
-def graded(language: str, code: str, checks: str, ending: str = "") -> dict:
-    """Build the program with the page's module, run it like the page's worker, read the results back."""
+def run_sql(code: str, schema: str = "") -> dict:
+    """{status, stdout, stderr, version} of a run as the page's SQL worker makes it (its module, its wasm, in Node)."""
+    result = subprocess.run(
+        ["node", str(SQL_RUNNER)],
+        input=json.dumps({"schema": schema, "code": code}),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def graded(language: str, code: str, checks: str, ending: str = "", schema: str = "") -> dict:
+    """Build the program with the page's module, run it like the page's worker, read the results back (SQL: on a
+    fresh database made from `schema`; a run that fails says why, as the host's page does)."""
     program = bridge({"build": {"language": language, "code": code, "checks": checks, "nonce": NONCE}})
-    output = RUNNERS[language](program)
+    if language == "sql":
+        run = run_sql(program, schema)
+        output, ending = run["stdout"], ending or (run["stderr"] if run["status"] != "ok" else "")
+    else:
+        output = RUNNERS[language](program)
     return json.loads(bridge({"read": {"output": output, "nonce": NONCE, "ending": ending}}))

@@ -94,7 +94,7 @@ export function newNonce() {
 
 /**
  * The program the interviewer's worker runs.
- * @param {string} language "python" | "javascript" | "typescript"
+ * @param {string} language "python" | "javascript" | "typescript" | "sql" | "typescript"
  * @param {string} code the candidate's code at the version graded
  * @param {string} checks the problem's hidden checks in that language
  * @param {string} nonce from newNonce()
@@ -105,7 +105,45 @@ export function hiddenProgram(language, code, checks, nonce) {
   }
   if (language === "javascript") return `${code}\n${JAVASCRIPT_HARNESS(nonce, checks)}`;
   if (language === "typescript") return `${code}\n${JAVASCRIPT_HARNESS(nonce, checks, true)}`;
+  if (language === "sql") return sqlHiddenProgram(code, checks, nonce);
   throw new Error(`no hidden checks for ${language}`);
+}
+
+// SQL: the checks are cases, each `-- case: name`, then statements that change the data (the setup), then one
+// `-- expect ordered|unordered` block (docs/PROBLEMS.md). Each case runs in a savepoint of its own: its setup,
+// the candidate's code, the expectation on the code's last result, then everything rolled back, so the next case
+// starts from the problem's data again. The worker reports each expectation as a marked line once the nonce
+// directive has been read. The candidate's own directives become plain comments: they are not checks.
+const SQL_CASE = /^\s*--\s*case:\s*(.*)$/i;
+const SQL_EXPECT = /^\s*--\s*expect\s+(ordered|unordered)\b/i;
+const SQL_DIRECTIVE = /^[ \t]*--[ \t]*(expect|grading-nonce)\b.*$/gim;
+
+function sqlHiddenProgram(code, checks, nonce) {
+  const candidate = code.replace(SQL_DIRECTIVE, "--");
+  const program = [`-- grading-nonce: ${nonce}`];
+  for (const { name, setup, expectation } of sqlCases(checks)) {
+    program.push("SAVEPOINT hidden_case;", ...setup, candidate, ";", ...expectation(name),
+      "ROLLBACK TO hidden_case;", "RELEASE hidden_case;");
+  }
+  return `${program.join("\n")}\n`;
+}
+
+/** The cases of SQL hidden checks: {name, setup: lines, expectation(name): lines}, in order. */
+function sqlCases(checks) {
+  const cases = [];
+  for (const line of checks.split("\n")) {
+    const started = SQL_CASE.exec(line);
+    if (started) cases.push({ name: started[1].trim() || `case ${cases.length + 1}`, setup: [], expected: null });
+    else if (!cases.length) continue; // before the first case: nothing is checked
+    else if (cases.at(-1).expected) cases.at(-1).expected.push(line);
+    else if (SQL_EXPECT.test(line)) cases.at(-1).expected = [line];
+    else cases.at(-1).setup.push(line);
+  }
+  return cases.filter((found) => found.expected).map(({ name, setup, expected: [directive, ...rows] }) => ({
+    name,
+    setup,
+    expectation: (named) => [`-- expect ${SQL_EXPECT.exec(directive)[1].toLowerCase()}: ${named}`, ...rows],
+  }));
 }
 
 /**
