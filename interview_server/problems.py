@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "problems"
-LANGUAGES = ("python", "javascript", "sql")
+LANGUAGES = ("python", "javascript", "sql", "lua")
 KINDS = ("starter", "checks", "hidden-checks")
 DIFFICULTIES = ("easy", "medium", "hard")
 HIDDEN_RESULTS = ("none", "count", "names")  # what a candidate is told of the hidden checks' results
@@ -344,7 +344,9 @@ def _finish(
     if not title:
         raise ProblemError("no title: add front matter `title: ...` or a `# Title` heading")
     if not starters:
-        raise ProblemError("no starter code: add a ```python starter, ```javascript starter or ```sql starter block")
+        raise ProblemError(
+            "no starter code: add a ```python starter, ```javascript starter, ```sql starter or ```lua starter block"
+        )
     orphans = sorted(set(checks) - set(starters))
     if orphans:
         raise ProblemError(f"checks for {', '.join(orphans)} without a starter for that language")

@@ -30,6 +30,8 @@ BUILTINS = [  # by title
     "valid-parentheses",
 ]
 SQL_BUILTINS = ["sql-customer-orders", "sql-departments-over-budget", "sql-top-salaries"]  # test_sql_problems.py
+# Built-ins with a Lua starter and checks too (the others are Python and JavaScript only).
+LUA_BUILTINS = ["best-time-to-buy-and-sell-stock", "longest-substring", "merge-intervals", "valid-parentheses"]
 PASSED = re.compile(r"Passed (\d+) of (\d+) checks\.")
 GRADED_CASE = re.compile(r'^grade\("([^"]+)"', re.MULTILINE)  # a hidden case's name, where the checks name it
 
@@ -147,7 +149,8 @@ def test_every_builtin_loads_sorted_by_title_with_both_languages():
         assert isinstance(problem, Problem)
         if problem.id in SQL_BUILTINS:
             continue
-        assert set(problem.starters) == set(problem.checks) == {"python", "javascript"}, problem.id
+        expected = {"python", "javascript", "lua"} if problem.id in LUA_BUILTINS else {"python", "javascript"}
+        assert set(problem.starters) == set(problem.checks) == expected, problem.id
         assert "```text" in problem.prompt and "## Constraints" in problem.prompt, problem.id
         assert "starter" not in problem.prompt and "checks" not in problem.prompt.lower(), problem.id
         assert set(problem.hidden_checks) == {"python", "javascript"}, problem.id
@@ -207,7 +210,7 @@ def test_a_missing_operator_folder_logs_a_warning_and_keeps_the_builtins(tmp_pat
 
 # Reference solutions, one file per problem and language: with them every check passes, visible and hidden.
 SOLUTIONS = ROOT / "tests" / "fixtures" / "solutions"
-EXTENSIONS = {"python": "py", "javascript": "js"}
+EXTENSIONS = {"python": "py", "javascript": "js", "lua": "lua"}
 
 
 def solution(problem_id: str, language: str) -> str:
@@ -226,8 +229,12 @@ def check_report(output: str) -> tuple[int, int]:
     return passed, total
 
 
-@pytest.mark.parametrize("language", ["python", "javascript"])
-@pytest.mark.parametrize("problem_id", BUILTINS)
+LANGUAGE_CASES = [(problem_id, language) for problem_id in BUILTINS for language in ("python", "javascript")] + [
+    (problem_id, "lua") for problem_id in LUA_BUILTINS
+]
+
+
+@pytest.mark.parametrize(("problem_id", "language"), LANGUAGE_CASES)
 def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_id, language):
     problem = load_problems()[problem_id]
     output = RUNNERS[language](problem.starters[language] + "\n\n" + problem.checks[language])
@@ -236,8 +243,7 @@ def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_
     assert "expected" in output
 
 
-@pytest.mark.parametrize("language", ["python", "javascript"])
-@pytest.mark.parametrize("problem_id", BUILTINS)
+@pytest.mark.parametrize(("problem_id", "language"), LANGUAGE_CASES)
 def test_builtin_checks_pass_a_reference_solution(problem_id, language):
     problem = load_problems()[problem_id]
     output = RUNNERS[language](solution(problem_id, language) + "\n\n" + problem.checks[language])

@@ -1,5 +1,5 @@
 """Code run as the page's workers run it (CPython in a subprocess; Node with the code as the body of an async
-function), and the hidden checks' program built and read back by the page's own module
+function; Lua through the Lua worker's own module on the same wasm, in Node), and the hidden checks' program built and read back by the page's own module
 (static/src/grading/hidden-program.js, through tests/support/hidden_program.mjs)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from .server_process import ROOT
 
 BRIDGE = ROOT / "tests" / "support" / "hidden_program.mjs"
+LUA_RUNNER = ROOT / "tests" / "support" / "lua_runner.mjs"
 NONCE = "0123456789abcdef01234567"
 
 # The page's JavaScript worker runs the code as the body of an async function, in sloppy mode.
@@ -45,7 +46,28 @@ def run_javascript(code: str) -> str:
     return result.stdout
 
 
-RUNNERS = {"python": run_python, "javascript": run_javascript}
+def lua_run(code: str, stdin: str = "") -> dict:
+    """Run Lua as the page's Lua worker does: {"status": "ok" | "error", "stdout", "stderr"}."""
+    result = subprocess.run(
+        ["node", str(LUA_RUNNER)],
+        input=json.dumps({"code": code, "stdin": stdin}),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def run_lua(code: str) -> str:
+    """Run Lua as the page's Lua worker does; its output, after checking nothing escaped."""
+    result = lua_run(code)
+    assert result["status"] == "ok" and not result["stderr"], result["stderr"]
+    return result["stdout"]
+
+
+RUNNERS = {"python": run_python, "javascript": run_javascript, "lua": run_lua}
 
 
 def bridge(asked: dict) -> str:
