@@ -153,7 +153,7 @@ def test_every_builtin_loads_sorted_by_title_with_both_languages():
         assert set(problem.starters) == set(problem.checks) == expected, problem.id
         assert "```text" in problem.prompt and "## Constraints" in problem.prompt, problem.id
         assert "starter" not in problem.prompt and "checks" not in problem.prompt.lower(), problem.id
-        assert set(problem.hidden_checks) == {"python", "javascript"}, problem.id
+        assert set(problem.hidden_checks) == expected, problem.id
 
 
 def test_the_builtins_span_difficulties_and_topics_and_each_has_tags_and_a_difficulty():
@@ -256,10 +256,11 @@ def test_builtin_hidden_cases_have_unique_names_the_same_in_both_languages(probl
     hidden = load_problems()[problem_id].hidden_checks
     python, javascript = GRADED_CASE.findall(hidden["python"]), GRADED_CASE.findall(hidden["javascript"])
     assert python == javascript and len(set(python)) == len(python) >= 8, (python, javascript)
+    if problem_id in LUA_BUILTINS:
+        assert GRADED_CASE.findall(hidden["lua"]) == python
 
 
-@pytest.mark.parametrize("language", ["python", "javascript"])
-@pytest.mark.parametrize("problem_id", BUILTINS)
+@pytest.mark.parametrize(("problem_id", "language"), LANGUAGE_CASES)
 def test_builtin_hidden_checks_pass_the_reference_and_fail_the_starter(problem_id, language):
     problem = load_problems()[problem_id]
     checks = problem.hidden_checks[language]
