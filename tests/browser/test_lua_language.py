@@ -1,6 +1,7 @@
 """Lua in real Chromium: a run (reading the Input box with io.read) is seen by every participant, an error shows
 its line, an endless loop is stopped by Stop and by the time limit (and the next run works), and a problem's
-Lua checks pass with the reference solution and fail with the starter. No request leaves localhost (`pages`)."""
+Lua checks pass with the reference solution and fail with the starter, and its Lua hidden checks run in the
+interviewer's browser on the candidate's code. No request leaves localhost (`pages`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from playwright.async_api import expect
 
 from ..support.server_process import ROOT, ServerProcess
 from .conftest import Logs, create_session_links
-from .helpers import connected, output, set_code, settled
+import re
+
+from .helpers import connected, open_tab, output, set_code, settled, side_tab
 
 TIME_LIMIT_SECONDS = 2
 RUNAWAY = "local n = 0\nwhile true do\n  n = n + 1\nend\n"
@@ -69,7 +72,7 @@ async def lua_page(pages, base_url, session_id, person=False):
 async def run(page, code):
     await set_code(page, code)
     await settled(page)
-    await page.get_by_role("button", name="Run").click()
+    await page.get_by_role("button", name="Run", exact=True).click()
 
 
 async def test_a_run_reads_the_input_box_both_pages_see_it_and_an_error_shows_its_line(pages, server_url):
@@ -160,6 +163,29 @@ async def test_a_problem_s_lua_checks_pass_the_reference_and_fail_the_starter(pa
     )
     await other.get_by_role("combobox", name="Language").select_option(label="Lua")
     await expect(other.locator("#toast")).to_contain_text("has no Lua version")
+
+
+async def test_a_problem_s_lua_hidden_checks_run_in_the_interviewer_s_browser(pages, server_url):
+    created = create_session_links(server_url, language="lua", problem="valid-parentheses")
+    host = await connected(await pages.person(created["host_url"], name="Ada"))
+    candidate = await lua_page(pages, server_url, created["session_id"])
+    await expect(side_tab(host, "Tests")).to_be_visible()
+    await expect(host.locator("#panel-tests .grading-status")).to_have_text("", timeout=30_000)  # worker ready
+
+    await candidate.get_by_role("button", name="Run", exact=True).click()  # the starter: every case fails
+    await expect(side_tab(host, re.compile(r"^Tests, 0\/11$"))).to_be_visible(timeout=10_000)
+    await open_tab(host, "Tests")
+    result = host.get_by_role("region", name="Hidden tests").get_by_role("region", name="Hidden test result")
+    await expect(result.get_by_role("heading", level=3)).to_have_text("0 of 11 passed")
+    cases = result.get_by_role("list", name="Hidden test cases").get_by_role("listitem")
+    await expect(cases).to_have_count(11)
+    await expect(cases.filter(has_text="every type nested")).to_contain_text("returned null, expected true")
+
+    solution = (ROOT / "tests" / "fixtures" / "solutions" / "valid-parentheses.lua").read_text(encoding="utf-8")
+    await set_code(candidate, solution.replace("function is_valid", "local function is_valid"))  # locals are seen
+    await settled(candidate)
+    await candidate.get_by_role("button", name="Run", exact=True).click()
+    await expect(side_tab(host, re.compile(r"^Tests, 11\/11$"))).to_be_visible(timeout=10_000)
 
 
 async def screenshots(page, name):
