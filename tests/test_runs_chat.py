@@ -107,7 +107,7 @@ async def test_a_runner_who_leaves_mid_run_ends_it_for_the_others(connect, sessi
         (
             "run_start",
             {"version": 0, "language": "cobol"},
-            "run_start: data.language must be one of: python, javascript, sql",
+            "run_start: data.language must be one of: python, javascript, sql, lua",
         ),
         ("run_output", {"stream": "stdin", "text": "x"}, "run_output: data.stream must be one of: stdout, stderr"),
         ("run_output", {"stream": "stdout", "text": "x" * 70_000}, "run_output: at most 65536 characters per message"),
@@ -125,7 +125,11 @@ async def test_a_runner_who_leaves_mid_run_ends_it_for_the_others(connect, sessi
         ("chat", {"text": " \n "}, "chat: data.text must be a non-blank string"),
         ("chat", {"text": "😀" * 1001}, "chat: a message is at most 2000 characters"),
         ("chat", {"text": "bell\x07"}, "chat: a message cannot contain control or text-direction characters"),
-        ("set_language", {"language": "cobol"}, "set_language: data.language must be one of: python, javascript, sql"),
+        (
+            "set_language",
+            {"language": "cobol"},
+            "set_language: data.language must be one of: python, javascript, sql, lua",
+        ),
     ],
 )
 async def test_bad_runs_chat_and_languages_are_refused(connect, session_id, type_, data, message):
