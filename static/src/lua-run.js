@@ -4,8 +4,9 @@
 // lua_runner.mjs in Node, on the same wasm.
 
 // Runs inside Lua. The standard library stays, except what would reach the host's C stdio (the page cannot show
-// it) or end the wasm instance (os.exit): those are replaced by equivalents on the Input text and the run's
-// output. Names a program could clash with stay local to this chunk.
+// it), a shell (os.execute, io.popen) or end the wasm instance (os.exit): those are replaced by equivalents on
+// the Input text and the run's output, or by an error that says why. Names a program could clash with stay
+// local to this chunk.
 const PRELUDE = String.raw`
 local code, input, emit = ...
 local select, tostring, type, error = select, tostring, type, error
@@ -130,6 +131,9 @@ print = function(...)
   emit(1, concat(parts, "\t") .. "\n")
 end
 os.exit = function() error(EXIT, 0) end
+-- No shell in a browser (and under Node, Emscripten's system() would reach the host's).
+local function no_shell(name) return function() error(name .. " is not available: the code runs in a browser", 2) end end
+os.execute, io.popen = no_shell("os.execute"), no_shell("io.popen")
 
 local main, syntax_error = load(code, "=main.lua", "t")
 if not main then
