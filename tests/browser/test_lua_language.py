@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,13 @@ async def test_a_run_reads_the_input_box_both_pages_see_it_and_an_error_shows_it
     # The starter is Lua, highlighted by the Lua mode (loaded when the language was chosen).
     await expect(page.locator(".cm-line").first).to_have_text("local function greet(name)")
     await expect(page.locator(".cm-line").first.locator("span").first).to_have_text("local")
+
+    # The worker runs under its own policy: Lua's wasm from this server, nothing else (as SQL's).
+    worker_url = await page.evaluate("document.querySelector('main[data-session-id]').dataset.workerLua")
+    with urllib.request.urlopen(server_url + worker_url, timeout=5) as response:
+        assert response.headers["Content-Security-Policy"] == (
+            "default-src 'none'; script-src 'wasm-unsafe-eval'; connect-src 'self'; base-uri 'none'"
+        )
 
     await page.get_by_text("Input", exact=True).click()
     box = page.get_by_role("textbox", name="Program input")

@@ -18,6 +18,8 @@ const SUPPORT = {
   python: () => import("../languages/python-support.js"),
   // @ts-ignore PLAYBACK_EXPORT is defined by esbuild (static/build.mjs) when it bundles the export's player
   javascript: PLAYBACK_EXPORT ? null : () => import("../languages/javascript-support.js"),
+  // @ts-ignore as above; the offline export shows Lua as plain text too
+  lua: PLAYBACK_EXPORT ? null : () => import("../languages/lua-support.js"),
 };
 
 // The same token colours as the live editor (editor.js), through playback.css's variables.
