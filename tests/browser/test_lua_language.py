@@ -196,6 +196,21 @@ async def test_a_problem_s_lua_hidden_checks_run_in_the_interviewer_s_browser(pa
     await expect(side_tab(host, re.compile(r"^Tests, 11\/11$"))).to_be_visible(timeout=10_000)
 
 
+async def test_the_landing_page_creates_a_lua_session_with_a_lua_problem(pages, server_url):
+    page = await pages.new(server_url + "/")
+    await page.get_by_role("button", name="Browse problems…").click()
+    dialog = page.get_by_role("dialog", name="Choose a problem")
+    await dialog.get_by_role("combobox", name="Language").select_option(label="Lua")
+    # Only the problems with a Lua starter are offered.
+    await expect(dialog.get_by_label("Problem", exact=True).locator("option")).to_have_count(4)
+    await dialog.get_by_label("Problem", exact=True).select_option(label="Merge Intervals")
+    await dialog.get_by_role("button", name="Choose problem").click()
+    await page.get_by_role("combobox", name="Language").select_option(label="Lua")
+    await page.get_by_role("button", name="Create session").click()
+    await expect(page.get_by_role("status", name="Lua")).to_have_text("Lua ready", timeout=15_000)
+    await expect(page.locator(".cm-content")).to_contain_text("function merge_intervals(intervals)")
+
+
 async def screenshots(page, name):
     """Light, dark and phone-width screenshots, for people to look at (LUA_SHOTS_DIR, /tmp/shots20-lua)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
