@@ -91,3 +91,11 @@ def test_os_exit_ends_the_run_quietly_and_there_is_no_shell():
 
 def test_unicode_passes_through():
     assert lua_run('print("héllo ✓ 🎉", #"é")')["stdout"] == "héllo ✓ 🎉\t2\n"
+
+
+def test_a_stack_overflow_is_an_error_with_a_short_traceback_and_the_next_run_works():
+    result = lua_run("local function f() return f() + 1 end\nf()")
+    lines = result["stderr"].splitlines()
+    assert result["status"] == "error" and lines[0] == "main.lua:1: stack overflow", lines[:3]
+    assert any(line.startswith("\t...\t(skipping ") for line in lines) and len(lines) < 30, lines
+    assert lua_run('print("next")')["stdout"] == "next\n"

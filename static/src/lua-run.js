@@ -149,7 +149,8 @@ local function traceback(message)
   -- The program's own frames only: not this prelude's, nor the C functions between them.
   local frames = {}
   for line in debug.traceback("", 2):gmatch("[^\n]+") do
-    if line:find("^%s*main%.lua:") then frames[#frames + 1] = line end
+    -- (and Lua's "..." where a deep stack's middle is skipped)
+    if line:find("^%s*main%.lua:") or line:find("^%s*%.%.%.") then frames[#frames + 1] = line end
   end
   if #frames == 0 then return message end
   return message .. "\nstack traceback:\n" .. concat(frames, "\n")
