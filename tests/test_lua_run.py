@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support.code_runners import lua_run
+from .support.code_runners import lua_run, lua_runs
 
 
 def test_print_and_io_write_format_values_as_lua_does():
@@ -94,8 +94,13 @@ def test_unicode_passes_through():
 
 
 def test_a_stack_overflow_is_an_error_with_a_short_traceback_and_the_next_run_works():
-    result = lua_run("local function f() return f() + 1 end\nf()")
-    lines = result["stderr"].splitlines()
-    assert result["status"] == "error" and lines[0] == "main.lua:1: stack overflow", lines[:3]
+    overflow, after = lua_runs(["local function f() return f() + 1 end\nf()", 'print("next", leaked)'])
+    lines = overflow["stderr"].splitlines()
+    assert overflow["status"] == "error" and lines[0] == "main.lua:1: stack overflow", lines[:3]
     assert any(line.startswith("\t...\t(skipping ") for line in lines) and len(lines) < 30, lines
-    assert lua_run('print("next")')["stdout"] == "next\n"
+    assert after == {"status": "ok", "stdout": "next\tnil\n", "stderr": ""}
+
+
+def test_every_run_starts_from_a_fresh_state():
+    first, second = lua_runs(["leaked = 1\nstring.upper = nil\nprint(leaked)", "print(leaked, ('a'):upper())"])
+    assert (first["stdout"], second["stdout"]) == ("1\n", "nil\tA\n")

@@ -48,9 +48,14 @@ def run_javascript(code: str) -> str:
 
 def lua_run(code: str, stdin: str = "") -> dict:
     """Run Lua as the page's Lua worker does: {"status": "ok" | "error", "stdout", "stderr"}."""
+    return lua_runs([code], stdin)[0]
+
+
+def lua_runs(codes: list[str], stdin: str = "") -> list[dict]:
+    """Run Lua programs one after the other on one wasm instance, as the page's Lua worker does."""
     result = subprocess.run(
         ["node", str(LUA_RUNNER)],
-        input=json.dumps({"code": code, "stdin": stdin}),
+        input=json.dumps({"runs": [{"code": code, "stdin": stdin} for code in codes]}),
         capture_output=True,
         text=True,
         encoding="utf-8",
