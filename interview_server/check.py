@@ -28,9 +28,13 @@ REQUIRED_ENTRIES = (
     "python-worker.js",
     "js-worker.js",
     "ts-worker.js",
+    "sql-worker.js",
+    "lua-worker.js",
     "languages/python-support.js",
     "languages/javascript-support.js",
     "languages/typescript-support.js",
+    "languages/sql-support.js",
+    "languages/lua-support.js",
 )
 SECRET_SETTINGS = {"redis_url", "database_url"}  # may hold a password: shown without it
 HIDDEN_SETTINGS = {"operator_token"}  # shown as (set) or (unset) only

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "problems"
-LANGUAGES = ("python", "javascript", "typescript", "sql")
+LANGUAGES = ("python", "javascript", "typescript", "sql", "lua")
 KINDS = ("starter", "checks", "hidden-checks")
 # A problem with a starter in the first language but no checks (or hidden checks) in it runs the second's: plain
 # JavaScript is TypeScript, so a TypeScript version needs only its starter.
@@ -352,7 +352,8 @@ def _finish(
         raise ProblemError("no title: add front matter `title: ...` or a `# Title` heading")
     if not starters:
         raise ProblemError(
-            "no starter code: add a ```python starter, ```javascript starter, ```typescript starter or ```sql starter block"
+            "no starter code: add a ```python starter, ```javascript starter, ```typescript starter, ```sql starter"
+            " or ```lua starter block"
         )
     orphans = sorted(set(checks) - set(starters))
     if orphans:

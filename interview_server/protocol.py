@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from .changes import utf16_length
 
-LANGUAGES = ("python", "javascript", "typescript", "sql")  # static/src/languages/ has one module per language
+LANGUAGES = ("python", "javascript", "typescript", "sql", "lua")  # static/src/languages/ has one module per language
 RUN_STREAMS = ("stdout", "stderr")
 RUN_END_STATUSES = ("ok", "error", "stopped", "timeout")
 MAX_NAME_LENGTH = 40

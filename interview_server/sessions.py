@@ -39,6 +39,7 @@ STARTER_CODE = {
     "CREATE TABLE people (name TEXT, city TEXT);\n"
     "INSERT INTO people VALUES ('Ada', 'London'), ('Grace', 'New York'), ('Alan', 'London');\n\n"
     "SELECT city, count(*) AS people FROM people GROUP BY city ORDER BY city;\n",
+    "lua": 'local function greet(name)\n  return ("Hello, %s!"):format(name)\nend\n\nprint(greet("world"))\n',
 }
 
 _SESSION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")

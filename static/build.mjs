@@ -75,10 +75,11 @@ const [pages, workers, exportPlayer] = await Promise.all([
     splitting: true,
     plugins: [lazyCompletion],
   }),
-  // SQLite's wasm (sql.js) is imported by sql-worker.js as a file: it lands beside it with a hashed name.
+  // SQLite's wasm (sql.js) and Lua's (wasmoon) are imported by their workers as files: each lands beside its
+  // worker with a hashed name. wasmoon's loader, like Pyodide's, imports Node's "url" and "module" only under Node.
   // ts-worker.js carries js-worker.js's sandbox and sucrase: the JavaScript worker stays without the stripper.
-  build({ ...common, entryPoints: ["python-worker.js", "js-worker.js", "ts-worker.js", "sql-worker.js"].map((name) => join(srcDir, name)),
-    loader: { ".wasm": "file" }, assetNames: "[name]-[hash]" }),
+  build({ ...common, entryPoints: ["python-worker.js", "js-worker.js", "ts-worker.js", "sql-worker.js", "lua-worker.js"].map((name) => join(srcDir, name)),
+    loader: { ".wasm": "file" }, assetNames: "[name]-[hash]", external: [...common.external, "url", "module"] }),
   // The offline export's player: one classic script and one stylesheet, both inlined into an HTML file
   // opened from file:// (no modules, no chunks, nothing fetched).
   build({ ...common, entryPoints: [join(srcDir, "export-player.js")], format: "iife", splitting: false, sourcemap: false,

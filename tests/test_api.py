@@ -75,8 +75,8 @@ async def test_bad_create_bodies_are_400_saying_what_is_wrong(client):
     cases = [
         (b"{not json", "request body is not valid JSON"),
         (b"[1, 2]", 'request body must be a JSON object like {"language": "python", "problem": "two-sum"}'),
-        (b'{"language": "cobol"}', "language must be one of: python, javascript, typescript, sql"),
-        (b'{"language": 3}', "language must be one of: python, javascript, typescript, sql"),
+        (b'{"language": "cobol"}', "language must be one of: python, javascript, typescript, sql, lua"),
+        (b'{"language": 3}', "language must be one of: python, javascript, typescript, sql, lua"),
         (b'{"lang": "python"}', "unknown field(s): lang; accepted: language, problem, title"),
         (b'{"problem": "towers-of-hanoi"}', "problem must be the id of one of GET /api/problems"),
         (b'{"problem": 7}', "problem must be the id of one of GET /api/problems"),

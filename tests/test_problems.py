@@ -30,6 +30,8 @@ BUILTINS = [  # by title
     "valid-parentheses",
 ]
 SQL_BUILTINS = ["sql-customer-orders", "sql-departments-over-budget", "sql-top-salaries"]  # test_sql_problems.py
+# Built-ins with a Lua starter and checks too (the others are Python and JavaScript only).
+LUA_BUILTINS = ["best-time-to-buy-and-sell-stock", "longest-substring", "merge-intervals", "valid-parentheses"]
 PASSED = re.compile(r"Passed (\d+) of (\d+) checks\.")
 CODE_LANGUAGES = ["python", "javascript", "typescript"]  # every built-in but the SQL ones is in each
 GRADED_CASE = re.compile(r'^grade\("([^"]+)"', re.MULTILINE)  # a hidden case's name, where the checks name it
@@ -148,10 +150,11 @@ def test_every_builtin_loads_sorted_by_title_with_both_languages():
         assert isinstance(problem, Problem)
         if problem.id in SQL_BUILTINS:
             continue
-        assert set(problem.starters) == set(problem.checks) == set(CODE_LANGUAGES), problem.id
+        expected = {*CODE_LANGUAGES, "lua"} if problem.id in LUA_BUILTINS else set(CODE_LANGUAGES)
+        assert set(problem.starters) == set(problem.checks) == expected, problem.id
         assert "```text" in problem.prompt and "## Constraints" in problem.prompt, problem.id
         assert "starter" not in problem.prompt and "checks" not in problem.prompt.lower(), problem.id
-        assert set(problem.hidden_checks) == set(CODE_LANGUAGES), problem.id
+        assert set(problem.hidden_checks) == expected, problem.id
         assert problem.checks["typescript"] == problem.checks["javascript"], problem.id  # CHECKS_FALLBACK
 
 
@@ -209,10 +212,15 @@ def test_a_missing_operator_folder_logs_a_warning_and_keeps_the_builtins(tmp_pat
 
 # Reference solutions, one file per problem and language: with them every check passes, visible and hidden.
 SOLUTIONS = ROOT / "tests" / "fixtures" / "solutions"
-EXTENSIONS = {"python": "py", "javascript": "js", "typescript": "ts"}
-# How a starter's cases fail: JavaScript's and Python's return None/null, TypeScript's throw (typed, it cannot
-# return null).
-STARTER_FAILURE = {"python": "expected", "javascript": "expected", "typescript": "threw Error: not implemented yet"}
+EXTENSIONS = {"python": "py", "javascript": "js", "typescript": "ts", "lua": "lua"}
+# How a starter's cases fail: Python's, JavaScript's and Lua's return None/null/nil, TypeScript's throw (typed, it
+# cannot return null).
+STARTER_FAILURE = {
+    "python": "expected",
+    "javascript": "expected",
+    "typescript": "threw Error: not implemented yet",
+    "lua": "expected",
+}
 
 
 def solution(problem_id: str, language: str) -> str:
@@ -231,8 +239,12 @@ def check_report(output: str) -> tuple[int, int]:
     return passed, total
 
 
-@pytest.mark.parametrize("language", CODE_LANGUAGES)
-@pytest.mark.parametrize("problem_id", BUILTINS)
+LANGUAGE_CASES = [(problem_id, language) for problem_id in BUILTINS for language in CODE_LANGUAGES] + [
+    (problem_id, "lua") for problem_id in LUA_BUILTINS
+]
+
+
+@pytest.mark.parametrize(("problem_id", "language"), LANGUAGE_CASES)
 def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_id, language):
     problem = load_problems()[problem_id]
     output = RUNNERS[language](problem.starters[language] + "\n\n" + problem.checks[language])
@@ -241,8 +253,7 @@ def test_builtin_checks_fail_every_case_of_the_starter_without_crashing(problem_
     assert STARTER_FAILURE[language] in output
 
 
-@pytest.mark.parametrize("language", CODE_LANGUAGES)
-@pytest.mark.parametrize("problem_id", BUILTINS)
+@pytest.mark.parametrize(("problem_id", "language"), LANGUAGE_CASES)
 def test_builtin_checks_pass_a_reference_solution(problem_id, language):
     problem = load_problems()[problem_id]
     output = RUNNERS[language](solution(problem_id, language) + "\n\n" + problem.checks[language])
@@ -255,10 +266,11 @@ def test_builtin_hidden_cases_have_unique_names_the_same_in_both_languages(probl
     hidden = load_problems()[problem_id].hidden_checks
     python, javascript = GRADED_CASE.findall(hidden["python"]), GRADED_CASE.findall(hidden["javascript"])
     assert python == javascript and len(set(python)) == len(python) >= 8, (python, javascript)
+    if problem_id in LUA_BUILTINS:
+        assert GRADED_CASE.findall(hidden["lua"]) == python
 
 
-@pytest.mark.parametrize("language", CODE_LANGUAGES)
-@pytest.mark.parametrize("problem_id", BUILTINS)
+@pytest.mark.parametrize(("problem_id", "language"), LANGUAGE_CASES)
 def test_builtin_hidden_checks_pass_the_reference_and_fail_the_starter(problem_id, language):
     problem = load_problems()[problem_id]
     checks = problem.hidden_checks[language]

@@ -107,7 +107,7 @@ async def test_a_runner_who_leaves_mid_run_ends_it_for_the_others(connect, sessi
         (
             "run_start",
             {"version": 0, "language": "cobol"},
-            "run_start: data.language must be one of: python, javascript, typescript, sql",
+            "run_start: data.language must be one of: python, javascript, typescript, sql, lua",
         ),
         ("run_output", {"stream": "stdin", "text": "x"}, "run_output: data.stream must be one of: stdout, stderr"),
         ("run_output", {"stream": "stdout", "text": "x" * 70_000}, "run_output: at most 65536 characters per message"),
@@ -128,7 +128,7 @@ async def test_a_runner_who_leaves_mid_run_ends_it_for_the_others(connect, sessi
         (
             "set_language",
             {"language": "cobol"},
-            "set_language: data.language must be one of: python, javascript, typescript, sql",
+            "set_language: data.language must be one of: python, javascript, typescript, sql, lua",
         ),
     ],
 )

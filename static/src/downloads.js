@@ -1,6 +1,6 @@
 // Downloads: the code as a file (anyone), the whole session as one offline HTML file (hosts).
 
-const EXTENSIONS = { python: "py", javascript: "js", typescript: "ts", sql: "sql" };
+const EXTENSIONS = { python: "py", javascript: "js", typescript: "ts", sql: "sql", lua: "lua" };
 
 /** Saves `code` as solution.py / solution.js (or under the session's title). */
 export function downloadCode(code, languageId, title = "") {

@@ -30,7 +30,7 @@ function header(history) {
   }).filter(Boolean))];
   if (people.length) meta.append(el("span", "", people.join(", ")));
   if (history.problem?.title) meta.append(el("span", "", `Problem: ${history.problem.title}`));
-  const language = { python: "Python", javascript: "JavaScript", typescript: "TypeScript", sql: "SQL" }[history.language];
+  const language = { python: "Python", javascript: "JavaScript", typescript: "TypeScript", sql: "SQL", lua: "Lua" }[history.language];
   if (language) meta.append(el("span", "", language));
   head.append(meta, el("span", "pb-export-badge", "Recording"));
   return head;

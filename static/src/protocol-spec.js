@@ -8,7 +8,7 @@ export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGES);
 export const SERVER_MESSAGE_TYPES = ["session_state", "user_joined", "user_left", "updates", "push_rejected", "error", "welcome", "participants", "cursor", "language", "history", "run_started", "run_output", "run_finished", "chat", "session_info", "notes", "grading", "hidden_results", "hidden_summary", "scorecard", "timer"];
 /** `error.code` values a page acts on. */
 export const ERROR_CODES = ["document_too_large", "rate_limited", "session_full", "too_many_connections", "host_only", "bad_host_key", "locked", "ended", "notes_rejected", "noop_refused", "too_many_parts", "name_refused", "language_refused", "cursor_refused", "store_unavailable"];
-export const LANGUAGES = ["python", "javascript", "typescript", "sql"]; // ids; static/src/languages/ has a module for each
+export const LANGUAGES = ["python", "javascript", "typescript", "sql", "lua"]; // ids; static/src/languages/ has a module for each
 
 /** Close codes the server ends a socket with, beyond WebSocket's own. */
 export const CLOSE_SESSION_NOT_FOUND = 4404;

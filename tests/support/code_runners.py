@@ -1,6 +1,7 @@
 """Code run as the page's workers run it (CPython in a subprocess; Node with the code as the body of an async
-function, TypeScript's types stripped first by the page's own module), and the hidden checks' program built and
-read back by the page's own module (static/src/grading/hidden-program.js, through tests/support/hidden_program.mjs)."""
+function, TypeScript's types stripped first by the page's own module; Lua through the Lua worker's own module on
+the same wasm; SQL through the SQL worker's), and the hidden checks' program built and read back by the page's own
+module (static/src/grading/hidden-program.js, through tests/support/hidden_program.mjs)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .server_process import ROOT
 BRIDGE = ROOT / "tests" / "support" / "hidden_program.mjs"
 TS_RUNNER = ROOT / "tests" / "support" / "ts_runner.mjs"
 SQL_RUNNER = ROOT / "tests" / "support" / "sql_runner.mjs"
+LUA_RUNNER = ROOT / "tests" / "support" / "lua_runner.mjs"
 NONCE = "0123456789abcdef01234567"
 
 # The page's JavaScript worker runs the code as the body of an async function, in sloppy mode.
@@ -56,7 +58,33 @@ def run_typescript(code: str) -> str:
     return result.stdout
 
 
-RUNNERS = {"python": run_python, "javascript": run_javascript, "typescript": run_typescript}
+def lua_run(code: str, stdin: str = "") -> dict:
+    """Run Lua as the page's Lua worker does: {"status": "ok" | "error", "stdout", "stderr"}."""
+    return lua_runs([code], stdin)[0]
+
+
+def lua_runs(codes: list[str], stdin: str = "") -> list[dict]:
+    """Run Lua programs one after the other on one wasm instance, as the page's Lua worker does."""
+    result = subprocess.run(
+        ["node", str(LUA_RUNNER)],
+        input=json.dumps({"runs": [{"code": code, "stdin": stdin} for code in codes]}),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def run_lua(code: str) -> str:
+    """Run Lua as the page's Lua worker does; its output, after checking nothing escaped."""
+    result = lua_run(code)
+    assert result["status"] == "ok" and not result["stderr"], result["stderr"]
+    return result["stdout"]
+
+
+RUNNERS = {"python": run_python, "javascript": run_javascript, "typescript": run_typescript, "lua": run_lua}
 
 
 def bridge(asked: dict) -> str:

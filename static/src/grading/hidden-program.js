@@ -85,6 +85,77 @@ const JAVASCRIPT_HARNESS = (nonce, checks, inline = false) => String.raw`
 }
 `;
 
+// Lua: the checks are pasted into a block of their own after the candidate's code, so they see its top-level
+// locals as well as its globals; a local `grade` there hides any the candidate defined. Values are compared as
+// canonical JSON: a table whose keys are 1..n is a list, any other an object with its keys sorted.
+const LUA_HARNESS = (nonce, checks) => String.raw`
+do
+  local __mark = "\30hidden-case " .. ${JSON.stringify(nonce)} .. " "
+  local __print, __format, __concat, __clock = print, string.format, table.concat, os.clock
+  local function __quote(text)
+    return '"' .. (text:gsub('[%c"\\]', function(c) return __format("\\u%04x", c:byte()) end)) .. '"'
+  end
+  local function __canonical(value, depth)
+    local kind = type(value)
+    if depth > 100 then error("a value nested over 100 deep", 0) end
+    if kind == "nil" then return "null" end
+    if kind == "boolean" then return tostring(value) end
+    if kind == "string" then return __quote(value) end
+    if kind == "number" then
+      if value ~= value or value == math.huge or value == -math.huge then return "null" end
+      if math.type(value) == "integer" or (value == math.floor(value) and math.abs(value) < 2^53) then
+        return __format("%d", math.tointeger(value) or value)
+      end
+      return __format("%.17g", value)
+    end
+    if kind ~= "table" then return __quote(tostring(value)) end
+    local count = 0
+    for _ in pairs(value) do count = count + 1 end
+    local parts = {}
+    if count == #value then
+      for i = 1, count do parts[i] = __canonical(value[i], depth + 1) end
+      return "[" .. __concat(parts, ",") .. "]"
+    end
+    local keys = {}
+    for key in pairs(value) do keys[#keys + 1] = tostring(key) end
+    table.sort(keys)
+    local byName = {}
+    for key, item in pairs(value) do byName[tostring(key)] = item end
+    for i, key in ipairs(keys) do parts[i] = __quote(key) .. ":" .. __canonical(byName[key], depth + 1) end
+    return "{" .. __concat(parts, ",") .. "}"
+  end
+  local function __show(value)
+    local ok, text = pcall(__canonical, value, 0)
+    return ok and text or tostring(value)
+  end
+  local function __report(name, passed, ms, message)
+    __print(__mark .. '{"name":' .. __quote(tostring(name):sub(1, 200)) .. ',"passed":' .. tostring(passed)
+      .. ',"ms":' .. __format("%.2f", ms) .. ',"message":' .. __quote(message:sub(1, ${MAX_MESSAGE_CHARS})) .. "}")
+  end
+  local function grade(name, run, expected, same)
+    local started = __clock()
+    local ok, got = pcall(run)
+    local passed, message = false, ""
+    if not ok then
+      message = "raised " .. tostring(got)
+    else
+      local compared, result = pcall(function()
+        if same then return same(got, expected) and true or false end
+        return __canonical(got, 0) == __canonical(expected, 0)
+      end)
+      passed = compared and result
+      if not compared then message = "raised " .. tostring(result)
+      elseif not passed then message = "returned " .. __show(got) .. ", expected " .. __show(expected) end
+    end
+    __report(name, passed, (__clock() - started) * 1000, message)
+  end
+  local __ok, __error = pcall(function()
+${checks}
+  end)
+  if not __ok then __report("${CRASH_CASE}", false, 0, "crashed: " .. tostring(__error)) end
+end
+`;
+
 /** A fresh nonce for one run: marked lines without it (printed by the candidate's code) are not results. */
 export function newNonce() {
   const bytes = new Uint8Array(12);
@@ -94,7 +165,7 @@ export function newNonce() {
 
 /**
  * The program the interviewer's worker runs.
- * @param {string} language "python" | "javascript" | "typescript" | "sql" | "typescript"
+ * @param {string} language "python" | "javascript" | "typescript" | "sql" | "lua"
  * @param {string} code the candidate's code at the version graded
  * @param {string} checks the problem's hidden checks in that language
  * @param {string} nonce from newNonce()
@@ -106,6 +177,7 @@ export function hiddenProgram(language, code, checks, nonce) {
   if (language === "javascript") return `${code}\n${JAVASCRIPT_HARNESS(nonce, checks)}`;
   if (language === "typescript") return `${code}\n${JAVASCRIPT_HARNESS(nonce, checks, true)}`;
   if (language === "sql") return sqlHiddenProgram(code, checks, nonce);
+  if (language === "lua") return `${code}\n${LUA_HARNESS(nonce, checks)}`;
   throw new Error(`no hidden checks for ${language}`);
 }
 

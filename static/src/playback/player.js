@@ -20,6 +20,8 @@ const SUPPORT = {
   javascript: PLAYBACK_EXPORT ? null : () => import("../languages/javascript-support.js"),
   // @ts-ignore as above
   typescript: PLAYBACK_EXPORT ? null : () => import("../languages/typescript-support.js"),
+  // @ts-ignore as above; the offline export shows Lua as plain text too
+  lua: PLAYBACK_EXPORT ? null : () => import("../languages/lua-support.js"),
 };
 
 // The same token colours as the live editor (editor.js), through playback.css's variables.

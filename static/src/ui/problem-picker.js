@@ -3,7 +3,7 @@
 // the page's Markdown module) before choosing. A <dialog> like host-dialogs.js; text via textContent only.
 
 const DIFFICULTIES = ["easy", "medium", "hard"];
-const LANGUAGE_LABELS = { python: "Python", javascript: "JavaScript", typescript: "TypeScript", sql: "SQL" };
+const LANGUAGE_LABELS = { python: "Python", javascript: "JavaScript", typescript: "TypeScript", sql: "SQL", lua: "Lua" };
 const previews = new Map(); // problem id -> Promise of its JSON
 
 /**
