@@ -21,10 +21,8 @@ import { HostTools } from "./ui/host-tools.js";
 import { InputPanel } from "./ui/input.js";
 import { InviteButton } from "./ui/invite.js";
 import { LanguagePicker } from "./ui/language-picker.js";
-import { NotesPanel } from "./ui/notes.js";
 import { OutputPanel } from "./ui/output.js";
 import { PaneLayout } from "./ui/pane-layout.js";
-import { PlaybackDialog } from "./ui/playback-dialog.js";
 import { ProblemPanel } from "./ui/problem-panel.js";
 import { RunControls } from "./ui/run-controls.js";
 import { SessionBanner } from "./ui/session-banner.js";
@@ -82,7 +80,11 @@ const problem = new ProblemPanel({ root: $("#problem") });
 new SqlSchema({ info, runner, problem, output: $("#output") }); // an SQL problem's tables, and its schema for runs and completions
 problem.addEventListener("run-checks", (/** @type {CustomEvent} */ { detail }) => runs.runLocal({ checks: detail.checks }));
 const banner = new SessionBanner($("#session-banner"));
-let notes = null; // the hosts' private notes, made once this page is welcomed as a host
+let notes = null; // the hosts' private notes (loaded once this page is welcomed as a host: never a candidate's)
+let heldNotes = null; // the latest `notes` frame, kept until the notes panel has loaded
+connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) => {
+  if (detail.type === "notes") heldNotes = detail.data ?? {};
+});
 new HiddenSummary({ connection, before: $("#output") });
 const timer = $(".topbar-status") ? timerLoader({ connection, mount: $(".topbar-status"), toast }) : null;
 let grading = null; // the hosts' Tests and Scorecard tabs (grading/host.js, loaded on becoming a host)
@@ -265,7 +267,11 @@ $("#download-code")?.addEventListener("click", () => downloadCode(collab.getText
 function becomeHost() {
   const notesRoot = $("#notes");
   if (notesRoot && tabs && !notes) {
-    notes = new NotesPanel({ root: notesRoot, connection });
+    notes = import("./ui/notes.js").then(({ NotesPanel }) => {
+      const panel = new NotesPanel({ root: notesRoot, connection });
+      if (heldNotes) panel.receive(heldNotes); // it listens itself from now on
+      return panel;
+    }).catch((failure) => toast.show(`Could not load the notes: ${failure.message}`));
     tabs.setHost(true);
     tabs.registerPanel({ id: "notes", label: "Notes", order: 30, hostOnly: true, element: notesRoot });
   }
@@ -281,9 +287,20 @@ function becomeHost() {
   bar.dataset.wired = "true";
   timer?.addControls(bar, ask);
   const tools = new HostTools({ bar, connection, info, toast, hostUrl: hostUrlFrom(hostKey) });
-  const playback = new PlaybackDialog({ sessionId: main.dataset.sessionId, hostKey, runner, toast });
-  tools.addEventListener("open-playback", () => playback.open());
-  if (openOnArrival === "playback") playback.open();
+  // The player loads when first opened (hosts only).
+  let playback = null;
+  const openPlayback = async () => {
+    playback ??= import("./ui/playback-dialog.js").then(({ PlaybackDialog }) =>
+      new PlaybackDialog({ sessionId: main.dataset.sessionId, hostKey, runner, toast }));
+    try {
+      (await playback).open();
+    } catch (failure) {
+      playback = null;
+      toast.show(`Could not open playback: ${failure.message}`);
+    }
+  };
+  tools.addEventListener("open-playback", openPlayback);
+  if (openOnArrival === "playback") openPlayback();
   tools.addEventListener("export", async () => {
     try {
       await downloadSessionExport(main.dataset.sessionId, hostKey);
