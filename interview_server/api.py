@@ -13,7 +13,7 @@ from aiohttp import web
 
 from . import activity, export, hosting, playback, protocol, report
 from .errors import ApiError
-from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE
+from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, METRICS, PROBLEMS, SESSIONS, STORE
 from .limits import client_address
 from .problems import Problem
 from .security import origin_allowed, request_host, request_scheme
@@ -103,6 +103,7 @@ async def create_session(request: web.Request) -> web.Response:
         )
     asked = await _read_create_body(request)
     if not request.app[LIMITS].may_create_session(client_address(request, request.app[CONFIG].trust_proxy)):
+        request.app[METRICS].limit_hit("sessions_per_ip")
         raise ApiError(
             429,
             f"too many sessions created from your address: at most {request.app[CONFIG].sessions_per_ip} "

@@ -50,6 +50,7 @@ SLICE_SECONDS = 0.005  # long work (validating a push on a big document) lets th
 
 class PushResult(enum.Enum):
     ACCEPTED = "accepted"  # committed and published
+    REBASED = "rebased"  # moved over updates accepted since it was made, then committed and published
     STALE = "stale"  # made on an older version: the client rebases and pushes again
     AHEAD = "ahead"  # made on a version the server never had: the client must resync
 
@@ -85,6 +86,7 @@ class Session:
         tasks: TaskOwner,
         clock: Callable[[], float] = time.time,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        observe_commit: Callable[[float], None] | None = None,
     ):
         self.session_id = record.session_id
         self.language = record.language
@@ -104,6 +106,7 @@ class Session:
         self._compaction: asyncio.Task | None = None
         self._clock = clock
         self._max_document_bytes = max_document_bytes
+        self._observe_commit = observe_commit  # told how many seconds each store commit took (metrics)
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
         self._lock = asyncio.Lock()
 
@@ -181,7 +184,7 @@ class Session:
                 accepted, text = await self._validate(updates, participant, as_sent)
                 placed = cursor if as_sent and cursor and all(max(pair) <= len(text) for pair in cursor) else None
                 if await self._commit(accepted, text, placed):
-                    return PushResult.ACCEPTED
+                    return PushResult.ACCEPTED if as_sent else PushResult.REBASED
                 if not rebase:
                     return PushResult.STALE
             return PushResult.STALE
@@ -229,7 +232,11 @@ class Session:
         """Append at the current version; publish only once durable (with the sender's cursor after them, if
         given). If the store moved on, catch up."""
         before = self.version
-        if not await self._store.append(self.session_id, before, accepted, lambda: str(text)):
+        started = time.perf_counter()
+        committed = await self._store.append(self.session_id, before, accepted, lambda: str(text))
+        if self._observe_commit is not None:
+            self._observe_commit(time.perf_counter() - started)
+        if not committed:
             await self._catch_up_locked()
             return False
         self.recent.add(accepted, len(self._text))

@@ -60,8 +60,10 @@ class SessionRegistry:
         clock: Callable[[], float] = time.time,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         version_rate: float = DEFAULT_VERSION_RATE,
+        observe_commit: Callable[[float], None] | None = None,
     ):
         self._store = store
+        self._observe_commit = observe_commit
         self._version_rate = version_rate
         self._max_document_bytes = max_document_bytes
         self._hub = hub
@@ -168,6 +170,7 @@ class SessionRegistry:
             tasks=self.tasks,
             clock=self._clock,
             max_document_bytes=self._max_document_bytes,
+            observe_commit=self._observe_commit,
         )
 
     def live_count(self) -> int:
