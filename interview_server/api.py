@@ -180,7 +180,7 @@ async def _history(request: web.Request) -> dict:
         raise ApiError(409, str(exc)) from None
 
 
-async def _written(pieces: AsyncIterable[str]) -> AsyncIterator[bytes]:
+async def written_pieces(pieces: AsyncIterable[str]) -> AsyncIterator[bytes]:
     """Text pieces as UTF-8 in writes of about STREAM_WRITE_BYTES (the writer waits while the client lags). A lone
     surrogate (half an emoji, only ever inside a JSON string) is written as its JSON escape."""
     batch, size = [], 0
@@ -201,7 +201,9 @@ async def session_history(request: web.Request) -> web.Response:
     in pieces: a long session is never one string."""
     history = await _history(request)
     text = playback.json_text(playback.json_pieces(history, ascii_only=False), ascii_only=False)
-    return web.Response(body=_written(text), content_type="application/json", headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=written_pieces(text), content_type="application/json", headers={"Cache-Control": "no-store"}
+    )
 
 
 @routes.get("/api/sessions/{session_id}/export.html")
@@ -213,7 +215,7 @@ async def session_export(request: web.Request) -> web.Response:
     except export.ExportUnavailable as exc:
         raise ApiError(503, str(exc)) from None
     return web.Response(
-        body=_written(pieces),
+        body=written_pieces(pieces),
         content_type="text/html",
         headers={
             "Content-Disposition": f'attachment; filename="{export.file_name(history)}"',
@@ -266,7 +268,9 @@ async def session_run(request: web.Request) -> web.Response:
             yield ("," if index else "") + json.dumps(chunk, separators=(",", ":"), ensure_ascii=False)
         yield "]}"
 
-    return web.Response(body=_written(pieces()), content_type="application/json", headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=written_pieces(pieces()), content_type="application/json", headers={"Cache-Control": "no-store"}
+    )
 
 
 @routes.get("/api/problems")

@@ -12,11 +12,12 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import api, errors, logs, metrics_endpoint, pages, security, ws
+from . import admin, api, errors, logs, metrics_endpoint, pages, security, ws
 from .assets import Assets
 from .config import Config
 from .hub import Hub
-from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, METRICS, PROBLEMS, SESSIONS, STORE
+from .keys import ASSETS, CONFIG, HUB, INSTANCE_NAME, LIMITS, LOOP_MONITOR, METRICS, PROBLEMS, SESSIONS, STORE
+from .instance_status import new_instance_name, write_status_while_serving
 from .limits import AddressLimits
 from .loop_monitor import LoopMonitor, run_while_serving
 from .metrics import Metrics
@@ -81,6 +82,8 @@ def create_app(
     app.add_routes(pages.routes)
     app.add_routes(ws.routes)
     app.add_routes(metrics_endpoint.routes)
+    app.add_routes(admin.routes)
+    app[INSTANCE_NAME] = new_instance_name()
     # /static/: hashed names, precompressed copies, caching (assets.py); templates get asset_url().
     app[ASSETS] = Assets(config.static_dir)
     app[ASSETS].setup(app, aiohttp_jinja2.get_env(app))
@@ -88,6 +91,8 @@ def create_app(
     app.cleanup_ctx.append(_sweeper_ctx)
     app[LOOP_MONITOR] = LoopMonitor(on_sample=app[METRICS].loop_lag)
     app.cleanup_ctx.append(lambda app: run_while_serving(app[LOOP_MONITOR]))
+    if config.admin_token:  # the dashboard shows every instance sharing the store: each writes its status
+        app.cleanup_ctx.append(write_status_while_serving)
     app.on_shutdown.append(ws.close_all)
     return app
 

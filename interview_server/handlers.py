@@ -275,7 +275,7 @@ async def _wrong_host_key(ctx: Context) -> None:
     if limits.wrong_host_key(peer.address):
         log.warning("a hello in session %s had a wrong host key", ctx.session.session_id)  # never the key
     if guessing or peer.bad_host_keys >= MAX_BAD_HOST_KEYS:
-        ctx.app[METRICS].limit_hit("host_key_guesses")
+        ctx.app[METRICS].limit_hit("key_guesses")
         why = (
             "too many wrong host keys from your address: try again in a minute"
             if guessing
@@ -435,15 +435,19 @@ async def _rename(ctx: Context, message: Rename) -> None:
 
 @handles(EndSession)
 async def _end_session(ctx: Context, message: EndSession) -> None:
-    if not ctx.session.host.ended:  # ending twice changes nothing
-        await ctx.session.host.end()
-        log.info("session %s ended by a host", ctx.session.session_id)
-        config = ctx.app[CONFIG]
-        if config.webhook_url:
-            ctx.app[SESSIONS].tasks.spawn(
-                _send_report(ctx.app, ctx.session.session_id), f"webhook for session {ctx.session.session_id}"
+    await end_session(ctx.app, ctx.session, "a host")
+
+
+async def end_session(app: web.Application, session: Session, by: str) -> None:
+    """End a session (read-only from now on; its report to WEBHOOK_URL) and tell everyone, on every instance."""
+    if not session.host.ended:  # ending twice changes nothing
+        await session.host.end()
+        log.info("session %s ended by %s", session.session_id, by)
+        if app[CONFIG].webhook_url:
+            app[SESSIONS].tasks.spawn(
+                _send_report(app, session.session_id), f"webhook for session {session.session_id}"
             )
-    ctx.share(protocol.session_info(ctx.session.host.info()))
+    session.audience.share(protocol.session_info(session.host.info()))
 
 
 async def _send_report(app: web.Application, session_id: str) -> None:

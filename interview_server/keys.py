@@ -19,4 +19,5 @@ SESSIONS = web.AppKey("sessions", SessionRegistry)
 LIMITS = web.AppKey("limits", AddressLimits)
 LOOP_MONITOR = web.AppKey("loop_monitor", LoopMonitor)
 METRICS = web.AppKey("metrics", Metrics)
+INSTANCE_NAME = web.AppKey("instance_name", str)  # this process, as the admin dashboard names it
 PROBLEMS = web.AppKey("problems", dict)  # problem id -> problems.Problem (built-in and PROBLEMS_DIR)

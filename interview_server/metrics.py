@@ -29,7 +29,7 @@ LIMITS = (
     "max_participants",
     "max_document_bytes",
     "max_message_bytes",
-    "host_key_guesses",
+    "key_guesses",  # host keys, ADMIN_TOKEN and METRICS_TOKEN: wrong ones per address (limits.AddressLimits)
 )
 RUN_OUTCOMES = (*RUN_END_STATUSES, "disconnected")
 PUSH_OUTCOMES = ("accepted", "rebased", "rejected", "resync")
@@ -159,6 +159,16 @@ class Metrics:
         """A run of a participant here ended (run_end, replaced by a new run, or its page disconnected)."""
         key = (language if language in LANGUAGES else OTHER, outcome if outcome in RUN_OUTCOMES else OTHER)
         self._runs[key].inc()
+
+    def snapshot(self) -> dict[str, float]:
+        """Totals for the admin dashboard's charts: each counter summed over its labels, gauges as they are, a
+        histogram's _sum and _count (the page turns differences between two snapshots into rates and means)."""
+        totals: dict[str, float] = {}
+        for family in self.registry.collect():
+            for sample in family.samples:
+                if sample.name.endswith(("_total", "_sum", "_count")) or family.type == "gauge":
+                    totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+        return totals
 
     def exposition(self) -> bytes:
         """The Prometheus text format of every metric."""

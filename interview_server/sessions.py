@@ -173,6 +173,10 @@ class SessionRegistry:
             observe_commit=self._observe_commit,
         )
 
+    def live_sessions(self) -> list[Session]:
+        """The sessions held open here."""
+        return list(self._live.values())
+
     def live_count(self) -> int:
         """Sessions held open here (someone connected or joining)."""
         return len(self._live)

@@ -24,6 +24,7 @@ from redis.exceptions import NoScriptError
 
 from ..protocol import Update
 from .base import (
+    INSTANCE_STATUS_SECONDS,
     EVENT_LIMITS,
     SessionRecord,
     SessionStore,
@@ -463,6 +464,13 @@ class RedisStore(SessionStore):
 
     def publish(self, session_id: str, frame: str) -> asyncio.Future:
         return self._queue(_Command(("PUBLISH", self._keys(session_id)[3], f"m:{self.instance_id}:{frame}")))
+
+    async def set_instance_status(self, instance: str, status: dict) -> None:
+        await self._redis.set(f"{PREFIX}status:{instance}", json.dumps(status), ex=INSTANCE_STATUS_SECONDS)
+
+    async def instance_statuses(self) -> list[dict]:
+        keys = [key async for key in self._redis.scan_iter(match=f"{PREFIX}status:*", count=100)]
+        return [json.loads(value) for value in (await self._redis.mget(keys) if keys else []) if value]
 
     async def set_presence(self, session_id: str, local_count: int) -> int:
         """Record this instance's connection count; tell the others; return the total over instances."""
