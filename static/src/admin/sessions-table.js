@@ -19,13 +19,14 @@ export function renderSessions(tbody, sessions, actions, now = Date.now()) {
       badge.textContent = "ended";
       title.append(" ", badge);
     }
-    cell(row, when(session.created_at));
-    cell(row, `${session.participants} (${session.connections} connected)`);
-    cell(row, ago(session.last_edit, now));
-    cell(row, bytes(session.size_bytes));
-    cell(row, session.instances.join(", "));
-    const buttons = cell(row, "");
+    cell(row, when(session.created_at), "td", "Created");
+    cell(row, `${session.participants} (${session.connections} connected)`, "td", "Participants");
+    cell(row, ago(session.last_edit, now), "td", "Last edit");
+    cell(row, bytes(session.size_bytes), "td", "Size");
+    cell(row, session.instances.join(", "), "td", "Instance");
+    const buttons = document.createElement("div");
     buttons.className = "admin-actions";
+    cell(row, "").append(buttons);
     const label = `${name} (${session.session_id.slice(0, 8)})`;
     buttons.append(
       button("End", `End ${label}`, () => actions.end(session), session.ended),
@@ -37,9 +38,11 @@ export function renderSessions(tbody, sessions, actions, now = Date.now()) {
   tbody.replaceChildren(...rows);
 }
 
-function cell(row, text, tag = "td") {
+/** A cell; `label` names it where a narrow screen shows rows as cards (CSS: td[data-label]::before). */
+function cell(row, text, tag = "td", label = "") {
   const element = document.createElement(tag);
   element.textContent = text;
+  if (label) element.dataset.label = label;
   row.append(element);
   return element;
 }

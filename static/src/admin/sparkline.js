@@ -22,11 +22,17 @@ export class Sparkline {
     this.svg.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
     this.svg.setAttribute("preserveAspectRatio", "none");
     this.svg.setAttribute("role", "img");
+    const axis = document.createElementNS(SVG, "line"); // the whole window, so a few first samples read as recent
+    for (const [name, value] of [["x1", "0"], ["y1", String(HEIGHT - 0.5)], ["x2", String(WIDTH)], ["y2", String(HEIGHT - 0.5)]]) axis.setAttribute(name, value);
+    axis.setAttribute("class", "admin-chart-axis");
     this.area = document.createElementNS(SVG, "polygon");
     this.area.setAttribute("class", "admin-chart-area");
     this.line = document.createElementNS(SVG, "polyline");
     this.line.setAttribute("class", "admin-chart-line");
-    this.svg.append(this.area, this.line);
+    this.dot = document.createElementNS(SVG, "circle");
+    this.dot.setAttribute("class", "admin-chart-dot");
+    this.dot.setAttribute("r", "2.5");
+    this.svg.append(axis, this.area, this.line, this.dot);
     this.element.append(caption, this.svg);
     container.append(this.element);
   }
@@ -44,6 +50,13 @@ export class Sparkline {
       .filter((point) => point !== null);
     this.line.setAttribute("points", points.join(" "));
     this.area.setAttribute("points", points.length ? `${points[0].split(",")[0]},${HEIGHT} ${points.join(" ")} ${points[points.length - 1].split(",")[0]},${HEIGHT}` : "");
+    const last = points[points.length - 1];
+    this.dot.style.display = latest === null || !last ? "none" : "";
+    if (last) {
+      const [x, y] = last.split(",");
+      this.dot.setAttribute("cx", x);
+      this.dot.setAttribute("cy", y);
+    }
     const peak = known.length ? `, highest ${figure(Math.max(...known))}` : "";
     this.svg.setAttribute("aria-label", `${this.label}: ${latest === null ? "no data yet" : figure(latest)}${this.unit ? ` ${this.unit}` : ""}${peak}`);
   }
