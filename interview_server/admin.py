@@ -79,7 +79,7 @@ async def overview(request: web.Request) -> web.Response:
             merged["connections"] += listed["connections"]
             merged["participants"] += listed["participants"]
             if listed["version"] > merged["version"]:  # the instance that saw the latest edit knows the text best
-                merged.update({key: listed[key] for key in ("version", "size_bytes", "last_edit", "title", "ended")})
+                merged.update({key: listed[key] for key in ("version", "length", "last_edit", "title", "ended")})
     live = sorted(sessions.values(), key=lambda session: session["last_edit"], reverse=True)
     return web.json_response(
         {

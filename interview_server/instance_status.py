@@ -48,7 +48,7 @@ def instance_status(app: web.Application, now: float) -> dict:
                 "last_edit": iso(session.last_edit),
                 "connections": len(peers),
                 "participants": sum(1 for peer in peers if peer.introduced),
-                "size_bytes": len(session.code.encode("utf-8", "surrogatepass")),
+                "length": session.length,  # UTF-16 units: cheap to read, unlike a UTF-8 size
                 "version": session.version,
                 "ended": session.host.ended,
             }

@@ -115,6 +115,11 @@ class Session:
     def code(self) -> str:
         return str(self._text)
 
+    @property
+    def length(self) -> int:
+        """The text's length in UTF-16 units, as the editor counts (no copy of the text)."""
+        return len(self._text)
+
     async def _validate(
         self, updates: Sequence[Update], participant: str, as_sent: bool = True
     ) -> tuple[list[Update], Text]:

@@ -28,7 +28,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/ws/{session_id}")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    config, limits = request.app[CONFIG], request.app[LIMITS]
+    config = request.app[CONFIG]
     if not origin_allowed(request, config):
         # Cross-site WebSocket hijacking: a page of another site may not open a socket here.
         raise web.HTTPForbidden(
@@ -39,11 +39,20 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     # aiohttp refuses a message of max_msg_size bytes itself: +1 so MAX_MESSAGE_BYTES is the largest accepted.
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_message_bytes + 1, compress=False)
     await ws.prepare(request)
-    opened = time.monotonic()
-    metrics = request.app[METRICS]
     session_id = request.match_info["session_id"]
-    if is_session_id(session_id):
-        logs.SESSION_ID.set(session_id)  # this request's task: its log lines, and tasks started from it
+    # Every log line of this socket's life, and of tasks started from it, names its session.
+    logged_as = logs.SESSION_ID.set(session_id if is_session_id(session_id) else "")
+    try:
+        await _open_socket(request, ws, session_id)
+    finally:
+        logs.SESSION_ID.reset(logged_as)
+    return ws
+
+
+async def _open_socket(request: web.Request, ws: web.WebSocketResponse, session_id: str) -> None:
+    """Count the socket against its address's limit, join its session and serve it; measure its life."""
+    opened = time.monotonic()
+    config, limits, metrics = request.app[CONFIG], request.app[LIMITS], request.app[METRICS]
     address = client_address(request, config.trust_proxy)
     if not limits.open_socket(address):
         metrics.limit_hit("sockets_per_ip")
@@ -55,7 +64,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             "or try again later",
             metrics,
         )
-        return ws
+        return
     try:
         await _join(request.app, ws, request.transport, session_id, address)
     finally:
@@ -63,7 +72,6 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         if ws.close_code == WSCloseCode.MESSAGE_TOO_BIG:
             metrics.limit_hit("max_message_bytes")
         metrics.connection_seconds.observe(time.monotonic() - opened)
-    return ws
 
 
 async def _join(

@@ -1,5 +1,5 @@
 """The admin dashboard in real Chromium: sign in by typing the token, see a live session, end it (the candidate's
-page says so), delete another through the confirmation dialog (its page is told the session is gone); axe finds
+page says so), download its export, delete another through the confirmation dialog (its page is told the session is gone); axe finds
 nothing serious in light or dark."""
 
 from __future__ import annotations
@@ -60,6 +60,12 @@ async def test_sign_in_end_a_session_and_delete_another(pages, admin_url):
     await expect(admin.get_by_role("status").filter(has_text="Ended")).to_have_text("Ended “Backend screen”.")
     await expect(candidate.get_by_text("This interview has ended. The session is read-only.")).to_be_visible()
     await expect(row).to_contain_text("ended")
+
+    async with admin.expect_download() as downloading:
+        await admin.get_by_role("button", name=f"Export Backend screen ({ended['session_id'][:8]})").click()
+    download = await downloading.value
+    assert download.suggested_filename.endswith(".html")
+    assert "<html" in (await download.path()).read_text()[:500].lower()
 
     delete = admin.get_by_role("button", name=f"Delete Frontend screen ({deleted['session_id'][:8]})")
     await delete.click()

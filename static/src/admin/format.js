@@ -1,10 +1,10 @@
 // How the dashboard writes numbers, sizes and times.
 
-/** 1536 -> "1.5 KB". */
-export function bytes(count) {
-  if (count < 1000) return `${count} B`;
-  if (count < 1_000_000) return `${(count / 1000).toFixed(1)} KB`;
-  return `${(count / 1_000_000).toFixed(1)} MB`;
+/** A text's length: 70 -> "70 chars", 15360 -> "15.4k chars". */
+export function characters(count) {
+  if (count < 1000) return `${count} chars`;
+  if (count < 1_000_000) return `${(count / 1000).toFixed(1)}k chars`;
+  return `${(count / 1_000_000).toFixed(1)}M chars`;
 }
 
 /** An ISO time as "3 min ago" (against `now`, ms). */

@@ -1,6 +1,6 @@
 // The live sessions table: one row each, with End, Export and Delete buttons named after the session.
 
-import { ago, bytes, when } from "./format.js";
+import { ago, characters, when } from "./format.js";
 
 /** Fill `tbody` with `sessions` (the overview's); `actions` has end(session), exportIt(session), remove(session). */
 export function renderSessions(tbody, sessions, actions, now = Date.now()) {
@@ -22,7 +22,7 @@ export function renderSessions(tbody, sessions, actions, now = Date.now()) {
     cell(row, when(session.created_at), "td", "Created");
     cell(row, `${session.participants} (${session.connections} connected)`, "td", "Participants");
     cell(row, ago(session.last_edit, now), "td", "Last edit");
-    cell(row, bytes(session.size_bytes), "td", "Size");
+    cell(row, characters(session.length), "td", "Size");
     cell(row, session.instances.join(", "), "td", "Instance");
     const buttons = document.createElement("div");
     buttons.className = "admin-actions";
