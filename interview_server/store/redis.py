@@ -466,11 +466,20 @@ class RedisStore(SessionStore):
         return self._queue(_Command(("PUBLISH", self._keys(session_id)[3], f"m:{self.instance_id}:{frame}")))
 
     async def set_instance_status(self, instance: str, status: dict) -> None:
-        await self._redis.set(f"{PREFIX}status:{instance}", json.dumps(status), ex=INSTANCE_STATUS_SECONDS)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(f"{PREFIX}status:{instance}", json.dumps(status), ex=INSTANCE_STATUS_SECONDS)
+            pipe.sadd(f"{PREFIX}statuses", instance)
+            await pipe.execute()
 
     async def instance_statuses(self) -> list[dict]:
-        keys = [key async for key in self._redis.scan_iter(match=f"{PREFIX}status:*", count=100)]
-        return [json.loads(value) for value in (await self._redis.mget(keys) if keys else []) if value]
+        """The statuses still fresh (a set names the instances: no SCAN over the whole key space); an instance
+        whose status expired leaves the set."""
+        instances = sorted(await self._redis.smembers(f"{PREFIX}statuses"))
+        values = await self._redis.mget([f"{PREFIX}status:{instance}" for instance in instances]) if instances else []
+        gone = [instance for instance, value in zip(instances, values, strict=True) if value is None]
+        if gone:
+            await self._redis.srem(f"{PREFIX}statuses", *gone)
+        return [json.loads(value) for value in values if value is not None]
 
     async def set_presence(self, session_id: str, local_count: int) -> int:
         """Record this instance's connection count; tell the others; return the total over instances."""

@@ -47,6 +47,8 @@ async def test_sign_in_end_a_session_and_delete_another(pages, admin_url):
     other = await open_session(pages, admin_url, deleted["session_id"])
 
     admin = await pages.person(admin_url + "/admin")
+    script_errors = []
+    admin.on("pageerror", lambda error: script_errors.append(str(error)))
     await admin.get_by_label("Admin token").fill("not-the-admin-token")
     await admin.get_by_role("button", name="Sign in").click()
     await expect(admin.get_by_role("alert")).to_have_text("That is not this server's admin token.")
@@ -86,6 +88,8 @@ async def test_sign_in_end_a_session_and_delete_another(pages, admin_url):
     await admin.get_by_role("button", name="Sign out").click()
     await expect(admin.get_by_label("Admin token")).to_be_focused()
     assert await admin.evaluate("sessionStorage.length") == 0
+    assert script_errors == []
+    assert [error for error in pages.console_errors if "CSP violation" in error] == []  # no inline script or style
 
 
 async def test_the_dashboard_works_from_the_keyboard(pages, admin_url):
