@@ -59,14 +59,14 @@ async def request_ids(request: web.Request, handler) -> web.StreamResponse:
     also the answer's X-Request-ID, so a user's report can be matched to the log."""
     forwarded = request.headers.get("X-Request-ID", "")
     request_id = forwarded if _FORWARDED_ID.fullmatch(forwarded) else secrets.token_hex(8)
-    token = REQUEST_ID.set(request_id)
+    # aiohttp runs each request in a task of its own: the id ends with it, and is still set when that task
+    # writes the request's access-log line (after this middleware has returned).
+    REQUEST_ID.set(request_id)
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         exc.headers["X-Request-ID"] = request_id
         raise
-    finally:
-        REQUEST_ID.reset(token)
     if not response.prepared:
         response.headers["X-Request-ID"] = request_id
     return response

@@ -40,12 +40,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_message_bytes + 1, compress=False)
     await ws.prepare(request)
     session_id = request.match_info["session_id"]
-    # Every log line of this socket's life, and of tasks started from it, names its session.
-    logged_as = logs.SESSION_ID.set(session_id if is_session_id(session_id) else "")
-    try:
-        await _open_socket(request, ws, session_id)
-    finally:
-        logs.SESSION_ID.reset(logged_as)
+    # Every log line of this socket's life (its request's task), and of tasks started from it, names its session.
+    if is_session_id(session_id):
+        logs.SESSION_ID.set(session_id)
+    await _open_socket(request, ws, session_id)
     return ws
 
 

@@ -38,6 +38,8 @@ async def test_json_logs_carry_request_and_session_ids(tmp_path):
     assert joined[0]["time"].endswith("Z")
     assert len(joined[0]["request_id"]) == 16 and joined[0]["request_id"] != request_id  # the socket's own request
     assert "session_id" not in records[0] and "request_id" not in records[0]  # start-up belongs to no request
+    [created] = [record for record in records if '"POST /api/sessions' in record["message"]]  # the access log
+    assert created["logger"] == "aiohttp.access" and created["request_id"] == request_id
 
 
 def test_a_forwarded_request_id_is_kept_only_when_plain(tmp_path):
