@@ -79,8 +79,8 @@ async def overview(request: web.Request) -> web.Response:
             merged["connections"] += listed["connections"]
             merged["participants"] += listed["participants"]
             if listed["version"] > merged["version"]:  # the instance that saw the latest edit knows the text best
-                merged.update({key: listed[key] for key in ("version", "length", "last_edit", "title", "ended")})
-    live = sorted(sessions.values(), key=lambda session: session["last_edit"], reverse=True)
+                merged.update({key: listed[key] for key in ("version", "length", "last_activity", "title", "ended")})
+    live = sorted(sessions.values(), key=lambda session: session["last_activity"], reverse=True)
     return web.json_response(
         {
             "instance": here["instance"],

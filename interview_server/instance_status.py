@@ -33,9 +33,9 @@ def new_instance_name() -> str:
 
 def instance_status(app: web.Application, now: float) -> dict:
     """What the dashboard shows of this instance: health, counts and its live sessions (at most
-    MAX_LISTED_SESSIONS, the most recently edited first)."""
+    MAX_LISTED_SESSIONS, the most recently active first)."""
     hub, registry = app[HUB], app[SESSIONS]
-    live = sorted(registry.live_sessions(), key=lambda session: session.last_edit, reverse=True)
+    live = sorted(registry.live_sessions(), key=lambda session: session.last_active, reverse=True)
     sessions = []
     for session in live[:MAX_LISTED_SESSIONS]:
         peers = hub.peers(session.session_id)
@@ -45,7 +45,7 @@ def instance_status(app: web.Application, now: float) -> dict:
                 "title": session.host.title,
                 "language": session.language,
                 "created_at": session.created_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
-                "last_edit": iso(session.last_edit),
+                "last_activity": iso(session.last_active),
                 "connections": len(peers),
                 "participants": sum(1 for peer in peers if peer.introduced),
                 "length": session.length,  # UTF-16 units: cheap to read, unlike a UTF-8 size

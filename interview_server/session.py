@@ -105,7 +105,8 @@ class Session:
         self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)
         self._compaction: asyncio.Task | None = None
         self._clock = clock
-        self.last_edit = record.last_active or clock()  # seconds since the epoch: the last update accepted
+        # Seconds since the epoch: the last update accepted (when loaded: the store's last edit or join).
+        self.last_active = record.last_active or clock()
         self._max_document_bytes = max_document_bytes
         self._observe_commit = observe_commit  # told how many seconds each store commit took (metrics)
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
@@ -248,7 +249,7 @@ class Session:
         self.recent.add(accepted, len(self._text))
         self._text = text
         self.version = before + len(accepted)
-        self.last_edit = accepted[-1].timestamp
+        self.last_active = accepted[-1].timestamp
         self._listener.updates_accepted(self, before, accepted, cursor)
         if recording.due(self.version, self._compacted_to) and (self._compaction is None or self._compaction.done()):
             self._compaction = self._tasks.spawn(self._compact(self.version), f"compact session {self.session_id}")
@@ -296,7 +297,7 @@ class Session:
             await slices.turn()
         self.recent.add(missed, len(self._text))
         self._text, self.version = text, before + len(missed)
-        self.last_edit = max(self.last_edit, missed[-1].timestamp)
+        self.last_active = max(self.last_active, missed[-1].timestamp)
         self._listener.updates_accepted(self, before, missed)
 
     async def updates_since(self, version: int) -> list[Update] | None:

@@ -134,7 +134,7 @@ async def test_the_overview_lists_live_sessions_with_their_people(make_client):
         "title": "Backend screen",
         "language": "python",
         "created_at": listed["created_at"],
-        "last_edit": listed["last_edit"],
+        "last_activity": listed["last_activity"],
         "connections": 3,
         "participants": 2,
         "length": len(STARTER_CODE["python"]),  # in UTF-16 units, as the editor counts (ASCII here)

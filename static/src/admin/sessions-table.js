@@ -21,7 +21,7 @@ export function renderSessions(tbody, sessions, actions, now = Date.now()) {
     }
     cell(row, when(session.created_at), "td", "Created");
     cell(row, `${session.participants} (${session.connections} connected)`, "td", "Participants");
-    cell(row, ago(session.last_edit, now), "td", "Last edit");
+    cell(row, ago(session.last_activity, now), "td", "Last activity");
     cell(row, characters(session.length), "td", "Size");
     cell(row, session.instances.join(", "), "td", "Instance");
     const buttons = document.createElement("div");
