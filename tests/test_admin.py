@@ -224,3 +224,18 @@ async def test_two_instances_see_each_other_and_ending_or_deleting_reaches_both(
         await asyncio.sleep(0.05)
     assert (await second.get(f"/api/sessions/{deleted_id}")).status == 404
     await ending.close()
+
+
+async def test_every_store_keeps_each_instance_status(store_factory):
+    """Each instance's latest status is listed; on a shared store, by every instance."""
+    first = await store_factory()
+    second = (await store_factory()) if first.shared else first
+    await first.set_instance_status("pad-1", {"instance": "pad-1", "connections": 1})
+    await first.set_instance_status("pad-1", {"instance": "pad-1", "connections": 2})  # replaced, not added
+    if first.shared:
+        await second.set_instance_status("pad-2", {"instance": "pad-2", "connections": 5})
+        expected = [{"instance": "pad-1", "connections": 2}, {"instance": "pad-2", "connections": 5}]
+    else:
+        expected = [{"instance": "pad-1", "connections": 2}]
+    for store in (first, second):
+        assert sorted(await store.instance_statuses(), key=lambda status: status["instance"]) == expected
