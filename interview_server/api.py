@@ -14,7 +14,7 @@ from aiohttp import web
 
 from . import activity, export, hosting, playback, protocol, report
 from .errors import ApiError
-from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
+from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, METRICS, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
 from .limits import client_address
 from .problems import Problem
 from .security import origin_allowed, request_host, request_scheme
@@ -104,6 +104,7 @@ async def create_session(request: web.Request) -> web.Response:
         )
     asked = await _read_create_body(request)
     if not request.app[LIMITS].may_create_session(client_address(request, request.app[CONFIG].trust_proxy)):
+        request.app[METRICS].limit_hit("sessions_per_ip")
         raise ApiError(
             429,
             f"too many sessions created from your address: at most {request.app[CONFIG].sessions_per_ip} "
@@ -189,7 +190,7 @@ async def _history(request: web.Request) -> dict:
         raise ApiError(409, str(exc)) from None
 
 
-async def _written(pieces: AsyncIterable[str]) -> AsyncIterator[bytes]:
+async def written_pieces(pieces: AsyncIterable[str]) -> AsyncIterator[bytes]:
     """Text pieces as UTF-8 in writes of about STREAM_WRITE_BYTES (the writer waits while the client lags). A lone
     surrogate (half an emoji, only ever inside a JSON string) is written as its JSON escape."""
     batch, size = [], 0
@@ -210,7 +211,9 @@ async def session_history(request: web.Request) -> web.Response:
     in pieces: a long session is never one string."""
     history = await _history(request)
     text = playback.json_text(playback.json_pieces(history, ascii_only=False), ascii_only=False)
-    return web.Response(body=_written(text), content_type="application/json", headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=written_pieces(text), content_type="application/json", headers={"Cache-Control": "no-store"}
+    )
 
 
 @routes.get("/api/sessions/{session_id}/export.html")
@@ -222,7 +225,7 @@ async def session_export(request: web.Request) -> web.Response:
     except export.ExportUnavailable as exc:
         raise ApiError(503, str(exc)) from None
     return web.Response(
-        body=_written(pieces),
+        body=written_pieces(pieces),
         content_type="text/html",
         headers={
             "Content-Disposition": f'attachment; filename="{export.file_name(history)}"',
@@ -275,7 +278,9 @@ async def session_run(request: web.Request) -> web.Response:
             yield ("," if index else "") + json.dumps(chunk, separators=(",", ":"), ensure_ascii=False)
         yield "]}"
 
-    return web.Response(body=_written(pieces()), content_type="application/json", headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=written_pieces(pieces()), content_type="application/json", headers={"Cache-Control": "no-store"}
+    )
 
 
 @routes.get("/api/problems")

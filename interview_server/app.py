@@ -12,13 +12,27 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import api, errors, pages, security, ws
+from . import admin, api, errors, logs, metrics_endpoint, pages, security, ws
 from .assets import Assets
 from .config import Config
 from .hub import Hub
-from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
+from .keys import (
+    ASSETS,
+    CONFIG,
+    HUB,
+    INSTANCE_NAME,
+    LIMITS,
+    LOOP_MONITOR,
+    METRICS,
+    PROBLEMS,
+    SESSIONS,
+    STORE,
+    STORE_HEALTH,
+)
+from .instance_status import new_instance_name, write_status_while_serving
 from .limits import AddressLimits
 from .loop_monitor import LoopMonitor, run_while_serving
+from .metrics import Metrics
 from .problems import load_problems
 from .sessions import SessionRegistry
 from .store import SessionStore, make_store
@@ -47,12 +61,13 @@ def create_app(
     config = config or Config(store="memory")
     # Outermost first: every answer, errors included, gets the security headers; errors take their one shape.
     app = web.Application(
-        middlewares=[security.security_headers, errors.errors, security.allowed_hosts, static_headers]
+        middlewares=[logs.request_ids, security.security_headers, errors.errors, security.allowed_hosts, static_headers]
     )
     app[CONFIG] = config
     app[STORE] = store or make_store(config.store_kind, config.data_dir, config.redis_url, config.database_url)
     app[STORE_HEALTH] = StoreHealth(app[STORE])
-    app[HUB] = Hub()
+    app[METRICS] = Metrics(app[STORE].name)
+    app[HUB] = Hub(count_sent=app[METRICS].sent)
     app[SESSIONS] = SessionRegistry(
         app[STORE],
         app[HUB],
@@ -60,7 +75,9 @@ def create_app(
         clock,
         max_document_bytes=config.max_document_bytes,
         version_rate=config.version_rate,
+        observe_commit=app[METRICS].commit,
     )
+    app[METRICS].watch(app[SESSIONS].live_count, app[HUB].connection_count, lambda: app[STORE_HEALTH].up)
     app[LIMITS] = AddressLimits(
         config.sockets_per_ip,
         config.sessions_per_ip,
@@ -78,13 +95,18 @@ def create_app(
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.add_routes(ws.routes)
+    app.add_routes(metrics_endpoint.routes)
+    app.add_routes(admin.routes)
+    app[INSTANCE_NAME] = new_instance_name()
     # /static/: hashed names, precompressed copies, caching (assets.py); templates get asset_url().
     app[ASSETS] = Assets(config.static_dir)
     app[ASSETS].setup(app, aiohttp_jinja2.get_env(app))
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_sweeper_ctx)
-    app[LOOP_MONITOR] = LoopMonitor()
+    app[LOOP_MONITOR] = LoopMonitor(on_sample=app[METRICS].loop_lag)
     app.cleanup_ctx.append(lambda app: run_while_serving(app[LOOP_MONITOR]))
+    if config.admin_token:  # the dashboard shows every instance sharing the store: each writes its status
+        app.cleanup_ctx.append(write_status_while_serving)
     app.on_shutdown.append(ws.close_all)
     return app
 

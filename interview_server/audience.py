@@ -206,8 +206,18 @@ class Audience:
         except Exception:
             log.exception("could not reload the host settings of session %s", self.session_id)
             return
-        if record is not None and session.host.reload(record.meta):
+        if record is None:  # deleted (the admin dashboard): its sockets here are closed, never to reconnect
+            await self.close_all(protocol.CLOSE_SESSION_NOT_FOUND, "session deleted")
+        elif session.host.reload(record.meta):
             self._hub.broadcast(self.session_id, protocol.session_info(session.host.info()), introduced_only=True)
+
+    async def close_all(self, code: int, reason: str) -> None:
+        """Close every socket of the session here, after what is queued for it, with `code` and `reason`."""
+        peers = self._hub.peers(self.session_id)
+        for peer in peers:
+            peer.send(protocol.error(f"{reason}: this connection is closed"))
+            peer.write_pending()
+        await asyncio.gather(*(peer.ws.close(code=code, message=reason.encode()) for peer in peers))
 
     # ---- SessionListener: the session's changes, to its peers here ----
 

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import serving
+from . import logs, serving
 from .app import create_app
 from .check import run_check
 from .config import build_parser, load_config
@@ -21,14 +21,17 @@ def main(argv: list[str] | None = None) -> None:
     config = load_config(argv)
     if build_parser().parse_args(argv).check:
         sys.exit(0 if run_check(config, argv) else 1)
-    logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(config.log_level, config.log_format)
     if not (Path(config.static_dir) / "dist" / "manifest.json").is_file():
         logging.getLogger(__name__).warning(
             "static assets are not built (%s/dist is missing): run `make build` (npm ci && npm run build)",
             config.static_dir,
         )
     tune_garbage_collector()
-    print(f"interview_server listening on http://{config.host}:{config.port}", file=sys.stderr, flush=True)
+    if config.log_format == "json":  # every line of the log is then one JSON object
+        logging.getLogger(__name__).warning("interview_server listening on http://%s:%s", config.host, config.port)
+    else:
+        print(f"interview_server listening on http://{config.host}:{config.port}", file=sys.stderr, flush=True)
     # web.run_app, but with connections that must send each request head within 10 s (serving.py).
     serving.run(create_app(config), config.host, config.port, new_event_loop(config.event_loop), shutdown_timeout=5)
 

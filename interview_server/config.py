@@ -143,6 +143,22 @@ SETTINGS: tuple[Setting, ...] = (
         "variable to the flag (flags show in process lists).",
     ),
     Setting(
+        "metrics_token",
+        "METRICS_TOKEN",
+        str,
+        "",
+        "A secret (16 characters or more) that GET /metrics asks for as Authorization: Bearer TOKEN; empty = "
+        "/metrics is open to anyone who can reach it (keep it on a private network then).",
+    ),
+    Setting(
+        "admin_token",
+        "ADMIN_TOKEN",
+        str,
+        "",
+        "A secret (16 characters or more) that opens the /admin dashboard (live sessions, metrics, ending and "
+        "deleting sessions); empty = no dashboard (/admin answers 404).",
+    ),
+    Setting(
         "static_dir",
         "STATIC_DIR",
         str,
@@ -166,6 +182,14 @@ SETTINGS: tuple[Setting, ...] = (
         "`uvloop` (faster), `asyncio`, or `auto`: uvloop where it is installed (it is on Linux and macOS).",
     ),
     Setting("log_level", "LOG_LEVEL", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting(
+        "log_format",
+        "LOG_FORMAT",
+        str,
+        "text",
+        "text (one readable line per record) or json (one JSON object per line: time, level, logger, message, "
+        "request_id, session_id).",
+    ),
     Setting(
         "store",
         "STORE",
@@ -238,11 +262,14 @@ class Config:
     frame_ancestors: str = ""
     allowed_hosts: str = ""
     operator_token: str = ""
+    metrics_token: str = ""
+    admin_token: str = ""
     static_dir: str = str(ASSETS_DIR / "static")
     templates_dir: str = str(ASSETS_DIR / "templates")
     problems_dir: str = ""
     event_loop: str = "auto"
     log_level: str = "INFO"
+    log_format: str = "text"
     store: str = "auto"
     data_dir: str = "data"
     redis_url: str = ""
@@ -279,6 +306,7 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 MIN_OPERATOR_TOKEN_CHARS = 16
 STORE_KINDS = ("auto", "sqlite", "postgres", "redis", "memory")
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
+LOG_FORMATS = ("text", "json")
 
 assert [s.name for s in SETTINGS] == [f.name for f in fields(Config)], "SETTINGS and Config disagree"
 
@@ -374,10 +402,15 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
                 f"interview-server: {name!r} in ALLOWED_HOSTS is not a host name like pad.example.org "
                 "(no scheme, port or path)"
             )
-    if config.operator_token and len(config.operator_token) < MIN_OPERATOR_TOKEN_CHARS:
+    for name in ("operator_token", "metrics_token", "admin_token"):
+        if getattr(config, name) and len(getattr(config, name)) < MIN_OPERATOR_TOKEN_CHARS:
+            raise SystemExit(
+                f"interview-server: {name.upper()} must be at least {MIN_OPERATOR_TOKEN_CHARS} characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+            )
+    if config.log_format not in LOG_FORMATS:
         raise SystemExit(
-            f"interview-server: OPERATOR_TOKEN must be at least {MIN_OPERATOR_TOKEN_CHARS} characters "
-            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+            f"interview-server: LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {config.log_format!r}"
         )
     if not config.run_time_limit > 0:
         raise SystemExit("interview-server: RUN_TIME_LIMIT must be a number of seconds above 0")

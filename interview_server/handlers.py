@@ -18,7 +18,8 @@ from aiohttp import WSCloseCode, web
 
 from . import protocol, webhook
 from .hub import Peer
-from .keys import CONFIG, LIMITS, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
+from .keys import CONFIG, LIMITS, METRICS, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
+from .metrics import OTHER, Metrics
 from .presence import name_refusal
 from .report import session_report
 from .protocol import (
@@ -87,11 +88,16 @@ class Closed(Exception):
 
 async def dispatch(ctx: Context, text: str) -> None:
     """Answer one client frame. Bad input gets an `error`; nothing is applied and the socket stays."""
-    peer, what = ctx.peer, "message"
+    peer, metrics, what = ctx.peer, ctx.app[METRICS], "message"
     try:
-        message = protocol.parse_client_message(text)
+        try:
+            message = protocol.parse_client_message(text)
+        except ProtocolError:
+            metrics.received(OTHER)
+            raise
         spec = message.SPEC
         what = spec.type
+        metrics.received(spec.type)
         if spec.sender == HOSTS and not peer.is_host:
             raise ProtocolError(
                 f"{spec.type}: only a host can do that (open the session with its host link)", "host_only"
@@ -100,6 +106,8 @@ async def dispatch(ctx: Context, text: str) -> None:
             raise ProtocolError(f"{spec.type}: say hello first; only participants can do that")
         await HANDLERS[type(message)](ctx, message)
     except ProtocolError as exc:
+        if exc.code == "document_too_large":
+            metrics.limit_hit("max_document_bytes")
         peer.send(protocol.error(str(exc), exc.code))
         if exc.code == "noop_refused" and _may_resync(peer):
             peer.send(full_state(ctx.session))  # how a client that cannot drop the no-op recovers
@@ -132,10 +140,11 @@ def _may_resync(peer: Peer) -> bool:
 
 @handles(Push)
 async def _push(ctx: Context, push: Push) -> None:
-    session, peer = ctx.session, ctx.peer
+    session, peer, metrics = ctx.session, ctx.peer, ctx.app[METRICS]
     if not ctx.app[STORE_HEALTH].up:  # refused at once, not left waiting on a dead connection
         raise ProtocolError(f"push: {STORE_DOWN}", "store_unavailable")
-    await _pace_versions(session, peer, len(push.updates))
+    arrived = time.perf_counter()
+    await _pace_versions(ctx, len(push.updates))
     # Checked in turn with the other changes (under the session's lock): a push queued behind a lock is refused.
     result = await session.push(
         push.version,
@@ -146,10 +155,14 @@ async def _push(ctx: Context, push: Push) -> None:
         cursor=push.cursor if peer.introduced else None,
     )
     if result is PushResult.STALE:
+        metrics.push("rejected")
         peer.send(protocol.push_rejected(session.version))
     elif result is PushResult.AHEAD:
         # The client is ahead of the server (the server lost history): resync from the full text.
+        metrics.push("resync")
         peer.send(full_state(session))
+    else:
+        metrics.push(result.value, time.perf_counter() - arrived)
 
 
 @handles(Pull)
@@ -165,7 +178,7 @@ async def _pull(ctx: Context, pull: Pull) -> None:
 @handles(CodeUpdate)
 async def _code_update(ctx: Context, message: CodeUpdate) -> None:
     session, peer = ctx.session, ctx.peer
-    await _pace_versions(session, peer, 1)
+    await _pace_versions(ctx, 1)
     await session.replace_code(
         message.code, participant=peer.id, may_edit=lambda: _check_may_edit(session, peer, "code_update")
     )
@@ -186,12 +199,14 @@ async def _set_language(ctx: Context, message: SetLanguage) -> None:
     ctx.share(protocol.language(message.language, ctx.peer.id))
 
 
-async def _pace_versions(session: Session, peer: Peer, count: int) -> None:
+async def _pace_versions(ctx: Context, count: int) -> None:
     """Delay (never refuse) edits past the versions this connection and this session may add per second."""
+    session, peer = ctx.session, ctx.peer
     if peer.versions is None or session.versions is None:
         return
     wait = max(peer.versions.take_or_wait(count), session.versions.take_or_wait(count))
     if wait:
+        ctx.app[METRICS].limit_hit("version_rate")
         peer.send(
             protocol.error(
                 f"edits are coming faster than {peer.versions.rate:g} versions a second from "
@@ -267,6 +282,7 @@ async def _wrong_host_key(ctx: Context) -> None:
     if limits.wrong_host_key(peer.address):
         log.warning("a hello in session %s had a wrong host key", ctx.session.session_id)  # never the key
     if guessing or peer.bad_host_keys >= MAX_BAD_HOST_KEYS:
+        ctx.app[METRICS].limit_hit("key_guesses")
         why = (
             "too many wrong host keys from your address: try again in a minute"
             if guessing
@@ -291,18 +307,22 @@ async def _take_place(ctx: Context) -> list[dict] | None:
     if not cap or len(others) < cap + (HOST_SEATS if peer.is_host else 0):
         return others
     peer.is_host = False
+    ctx.app[METRICS].limit_hit("max_participants")
     await refuse(
         peer.ws,
         CLOSE_SESSION_FULL,
         "session_full",
         f"session is full: it already has {cap} participants, the most this server allows",
+        ctx.app[METRICS],
     )
     return None
 
 
-async def refuse(ws: web.WebSocketResponse, close_code: int, code: str, message: str) -> None:
+async def refuse(ws: web.WebSocketResponse, close_code: int, code: str, message: str, metrics: Metrics) -> None:
     """Tell a socket why it is closed (an `error` with `code`), then close it with `close_code`."""
-    await ws.send_str(protocol.error(message, code))
+    frame = protocol.error(message, code)
+    metrics.sent(frame)
+    await ws.send_str(frame)
     await ws.close(code=close_code, message=message.split(":")[0].encode())
 
 
@@ -353,6 +373,7 @@ async def _run_start(ctx: Context, message: RunStart) -> None:
         raise ProtocolError(f"run_start: version {message.version} is ahead of the session (at {session.version})")
     previous = activity.end_run(ctx.peer.id, "stopped", None)
     if previous is not None:
+        ctx.app[METRICS].run_finished(previous.language, "stopped")
         ctx.share(protocol.run_finished(previous.id, "stopped", None, previous.truncated))
         await save_run(session, previous)
     run = activity.start_run(ctx.peer.public(), message.version, message.language)
@@ -376,6 +397,7 @@ async def _run_end(ctx: Context, message: RunEnd) -> None:
     run = ctx.session.activity.end_run(ctx.peer.id, message.status, message.duration_ms)
     if run is None:
         raise ProtocolError("run_end: you have no run in progress")
+    ctx.app[METRICS].run_finished(run.language, run.status)
     ctx.share(protocol.run_finished(run.id, run.status, run.duration_ms, run.truncated))
     await save_run(ctx.session, run)
 
@@ -420,15 +442,19 @@ async def _rename(ctx: Context, message: Rename) -> None:
 
 @handles(EndSession)
 async def _end_session(ctx: Context, message: EndSession) -> None:
-    if not ctx.session.host.ended:  # ending twice changes nothing
-        await ctx.session.host.end()
-        log.info("session %s ended by a host", ctx.session.session_id)
-        config = ctx.app[CONFIG]
-        if config.webhook_url:
-            ctx.app[SESSIONS].tasks.spawn(
-                _send_report(ctx.app, ctx.session.session_id), f"webhook for session {ctx.session.session_id}"
+    await end_session(ctx.app, ctx.session, "a host")
+
+
+async def end_session(app: web.Application, session: Session, by: str) -> None:
+    """End a session (read-only from now on; its report to WEBHOOK_URL) and tell everyone, on every instance."""
+    if not session.host.ended:  # ending twice changes nothing
+        await session.host.end()
+        log.info("session %s ended by %s", session.session_id, by)
+        if app[CONFIG].webhook_url:
+            app[SESSIONS].tasks.spawn(
+                _send_report(app, session.session_id), f"webhook for session {session.session_id}"
             )
-    ctx.share(protocol.session_info(ctx.session.host.info()))
+    session.audience.share(protocol.session_info(session.host.info()))
 
 
 async def _send_report(app: web.Application, session_id: str) -> None:

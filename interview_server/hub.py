@@ -8,6 +8,7 @@ import math
 import secrets
 import struct
 from collections import defaultdict
+from collections.abc import Callable
 
 from aiohttp import WSCloseCode, web
 
@@ -37,10 +38,12 @@ class FrameWriter:
     """Writes the frames queued for peers once per event-loop iteration: a peer that got several frames
     meanwhile gets them in one write (one system call), and no peer needs a task of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, count_sent: Callable[[str, int], None] | None = None) -> None:
         self._dirty: list[Peer] = []
         self._scheduled = False
         self.tasks = TaskOwner()  # closings of peers cut off for falling behind
+        # Told of each message sent (its JSON text, and to how many peers): metrics.Metrics.sent.
+        self.count_sent = count_sent or _count_nothing
 
     def schedule(self, peer: Peer) -> None:
         self._dirty.append(peer)
@@ -53,6 +56,10 @@ class FrameWriter:
         dirty, self._dirty = self._dirty, []
         for peer in dirty:
             peer.write_pending()
+
+
+def _count_nothing(text: str, recipients: int) -> None:
+    pass
 
 
 class Peer:
@@ -88,7 +95,10 @@ class Peer:
             return
         if not self._pending:
             self._writer.schedule(self)
-        self._pending.append(text_frame(frame) if isinstance(frame, str) else frame)
+        if isinstance(frame, str):
+            self._writer.count_sent(frame, 1)
+            frame = text_frame(frame)
+        self._pending.append(frame)  # a frame given as bytes comes from Hub.broadcast, which counted it
 
     def write_pending(self) -> None:
         """Write every queued frame now (the FrameWriter does, once per loop turn; call it before a close
@@ -124,9 +134,9 @@ class Peer:
 class Hub:
     """The peers of each session, in the order they joined."""
 
-    def __init__(self) -> None:
+    def __init__(self, count_sent: Callable[[str, int], None] | None = None) -> None:
         self._peers: dict[str, dict[Peer, None]] = defaultdict(dict)
-        self.writer = FrameWriter()
+        self.writer = FrameWriter(count_sent)
 
     def join(self, peer: Peer) -> int:
         """Add a peer; return the session's connection count."""
@@ -162,9 +172,17 @@ class Hub:
         """Queue one frame for every peer of a session (but `exclude`; only those who said hello, or only
         hosts, if asked)."""
         frame = text_frame(text)  # encoded once for all
+        recipients = 0
         for peer in self._peers.get(session_id, ()):
             if peer is not exclude and (peer.introduced or not introduced_only) and (not hosts_only or peer.is_host):
                 peer.send(frame)
+                recipients += 1
+        if recipients:
+            self.writer.count_sent(text, recipients)
+
+    def connection_count(self) -> int:
+        """Open sockets on this instance, over every session."""
+        return sum(len(peers) for peers in self._peers.values())
 
     def all_peers(self) -> list[Peer]:
         return [peer for peers in self._peers.values() for peer in peers]

@@ -7,6 +7,7 @@ from .config import Config
 from .hub import Hub
 from .limits import AddressLimits
 from .loop_monitor import LoopMonitor
+from .metrics import Metrics
 from .sessions import SessionRegistry
 from .store import SessionStore
 from .store_health import StoreHealth
@@ -19,4 +20,6 @@ HUB = web.AppKey("hub", Hub)
 SESSIONS = web.AppKey("sessions", SessionRegistry)
 LIMITS = web.AppKey("limits", AddressLimits)
 LOOP_MONITOR = web.AppKey("loop_monitor", LoopMonitor)
+METRICS = web.AppKey("metrics", Metrics)
+INSTANCE_NAME = web.AppKey("instance_name", str)  # this process, as the admin dashboard names it
 PROBLEMS = web.AppKey("problems", dict)  # problem id -> problems.Problem (built-in and PROBLEMS_DIR)

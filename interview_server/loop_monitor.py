@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+from collections.abc import Callable
 
 PERIOD_SECONDS = 0.1
 WINDOW_SAMPLES = 600  # one minute
@@ -18,8 +19,11 @@ OVERLOAD_SAMPLES, OVERLOAD_LAG_MS = 100, 200.0
 
 
 class LoopMonitor:
-    def __init__(self) -> None:
+    """Samples the event loop's lag and keeps the last minute of it."""
+
+    def __init__(self, on_sample: Callable[[float], None] | None = None) -> None:
         self._lags_ms: collections.deque[float] = collections.deque(maxlen=WINDOW_SAMPLES)
+        self._on_sample = on_sample  # told of each sample, in ms (metrics)
 
     def overloaded(self) -> bool:
         """The loop has run late (OVERLOAD_LAG_MS at p90) over the last 10 s: too much work for one process."""
@@ -35,7 +39,10 @@ class LoopMonitor:
 
     def record(self, lag_ms: float) -> None:
         """One sample: how late the timer woke."""
-        self._lags_ms.append(max(0.0, lag_ms))
+        lag_ms = max(0.0, lag_ms)
+        self._lags_ms.append(lag_ms)
+        if self._on_sample is not None:
+            self._on_sample(lag_ms)
 
     def summary(self) -> dict:
         """Lag in ms over the last minute: {"p50", "p99", "max"} (None before the first sample)."""

@@ -50,6 +50,7 @@ SLICE_SECONDS = 0.005  # long work (validating a push on a big document) lets th
 
 class PushResult(enum.Enum):
     ACCEPTED = "accepted"  # committed and published
+    REBASED = "rebased"  # moved over updates accepted since it was made, then committed and published
     STALE = "stale"  # made on an older version: the client rebases and pushes again
     AHEAD = "ahead"  # made on a version the server never had: the client must resync
 
@@ -85,6 +86,7 @@ class Session:
         tasks: TaskOwner,
         clock: Callable[[], float] = time.time,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        observe_commit: Callable[[float], None] | None = None,
     ):
         self.session_id = record.session_id
         self.language = record.language
@@ -103,13 +105,21 @@ class Session:
         self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)
         self._compaction: asyncio.Task | None = None
         self._clock = clock
+        # Seconds since the epoch: the last update accepted (when loaded: the store's last edit or join).
+        self.last_active = record.last_active or clock()
         self._max_document_bytes = max_document_bytes
+        self._observe_commit = observe_commit  # told how many seconds each store commit took (metrics)
         # Serialises version checks, commits and publishing, so every peer sees updates in version order.
         self._lock = asyncio.Lock()
 
     @property
     def code(self) -> str:
         return str(self._text)
+
+    @property
+    def length(self) -> int:
+        """The text's length in UTF-16 units, as the editor counts (no copy of the text)."""
+        return len(self._text)
 
     async def _validate(
         self, updates: Sequence[Update], participant: str, as_sent: bool = True
@@ -181,7 +191,7 @@ class Session:
                 accepted, text = await self._validate(updates, participant, as_sent)
                 placed = cursor if as_sent and cursor and all(max(pair) <= len(text) for pair in cursor) else None
                 if await self._commit(accepted, text, placed):
-                    return PushResult.ACCEPTED
+                    return PushResult.ACCEPTED if as_sent else PushResult.REBASED
                 if not rebase:
                     return PushResult.STALE
             return PushResult.STALE
@@ -229,12 +239,17 @@ class Session:
         """Append at the current version; publish only once durable (with the sender's cursor after them, if
         given). If the store moved on, catch up."""
         before = self.version
-        if not await self._store.append(self.session_id, before, accepted, lambda: str(text)):
+        started = time.perf_counter()
+        committed = await self._store.append(self.session_id, before, accepted, lambda: str(text))
+        if self._observe_commit is not None:
+            self._observe_commit(time.perf_counter() - started)
+        if not committed:
             await self._catch_up_locked()
             return False
         self.recent.add(accepted, len(self._text))
         self._text = text
         self.version = before + len(accepted)
+        self.last_active = accepted[-1].timestamp
         self._listener.updates_accepted(self, before, accepted, cursor)
         if recording.due(self.version, self._compacted_to) and (self._compaction is None or self._compaction.done()):
             self._compaction = self._tasks.spawn(self._compact(self.version), f"compact session {self.session_id}")
@@ -282,6 +297,7 @@ class Session:
             await slices.turn()
         self.recent.add(missed, len(self._text))
         self._text, self.version = text, before + len(missed)
+        self.last_active = max(self.last_active, missed[-1].timestamp)
         self._listener.updates_accepted(self, before, missed)
 
     async def updates_since(self, version: int) -> list[Update] | None:

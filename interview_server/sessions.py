@@ -63,8 +63,10 @@ class SessionRegistry:
         clock: Callable[[], float] = time.time,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         version_rate: float = DEFAULT_VERSION_RATE,
+        observe_commit: Callable[[float], None] | None = None,
     ):
         self._store = store
+        self._observe_commit = observe_commit
         self._version_rate = version_rate
         self._max_document_bytes = max_document_bytes
         self._hub = hub
@@ -174,7 +176,12 @@ class SessionRegistry:
             tasks=self.tasks,
             clock=self._clock,
             max_document_bytes=self._max_document_bytes,
+            observe_commit=self._observe_commit,
         )
+
+    def live_sessions(self) -> list[Session]:
+        """The sessions held open here."""
+        return list(self._live.values())
 
     def live_count(self) -> int:
         """Sessions held open here (someone connected or joining)."""

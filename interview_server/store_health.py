@@ -29,6 +29,7 @@ class StoreHealth:
         self._clock = clock
         self.down_since: float | None = None
         self._woken = asyncio.Event()
+        self._ping: asyncio.Future | None = None  # the latest ping, answered or not
 
     @property
     def up(self) -> bool:
@@ -56,15 +57,21 @@ class StoreHealth:
             self._woken.set()
         return True
 
-    async def _ping(self) -> None:
-        await asyncio.wait_for(self._store.ping(), PING_TIMEOUT_SECONDS)
-
     async def probe_once(self) -> None:
-        """Ping the store and update the state."""
-        try:
-            await self._ping()
-        except (TimeoutError, *self._store.outage_errors) as exc:
-            self.failed(exc if self.is_outage(exc) else TimeoutError("no answer to a ping"))
+        """Ping the store and update the state. A ping unanswered within PING_TIMEOUT_SECONDS counts as down at
+        once, without waiting for it to be cancelled (cancelling a query on a hung server may itself hang); it is
+        left running, and the next probes wait on it rather than pile more onto the hung server."""
+        if self._ping is None or self._ping.done():
+            self._ping = asyncio.ensure_future(self._store.ping())
+        ping = self._ping
+        done, _ = await asyncio.wait({ping}, timeout=PING_TIMEOUT_SECONDS)
+        if not done:
+            self.failed(TimeoutError(f"no answer to a ping within {PING_TIMEOUT_SECONDS:g} s"))
+            return
+        error = ping.exception()
+        if error is not None:
+            if not self.failed(error):
+                log.warning("pinging the %s store failed: %r", self._store.name, error)
             return
         if self.down_since is not None:
             log.warning("the %s store answers again after %.1f s", self._store.name, self.down_for())
@@ -81,6 +88,8 @@ class StoreHealth:
             try:
                 await self.probe_once()
             except asyncio.CancelledError:
+                if self._ping is not None:
+                    self._ping.cancel()
                 raise
             except Exception:
                 log.exception("probing the %s store failed", self._store.name)

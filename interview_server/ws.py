@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from . import protocol
+from . import logs, protocol
 from .handlers import HOST_SEATS, STORE_DOWN, Context, dispatch, refuse, relay_cursor, save_run
 from .hub import Hub, Peer
-from .keys import CONFIG, HUB, LIMITS, SESSIONS, STORE_HEALTH
+from .keys import CONFIG, HUB, LIMITS, METRICS, SESSIONS, STORE_HEALTH
 from .limits import MessageRate, client_address, connection_versions
+from .metrics import Metrics
 from .presence import CursorThrottle
 from .protocol import CLOSE_SESSION_FULL, CLOSE_SESSION_NOT_FOUND, CLOSE_TOO_MANY_CONNECTIONS
 from .security import origin_allowed
@@ -26,7 +28,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/ws/{session_id}")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    config, limits = request.app[CONFIG], request.app[LIMITS]
+    config = request.app[CONFIG]
     if not origin_allowed(request, config):
         # Cross-site WebSocket hijacking: a page of another site may not open a socket here.
         raise web.HTTPForbidden(
@@ -37,21 +39,37 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     # aiohttp refuses a message of max_msg_size bytes itself: +1 so MAX_MESSAGE_BYTES is the largest accepted.
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_message_bytes + 1, compress=False)
     await ws.prepare(request)
+    session_id = request.match_info["session_id"]
+    # Every log line of this socket's life (its request's task), and of tasks started from it, names its session.
+    if is_session_id(session_id):
+        logs.SESSION_ID.set(session_id)
+    await _open_socket(request, ws, session_id)
+    return ws
+
+
+async def _open_socket(request: web.Request, ws: web.WebSocketResponse, session_id: str) -> None:
+    """Count the socket against its address's limit, join its session and serve it; measure its life."""
+    opened = time.monotonic()
+    config, limits, metrics = request.app[CONFIG], request.app[LIMITS], request.app[METRICS]
     address = client_address(request, config.trust_proxy)
     if not limits.open_socket(address):
+        metrics.limit_hit("sockets_per_ip")
         await refuse(
             ws,
             CLOSE_TOO_MANY_CONNECTIONS,
             "too_many_connections",
             f"too many connections from your address (at most {config.sockets_per_ip}); close some tabs "
             "or try again later",
+            metrics,
         )
-        return ws
+        return
     try:
-        await _join(request.app, ws, request.transport, request.match_info["session_id"], address)
+        await _join(request.app, ws, request.transport, session_id, address)
     finally:
         limits.close_socket(address)
-    return ws
+        if ws.close_code == WSCloseCode.MESSAGE_TOO_BIG:
+            metrics.limit_hit("max_message_bytes")
+        metrics.connection_seconds.observe(time.monotonic() - opened)
 
 
 async def _join(
@@ -70,6 +88,7 @@ async def _join(
         return
     if session is None:
         reason = "session not found" if is_session_id(session_id) else "malformed session id"
+        app[METRICS].sent(protocol.error(reason))
         await ws.send_str(protocol.error(reason))
         await ws.close(code=CLOSE_SESSION_NOT_FOUND, message=reason.encode())
         return
@@ -78,12 +97,14 @@ async def _join(
     if cap and app[HUB].count(session_id) >= 3 * cap + HOST_SEATS:
         silent = session.audience.silent_peer_to_evict()
         if silent is None:
+            app[METRICS].limit_hit("max_participants")
             try:
                 await refuse(
                     ws,
                     CLOSE_SESSION_FULL,
                     "session_full",
                     f"session is full: it already has {cap} participants, the most this server allows",
+                    app[METRICS],
                 )
             finally:
                 await sessions.release(session_id)
@@ -94,6 +115,7 @@ async def _join(
             CLOSE_SESSION_FULL,
             "session_full",
             "session is full: this connection never said hello, and its place was needed",
+            app[METRICS],
         )
     await _serve(app, ws, transport, session, address)
 
@@ -101,7 +123,7 @@ async def _join(
 async def _serve(
     app: web.Application, ws: web.WebSocketResponse, transport: asyncio.Transport, session: Session, address: str
 ) -> None:
-    hub, sessions, config = app[HUB], app[SESSIONS], app[CONFIG]
+    hub, sessions, config, metrics = app[HUB], app[SESSIONS], app[CONFIG], app[METRICS]
     rate = MessageRate(config.message_rate, config.message_burst)
     peer = Peer(ws, session.session_id, transport, hub.writer)
     peer.versions = connection_versions(config.version_rate)
@@ -115,13 +137,14 @@ async def _serve(
     try:
         await _sync_presence(app, session)
         async for message in ws:
-            if not await _within_rate(rate, peer, ws):
+            if not await _within_rate(rate, peer, ws, metrics):
                 break
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 # Bytes (as sent) are limited per address, over all its sockets: big pushes cannot flood disk and CPU.
                 size = len(message.data.encode()) if message.type == WSMsgType.TEXT else len(message.data)
                 wait = app[LIMITS].bytes_wait(address, size)
                 if wait:
+                    metrics.limit_hit("byte_rate")
                     await asyncio.sleep(wait)
             if message.type == WSMsgType.TEXT:
                 await dispatch(Context(app, session, peer), message.data)
@@ -130,7 +153,7 @@ async def _serve(
             elif message.type == WSMsgType.ERROR:
                 log.info("socket error in session %s: %s", session.session_id, ws.exception())
     finally:
-        await _leave(session, peer, hub, sessions)
+        await _leave(session, peer, hub, sessions, metrics)
 
 
 async def _sync_presence(app: web.Application, session: Session) -> None:
@@ -142,7 +165,7 @@ async def _sync_presence(app: web.Application, session: Session) -> None:
             raise
 
 
-async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegistry) -> None:
+async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegistry, metrics: Metrics) -> None:
     """Tell the others and end the peer's run; the session is released whatever fails on the way."""
     count = session.audience.leave(peer)
     peer.cursors.cancel()
@@ -151,6 +174,7 @@ async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegist
         hub.broadcast(session.session_id, protocol.user_left(count))
         unfinished = session.activity.end_run(peer.id, "disconnected", None)
         if unfinished is not None:
+            metrics.run_finished(unfinished.language, "disconnected")
             session.audience.share(protocol.run_finished(unfinished.id, "disconnected", None, unfinished.truncated))
             await save_run(session, unfinished)
         if peer.introduced:
@@ -166,9 +190,11 @@ async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegist
         await sessions.release(session.session_id)
 
 
-async def _within_rate(rate: MessageRate, peer: Peer, ws: web.WebSocketResponse) -> bool:
+async def _within_rate(rate: MessageRate, peer: Peer, ws: web.WebSocketResponse, metrics: Metrics) -> bool:
     """Slow a client down to the message rate (nothing is dropped); cut it off if it keeps flooding."""
     wait, verdict = rate.admit()
+    if verdict != "ok":
+        metrics.limit_hit("message_rate")
     if verdict == "cut":
         log.warning("closing a socket in session %s that kept sending too fast", peer.session_id)
         peer.send(

@@ -68,13 +68,16 @@ const lazyCompletion = {
     });
   },
 };
-const [pages, workers, exportPlayer] = await Promise.all([
+const [pages, admin, workers, exportPlayer] = await Promise.all([
   build({
     ...common,
     entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
     splitting: true,
     plugins: [lazyCompletion],
   }),
+  // The admin dashboard: a build of its own, so the modules it shares with the editor (dialogs, downloads) do not
+  // move chunk boundaries of the editor's first load.
+  build({ ...common, entryPoints: ["admin.js", "admin.css"].map((name) => join(srcDir, name)), splitting: false }),
   // SQLite's wasm (sql.js) and Lua's (wasmoon) are imported by their workers as files: each lands beside its
   // worker with a hashed name. wasmoon's loader, like Pyodide's, imports Node's "url" and "module" only under Node.
   // ts-worker.js carries js-worker.js's sandbox and sucrase: the JavaScript worker stays without the stripper.
@@ -85,7 +88,7 @@ const [pages, workers, exportPlayer] = await Promise.all([
   build({ ...common, entryPoints: [join(srcDir, "export-player.js")], format: "iife", splitting: false, sourcemap: false,
     define: { PLAYBACK_EXPORT: "true" } }),
 ]);
-const manifest = manifestOf([pages.metafile, workers.metafile, exportPlayer.metafile]);
+const manifest = manifestOf([pages.metafile, admin.metafile, workers.metafile, exportPlayer.metafile]);
 await writeFile(join(distDir, "manifest.json"), `${JSON.stringify(manifest, null, 1)}\n`);
 
 await Promise.all(PYODIDE_FILES.map(async (name) =>

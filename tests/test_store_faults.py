@@ -2,6 +2,7 @@
 while people type. The server stays up, says so on /api/health, refuses what it cannot commit
 (`store_unavailable`: the pages show "saving paused" and keep their edits), and once the store answers every
 unconfirmed edit lands without a reload: each client's line holds exactly the tokens it typed, in order.
+/metrics says interview_store_up 0 while it lasts.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from .support.postgres_server import PostgresServer
 from .support.redis_server import RedisServer
@@ -36,6 +38,14 @@ async def wait_for_health(url: str, wanted: str, timeout: float) -> float:
         assert time.monotonic() - started < timeout, f"/api/health still says {status!r}, not {wanted!r}"
         await asyncio.sleep(0.1)
     return time.monotonic() - started
+
+
+async def store_up_metric(url: str) -> float:
+    """interview_store_up as /metrics says it (parsed by prometheus_client)."""
+    async with aiohttp.ClientSession() as http, http.get(url + "/metrics") as response:
+        text = await response.text()
+    [family] = [family for family in text_string_to_metric_families(text) if family.name == "interview_store_up"]
+    return family.samples[0].value
 
 
 def start_backend(store: str, tmp_path):
@@ -79,9 +89,11 @@ async def test_store_crash_restart_and_hang_under_typing_lose_nothing(store, tmp
             taken_down = time.monotonic()
             await asyncio.to_thread(take_down)
             noticed = await wait_for_health(server.url, "store_down", timeout=8)
+            assert await store_up_metric(server.url) == 0
             await asyncio.sleep(max(0.0, down_seconds - (time.monotonic() - taken_down)))
             await asyncio.to_thread(backend.resume if take_down == backend.pause else backend.restart)
             recovered = await wait_for_health(server.url, "ok", timeout=20)
+            assert await store_up_metric(server.url) == 1
             seen[name] = (round(noticed, 1), round(recovered, 1))
         stdout, stderr = await asyncio.wait_for(typists.communicate(b"settle\n"), TYPING_SECONDS + 60)
         assert typists.returncode == 0, stderr.decode()

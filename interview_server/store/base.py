@@ -23,6 +23,7 @@ from ..protocol import Update
 log = logging.getLogger(__name__)
 
 SNAPSHOT_INTERVAL = 100
+INSTANCE_STATUS_SECONDS = 10  # an instance's status not refreshed for this long is no longer shown
 # Runs and chat messages kept per session, newest first; older ones are dropped (an abuse guard).
 # "person": who each participant id in the log was (name, colour, role), for playback; "hidden" and "timer":
 # hidden-check results and timer marks (interview_server/grading.py).
@@ -126,6 +127,17 @@ class SessionStore(ABC):
     async def presence(self, session_id: str) -> int | None:
         """Connections to a session over all instances, or None when only this instance counts."""
         return None
+
+    # The admin dashboard's view of the instances (admin.py): each writes its status every few seconds.
+
+    async def set_instance_status(self, instance: str, status: dict) -> None:
+        """Record this instance's status (JSON-serialisable); shared stores keep it INSTANCE_STATUS_SECONDS."""
+        self._instance_status = status
+
+    async def instance_statuses(self) -> list[dict]:
+        """The statuses of the instances alive (just this one for a single-instance store)."""
+        status = getattr(self, "_instance_status", None)
+        return [] if status is None else [status]
 
     @abstractmethod
     async def create(self, record: SessionRecord) -> None:

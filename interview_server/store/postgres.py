@@ -32,6 +32,7 @@ from asyncpg.exceptions import OperatorInterventionError
 
 from ..protocol import Update
 from .base import (
+    INSTANCE_STATUS_SECONDS,
     EVENT_LIMITS,
     SessionRecord,
     SessionStore,
@@ -417,6 +418,20 @@ class PostgresStore(SessionStore):
         if session_id not in self._watchers:  # not opened here again meanwhile
             await self.set_presence(session_id, 0)
             await self.set_people(session_id, [])
+
+    async def set_instance_status(self, instance: str, status: dict) -> None:
+        await self._pool.execute(
+            "INSERT INTO instance_status (id, status, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))"
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at;",
+            instance,
+            json.dumps(status),
+            INSTANCE_STATUS_SECONDS,
+        )
+
+    async def instance_statuses(self) -> list[dict]:
+        await self._pool.execute("DELETE FROM instance_status WHERE expires_at < now() - interval '1 minute'")
+        rows = await self._pool.fetch("SELECT status FROM instance_status WHERE expires_at > now() ORDER BY id")
+        return [json.loads(row["status"]) for row in rows]
 
     async def set_presence(self, session_id: str, local_count: int) -> int:
         """Record this instance's connection count; tell the others; return the total over live instances."""

@@ -146,9 +146,18 @@ BEGIN
 END $$;
 """
 
+_V2 = r"""
+CREATE UNLOGGED TABLE instance_status (       -- each instance's status for the admin dashboard, every 3 s
+    id text PRIMARY KEY,
+    status text NOT NULL,                     -- JSON (admin.py)
+    expires_at timestamptz NOT NULL
+);
+"""
+
 # (version, what it does); docs/STORAGE.md says what each needs.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "sessions, update log, meta, events; instances, presence, people, relay; is_apply, is_save_event", _V1),
+    (2, "instance_status: each instance's status for the admin dashboard", _V2),
 ]
 
 

@@ -25,6 +25,7 @@ from redis.exceptions import NoScriptError
 
 from ..protocol import Update
 from .base import (
+    INSTANCE_STATUS_SECONDS,
     EVENT_LIMITS,
     SessionRecord,
     SessionStore,
@@ -473,6 +474,22 @@ class RedisStore(SessionStore):
 
     def publish(self, session_id: str, frame: str) -> asyncio.Future:
         return self._queue(_Command(("PUBLISH", self._keys(session_id)[3], f"m:{self.instance_id}:{frame}")))
+
+    async def set_instance_status(self, instance: str, status: dict) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(f"{PREFIX}status:{instance}", json.dumps(status), ex=INSTANCE_STATUS_SECONDS)
+            pipe.sadd(f"{PREFIX}statuses", instance)
+            await pipe.execute()
+
+    async def instance_statuses(self) -> list[dict]:
+        """The statuses still fresh (a set names the instances: no SCAN over the whole key space); an instance
+        whose status expired leaves the set."""
+        instances = sorted(await self._redis.smembers(f"{PREFIX}statuses"))
+        values = await self._redis.mget([f"{PREFIX}status:{instance}" for instance in instances]) if instances else []
+        gone = [instance for instance, value in zip(instances, values, strict=True) if value is None]
+        if gone:
+            await self._redis.srem(f"{PREFIX}statuses", *gone)
+        return [json.loads(value) for value in values if value is not None]
 
     async def set_presence(self, session_id: str, local_count: int) -> int:
         """Record this instance's connection count; tell the others; return the total over instances."""

@@ -33,7 +33,8 @@ async function hostFetch(sessionId, hostKey, what) {
   return response;
 }
 
-function save(blob, name) {
+/** Saves a blob as a download named `name`. */
+export function save(blob, name) {
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
