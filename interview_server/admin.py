@@ -19,7 +19,7 @@ from .api import written_pieces
 from .errors import ApiError
 from .handlers import end_session
 from .instance_status import instance_status
-from .keys import ASSETS, CONFIG, METRICS, SESSIONS, STORE
+from .keys import ASSETS, CONFIG, METRICS, SESSIONS, STORE, STORE_HEALTH
 from .sessions import is_session_id
 from .tokens import checked_token
 
@@ -66,7 +66,13 @@ async def overview(request: web.Request) -> web.Response:
     _require_admin(request)
     app = request.app
     here = instance_status(app, time.time())
-    statuses = [status for status in await app[STORE].instance_statuses() if status.get("instance") != here["instance"]]
+    try:
+        others = await app[STORE].instance_statuses()
+    except Exception as exc:
+        if not app[STORE_HEALTH].failed(exc):
+            raise
+        others = []  # the store is down: this instance is all the dashboard can see (its status says why)
+    statuses = [status for status in others if status.get("instance") != here["instance"]]
     statuses = [here, *sorted(statuses, key=lambda status: status.get("instance", ""))]
     sessions: dict[str, dict] = {}
     for status in statuses:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from .keys import CONFIG, HUB, INSTANCE_NAME, LOOP_MONITOR, SESSIONS, STORE
+from .keys import CONFIG, HUB, INSTANCE_NAME, LOOP_MONITOR, SESSIONS, STORE, STORE_HEALTH
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ def instance_status(app: web.Application, now: float) -> dict:
         "live_sessions": registry.live_count(),
         "listed_sessions": len(sessions),
         "overloaded": app[LOOP_MONITOR].overloaded(),
+        "store_up": app[STORE_HEALTH].up,
         "loop_lag_ms": app[LOOP_MONITOR].summary(),
         "max_participants": app[CONFIG].max_participants,
         "sessions": sessions,

@@ -113,3 +113,34 @@ async def test_store_crash_restart_and_hang_under_typing_lose_nothing(store, tmp
     assert final["code"] == expected
     assert set(result["docs"]) == {expected}
     assert set(result["versions"]) == {final["version"]}
+
+
+async def test_the_admin_dashboard_says_the_store_is_down_and_still_answers(tmp_path):
+    database = PostgresServer()
+    server = ServerProcess(
+        "--store",
+        "postgres",
+        "--database-url",
+        database.url,
+        env={"ADMIN_TOKEN": "admin-secret-0123456789"},
+        log_path=tmp_path / "log",
+    )
+    try:
+        server.start()
+        headers = {"Authorization": "Bearer admin-secret-0123456789"}
+        async with aiohttp.ClientSession(headers=headers) as http:
+            await http.post(server.url + "/api/sessions")
+            up = await (await http.get(server.url + "/api/admin/overview")).json()
+            assert [instance["store_up"] for instance in up["instances"]] == [True]
+            await asyncio.to_thread(database.kill)
+            await wait_for_health(server.url, "store_down", timeout=8)
+            response = await http.get(server.url + "/api/admin/overview")
+            assert response.status == 200
+            down = await response.json()
+            assert [(instance["instance"], instance["store_up"]) for instance in down["instances"]] == [
+                (up["instance"], False)
+            ]
+            assert len(down["sessions"]) == len(up["sessions"])  # this instance's live sessions, from memory
+    finally:
+        server.kill()
+        database.stop()

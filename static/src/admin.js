@@ -80,10 +80,12 @@ function render(overview) {
 function instanceRow(instance) {
   const row = document.createElement("tr");
   const lag = instance.loop_lag_ms?.p99;
+  // The store first: while it is down the instance refuses edits (the pages keep them); then the event loop.
+  const health = instance.store_up === false ? "store down" : instance.overloaded ? "overloaded" : "ok";
   const cells = [
     instance.instance,
     instance.store,
-    instance.overloaded ? "overloaded" : "ok",
+    health,
     String(instance.connections),
     String(instance.live_sessions),
     lag === null || lag === undefined ? "–" : `${figure(lag)} ms`,
@@ -93,7 +95,7 @@ function instanceRow(instance) {
     const cell = document.createElement(index === 0 ? "th" : "td");
     if (index === 0) cell.setAttribute("scope", "row");
     cell.textContent = text;
-    if (index === 2) cell.className = instance.overloaded ? "admin-health admin-health-bad" : "admin-health";
+    if (index === 2) cell.className = health === "ok" ? "admin-health" : "admin-health admin-health-bad";
     row.append(cell);
   });
   return row;
