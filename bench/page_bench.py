@@ -2,7 +2,7 @@
 editable editor, Python ready cold and warm (and how Python started, and what its files cost on the wire), the Run
 round trip, and Stop -> ready again (interrupted, and with the worker replaced).
 
-    .venv/bin/python bench/page_bench.py [--runs 5] [--out bench/results/page.json] [--static-dir DIR]
+    .venv/bin/python bench/page_bench.py [--runs 5] [--out bench/results/page.json] [--static-dir DIR] [--languages]
 
 Starts its own server (memory store, temporary folder) and drives /usr/bin/chromium (CHROMIUM_PATH to
 choose another) through Playwright. Times come from the page's own clock (performance.now(), whose zero is
@@ -11,7 +11,8 @@ MutationObserver that sees the same moments from outside (the cross-check, and t
 without the marks). The Python worker's own timeline (zero: the worker's start) gives its `python-started` mark
 (with how it started: "snapshot" or "normal") and the bytes its Pyodide files took. --static-dir serves another
 build (e.g. a git worktree's static/) for a before/after. Prints a table with each target and writes the runs and
-medians to the JSON file.
+medians to the JSON file. --languages then runs the SQL, TypeScript and Lua benches and prints the languages side
+by side.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import platform
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -416,7 +418,55 @@ async def main(args) -> int:
         "(other work on the machine inflates every time above)"
     )
     print(f"\nwrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    if args.languages:
+        languages_table(args.runs)
     return 0
+
+
+# Each language's own bench (its server, its pages), and where it writes its figures; the table reads them back.
+LANGUAGE_BENCHES = ("sql_bench.py", "typescript_bench.py", "lua_bench.py")
+
+
+def languages_table(runs: int) -> None:
+    """Run the languages' benches, then print each language's figures side by side (docs/PERFORMANCE.md,
+    "Languages side by side"): ready cold / warm from navigation, and Stop of an endless program -> ready."""
+    for script in LANGUAGE_BENCHES:
+        subprocess.run([sys.executable, str(ROOT / "bench" / script), "--runs", str(runs)], check=True)
+    results = {
+        name: json.loads((ROOT / "bench/results" / f"{name}.json").read_text()) for name in ("sql", "typescript", "lua")
+    }
+    ts = results["typescript"]["summary"]
+    rows = [
+        (
+            "JavaScript",
+            ts["javascript"]["ready_cold_ms"],
+            ts["javascript"]["ready_warm_ms"],
+            ts["javascript"]["stop_loop_ready_ms"],
+        ),
+        (
+            "TypeScript",
+            ts["typescript"]["ready_cold_ms"],
+            ts["typescript"]["ready_warm_ms"],
+            ts["typescript"]["stop_loop_ready_ms"],
+        ),
+    ]
+    for label, name in (("SQL", "sql"), ("Lua", "lua")):
+        summary = results[name]["summary"]
+        rows.append(
+            (
+                label,
+                summary[f"{name}_ready_cold_ms"],
+                summary[f"{name}_ready_warm_ms"],
+                summary["stop_loop_ready_ms" if name == "lua" else "stop_runaway_ready_ms"],
+            )
+        )
+    print("\nper language (median / max ms; bytes on the wire: each bench's own table above)")
+    print(f"{'language':12}{'ready, cold':>20}{'ready, warm':>20}{'Stop -> ready':>20}")
+    for label, cold, warm, stop in rows:
+        print(
+            f"{label:12}"
+            + "".join(f"{figure['median']:>11.0f} / {figure['max']:<6.0f}" for figure in (cold, warm, stop))
+        )
 
 
 if __name__ == "__main__":
@@ -425,5 +475,8 @@ if __name__ == "__main__":
     parser.add_argument("--out", default=str(ROOT / "bench/results/page.json"), help="result file")
     parser.add_argument(
         "--static-dir", help="serve this built static/ folder instead of the checkout's (a before/after)"
+    )
+    parser.add_argument(
+        "--languages", action="store_true", help="then run SQL's, TypeScript's and Lua's benches and compare them"
     )
     sys.exit(asyncio.run(main(parser.parse_args())))
