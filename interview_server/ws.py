@@ -84,7 +84,7 @@ async def _join(
             raise
         # The page reconnects by itself (with its backoff): by then the store may answer again.
         await sessions.release(session_id)
-        await refuse(ws, WSCloseCode.INTERNAL_ERROR, "store_unavailable", f"joining: {STORE_DOWN}")
+        await refuse(ws, WSCloseCode.INTERNAL_ERROR, "store_unavailable", f"joining: {STORE_DOWN}", app[METRICS])
         return
     if session is None:
         reason = "session not found" if is_session_id(session_id) else "malformed session id"

@@ -308,7 +308,8 @@ async def test_health_details_for_the_operator(make_client):
     response = await client.get("/api/health", headers={"Authorization": f"Bearer {TOKEN}"})
     body = await response.json()
     assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
-    assert set(body) == {"status", "connections", "live_sessions", "tasks", "event_loop", "loop_lag_ms"}
+    assert set(body) == {"status", "connections", "live_sessions", "tasks", "event_loop", "loop_lag_ms", "store"}
+    assert body["store"] == {"kind": "memory", "up": True, "down_seconds": 0.0}
     assert (body["status"], body["connections"], body["live_sessions"]) == ("ok", 0, 0)
 
 

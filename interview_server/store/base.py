@@ -73,8 +73,9 @@ class SessionStore(ABC):
 
     name = "abstract"
     shared = False  # several server instances use it at once (frames are then relayed through `publish`)
-    # Exceptions that say the store cannot be reached (store_health.py), not that a request was wrong.
-    outage_errors: tuple[type[BaseException], ...] = (OSError,)
+    # Exceptions that say the store cannot be reached over its network (store_health.py), not that a request was
+    # wrong. None for a store in this process or on its disk: its failures are errors, logged as such.
+    outage_errors: tuple[type[BaseException], ...] = ()
 
     async def open(self) -> None:
         """Connect, create files or schema (called once at start-up)."""
