@@ -4,10 +4,12 @@ CPU seconds and RSS of a process, percentiles."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -166,3 +168,19 @@ def machine_busy_seconds() -> float:
     fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def median_and_max(values) -> dict | None:
+    """{"median", "max"} of the figures that were measured (None ones left out), rounded to 0.1; None if none were."""
+    measured = [value for value in values if value is not None]
+    if not measured:
+        return None
+    return {"median": round(statistics.median(measured), 1), "max": round(max(measured), 1)}
+
+
+def write_result(result: dict, out: str, shown=lambda key: key != "raw") -> None:
+    """Print the result's figures (the keys `shown` keeps) and write all of it as JSON to `out`."""
+    print(json.dumps({key: value for key, value in result.items() if shown(key)}, indent=1))
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1))

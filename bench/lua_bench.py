@@ -26,7 +26,7 @@ import aiohttp
 from aiohttp import web
 from playwright.async_api import async_playwright, expect
 
-from common import ROOT, Server, free_port
+from common import ROOT, Server, free_port, median_and_max, write_result
 from page_bench import CHROMIUM_ARGS, chromium_path, editor, new_page, served_sizes, timed_click
 from sql_bench import create_session, first_load_js
 
@@ -176,8 +176,7 @@ async def main(args) -> int:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     def med(pick):
-        values = [pick(run) for run in runs if pick(run) is not None]
-        return {"median": round(statistics.median(values), 1), "max": round(max(values), 1)} if values else None
+        return median_and_max(pick(run) for run in runs)
 
     result["summary"] = {
         "lua_ready_cold_ms": med(lambda r: r["cold"]["ready_ms"]),
@@ -192,10 +191,7 @@ async def main(args) -> int:
     result["console"] = sorted({line for run in runs for line in run["console"]})
     result["load_average_after"] = os.getloadavg()
     result["raw"] = runs
-    print(json.dumps({k: v for k, v in result.items() if k != "raw"}, indent=1))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    write_result(result, args.out)
     return 0
 
 

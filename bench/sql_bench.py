@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import aiohttp
 from playwright.async_api import async_playwright, expect
 
-from common import ROOT, Server
+from common import ROOT, Server, median_and_max, write_result
 from page_bench import CHROMIUM_ARGS, chromium_path, editor, new_page, served_sizes, timed_click
 
 RUNAWAY = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r) SELECT count(*) FROM r;"
@@ -142,8 +141,7 @@ async def main(args) -> int:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     def med(pick):
-        values = [pick(run) for run in runs if pick(run) is not None]
-        return {"median": round(statistics.median(values), 1), "max": round(max(values), 1)} if values else None
+        return median_and_max(pick(run) for run in runs)
 
     if runs:
         result["summary"] = {
@@ -158,10 +156,7 @@ async def main(args) -> int:
         result["console"] = sorted({line for run in runs for line in run["console"]})
     result["load_average_after"] = os.getloadavg()
     result["raw"] = runs
-    print(json.dumps({k: v for k, v in result.items() if k != "raw"}, indent=1))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    write_result(result, args.out)
     return 0
 
 

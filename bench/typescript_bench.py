@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
 from playwright.async_api import async_playwright, expect
 
-from common import ROOT, Server
+from common import ROOT, Server, median_and_max, write_result
 from page_bench import CHROMIUM_ARGS, chromium_path, new_page, served_sizes, set_code, timed_click
 from sql_bench import create_session, first_load_js
 
@@ -124,9 +121,7 @@ async def main(args) -> int:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    def med(values):
-        values = [value for value in values if value is not None]
-        return {"median": round(statistics.median(values), 1), "max": round(max(values), 1)} if values else None
+    med = median_and_max
 
     result["summary"] = {
         language: {
@@ -140,13 +135,10 @@ async def main(args) -> int:
     result["console"] = sorted({line for language in LANGUAGES for run in runs[language] for line in run["console"]})
     result["load_average_after"] = os.getloadavg()
     result["raw"] = runs
-    print(json.dumps({k: v for k, v in result.items() if k != "raw" and not k.endswith("_files")}, indent=1))
+    write_result(result, args.out, shown=lambda key: key != "raw" and not key.endswith("_files"))
     for language in LANGUAGES:
         for row in result[f"{language}_files"]:
             print(f"{language:10} {row['file']:48} raw {row['raw']:>8}  gzip {row['gzip']:>7}  br {row['br']:>7}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
     return 0
 
 
