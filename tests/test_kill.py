@@ -14,7 +14,8 @@ import random
 import aiohttp
 import pytest
 
-from .support.server_process import ROOT, ServerProcess
+from .support.server_process import ServerProcess
+from .support.typists import start_typists
 
 pytestmark = pytest.mark.system  # nothing acknowledged is lost however slow the machine: runs in parallel
 
@@ -49,20 +50,7 @@ async def test_sigkill_under_typing_load_loses_no_acknowledged_edit(store, tmp_p
             session_id = (await (await http.post(server.url + "/api/sessions")).json())["session_id"]
         await set_code(server.url, session_id, "\n".join(f"c{i}:" for i in range(CLIENTS)))
         typing_seconds = KILLS * 0.75
-        typists = await asyncio.create_subprocess_exec(
-            "node",
-            "--experimental-websocket",
-            "--no-warnings",
-            "tests/node/typists.mjs",
-            f"ws://127.0.0.1:{server.port}/ws/{session_id}",
-            str(CLIENTS),
-            str(typing_seconds),
-            "40",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        typists = await start_typists(f"ws://127.0.0.1:{server.port}/ws/{session_id}", CLIENTS, typing_seconds)
         rng = random.Random(2026)
         await asyncio.sleep(0.5)
         for _ in range(KILLS):

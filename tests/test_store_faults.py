@@ -17,7 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from .support.postgres_server import PostgresServer
 from .support.redis_server import RedisServer
-from .support.server_process import ROOT, ServerProcess
+from .support.server_process import ServerProcess
+from .support.typists import start_typists
 from .test_kill import session_state, set_code
 
 pytestmark = pytest.mark.system  # counts what landed, times nothing: runs in parallel
@@ -64,20 +65,7 @@ async def test_store_crash_restart_and_hang_under_typing_lose_nothing(store, tmp
         async with aiohttp.ClientSession() as http:
             session_id = (await (await http.post(server.url + "/api/sessions")).json())["session_id"]
         await set_code(server.url, session_id, "\n".join(f"c{i}:" for i in range(CLIENTS)))
-        typists = await asyncio.create_subprocess_exec(
-            "node",
-            "--experimental-websocket",
-            "--no-warnings",
-            "tests/node/typists.mjs",
-            f"ws://127.0.0.1:{server.port}/ws/{session_id}",
-            str(CLIENTS),
-            str(TYPING_SECONDS),
-            "40",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        typists = await start_typists(f"ws://127.0.0.1:{server.port}/ws/{session_id}", CLIENTS, TYPING_SECONDS)
         outages = [
             ("crash (SIGKILL)", backend.kill, 3.0),
             ("clean restart", backend.shut_down, 3.0),
