@@ -15,12 +15,11 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from . import export, playback, protocol
-from .api import written_pieces
+from .api import session_id_of, written_pieces
 from .errors import ApiError
 from .handlers import end_session
 from .instance_status import instance_status
 from .keys import ASSETS, CONFIG, METRICS, SESSIONS, STORE, STORE_HEALTH
-from .sessions import is_session_id
 from .tokens import checked_token
 
 log = logging.getLogger(__name__)
@@ -41,13 +40,6 @@ def _require_admin(request: web.Request) -> None:
         raise ApiError(403, "that is not this server's ADMIN_TOKEN")
     if verdict == "guessing":
         raise ApiError(429, "too many wrong tokens from your address: try again in a minute")
-
-
-def _session_id(request: web.Request) -> str:
-    session_id = request.match_info["session_id"]
-    if not is_session_id(session_id):
-        raise ApiError(400, "malformed session id")
-    return session_id
 
 
 @routes.get("/admin")
@@ -108,7 +100,7 @@ async def overview(request: web.Request) -> web.Response:
 async def end(request: web.Request) -> web.Response:
     """End a session as its host would: read-only everywhere, on every instance (the change is relayed)."""
     _require_admin(request)
-    session_id = _session_id(request)
+    session_id = session_id_of(request)
     sessions = request.app[SESSIONS]
     session = await sessions.open(session_id)
     if session is None:
@@ -125,7 +117,7 @@ async def delete(request: web.Request) -> web.Response:
     """Delete a session and its whole history. Its sockets here are closed (4404, not to reconnect); the other
     instances hear of it through the session's relay and close theirs."""
     _require_admin(request)
-    session_id = _session_id(request)
+    session_id = session_id_of(request)
     app = request.app
     if await app[SESSIONS].get_record(session_id) is None:
         raise ApiError(404, "session not found")
@@ -148,7 +140,7 @@ async def delete(request: web.Request) -> web.Response:
 async def export_session(request: web.Request) -> web.Response:
     """The session as one self-contained HTML file that replays offline (as its host can download it)."""
     _require_admin(request)
-    record = await request.app[SESSIONS].get_record(_session_id(request))
+    record = await request.app[SESSIONS].get_record(session_id_of(request))
     if record is None:
         raise ApiError(404, "session not found")
     try:

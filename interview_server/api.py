@@ -129,7 +129,7 @@ async def create_session(request: web.Request) -> web.Response:
     )
 
 
-def _session_id(request: web.Request) -> str:
+def session_id_of(request: web.Request) -> str:
     """The {session_id} of the URL; a 400 if it is not the shape this server issues."""
     session_id = request.match_info["session_id"]
     if not is_session_id(session_id):
@@ -139,7 +139,7 @@ def _session_id(request: web.Request) -> str:
 
 @routes.get("/api/sessions/{session_id}")
 async def get_session(request: web.Request) -> web.Response:
-    session_id = _session_id(request)
+    session_id = session_id_of(request)
     sessions = request.app[SESSIONS]
     record = await sessions.get_record(session_id)
     if record is None:
@@ -170,7 +170,7 @@ def _bearer(request: web.Request) -> str:
 
 async def _hosted_record(request: web.Request):
     """The session's record, if the request carries its host key (Authorization: Bearer KEY); else an ApiError."""
-    session_id = _session_id(request)
+    session_id = session_id_of(request)
     key = _bearer(request)
     if not key:
         raise ApiError(401, "host key required: send the key from the host link as Authorization: Bearer KEY")
@@ -256,7 +256,7 @@ async def session_report_page(request: web.Request) -> web.Response:
 async def session_run(request: web.Request) -> web.Response:
     """One of the recent runs with its whole output (a `history` frame carries only the end of a long one). The
     session's link is the key, as for GET /api/sessions/{id}: every participant sees the runs."""
-    session_id, run_id = _session_id(request), request.match_info["run_id"]
+    session_id, run_id = session_id_of(request), request.match_info["run_id"]
     if not activity.RUN_ID.fullmatch(run_id):
         raise ApiError(400, "malformed run id: expected r- and 12 lowercase hex digits")
     if await request.app[SESSIONS].get_record(session_id) is None:
