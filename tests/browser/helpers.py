@@ -19,6 +19,22 @@ async def connected(page: Page) -> Page:
     return page
 
 
+async def language_page(pages, url: str, label: str, person: bool = False, name: str | None = None) -> Page:
+    """A session's page at `url` once it is connected and the runtime of the language called `label` (as the
+    page says it: "SQL", "Lua", "TypeScript") is ready; `person`: in a browser context of its own."""
+    page = await (pages.person if person else pages.new)(url, name=name or ("Sam" if person else "Tester"))
+    await connected(page)
+    await expect(page.get_by_role("status", name=label)).to_have_text(f"{label} ready", timeout=15_000)
+    return page
+
+
+async def run_code(page: Page, code: str) -> None:
+    """Put `code` in the editor, wait until the server has it, and press Run."""
+    await set_code(page, code)
+    await settled(page)
+    await page.get_by_role("button", name="Run", exact=True).click()
+
+
 def editor(page: Page):
     return page.get_by_role("textbox", name="Code editor")
 

@@ -17,7 +17,7 @@ from ..support.server_process import ROOT, ServerProcess
 from .conftest import Logs, create_session_links
 import re
 
-from .helpers import connected, open_tab, output, set_code, settled, side_tab
+from .helpers import connected, open_tab, output, set_code, settled, side_tab, language_page, run_code
 
 TIME_LIMIT_SECONDS = 2
 RUNAWAY = "local n = 0\nwhile true do\n  n = n + 1\nend\n"
@@ -62,18 +62,10 @@ def short_limit_url(tmp_path_factory):
 
 
 async def lua_page(pages, base_url, session_id, person=False):
-    page = await (pages.person if person else pages.new)(
-        f"{base_url}/session/{session_id}", name="Sam" if person else "Tester"
-    )
-    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
-    await expect(page.get_by_role("status", name="Lua")).to_have_text("Lua ready", timeout=15_000)
-    return page
+    return await language_page(pages, f"{base_url}/session/{session_id}", "Lua", person)
 
 
-async def run(page, code):
-    await set_code(page, code)
-    await settled(page)
-    await page.get_by_role("button", name="Run", exact=True).click()
+run = run_code
 
 
 async def test_a_run_reads_the_input_box_both_pages_see_it_and_an_error_shows_its_line(pages, server_url):

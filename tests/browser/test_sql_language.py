@@ -14,7 +14,7 @@ from playwright.async_api import expect
 
 from ..support.server_process import ROOT
 from .conftest import SHORT_TIME_LIMIT_SECONDS, create_session_links
-from .helpers import open_tab, output, set_code, settled, side_tab
+from .helpers import open_tab, output, set_code, settled, side_tab, language_page, run_code
 
 TIME_LIMIT_SECONDS = SHORT_TIME_LIMIT_SECONDS  # the short_limit_url server's (conftest)
 RUNAWAY = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r) SELECT count(*) FROM r;"
@@ -36,18 +36,10 @@ def create(base_url: str, **fields) -> str:
 
 
 async def sql_page(pages, base_url, session_id, person=False):
-    page = await (pages.person if person else pages.new)(
-        f"{base_url}/session/{session_id}", name="Sam" if person else "Tester"
-    )
-    await expect(page.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
-    await expect(page.get_by_role("status", name="SQL")).to_have_text("SQL ready", timeout=15_000)
-    return page
+    return await language_page(pages, f"{base_url}/session/{session_id}", "SQL", person)
 
 
-async def run(page, code):
-    await set_code(page, code)
-    await settled(page)
-    await page.get_by_role("button", name="Run", exact=True).click()
+run = run_code
 
 
 async def test_a_join_is_a_table_both_pages_see_and_an_error_names_its_statement(pages, server_url):

@@ -16,7 +16,7 @@ from playwright.async_api import expect
 
 from ..support.server_process import ROOT
 from .conftest import SHORT_TIME_LIMIT_SECONDS, create_session_links
-from .helpers import connected, open_tab, output, set_code, settled, side_tab
+from .helpers import open_tab, output, set_code, settled, side_tab, language_page, run_code
 
 TYPED = """interface Shape {
   name: string;
@@ -73,16 +73,10 @@ def create(base_url: str, **fields) -> dict:
 
 async def ts_page(pages, url: str, person: bool = False, name: str = "Tester"):
     """A page at `url` (a session's page), once connected and TypeScript is ready."""
-    page = await (pages.person if person else pages.new)(url, name=name)
-    await connected(page)
-    await expect(page.get_by_role("status", name="TypeScript")).to_have_text("TypeScript ready", timeout=15_000)
-    return page
+    return await language_page(pages, url, "TypeScript", person, name)
 
 
-async def run(page, code: str) -> None:
-    await set_code(page, code)
-    await settled(page)
-    await page.get_by_role("button", name="Run", exact=True).click()
+run = run_code
 
 
 def last_run(page):
