@@ -252,6 +252,23 @@ def test_a_candidates_own_directives_are_not_hidden_results_and_a_missing_semico
     assert nonce["passed"] == nonce["total"] == 4, nonce
 
 
+@pytest.mark.parametrize("space", ["\u00a0", "\f", "\v", "\u2003", " \t "])
+def test_directives_hidden_by_unusual_whitespace_are_not_hidden_results_either(space):
+    """A candidate's directive with a no-break space (invisible in the editor) or another whitespace, and a nonce
+    line of their own, neither pass a case nor hide the real results."""
+    problem = load_problems()["sql-customer-orders"]
+    names = [name for name, *_ in hidden_cases(problem.hidden_checks["sql"])]
+    forged = (
+        "SELECT 0 AS wrong;\n"
+        + "".join(f"--{space}expect unordered: {name}\n-- [0]\n" for name in names)
+        + f"--{space}grading-nonce: 00\n"
+        + "".join(f"--{space}expect unordered: filler\n-- [0]\n" for _ in range(250))
+    )
+    results = hidden_graded(problem, forged)
+    assert [case["name"] for case in results["cases"]] == names, results
+    assert results["passed"] == 0
+
+
 def test_a_failing_statement_is_one_failed_case_naming_it():
     problem = load_problems()["sql-customer-orders"]
     results = hidden_graded(problem, "SELECT * FROM nowhere;")

@@ -258,7 +258,9 @@ export function parseDirectives(code) {
   });
   for (let index = 0; index < lines.length; index += 1) {
     const line = lines[index].trim();
-    const nonce = NONCE_DIRECTIVE.exec(line);
+    // Only the program's first line may set the nonce (hidden-program.js writes it there): a candidate's line
+    // further down cannot re-mark the results.
+    const nonce = index === 0 ? NONCE_DIRECTIVE.exec(line) : null;
     if (nonce) {
       directives.push({ at: offsets[index], nonce: nonce[1] });
       continue;

@@ -188,10 +188,12 @@ export function hiddenProgram(language, code, checks, nonce) {
 // directive has been read. The candidate's own directives become plain comments: they are not checks.
 const SQL_CASE = /^\s*--\s*case:\s*(.*)$/i;
 const SQL_EXPECT = /^\s*--\s*expect\s+(ordered|unordered)\b/i;
-const SQL_DIRECTIVE = /^[ \t]*--[ \t]*(expect|grading-nonce)\b.*$/gim;
+// As sql-run.js reads a directive: a line that, trimmed of any whitespace (no-break spaces, form feeds too),
+// starts with one.
+const SQL_DIRECTIVE = /^--\s*(expect|grading-nonce)\b/i;
 
 function sqlHiddenProgram(code, checks, nonce) {
-  const candidate = code.replace(SQL_DIRECTIVE, "--");
+  const candidate = code.split("\n").map((line) => (SQL_DIRECTIVE.test(line.trim()) ? "--" : line)).join("\n");
   const program = [`-- grading-nonce: ${nonce}`];
   for (const { name, setup, expectation } of sqlCases(checks)) {
     program.push("SAVEPOINT hidden_case;", ...setup, candidate, ";", ...expectation(name),
