@@ -77,11 +77,17 @@ async def _join(
 ) -> None:
     """Check the session id (before any store access) and the participant cap, then serve the socket."""
     sessions, cap = app[SESSIONS], app[CONFIG].max_participants
+    # While the store is down a session not held here cannot be loaded: refused at once, not left to wait on it.
+    store_down = not app[STORE_HEALTH].up and is_session_id(session_id) and sessions.live(session_id) is None
+    session = None
     try:
-        session = await sessions.open(session_id) if is_session_id(session_id) else None
+        if not store_down and is_session_id(session_id):
+            session = await sessions.open(session_id)
     except Exception as exc:
         if not app[STORE_HEALTH].failed(exc):
             raise
+        store_down = True
+    if store_down:
         # The page reconnects by itself (with its backoff): by then the store may answer again.
         await sessions.release(session_id)
         await refuse(ws, WSCloseCode.INTERNAL_ERROR, "store_unavailable", f"joining: {STORE_DOWN}", app[METRICS])

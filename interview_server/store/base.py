@@ -74,8 +74,12 @@ class SessionStore(ABC):
     name = "abstract"
     shared = False  # several server instances use it at once (frames are then relayed through `publish`)
     # Exceptions that say the store cannot be reached over its network (store_health.py), not that a request was
-    # wrong. None for a store in this process or on its disk: its failures are errors, logged as such.
+    # wrong, when raised by the code in `outage_sources` (this package's stores and the store's driver: an OSError
+    # of a client's socket is not the store's). None for a store in this process or on its disk: its failures are
+    # errors, logged as such. `not_outage_errors`: subclasses of those that are a request's fault after all.
     outage_errors: tuple[type[BaseException], ...] = ()
+    not_outage_errors: tuple[type[BaseException], ...] = ()
+    outage_sources: tuple[str, ...] = ()
 
     async def open(self) -> None:
         """Connect, create files or schema (called once at start-up)."""

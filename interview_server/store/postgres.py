@@ -26,9 +26,16 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import asyncpg
-from asyncpg.exceptions import OperatorInterventionError
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    ClientConfigurationError,
+    CrashShutdownError,
+    UnsupportedClientFeatureError,
+)
 
 from ..protocol import Update
 from .base import (
@@ -98,7 +105,16 @@ class PostgresStore(SessionStore):
 
     name = "postgres"
     shared = True
-    outage_errors = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OperatorInterventionError)
+    outage_errors = (
+        OSError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,  # "connection is closed"
+        AdminShutdownError,
+        CrashShutdownError,
+        CannotConnectNowError,
+    )
+    not_outage_errors = (ClientConfigurationError, UnsupportedClientFeatureError)  # InterfaceErrors of ours
+    outage_sources = (str(Path(__file__).parent), str(Path(asyncpg.__file__).parent))
 
     def __init__(self, url: str):
         self.url = url

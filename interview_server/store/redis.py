@@ -17,6 +17,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -44,6 +45,7 @@ INSTANCE_TTL_SECONDS = 10  # an instance not heard from for this long no longer 
 POOL_SIZE = 50  # connections to Redis per instance (pub/sub has its own)
 POOL_WAIT_SECONDS = 10  # how long a command waits for a free one before failing
 CONNECT_TIMEOUT_SECONDS = 5  # a new connection that takes longer: Redis counts as unreachable
+COMMAND_TIMEOUT_SECONDS = 10  # a reply that takes longer: the command fails (a hung or half-open connection)
 HEARTBEAT_SECONDS = 3  # heartbeat refresh, and the catch-up poll that heals lost messages
 
 _APPEND = """
@@ -205,6 +207,7 @@ class RedisStore(SessionStore):
     name = "redis"
     shared = True
     outage_errors = (OSError, RedisConnectionError, RedisTimeoutError)
+    outage_sources = (str(Path(__file__).parent), str(Path(aioredis.__file__).parent.parent))  # .../redis
 
     def __init__(self, url: str):
         self.url = url
@@ -233,6 +236,9 @@ class RedisStore(SessionStore):
             max_connections=POOL_SIZE,
             timeout=POOL_WAIT_SECONDS,
             socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            # A half-open connection (a host gone without a reset) must not hold a command forever.
+            socket_timeout=COMMAND_TIMEOUT_SECONDS,
+            socket_keepalive=True,
         )
         self._redis = aioredis.Redis(connection_pool=pool)
         await self._redis.ping()

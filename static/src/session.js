@@ -255,6 +255,10 @@ connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { t
     toast.show(`Language not switched: ${data.message.replace(/^\w+: /, "")}`);
   }
   if (type === "error" && data.code === "name_refused") toast.show(`Name not taken: ${data.message.replace(/^\w+: /, "")}`);
+  // A chat message, a run's output or a setting the server could not store (edits and notes retry by themselves).
+  if (type === "error" && data.code === "store_unavailable" && !/^(push|set_notes):/.test(data.message)) {
+    toast.show("Not saved: the server is reconnecting to its storage. Try again in a moment.");
+  }
   if (type === "error" && data.code === "bad_host_key") {
     toast.show("This host link is not valid for this session, so you joined as a candidate. Check the link you were given.");
     forgetHostKey(main.dataset.sessionId);
@@ -271,7 +275,10 @@ function becomeHost() {
       const panel = new NotesPanel({ root: notesRoot, connection });
       if (heldNotes) panel.receive(heldNotes); // it listens itself from now on
       return panel;
-    }).catch((failure) => toast.show(`Could not load the notes: ${failure.message}`));
+    }).catch((failure) => {
+      notes = null; // not loaded: the Notes tab stays empty (a reload tries again)
+      toast.show(`Could not load the notes: ${failure.message}`);
+    });
     tabs.setHost(true);
     tabs.registerPanel({ id: "notes", label: "Notes", order: 30, hostOnly: true, element: notesRoot });
   }

@@ -201,7 +201,7 @@ export class SyncClient extends EventTarget {
     // Delayed, not refused; or a refused connection, which the status says (the socket closes next).
     if (code === "rate_limited" || code === "session_full" || code === "too_many_connections") return;
     if (code === "cursor_refused") return; // a cursor too old to place: the next selection is sent at a newer version
-    if (code === "store_unavailable") {
+    if (code === "store_unavailable" && String(message).startsWith("push:")) {
       // The server cannot reach its storage: nothing was applied and nothing is lost. Kept here, sent again
       // every second until it lands (no backoff: the outage may end any moment, and the refusal costs nothing).
       this.inFlight = false;
@@ -222,6 +222,7 @@ export class SyncClient extends EventTarget {
     }
     // Not about edits: the page says what it means.
     if (code === "host_only" || code === "bad_host_key" || code === "name_refused") return;
+    if (code === "store_unavailable") return; // another message than a push (chat, notes...): the page says so
     if (code === "noop_refused") {
       // We never push no-ops (confirmNoops); a session_state follows to resync from.
       this.inFlight = false;

@@ -11,7 +11,9 @@ const STATES = {
   saving: ["Saving…", "busy"],
   offline: ["Not saved yet: offline", "warn"],
   refused: ["Not saved: the server refused these notes", "error"],
+  paused: ["Not saved yet: the server is reconnecting to its storage", "warn"],
 };
+const STORE_RETRY_MS = 2000; // a save refused with store_unavailable is tried again after this
 // Control characters (but tab and newline) and text-direction overrides: the server refuses notes with them.
 const UNWANTED = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 let panels = 0; // for unique element ids
@@ -35,6 +37,8 @@ export class NotesPanel extends EventTarget {
       message: ({ detail }) => {
         if (detail?.type === "notes") this.receive(detail.data ?? {});
         else if (detail?.type === "error" && detail.data?.code === "notes_rejected") this.refused();
+        else if (detail?.type === "error" && detail.data?.code === "store_unavailable" &&
+          String(detail.data.message).startsWith("set_notes:")) this.storeUnavailable();
       },
       open: () => this.setOnline(true),
       close: () => this.setOnline(false),
@@ -181,6 +185,15 @@ export class NotesPanel extends EventTarget {
     this.inFlight = false;
     this.sent = null;
     this.showState("refused");
+  }
+
+  /** The server could not reach its storage: nothing was saved; the text stays here and is sent again soon. */
+  storeUnavailable() {
+    this.inFlight = false;
+    this.sent = null;
+    this.showState("paused");
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.save(), STORE_RETRY_MS);
   }
 
   /** Puts `text` in the box, changing only what differs, with the selection mapped through the change. */
