@@ -169,3 +169,12 @@ def test_a_run_that_ended_early_is_a_failed_case_saying_why():
         "passed": 0,
         "total": 1,
     }
+
+
+def test_a_case_reported_twice_counts_once():
+    mark = f"\u001ehidden-case {NONCE} "
+    first = '{"name": "empty", "passed": false, "ms": 1, "message": "returned 1, expected 0"}'
+    again = '{"name": "empty", "passed": true, "ms": 1, "message": ""}'
+    output = f"{mark}{first}\n{mark}{again}\n"
+    results = json.loads(bridge({"read": {"output": output, "nonce": NONCE, "ending": ""}}))
+    assert (results["passed"], results["total"], results["cases"][0]["passed"]) == (0, 1, False)

@@ -227,8 +227,8 @@ function sqlCases(checks) {
 
 /**
  * The cases a run printed (its whole output, in order), read back: only lines marked with this run's nonce
- * count, at most MAX_CASES; a run that ended without reaching the checks (a syntax error in the candidate's
- * code, a time-out, Stop) is one failed case saying so.
+ * count, each case name once (the first), at most MAX_CASES; a run that ended without reaching the checks (a
+ * syntax error in the candidate's code, a time-out, Stop) is one failed case saying so.
  * @param {string} output
  * @param {string} nonce
  * @param {string} [ending] why the run ended early, if it did ("error" output, "timed out", "stopped")
@@ -242,6 +242,7 @@ export function readHiddenResults(output, nonce, ending = "") {
     if (!line.startsWith(prefix) || cases.length >= MAX_CASES) continue;
     try {
       const found = JSON.parse(line.slice(prefix.length));
+      if (cases.some((known) => known.name === String(found.name).slice(0, 200))) continue; // each case counts once
       cases.push({
         name: String(found.name).slice(0, 200),
         passed: found.passed === true,
