@@ -159,6 +159,21 @@ class Audience:
         if self._store.shared:
             self._publish(frame)
 
+    def send_to(self, participant_id: str, frame: str) -> None:
+        """Send a frame to one participant: here if they are connected here, else through the other instances
+        (the one they are on passes it on; the others drop it)."""
+        if self._deliver(participant_id, frame):
+            return
+        if self._store.shared:
+            self._publish(frame)
+
+    def _deliver(self, participant_id: str, frame: str) -> bool:
+        """Send to the participant's sockets here; whether they have any."""
+        peers = [peer for peer in self._hub.peers(self.session_id) if peer.id == participant_id and peer.introduced]
+        for peer in peers:
+            peer.send(frame)
+        return bool(peers)
+
     def _publish(self, frame: str) -> None:
         """Send a frame to the other instances, after the ones before it (the store keeps them in order)."""
         self._store.publish(self.session_id, frame).add_done_callback(self._relay_failed)
@@ -178,6 +193,9 @@ class Audience:
         try:
             message = json.loads(frame)
             type_, data = message["type"], message["data"]
+            if type_ == "call_signal":  # for one participant, who may be here
+                self._deliver(data["to"], frame)
+                return
             if type_ == "language":
                 session.language = data["language"]
             elif type_ == "session_info":

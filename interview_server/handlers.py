@@ -500,5 +500,6 @@ def _refuse_after_end(ctx: Context, what: str) -> None:
 
 
 from . import grading_handlers  # noqa: E402, F401  (registers its handlers in HANDLERS)
+from . import call_handlers  # noqa: E402, F401  (registers its handlers in HANDLERS)
 
 assert set(HANDLERS) == {cls for _, cls in CLIENT_MESSAGES.values()}, "every client message needs one handler"

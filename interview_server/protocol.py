@@ -39,6 +39,9 @@ MAX_SCORECARD_COMMENT_LENGTH = 5_000
 MAX_CRITERIA = 10
 MAX_SCORE = 10
 MAX_TIMER_MINUTES = 600
+MAX_PARTICIPANT_ID_CHARS = 64  # hub.Peer.id is 8 hex characters; room for other servers' ids
+MAX_SIGNAL_BYTES = 16 * 1024  # one WebRTC offer/answer (SDP, a few kB) or ICE candidate, as JSON
+SIGNALS_PER_SECOND, SIGNAL_BURST = 10, 60  # call_signal per connection: a call's set-up trickles ~20-40
 TIMER_ACTIONS = ("start", "pause", "resume", "reset")
 RECOMMENDATIONS = ("", "strong_no", "no", "mixed", "yes", "strong_yes")
 
@@ -319,6 +322,24 @@ class Chat:
     @classmethod
     def parse(cls, data: dict) -> Chat:
         return _parse_chat(data)
+
+
+@client_message(
+    "call_signal",
+    "{to, signal}",
+    "WebRTC signalling for the call (an offer, answer, ICE candidate or hang-up, any JSON object) to one "
+    "participant (`to`: their id): relayed to them only, on any instance; never stored",
+    sender=PARTICIPANTS,
+    budget="16 KiB of signal as JSON; a burst of 60, then 10 a second (rate_limited)",
+)
+@dataclass(frozen=True)
+class CallSignal:
+    to: str
+    signal: dict
+
+    @classmethod
+    def parse(cls, data: dict) -> CallSignal:
+        return _parse_call_signal(data)
 
 
 @client_message("lock", "{locked}", "true stops candidates from editing; false lets them again", sender=HOSTS)
@@ -633,6 +654,17 @@ def _parse_chat(data: dict) -> Chat:
     return Chat(text)
 
 
+def _parse_call_signal(data: dict) -> CallSignal:
+    to, signal = data.get("to"), data.get("signal")
+    if not isinstance(to, str) or not 0 < len(to) <= MAX_PARTICIPANT_ID_CHARS:
+        raise ProtocolError(f"call_signal: data.to must be a participant id (1-{MAX_PARTICIPANT_ID_CHARS} characters)")
+    if not isinstance(signal, dict):
+        raise ProtocolError("call_signal: data.signal must be a JSON object")
+    if len(json.dumps(signal, separators=(",", ":")).encode("utf-8", "surrogatepass")) > MAX_SIGNAL_BYTES:
+        raise ProtocolError(f"call_signal: data.signal is over {MAX_SIGNAL_BYTES // 1024} KiB as JSON")
+    return CallSignal(to, signal)
+
+
 def _parse_hello(data: dict) -> Hello:
     name = None if data.get("name") is None else _name(data, "hello")
     key = data.get("host_key")
@@ -907,6 +939,13 @@ def run_finished(run_id: str, status: str, duration_ms: int | None, truncated: b
     return encode(
         "run_finished", {"run_id": run_id, "status": status, "duration_ms": duration_ms, "truncated": truncated}
     )
+
+
+@server_message(
+    "call_signal", "{from, to, signal}", "another participant's WebRTC signal for you", to="the addressed participant"
+)
+def call_signal(sender: str, to: str, signal: dict) -> str:
+    return encode("call_signal", {"from": sender, "to": to, "signal": signal})
 
 
 @server_message("chat", "{message: {id, participant, name, color, text, sent_at}}", "a chat message", to="participants")

@@ -27,6 +27,7 @@ from interview_server.keys import CONFIG
 from interview_server.protocol import (
     CLIENT_MESSAGE_TYPES,
     HOSTS,
+    CallSignal,
     Chat,
     CodeUpdate,
     Cursor,
@@ -144,6 +145,7 @@ VALID_BASE = {
     "run_output": {"stream": "stdout", "text": "hi"},
     "run_end": {"status": "ok", "duration_ms": 1},
     "chat": {"text": "hello"},
+    "call_signal": {"to": "0badc0de", "signal": {"kind": "offer", "sdp": "v=0"}},  # nobody's id: dropped
     # Host powers: the hostile socket is a candidate, so every well-formed one is refused as host_only.
     "lock": {"locked": True},
     "end_session": {},
@@ -195,6 +197,8 @@ def expected_answer(text: str) -> tuple[str, str | None] | None:
         return "silent", None  # a new `participants` list follows, possibly merged with others
     if isinstance(message, Chat):
         return "chat", None  # to everyone, the sender included
+    if isinstance(message, CallSignal):
+        return "silent", None  # to the participant addressed only (here: nobody's id); within the burst
     if isinstance(message, SetLanguage):
         return ("language", None) if message.language == "python" else None
     assert isinstance(message, CodeUpdate)
