@@ -37,7 +37,7 @@ REQUIRED_ENTRIES = (
     "languages/lua-support.js",
 )
 SECRET_SETTINGS = {"redis_url", "database_url"}  # may hold a password: shown without it
-HIDDEN_SETTINGS = {"operator_token", "metrics_token", "admin_token"}  # shown as (set) or (unset) only
+HIDDEN_SETTINGS = {"operator_token", "metrics_token", "admin_token", "turn_secret"}  # shown as (set) or (unset) only
 
 
 def run_check(config: Config, argv: list[str] | None, environ: dict[str, str] | None = None) -> bool:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .ice import IceConfigError, parse_ice_servers, parse_turn_urls
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 # An installed wheel carries static/ and templates/ inside the package (build_assets.py); a checkout at its top.
@@ -225,6 +227,30 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a run may take before the page stops it (the code runs in each participant's browser).",
     ),
     Setting(
+        "ice_servers",
+        "ICE_SERVERS",
+        str,
+        "",
+        'STUN/TURN servers for calls, as JSON: a list of RTCIceServer objects, e.g. [{"urls": '
+        '"stun:stun.example.org:3478"}] (docs/DEPLOYING.md). Empty: none, so calls connect within one network only.',
+    ),
+    Setting(
+        "turn_urls",
+        "TURN_URLS",
+        str,
+        "",
+        "TURN server URLs (turn: or turns:, space-separated) handed to each participant with short-lived credentials "
+        "made from TURN_SECRET, as coturn's REST API expects.",
+    ),
+    Setting(
+        "turn_secret",
+        "TURN_SECRET",
+        str,
+        "",
+        "Shared secret (16+ characters) of the TURN server (coturn's static-auth-secret) for those credentials.",
+    ),
+    Setting("turn_ttl", "TURN_TTL_SECONDS", int, 4 * 3600, "How long a participant's TURN credentials stay valid."),
+    Setting(
         "webhook_url",
         "WEBHOOK_URL",
         str,
@@ -276,6 +302,10 @@ class Config:
     database_url: str = ""
     session_ttl: float = 7 * 24 * 3600.0
     run_time_limit: float = 10.0
+    ice_servers: str = ""
+    turn_urls: str = ""
+    turn_secret: str = ""
+    turn_ttl: int = 4 * 3600
     webhook_url: str = ""
     webhook_secret: str = ""
 
@@ -418,6 +448,17 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
         raise SystemExit("interview-server: STORE=redis needs REDIS_URL")
     if config.store_kind == "postgres" and not config.database_url:
         raise SystemExit("interview-server: STORE=postgres needs DATABASE_URL")
+    try:
+        parse_ice_servers(config.ice_servers)
+        parse_turn_urls(config.turn_urls)
+    except IceConfigError as exc:
+        raise SystemExit(f"interview-server: {exc}") from None
+    if bool(config.turn_urls.strip()) != bool(config.turn_secret):
+        raise SystemExit("interview-server: TURN_URLS and TURN_SECRET go together: set both, or neither")
+    if config.turn_secret and len(config.turn_secret) < MIN_OPERATOR_TOKEN_CHARS:
+        raise SystemExit(f"interview-server: TURN_SECRET must be at least {MIN_OPERATOR_TOKEN_CHARS} characters")
+    if not 60 <= config.turn_ttl <= 7 * 24 * 3600:
+        raise SystemExit("interview-server: TURN_TTL_SECONDS must be between 60 and 604800 (a week)")
     if config.webhook_url:
         parts = urlsplit(config.webhook_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:

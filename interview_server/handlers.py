@@ -18,6 +18,7 @@ from aiohttp import WSCloseCode, web
 
 from . import protocol, webhook
 from .hub import Peer
+from .ice import ice_servers_for
 from .keys import CONFIG, LIMITS, METRICS, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
 from .metrics import OTHER, Metrics
 from .presence import name_refusal
@@ -255,7 +256,8 @@ async def _hello(ctx: Context, message: Hello) -> None:
     audience.introduce(peer, None if refusal else message.name, others)
     # Sent together, with no await in between, so no output, chat or change can fall between them.
     public = peer.public()
-    peer.send(protocol.welcome(public, session.language, public["role"]))
+    ice_servers = ice_servers_for(ctx.app[CONFIG], peer.id, time.time())
+    peer.send(protocol.welcome(public, session.language, public["role"], ice_servers))
     peer.send(protocol.history(*session.activity.history()))
     peer.send(protocol.session_info(session.host.info()))
     if peer.is_host:

@@ -868,12 +868,15 @@ def error(message: str, code: str | None = None) -> str:
 
 @server_message(
     "welcome",
-    "{participant: {id, name, color, role}, language, role}",
-    'the answer to hello: who you are on this connection; role "host" or "candidate"',
+    "{participant: {id, name, color, role}, language, role, ice_servers}",
+    'the answer to hello: who you are on this connection; role "host" or "candidate"; the STUN/TURN servers '
+    "for the call (RTCIceServer objects, TURN with credentials of your own)",
     to="the sender",
 )
-def welcome(participant: dict, language: str, role: str) -> str:
-    return encode("welcome", {"participant": participant, "language": language, "role": role})
+def welcome(participant: dict, language: str, role: str, ice_servers: list[dict]) -> str:
+    return encode(
+        "welcome", {"participant": participant, "language": language, "role": role, "ice_servers": ice_servers}
+    )
 
 
 @server_message(
