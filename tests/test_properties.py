@@ -28,6 +28,7 @@ from interview_server.changes import (
     utf16_length,
 )
 from interview_server.protocol import (
+    CallSignal,
     Chat,
     CodeUpdate,
     Cursor,
@@ -319,6 +320,7 @@ MESSAGE_CLASSES = {
     "run_output": RunOutput,
     "run_end": RunEnd,
     "chat": Chat,
+    "call_signal": CallSignal,
     "lock": Lock,
     "end_session": EndSession,
     "rename": Rename,
@@ -340,6 +342,7 @@ FIELDS = {
     "run_output": ["stream", "text"],
     "run_end": ["status", "duration_ms"],
     "chat": ["text"],
+    "call_signal": ["to", "signal"],
     "lock": ["locked"],
     "end_session": [],
     "rename": ["title"],
@@ -404,6 +407,12 @@ hostile = st.one_of(
 )
 
 
+# A call's signal: any small JSON object (an SDP offer, an ICE candidate...).
+signals = st.dictionaries(
+    st.text(max_size=10), st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=40)), max_size=5
+)
+
+
 @st.composite
 def valid_values(draw, field: str):
     """A value that passes on its own for the field (the message may still be refused as a whole)."""
@@ -429,6 +438,8 @@ def valid_values(draw, field: str):
         return draw(st.booleans())
     if field == "timestamp":
         return draw(st.one_of(st.integers(0, 2**53), st.floats(0, 1e13)))
+    if field == "signal":
+        return draw(signals)
     return draw(st.text(min_size=1, max_size=30))
 
 
@@ -632,6 +643,8 @@ def valid_messages(draw):
         return RunOutput(draw(st.sampled_from(protocol.RUN_STREAMS)), draw(any_text))
     if kind == "run_end":
         return RunEnd(draw(st.sampled_from(protocol.RUN_END_STATUSES)), draw(st.integers(0, protocol.MAX_RUN_MS)))
+    if kind == "call_signal":
+        return CallSignal(draw(st.text(min_size=1, max_size=protocol.MAX_PARTICIPANT_ID_CHARS)), draw(signals))
     return Chat(draw(chat_texts))
 
 
