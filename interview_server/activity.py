@@ -350,6 +350,12 @@ class Activity:
             self._names.popitem(last=False)
         await self._save("person", person["id"], {**person, "names": names})
 
+    async def save_call(self, participant: str, state: dict | None) -> None:
+        """Who was in the call when, for playback: {participant, in_call, audio, video, at (server ms)}."""
+        at = round(self._clock() * 1000)
+        body = {"participant": participant, "in_call": state is not None, **(state or {"audio": False, "video": False})}
+        await self._save("call", f"{participant}-{at}-{secrets.token_hex(2)}", {**body, "at": at})
+
     async def save_chat(self, message: dict) -> None:
         await self._save("chat", message["id"], message)
 

@@ -124,7 +124,7 @@ class Audience:
         try:
             while True:
                 local = [
-                    {**peer.public(), "since": peer.joined_at}
+                    {**peer.public(), "since": peer.joined_at, **({"call": peer.call} if peer.call else {})}
                     for peer in self._hub.peers(self.session_id)
                     if peer.introduced
                 ]
@@ -144,6 +144,7 @@ class Audience:
                 "name": person["name"],
                 "color": person["color"],
                 "role": person.get("role", "candidate"),
+                **({"call": person["call"]} if person.get("call") else {}),  # in the call: {audio, video}
             }
             for person in sorted(everyone, key=lambda person: person["since"])
         ]

@@ -5,18 +5,36 @@ from __future__ import annotations
 
 from .handlers import Context, handles
 from .limits import TokenBucket
-from .protocol import SIGNAL_BURST, SIGNALS_PER_SECOND, CallSignal, ProtocolError, call_signal
+from .hub import Peer
+from .protocol import SIGNAL_BURST, SIGNALS_PER_SECOND, CallSignal, CallState, ProtocolError, call_signal
+
+
+def _take_signal(peer: Peer, what: str) -> None:
+    """One of the call messages a connection may send (a burst, then a rate); refused beyond it."""
+    if peer.signals is None:
+        peer.signals = TokenBucket(SIGNALS_PER_SECOND, SIGNAL_BURST)
+    if not peer.signals.try_take():
+        raise ProtocolError(
+            f"{what}: more than {SIGNALS_PER_SECOND} call messages a second; this one was not taken", "rate_limited"
+        )
+
+
+@handles(CallState)
+async def _call_state(ctx: Context, message: CallState) -> None:
+    peer = ctx.peer
+    _take_signal(peer, "call_state")
+    state = {"audio": message.audio, "video": message.video} if message.in_call else None
+    if state == peer.call:
+        return
+    peer.call = state
+    await ctx.session.audience.announce_participants()
+    await ctx.session.activity.save_call(peer.id, state)
 
 
 @handles(CallSignal)
 async def _call_signal(ctx: Context, message: CallSignal) -> None:
     peer = ctx.peer
-    if peer.signals is None:
-        peer.signals = TokenBucket(SIGNALS_PER_SECOND, SIGNAL_BURST)
-    if not peer.signals.try_take():
-        raise ProtocolError(
-            f"call_signal: more than {SIGNALS_PER_SECOND} signals a second; this one was not relayed", "rate_limited"
-        )
+    _take_signal(peer, "call_signal")
     if message.to == peer.id:
         raise ProtocolError("call_signal: data.to is your own id; address another participant")
     ctx.session.audience.send_to(message.to, call_signal(peer.id, message.to, message.signal))

@@ -79,7 +79,8 @@ class Peer:
         self.bad_host_keys = 0  # wrong host keys tried on this connection
         self.address = ""  # the client's address (limits.client_address)
         self.versions = None  # limits.TokenBucket: the versions this connection may add
-        self.signals = None  # limits.TokenBucket: the call signals it may send (made on its first, call_handlers)
+        self.signals = None  # limits.TokenBucket: the call messages it may send (made on its first, call_handlers)
+        self.call: dict | None = None  # {"audio", "video"} while in the call (call_state), else None
         self.resynced_at = -math.inf  # when a refused no-op push last got a session_state (handlers._may_resync)
         self._transport = transport
         self._writer = writer

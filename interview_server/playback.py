@@ -90,6 +90,8 @@ async def session_history(record: SessionRecord, store: SessionStore) -> dict:
         "participants": people,
         "runs": await store.recent_events(record.session_id, "run", EVENT_LIMITS["run"]),
         "chat": await store.recent_events(record.session_id, "chat", EVENT_LIMITS["chat"]),
+        # who joined or left the call, muted or unmuted, when (never the media)
+        "calls": await store.recent_events(record.session_id, "call", EVENT_LIMITS["call"]),
         # hosts only, like the whole history: hidden-check results (each at its version), timer marks, scorecards
         "hidden_results": await store.recent_events(record.session_id, grading.HIDDEN_KIND, EVENT_LIMITS["hidden"]),
         "timer_marks": await store.recent_events(record.session_id, grading.TIMER_KIND, EVENT_LIMITS["timer"]),

@@ -342,6 +342,28 @@ class CallSignal:
         return _parse_call_signal(data)
 
 
+@client_message(
+    "call_state",
+    "{in_call, audio, video}",
+    "I joined or left the call, or turned my microphone (audio) or camera (video) on or off: shown beside my name "
+    "in everyone's participant list, and kept for playback (who was in the call when; never the media)",
+    sender=PARTICIPANTS,
+    budget="counts toward call_signal's rate (rate_limited); the same state again is ignored",
+)
+@dataclass(frozen=True)
+class CallState:
+    in_call: bool
+    audio: bool
+    video: bool
+
+    @classmethod
+    def parse(cls, data: dict) -> CallState:
+        values = [data.get(name) for name in ("in_call", "audio", "video")]
+        if not all(isinstance(value, bool) for value in values):
+            raise ProtocolError("call_state: data.in_call, data.audio and data.video must be true or false")
+        return CallState(*values)
+
+
 @client_message("lock", "{locked}", "true stops candidates from editing; false lets them again", sender=HOSTS)
 @dataclass(frozen=True)
 class Lock:
@@ -881,7 +903,7 @@ def welcome(participant: dict, language: str, role: str, ice_servers: list[dict]
 
 @server_message(
     "participants",
-    "{participants: [{id, name, color, role}]}",
+    "{participants: [{id, name, color, role, call?}]}",
     "everyone connected, whenever that changes",
     to="participants",
 )

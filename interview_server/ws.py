@@ -185,6 +185,9 @@ async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegist
             await save_run(session, unfinished)
         if peer.introduced:
             await session.audience.announce_participants()
+        if peer.call is not None:  # gone from the call with its connection (for playback)
+            peer.call = None
+            await session.activity.save_call(peer.id, None)
         log.info("peer left session %s (%d connected)", session.session_id, count)
     except Exception:
         log.exception("cleaning up after a peer in session %s failed", session.session_id)

@@ -1,5 +1,6 @@
-"""The call's signalling (issue 22): `call_signal` goes to the one participant addressed, on this instance or another
-(Redis, PostgreSQL), and to nobody else; it needs `hello`, is bounded in size and rate, and is never stored."""
+"""The call (issue 22): `call_signal` goes to the one participant addressed, on this instance or another (Redis,
+PostgreSQL), and to nobody else; it needs `hello`, is bounded in size and rate, and is never stored. `call_state`
+shows who is in the call (and muted) in everyone's participant list, and is kept for playback."""
 
 from __future__ import annotations
 
@@ -150,3 +151,50 @@ async def test_a_signal_crosses_instances_to_the_participant_addressed_only(two_
             assert seen["type"] != "call_signal", json.dumps(seen)[:200]
         for ws in (ada, bo, cy):
             await ws.close()
+
+
+def in_call(participants: list[dict]) -> dict:
+    """{name: call} of the participants in the call."""
+    return {person["name"]: person["call"] for person in participants if "call" in person}
+
+
+async def test_call_state_shows_in_everyones_list_until_leaving_and_is_kept_for_playback(connect, client):
+    created = await (await client.post("/api/sessions")).json()
+    session_id, key = created["session_id"], created["host_url"].split("#host=")[1]
+    ada, ada_me, _ = await join(connect, session_id, "Ada")
+    bo, _, _ = await join(connect, session_id, "Bo")
+    await ada.send("call_state", {"in_call": True, "audio": True, "video": True})
+    while in_call((await bo.receive_type("participants"))["data"]["participants"]) != {
+        "Ada": {"audio": True, "video": True}
+    }:
+        pass
+    await ada.send("call_state", {"in_call": True, "audio": False, "video": True})  # muted
+    while in_call((await bo.receive_type("participants"))["data"]["participants"]) != {
+        "Ada": {"audio": False, "video": True}
+    }:
+        pass
+    await ada.send("call_state", {"in_call": True, "audio": False, "video": True})  # the same again: nothing
+    await bo.send("call_state", {"in_call": True, "audio": True, "video": False})
+    both = {"Ada": {"audio": False, "video": True}, "Bo": {"audio": True, "video": False}}
+    while in_call((await ada.receive_type("participants"))["data"]["participants"]) != both:
+        pass  # the lists before it (Bo's join, Ada's own changes) come first
+    await ada.close()  # leaves the call with the connection
+    while in_call((await bo.receive_type("participants"))["data"]["participants"]) != {
+        "Bo": {"audio": True, "video": False}
+    }:
+        pass
+    history = await (
+        await client.get(f"/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {key}"})
+    ).json()
+    calls = [(c["participant"] == ada_me["id"], c["in_call"], c["audio"], c["video"]) for c in history["calls"]]
+    assert calls[:2] == [(True, True, True, True), (True, True, False, True)]
+    assert (True, False, False, False) in calls[2:] and (False, True, True, False) in calls[2:]
+    assert len(calls) == 4
+
+
+async def test_call_state_is_checked(connect, session_id):
+    ada, _, _ = await join(connect, session_id, "Ada")
+    for data in ({"in_call": "yes", "audio": True, "video": True}, {"in_call": True, "audio": 1, "video": False}, {}):
+        await ada.send("call_state", data)
+        error = (await ada.receive_type("error"))["data"]["message"]
+        assert error == "call_state: data.in_call, data.audio and data.video must be true or false", data

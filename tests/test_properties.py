@@ -29,6 +29,7 @@ from interview_server.changes import (
 )
 from interview_server.protocol import (
     CallSignal,
+    CallState,
     Chat,
     CodeUpdate,
     Cursor,
@@ -321,6 +322,7 @@ MESSAGE_CLASSES = {
     "run_end": RunEnd,
     "chat": Chat,
     "call_signal": CallSignal,
+    "call_state": CallState,
     "lock": Lock,
     "end_session": EndSession,
     "rename": Rename,
@@ -343,6 +345,7 @@ FIELDS = {
     "run_end": ["status", "duration_ms"],
     "chat": ["text"],
     "call_signal": ["to", "signal"],
+    "call_state": ["in_call", "audio", "video"],
     "lock": ["locked"],
     "end_session": [],
     "rename": ["title"],
@@ -434,7 +437,7 @@ def valid_values(draw, field: str):
         return draw(st.sampled_from(protocol.RUN_STREAMS))
     if field == "status":
         return draw(st.sampled_from(protocol.RUN_END_STATUSES))
-    if field == "locked":
+    if field in ("locked", "in_call", "audio", "video"):
         return draw(st.booleans())
     if field == "timestamp":
         return draw(st.one_of(st.integers(0, 2**53), st.floats(0, 1e13)))
@@ -643,6 +646,8 @@ def valid_messages(draw):
         return RunOutput(draw(st.sampled_from(protocol.RUN_STREAMS)), draw(any_text))
     if kind == "run_end":
         return RunEnd(draw(st.sampled_from(protocol.RUN_END_STATUSES)), draw(st.integers(0, protocol.MAX_RUN_MS)))
+    if kind == "call_state":
+        return CallState(draw(st.booleans()), draw(st.booleans()), draw(st.booleans()))
     if kind == "call_signal":
         return CallSignal(draw(st.text(min_size=1, max_size=protocol.MAX_PARTICIPANT_ID_CHARS)), draw(signals))
     return Chat(draw(chat_texts))

@@ -28,6 +28,7 @@ from interview_server.protocol import (
     CLIENT_MESSAGE_TYPES,
     HOSTS,
     CallSignal,
+    CallState,
     Chat,
     CodeUpdate,
     Cursor,
@@ -146,6 +147,7 @@ VALID_BASE = {
     "run_end": {"status": "ok", "duration_ms": 1},
     "chat": {"text": "hello"},
     "call_signal": {"to": "0badc0de", "signal": {"kind": "offer", "sdp": "v=0"}},  # nobody's id: dropped
+    "call_state": {"in_call": False, "audio": False, "video": False},  # not in the call: no change, nothing sent
     # Host powers: the hostile socket is a candidate, so every well-formed one is refused as host_only.
     "lock": {"locked": True},
     "end_session": {},
@@ -199,6 +201,8 @@ def expected_answer(text: str) -> tuple[str, str | None] | None:
         return "chat", None  # to everyone, the sender included
     if isinstance(message, CallSignal):
         return "silent", None  # to the participant addressed only (here: nobody's id); within the burst
+    if isinstance(message, CallState):
+        return None  # joining the call would change everyone's participant list: not sent
     if isinstance(message, SetLanguage):
         return ("language", None) if message.language == "python" else None
     assert isinstance(message, CodeUpdate)

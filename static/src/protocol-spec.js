@@ -2,7 +2,7 @@
 // Do not edit: change the declarations there and run it again; tests/test_protocol_agreement.py checks.
 
 /** Client -> server messages: type -> who may send it (anyone, participants: said hello, hosts). */
-export const CLIENT_MESSAGES = {"push": "anyone", "pull": "anyone", "code_update": "anyone", "hello": "anyone", "set_name": "participants", "cursor": "participants", "set_language": "anyone", "run_start": "participants", "run_output": "participants", "run_end": "participants", "chat": "participants", "call_signal": "participants", "lock": "hosts", "end_session": "hosts", "rename": "hosts", "set_problem": "hosts", "set_notes": "hosts", "report_hidden_results": "hosts", "set_scorecard": "hosts", "set_timer": "hosts"};
+export const CLIENT_MESSAGES = {"push": "anyone", "pull": "anyone", "code_update": "anyone", "hello": "anyone", "set_name": "participants", "cursor": "participants", "set_language": "anyone", "run_start": "participants", "run_output": "participants", "run_end": "participants", "chat": "participants", "call_signal": "participants", "call_state": "participants", "lock": "hosts", "end_session": "hosts", "rename": "hosts", "set_problem": "hosts", "set_notes": "hosts", "report_hidden_results": "hosts", "set_scorecard": "hosts", "set_timer": "hosts"};
 export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGES);
 /** Server -> client message types. */
 export const SERVER_MESSAGE_TYPES = ["session_state", "user_joined", "user_left", "updates", "push_rejected", "error", "welcome", "participants", "cursor", "language", "history", "run_started", "run_output", "run_finished", "call_signal", "chat", "session_info", "notes", "grading", "hidden_results", "hidden_summary", "scorecard", "timer"];
