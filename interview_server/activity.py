@@ -338,8 +338,16 @@ class Activity:
         await self._save("run", run.id, run.to_json())
 
     async def save_person(self, person: dict) -> None:
-        """Remember who a participant id was ({id, name, color, role}), for playback, with every name it had:
-        "names": [{name, at (server ms)}], oldest first (the first and the latest MAX_NAMES - 1)."""
+        """Remember who a participant id was ({id, name, color, role}), for playback, with every name it had."""
+        await self.save_named(self.named(person))
+
+    async def save_named(self, record: dict) -> None:
+        """Store a record made by `named`."""
+        await self._save("person", record["id"], record)
+
+    def named(self, person: dict) -> dict:
+        """The person with every name it had, "names": [{name, at (server ms)}], oldest first (the first and the
+        latest MAX_NAMES - 1); a new name is timed now (a hello: before its announcement waits on the store)."""
         names = self._names.pop(person["id"], [])
         if not names or names[-1]["name"] != person["name"]:
             names = [*names, {"name": person["name"], "at": round(self._clock() * 1000)}]
@@ -348,7 +356,7 @@ class Activity:
         self._names[person["id"]] = names  # a connection's renames all reach the instance that holds it
         while len(self._names) > EVENT_LIMITS["person"]:
             self._names.popitem(last=False)
-        await self._save("person", person["id"], {**person, "names": names})
+        return {**person, "names": names}
 
     async def save_call(self, participant: str, state: dict | None) -> None:
         """Who was in the call when, for playback: {participant, in_call, audio, video, at (server ms)}."""

@@ -271,8 +271,9 @@ async def _hello(ctx: Context, message: Hello) -> None:
         peer.send(protocol.hidden_summary(summary))
     if refusal:
         peer.send(protocol.error(f"hello: {refusal}; you joined as {peer.name}", "name_refused"))
+    named = session.activity.named(public)  # named at hello, whatever the announcement below waits for
     await audience.announce_participants()
-    await session.activity.save_person(public)
+    await session.activity.save_named(named)
 
 
 async def _wrong_host_key(ctx: Context) -> None:
