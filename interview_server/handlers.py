@@ -377,8 +377,8 @@ async def _run_start(ctx: Context, message: RunStart) -> None:
     previous = activity.end_run(ctx.peer.id, "stopped", None)
     if previous is not None:
         ctx.app[METRICS].run_finished(previous.language, "stopped")
+        await save_run(session, previous)  # stored before it is shown: an export made after it has it
         ctx.share(protocol.run_finished(previous.id, "stopped", None, previous.truncated))
-        await save_run(session, previous)
     run = activity.start_run(ctx.peer.public(), message.version, message.language)
     ctx.share(protocol.run_started(run.header()))
     await save_run(session, run)
@@ -401,8 +401,8 @@ async def _run_end(ctx: Context, message: RunEnd) -> None:
     if run is None:
         raise ProtocolError("run_end: you have no run in progress")
     ctx.app[METRICS].run_finished(run.language, run.status)
+    await save_run(ctx.session, run)  # stored before it is shown: an export made after run_finished has it
     ctx.share(protocol.run_finished(run.id, run.status, run.duration_ms, run.truncated))
-    await save_run(ctx.session, run)
 
 
 async def save_run(session: Session, run) -> None:
