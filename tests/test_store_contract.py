@@ -9,7 +9,7 @@ import pytest
 
 from interview_server.changes import utf16_length
 from interview_server.protocol import Update
-from interview_server.store import SessionRecord
+from interview_server.store import SessionExists, SessionRecord
 from interview_server.store.base import SNAPSHOT_INTERVAL, replay
 
 
@@ -109,6 +109,23 @@ async def test_delete_removes_session_and_history(store):
     assert not await store.append("s1", 3, typing("hello", 1)[0][0], lambda: "x")
     await store.create(record())  # the id can be used again from scratch
     assert (await store.get("s1")).version == 0
+
+
+async def test_create_refuses_an_id_already_there_and_leaves_it_whole(store):
+    await store.create(record())
+    await append_all(store, "s1", typing("hello", 3))
+    with pytest.raises(SessionExists):
+        await store.create(record(text="overwritten?"))
+    kept = await store.get("s1")
+    assert kept.version == 3 and len(await store.updates_since("s1", 0)) == 3
+
+
+async def test_two_creates_of_one_id_at_once_make_exactly_one(store):
+    outcomes = await asyncio.gather(
+        *(store.create(record(text=f"attempt {n}")) for n in range(5)), return_exceptions=True
+    )
+    assert sum(outcome is None for outcome in outcomes) == 1
+    assert all(isinstance(outcome, SessionExists) for outcome in outcomes if outcome is not None)
 
 
 async def test_concurrent_appends_at_one_version_accept_exactly_one(store):

@@ -30,6 +30,10 @@ INSTANCE_STATUS_SECONDS = 10  # an instance's status not refreshed for this long
 EVENT_LIMITS = {"run": 200, "chat": 1000, "person": 1000, "hidden": 200, "timer": 200, "call": 1000}
 
 
+class SessionExists(ValueError):
+    """`create` of an id the store already holds: nothing was written (the one there stays as it was)."""
+
+
 @dataclass(frozen=True)
 class SessionRecord:
     """A session's metadata and its text at `version` (the number of updates accepted)."""
@@ -146,7 +150,8 @@ class SessionStore(ABC):
 
     @abstractmethod
     async def create(self, record: SessionRecord) -> None:
-        """Store a new session at version 0."""
+        """Store a new session at version 0; raise SessionExists (writing nothing) if the id is taken, even by
+        another instance at the same moment."""
 
     @abstractmethod
     async def get(self, session_id: str) -> SessionRecord | None:

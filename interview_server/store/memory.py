@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..protocol import Update
-from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, replay
+from .base import EVENT_LIMITS, SessionExists, SessionRecord, SessionStore, crosses_snapshot, replay
 
 
 @dataclass
@@ -30,6 +30,8 @@ class MemoryStore(SessionStore):
         self._entries: dict[str, _Entry] = {}
 
     async def create(self, record: SessionRecord) -> None:
+        if record.session_id in self._entries:
+            raise SessionExists(record.session_id)
         record = replace(record, meta=json.loads(json.dumps(record.meta)))
         self._entries[record.session_id] = _Entry(record=record, version=record.version, log_start=record.version)
 

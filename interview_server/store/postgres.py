@@ -39,6 +39,7 @@ from asyncpg.exceptions import (
 
 from ..protocol import Update
 from .base import (
+    SessionExists,
     INSTANCE_STATUS_SECONDS,
     EVENT_LIMITS,
     SessionRecord,
@@ -261,6 +262,12 @@ class PostgresStore(SessionStore):
     # ---- sessions ----
 
     async def create(self, record: SessionRecord) -> None:
+        try:
+            await self._create(record)
+        except asyncpg.UniqueViolationError:  # the id is taken: the transaction was undone
+            raise SessionExists(record.session_id) from None
+
+    async def _create(self, record: SessionRecord) -> None:
         async with self._pool.acquire() as connection, connection.transaction():
             await connection.execute(
                 "INSERT INTO sessions (id, language, created_at, last_active, version, snapshot_text,"

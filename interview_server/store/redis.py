@@ -22,10 +22,11 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, WatchError
 
 from ..protocol import Update
 from .base import (
+    SessionExists,
     INSTANCE_STATUS_SECONDS,
     EVENT_LIMITS,
     SessionRecord,
@@ -278,6 +279,10 @@ class RedisStore(SessionStore):
     async def create(self, record: SessionRecord) -> None:
         key, log_key, active, _ = self._keys(record.session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
+            await pipe.watch(key)  # another instance making it meanwhile fails the transaction (WatchError)
+            if await pipe.exists(key):
+                raise SessionExists(record.session_id)
+            pipe.multi()
             pipe.delete(log_key)
             pipe.hset(
                 key,
@@ -296,7 +301,10 @@ class RedisStore(SessionStore):
                 },
             )
             pipe.zadd(active, {record.session_id: record.last_active})
-            await pipe.execute()
+            try:
+                await pipe.execute()
+            except WatchError:
+                raise SessionExists(record.session_id) from None
 
     async def get(self, session_id: str) -> SessionRecord | None:
         key, log_key, _, _ = self._keys(session_id)

@@ -26,7 +26,16 @@ from datetime import datetime
 from pathlib import Path
 
 from ..protocol import Update
-from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
+from .base import (
+    EVENT_LIMITS,
+    SessionExists,
+    SessionRecord,
+    SessionStore,
+    crosses_snapshot,
+    decode_text,
+    encode_text,
+    replay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +259,10 @@ class SqliteStore(SessionStore):
         return result
 
     async def create(self, record: SessionRecord) -> None:
-        await self._write(self._create_sync, record)
+        try:
+            await self._write(self._create_sync, record)
+        except sqlite3.IntegrityError:  # the id is taken (its row's primary key): the transaction was undone
+            raise SessionExists(record.session_id) from None
         self._versions[record.session_id] = record.version
 
     @staticmethod
