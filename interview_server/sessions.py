@@ -13,6 +13,8 @@ from datetime import datetime, UTC
 from . import grading, hosting
 from .activity import Activity
 from .audience import Audience
+from .changes import utf16_length
+from .comments import Comments
 from .board import BOARD_SUFFIX, Board, delete_with_session, is_board_id
 from .grading import Grading
 from .hosting import HostSettings
@@ -139,10 +141,12 @@ class SessionRegistry:
                 await activity.load()
                 session_grading = Grading(session_id, record.meta, self._store, self._clock)
                 await session_grading.load()
+                comments = Comments(session_id, self._store, self._clock)
+                await comments.load(record.version, utf16_length(record.text))
                 # Another connection may have loaded it while we awaited the store.
                 session = self._live.get(session_id)
                 if session is None:
-                    session = self._live[session_id] = self._new_session(record, activity, session_grading)
+                    session = self._live[session_id] = self._new_session(record, activity, session_grading, comments)
                     await self._store.watch(
                         session_id,
                         session.catch_up,
@@ -164,7 +168,9 @@ class SessionRegistry:
             if not self._opening[session_id]:
                 del self._opening[session_id]
 
-    def _new_session(self, record: SessionRecord, activity: Activity, session_grading: Grading) -> Session:
+    def _new_session(
+        self, record: SessionRecord, activity: Activity, session_grading: Grading, comments: Comments
+    ) -> Session:
         session_id = record.session_id
         return Session(
             record,
@@ -179,6 +185,7 @@ class SessionRegistry:
                 lambda frame: self._hub.broadcast(session_id, frame, introduced_only=True),
                 self._clock,
             ),
+            comments=comments,
             versions=session_versions(self._version_rate),
             tasks=self.tasks,
             clock=self._clock,
