@@ -201,6 +201,8 @@ class Audience:
             if type_ == "comment_thread":  # hosts-only threads to hosts only
                 session.comments.ingest_thread(data["thread"], session.map_anchor)
                 hosts_only = data["thread"]["visibility"] != "everyone"
+            elif type_ == "integrity":
+                session.integrity.ingest(data["event"])
             elif type_ == "comment_removed":
                 hosts_only = session.comments.visibility_of(data["thread"]) != "everyone"
                 session.comments.ingest_removed(data["thread"])

@@ -269,6 +269,9 @@ async def _hello(ctx: Context, message: Hello) -> None:
         host = session.host
         peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
         peer.send(protocol.grading(session.grading.for_hosts()))
+        events = session.integrity.events()
+        if events:  # none: no frame
+            peer.send(protocol.integrity_events(events))
     if session.grading.timer is not None:
         peer.send(protocol.timer(session.grading.timer_state()))
     summary = session.grading.latest_summary()
@@ -508,6 +511,6 @@ def _refuse_after_end(ctx: Context, what: str) -> None:
 
 
 from . import grading_handlers  # noqa: E402, F401  (registers its handlers in HANDLERS)
-from . import board_handlers, call_handlers, comment_handlers  # noqa: E402, F401  (register their handlers)
+from . import board_handlers, call_handlers, comment_handlers, integrity_handlers  # noqa: E402, F401
 
 assert set(HANDLERS) == {cls for _, cls in CLIENT_MESSAGES.values()}, "every client message needs one handler"

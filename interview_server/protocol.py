@@ -644,6 +644,59 @@ def _comment_text(data: dict, type_: str) -> str:
     return text
 
 
+# ---- integrity signals (integrity.py): recorded, shown to hosts only, never blocking ----
+
+INTEGRITY_KINDS = ("paste", "away", "burst")
+AWAY_REASONS = ("hidden", "blur")
+INTEGRITY_PER_SECOND, INTEGRITY_BURST = 1, 30  # integrity_event per connection
+MAX_PASTE_CHARS = 10_000_000
+MAX_AWAY_MS = 24 * 3600 * 1000
+MAX_BURST_MS = 60_000
+
+
+@client_message(
+    "integrity_event",
+    "{kind, chars?, external?, ms?, reason?}",
+    'what my page saw: "paste" {chars, external: the text did not come from a copy made in this session}, '
+    '"away" {ms, reason: "hidden" (the tab) or "blur" (the window)} when I came back, or "burst" {chars, ms}: '
+    "typing far above my usual rate; stamped with who, when and the version, kept, and sent to hosts only",
+    sender=PARTICIPANTS,
+    budget=f"a burst of {INTEGRITY_BURST}, then {INTEGRITY_PER_SECOND} a second (rate_limited); bounded numbers",
+)
+@dataclass(frozen=True)
+class IntegrityEvent:
+    kind: str
+    details: dict  # the kind's fields, checked
+
+    @classmethod
+    def parse(cls, data: dict) -> IntegrityEvent:
+        kind = data.get("kind")
+        if kind not in INTEGRITY_KINDS:
+            raise ProtocolError(f"integrity_event: data.kind must be one of: {', '.join(INTEGRITY_KINDS)}")
+        fields = {"paste": ("chars", "external"), "away": ("ms", "reason"), "burst": ("chars", "ms")}[kind]
+        extra = set(data) - {"kind", *fields}
+        if extra:
+            raise ProtocolError(f"integrity_event: a {kind} has no field {sorted(extra)[0]!r}")
+        if kind == "paste":
+            if not isinstance(data.get("external"), bool):
+                raise ProtocolError("integrity_event: data.external must be true or false")
+            return cls(kind, {"chars": _count(data, "chars", 1, MAX_PASTE_CHARS), "external": data["external"]})
+        if kind == "away":
+            if data.get("reason") not in AWAY_REASONS:
+                raise ProtocolError(f"integrity_event: data.reason must be one of: {', '.join(AWAY_REASONS)}")
+            return cls(kind, {"ms": _count(data, "ms", 1, MAX_AWAY_MS), "reason": data["reason"]})
+        return cls(
+            kind, {"chars": _count(data, "chars", 1, MAX_PASTE_CHARS), "ms": _count(data, "ms", 100, MAX_BURST_MS)}
+        )
+
+
+def _count(data: dict, field: str, low: int, high: int) -> int:
+    value = data.get(field)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ProtocolError(f"integrity_event: data.{field} must be a number from {low:,} to {high:,}")
+    return round(value)
+
+
 @client_message("lock", "{locked}", "true stops candidates from editing; false lets them again", sender=HOSTS)
 @dataclass(frozen=True)
 class Lock:
@@ -1323,6 +1376,26 @@ def comment_thread(thread: dict) -> str:
 )
 def comment_removed(thread_id: str) -> str:
     return encode("comment_removed", {"thread": thread_id})
+
+
+@server_message(
+    "integrity_events",
+    "{events: [event]}",
+    "after a host's grading frame, the integrity events so far (none: no frame); each as in integrity",
+    to="hosts",
+)
+def integrity_events(events: list[dict]) -> str:
+    return encode("integrity_events", {"events": events})
+
+
+@server_message(
+    "integrity",
+    "{event: {id, kind, participant, name, at, version, chars?, external?, ms?, reason?}}",
+    "a participant's page reported a paste, time away or a typing burst",
+    to="hosts",
+)
+def integrity(event: dict) -> str:
+    return encode("integrity", {"event": event})
 
 
 @server_message("chat", "{message: {id, participant, name, color, text, sent_at}}", "a chat message", to="participants")

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .activity import Activity
     from .board import Board
     from .comments import Comments
+    from .integrity import IntegrityLog
     from .audience import Audience
     from .grading import Grading
     from .hosting import HostSettings
@@ -75,7 +76,7 @@ class Session:
     """One live session: the authority over its document (the version is the number of updates accepted so far),
     with the session's other parts, given complete: who is connected (`audience`, also told of every change),
     runs and chat (`activity`), what hosts decide (`host`), the whiteboard (`board`), comment threads
-    (`comments`) and the versions its participants may add."""
+    (`comments`), integrity signals (`integrity`) and the versions its participants may add."""
 
     def __init__(
         self,
@@ -87,6 +88,7 @@ class Session:
         grading: Grading,
         board: Board,
         comments: Comments,
+        integrity: IntegrityLog,
         versions: TokenBucket | None,
         tasks: TaskOwner,
         clock: Callable[[], float] = time.time,
@@ -107,6 +109,7 @@ class Session:
         self.grading = grading
         self.board = board  # the whiteboard, a document of its own (board.py)
         self.comments = comments  # comment threads, their anchors moved with every update here (comments.py)
+        self.integrity = integrity  # pastes, time away, typing bursts: for hosts only (integrity.py)
         self.versions = versions  # None: no limit (VERSION_RATE=0)
         self._tasks = tasks
         self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)

@@ -15,6 +15,7 @@ from .activity import Activity
 from .audience import Audience
 from .changes import utf16_length
 from .comments import Comments
+from .integrity import IntegrityLog
 from .board import BOARD_SUFFIX, Board, delete_with_session, is_board_id
 from .grading import Grading
 from .hosting import HostSettings
@@ -143,10 +144,14 @@ class SessionRegistry:
                 await session_grading.load()
                 comments = Comments(session_id, self._store, self._clock)
                 await comments.load(record.version, utf16_length(record.text))
+                integrity = IntegrityLog(session_id, self._store, self._clock)
+                await integrity.load()
                 # Another connection may have loaded it while we awaited the store.
                 session = self._live.get(session_id)
                 if session is None:
-                    session = self._live[session_id] = self._new_session(record, activity, session_grading, comments)
+                    session = self._live[session_id] = self._new_session(
+                        record, activity, session_grading, comments, integrity
+                    )
                     await self._store.watch(
                         session_id,
                         session.catch_up,
@@ -169,7 +174,12 @@ class SessionRegistry:
                 del self._opening[session_id]
 
     def _new_session(
-        self, record: SessionRecord, activity: Activity, session_grading: Grading, comments: Comments
+        self,
+        record: SessionRecord,
+        activity: Activity,
+        session_grading: Grading,
+        comments: Comments,
+        integrity: IntegrityLog,
     ) -> Session:
         session_id = record.session_id
         return Session(
@@ -186,6 +196,7 @@ class SessionRegistry:
                 self._clock,
             ),
             comments=comments,
+            integrity=integrity,
             versions=session_versions(self._version_rate),
             tasks=self.tasks,
             clock=self._clock,

@@ -28,6 +28,7 @@ from interview_server.changes import (
     utf16_length,
 )
 from interview_server.protocol import (
+    IntegrityEvent,
     CommentAdd,
     CommentDelete,
     CommentEdit,
@@ -345,6 +346,7 @@ MESSAGE_CLASSES = {
     "comment_edit": CommentEdit,
     "comment_delete": CommentDelete,
     "comment_resolve": CommentResolve,
+    "integrity_event": IntegrityEvent,
     "lock": Lock,
     "end_session": EndSession,
     "rename": Rename,
@@ -379,6 +381,7 @@ FIELDS = {
     "comment_edit": ["thread", "comment", "text"],
     "comment_delete": ["thread", "comment"],
     "comment_resolve": ["thread", "resolved"],
+    "integrity_event": ["kind", "chars", "external", "ms", "reason"],
     "lock": ["locked"],
     "end_session": [],
     "rename": ["title"],
@@ -687,6 +690,26 @@ def valid_messages(draw):
         return draw(board_messages(kind))
     if kind.startswith("comment_"):
         return draw(comment_messages(kind))
+    if kind == "integrity_event":
+        return draw(
+            st.one_of(
+                st.builds(
+                    lambda c, e: IntegrityEvent("paste", {"chars": c, "external": e}),
+                    st.integers(1, 10**7),
+                    st.booleans(),
+                ),
+                st.builds(
+                    lambda m, r: IntegrityEvent("away", {"ms": m, "reason": r}),
+                    st.integers(1, 86_400_000),
+                    st.sampled_from(["hidden", "blur"]),
+                ),
+                st.builds(
+                    lambda c, m: IntegrityEvent("burst", {"chars": c, "ms": m}),
+                    st.integers(1, 10**7),
+                    st.integers(100, 60_000),
+                ),
+            )
+        )
     return Chat(draw(chat_texts))
 
 
@@ -754,6 +777,8 @@ def to_wire(message) -> dict:
         data = {"version": message.version, "ranges": [{"anchor": a, "head": h} for a, h in message.ranges]}
     elif isinstance(message, Hello) and message.name is None:
         data = {}
+    elif isinstance(message, IntegrityEvent):
+        data = {"kind": message.kind, **message.details}
     elif isinstance(message, CommentAdd):
         data = {
             "version": message.version,

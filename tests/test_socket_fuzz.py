@@ -43,6 +43,7 @@ from interview_server.protocol import (
     CodeUpdate,
     Cursor,
     Hello,
+    IntegrityEvent,
     ProtocolError,
     Pull,
     Push,
@@ -171,6 +172,7 @@ VALID_BASE = {
     "comment_edit": {"thread": "t-none", "comment": "m-none", "text": "x"},
     "comment_delete": {"thread": "t-none", "comment": "m-none"},
     "comment_resolve": {"thread": "t-none", "resolved": True},
+    "integrity_event": {"kind": "away", "ms": 3000, "reason": "hidden"},  # its bad shapes are answered
     # Host powers: the hostile socket is a candidate, so every well-formed one is refused as host_only.
     "board_clear": {"op": "f4"},
     "lock": {"locked": True},
@@ -235,6 +237,8 @@ def expected_answer(text: str) -> tuple[str, str | None] | None:
         return "silent", None  # relayed to the others only
     if isinstance(message, CommentAdd):  # never placed: ahead of the session, or at a version long gone
         return ("error", "comment_add: ") if message.version >= FUTURE else None
+    if isinstance(message, IntegrityEvent):
+        return None  # recorded and sent to hosts only, or refused past its rate: not told apart here (test_integrity)
     if isinstance(message, (CommentReply, CommentEdit, CommentDelete, CommentResolve)):
         return "error", f"{message.SPEC.type}: "  # no such thread (or past the comments' rate)
     if isinstance(message, SetLanguage):

@@ -27,8 +27,18 @@ INSTANCE_STATUS_SECONDS = 10  # an instance's status not refreshed for this long
 # Runs and chat messages kept per session, newest first; older ones are dropped (an abuse guard).
 # "person": who each participant id in the log was (name, colour, role), for playback; "hidden" and "timer":
 # hidden-check results and timer marks (interview_server/grading.py).
-# "comment": comment threads (comments.py: one event per thread, at most this many over a session's life).
-EVENT_LIMITS = {"run": 200, "chat": 1000, "person": 1000, "hidden": 200, "timer": 200, "call": 1000, "comment": 200}
+# "comment": comment threads (comments.py: one event per thread, at most this many over a session's life);
+# "integrity": pastes, time away and typing bursts the pages report (integrity.py).
+EVENT_LIMITS = {
+    "run": 200,
+    "chat": 1000,
+    "person": 1000,
+    "hidden": 200,
+    "timer": 200,
+    "call": 1000,
+    "comment": 200,
+    "integrity": 2000,
+}
 
 
 class SessionExists(ValueError):

@@ -1,7 +1,8 @@
-"""Comment threads across two server processes sharing Redis or PostgreSQL (issue 23): a thread made on one
-instance reaches the participants of the other, its anchor moves with edits made on either exactly as on the one
-that made it, a hosts-only thread reaches the other instance's hosts and never its candidates, and one's own
-comment stays one's own on the other instance (the author key)."""
+"""Comments and integrity signals across two server processes sharing Redis or PostgreSQL (issue 23): a thread
+made on one instance reaches the participants of the other, its anchor moves with edits made on either exactly as
+on the one that made it, a hosts-only thread reaches the other instance's hosts and never its candidates, and one's
+own comment stays one's own on the other instance (the author key); an integrity event reaches the hosts of both
+instances (live, and joining later there) and no candidate."""
 
 from __future__ import annotations
 
@@ -106,4 +107,25 @@ async def test_threads_cross_instances_and_stay_on_their_text(two_instances):  #
             frames = json.dumps(await candidate.drain())
             assert "PRIVATE" not in frames and private["id"] not in frames
         for socket in (host_a, host_b, cy_b, late_a, late_b, ada_b):
+            await socket.ws.close()
+
+
+async def test_integrity_events_reach_every_instances_hosts_and_no_candidate(two_instances):  # noqa: F811
+    a, b = two_instances
+    async with aiohttp.ClientSession() as http:
+        created = await (await http.post(a.url + "/api/sessions")).json()
+        session_id, key = created["session_id"], created["host_url"].split("#host=")[1]
+        host_b = await Socket.join(http, b, session_id, "Hugo", host_key=key)
+        bo_a = await Socket.join(http, a, session_id, "Bo")
+        cy_b = await Socket.join(http, b, session_id, "Cy")
+        await asyncio.sleep(0.3)
+        await bo_a.send("integrity_event", {"kind": "paste", "chars": 777, "external": True})
+        event = (await host_b.next("integrity"))["event"]
+        assert event["chars"] == 777 and event["participant"] == bo_a.me
+        late_host = await Socket.join(http, b, session_id, "Hal", host_key=key)
+        assert (await late_host.next("integrity_events"))["events"] == [event]
+        for candidate in (bo_a, cy_b):
+            frames = await candidate.drain()
+            assert not [frame for frame in frames if frame["type"].startswith("integrity")]
+        for socket in (host_b, bo_a, cy_b, late_host):
             await socket.ws.close()
