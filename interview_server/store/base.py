@@ -220,6 +220,21 @@ class SessionStore(ABC):
     async def delete(self, session_id: str) -> None:
         """Forget a session and its whole history."""
 
+    # Small values beside the sessions (LTI: resource links, learners' sessions): compare-and-set, every instance.
+
+    @abstractmethod
+    async def kv_get(self, key: str) -> tuple[dict, int] | None:
+        """A value and its version (1 for the first written), or None."""
+
+    @abstractmethod
+    async def kv_put(self, key: str, value: dict, expected_version: int) -> bool:
+        """Write `value` as version expected_version + 1 only if the stored version is expected_version (0: no value
+        yet): atomic over every instance. False (nothing written) if it moved on."""
+
+    @abstractmethod
+    async def claim(self, key: str, seconds: float) -> bool:
+        """Take `key` for `seconds` (an LTI nonce, used once): True only for the first taker while it holds."""
+
 
 def catch_up_in_background(catching_up: Awaitable[None], source: str) -> None:
     """Run a watcher's catch-up (its on_change) in the background, for a shared store whose channel said something
