@@ -81,16 +81,23 @@ class SessionRegistry:
         self.tasks = TaskOwner()  # the sessions' background work: relays, announcements, compaction
 
     async def create(
-        self, language: str | None = None, problem: Problem | None = None, title: str = ""
+        self,
+        language: str | None = None,
+        problem: Problem | None = None,
+        title: str = "",
+        host_key_for: Callable[[str], str] | None = None,
+        meta: dict | None = None,
     ) -> tuple[SessionRecord, str]:
         """A new session (with `problem`'s prompt and starter code, if given) and its host key. Without a
-        language: the problem's first, else DEFAULT_LANGUAGE."""
+        language: the problem's first, else DEFAULT_LANGUAGE. `host_key_for(session_id)`: the key to give it (LTI
+        derives its sessions' keys), else a new random one; `meta`: more meta values (LTI: which link and learner)."""
         now = self._clock()
-        host_key = hosting.new_host_key()
+        session_id = str(uuid.uuid4())
+        host_key = host_key_for(session_id) if host_key_for is not None else hosting.new_host_key()
         language = problem.language_for(language) if problem is not None else language or DEFAULT_LANGUAGE
         text = problem.starters[language] if problem is not None else STARTER_CODE.get(language, "")
         record = SessionRecord(
-            session_id=str(uuid.uuid4()),
+            session_id=session_id,
             language=language,
             created_at=datetime.fromtimestamp(now, UTC),
             text=text,
@@ -102,6 +109,7 @@ class SessionRegistry:
                 hosting.TITLE: title or (problem.title if problem else ""),
                 hosting.PROBLEM: problem.shown() if problem else None,
                 grading.GRADING: problem.grading() if problem else None,
+                **(meta or {}),
             },
         )
         await self._store.create(record)

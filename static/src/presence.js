@@ -19,7 +19,8 @@ const FOLLOW_MARGIN_PX = 48;
 export class Presence extends EventTarget {
   /** `hostKey`: the key from the host link (host-link.js), said in `hello` to join as a host. */
   /** `list`, `count`, `popover`, `all`: the participant chips, the count button and everyone's list (ui/participants.js). */
-  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null }) {
+  /** `linkName`: a name the link gives (an LMS launch: #name=…): taken as this person's, with no dialog. */
+  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null, linkName = null }) {
     super();
     this.connection = connection;
     this.hostKey = hostKey;
@@ -28,7 +29,8 @@ export class Presence extends EventTarget {
     this.me = null; // {id, name, color} on this connection, from `welcome`
     this.people = [];
     this.collab = null;
-    this.name = loadName(); // the remembered name, or null (the server says "Guest")
+    this.name = cleanName(linkName ?? "") || loadName(); // the link's, the remembered one, or null ("Guest")
+    if (linkName && this.name) saveName(this.name);
     this.latest = new Map(); // id -> the last `cursor` message from them (+ `placed` once in the editor)
     this.updateLog = new Map(); // version -> ChangeDesc (positions only, no text) of the update on top of it
     this.following = null;

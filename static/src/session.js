@@ -51,7 +51,10 @@ const info = new SessionInfo(connection);
 const gradingInbox = new GradingInbox(connection); // the hosts' grading messages, until their tools load
 // "#host=KEY&open=playback" (My interviews' "Play back") opens playback once welcomed as host.
 const openOnArrival = new URLSearchParams(location.hash.slice(1)).get("open");
+// "#name=…" (an LMS launch, interview_server/lti/links.py) names this person: no name dialog. It leaves the address bar.
+const linkName = new URLSearchParams(location.hash.slice(1)).get("name");
 const hostKey = takeHostKey(main.dataset.sessionId);
+if (linkName) history.replaceState(history.state, "", location.pathname + location.search);
 const presence = new Presence({
   hostKey,
   connection,
@@ -60,6 +63,7 @@ const presence = new Presence({
   popover: $("#people-popover"),
   all: $("#people-all"),
   dialog: $("#name-dialog"),
+  linkName,
 });
 let language = main.dataset.language;
 const collab = new CollabClient({
