@@ -5,6 +5,7 @@ page, the finish with this tab's secret. Instructors land as hosts, learners as 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -240,3 +241,50 @@ async def test_the_tool_publishes_its_keys(tool):
     keys = (await (await tool.get("/lti/jwks")).json())["keys"]
     assert keys and all(key["kty"] == "RSA" and key["alg"] == "RS256" and key["kid"] for key in keys)
     assert all("d" not in key and "p" not in key for key in keys)  # public parts only
+
+
+async def test_a_learners_hidden_test_result_and_a_scorecard_go_back_as_grades(tool, platform):
+    platform.tool_jwks_url = str(tool.make_url("/lti/jwks"))
+    platform.refuse_scores = 1  # the first post fails: the tool tries again
+    item = platform.lineitem("item-7")
+    ada_url = await Browser(tool, platform).launch(learner("s-ada", "Ada", link="graded", lineitem=item))
+    page_url = await Browser(tool, platform).launch(instructor(link="graded", lineitem=item))
+    key, token = page_url.split("/lti/links/")[1].split("#token=")
+    listing = await (await tool.get(f"/api/lti/links/{key}", headers={"Authorization": f"Bearer {token}"})).json()
+    assert listing["grades"] is True
+    host_url = listing["learners"][0]["host_url"]
+    session_id = ada_url.split("/session/")[1].split("#")[0]
+    path, host_key = host_url.split("#host=")
+    ws = await tool.ws_connect(path.replace("/session/", "/ws/"))
+    await ws.receive_json()
+    await ws.send_json({"type": "hello", "data": {"name": "Grace", "host_key": host_key}})
+    cases = [{"name": f"case {n}", "passed": n < 3, "ms": 0.1, "message": ""} for n in range(4)]
+    report = {"version": 0, "language": "python", "run_id": None, "cases": cases}
+    await ws.send_json({"type": "report_hidden_results", "data": report})
+    for _ in range(100):
+        if platform.scores:
+            break
+        await asyncio.sleep(0.1)
+    (posted,) = platform.scores
+    assert posted["lineitem"] == "item-7"
+    score = posted["score"]
+    assert (score["userId"], score["scoreGiven"], score["scoreMaximum"]) == ("s-ada", 3, 4)
+    assert score["activityProgress"] == "Completed" and score["gradingProgress"] == "FullyGraded"
+    # A host's scorecard is a grade too: its scores of their maximum.
+    card = {
+        "card": "card-0001",
+        "version": 0,
+        "scores": {"Coding": 3, "Testing": 2},
+        "comment": "Good",
+        "recommendation": "yes",
+    }
+    await ws.send_json({"type": "set_scorecard", "data": card})
+    for _ in range(100):
+        if len(platform.scores) == 2:
+            break
+        await asyncio.sleep(0.1)
+    score = platform.scores[1]["score"]
+    assert (score["scoreGiven"], score["scoreMaximum"], score["comment"]) == (5, 8, "Good")
+    assert platform.token_requests <= 2  # the token is kept between posts (one more after the refused post)
+    await ws.close()
+    assert session_id in host_url

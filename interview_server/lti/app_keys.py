@@ -19,6 +19,8 @@ class LtiTool:
     keys: ToolKeys
     platform_keys: PlatformKeys
     clock: Callable[[], float] = field(default=time.time)
+    # AGS access tokens: (token URL, client id) -> (token, good until, seconds since the epoch)
+    tokens: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
 
 
 LTI = web.AppKey("lti", LtiTool)

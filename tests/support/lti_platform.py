@@ -11,6 +11,7 @@ import time
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -36,11 +37,17 @@ class TestPlatform:
         self.tamper = None  # (claims, header) -> (claims, header, key) for the next token only
         self.jwks_fetches = 0
         self.server: TestServer | None = None
+        self.tool_jwks_url = ""  # where the tool publishes its keys (to check its client assertions)
+        self.scores: list[dict] = []  # scores the tool posted: {lineitem, score}
+        self.token_requests = 0
+        self.refuse_scores = 0  # answer this many score posts with 503 first (the tool retries)
 
     async def start(self) -> TestPlatform:
         app = web.Application()
         app.router.add_get("/jwks", self._jwks)
         app.router.add_get("/auth", self._auth)
+        app.router.add_post("/token", self._token)
+        app.router.add_post("/lineitems/{item}/scores", self._score)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
         return self
@@ -82,6 +89,33 @@ class TestPlatform:
         )
         return web.Response(text=f"<!doctype html><title>Test LMS</title>{form}", content_type="text/html")
 
+    async def _token(self, request: web.Request) -> web.Response:
+        """The client-credentials grant: the tool's assertion must be signed by a key of its JWKS, for this URL."""
+        self.token_requests += 1
+        form = await request.post()
+        assert form["grant_type"] == "client_credentials", dict(form)
+        assert form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        async with aiohttp.ClientSession() as http, http.get(self.tool_jwks_url) as answer:
+            keys = jwt.PyJWKSet.from_dict(await answer.json())
+        kid = jwt.get_unverified_header(form["client_assertion"])["kid"]
+        claims = jwt.decode(form["client_assertion"], keys[kid].key, algorithms=["RS256"], audience=f"{self.url}/token")
+        assert claims["iss"] == claims["sub"] == self.client_id and claims["jti"]
+        assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in form["scope"].split()
+        self.access_token = f"token-{secrets.token_hex(6)}"
+        return web.json_response({"access_token": self.access_token, "token_type": "Bearer", "expires_in": 3600})
+
+    async def _score(self, request: web.Request) -> web.Response:
+        if self.refuse_scores:
+            self.refuse_scores -= 1
+            return web.Response(status=503)
+        assert request.headers["Authorization"] == f"Bearer {self.access_token}"
+        assert request.content_type == "application/vnd.ims.lis.v1.score+json"
+        self.scores.append({"lineitem": request.match_info["item"], "score": await request.json()})
+        return web.Response(status=204)
+
+    def lineitem(self, item: str) -> str:
+        return f"{self.url}/lineitems/{item}"
+
     def id_token(self, user: dict, nonce: str) -> str:
         now = int(time.time())
         claims = {
@@ -103,6 +137,14 @@ class TestPlatform:
             CLAIM + "roles": user.get("roles", [LEARNER]),
             CLAIM + "custom": user.get("custom", {}),
         }
+        if user.get("lineitem"):
+            claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = {
+                "scope": [
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                ],
+                "lineitem": user["lineitem"],
+            }
         header, key = {"kid": self.kid}, self.key
         if self.tamper is not None:
             claims, header, key = self.tamper(claims, header, key)
