@@ -10,6 +10,7 @@ import json
 import time
 
 import aiohttp
+import jwt
 import pytest
 
 from interview_server.app import create_app
@@ -288,3 +289,42 @@ async def test_a_learners_hidden_test_result_and_a_scorecard_go_back_as_grades(t
     assert platform.token_requests <= 2  # the token is kept between posts (one more after the refused post)
     await ws.close()
     assert session_id in host_url
+
+
+async def test_deep_linking_returns_a_signed_link_with_the_problem_and_the_mode(tool, platform):
+    learner_browser = Browser(tool, platform)
+    status, page = await learner_browser.post_launch(
+        await learner_browser.login(learner("s-ada", "Ada", message_type="LtiDeepLinkingRequest"))
+    )
+    status, answer = await learner_browser.finish(page)
+    assert status == 400 and "Only an instructor can add the tool" in answer["error"]
+    url = await Browser(tool, platform).launch(instructor(message_type="LtiDeepLinkingRequest"))
+    assert url.startswith("/lti/deep-link#token=")
+    picker = await (await tool.get("/lti/deep-link")).text()
+    assert 'value="two-sum"' in picker and 'name="mode" value="shared"' in picker
+    form = {"token": url.split("#token=")[1], "problem": "two-sum", "mode": "shared", "title": "Pairs: two sum"}
+    response = await tool.post("/lti/deep-link/return", data=form)
+    assert response.status == 200
+    assert f"form-action 'self' {platform.url};" in response.headers["Content-Security-Policy"]
+    back = form_fields(await response.text())
+    assert back["action"] == f"{platform.url}/deep-link-return"
+    jwks = jwt.PyJWKSet.from_dict(await (await tool.get("/lti/jwks")).json())
+    kid = jwt.get_unverified_header(back["JWT"])["kid"]
+    claims = jwt.decode(back["JWT"], jwks[kid].key, algorithms=["RS256"], audience=platform.issuer)
+    assert claims["iss"] == platform.client_id and claims["nonce"]
+    assert claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] == "LtiDeepLinkingResponse"
+    assert claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"] == "platform-opaque-7"
+    (item,) = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert item["type"] == "ltiResourceLink" and item["title"] == "Pairs: two sum"
+    assert item["custom"] == {"problem": "two-sum", "mode": "shared"} and item["lineItem"]["scoreMaximum"] == 100
+    assert item["url"].endswith("/lti/launch")
+    # The link it made, launched: the problem in one shared session.
+    ada = await Browser(tool, platform).launch(learner("s-ada", "Ada", link="dl-1", custom=item["custom"]))
+    bo = await Browser(tool, platform).launch(learner("s-bo", "Bo", link="dl-1", custom=item["custom"]))
+    assert ada.split("#")[0] == bo.split("#")[0]
+    session_id = ada.split("/session/")[1].split("#")[0]
+    assert (await tool.app[STORE].get(session_id)).meta["problem"]["id"] == "two-sum"
+    refused = await tool.post("/lti/deep-link/return", data={**form, "token": "forged"})
+    assert refused.status == 400 and "access is not valid" in await refused.text()
+    refused = await tool.post("/lti/deep-link/return", data={**form, "problem": "no-such-problem"})
+    assert refused.status == 400

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from ..keys import CONFIG, STORE
 from ..security import request_host, request_scheme
-from . import id_token, links, signed
+from . import deep_linking, id_token, links, signed
 from .app_keys import LTI
 from .id_token import LEEWAY_SECONDS, Launch, LaunchError
 
@@ -155,8 +155,11 @@ async def finish(request: web.Request) -> web.Response:
     try:
         verified = _launch_from(lti, ticket["launch"])
         if verified.message_type == id_token.DEEP_LINKING:
-            raise LaunchError("Adding the tool with deep linking is not available yet: add it as a plain link.")
-        target = await links.open_launch(request.app, lti.keys.secret, verified)
+            if not verified.is_instructor:
+                raise LaunchError("Only an instructor can add the tool to a course.")
+            target = deep_linking.picker_path(verified, lti.keys.secret)
+        else:
+            target = await links.open_launch(request.app, lti.keys.secret, verified)
     except LaunchError as exc:
         return _json_error(str(exc), 400)
     log.info("LTI launch of %s as %s", verified.platform.name, "instructor" if verified.is_instructor else "learner")

@@ -11,6 +11,7 @@ from jwt.exceptions import ExpiredSignatureError, InvalidTokenError
 
 STATE = "lti-state"  # login -> launch: which login a launch answers (nonce) and which browser began it
 TICKET = "lti-ticket"  # launch -> finish: the verified launch, acted on once the browser is known
+DEEP_LINK = "lti-deep-link"  # an instructor's access to the deep-linking picker (lti/deep_linking.py)
 LINK = "lti-link"  # an instructor's access to a link's page of learners' sessions (lti/instructor.py)
 
 

@@ -8,7 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from ..config import Config
-from . import instructor, launch, tool_keys
+from . import deep_linking, instructor, launch, tool_keys
 from .app_keys import LTI, LtiTool
 from .platform_keys import PlatformKeys
 from .platforms import Platforms
@@ -27,6 +27,7 @@ def setup(app: web.Application, config: Config) -> None:
     app[LTI] = LtiTool(platforms, tool_keys.load(keys_path(config)), PlatformKeys(lambda: app[HTTP]))
     app.add_routes(launch.routes)
     app.add_routes(instructor.routes)
+    app.add_routes(deep_linking.routes)
     app.cleanup_ctx.append(_http_ctx)
 
 

@@ -93,3 +93,17 @@ async function showLearners(page) {
     row.insertCell().append(open);
   }
 }
+
+const picker = $("#lti-deep-link");
+if (picker) {
+  // The picker's access (from the deep-linking launch) rides in its fragment; the form posts it back here.
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromLink) {
+    sessionStorage.setItem("interview-pad:lti-deep-link", fromLink);
+    history.replaceState(history.state, "", location.pathname + location.search);
+  }
+  $("#lti-deep-link-token").value = fromLink ?? sessionStorage.getItem("interview-pad:lti-deep-link") ?? "";
+}
+
+// The signed answer goes back to the LMS at once (the button stays for a browser that stops the script).
+$("#lti-deep-link-return")?.submit();

@@ -137,6 +137,14 @@ class TestPlatform:
             CLAIM + "roles": user.get("roles", [LEARNER]),
             CLAIM + "custom": user.get("custom", {}),
         }
+        if user.get("message_type") == "LtiDeepLinkingRequest":
+            claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = {
+                "deep_link_return_url": f"{self.url}/deep-link-return",
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+                "data": "platform-opaque-7",
+            }
+            del claims[CLAIM + "resource_link"]
         if user.get("lineitem"):
             claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = {
                 "scope": [
