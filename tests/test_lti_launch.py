@@ -255,7 +255,9 @@ async def test_a_learners_hidden_test_result_and_a_scorecard_go_back_as_grades(t
     assert listing["grades"] is True
     host_url = listing["learners"][0]["host_url"]
     session_id = ada_url.split("/session/")[1].split("#")[0]
-    path, host_key = host_url.split("#host=")
+    path, fragment = host_url.split("#host=")
+    host_key, _, named = fragment.partition("&name=")
+    assert named == "Grace%20Hopper"  # the instructor's page names whoever opens it
     ws = await tool.ws_connect(path.replace("/session/", "/ws/"))
     await ws.receive_json()
     await ws.send_json({"type": "hello", "data": {"name": "Grace", "host_key": host_key}})

@@ -5,6 +5,7 @@ fragment: never sent to a server but as a bearer token to this API), no cookie."
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -20,8 +21,8 @@ routes = web.RouteTableDef()
 PAGE_SIZE = 100  # learners per answer
 
 
-def _authorised(request: web.Request) -> str:
-    """The link key the bearer token opens (it must be the one in the URL)."""
+def _authorised(request: web.Request) -> dict:
+    """The bearer token's claims: {link, name} (its link must be the one in the URL)."""
     key = request.match_info["key"]
     header = request.headers.get("Authorization", "")
     try:
@@ -33,7 +34,7 @@ def _authorised(request: web.Request) -> str:
         ) from None
     if token.get("link") != key:
         raise web.HTTPForbidden(text='{"error": "this access is for another link"}', content_type="application/json")
-    return key
+    return token
 
 
 @routes.get("/lti/links/{key}")
@@ -45,7 +46,8 @@ async def page(request: web.Request) -> web.Response:
 
 @routes.get("/api/lti/links/{key}")
 async def learners(request: web.Request) -> web.Response:
-    key = _authorised(request)
+    access = _authorised(request)
+    key, name = access["link"], access.get("name") or "Instructor"
     held = await request.app[STORE].kv_get(links.KV_PREFIX + key)
     if held is None:
         raise web.HTTPNotFound(text='{"error": "no such link"}', content_type="application/json")
@@ -56,7 +58,7 @@ async def learners(request: web.Request) -> web.Response:
         offset = 0
     chosen = list(record["learners"].items())[offset : offset + PAGE_SIZE]
     secret = request.app[LTI].keys.secret
-    rows = await asyncio.gather(*(_row(request.app, secret, entry) for _, entry in chosen))
+    rows = await asyncio.gather(*(_row(request.app, secret, entry, name) for _, entry in chosen))
     shared = record["shared_session"]
     return web.json_response(
         {
@@ -64,7 +66,7 @@ async def learners(request: web.Request) -> web.Response:
             "context_title": record["context_title"],
             "mode": record["mode"],
             "problem": record["problem"],
-            "shared_session": None if shared is None else _host_url(secret, shared),
+            "shared_session": None if shared is None else _host_url(secret, shared, name),
             "learners": [row for row in rows if row is not None],
             "total": len(record["learners"]),
             "offset": offset,
@@ -76,7 +78,7 @@ async def learners(request: web.Request) -> web.Response:
 
 @routes.post("/api/lti/links/{key}/mode")
 async def set_mode(request: web.Request) -> web.Response:
-    key = _authorised(request)
+    key = _authorised(request)["link"]
     try:
         mode = (await request.json()).get("mode")
     except (ValueError, AttributeError):
@@ -96,7 +98,7 @@ async def set_mode(request: web.Request) -> web.Response:
     raise web.HTTPConflict(text='{"error": "the link kept changing: try again"}', content_type="application/json")
 
 
-async def _row(app: web.Application, secret: bytes, entry: dict) -> dict | None:
+async def _row(app: web.Application, secret: bytes, entry: dict, instructor: str) -> dict | None:
     record = await app[SESSIONS].get_record(entry["session"])
     if record is None:  # expired or deleted
         return None
@@ -104,12 +106,13 @@ async def _row(app: web.Application, secret: bytes, entry: dict) -> dict | None:
     latest = results[-1] if results else None
     return {
         "name": entry["name"],
-        "host_url": _host_url(secret, entry["session"]),
+        "host_url": _host_url(secret, entry["session"], instructor),
         "ended": bool(record.meta.get(ENDED)),
         "last_active_at": iso_time(record.last_active) if record.last_active else None,
         "score": {"passed": latest["passed"], "total": latest["total"]} if latest else None,
     }
 
 
-def _host_url(secret: bytes, session_id: str) -> str:
-    return f"/session/{session_id}#host={links.host_key_for(secret, session_id)}"
+def _host_url(secret: bytes, session_id: str, name: str) -> str:
+    """A session's host link, naming the instructor who opens it."""
+    return f"/session/{session_id}#host={links.host_key_for(secret, session_id)}&name={quote(name)}"

@@ -2,13 +2,13 @@
 sessions (the store's kv, compare-and-set, so two launches at once agree on every instance):
 
     {"issuer", "client_id", "deployment_id", "resource_link_id", "title", "context_title",
-     "mode": "per_learner" | "shared", "problem": a problem id or null,
+     "mode": "per_learner" | "shared", "problem": a problem id or null, "language": a language id or null,
      "shared_session": a session id or null, "learners": {sub: {"session", "name"}}, "lineitem": AGS URL or ""}
 
 `per_learner` (an exercise, an interview): each learner gets a session of their own, the same one at every launch.
 `shared` (pair programming in class): everyone on the link is in one session. The mode and the problem come from
-the link's custom parameters (set by deep linking: `mode`, `problem`) when it is first launched; an instructor
-changes them later. Instructors land as hosts, learners as candidates named from the launch.
+the link's custom parameters (set by deep linking: `mode`, `problem`; and `language`, else Python where the problem
+has it) when it is first launched; an instructor changes the mode later. Instructors land as hosts, learners as candidates named from the launch.
 
 The sessions the tool makes have host keys derived from the tool's secret and the session id (never stored), so an
 instructor's page can open any of them as host.
@@ -25,6 +25,7 @@ from aiohttp import web
 
 from ..board import delete_with_session
 from ..keys import PROBLEMS, SESSIONS, STORE
+from ..protocol import LANGUAGES
 from . import signed
 from .id_token import Launch, LaunchError
 
@@ -59,7 +60,7 @@ async def open_launch(app: web.Application, secret: bytes, launch: Launch) -> st
                     await delete_with_session(app[STORE], session_id)  # another launch made it first: theirs
                     continue
         elif launch.is_instructor:  # the learners' sessions of the link (lti/instructor.py)
-            token, _ = signed.sign({"link": key}, secret, signed.LINK, INSTRUCTOR_PAGE_SECONDS)
+            token, _ = signed.sign({"link": key, "name": launch.name}, secret, signed.LINK, INSTRUCTOR_PAGE_SECONDS)
             return f"/lti/links/{key}#token={token}"
         else:
             learner = record["learners"].get(launch.subject)
@@ -73,7 +74,7 @@ async def open_launch(app: web.Application, secret: bytes, launch: Launch) -> st
                     await delete_with_session(app[STORE], session_id)
                     continue
         if launch.is_instructor:
-            return f"/session/{session_id}#host={host_key_for(secret, session_id)}"
+            return f"/session/{session_id}#host={host_key_for(secret, session_id)}&name={quote(launch.name or 'Instructor')}"
         return f"/session/{session_id}#name={quote(launch.name or 'Learner')}"
     raise LaunchError("Too many launches of this link at once: launch it again.")
 
@@ -105,6 +106,7 @@ async def _link(app: web.Application, key: str, launch: Launch) -> tuple[dict, i
 def _new_record(app: web.Application, launch: Launch) -> dict:
     mode = launch.custom.get("mode", "per_learner")
     problem = launch.custom.get("problem") or None
+    language = launch.custom.get("language") or None
     return {
         "issuer": launch.platform.issuer,
         "client_id": launch.platform.client_id,
@@ -114,6 +116,7 @@ def _new_record(app: web.Application, launch: Launch) -> dict:
         "context_title": launch.context_title,
         "mode": mode if mode in MODES else "per_learner",
         "problem": problem if problem in app[PROBLEMS] else None,
+        "language": language if language in LANGUAGES else None,
         "shared_session": None,
         "learners": {},
         "lineitem": launch.lineitem,
@@ -127,7 +130,12 @@ async def _new_session(app: web.Application, secret: bytes, record: dict, launch
         title = f"{title} — {launch.name}" if title else launch.name
     key = link_key(record["issuer"], record["deployment_id"], record["resource_link_id"])
     meta = {LTI_META: {"link": key, "subject": launch.subject if learner else None}}
+    language = record.get("language") or ("python" if problem is None or "python" in problem.starters else None)
     created, _ = await app[SESSIONS].create(
-        problem=problem, title=title[:120], host_key_for=lambda session_id: host_key_for(secret, session_id), meta=meta
+        language=language,
+        problem=problem,
+        title=title[:100],
+        host_key_for=lambda session_id: host_key_for(secret, session_id),
+        meta=meta,
     )
     return created.session_id

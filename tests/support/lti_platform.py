@@ -9,7 +9,7 @@ import re
 import secrets
 import time
 from html import unescape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 import jwt
@@ -29,7 +29,11 @@ class TestPlatform:
 
     __test__ = False  # not a test class for pytest
 
-    def __init__(self, issuer: str = "https://lms.test", client_id: str = "pad-tool", deployment: str = "dep-1"):
+    def __init__(
+        self, issuer: str = "https://lms.test", client_id: str = "pad-tool", deployment: str = "dep-1", port: int = 0
+    ):
+        self.port = port  # 0: any free one
+        self.tool_url = ""  # the tool's address, for the course page that frames it
         self.issuer, self.client_id, self.deployment = issuer, client_id, deployment
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "platform-key-1"
@@ -48,7 +52,8 @@ class TestPlatform:
         app.router.add_get("/auth", self._auth)
         app.router.add_post("/token", self._token)
         app.router.add_post("/lineitems/{item}/scores", self._score)
-        self.server = TestServer(app, host="127.0.0.1")
+        app.router.add_get("/course/{hint}", self._course)
+        self.server = TestServer(app, host="127.0.0.1", port=self.port or None)
         await self.server.start_server()
         return self
 
@@ -88,6 +93,24 @@ class TestPlatform:
             '<script>document.getElementById("launch").submit()</script>'
         )
         return web.Response(text=f"<!doctype html><title>Test LMS</title>{form}", content_type="text/html")
+
+    async def _course(self, request: web.Request) -> web.Response:
+        """A course page that frames the tool's login initiation for one user (as an LMS shows an external tool)."""
+        login = f"{self.tool_url}/lti/login?" + urlencode(
+            {
+                "iss": self.issuer,
+                "login_hint": request.match_info["hint"],
+                "client_id": self.client_id,
+                "lti_deployment_id": self.deployment,
+                "target_link_uri": f"{self.tool_url}/lti/launch",
+            }
+        )
+        body = (
+            "<h1>Algorithms 101</h1>"
+            f'<iframe src="{login}" title="Interview pad" width="1240" height="720" '
+            'allow="clipboard-write; camera; microphone"></iframe>'
+        )
+        return web.Response(text=f"<!doctype html><title>Course</title>{body}", content_type="text/html")
 
     async def _token(self, request: web.Request) -> web.Response:
         """The client-credentials grant: the tool's assertion must be signed by a key of its JWKS, for this URL."""
