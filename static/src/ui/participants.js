@@ -2,6 +2,7 @@
 // characters, a Follow button) as many as fit, and a button with the count that opens everyone's list (full
 // names, role, colour, Follow).
 import { inkFor } from "../cursors.js";
+import { callIcon, describeCall } from "./call-icons.js";
 
 /** Events: `follow` (detail: the participant id to follow, or null to stop), `rename` (my chip was pressed). */
 export class ParticipantList extends EventTarget {
@@ -52,7 +53,7 @@ export class ParticipantList extends EventTarget {
     if (this.people === null) this.showCount(count);
   }
 
-  /** Shows everyone connected ([{id, name, color, role}]); `meId`'s chip comes first and renames. */
+  /** Shows everyone connected ([{id, name, color, role, call}]); `meId`'s chip comes first and renames. */
   render(people, meId) {
     this.people = people;
     this.meId = meId;
@@ -123,6 +124,7 @@ export class ParticipantList extends EventTarget {
     /** @type {(Node | string)[]} */
     const parts = [dot(person), nameOf(person)];
     if (person.role === "host") parts.push(" ", hostBadge());
+    if (person.call) parts.push(callBadge(person.call));
     if (me) {
       const you = document.createElement("span");
       you.className = "participant-you";
@@ -155,6 +157,7 @@ export class ParticipantList extends EventTarget {
     role.textContent = `${person.role === "host" ? "Interviewer" : "Candidate"}${me ? " · you" : ""}`;
     who.append(nameOf(person), role);
     item.append(dot(person), who);
+    if (person.call) item.append(callBadge(person.call));
     if (!me) item.append(followButton(person, person.id === this.following, true));
     return item;
   }
@@ -178,6 +181,17 @@ function nameOf(person) {
   name.className = "participant-name";
   name.textContent = person.name; // never HTML: names come from other people
   return name;
+}
+
+/** In the call: a microphone (slashed when muted), named in words for screen readers and on hover. */
+function callBadge(call) {
+  const badge = document.createElement("span");
+  badge.className = call.audio ? "participant-call" : "participant-call is-muted";
+  badge.setAttribute("role", "img");
+  badge.setAttribute("aria-label", describeCall(call));
+  badge.title = describeCall(call);
+  badge.append(callIcon("microphone", !call.audio, 12));
+  return badge;
 }
 
 function hostBadge() {

@@ -1,0 +1,217 @@
+"""The audio/video call in real Chromium with fake media devices: pages in one session join the call and each
+decodes the others' video (getStats' framesDecoded), muting shows on the others' pages, leaving closes the peer
+connections, a third person joins a running call, a refused camera is a message (never a broken page), and
+nothing asks for the camera before Join. WebRTC connects over loopback with host candidates (no STUN, no TURN).
+
+These pages run in a browser of this module's own, started with a fake camera and microphone
+(--use-fake-device-for-media-stream); without --use-fake-ui-for-media-stream, each context's `permissions`
+decide: granted, getUserMedia gets a 640x480 test pattern and a tone; not granted, it rejects with NotAllowedError.
+"""
+
+from __future__ import annotations
+
+import pytest_asyncio
+from playwright.async_api import async_playwright, expect
+
+from .conftest import ARTIFACTS, CHROMIUM_ARGS, Pages, chromium_path, create_session, new_context, wait_for
+from .helpers import connected, editor, settled
+
+MEDIA = ["camera", "microphone"]
+# Counts the page's requests for the camera or microphone (none may happen before Join).
+COUNT_MEDIA_REQUESTS = """
+window.mediaRequests = 0;
+if (navigator.mediaDevices) {
+  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) => { window.mediaRequests += 1; return original(constraints); };
+}
+"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def media_browser():
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=[*CHROMIUM_ARGS, "--use-fake-device-for-media-stream"]
+        )
+        yield browser
+        await browser.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def people(media_browser, request):
+    """Pages in the media browser, each person in a context of their own; no request may leave localhost."""
+    context = await new_context(media_browser)
+    recorder = Pages(media_browser, context)
+    yield recorder
+    if getattr(request.node, "rep_call", None) and request.node.rep_call.failed:
+        for index, page in enumerate(recorder.all_pages):
+            await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"))
+    for each in recorder.contexts:
+        await each.close()
+    assert recorder.outside_requests() == [], "requests left localhost"
+
+
+async def person(people, url: str, name: str, permissions=MEDIA, **options):
+    """`name`'s page at `url` (connected), in a context of its own with these media `permissions`."""
+    context = await new_context(
+        people.browser, viewport=options.pop("viewport", {"width": 1280, "height": 800}), permissions=permissions, **options
+    )
+    people.contexts.append(context)
+    people._record(context)
+    await context.add_init_script(COUNT_MEDIA_REQUESTS)
+    return await connected(await people.new(url, name=name, context=context))
+
+
+async def call_stats(page) -> dict:
+    return await page.evaluate("window.pad.call()")
+
+
+async def frames_from_everyone(page, count: int) -> list[int]:
+    """Video frames decoded from each of `count` other people, once every link has decoded some."""
+
+    async def decoding():
+        stats = await call_stats(page)
+        peers = stats["peers"] if stats else []
+        frames = [peer["framesDecoded"] for peer in peers]
+        return frames if len(frames) == count and all(frames) else None
+
+    return await wait_for(decoding, timeout=30, interval=0.25, message=f"video from {count} people")
+
+
+def tile(page, name: str):
+    return page.get_by_role("list", name="Video").get_by_role("group", name=name, exact=True)
+
+
+async def join(page) -> None:
+    await page.get_by_role("button", name="Join call").click()
+    await expect(page.get_by_role("button", name="Leave call")).to_be_visible()
+
+
+async def test_people_in_a_call_see_and_hear_each_other_mute_join_late_and_leave(people, server_url):
+    url = f"{server_url}/session/{create_session(server_url)}"
+    ada = await person(people, url, "Ada")
+    bo = await person(people, url, "Bo")
+    # Nothing asks for the camera or microphone on load.
+    assert await ada.evaluate("window.mediaRequests") == 0
+    assert await bo.evaluate("window.mediaRequests") == 0
+    assert await call_stats(ada) is None  # the call's code is not even loaded
+
+    await join(ada)
+    # Bo's button says someone is in the call; the list shows Ada in it.
+    await expect(bo.get_by_role("button", name="Join call (1 in the call)")).to_be_visible()
+    await expect(bo.get_by_role("img", name="In the call, microphone on, camera on")).to_be_visible()
+    await join(bo)
+    ada_frames = await frames_from_everyone(ada, 1)
+    bo_frames = await frames_from_everyone(bo, 1)
+    await expect(tile(ada, "Bo")).to_be_visible()
+    await expect(tile(ada, "Ada (you)")).to_be_visible()
+    await expect(tile(bo, "Ada")).to_be_visible()
+    assert await ada.evaluate("window.mediaRequests") == 1
+
+    # Bo mutes: Ada's participant list and Bo's tile on Ada's page say so.
+    microphone = bo.get_by_role("button", name="Microphone", exact=True)
+    await expect(microphone).to_have_attribute("aria-pressed", "true")
+    await microphone.click()
+    await expect(microphone).to_have_attribute("aria-pressed", "false")
+    await expect(ada.get_by_role("list", name="Participants").get_by_role(
+        "img", name="In the call, microphone off, camera on")).to_be_visible()
+    await expect(tile(ada, "Bo").get_by_role("img", name="Microphone off")).to_be_visible()
+    await expect(tile(ada, "Ada (you)").get_by_role("img", name="Microphone off")).to_be_hidden()
+    # The camera off: Ada sees Bo's initial instead of the video.
+    camera = bo.get_by_role("button", name="Camera", exact=True)
+    await camera.click()
+    await expect(camera).to_have_attribute("aria-pressed", "false")
+    await expect(ada.get_by_role("list", name="Participants").get_by_role(
+        "img", name="In the call, microphone off, camera off")).to_be_visible()
+    await camera.click()
+
+    # Cy joins the running call and decodes both; both decode Cy.
+    cy = await person(people, url, "Cy")
+    await expect(cy.get_by_role("button", name="Join call (2 in the call)")).to_be_visible()
+    await join(cy)
+    cy_frames = await frames_from_everyone(cy, 2)
+    await frames_from_everyone(ada, 2)
+    await frames_from_everyone(bo, 2)
+    await expect(tile(cy, "Ada")).to_be_visible()
+    await expect(tile(cy, "Bo")).to_be_visible()
+
+    # Bo leaves: the others' connections to Bo close and Bo's tile goes; Ada and Cy still see each other.
+    await bo.get_by_role("button", name="Leave call").click()
+    await expect(bo.get_by_role("button", name="Join call (2 in the call)")).to_be_visible()
+    for page in (ada, cy):
+        await expect(tile(page, "Bo")).to_have_count(0)
+        await wait_for(lambda page=page: _peer_count(page, 1), message="Bo's link closed")
+    assert (await call_stats(bo))["peers"] == []
+    await frames_from_everyone(ada, 1)
+    print(f"frames decoded: Ada from Bo {ada_frames}, Bo from Ada {bo_frames}, Cy from both {cy_frames}")
+    assert people.console_errors == []
+
+
+async def _peer_count(page, count: int) -> bool:
+    return len((await call_stats(page))["peers"]) == count
+
+
+async def test_a_refused_camera_and_microphone_is_a_message_and_the_page_still_works(people, server_url):
+    url = f"{server_url}/session/{create_session(server_url)}"
+    ada = await person(people, url, "Ada")
+    refuser = await person(people, url, "Bo", permissions=[])
+    await join(ada)
+    await join(refuser)
+    # Bo joined to listen and watch: the page says why, and still decodes Ada's video.
+    await expect(refuser.get_by_role("region", name="Call").get_by_role("status")).to_contain_text(
+        "did not allow the camera or the microphone"
+    )
+    await frames_from_everyone(refuser, 1)
+    await expect(refuser.get_by_role("button", name="Microphone", exact=True)).to_be_disabled()
+    await expect(ada.get_by_role("img", name="In the call, microphone off, camera off")).to_be_visible()
+    # The editor still takes typing and the connection is fine.
+    await editor(refuser).click()
+    await refuser.keyboard.insert_text("print('still here')\n")
+    text, _ = await settled(refuser)
+    assert "still here" in text
+    await expect(refuser.get_by_role("status", name="Connection")).to_have_text("Connected")
+
+    # Only the microphone allowed: joined with it, told the camera was not.
+    mic_only = await person(people, url, "Cy", permissions=["microphone"])
+    await join(mic_only)
+    await expect(mic_only.get_by_role("region", name="Call").get_by_role("status")).to_contain_text(
+        "did not allow the camera"
+    )
+    await expect(mic_only.get_by_role("button", name="Microphone", exact=True)).to_have_attribute("aria-pressed", "true")
+    await expect(mic_only.get_by_role("button", name="Camera", exact=True)).to_be_disabled()
+    assert people.console_errors == []
+
+
+async def test_the_embed_view_offers_the_call_unless_told_call_off(people, server_url):
+    session_id = create_session(server_url)
+    embedded = await person(people, f"{server_url}/embed/{session_id}", "Ada")
+    await expect(embedded.get_by_role("button", name="Join call")).to_be_visible()
+    quiet = await person(people, f"{server_url}/embed/{session_id}?call=off", "Bo")
+    await expect(quiet.get_by_role("button", name="Join call")).to_have_count(0)
+    await expect(quiet.get_by_role("region", name="Call")).to_have_count(0)
+    # Someone else's call does not make it appear.
+    await join(embedded)
+    await expect(quiet.get_by_role("img", name="In the call, microphone on, camera on")).to_be_visible()
+    await expect(quiet.get_by_role("button", name="Join call")).to_have_count(0)
+    assert await quiet.evaluate("window.mediaRequests") == 0
+
+
+async def test_screenshots_of_the_call_light_dark_and_phone(people, server_url):
+    """Screenshots of a call of two for a person to look at (test-artifacts/call-*.png)."""
+    url = f"{server_url}/session/{create_session(server_url)}"
+    for scheme, viewport in (("light", {"width": 1280, "height": 800}), ("dark", {"width": 1280, "height": 800}),
+                             ("phone", {"width": 390, "height": 844})):
+        options = {"color_scheme": "dark" if scheme == "dark" else "light", "viewport": viewport}
+        ada = await person(people, url, f"Ada {scheme}", **options)
+        bo = await person(people, url, f"Bo {scheme}", **options)
+        await join(ada)
+        await join(bo)
+        await frames_from_everyone(ada, 1)
+        await bo.get_by_role("button", name="Microphone", exact=True).click()
+        await expect(tile(ada, f"Bo {scheme}").get_by_role("img", name="Microphone off")).to_be_visible()
+        await ada.screenshot(path=str(ARTIFACTS / f"call-{scheme}.png"))
+        if scheme == "light":
+            await ada.get_by_role("button", name="Hide video").click()
+            await ada.screenshot(path=str(ARTIFACTS / "call-collapsed.png"))
+        await ada.get_by_role("button", name="Leave call").click()
+        await bo.get_by_role("button", name="Leave call").click()
