@@ -198,17 +198,22 @@ async def test_the_embed_view_offers_the_call_unless_told_call_off(people, serve
 
 async def test_screenshots_of_the_call_light_dark_and_phone(people, server_url):
     """Screenshots of a call of two for a person to look at (test-artifacts/call-*.png)."""
-    url = f"{server_url}/session/{create_session(server_url)}"
     for scheme, viewport in (("light", {"width": 1280, "height": 800}), ("dark", {"width": 1280, "height": 800}),
                              ("phone", {"width": 390, "height": 844})):
+        url = f"{server_url}/session/{create_session(server_url)}"
         options = {"color_scheme": "dark" if scheme == "dark" else "light", "viewport": viewport}
         ada = await person(people, url, f"Ada {scheme}", **options)
         bo = await person(people, url, f"Bo {scheme}", **options)
         await join(ada)
+        await expect(bo.get_by_role("button", name="Join call (1 in the call)")).to_be_visible()
+        await bo.screenshot(path=str(ARTIFACTS / f"call-before-join-{scheme}.png"))
         await join(bo)
         await frames_from_everyone(ada, 1)
         await bo.get_by_role("button", name="Microphone", exact=True).click()
         await expect(tile(ada, f"Bo {scheme}").get_by_role("img", name="Microphone off")).to_be_visible()
+        if scheme == "dark":  # Bo's camera off: his initial instead
+            await bo.get_by_role("button", name="Camera", exact=True).click()
+            await expect(ada.get_by_role("img", name="In the call, microphone off, camera off")).to_be_visible()
         await ada.screenshot(path=str(ARTIFACTS / f"call-{scheme}.png"))
         if scheme == "light":
             await ada.get_by_role("button", name="Hide video").click()

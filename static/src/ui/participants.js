@@ -124,7 +124,6 @@ export class ParticipantList extends EventTarget {
     /** @type {(Node | string)[]} */
     const parts = [dot(person), nameOf(person)];
     if (person.role === "host") parts.push(" ", hostBadge());
-    if (person.call) parts.push(callBadge(person.call));
     if (me) {
       const you = document.createElement("span");
       you.className = "participant-you";
@@ -135,11 +134,11 @@ export class ParticipantList extends EventTarget {
       // The name starts with the words shown (name, "host", "(you)"), then says what the button does.
       button.setAttribute("aria-label", `${person.name}${person.role === "host" ? " host" : ""} (you): change your name`);
       button.title = `${person.name} (you)${host}: change your name`;
-      button.append(...parts, " ", you); // the spaces keep "Ada (you)" readable as text; flex layout ignores them
+      button.append(...parts, " ", you, ...(person.call ? [callBadge(person.call)] : [])); // the spaces keep "Ada (you)" readable as text; flex layout ignores them
       item.append(button);
     } else {
       item.title = `${person.name}${host}`;
-      item.append(...parts, followButton(person, person.id === this.following, false));
+      item.append(...parts, ...(person.call ? [callBadge(person.call)] : []), followButton(person, person.id === this.following, false));
     }
     return item;
   }
