@@ -54,7 +54,10 @@ async def people(media_browser, request):
 async def person(people, url: str, name: str, permissions=MEDIA, **options):
     """`name`'s page at `url` (connected), in a context of its own with these media `permissions`."""
     context = await new_context(
-        people.browser, viewport=options.pop("viewport", {"width": 1280, "height": 800}), permissions=permissions, **options
+        people.browser,
+        viewport=options.pop("viewport", {"width": 1280, "height": 800}),
+        permissions=permissions,
+        **options,
     )
     people.contexts.append(context)
     people._record(context)
@@ -113,16 +116,18 @@ async def test_people_in_a_call_see_and_hear_each_other_mute_join_late_and_leave
     await expect(microphone).to_have_attribute("aria-pressed", "true")
     await microphone.click()
     await expect(microphone).to_have_attribute("aria-pressed", "false")
-    await expect(ada.get_by_role("list", name="Participants").get_by_role(
-        "img", name="In the call, microphone off, camera on")).to_be_visible()
+    await expect(
+        ada.get_by_role("list", name="Participants").get_by_role("img", name="In the call, microphone off, camera on")
+    ).to_be_visible()
     await expect(tile(ada, "Bo").get_by_role("img", name="Microphone off")).to_be_visible()
     await expect(tile(ada, "Ada (you)").get_by_role("img", name="Microphone off")).to_be_hidden()
     # The camera off: Ada sees Bo's initial instead of the video.
     camera = bo.get_by_role("button", name="Camera", exact=True)
     await camera.click()
     await expect(camera).to_have_attribute("aria-pressed", "false")
-    await expect(ada.get_by_role("list", name="Participants").get_by_role(
-        "img", name="In the call, microphone off, camera off")).to_be_visible()
+    await expect(
+        ada.get_by_role("list", name="Participants").get_by_role("img", name="In the call, microphone off, camera off")
+    ).to_be_visible()
     await camera.click()
 
     # Cy joins the running call and decodes both; both decode Cy.
@@ -177,7 +182,9 @@ async def test_a_refused_camera_and_microphone_is_a_message_and_the_page_still_w
     await expect(mic_only.get_by_role("region", name="Call").get_by_role("status")).to_contain_text(
         "did not allow the camera"
     )
-    await expect(mic_only.get_by_role("button", name="Microphone", exact=True)).to_have_attribute("aria-pressed", "true")
+    await expect(mic_only.get_by_role("button", name="Microphone", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
     await expect(mic_only.get_by_role("button", name="Camera", exact=True)).to_be_disabled()
     assert people.console_errors == []
 
@@ -198,8 +205,11 @@ async def test_the_embed_view_offers_the_call_unless_told_call_off(people, serve
 
 async def test_screenshots_of_the_call_light_dark_and_phone(people, server_url):
     """Screenshots of a call of two for a person to look at (test-artifacts/call-*.png)."""
-    for scheme, viewport in (("light", {"width": 1280, "height": 800}), ("dark", {"width": 1280, "height": 800}),
-                             ("phone", {"width": 390, "height": 844})):
+    for scheme, viewport in (
+        ("light", {"width": 1280, "height": 800}),
+        ("dark", {"width": 1280, "height": 800}),
+        ("phone", {"width": 390, "height": 844}),
+    ):
         url = f"{server_url}/session/{create_session(server_url)}"
         options = {"color_scheme": "dark" if scheme == "dark" else "light", "viewport": viewport}
         ada = await person(people, url, f"Ada {scheme}", **options)

@@ -13,11 +13,9 @@ export async function openLocalMedia(devices = {}) {
   const audio = devices.audio ? { deviceId: { exact: devices.audio } } : true;
   const video = devices.video ? { ...VIDEO, deviceId: { exact: devices.video } } : VIDEO;
   const failures = [];
-  for (const [constraints, without] of [
-    [{ audio, video }, null],
-    [{ audio }, "camera"],
-    [{ video }, "microphone"],
-  ]) {
+  /** @type {[MediaStreamConstraints, string | null][]} */
+  const attempts = [[{ audio, video }, null], [{ audio }, "camera"], [{ video }, "microphone"]];
+  for (const [constraints, without] of attempts) {
     try {
       const stream = await navigator.mediaDevices.getUserMedia(constraints);
       return { stream, notice: failures.length ? partialNotice(without, failures[0]) : null };
