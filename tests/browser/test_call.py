@@ -51,8 +51,9 @@ async def people(media_browser, request):
     assert recorder.outside_requests() == [], "requests left localhost"
 
 
-async def person(people, url: str, name: str, permissions=MEDIA, **options):
-    """`name`'s page at `url` (connected), in a context of its own with these media `permissions`."""
+async def person(people, url: str, name: str, permissions=MEDIA, connected_page=True, **options):
+    """`name`'s page at `url` (connected, unless `connected_page` is false: not an editor page), in a context of its
+    own with these media `permissions`."""
     context = await new_context(
         people.browser,
         viewport=options.pop("viewport", {"width": 1280, "height": 800}),
@@ -62,7 +63,8 @@ async def person(people, url: str, name: str, permissions=MEDIA, **options):
     people.contexts.append(context)
     people._record(context)
     await context.add_init_script(COUNT_MEDIA_REQUESTS)
-    return await connected(await people.new(url, name=name, context=context))
+    page = await people.new(url, name=name, context=context)
+    return await connected(page) if connected_page else page
 
 
 async def call_stats(page) -> dict:
@@ -230,3 +232,52 @@ async def test_screenshots_of_the_call_light_dark_and_phone(people, server_url):
             await ada.screenshot(path=str(ARTIFACTS / "call-collapsed.png"))
         await ada.get_by_role("button", name="Leave call").click()
         await bo.get_by_role("button", name="Leave call").click()
+
+
+async def test_an_lms_frame_needs_allow_camera_and_microphone(people, server_url, host_page):
+    """Inside an LMS's iframe the camera and microphone work only when the iframe allows them (docs/EMBEDDING.md)."""
+    session_id = create_session(server_url)
+    lms_url = host_page(
+        f'<iframe src="{server_url}/embed/{session_id}" width="900" height="420" title="Allowed" '
+        f'allow="camera; microphone"></iframe>'
+        f'<iframe src="{server_url}/embed/{session_id}" width="900" height="420" title="Not allowed"></iframe>'
+    )
+    lms = await person(people, lms_url, "Student", connected_page=False)
+    allowed = lms.frame_locator('iframe[title="Allowed"]')
+    refused = lms.frame_locator('iframe[title="Not allowed"]')
+    for frame in (allowed, refused):
+        await expect(frame.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
+        await frame.get_by_role("button", name="Join call").click()
+        await expect(frame.get_by_role("button", name="Leave call")).to_be_visible()
+    await expect(allowed.get_by_role("button", name="Camera", exact=True)).to_have_attribute("aria-pressed", "true")
+    await expect(allowed.get_by_role("region", name="Call").get_by_role("status")).to_be_hidden()
+    await expect(refused.get_by_role("region", name="Call").get_by_role("status")).to_contain_text(
+        "did not allow the camera or the microphone"
+    )
+    # The two frames are two people in one call: the allowed one decodes nothing from the listener, but connects.
+    await expect(allowed.get_by_role("list", name="Video").get_by_role("group")).to_have_count(2)
+
+
+async def test_the_call_resumes_after_the_socket_reconnects(people, server_url, proxy):
+    """Ada's socket is cut (through a proxy): both sides drop the link; once she is back, she is in the call again
+    (a new participant id, a new peer connection) and both decode each other's video."""
+    session_id = create_session(server_url)
+    ada = await person(people, f"http://127.0.0.1:{proxy.port}/session/{session_id}", "Ada")
+    bo = await person(people, f"{server_url}/session/{session_id}", "Bo")
+    await join(ada)
+    await join(bo)
+    await frames_from_everyone(ada, 1)
+    first_link = (await call_stats(bo))["peers"][0]["id"]
+
+    proxy.cut()
+    await expect(ada.get_by_role("status", name="Connection")).not_to_have_text("Connected")
+    await wait_for(lambda: _peer_count(bo, 0), message="Bo's link to Ada closed")
+    await expect(tile(bo, "Ada")).to_have_count(0)
+    proxy.restore()
+    await expect(ada.get_by_role("status", name="Connection")).to_have_text("Connected", timeout=15_000)
+    await expect(ada.get_by_role("button", name="Leave call")).to_be_visible()  # still in the call
+    await frames_from_everyone(ada, 1)
+    await frames_from_everyone(bo, 1)
+    assert (await call_stats(bo))["peers"][0]["id"] != first_link  # Ada's new connection
+    await expect(tile(bo, "Ada")).to_be_visible()
+    assert [error for error in people.console_errors if "WebSocket connection to" not in error] == []
