@@ -10,11 +10,17 @@ decide: granted, getUserMedia gets a 640x480 test pattern and a tone; not grante
 
 from __future__ import annotations
 
+import json
+from urllib.parse import urlsplit
+
+import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 
-from .conftest import ARTIFACTS, CHROMIUM_ARGS, Pages, chromium_path, create_session, new_context, wait_for
+from ..support.server_process import ServerProcess
+from .conftest import ARTIFACTS, CHROMIUM_ARGS, Logs, Pages, chromium_path, create_session, new_context, wait_for
 from .helpers import connected, editor, settled
+from .isolated_network import can_isolate, isolated_chromium
 
 MEDIA = ["camera", "microphone"]
 # Counts the page's requests for the camera or microphone (none may happen before Join).
@@ -281,3 +287,64 @@ async def test_the_call_resumes_after_the_socket_reconnects(people, server_url, 
     assert (await call_stats(bo))["peers"][0]["id"] != first_link  # Ada's new connection
     await expect(tile(bo, "Ada")).to_be_visible()
     assert [error for error in people.console_errors if "WebSocket connection to" not in error] == []
+
+
+# A TURN server that answers nothing (the discard port): configured, but no help.
+DEAD_TURN = json.dumps([{"urls": "turn:127.0.0.1:9?transport=udp", "username": "pad", "credential": "secret"}])
+
+
+@pytest.fixture(scope="module")
+def dead_turn_url(tmp_path_factory, server_logs):
+    """A server whose pages get a TURN server in ice_servers (one that cannot relay)."""
+    server = ServerProcess(
+        "--data-dir",
+        str(tmp_path_factory.mktemp("turn")),
+        env={"ICE_SERVERS": DEAD_TURN},
+        log_path=Logs.path("server-dead-turn.log"),
+    )
+    server.start()
+    yield server.url
+    server.terminate()
+
+
+@pytest.mark.parametrize("turn", [False, True], ids=["without-turn", "with-turn"])
+async def test_a_connection_that_cannot_be_made_says_why(people, server_url, dead_turn_url, tmp_path, turn):
+    """Bo's browser has a network of its own (tests/browser/isolated_network.py: as behind a strict NAT): the page
+    and socket work, no WebRTC path does. With no TURN server in ice_servers both pages say this server has no TURN
+    relay; with one (that cannot help) just that they could not connect."""
+    server_url = dead_turn_url if turn else server_url
+    if not can_isolate():
+        pytest.skip("needs `unshare -n` (a network namespace) to isolate a browser's network")
+    port = urlsplit(server_url).port
+    executable, env, relay = await isolated_chromium(tmp_path, port, chromium_path())
+    async with async_playwright() as playwright:
+        isolated = await playwright.chromium.launch(
+            executable_path=executable,
+            env=env,
+            headless=True,
+            args=[*CHROMIUM_ARGS, "--use-fake-device-for-media-stream"],
+        )
+        context = await new_context(isolated, viewport={"width": 1280, "height": 800}, permissions=MEDIA)
+        try:
+            url = f"{server_url}/session/{create_session(server_url)}"
+            ada = await person(people, url, "Ada")
+            bo = await connected(await people.new(url, name="Bo", context=context))
+            await join(ada)
+            await join(bo)
+            for page, other in ((ada, "Bo"), (bo, "Ada")):
+                message = page.get_by_role("region", name="Call").get_by_role("status")
+                if turn:
+                    await expect(message).to_have_text(f"Could not connect to {other}.", timeout=90_000)
+                else:
+                    await expect(message).to_contain_text(
+                        f"Could not connect to {other}: this server has no TURN relay", timeout=60_000
+                    )
+                await expect(tile(page, other)).to_contain_text("not connected")
+            await ada.screenshot(path=str(ARTIFACTS / f"call-{'dead-turn' if turn else 'no-turn'}.png"))
+            await editor(bo).click()  # the rest of the page still works
+            await bo.keyboard.insert_text("x = 1\n")
+            assert "x = 1" in (await settled(bo))[0]
+        finally:
+            await context.close()
+            await isolated.close()
+            relay.close()

@@ -174,9 +174,13 @@ export class Call extends EventTarget {
 
   onLinkState(id, state) {
     const name = this.presence.participant(id)?.name ?? "someone";
-    if (state === "connected" && this.failed.delete(id) && this.failed.size === 0) this.controls.say(null);
+    if (state === "connected" && this.failed.delete(id)) {
+      this.tiles.setFailed(id, false);
+      if (this.failed.size === 0) this.controls.say(null);
+    }
     if (state !== "failed" || this.failed.has(id)) return;
     this.failed.add(id);
+    this.tiles.setFailed(id, true);
     const turn = this.iceServers().some((server) => [server.urls].flat().some((url) => /^turns?:/.test(String(url))));
     this.controls.say(turn ? `Could not connect to ${name}.` : `Could not connect to ${name}: ${NO_TURN}`);
   }

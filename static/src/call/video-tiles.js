@@ -37,6 +37,14 @@ export class VideoTiles {
     tile.item.classList.toggle("is-camera-off", !video);
   }
 
+  /** Marks `id`'s tile as not connected (true) or connected again (false). */
+  setFailed(id, failed) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.item.classList.toggle("is-failed", failed);
+    tile.status.hidden = !failed;
+  }
+
   remove(id) {
     const tile = this.tiles.get(id);
     if (!tile) return;
@@ -72,7 +80,11 @@ function makeTile(me) {
   mute.append(callIcon("microphone", true, 12));
   const name = document.createElement("span");
   name.className = "call-tile-name";
-  caption.append(mute, name);
+  const status = document.createElement("span");
+  status.className = "call-tile-status";
+  status.textContent = "not connected";
+  status.hidden = true;
+  caption.append(mute, name, status);
   item.append(video, initial, caption);
-  return { item, video, initial, name, mute };
+  return { item, video, initial, name, mute, status };
 }
