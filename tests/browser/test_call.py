@@ -20,6 +20,7 @@ from playwright.async_api import async_playwright, expect
 from ..support.server_process import ServerProcess
 from .conftest import ARTIFACTS, CHROMIUM_ARGS, Logs, Pages, chromium_path, create_session, new_context, wait_for
 from .helpers import connected, editor, settled
+from .test_accessibility import violations
 from .isolated_network import can_isolate, isolated_chromium
 
 MEDIA = ["camera", "microphone"]
@@ -90,7 +91,7 @@ async def frames_from_everyone(page, count: int) -> list[int]:
 
 
 def tile(page, name: str):
-    return page.get_by_role("list", name="Video").get_by_role("group", name=name, exact=True)
+    return page.get_by_role("list", name="Video").get_by_role("listitem", name=name, exact=True)
 
 
 async def join(page) -> None:
@@ -261,7 +262,7 @@ async def test_an_lms_frame_needs_allow_camera_and_microphone(people, server_url
         "did not allow the camera or the microphone"
     )
     # The two frames are two people in one call: the allowed one decodes nothing from the listener, but connects.
-    await expect(allowed.get_by_role("list", name="Video").get_by_role("group")).to_have_count(2)
+    await expect(allowed.get_by_role("list", name="Video").get_by_role("listitem")).to_have_count(2)
 
 
 async def test_the_call_resumes_after_the_socket_reconnects(people, server_url, proxy):
@@ -348,3 +349,22 @@ async def test_a_connection_that_cannot_be_made_says_why(people, server_url, dea
             await context.close()
             await isolated.close()
             relay.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+async def test_the_call_has_no_serious_accessibility_violation(people, server_url, scheme):
+    """axe on a page in a call of two (one muted, the devices open), and on the strip, light and dark."""
+    url = f"{server_url}/session/{create_session(server_url)}"
+    ada = await person(people, url, "Ada", color_scheme=scheme)
+    bo = await person(people, url, "Bo", color_scheme=scheme)
+    await join(ada)
+    await join(bo)
+    await frames_from_everyone(ada, 1)
+    await bo.get_by_role("button", name="Microphone", exact=True).click()
+    await expect(tile(ada, "Bo").get_by_role("img", name="Microphone off")).to_be_visible()
+    await ada.get_by_text("Devices").click()
+    await expect(ada.get_by_role("combobox", name="Camera device")).to_be_visible()
+    found = await violations(ada)
+    assert found == [], json.dumps(found, indent=1)
+    await ada.get_by_role("button", name="Hide video").click()
+    assert await violations(ada) == []

@@ -97,12 +97,13 @@ export class CallControls extends EventTarget {
   }
 }
 
+/** A toggle named by its words ("Microphone"); pressed means on. */
 function toggle(name, icon) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "button call-toggle";
-  button.setAttribute("aria-label", name);
   button.dataset.icon = icon;
+  button.dataset.name = name;
   return button;
 }
 
@@ -111,8 +112,8 @@ function paint(button, name, icon, on, available) {
   button.disabled = !available;
   button.title = !available ? `${name}: not in use (none was found or allowed)` : on ? `${name} on: click to turn it off` : `${name} off: click to turn it on`;
   const words = document.createElement("span");
-  words.className = "call-toggle-words";
-  words.textContent = on ? "On" : "Off";
+  words.className = "call-toggle-words"; // visually hidden on a phone: the name stays
+  words.textContent = name;
   button.replaceChildren(callIcon(icon, !on, 16), words);
 }
 

@@ -61,7 +61,6 @@ export class VideoTiles {
 function makeTile(me) {
   const item = document.createElement("li");
   item.className = me ? "call-tile call-tile-me" : "call-tile";
-  item.setAttribute("role", "group");
   const video = document.createElement("video");
   video.autoplay = true;
   video.playsInline = true;
