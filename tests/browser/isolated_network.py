@@ -35,6 +35,7 @@ async def accept(reader, writer):
 
 async def main():
     server = await asyncio.start_server(accept, "127.0.0.1", int(sys.argv[1]))
+    open(sys.argv[3], "w").close()  # listening: the browser may start
     async with server:
         await server.serve_forever()
 
@@ -44,8 +45,9 @@ asyncio.run(main())
 # nothing outside can reach that address.
 WRAPPER = """#!/bin/sh
 exec unshare -n -- sh -c 'ip link set lo up; ip link add v0 type veth peer name v1; ip addr add 10.254.0.2/24 dev v0;
-ip link set v0 up; ip link set v1 up; "$ISOLATED_PYTHON" "$ISOLATED_FORWARDER" "$ISOLATED_PORT" "$ISOLATED_SOCKET" &
-exec "$ISOLATED_CHROMIUM" "$@"' chromium "$@"
+ip link set v0 up; ip link set v1 up; rm -f "$ISOLATED_READY";
+"$ISOLATED_PYTHON" "$ISOLATED_FORWARDER" "$ISOLATED_PORT" "$ISOLATED_SOCKET" "$ISOLATED_READY" &
+while [ ! -e "$ISOLATED_READY" ]; do sleep 0.05; done; exec "$ISOLATED_CHROMIUM" "$@"' chromium "$@"
 """
 
 
@@ -91,5 +93,6 @@ async def isolated_chromium(folder: Path, port: int, chromium: str) -> tuple[str
         "ISOLATED_PORT": str(port),
         "ISOLATED_SOCKET": str(socket_path),
         "ISOLATED_CHROMIUM": chromium,
+        "ISOLATED_READY": str(folder / "forwarder.ready"),
     }
     return str(wrapper), env, server

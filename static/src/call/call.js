@@ -47,13 +47,12 @@ export class Call extends EventTarget {
     return this.presence.people.filter((person) => person.call && person.id !== this.presence.me?.id);
   }
 
-  /** Asks for my camera and microphone (the first time the page does), then joins with what I have. */
+  /** Asks for my camera and microphone (the first time the page does), then joins with what I have; throws when
+   * the call is full. */
   async join() {
     if (this.joined || this.joining) return;
     if (this.othersInCall().length >= this.limit) {
-      this.root.hidden = false;
-      this.controls.say(`The call is full: it has ${this.limit} people, the most this page connects at once.`);
-      return;
+      throw new Error(`the call is full: it has ${this.limit} people, the most this page connects at once.`);
     }
     this.joining = true;
     try {

@@ -29,18 +29,22 @@ export class CallButton {
     const me = this.presence.me?.id;
     const others = this.presence.people.filter((person) => person.call && person.id !== me).length;
     const full = others >= CALL_MESH_LIMIT;
+    // Named by its words ("Join call 2 in the call"): the count shows as a badge, "in the call" only to screen readers.
     const words = document.createElement("span");
+    words.className = "call-join-words";
     words.textContent = full ? "Call full" : "Join call";
-    /** @type {Node[]} */
+    /** @type {(Node | string)[]} */
     const parts = [callIcon("camera", false, 16), words];
     if (others && !full) {
       const count = document.createElement("span");
       count.className = "call-count";
       count.textContent = String(others);
-      parts.push(count);
+      const rest = document.createElement("span");
+      rest.className = "visually-hidden";
+      rest.textContent = " in the call";
+      parts.push(" ", count, rest);
     }
     this.button.replaceChildren(...parts);
-    this.button.setAttribute("aria-label", full ? "Call full" : others ? `Join call (${others} in the call)` : "Join call");
     this.button.title = full
       ? `The call has ${CALL_MESH_LIMIT} people, the most this page connects at once (everyone sends to everyone).`
       : others ? `Join the call (${others} in it now)` : "Join a video call with the people in this session";
