@@ -11,19 +11,25 @@ decide: granted, getUserMedia gets a 640x480 test pattern and a tone; not grante
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 
-from ..support.server_process import ServerProcess
+from ..support.server_process import ROOT, ServerProcess
 from .conftest import ARTIFACTS, CHROMIUM_ARGS, Logs, Pages, chromium_path, create_session, new_context, wait_for
 from .helpers import connected, editor, settled
 from .test_accessibility import violations
 from .isolated_network import can_isolate, isolated_chromium
 
 MEDIA = ["camera", "microphone"]
+# The page's mesh limit (static/src/ui/call-button.js).
+CALL_MESH_LIMIT = int(
+    re.search(r"CALL_MESH_LIMIT = (\d+)", (ROOT / "static/src/ui/call-button.js").read_text()).group(1)
+)
 # Counts the page's requests for the camera or microphone (none may happen before Join).
 COUNT_MEDIA_REQUESTS = """
 window.mediaRequests = 0;
@@ -371,3 +377,27 @@ async def test_the_call_has_no_serious_accessibility_violation(people, server_ur
     assert found == [], json.dumps(found, indent=1)
     await ada.get_by_role("button", name="Hide video").click()
     assert await violations(ada) == []
+
+
+async def test_a_call_of_six_is_full(people, server_url):
+    """Six people in the call (here plain sockets that said hello and call_state: the server's participants, without
+    media) fill it: the Join button says "Call full" and cannot be pressed; one leaving opens it again."""
+    session_id = create_session(server_url)
+    page = await person(people, f"{server_url}/session/{session_id}", "Ada")
+    async with aiohttp.ClientSession() as http:
+        sockets = []
+        for index in range(CALL_MESH_LIMIT):
+            ws = await http.ws_connect(f"{server_url.replace('http', 'ws')}/ws/{session_id}", origin=server_url)
+            await ws.send_json({"type": "hello", "data": {"name": f"Caller {index + 1}"}})
+            await ws.send_json({"type": "call_state", "data": {"in_call": True, "audio": True, "video": False}})
+            sockets.append(ws)
+            if index == CALL_MESH_LIMIT - 2:
+                await expect(page.get_by_role("button", name=f"Join call {index + 1} in the call")).to_be_enabled()
+        full = page.get_by_role("button", name="Call full")
+        await expect(full).to_be_disabled()
+        await expect(full).to_have_attribute("title", re.compile("the most this page connects at once"))
+        await sockets.pop().close()
+        await expect(page.get_by_role("button", name=f"Join call {CALL_MESH_LIMIT - 1} in the call")).to_be_enabled()
+        for ws in sockets:
+            await ws.close()
+    assert await page.evaluate("window.mediaRequests") == 0
