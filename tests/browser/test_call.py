@@ -401,3 +401,18 @@ async def test_a_call_of_six_is_full(people, server_url):
         for ws in sockets:
             await ws.close()
     assert await page.evaluate("window.mediaRequests") == 0
+
+
+async def test_six_people_in_one_call_each_decode_the_five_others(people, server_url):
+    """The mesh limit, for real: six pages join one by one (30 peer connections) and each decodes the other five's
+    video; a seventh page finds the call full. (~30 s on 2 cores.)"""
+    url = f"{server_url}/session/{create_session(server_url)}"
+    callers = [await person(people, url, f"Caller {index + 1}") for index in range(CALL_MESH_LIMIT)]
+    for page in callers:
+        await join(page)
+    for page in callers:
+        await frames_from_everyone(page, CALL_MESH_LIMIT - 1)
+    late = await person(people, url, "Late")
+    await expect(late.get_by_role("button", name="Call full")).to_be_disabled()
+    await expect(tile(callers[0], "Caller 6")).to_be_visible()
+    assert people.console_errors == []
