@@ -14,7 +14,7 @@ const UPDATE_LOG_SIZE = 500; // recent updates kept to place a cursor that arriv
 const FOLLOW_MARGIN_PX = 48;
 
 /**
- * Events: `participants` (detail: [{id, name, color}]), `me` (detail: {id, name, color}).
+ * Events: `participants` (detail: [{id, name, color, role, call}]), `me` (detail: {id, name, color}).
  */
 export class Presence extends EventTarget {
   /** `hostKey`: the key from the host link (host-link.js), said in `hello` to join as a host. */
@@ -157,8 +157,8 @@ export class Presence extends EventTarget {
     const known = new Set(this.people.map((person) => person.id));
     this.people = list
       .filter((person) => person && typeof person.id === "string")
-      .map(({ id, name, color, role }) => ({ id, name: String(name ?? "Guest"), color: String(color ?? ""),
-        role: role === "host" ? "host" : "candidate" }));
+      .map(({ id, name, color, role, call }) => ({ id, name: String(name ?? "Guest"), color: String(color ?? ""),
+        role: role === "host" ? "host" : "candidate", call: callOf(call) }));
     const mine = this.me && this.participant(this.me.id);
     if (mine && (mine.name !== this.me.name || mine.color !== this.me.color)) {
       this.me = { ...mine };
@@ -389,6 +389,11 @@ export class Presence extends EventTarget {
   emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/** A participant's `call` ({audio, video} while in the call), or null when they are not in it. */
+function callOf(call) {
+  return call && typeof call === "object" ? { audio: call.audio === true, video: call.video === true } : null;
 }
 
 /** My unconfirmed changes composed (null if none): synced document -> this editor's document. */

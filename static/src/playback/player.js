@@ -5,6 +5,7 @@ import { Compartment, EditorState, StateEffect, StateField } from "@codemirror/s
 import { Decoration, EditorView, highlightSpecialChars, lineNumbers, WidgetType } from "@codemirror/view";
 import { HighlightStyle, indentUnit, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
+import { CallLanes } from "./call-spans.js";
 import { formatElapsed, parseTime, Timeline } from "./timeline.js";
 
 const SPEEDS = [0.5, 1, 2, 4, 8, 16];
@@ -315,7 +316,8 @@ export class Player {
     top.append(legend, ...(startNote ? [startNote] : []), legendNote);
     const body = el("div", "pb-body");
     const editorColumn = el("div", "pb-editor-column");
-    editorColumn.append(editorPane, controls);
+    this.callLanes = new CallLanes({ timeline: this.timeline, calls: this.history.calls, personAt: (id, ms) => this.personAt(id, ms) });
+    editorColumn.append(editorPane, controls, ...(this.callLanes.element ? [this.callLanes.element] : []));
     body.append(editorColumn, side);
     region.append(top, body);
 
@@ -483,6 +485,7 @@ export class Player {
     this.showChat(timeline.chatAt(p));
     if (this.grading) this.showGrading(timeline.hiddenAt(p), timeline.timerMarksAt(p));
     const now = timeline.timeOfPosition(p);
+    this.callLanes.show(now);
     for (const { id, node } of this.legendNames) {
       const name = timeline.nameAt(id, now);
       if (name !== null && node.textContent !== name) node.textContent = name;
