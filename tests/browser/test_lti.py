@@ -110,6 +110,7 @@ async def test_an_lms_launches_instructor_and_learner_and_gets_the_grade(pages, 
     await frame.wait_for_function("() => window.pad.pendingCount() === 0", timeout=15_000)
     await pad.get_by_role("button", name="Run", exact=True).click()
     await expect(host.get_by_role("tab", name="Tests, 8/8")).to_be_visible(timeout=60_000)
+
     async def scored() -> list:
         return lms.scores
 
