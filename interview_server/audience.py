@@ -198,14 +198,11 @@ class Audience:
             if type_ == "call_signal":  # for one participant, who may be here
                 self._deliver(data["to"], frame)
                 return
-            if type_ == "comment_thread":  # hosts-only threads to hosts only
-                session.comments.ingest_thread(data["thread"], session.map_anchor)
-                hosts_only = data["thread"]["visibility"] != "everyone"
-            elif type_ == "integrity":
+            if type_ in ("comment_thread", "comment_removed"):
+                self._comment_relayed(session, type_, data)
+                return
+            if type_ == "integrity":
                 session.integrity.ingest(data["event"])
-            elif type_ == "comment_removed":
-                hosts_only = session.comments.visibility_of(data["thread"]) != "everyone"
-                session.comments.ingest_removed(data["thread"])
             elif type_ == "language":
                 session.language = data["language"]
             elif type_ == "session_info":
@@ -224,6 +221,28 @@ class Audience:
             log.warning("ignored a malformed frame relayed for session %s", self.session_id)
             return
         self._hub.broadcast(self.session_id, frame, introduced_only=True, hosts_only=hosts_only)
+
+    def _comment_relayed(self, session: Session, type_: str, data: dict) -> None:
+        """Another instance's thread, merged with ours (comments made at once on two instances all stay): our merged
+        thread to the participants here (hosts-only threads to hosts only), stored again if ours had more."""
+        comments = session.comments
+        if type_ == "comment_thread":
+            thread, ahead = comments.merge(data["thread"], session.map_anchor)
+            frame = protocol.comment_thread(thread.public())
+        else:
+            thread = comments.thread_or_none(data["thread"])
+            if thread is None:
+                return  # never known here: nobody here to tell
+            ahead = not comments.remove_if_empty(thread.id)  # a comment made here meanwhile keeps it: stored again
+            frame = protocol.comment_thread(thread.public()) if ahead else protocol.comment_removed(thread.id)
+        if ahead:
+            self._tasks.spawn(comments.save(thread), f"store a merged comment thread of {self.session_id}")
+        self._hub.broadcast(self.session_id, frame, introduced_only=True, hosts_only=thread.visibility != "everyone")
+
+    def relay_only(self, frame: str) -> None:
+        """A frame for the other instances only (the participants here have it another way)."""
+        if self._store.shared:
+            self._publish(frame)
 
     async def _reload_host_settings(self, session: Session) -> None:
         """Take title, lock, end and problem from the store and tell the participants here."""

@@ -14,6 +14,7 @@ with its session (`delete_with_session`) and its log is never compacted: playbac
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
 import time
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from . import board_elements
 from .changes import Text
 from .protocol import ProtocolError, Update, board_state, board_updates
+from .session import changes_bytes
 from .store import SessionExists, SessionRecord, SessionStore
 
 log = logging.getLogger(__name__)
@@ -71,15 +73,12 @@ class Board:
         self._index: dict[str, int] = {}  # element id -> its line
         self._size = 0  # the text's length (ASCII: bytes = UTF-16 units)
         self._loaded = False
+        self._sizes: collections.deque[int] = collections.deque(maxlen=PULL_MAX_UPDATES)  # the last updates' bytes
         self._lock = asyncio.Lock()  # loading, commits, catch-ups and reads of the log, one at a time
 
     @property
     def text(self) -> str:
         return lines_text(self._lines)
-
-    @property
-    def loaded(self) -> bool:
-        return self._loaded
 
     async def load(self) -> None:
         """Read the board from the store (making it on first use) and watch for other instances' commits."""
@@ -112,7 +111,9 @@ class Board:
 
     # ---- operations: each becomes one update (or nothing, when it changes nothing) ----
 
-    async def draw(self, op: str, participant: str, element: dict, may_edit: Callable[[], None]) -> int:
+    async def draw(
+        self, op: str, participant: str, element: dict, may_edit: Callable[[], None], host: bool = False
+    ) -> int:
         """Add a checked element on top; an id already on the board changes nothing (a resend)."""
 
         def plan(now: float) -> list | None:
@@ -126,9 +127,11 @@ class Board:
                 )
             return [*self._lines, line]
 
-        return await self._apply("board_draw", op, participant, plan, may_edit)
+        return await self._apply("board_draw", op, participant, plan, may_edit, host)
 
-    async def move(self, op: str, participant: str, moves: tuple, may_edit: Callable[[], None]) -> int:
+    async def move(
+        self, op: str, participant: str, moves: tuple, may_edit: Callable[[], None], host: bool = False
+    ) -> int:
         """Replace the points of elements on the board (the others are skipped)."""
 
         def plan(_now: float) -> list | None:
@@ -147,23 +150,34 @@ class Board:
                 lines[at] = moved
             return lines if changed else None
 
-        return await self._apply("board_move", op, participant, plan, may_edit)
+        return await self._apply("board_move", op, participant, plan, may_edit, host)
 
-    async def erase(self, op: str, participant: str, ids: tuple, may_edit: Callable[[], None]) -> int:
+    async def erase(
+        self, op: str, participant: str, ids: tuple, may_edit: Callable[[], None], host: bool = False
+    ) -> int:
         def plan(_now: float) -> list | None:
             gone = {self._index[element_id] for element_id in ids if element_id in self._index}
             return [line for at, line in enumerate(self._lines) if at not in gone] if gone else None
 
-        return await self._apply("board_erase", op, participant, plan, may_edit)
+        return await self._apply("board_erase", op, participant, plan, may_edit, host)
 
     async def clear(self, op: str, participant: str, may_edit: Callable[[], None]) -> int:
-        return await self._apply("board_clear", op, participant, lambda _now: [] if self._lines else None, may_edit)
+        return await self._apply(
+            "board_clear", op, participant, lambda _now: [] if self._lines else None, may_edit, host=True
+        )
 
     async def _apply(
-        self, what: str, op: str, participant: str, plan: Callable[[float], list | None], may_edit: Callable[[], None]
+        self,
+        what: str,
+        op: str,
+        participant: str,
+        plan: Callable[[float], list | None],
+        may_edit: Callable[[], None],
+        host: bool = False,
     ) -> int:
         """Plan the new lines at the current version (`plan(now)`: None if nothing changes), commit them as one
-        update, publish it; the version after."""
+        update, publish it; the version after. A host's operations pass the cap on the log's changes (a candidate
+        who filled it cannot take the board from the interviewer: hosts still draw and clear)."""
         async with self._lock:
             await self._load_locked()
             may_edit()
@@ -172,7 +186,7 @@ class Board:
                 lines = plan(now)
                 if lines is None:
                     return self.version
-                if self.version >= MAX_BOARD_UPDATES:
+                if self.version >= MAX_BOARD_UPDATES and not host:
                     raise ProtocolError(
                         f"{what}: the board's history has reached {MAX_BOARD_UPDATES:,} changes, its limit; "
                         "nothing more can be drawn in this session",
@@ -189,6 +203,7 @@ class Board:
                 before = self.version
                 if await self._store.append(self.store_id, before, [update], functools.partial(lines_text, lines)):
                     self._set_lines(lines, before + 1)
+                    self._sizes.append(changes_bytes(update.changes))
                     self._send_here(board_updates(before, [update]))
                     return self.version
                 await self._catch_up_locked()
@@ -210,6 +225,7 @@ class Board:
             record = await self._store.get(self.store_id)
             if record is not None and record.version != self.version:
                 self._set_text(record.text, record.version)
+                self._sizes.clear()
                 self._send_here(board_state(self.version, self.text))
             return
         if not missed:
@@ -218,6 +234,7 @@ class Board:
         for update in missed:
             text = text.apply(update.changes)
         self._set_text(str(text), before + len(missed))
+        self._sizes.extend(changes_bytes(update.changes) for update in missed)
         self._send_here(board_updates(before, missed))
 
     async def updates_since(self, version: int) -> list[Update] | None:
@@ -231,8 +248,11 @@ class Board:
                 return None
             if version == self.version:
                 return []
-            missed = await self._store.updates_since(self.store_id, version)
-            if missed is None or sum(len(str(update.changes)) for update in missed) > PULL_MAX_BYTES:
+            behind = self.version - version
+            if len(self._sizes) >= behind and sum(list(self._sizes)[-behind:]) > PULL_MAX_BYTES:
+                return None  # known to be more than the whole board's worth: nothing read
+            missed = await self._store.updates_since(self.store_id, version, limit=behind)
+            if missed is None or sum(changes_bytes(update.changes) for update in missed) > PULL_MAX_BYTES:
                 return None
             return missed
 

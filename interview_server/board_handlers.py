@@ -8,7 +8,7 @@ from collections.abc import Callable
 from . import protocol
 from .handlers import Context, check_may_edit, handles
 from .hub import Peer
-from .limits import TokenBucket
+from .limits import SessionBudgets, TokenBucket, take_from_both
 from .presence import CursorThrottle
 from .protocol import (
     BOARD_OP_BURST,
@@ -29,9 +29,10 @@ def _take_op(ctx: Context, what: str) -> Callable[[], None]:
     peer = ctx.peer
     if peer.board_ops is None:
         peer.board_ops = TokenBucket(BOARD_OPS_PER_SECOND, BOARD_OP_BURST)
-    if not peer.board_ops.try_take():
+    if not take_from_both(peer.board_ops, ctx.session.budgets.board):
         raise ProtocolError(
-            f"{what}: more than {BOARD_OPS_PER_SECOND} board operations a second; this one was not applied",
+            f"{what}: more board operations than a connection ({BOARD_OPS_PER_SECOND} a second) or the session "
+            f"({SessionBudgets.BOARD_RATE} a second) may send; this one was not applied",
             "rate_limited",
         )
     return lambda: check_may_edit(ctx.session, peer, what)
@@ -44,19 +45,31 @@ def _done(peer: Peer, op: str, version: int) -> None:
 @handles(BoardDraw)
 async def _board_draw(ctx: Context, message: BoardDraw) -> None:
     may_edit = _take_op(ctx, "board_draw")
-    _done(ctx.peer, message.op, await ctx.session.board.draw(message.op, ctx.peer.id, message.element, may_edit))
+    _done(
+        ctx.peer,
+        message.op,
+        await ctx.session.board.draw(message.op, ctx.peer.id, message.element, may_edit, ctx.peer.is_host),
+    )
 
 
 @handles(BoardMove)
 async def _board_move(ctx: Context, message: BoardMove) -> None:
     may_edit = _take_op(ctx, "board_move")
-    _done(ctx.peer, message.op, await ctx.session.board.move(message.op, ctx.peer.id, message.moves, may_edit))
+    _done(
+        ctx.peer,
+        message.op,
+        await ctx.session.board.move(message.op, ctx.peer.id, message.moves, may_edit, ctx.peer.is_host),
+    )
 
 
 @handles(BoardErase)
 async def _board_erase(ctx: Context, message: BoardErase) -> None:
     may_edit = _take_op(ctx, "board_erase")
-    _done(ctx.peer, message.op, await ctx.session.board.erase(message.op, ctx.peer.id, message.ids, may_edit))
+    _done(
+        ctx.peer,
+        message.op,
+        await ctx.session.board.erase(message.op, ctx.peer.id, message.ids, may_edit, ctx.peer.is_host),
+    )
 
 
 @handles(BoardClear)

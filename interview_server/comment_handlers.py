@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import protocol
 from .comments import QUOTE_CHARS, Thread
 from .handlers import Context, handles
-from .limits import TokenBucket
+from .limits import SessionBudgets, TokenBucket, take_from_both
 from .protocol import (
     COMMENT_BURST,
     COMMENTS_PER_SECOND,
@@ -25,9 +25,11 @@ def _take(ctx: Context, what: str) -> None:
     peer = ctx.peer
     if peer.comment_messages is None:
         peer.comment_messages = TokenBucket(COMMENTS_PER_SECOND, COMMENT_BURST)
-    if not peer.comment_messages.try_take():
+    if not take_from_both(peer.comment_messages, ctx.session.budgets.comments):
         raise ProtocolError(
-            f"{what}: more than {COMMENTS_PER_SECOND} comment messages a second; this one was not taken", "rate_limited"
+            f"{what}: more comment messages than a connection ({COMMENTS_PER_SECOND} a second) or the session "
+            f"({SessionBudgets.COMMENT_RATE} a second) may send; this one was not taken",
+            "rate_limited",
         )
     if ctx.session.host.ended and not peer.is_host:
         raise ProtocolError(f"{what}: the interview has ended; the session is read-only", "ended")
@@ -55,6 +57,7 @@ async def _comment_add(ctx: Context, message: CommentAdd) -> None:
         peer.public(), peer.author, message.visibility, session.version, start, end, quote, message.text
     )
     await comments.save(thread)  # stored before it is shown
+    await comments.save_author(thread.comments[-1]["id"])
     share_thread(ctx, thread)
 
 
@@ -65,6 +68,7 @@ async def _comment_reply(ctx: Context, message: CommentReply) -> None:
     thread = comments.thread(message.thread, peer.is_host, "comment_reply")
     comments.reply(thread, peer.public(), peer.author, message.text, ctx.session.version)
     await comments.save(thread)
+    await comments.save_author(thread.comments[-1]["id"])
     share_thread(ctx, thread)
 
 
@@ -73,7 +77,9 @@ async def _comment_edit(ctx: Context, message: CommentEdit) -> None:
     _take(ctx, "comment_edit")
     comments, peer = ctx.session.comments, ctx.peer
     thread = comments.thread(message.thread, peer.is_host, "comment_edit")
-    await _as_author(ctx, thread, lambda: comments.edit(thread, message.comment, peer.id, peer.author, message.text))
+    await _as_author(
+        ctx, thread, message.comment, lambda: comments.edit(thread, message.comment, peer.id, peer.author, message.text)
+    )
     await comments.save(thread)
     share_thread(ctx, thread)
 
@@ -84,10 +90,15 @@ async def _comment_delete(ctx: Context, message: CommentDelete) -> None:
     comments, peer = ctx.session.comments, ctx.peer
     thread = comments.thread(message.thread, peer.is_host, "comment_delete")
     removed = await _as_author(
-        ctx, thread, lambda: comments.delete(thread, message.comment, peer.id, peer.author, peer.is_host)
+        ctx,
+        thread,
+        message.comment,
+        lambda: comments.delete(thread, message.comment, peer.id, peer.author, peer.is_host),
     )
     if removed:
         await comments.forget(thread.id)
+        # The other instances merge its deletions first: a comment made there meanwhile keeps the thread there.
+        ctx.session.audience.relay_only(protocol.comment_thread(thread.public()))
         ctx.share(protocol.comment_removed(thread.id), hosts_only=thread.visibility == "hosts")
     else:
         await comments.save(thread)
@@ -104,13 +115,13 @@ async def _comment_resolve(ctx: Context, message: CommentResolve) -> None:
         share_thread(ctx, thread)
 
 
-async def _as_author(ctx: Context, thread: Thread, change):
-    """Apply a change only an author may make; if refused, the thread's authors may have been stored by another
-    instance (never relayed): read them, and try once more."""
+async def _as_author(ctx: Context, thread: Thread, comment_id: str, change):
+    """Apply a change only an author may make; refused, and the comment's author unknown here (made on another
+    instance), its author digest is read from the store (at most every 30 s a thread), and the change tried again."""
     try:
         return change()
     except ProtocolError as exc:
-        if exc.code != "not_yours" or not ctx.peer.author:
+        if exc.code != "not_yours" or not ctx.peer.author or ctx.session.comments.knows_author(comment_id):
             raise
     await ctx.session.comments.reload_authors(thread.id)
     return change()

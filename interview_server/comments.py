@@ -13,8 +13,8 @@ audience's hosts_only frames.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import logging
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -25,16 +25,19 @@ from .rebase import map_positions, pack, sections
 from .store import SessionStore
 from .store.base import EVENT_LIMITS
 
-log = logging.getLogger(__name__)
-
 COMMENT_KIND = "comment"  # stored events: one per thread, replaced as it changes
+AUTHOR_KIND = "comment_author"  # stored events: one per comment, its author digest (no thread's save overwrites it)
+AUTHORS_REREAD_SECONDS = 30
+MAX_DELETED = 200  # deleted comments' ids a thread remembers
 MAX_THREADS = EVENT_LIMITS[COMMENT_KIND]  # threads made over a session's life (a removed one keeps its place)
-MAX_COMMENTS_PER_THREAD = 100
-MAX_COMMENT_CHARS = 2000
+MAX_COMMENTS_PER_THREAD = 100  # comments made in one thread, deleted ones too
+# Characters of comment text a session and one thread may hold: a joiner's comment_threads frame and one thread's
+# frame stay small (each character is at most 6 bytes as JSON) whatever is written.
+MAX_SESSION_CHARS = 100_000
+MAX_THREAD_CHARS = 20_000
 QUOTE_CHARS = 200  # the text a thread was made on, kept to say what a collapsed thread was about
 CHECKPOINT_VERSIONS = 500  # threads whose anchors moved are stored again this often (bounds the mapping at load)
 MAX_LOAD_MAPPING = 5 * CHECKPOINT_VERSIONS  # further behind than this at load (a store that failed): the nearest place
-VISIBILITIES = ("everyone", "hosts")
 
 
 def author_digest(author_key: str | None) -> str:
@@ -58,7 +61,8 @@ class Thread:
     resolved: bool = False
     resolved_by: str = ""  # the participant id of who resolved it
     resolved_at: int | None = None  # server ms
-    authors: dict = field(default_factory=dict)  # comment id -> author digest (stored, never sent)
+    resolve_changed_at: int = 0  # when it was last resolved or reopened (server ms): the later change wins
+    deleted: list[str] = field(default_factory=list)  # ids of comments deleted from it (a merge never brings them back)
     saved_version: int = 0  # the version its anchor was last stored at
 
     @property
@@ -79,11 +83,13 @@ class Thread:
             "resolved": self.resolved,
             "resolved_by": self.resolved_by,
             "resolved_at": self.resolved_at,
+            "resolve_changed_at": self.resolve_changed_at,
             "comments": self.comments,
+            "deleted": self.deleted,
         }
 
     def stored(self) -> dict:
-        return {**self.public(), "authors": self.authors}
+        return self.public()
 
     @classmethod
     def from_stored(cls, body: dict) -> Thread:
@@ -99,7 +105,8 @@ class Thread:
             resolved=body.get("resolved", False),
             resolved_by=body.get("resolved_by", ""),
             resolved_at=body.get("resolved_at"),
-            authors=body.get("authors", {}),
+            resolve_changed_at=body.get("resolve_changed_at", 0),
+            deleted=list(body.get("deleted", [])),
             saved_version=body["version"],
         )
 
@@ -113,17 +120,24 @@ class Comments:
         self._clock = clock
         self._threads: dict[str, Thread] = {}  # in the order made
         self._made = 0  # threads ever made here or loaded, removed ones too (each keeps its stored event)
+        self._chars = 0  # characters of comment text in the live threads
+        self._authors: dict[str, str] = {}  # comment id -> author digest: stored as events of their own, never sent
+        self._authors_read: dict[str, float] = {}  # thread id -> when its authors were last read again (another's)
+        # Saves one at a time, each writing the thread as it is when written: the last write is the latest state.
+        self._saving = asyncio.Lock()
 
     # ---- loading, and the anchors moving with the text ----
 
     async def load(self, version: int, length: int) -> None:
         """Read the session's threads and bring their anchors to `version` (the session's, `length` units long)."""
         stored = await self._store.recent_events(self.session_id, COMMENT_KIND, MAX_THREADS)
+        await self._read_authors()
         self._made = len(stored)
         for body in stored:
             if not body.get("removed"):
                 thread = Thread.from_stored(body)
                 self._threads[thread.id] = thread
+                self._chars += _chars(thread)
         behind = sorted({thread.version for thread in self._threads.values() if thread.version < version})
         if not behind:
             return
@@ -186,6 +200,7 @@ class Comments:
     def add(
         self, person: dict, author: str, visibility: str, version: int, start: int, end: int, quote: str, text: str
     ) -> Thread:
+        self._check_room(None, len(text), "comment_add")
         if self._made >= MAX_THREADS:
             raise ProtocolError(
                 f"comment_add: {MAX_THREADS} threads have been made in this session, its limit; reply to one",
@@ -207,14 +222,17 @@ class Comments:
         return thread
 
     def reply(self, thread: Thread, person: dict, author: str, text: str, version: int) -> None:
-        if len(thread.comments) >= MAX_COMMENTS_PER_THREAD:
+        if len(thread.comments) + len(thread.deleted) >= MAX_COMMENTS_PER_THREAD:
             raise ProtocolError(
                 f"comment_reply: a thread holds at most {MAX_COMMENTS_PER_THREAD} comments", "comments_full"
             )
+        self._check_room(thread, len(text), "comment_reply")
         self._append_comment(thread, person, author, text, version, self._now())
 
     def edit(self, thread: Thread, comment_id: str, peer_id: str, author: str, text: str) -> None:
         comment = self._own(thread, comment_id, peer_id, author, "comment_edit")
+        self._check_room(thread, len(text) - len(comment["text"]), "comment_edit")
+        self._chars += len(text) - len(comment["text"])
         comment["text"], comment["edited_at"] = text, self._now()
 
     def delete(self, thread: Thread, comment_id: str, peer_id: str, author: str, is_host: bool) -> bool:
@@ -223,7 +241,8 @@ class Comments:
         if not is_host:
             self._own(thread, comment_id, peer_id, author, "comment_delete")
         thread.comments.remove(comment)
-        thread.authors.pop(comment_id, None)
+        thread.deleted = [*thread.deleted, comment_id][-MAX_DELETED:]
+        self._chars -= len(comment["text"])
         if thread.comments:
             return False
         del self._threads[thread.id]
@@ -233,52 +252,102 @@ class Comments:
         """Resolve or reopen; False if it already was."""
         if thread.resolved == resolved:
             return False
-        thread.resolved = resolved
-        thread.resolved_by, thread.resolved_at = (peer_id, self._now()) if resolved else ("", None)
+        now = self._now()
+        thread.resolved, thread.resolve_changed_at = resolved, now
+        thread.resolved_by, thread.resolved_at = (peer_id, now) if resolved else ("", None)
         return True
 
     async def save(self, thread: Thread) -> None:
-        thread.saved_version = thread.version
-        await self._store.save_event(self.session_id, COMMENT_KIND, thread.id, self._clock(), thread.stored())
+        async with self._saving:
+            if self._threads.get(thread.id) is not thread:
+                return  # removed (or replaced) meanwhile: its tombstone or its newer save stands
+            thread.saved_version = thread.version
+            await self._store.save_event(self.session_id, COMMENT_KIND, thread.id, self._clock(), thread.stored())
 
     async def forget(self, thread_id: str) -> None:
         """A removed thread: stored as removed (a tombstone replaces it; playback and loading skip it)."""
-        await self._store.save_event(
-            self.session_id, COMMENT_KIND, thread_id, self._clock(), {"id": thread_id, "removed": True}
-        )
+        async with self._saving:
+            await self._store.save_event(
+                self.session_id, COMMENT_KIND, thread_id, self._clock(), {"id": thread_id, "removed": True}
+            )
 
-    # ---- another instance's changes, relayed ----
+    # ---- another instance's changes, relayed: merged, so that changes made at once on two instances all stay ----
 
-    def ingest_thread(self, body: dict, map_to_now: Callable[[int, int, int], tuple[int, int, int]]) -> None:
-        """A thread another instance made or changed (its anchor at its version: brought to ours by map_to_now)."""
-        known = self._threads.get(body["id"])
+    def merge(self, body: dict, map_to_now: Callable[[int, int, int], tuple[int, int, int]]) -> tuple[Thread, bool]:
+        """Take a thread another instance made or changed (its anchor at its version, brought to ours by
+        map_to_now): its comments and ours together (by id; the later edit of one; none it or we deleted), the later
+        resolve or reopen. (the thread, whether ours had something it lacked: then ours is stored again)."""
+        incoming = Thread.from_stored(body)
+        known = self._threads.get(incoming.id)
         if known is None:
             self._made += 1
-        thread = Thread.from_stored({**body, "authors": known.authors if known else {}})
-        thread.saved_version = known.saved_version if known else thread.version
-        thread.version, thread.start, thread.end = map_to_now(thread.version, thread.start, thread.end)
-        self._threads[thread.id] = thread
+            incoming.version, incoming.start, incoming.end = map_to_now(incoming.version, incoming.start, incoming.end)
+            self._threads[incoming.id] = incoming
+            self._chars += _chars(incoming)
+            return incoming, False
+        deleted = list(dict.fromkeys([*known.deleted, *incoming.deleted]))[-MAX_DELETED:]
+        comments = {comment["id"]: comment for comment in known.comments}
+        for comment in incoming.comments:
+            ours = comments.get(comment["id"])
+            if ours is None or comment.get("edited_at", 0) > ours.get("edited_at", 0):
+                comments[comment["id"]] = comment
+        merged = sorted((c for c in comments.values() if c["id"] not in deleted), key=lambda c: (c["at"], c["id"]))
+        if incoming.resolve_changed_at > known.resolve_changed_at:
+            known.resolved, known.resolved_by = incoming.resolved, incoming.resolved_by
+            known.resolved_at, known.resolve_changed_at = incoming.resolved_at, incoming.resolve_changed_at
+        self._chars += sum(len(c["text"]) for c in merged) - _chars(known)
+        known.comments, known.deleted = merged, deleted
+        ahead = merged != incoming.comments or known.resolve_changed_at != incoming.resolve_changed_at
+        return known, ahead
 
-    def visibility_of(self, thread_id: str) -> str:
-        """Who sees a thread ("hosts" for one not known here: the safe answer)."""
+    def thread_or_none(self, thread_id: str) -> Thread | None:
+        return self._threads.get(thread_id)
+
+    def remove_if_empty(self, thread_id: str) -> bool:
+        """Another instance removed a thread it had emptied: gone here too, unless a comment made here meanwhile
+        keeps it (its deleted comments came in its last `comment_thread`, merged before this); True if gone."""
         thread = self._threads.get(thread_id)
-        return thread.visibility if thread is not None else "hosts"
-
-    def ingest_removed(self, thread_id: str) -> None:
-        self._threads.pop(thread_id, None)
+        if thread is None or thread.comments:
+            return thread is None
+        del self._threads[thread_id]
+        return True
 
     async def reload_authors(self, thread_id: str) -> None:
-        """Another instance stored a thread: take its author digests from the store (never relayed)."""
-        thread = self._threads.get(thread_id)
-        if thread is None:
+        """Read the author digests again (stored as events of their own: comments made on another instance), at most
+        once every AUTHORS_REREAD_SECONDS per thread."""
+        now = self._clock()
+        if now - self._authors_read.get(thread_id, -AUTHORS_REREAD_SECONDS) < AUTHORS_REREAD_SECONDS:
             return
-        for body in await self._store.recent_events(self.session_id, COMMENT_KIND, MAX_THREADS):
-            if body.get("id") == thread_id and not body.get("removed"):
-                thread.authors = body.get("authors", {})
+        self._authors_read[thread_id] = now
+        await self._read_authors()
+
+    def knows_author(self, comment_id: str) -> bool:
+        return comment_id in self._authors
+
+    async def save_author(self, comment_id: str) -> None:
+        digest = self._authors.get(comment_id)
+        if digest:
+            await self._store.save_event(
+                self.session_id, AUTHOR_KIND, comment_id, self._clock(), {"id": comment_id, "author": digest}
+            )
+
+    async def _read_authors(self) -> None:
+        for event in await self._store.recent_events(self.session_id, AUTHOR_KIND, EVENT_LIMITS[AUTHOR_KIND]):
+            self._authors[event["id"]] = event["author"]
 
     # ---- helpers ----
 
+    def _check_room(self, thread: Thread | None, more: int, what: str) -> None:
+        """Refuse text that would take the session or the thread past its characters (MAX_*_CHARS)."""
+        if more > 0 and self._chars + more > MAX_SESSION_CHARS:
+            raise ProtocolError(
+                f"{what}: this session's comments hold {MAX_SESSION_CHARS:,} characters, their limit", "comments_full"
+            )
+        if more > 0 and thread is not None and _chars(thread) + more > MAX_THREAD_CHARS:
+            raise ProtocolError(f"{what}: a thread holds {MAX_THREAD_CHARS:,} characters at most", "comments_full")
+
     def _append_comment(self, thread: Thread, person: dict, author: str, text: str, version: int, now: int) -> None:
+        self._chars += len(text)
         comment_id = f"m-{secrets.token_hex(4)}"
         thread.comments.append(
             {
@@ -292,7 +361,7 @@ class Comments:
             }
         )
         if author:
-            thread.authors[comment_id] = author
+            self._authors[comment_id] = author
 
     @staticmethod
     def _comment(thread: Thread, comment_id: str, what: str) -> dict:
@@ -303,9 +372,13 @@ class Comments:
 
     def _own(self, thread: Thread, comment_id: str, peer_id: str, author: str, what: str) -> dict:
         comment = self._comment(thread, comment_id, what)
-        if comment["participant"] != peer_id and not (author and thread.authors.get(comment_id) == author):
+        if comment["participant"] != peer_id and not (author and self._authors.get(comment_id) == author):
             raise ProtocolError(f"{what}: you can only change your own comments", "not_yours")
         return comment
 
     def _now(self) -> int:
         return round(self._clock() * 1000)
+
+
+def _chars(thread: Thread) -> int:
+    return sum(len(comment["text"]) for comment in thread.comments)

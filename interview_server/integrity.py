@@ -13,11 +13,12 @@ import secrets
 import time
 from collections.abc import Callable
 
+from .protocol import ProtocolError
 from .store import SessionStore
 from .store.base import EVENT_LIMITS
 
 INTEGRITY_KIND = "integrity"  # stored events
-MAX_EVENTS = EVENT_LIMITS[INTEGRITY_KIND]  # kept per session (the newest), and sent to a host joining
+MAX_EVENTS = EVENT_LIMITS[INTEGRITY_KIND]  # recorded per session (the first ones: then no more), sent to a host joining
 
 
 class IntegrityLog:
@@ -36,7 +37,13 @@ class IntegrityLog:
         return list(self._events)
 
     def record(self, person: dict, version: int, kind: str, details: dict) -> dict:
-        """An event from `person`'s page, stamped here: {id, kind, participant, name, at (server ms), version, ...}."""
+        """An event from `person`'s page, stamped here: {id, kind, participant, name, at (server ms), version, ...}.
+        Past MAX_EVENTS a session records no more: a flood cannot push earlier events out of the record."""
+        if len(self._events) >= MAX_EVENTS:
+            raise ProtocolError(
+                f"integrity_event: this session has recorded {MAX_EVENTS:,} events, its limit; this one was not",
+                "integrity_full",
+            )
         event = {
             "id": f"i-{secrets.token_hex(6)}",
             "kind": kind,
@@ -59,14 +66,15 @@ class IntegrityLog:
 
 
 def person_summaries(events: list[dict], runs: list[dict]) -> list[dict]:
-    """Per person who has an event or a run, in order of first appearance: their pastes (how many, the largest,
-    how many came from outside the pad), time away (total and spans), typing bursts, runs and the first run that
-    ended without an error. Figures, not verdicts."""
+    """Per person (by name: a reconnected page is a new participant id, the same person) who has an event or a run,
+    in order of first appearance: their pastes (how many, the largest, how many came from outside the pad), time
+    away (total and spans), typing bursts, runs and the first run that ended without an error. Figures, not
+    verdicts."""
     people: dict[str, dict] = {}
 
     def person(participant: str, name: str) -> dict:
         return people.setdefault(
-            participant,
+            name,
             {
                 "participant": participant,
                 "name": name,
@@ -83,7 +91,6 @@ def person_summaries(events: list[dict], runs: list[dict]) -> list[dict]:
 
     for event in events:
         summary = person(event["participant"], event["name"])
-        summary["name"] = event["name"]
         if event["kind"] == "paste":
             summary["pastes"] += 1
             summary["largest_paste"] = max(summary["largest_paste"], event["chars"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import protocol
 from .handlers import Context, handles
-from .limits import TokenBucket
+from .limits import SessionBudgets, TokenBucket, take_from_both
 from .protocol import INTEGRITY_BURST, INTEGRITY_PER_SECOND, IntegrityEvent, ProtocolError
 
 
@@ -13,9 +13,11 @@ async def _integrity_event(ctx: Context, message: IntegrityEvent) -> None:
     session, peer = ctx.session, ctx.peer
     if peer.integrity_events is None:
         peer.integrity_events = TokenBucket(INTEGRITY_PER_SECOND, INTEGRITY_BURST)
-    if not peer.integrity_events.try_take():
+    if not take_from_both(peer.integrity_events, session.budgets.integrity):
         raise ProtocolError(
-            f"integrity_event: more than {INTEGRITY_PER_SECOND} a second; this one was not recorded", "rate_limited"
+            f"integrity_event: more than a connection ({INTEGRITY_PER_SECOND} a second) or the session "
+            f"({SessionBudgets.INTEGRITY_RATE} a second) may send; this one was not recorded",
+            "rate_limited",
         )
     event = session.integrity.record(peer.public(), session.version, message.kind, message.details)
     await session.integrity.save(event)  # stored before it is shown

@@ -38,6 +38,27 @@ def session_versions(rate: float) -> TokenBucket | None:
     return TokenBucket(rate, rate * SESSION_VERSION_BURST_SECONDS) if rate else None
 
 
+class SessionBudgets:
+    """What all of one session's connections together may send of the messages a connection's own bucket also
+    paces: a participant who reconnects gets a new connection's bucket, not a new session's."""
+
+    BOARD_RATE, BOARD_BURST = 20, 120  # board operations (each connection: 10 a second after 60)
+    COMMENT_RATE, COMMENT_BURST = 4, 40  # comment messages (each connection: 2 a second after 20)
+    INTEGRITY_RATE, INTEGRITY_BURST = 2, 60  # integrity events (each connection: 1 a second after 30)
+
+    def __init__(self, clock: Clock = time.monotonic):
+        self.board = TokenBucket(self.BOARD_RATE, self.BOARD_BURST, clock)
+        self.comments = TokenBucket(self.COMMENT_RATE, self.COMMENT_BURST, clock)
+        self.integrity = TokenBucket(self.INTEGRITY_RATE, self.INTEGRITY_BURST, clock)
+
+
+def take_from_both(connection: TokenBucket, session: TokenBucket) -> bool:
+    """One action paced by a connection's bucket and its session's: taken from both, or from neither."""
+    if not (connection.has_token() and session.has_token()):
+        return False
+    return connection.try_take() and session.try_take()
+
+
 class TokenBucket:
     """`capacity` tokens at most, refilled at `rate` per second; each action takes one."""
 

@@ -10,6 +10,7 @@ docs/PROTOCOL.md's tables (tests/test_protocol_agreement.py).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from collections.abc import Sequence
@@ -1020,11 +1021,16 @@ def _parse_call_signal(data: dict) -> CallSignal:
     return CallSignal(to, signal)
 
 
+_AUTHOR_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 def _parse_hello(data: dict) -> Hello:
     name = None if data.get("name") is None else _name(data, "hello")
     author_key = data.get("author_key")
-    if author_key is not None and (not isinstance(author_key, str) or not 16 <= len(author_key) <= 64):
-        raise ProtocolError("hello: data.author_key must be 16-64 characters when given (the page's own secret)")
+    if author_key is not None and (not isinstance(author_key, str) or not _AUTHOR_KEY.fullmatch(author_key)):
+        raise ProtocolError(
+            "hello: data.author_key must be 16-64 characters of A-Z, a-z, 0-9, _ and - when given (the page's own secret)"
+        )
     key = data.get("host_key")
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_HOST_KEY_LENGTH):
         raise ProtocolError("hello: data.host_key must be the key from the host link (a short string) when given")
@@ -1211,6 +1217,7 @@ ERROR_CODES = (
     "cursor_refused",  # a cursor that cannot be placed (too old, too much to map): send it at the current version
     "comments_full",  # a comment over a session's or a thread's limit: not added
     "not_yours",  # comment_edit or comment_delete of someone else's comment: not applied
+    "integrity_full",  # a session that has recorded its most integrity events: this one was not
     "board_full",  # a board operation that would take the whiteboard past its limits: not applied
     "store_unavailable",  # the server cannot reach its storage: nothing was applied; send it again (the page
     # keeps unconfirmed edits and retries every second, showing "saving paused")
@@ -1363,7 +1370,7 @@ def comment_threads(threads: list[dict]) -> str:
 @server_message(
     "comment_thread",
     "{thread: {id, visibility, version, from, to, collapsed, quote, created, resolved, resolved_by, resolved_at, "
-    "comments}}",
+    "resolve_changed_at, comments, deleted}}",
     "a thread made or changed (its anchor [from, to) at version); hosts-only threads to hosts only",
     to="participants",
 )

@@ -20,6 +20,7 @@ from .protocol import ProtocolError, Update
 from .rebase import map_positions, rebase_cost, rebase_updates, sections
 from .recent import MAX_BYTES as CURSOR_MAP_BYTES, MAX_UPDATES as CURSOR_MAP_UPDATES, RecentChanges
 from .store import SessionRecord, SessionStore
+from .limits import SessionBudgets
 from .tasks import TaskOwner
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ REBASE_BUDGET = 20_000
 # behind gets the whole text (session_state) instead, one frame of at most the document's size.
 PULL_MAX_UPDATES = 1000
 PULL_MAX_BYTES = 1024 * 1024
-COMMENT_MAP_SLICE = 100  # updates comment anchors are mapped through between two turns of the event loop
 SLICE_SECONDS = 0.005  # long work (validating a push on a big document) lets the event loop run this often
 
 
@@ -95,6 +95,7 @@ class Session:
         clock: Callable[[], float] = time.time,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         observe_commit: Callable[[float], None] | None = None,
+        budgets: SessionBudgets | None = None,
     ):
         self.session_id = record.session_id
         self.language = record.language
@@ -111,6 +112,7 @@ class Session:
         self.board = board  # the whiteboard, a document of its own (board.py)
         self.comments = comments  # comment threads, their anchors moved with every update here (comments.py)
         self.integrity = integrity  # pastes, time away, typing bursts: for hosts only (integrity.py)
+        self.budgets = budgets or SessionBudgets()  # the board, comments and integrity events of all connections
         self.versions = versions  # None: no limit (VERSION_RATE=0)
         self._tasks = tasks
         self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)
@@ -265,20 +267,17 @@ class Session:
         self._text = text
         self.version = before + len(accepted)
         self.last_active = accepted[-1].timestamp
-        self._listener.updates_accepted(self, before, accepted, cursor)  # at once: nothing may come between
-        await self._move_comments(before, accepted)
+        self._move_comments(before, accepted)  # no await between the change and its publishing
+        self._listener.updates_accepted(self, before, accepted, cursor)
         if recording.due(self.version, self._compacted_to) and (self._compaction is None or self._compaction.done()):
             self._compaction = self._tasks.spawn(self._compact(self.version), f"compact session {self.session_id}")
         return True
 
-    async def _move_comments(self, before: int, updates: list[Update]) -> None:
-        """Comment anchors follow the text, COMMENT_MAP_SLICE updates at a time (the loop gets a turn in between: a
-        push of 1,000 updates under 200 threads is ~30 ms of mapping); every CHECKPOINT_VERSIONS versions the moved
-        anchors are stored again. A thread made meanwhile is at the newest version already: the slices skip it."""
-        for start in range(0, len(updates), COMMENT_MAP_SLICE):
-            if start:
-                await asyncio.sleep(0)
-            self.comments.updates_accepted(before + start, updates[start : start + COMMENT_MAP_SLICE])
+    def _move_comments(self, before: int, updates: list[Update]) -> None:
+        """Comment anchors follow the text before anyone hears of it (a joiner never gets a thread at an older version
+        than the text; a 1,000-update push under 200 threads is ~32 ms); every CHECKPOINT_VERSIONS versions the
+        moved anchors are stored again, beside the session."""
+        self.comments.updates_accepted(before, updates)
         due = self.comments.due_checkpoint(before, before + len(updates))
         if due:
             self._tasks.spawn(self._store_anchors(due), f"store comment anchors of session {self.session_id}")
@@ -335,8 +334,8 @@ class Session:
         self.recent.add(missed, len(self._text))
         self._text, self.version = text, before + len(missed)
         self.last_active = max(self.last_active, missed[-1].timestamp)
+        self._move_comments(before, missed)
         self._listener.updates_accepted(self, before, missed)
-        await self._move_comments(before, missed)
 
     async def updates_since(self, version: int) -> list[Update] | None:
         """Accepted updates after `version`, or None when the client must resync from the full text: it is
@@ -349,7 +348,7 @@ class Session:
             if version == self.version:
                 return []
             missed = await self._store.updates_since(self.session_id, version)
-            if missed is not None and sum(_changes_bytes(update.changes) for update in missed) > PULL_MAX_BYTES:
+            if missed is not None and sum(changes_bytes(update.changes) for update in missed) > PULL_MAX_BYTES:
                 return None
             return missed
 
@@ -422,7 +421,7 @@ def _refuse_noop(changes: list, index: int) -> None:
         )
 
 
-def _changes_bytes(changes: list) -> int:
+def changes_bytes(changes: list) -> int:
     """Roughly the bytes a ChangeSet takes as JSON: a few per part plus the text it inserts."""
     return 4 * len(changes) + sum(len(text) + 3 for part in changes if isinstance(part, list) for text in part[1:])
 

@@ -20,7 +20,7 @@ from .board import BOARD_SUFFIX, Board, delete_with_session, is_board_id
 from .grading import Grading
 from .hosting import HostSettings
 from .hub import Hub
-from .limits import DEFAULT_VERSION_RATE, session_versions
+from .limits import DEFAULT_VERSION_RATE, SessionBudgets, session_versions
 from .protocol import LANGUAGES
 from .session import DEFAULT_MAX_DOCUMENT_BYTES, Session
 from .store import SessionRecord, SessionStore
@@ -55,6 +55,9 @@ def is_session_id(value: str) -> bool:
     return _SESSION_ID.fullmatch(value) is not None
 
 
+BUDGETS_KEPT_SECONDS = 600  # a released session's budgets are kept this long
+
+
 class SessionRegistry:
     """Creates sessions in the store, finds (loads) the live Session of each one in use, and expires idle ones.
     Everything about one session lives in its Session (authority, audience, activity, host settings)."""
@@ -78,6 +81,8 @@ class SessionRegistry:
         self._clock = clock
         self._live: dict[str, Session] = {}
         self._opening: dict[str, int] = {}  # opens in progress per session
+        # Each session's budgets, kept a while after it is released: leaving and joining again starts none anew.
+        self._budgets: dict[str, tuple[SessionBudgets, float]] = {}
         self.tasks = TaskOwner()  # the sessions' background work: relays, announcements, compaction
 
     async def create(
@@ -205,12 +210,23 @@ class SessionRegistry:
             ),
             comments=comments,
             integrity=integrity,
+            budgets=self._budgets_of(session_id),
             versions=session_versions(self._version_rate),
             tasks=self.tasks,
             clock=self._clock,
             max_document_bytes=self._max_document_bytes,
             observe_commit=self._observe_commit,
         )
+
+    def _budgets_of(self, session_id: str) -> SessionBudgets:
+        """The session's budgets: the ones it had if it was open here lately (BUDGETS_KEPT_SECONDS)."""
+        now = self._clock()
+        if len(self._budgets) > 1000:
+            self._budgets = {k: held for k, held in self._budgets.items() if now - held[1] < BUDGETS_KEPT_SECONDS}
+        held = self._budgets.get(session_id)
+        budgets = held[0] if held and now - held[1] < BUDGETS_KEPT_SECONDS else SessionBudgets()
+        self._budgets[session_id] = (budgets, now)
+        return budgets
 
     def live_sessions(self) -> list[Session]:
         """The sessions held open here."""
@@ -226,9 +242,10 @@ class SessionRegistry:
             return
         released = self._live.pop(session_id, None)
         if released is not None:
+            self._budgets[session_id] = (released.budgets, self._clock())  # kept from its release on
             try:
+                await released.board.close()  # first: a join meanwhile makes a new board whose watch must stay
                 await self._store.unwatch(session_id)
-                await released.board.close()
                 await self._store.touch(session_id, self._clock())
             except Exception:  # the session is released here anyway; at worst its idle time starts earlier
                 log.exception("could not tell the store that session %s is no longer open here", session_id)

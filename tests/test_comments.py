@@ -244,6 +244,7 @@ async def test_bad_and_forged_comments_are_refused(connect, client):
         ("comment_edit", {"thread": "t-nope", "text": "x"}, "data.comment must be"),
         ("comment_resolve", {"thread": "t-nope", "resolved": "yes"}, "data.resolved must be true or false"),
         ("hello", {"name": "Eve", "author_key": "short"}, "hello: data.author_key must be 16-64"),
+        ("hello", {"name": "Eve", "author_key": "\ud800" * 20}, "hello: data.author_key must be 16-64"),
     ]:
         await ada.send(type_, data)
         message = (await ada.receive_type("error"))["data"]["message"]
@@ -291,3 +292,23 @@ async def test_threads_are_in_the_history_and_the_export(connect, client):
     export = await client.get(f"/api/sessions/{session_id}/export.html", headers={"Authorization": f"Bearer {key}"})
     if export.status != 503:
         assert "Why 1?" in await export.text() and "hana-secret" not in await export.text()
+
+
+async def test_a_session_and_a_thread_hold_so_many_characters(connect, client, monkeypatch):
+    monkeypatch.setattr(comments_module, "MAX_SESSION_CHARS", 30)
+    monkeypatch.setattr(comments_module, "MAX_THREAD_CHARS", 20)
+    created = await create(client)
+    ada, _ = await join(connect, created["session_id"], "Ada")
+    version = await set_code(ada, "abcdef\n")
+    await ada.send("comment_add", {"version": version, "from": 0, "to": 1, "text": "x" * 15})
+    thread = await thread_frame(ada)
+    await ada.send("comment_reply", {"thread": thread["id"], "text": "y" * 6})
+    refused = (await ada.receive_type("error"))["data"]
+    assert refused["code"] == "comments_full" and "a thread holds 20 characters" in refused["message"]
+    await ada.send("comment_add", {"version": version, "from": 1, "to": 2, "text": "z" * 16})
+    refused = (await ada.receive_type("error"))["data"]
+    assert refused["code"] == "comments_full" and "hold 30 characters" in refused["message"]
+    await ada.send("comment_edit", {"thread": thread["id"], "comment": thread["comments"][0]["id"], "text": "short"})
+    await thread_frame(ada)  # shorter: room again
+    await ada.send("comment_add", {"version": version, "from": 1, "to": 2, "text": "z" * 16})
+    assert (await thread_frame(ada))["comments"][0]["text"] == "z" * 16

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from interview_server import integrity as integrity_module
 from interview_server.protocol import INTEGRITY_BURST
 
 from .test_comments import Recording, join, set_code
@@ -105,3 +106,26 @@ async def test_events_need_hello_and_have_a_rate(connect, client):
     while "pull:" not in (message := (await bo.receive_type("error"))["data"])["message"]:
         errors.append(message)
     assert len(errors) >= 5 and {error["code"] for error in errors} == {"rate_limited"}
+
+
+async def test_a_flood_cannot_push_earlier_evidence_out(connect, client, monkeypatch):
+    monkeypatch.setattr(integrity_module, "MAX_EVENTS", 5)
+    created = await create(client)
+    session_id, key = created["session_id"], host_key(created)
+    eve, _ = await join(connect, session_id, "Eve")
+    await eve.send("integrity_event", {"kind": "paste", "chars": 4000, "external": True})
+    refused = []
+    for _round in range(3):  # from new connections too
+        flooder, _ = await join(connect, session_id, "Eve")
+        for _ in range(4):
+            await flooder.send("integrity_event", {"kind": "away", "ms": 1, "reason": "blur"})
+        await flooder.send("pull", {"version": -1})
+        while "pull:" not in (message := (await flooder.receive_type("error"))["data"])["message"]:
+            refused.append(message["code"])
+        await flooder.close()
+    assert "integrity_full" in refused
+    report = await (
+        await client.get(f"/api/sessions/{session_id}/report", headers={"Authorization": f"Bearer {key}"})
+    ).json()
+    (person,) = report["integrity"]  # one row for Eve, however many connections
+    assert person["name"] == "Eve" and person["pastes"] == 1 and person["largest_paste"] == 4000

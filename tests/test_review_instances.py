@@ -129,3 +129,40 @@ async def test_integrity_events_reach_every_instances_hosts_and_no_candidate(two
             assert not [frame for frame in frames if frame["type"].startswith("integrity")]
         for socket in (host_b, bo_a, cy_b, late_host):
             await socket.ws.close()
+
+
+async def test_replies_made_at_once_on_two_instances_all_stay(two_instances):  # noqa: F811
+    a, b = two_instances
+    async with aiohttp.ClientSession() as http:
+        created = await (await http.post(a.url + "/api/sessions")).json()
+        session_id, key = created["session_id"], created["host_url"].split("#host=")[1]
+        ada = await Socket.join(http, a, session_id, "Ada", author_key="ada-author-key-000002")
+        bo = await Socket.join(http, b, session_id, "Bo")
+        await asyncio.sleep(0.3)
+        await ada.send("code_update", {"code": "x = 1\n"})
+        version = (await ada.next("updates"))["version"] + 1
+        await ada.send("comment_add", {"version": version, "from": 0, "to": 5, "text": "start"})
+        thread = (await bo.next("comment_thread"))["thread"]
+        for n in range(5):  # at the same moment, on the two instances
+            await asyncio.gather(
+                ada.send("comment_reply", {"thread": thread["id"], "text": f"ada {n}"}),
+                bo.send("comment_reply", {"thread": thread["id"], "text": f"bo {n}"}),
+            )
+        expected = {"start", *(f"ada {n}" for n in range(5)), *(f"bo {n}" for n in range(5))}
+
+        def complete(data: dict) -> bool:
+            return {c["text"] for c in data["thread"]["comments"]} == expected
+
+        seen_a = (await ada.until("comment_thread", complete))["thread"]
+        seen_b = (await bo.until("comment_thread", complete))["thread"]
+        assert [c["id"] for c in seen_a["comments"]] == [c["id"] for c in seen_b["comments"]]
+        # Each instance stores what it merged: the store ends with all of them too (a late host reads it).
+        await asyncio.sleep(1)
+        for socket in (ada, bo):
+            await socket.ws.close()
+        await asyncio.sleep(0.5)  # released on both: the next join loads from the store
+        history = await (
+            await http.get(f"{a.url}/api/sessions/{session_id}/history", headers={"Authorization": f"Bearer {key}"})
+        ).json()
+        (stored,) = history["comments"]
+        assert {c["text"] for c in stored["comments"]} == expected

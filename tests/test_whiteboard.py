@@ -13,6 +13,7 @@ import pytest
 from interview_server import board as board_module
 from interview_server.board_elements import MAX_PEN_POINTS
 from interview_server.changes import Text
+from interview_server.limits import SessionBudgets
 from interview_server.protocol import BOARD_OP_BURST
 
 from .test_hosting import create, host_key, join as hosting_join
@@ -301,3 +302,31 @@ async def test_an_empty_board_is_in_the_history_too(client):
         f"/api/sessions/{created['session_id']}/history", headers={"Authorization": f"Bearer {host_key(created)}"}
     )
     assert (await response.json())["board"] == {"version": 0, "text": "", "updates": []}
+
+
+async def test_new_connections_do_not_make_a_new_budget_and_hosts_pass_the_change_cap(connect, client, monkeypatch):
+    created = await create(client)
+    session_id, key = created["session_id"], host_key(created)
+    done = refused = 0
+    for round_ in range(4):  # four connections, each within its own burst: the session's budget runs out first
+        peer, _ = await join_as(connect, session_id, f"Eve {round_}")
+        for number in range(BOARD_OP_BURST):
+            await peer.send("board_erase", {"op": f"o{number}", "ids": ["none"]})
+        for _ in range(BOARD_OP_BURST):
+            answered = await peer.receive_type_in(("board_done", "error"))
+            done += answered["type"] == "board_done"
+            refused += answered["type"] == "error" and answered["data"]["code"] == "rate_limited"
+        await peer.close()
+    assert done <= SessionBudgets.BOARD_BURST + 20 and refused >= 4 * BOARD_OP_BURST - done
+    monkeypatch.setattr(board_module, "MAX_BOARD_UPDATES", 2)
+    monkeypatch.setattr(SessionBudgets, "BOARD_BURST", 1000)
+    created = await create(client)
+    session_id, key = created["session_id"], host_key(created)
+    eve, _ = await join_as(connect, session_id, "Eve")
+    host, _ = await join_as(connect, session_id, "Hana", key)
+    for number in range(2):
+        await draw(eve, f"d{number}", element(f"e{number}"))
+    assert (await draw(eve, "d2", element("e2")))["data"]["code"] == "board_full"
+    assert (await draw(host, "h1", element("h1")))["data"]["version"] == 3  # the interviewer still draws
+    await host.send("board_clear", {"op": "c"})
+    assert (await answer(host, "c"))["data"]["version"] == 4

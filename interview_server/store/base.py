@@ -28,6 +28,7 @@ INSTANCE_STATUS_SECONDS = 10  # an instance's status not refreshed for this long
 # "person": who each participant id in the log was (name, colour, role), for playback; "hidden" and "timer":
 # hidden-check results and timer marks (interview_server/grading.py).
 # "comment": comment threads (comments.py: one event per thread, at most this many over a session's life);
+# "comment_author": each comment's author digest (200 threads x 100 comments);
 # "integrity": pastes, time away and typing bursts the pages report (integrity.py).
 EVENT_LIMITS = {
     "run": 200,
@@ -37,6 +38,7 @@ EVENT_LIMITS = {
     "timer": 200,
     "call": 1000,
     "comment": 200,
+    "comment_author": 20000,
     "integrity": 2000,
 }
 
