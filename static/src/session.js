@@ -2,6 +2,7 @@
 // runs, language and chat (the embed view has no chat and no invite button, but a postMessage API),
 // the problem beside the editor, the panes and the side column's tabs, and, for hosts (the host link),
 // the interviewer's tools.
+import { BoardTab } from "./board-tab.js";
 import { CollabClient } from "./collab.js";
 import { Connection, STATUS } from "./connection.js";
 import { downloadCode, downloadSessionExport } from "./downloads.js";
@@ -112,6 +113,9 @@ if (tabs) {
   new Chat({ connection, presence, log: $("#chat-log"), form: $("#chat-form"), input: $("#chat-input"), tab: chatTab });
 }
 keepCaretInView(() => collab.view);
+// "Code | Draw": the whiteboard over the editor (its code loads when Draw is first opened).
+const boardTab = new BoardTab({ tabs: $("#pane-switch"), codeTab: $("#code-tab"), drawTab: $("#draw-tab"), editor: $("#editor"),
+  panel: $("#board"), connection, presence, info, toast });
 
 const CONNECTION_TONES = {
   [STATUS.connecting]: "busy",
@@ -328,6 +332,8 @@ function formatBytes(bytes) {
   isConnected: () => collab.isConnected(),
   remoteCursors: () => presence.remoteCursors(),
   role: () => info.role,
+  // The whiteboard once Draw was opened (board/board.js testHook: text, version, pending, markup, pointers), else null.
+  board: () => boardTab.board?.testHook() ?? null,
   // The side column's registry (ui/side-tabs.js), for tests that add a panel as a later feature would.
   registerPanel: (panel) => tabs?.registerPanel(panel),
 };

@@ -1,0 +1,112 @@
+// The board over the session's socket: pulls the board, applies everyone's updates, sends my operations
+// (drawn at once, dropped when answered), and sends them again after a reconnect (after a pull).
+import * as protocol from "../protocol.js";
+import { BoardDocument } from "./board-document.js";
+
+const OP_MESSAGES = /^board_(draw|move|erase|clear):/;
+
+/** A random id of 12 base64url characters (element ids and op ids). */
+export function randomId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(9));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+/**
+ * Events: `change` (the elements shown changed), `remote` (detail: participant id: someone else changed the
+ * board), `refused` (detail: {op, code, message}: an operation of mine the server refused), `pointer`
+ * (detail: {participant, x, y}).
+ */
+export class BoardSync extends EventTarget {
+  constructor({ connection, me }) {
+    super();
+    this.connection = connection;
+    this.me = me; // () => my participant id (presence.js), or undefined before `welcome`
+    this.doc = new BoardDocument();
+    this.pulledAt = null; // the version a pull asked from, until its answer: my ops wait for it
+    this.onMessage = (/** @type {CustomEvent} */ { detail: { type, data } }) => this.receive(type, data);
+    this.onClose = () => {
+      this.doc.unsendAll();
+      this.pulledAt = null;
+    };
+    connection.addEventListener("message", this.onMessage);
+    connection.addEventListener("close", this.onClose);
+    if (connection.isOpen) this.pull();
+  }
+
+  receive(type, data) {
+    if (type === "welcome") {
+      this.pull(); // (re)joined: catch up, then send what is still mine to send
+    } else if (type === "board_state") {
+      if (this.doc.applyState(data.version, data.text)) this.changed(null);
+      this.caughtUp(data.version);
+    } else if (type === "board_updates") {
+      const result = this.doc.applyUpdates(data.version, data.updates);
+      if (result === "gap") return this.pull();
+      if (result === "applied") {
+        const others = data.updates.find((update) => update.participant !== this.me());
+        this.changed(others ? others.participant : null);
+      }
+      this.caughtUp(data.version);
+    } else if (type === "board_done") {
+      this.doc.answered();
+      if (Number.isInteger(data.version) && data.version > this.doc.version) this.pull(); // an update went missing
+      this.changed(null);
+    } else if (type === "error" && OP_MESSAGES.test(String(data.message ?? ""))) {
+      const op = this.doc.answered();
+      this.changed(null);
+      this.dispatchEvent(new CustomEvent("refused", { detail: { op, code: data.code, message: String(data.message) } }));
+    } else if (type === "board_pointer") {
+      this.dispatchEvent(new CustomEvent("pointer", { detail: data }));
+    }
+  }
+
+  pull() {
+    if (this.connection.send(protocol.boardPull(this.doc.version))) this.pulledAt = this.doc.version;
+  }
+
+  /** The answer to my pull came (its updates start at or before the version I asked from): send what waited. */
+  caughtUp(version) {
+    if (this.pulledAt === null || version > this.pulledAt) return;
+    this.pulledAt = null;
+    for (const op of this.doc.toResend()) this.transmit(op);
+    this.changed(null);
+  }
+
+  changed(participant) {
+    this.dispatchEvent(new Event("change"));
+    if (participant) this.dispatchEvent(new CustomEvent("remote", { detail: participant }));
+  }
+
+  /** Elements shown now (confirmed, then mine on top). */
+  elements() {
+    return this.doc.elements();
+  }
+
+  /** Starts one operation of mine: shown at once, sent now or after the next pull. */
+  perform(op) {
+    const entry = { op: randomId(), sent: false, ...op };
+    this.doc.addPending(entry);
+    if (this.pulledAt === null) this.transmit(entry);
+    this.changed(null);
+    return entry;
+  }
+
+  transmit(entry) {
+    const message = {
+      draw: () => protocol.boardDraw(entry.op, entry.element),
+      move: () => protocol.boardMove(entry.op, entry.elements),
+      erase: () => protocol.boardErase(entry.op, entry.ids),
+      clear: () => protocol.boardClear(entry.op),
+    }[entry.kind]();
+    entry.sent = this.connection.send(message);
+  }
+
+  pointer(x, y) {
+    this.connection.send(protocol.boardPointer(x, y));
+  }
+
+  destroy() {
+    this.connection.removeEventListener("message", this.onMessage);
+    this.connection.removeEventListener("close", this.onClose);
+  }
+}
