@@ -5,6 +5,7 @@ import { Compartment, EditorState, StateEffect, StateField } from "@codemirror/s
 import { Decoration, EditorView, highlightSpecialChars, lineNumbers, WidgetType } from "@codemirror/view";
 import { HighlightStyle, indentUnit, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
+import { BoardReplay } from "./board-replay.js";
 import { formatElapsed, parseTime, Timeline } from "./timeline.js";
 
 const SPEEDS = [0.5, 1, 2, 4, 8, 16];
@@ -315,7 +316,12 @@ export class Player {
     top.append(legend, ...(startNote ? [startNote] : []), legendNote);
     const body = el("div", "pb-body");
     const editorColumn = el("div", "pb-editor-column");
-    editorColumn.append(editorPane, controls);
+    this.board = BoardReplay.of(this.history.board); // the whiteboard beside the code (board-replay.js), if drawn on
+    if (this.board) {
+      const codeAndBoard = el("div", "pb-code-and-board");
+      codeAndBoard.append(editorPane, this.board.element);
+      editorColumn.append(codeAndBoard, controls);
+    } else editorColumn.append(editorPane, controls);
     body.append(editorColumn, side);
     region.append(top, body);
 
@@ -482,6 +488,7 @@ export class Player {
     this.showRun(timeline.runAt(p));
     this.showChat(timeline.chatAt(p));
     if (this.grading) this.showGrading(timeline.hiddenAt(p), timeline.timerMarksAt(p));
+    this.board?.show(timeline.boardCountAt(p));
     const now = timeline.timeOfPosition(p);
     for (const { id, node } of this.legendNames) {
       const name = timeline.nameAt(id, now);
