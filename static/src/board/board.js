@@ -233,7 +233,7 @@ export class Board {
   }
 
   pointerDown(event) {
-    this.svg.focus({ preventScroll: true });
+    this.focusBoard();
     if (event.pointerType === "touch") {
       this.touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
       if (this.touches.size === 2) {
@@ -408,7 +408,7 @@ export class Board {
     input.style.setProperty("--size", `${size * this.camera.zoom}px`);
     input.style.setProperty("--color", this.color === INK ? "var(--board-ink)" : this.color);
     input.hidden = false;
-    requestAnimationFrame(() => input.focus());
+    input.focus({ preventScroll: true }); // now: keys typed at once must not reach the board's shortcuts
   }
 
   closeText(keep) {
@@ -418,7 +418,12 @@ export class Board {
     const text = this.textInput.value.replace(/\s+$/, "").slice(0, 1000);
     this.textInput.hidden = true;
     if (keep && text.trim()) this.draw({ type: "text", points: [at.x, at.y], text, size: at.size });
-    this.svg.focus({ preventScroll: true });
+    if (document.activeElement === this.textInput) this.focusBoard();
+  }
+
+  /** Keys go to the board (its shortcuts); the focus ring shows only when the keyboard brought it there. */
+  focusBoard() {
+    this.svg.focus(/** @type {FocusOptions} */ ({ preventScroll: true, focusVisible: false }));
   }
 
   /** My pointer to the others, at most every POINTER_EVERY_MS (null: it left the board). */

@@ -4,6 +4,7 @@ import { BoardHistory, elementsOf, parseElement } from "../board/board-document.
 import { ElementLayer, boundsOfAll, svg } from "../board/render.js";
 
 const PAD = 24;
+const MIN_AREA = { width: 600, height: 450 }; // board units shown at least (the board's 100% on a laptop)
 
 export class BoardReplay {
   /** A replay of `board` ({version, text, updates}), or null when the session never drew anything. */
@@ -43,8 +44,15 @@ export class BoardReplay {
         }
       }
     }
-    const all = boundsOfAll(elements);
-    return all && all.x1 - all.x0 >= 1 ? all : { x0: 0, y0: 0, x1: 400, y1: 300 };
+    const all = boundsOfAll(elements) ?? { x0: 0, y0: 0, x1: 0, y1: 0 };
+    // At least MIN_AREA across, centred: a small sketch is not blown up to fill the panel.
+    const grow = (low, high, least) => {
+      const extra = Math.max(0, least - (high - low)) / 2;
+      return [low - extra, high + extra];
+    };
+    const [x0, x1] = grow(all.x0, all.x1, MIN_AREA.width);
+    const [y0, y1] = grow(all.y0, all.y1, MIN_AREA.height);
+    return { x0, y0, x1, y1 };
   }
 
   /** Draws the board after its first `count` updates. */
