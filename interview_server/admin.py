@@ -14,6 +14,7 @@ import time
 import aiohttp_jinja2
 from aiohttp import web
 
+from .board import delete_with_session
 from . import export, playback, protocol
 from .api import session_id_of, written_pieces
 from .errors import ApiError
@@ -128,7 +129,7 @@ async def delete(request: web.Request) -> web.Response:
             if app[SESSIONS].live(session_id) is None:
                 break
             await asyncio.sleep(0.01)
-    await app[STORE].delete(session_id)
+    await delete_with_session(app[STORE], session_id)
     if app[STORE].shared:
         # Another instance that has the session open reloads it on a session_info, finds it gone, and closes.
         await app[STORE].publish(session_id, protocol.session_info({"title": "", "ended": True}))

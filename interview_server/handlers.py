@@ -152,7 +152,7 @@ async def _push(ctx: Context, push: Push) -> None:
         push.updates,
         participant=peer.id,
         rebase=push.rebase,
-        may_edit=lambda: _check_may_edit(session, peer, "push"),
+        may_edit=lambda: check_may_edit(session, peer, "push"),
         cursor=push.cursor if peer.introduced else None,
     )
     if result is PushResult.STALE:
@@ -181,13 +181,13 @@ async def _code_update(ctx: Context, message: CodeUpdate) -> None:
     session, peer = ctx.session, ctx.peer
     await _pace_versions(ctx, 1)
     await session.replace_code(
-        message.code, participant=peer.id, may_edit=lambda: _check_may_edit(session, peer, "code_update")
+        message.code, participant=peer.id, may_edit=lambda: check_may_edit(session, peer, "code_update")
     )
 
 
 @handles(SetLanguage)
 async def _set_language(ctx: Context, message: SetLanguage) -> None:
-    _check_may_edit(ctx.session, ctx.peer, "set_language")
+    check_may_edit(ctx.session, ctx.peer, "set_language")
     problem = ctx.session.host.problem or {}
     offered = problem.get("languages")  # absent in problems shown before languages were kept: any goes
     if offered and message.language not in offered:
@@ -221,7 +221,7 @@ async def _pace_versions(ctx: Context, count: int) -> None:
             raise Closed
 
 
-def _check_may_edit(session: Session, peer: Peer, what: str) -> None:
+def check_may_edit(session: Session, peer: Peer, what: str) -> None:
     """Refuse an edit after the session ended, or a candidate's while a host has locked editing."""
     if session.host.ended:
         raise ProtocolError(
@@ -503,6 +503,6 @@ def _refuse_after_end(ctx: Context, what: str) -> None:
 
 
 from . import grading_handlers  # noqa: E402, F401  (registers its handlers in HANDLERS)
-from . import call_handlers  # noqa: E402, F401  (registers its handlers in HANDLERS)
+from . import board_handlers, call_handlers  # noqa: E402, F401  (register their handlers in HANDLERS)
 
 assert set(HANDLERS) == {cls for _, cls in CLIENT_MESSAGES.values()}, "every client message needs one handler"

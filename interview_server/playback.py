@@ -13,6 +13,7 @@ from datetime import datetime, UTC
 
 from . import grading, hosting
 from .activity import iso_time
+from .board import board_id
 from .protocol import Update
 from .report import timeline_summary
 from .store import SessionRecord, SessionStore
@@ -105,10 +106,22 @@ async def session_history(record: SessionRecord, store: SessionStore) -> dict:
         "locked": bool(record.meta.get(hosting.LOCKED)),
         "ended": bool(record.meta.get(hosting.ENDED)),
     }
+    history["board"] = await board_history(store, record.session_id)
     history["timeline"] = timeline_summary(record.version, history["runs"], history["chat"], history["hidden_results"])
     if start_version > 0:
         history["compacted_before"] = start_version  # the edits before it were compacted away
     return history
+
+
+async def board_history(store: SessionStore, session_id: str) -> dict:
+    """The whiteboard's history (board.py): its text at `version` (the start: normally the empty board at 0), then
+    every update after it ("updates" an UpdateLog, or [] when there are none)."""
+    record = await store.get(board_id(session_id))
+    if record is None or record.version == 0:
+        return {"version": 0, "text": "", "updates": []}
+    if await store.updates_since(record.session_id, 0, limit=1) is None:
+        return {"version": record.version, "text": record.text, "updates": []}  # not kept whole: where it is now
+    return {"version": 0, "text": "", "updates": UpdateLog(store, record.session_id, 0, record.version)}
 
 
 def json_pieces(history: dict, *, ascii_only: bool = True) -> Iterator[str | UpdateLog]:
@@ -126,6 +139,11 @@ def json_pieces(history: dict, *, ascii_only: bool = True) -> Iterator[str | Upd
                 for start in range(0, len(value), UPDATES_PER_PIECE):
                     yield ("," if start else "") + _dumps(value[start : start + UPDATES_PER_PIECE], ascii_only)[1:-1]
             yield "]"
+        elif key == "board":
+            yield f'{{"version":{value["version"]},"text":{_dumps(value["text"], ascii_only)},"updates":['
+            updates = value["updates"]
+            yield updates if isinstance(updates, UpdateLog) else _dumps(updates, ascii_only)[1:-1]
+            yield "]}"
         elif key == "runs":
             yield "["
             for number, run in enumerate(value):

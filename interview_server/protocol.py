@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 from collections.abc import Callable
 
+from . import board_elements
 from .changes import utf16_length
 
 LANGUAGES = ("python", "javascript", "typescript", "sql", "lua")  # static/src/languages/ has one module per language
@@ -362,6 +363,153 @@ class CallState:
         if not all(isinstance(value, bool) for value in values):
             raise ProtocolError("call_state: data.in_call, data.audio and data.video must be true or false")
         return CallState(*values)
+
+
+# ---- the whiteboard (board.py): a second shared document; its elements are board_elements.py's ----
+
+BOARD_OPS_PER_SECOND, BOARD_OP_BURST = 10, 60  # board_draw/move/erase/clear per connection (one per stroke)
+MAX_BOARD_MOVES = 100  # elements one board_move may move
+MAX_BOARD_ERASES = 500  # ids one board_erase may name
+BOARD_OP_BUDGET = f"a burst of {BOARD_OP_BURST}, then {BOARD_OPS_PER_SECOND} board operations a second (rate_limited)"
+
+
+@client_message(
+    "board_draw",
+    "{op, element: {id, type, color, width, points, text?, size?}}",
+    "draw an element on top of the whiteboard (an id already there: nothing changes, as for a resend); answered "
+    "with board_done {op}",
+    sender=PARTICIPANTS,
+    budget=f"a pen stroke of at most {board_elements.MAX_PEN_POINTS:,} points, text of "
+    f"{board_elements.MAX_TEXT_CHARS:,} characters; the board within its size limits (board_full); " + BOARD_OP_BUDGET,
+)
+@dataclass(frozen=True)
+class BoardDraw:
+    op: str
+    element: dict  # checked (board_elements.checked_element), without by and at
+
+    @classmethod
+    def parse(cls, data: dict) -> BoardDraw:
+        op = _board_op(data, "board_draw")
+        try:
+            return cls(op, board_elements.checked_element(data.get("element")))
+        except board_elements.ElementError as exc:
+            raise ProtocolError(f"board_draw: data.{exc}") from None
+
+
+@client_message(
+    "board_move",
+    "{op, elements: [{id, points}]}",
+    "move or resize elements: their points replaced (ids not on the board are skipped); answered with board_done",
+    sender=PARTICIPANTS,
+    budget=f"{MAX_BOARD_MOVES} elements; " + BOARD_OP_BUDGET,
+)
+@dataclass(frozen=True)
+class BoardMove:
+    op: str
+    moves: tuple[tuple[str, list], ...]  # (id, points as sent: checked against each element's type when applied)
+
+    @classmethod
+    def parse(cls, data: dict) -> BoardMove:
+        op, elements = _board_op(data, "board_move"), data.get("elements")
+        if not isinstance(elements, list) or not 0 < len(elements) <= MAX_BOARD_MOVES:
+            raise ProtocolError(f"board_move: data.elements must be a list of 1-{MAX_BOARD_MOVES} {{id, points}}")
+        moves = []
+        for index, moved in enumerate(elements):
+            if not isinstance(moved, dict) or not isinstance(moved.get("points"), list):
+                raise ProtocolError(f"board_move: data.elements[{index}] must be an object {{id, points}}")
+            try:
+                moves.append((board_elements.checked_id(moved.get("id"), f"elements[{index}].id"), moved["points"]))
+            except board_elements.ElementError as exc:
+                raise ProtocolError(f"board_move: data.{exc}") from None
+        return cls(op, tuple(moves))
+
+
+@client_message(
+    "board_erase",
+    "{op, ids}",
+    "erase elements (ids not on the board are skipped); answered with board_done",
+    sender=PARTICIPANTS,
+    budget=f"{MAX_BOARD_ERASES} ids; " + BOARD_OP_BUDGET,
+)
+@dataclass(frozen=True)
+class BoardErase:
+    op: str
+    ids: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, data: dict) -> BoardErase:
+        op, ids = _board_op(data, "board_erase"), data.get("ids")
+        if not isinstance(ids, list) or not 0 < len(ids) <= MAX_BOARD_ERASES:
+            raise ProtocolError(f"board_erase: data.ids must be a list of 1-{MAX_BOARD_ERASES} element ids")
+        if not all(board_elements.is_id(id_) for id_ in ids):
+            raise ProtocolError("board_erase: data.ids must be element ids (A-Z, a-z, 0-9, _ and -)")
+        return cls(op, tuple(dict.fromkeys(ids)))
+
+
+@client_message(
+    "board_clear", "{op}", "erase the whole whiteboard; answered with board_done", sender=HOSTS, budget=BOARD_OP_BUDGET
+)
+@dataclass(frozen=True)
+class BoardClear:
+    op: str
+
+    @classmethod
+    def parse(cls, data: dict) -> BoardClear:
+        return cls(_board_op(data, "board_clear"))
+
+
+@client_message(
+    "board_pull",
+    "{version}",
+    "send the whiteboard's updates after version (board_updates), or the whole board (board_state)",
+    sender=PARTICIPANTS,
+    budget="at most 1,000 updates or 1 MiB behind; further back (or ahead), the answer is board_state",
+)
+@dataclass(frozen=True)
+class BoardPull:
+    version: int
+
+    @classmethod
+    def parse(cls, data: dict) -> BoardPull:
+        return cls(_version(data, "board_pull"))
+
+
+@client_message(
+    "board_pointer",
+    "{x, y}",
+    "where my pointer is on the whiteboard (board coordinates), or x and y null when it left the board: shown "
+    "to the others like a cursor",
+    sender=PARTICIPANTS,
+    budget="relayed at most 20 times a second per person (the latest wins)",
+)
+@dataclass(frozen=True)
+class BoardPointer:
+    x: float | None
+    y: float | None
+
+    @classmethod
+    def parse(cls, data: dict) -> BoardPointer:
+        x, y = data.get("x"), data.get("y")
+        if x is None and y is None:
+            return cls(None, None)
+        try:
+            x, y = board_elements.checked_points("text", [x, y], "data.x and data.y")
+        except board_elements.ElementError:
+            raise ProtocolError(
+                f"board_pointer: data.x and data.y must be numbers within ±{board_elements.MAX_COORDINATE:,} "
+                "(or both null)"
+            ) from None
+        return cls(x, y)
+
+
+def _board_op(data: dict, type_: str) -> str:
+    op = data.get("op")
+    if not board_elements.is_id(op):
+        raise ProtocolError(
+            f"{type_}: data.op must be the operation's id, 1-{board_elements.MAX_ID_CHARS} characters of A-Z, a-z, "
+            "0-9, _ and -"
+        )
+    return op
 
 
 @client_message("lock", "{locked}", "true stops candidates from editing; false lets them again", sender=HOSTS)
@@ -873,6 +1021,7 @@ ERROR_CODES = (
     "name_refused",  # a name that is a host's or claims a role: not taken (hello joins as Guest)
     "language_refused",  # set_language to a language the session's problem has no starter in: not switched
     "cursor_refused",  # a cursor that cannot be placed (too old, too much to map): send it at the current version
+    "board_full",  # a board operation that would take the whiteboard past its limits: not applied
     "store_unavailable",  # the server cannot reach its storage: nothing was applied; send it again (the page
     # keeps unconfirmed edits and retries every second, showing "saving paused")
 )
@@ -971,6 +1120,44 @@ def run_finished(run_id: str, status: str, duration_ms: int | None, truncated: b
 )
 def call_signal(sender: str, to: str, signal: dict) -> str:
     return encode("call_signal", {"from": sender, "to": to, "signal": signal})
+
+
+@server_message(
+    "board_updates",
+    "{version, updates: [{changes, participant, at}]}",
+    "whiteboard updates after version (ChangeSet JSON on the board's text; who; server ms), in order",
+    to="participants",
+)
+def board_updates(version: int, updates: Sequence[Update]) -> str:
+    return encode("board_updates", {"version": version, "updates": [board_update_json(u) for u in updates]})
+
+
+def board_update_json(update: Update) -> dict:
+    return {"changes": update.changes, "participant": update.participant, "at": round(update.timestamp * 1000)}
+
+
+@server_message(
+    "board_state", "{version, text}", "the whole whiteboard at version (one element per line)", to="the sender"
+)
+def board_state(version: int, text: str) -> str:
+    return encode("board_state", {"version": version, "text": text})
+
+
+@server_message(
+    "board_done",
+    "{op, version}",
+    "your board operation was applied (or changed nothing); version: the board's version after it",
+    to="the sender",
+)
+def board_done(op: str, version: int) -> str:
+    return encode("board_done", {"op": op, "version": version})
+
+
+@server_message(
+    "board_pointer", "{participant, x, y}", "someone's pointer on the whiteboard (x null: it left)", to="participants"
+)
+def board_pointer(participant: str, x: float | None, y: float | None) -> str:
+    return encode("board_pointer", {"participant": participant, "x": x, "y": y})
 
 
 @server_message("chat", "{message: {id, participant, name, color, text, sent_at}}", "a chat message", to="participants")

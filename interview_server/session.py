@@ -24,6 +24,7 @@ from .tasks import TaskOwner
 
 if TYPE_CHECKING:
     from .activity import Activity
+    from .board import Board
     from .audience import Audience
     from .grading import Grading
     from .hosting import HostSettings
@@ -72,7 +73,8 @@ class SessionListener(Protocol):
 class Session:
     """One live session: the authority over its document (the version is the number of updates accepted so far),
     with the session's other parts, given complete: who is connected (`audience`, also told of every change),
-    runs and chat (`activity`), what hosts decide (`host`) and the versions its participants may add."""
+    runs and chat (`activity`), what hosts decide (`host`), the whiteboard (`board`) and the versions its
+    participants may add."""
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class Session:
         activity: Activity,
         host: HostSettings,
         grading: Grading,
+        board: Board,
         versions: TokenBucket | None,
         tasks: TaskOwner,
         clock: Callable[[], float] = time.time,
@@ -100,6 +103,7 @@ class Session:
         self.activity = activity
         self.host = host
         self.grading = grading
+        self.board = board  # the whiteboard, a document of its own (board.py)
         self.versions = versions  # None: no limit (VERSION_RATE=0)
         self._tasks = tasks
         self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)

@@ -13,6 +13,7 @@ from datetime import datetime, UTC
 from . import grading, hosting
 from .activity import Activity
 from .audience import Audience
+from .board import BOARD_SUFFIX, Board, delete_with_session, is_board_id
 from .grading import Grading
 from .hosting import HostSettings
 from .hub import Hub
@@ -172,6 +173,12 @@ class SessionRegistry:
             activity=activity,
             host=HostSettings(session_id, record.meta, self._store),
             grading=session_grading,
+            board=Board(
+                session_id,
+                self._store,
+                lambda frame: self._hub.broadcast(session_id, frame, introduced_only=True),
+                self._clock,
+            ),
             versions=session_versions(self._version_rate),
             tasks=self.tasks,
             clock=self._clock,
@@ -191,9 +198,11 @@ class SessionRegistry:
         """Drop the live session once nobody here is connected or joining (the store keeps the state)."""
         if self._hub.count(session_id) or self._opening.get(session_id):
             return
-        if self._live.pop(session_id, None) is not None:
+        released = self._live.pop(session_id, None)
+        if released is not None:
             try:
                 await self._store.unwatch(session_id)
+                await released.board.close()
                 await self._store.touch(session_id, self._clock())
             except Exception:  # the session is released here anyway; at worst its idle time starts earlier
                 log.exception("could not tell the store that session %s is no longer open here", session_id)
@@ -213,10 +222,18 @@ class SessionRegistry:
         now = self._clock() if now is None else now
         deleted = []
         for session_id in await self._store.expired(now - self._ttl):
+            if is_board_id(session_id):  # a board goes with its session; one left without (a crash between) goes
+                owner = session_id.removesuffix(BOARD_SUFFIX)
+                await (
+                    self._store.touch(session_id, now)
+                    if await self._store.get(owner)
+                    else self._store.delete(session_id)
+                )
+                continue
             if self._hub.count(session_id):
                 await self._store.touch(session_id, now)
                 continue
-            await self._store.delete(session_id)
+            await delete_with_session(self._store, session_id)
             deleted.append(session_id)
         if deleted:
             log.info("deleted %d idle session(s)", len(deleted))

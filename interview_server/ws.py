@@ -175,6 +175,8 @@ async def _leave(session: Session, peer: Peer, hub: Hub, sessions: SessionRegist
     """Tell the others and end the peer's run; the session is released whatever fails on the way."""
     count = session.audience.leave(peer)
     peer.cursors.cancel()
+    if peer.board_pointer is not None:
+        peer.board_pointer.cancel()
     try:
         peer.stop()
         hub.broadcast(session.session_id, protocol.user_left(count))

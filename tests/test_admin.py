@@ -10,7 +10,9 @@ import pytest
 from aiohttp import WSMsgType
 
 from interview_server.app import create_app
+from interview_server.board import board_id
 from interview_server.config import Config
+from interview_server.keys import STORE
 from interview_server.protocol import CLOSE_SESSION_NOT_FOUND
 from interview_server.sessions import STARTER_CODE
 
@@ -171,10 +173,15 @@ async def test_deleting_closes_its_sockets_and_forgets_it(make_client):
     client = await make_client(admin_token=ADMIN_TOKEN)
     session_id, _ = await create(client, "Backend screen")
     candidate = await join(client, session_id, "Cy")
+    rect = {"id": "r1", "type": "rect", "color": "#000000", "width": 2, "points": [0, 0, 9, 9]}
+    await candidate.send("board_draw", {"op": "o1", "element": rect})
+    await candidate.receive_type("board_done")
+    assert await client.app[STORE].get(board_id(session_id)) is not None
     response = await client.delete(f"/api/admin/sessions/{session_id}", headers=ADMIN)
     assert await response.json() == {"session_id": session_id, "deleted": True}
     assert await closed_with(candidate) == CLOSE_SESSION_NOT_FOUND
     assert (await client.get(f"/api/sessions/{session_id}")).status == 404
+    assert await client.app[STORE].get(board_id(session_id)) is None  # its whiteboard went with it
     response = await client.delete(f"/api/admin/sessions/{session_id}", headers=ADMIN)
     assert (response.status, await response.json()) == (404, {"error": "session not found"})
     overview = await overview_until(client, lambda o: not o["sessions"])

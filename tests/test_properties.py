@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interview_server import protocol
+from interview_server import board_elements, protocol
 from interview_server.changes import (
     ChangeSetError,
     Text,
@@ -28,6 +28,12 @@ from interview_server.changes import (
     utf16_length,
 )
 from interview_server.protocol import (
+    BoardClear,
+    BoardDraw,
+    BoardErase,
+    BoardMove,
+    BoardPointer,
+    BoardPull,
     CallSignal,
     CallState,
     Chat,
@@ -323,6 +329,12 @@ MESSAGE_CLASSES = {
     "chat": Chat,
     "call_signal": CallSignal,
     "call_state": CallState,
+    "board_draw": BoardDraw,
+    "board_move": BoardMove,
+    "board_erase": BoardErase,
+    "board_clear": BoardClear,
+    "board_pull": BoardPull,
+    "board_pointer": BoardPointer,
     "lock": Lock,
     "end_session": EndSession,
     "rename": Rename,
@@ -346,6 +358,12 @@ FIELDS = {
     "chat": ["text"],
     "call_signal": ["to", "signal"],
     "call_state": ["in_call", "audio", "video"],
+    "board_draw": ["op", "element"],
+    "board_move": ["op", "elements"],
+    "board_erase": ["op", "ids"],
+    "board_clear": ["op"],
+    "board_pull": ["version"],
+    "board_pointer": ["x", "y"],
     "lock": ["locked"],
     "end_session": [],
     "rename": ["title"],
@@ -650,7 +668,44 @@ def valid_messages(draw):
         return CallState(draw(st.booleans()), draw(st.booleans()), draw(st.booleans()))
     if kind == "call_signal":
         return CallSignal(draw(st.text(min_size=1, max_size=protocol.MAX_PARTICIPANT_ID_CHARS)), draw(signals))
+    if kind.startswith("board_"):
+        return draw(board_messages(kind))
     return Chat(draw(chat_texts))
+
+
+element_ids = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True)
+coordinates = st.floats(-board_elements.MAX_COORDINATE, board_elements.MAX_COORDINATE, allow_nan=False)
+
+
+@st.composite
+def board_messages(draw, kind: str):
+    """A valid whiteboard message, as parsed (elements and points as the server keeps them: to tenths)."""
+    if kind == "board_pull":
+        return BoardPull(draw(versions))
+    if kind == "board_pointer":
+        return BoardPointer(*board_elements.checked_points("text", [draw(coordinates), draw(coordinates)]))
+    op = draw(element_ids)
+    if kind == "board_clear":
+        return BoardClear(op)
+    if kind == "board_erase":
+        return BoardErase(
+            op, tuple(draw(st.lists(element_ids, min_size=1, max_size=protocol.MAX_BOARD_ERASES, unique=True)))
+        )
+    element_type = draw(st.sampled_from(board_elements.ELEMENT_TYPES))
+    low, high = {"pen": (1, 30), "text": (1, 1)}.get(element_type, (2, 2))
+    points = draw(st.lists(coordinates, min_size=2 * low, max_size=2 * high).filter(lambda xs: len(xs) % 2 == 0))
+    if kind == "board_move":
+        return BoardMove(op, ((draw(element_ids), points),))
+    raw = {
+        "id": draw(element_ids),
+        "type": element_type,
+        "color": draw(st.from_regex(r"#[0-9a-fA-F]{6}", fullmatch=True)),
+        "width": draw(st.floats(board_elements.MIN_WIDTH, board_elements.MAX_WIDTH)),
+        "points": points,
+    }
+    if element_type == "text":
+        raw["text"], raw["size"] = draw(chat_texts.filter(lambda t: len(t) <= 1000)), draw(st.integers(8, 200))
+    return BoardDraw(op, board_elements.checked_element(raw))
 
 
 def to_wire(message) -> dict:
@@ -662,6 +717,10 @@ def to_wire(message) -> dict:
         data = {"version": message.version, "ranges": [{"anchor": a, "head": h} for a, h in message.ranges]}
     elif isinstance(message, Hello) and message.name is None:
         data = {}
+    elif isinstance(message, BoardMove):
+        data = {"op": message.op, "elements": [{"id": id_, "points": points} for id_, points in message.moves]}
+    elif isinstance(message, BoardErase):
+        data = {"op": message.op, "ids": list(message.ids)}
     else:
         data = dict(message.__dict__)
     return {"type": type_, "data": data}

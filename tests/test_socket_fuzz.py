@@ -27,6 +27,11 @@ from interview_server.keys import CONFIG
 from interview_server.protocol import (
     CLIENT_MESSAGE_TYPES,
     HOSTS,
+    BoardDraw,
+    BoardErase,
+    BoardMove,
+    BoardPointer,
+    BoardPull,
     CallSignal,
     CallState,
     Chat,
@@ -148,7 +153,16 @@ VALID_BASE = {
     "chat": {"text": "hello"},
     "call_signal": {"to": "0badc0de", "signal": {"kind": "offer", "sdp": "v=0"}},  # nobody's id: dropped
     "call_state": {"in_call": False, "audio": False, "video": False},  # not in the call: no change, nothing sent
+    "board_draw": {
+        "op": "f1",
+        "element": {"id": "fz", "type": "rect", "color": "#123456", "width": 2, "points": [0, 0, 5, 5]},
+    },
+    "board_move": {"op": "f2", "elements": [{"id": "fz", "points": [1, 1, 6, 6]}]},
+    "board_erase": {"op": "f3", "ids": ["nothing"]},
+    "board_pull": {"version": FUTURE},
+    "board_pointer": {"x": 1, "y": 2},
     # Host powers: the hostile socket is a candidate, so every well-formed one is refused as host_only.
+    "board_clear": {"op": "f4"},
     "lock": {"locked": True},
     "end_session": {},
     "rename": {"title": "pwned"},
@@ -203,6 +217,12 @@ def expected_answer(text: str) -> tuple[str, str | None] | None:
         return "silent", None  # to the participant addressed only (here: nobody's id); within the burst
     if isinstance(message, CallState):
         return None  # joining the call would change everyone's participant list: not sent
+    if isinstance(message, (BoardDraw, BoardMove, BoardErase)):
+        return "board_done", None  # or refused past the board operations' burst (rate_limited)
+    if isinstance(message, BoardPull):  # ahead: the whole board; else updates, not told from the broadcasts
+        return ("board_state", None) if message.version >= FUTURE else None
+    if isinstance(message, BoardPointer):
+        return "silent", None  # relayed to the others only
     if isinstance(message, SetLanguage):
         return ("language", None) if message.language == "python" else None
     assert isinstance(message, CodeUpdate)
@@ -397,12 +417,18 @@ class Hostile:
                     self.latest = max(self.latest, data["version"] + len(data["updates"]))
             elif type_ == "error" and f"'{marker_text}'" in data["message"]:
                 return got
-            elif type_ in ("error", "push_rejected", "session_state", "chat", "language"):
+            elif type_ in ("error", "push_rejected", "session_state", "chat", "language", "board_done", "board_state"):
                 got.append((type_, data.get("message")))
             else:
-                assert type_ in ("user_joined", "user_left", "participants", "history", "welcome", "session_info"), (
-                    message
-                )
+                assert type_ in (
+                    "user_joined",
+                    "user_left",
+                    "participants",
+                    "history",
+                    "welcome",
+                    "session_info",
+                    "board_updates",  # its own drawing, to everyone
+                ), message
 
     async def batch(self, frames: list, marker: int) -> None:
         expected = []
@@ -428,6 +454,8 @@ class Hostile:
         for (want, text), (kind, message) in zip(expected, got, strict=True):
             if want == "flex":
                 assert kind in ("error", "push_rejected"), (kind, message)
+            elif want == "board_done" and kind == "error":
+                assert "board operations a second" in message, message
             else:
                 assert kind == want, (want, text, kind, message)
             if kind == "error":
