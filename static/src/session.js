@@ -259,8 +259,8 @@ connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { t
     toast.show(`Language not switched: ${data.message.replace(/^\w+: /, "")}`);
   }
   if (type === "error" && data.code === "name_refused") toast.show(`Name not taken: ${data.message.replace(/^\w+: /, "")}`);
-  // A chat message, a run's output or a setting the server could not store (edits and notes retry by themselves).
-  if (type === "error" && data.code === "store_unavailable" && !/^(push|set_notes):/.test(data.message)) {
+  // A chat message, a run's output or a setting the server could not store (edits, notes and drawings retry by themselves).
+  if (type === "error" && data.code === "store_unavailable" && !/^(push|set_notes|board_\w+):/.test(data.message)) {
     toast.show("Not saved: the server is reconnecting to its storage. Try again in a moment.");
   }
   if (type === "error" && data.code === "bad_host_key") {

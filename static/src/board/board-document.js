@@ -89,11 +89,14 @@ export class BoardDocument {
     this.pending.push(op);
   }
 
-  /** The answer (board_done or error) to my oldest sent operation: it leaves the pending list. */
-  answered() {
+  /** The answer (board_done or error) to my oldest sent operation: it leaves the pending list, or, with
+   * `keep` (refused for now: to send again), stays in its place as not sent. */
+  answered(keep = false) {
     const index = this.pending.findIndex((op) => op.sent);
     if (index < 0) return null;
-    return this.pending.splice(index, 1)[0];
+    if (!keep) return this.pending.splice(index, 1)[0];
+    this.pending[index].sent = false;
+    return this.pending[index];
   }
 
   /** After a disconnect: nothing sent is answered any more; all is sent again after a pull. */

@@ -4,6 +4,7 @@ import * as protocol from "../protocol.js";
 import { BoardDocument } from "./board-document.js";
 
 const OP_MESSAGES = /^board_(draw|move|erase|clear):/;
+const RETRY_MS = 1000;
 
 /** A random id of 12 base64url characters (element ids and op ids). */
 export function randomId() {
@@ -23,6 +24,7 @@ export class BoardSync extends EventTarget {
     this.me = me; // () => my participant id (presence.js), or undefined before `welcome`
     this.doc = new BoardDocument();
     this.pulledAt = null; // the version a pull asked from, until its answer: my ops wait for it
+    this.retryTimer = null;
     this.onMessage = (/** @type {CustomEvent} */ { detail: { type, data } }) => this.receive(type, data);
     this.onClose = () => {
       this.doc.unsendAll();
@@ -30,7 +32,7 @@ export class BoardSync extends EventTarget {
     };
     connection.addEventListener("message", this.onMessage);
     connection.addEventListener("close", this.onClose);
-    if (connection.isOpen) this.pull();
+    if (connection.isOpen && me()) this.pull(); // welcomed already (else `welcome` pulls)
   }
 
   receive(type, data) {
@@ -52,12 +54,24 @@ export class BoardSync extends EventTarget {
       if (Number.isInteger(data.version) && data.version > this.doc.version) this.pull(); // an update went missing
       this.changed(null);
     } else if (type === "error" && OP_MESSAGES.test(String(data.message ?? ""))) {
-      const op = this.doc.answered();
+      // Too fast, or the server's storage is away: nothing was applied; kept and sent again in a moment.
+      const retry = data.code === "rate_limited" || data.code === "store_unavailable";
+      const op = this.doc.answered(retry);
+      if (retry) this.retrySoon();
       this.changed(null);
-      this.dispatchEvent(new CustomEvent("refused", { detail: { op, code: data.code, message: String(data.message) } }));
+      if (!retry) this.dispatchEvent(new CustomEvent("refused", { detail: { op, code: data.code, message: String(data.message) } }));
     } else if (type === "board_pointer") {
       this.dispatchEvent(new CustomEvent("pointer", { detail: data }));
     }
+  }
+
+  retrySoon() {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.pulledAt !== null || !this.connection.isOpen) return; // the pull's answer sends them
+      for (const op of this.doc.pending) if (!op.sent) this.transmit(op);
+    }, RETRY_MS);
   }
 
   pull() {
@@ -106,6 +120,7 @@ export class BoardSync extends EventTarget {
   }
 
   destroy() {
+    clearTimeout(this.retryTimer);
     this.connection.removeEventListener("message", this.onMessage);
     this.connection.removeEventListener("close", this.onClose);
   }

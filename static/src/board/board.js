@@ -104,8 +104,9 @@ export class Board {
     this.textInput.addEventListener("blur", () => this.closeText(true));
   }
 
+  /** Ended, or locked for candidates: the server refuses board operations then as it refuses edits. */
   get readOnly() {
-    return this.info.ended;
+    return !this.info.canEdit;
   }
 
   /** Shown: the board opens (the camera needs its size), or hidden (my pointer leaves it). */
@@ -198,7 +199,8 @@ export class Board {
   refused({ code, message }) {
     const why = message.replace(/^board_\w+: /, "");
     if (code === "ended") this.toast.show("The interview has ended: the board is read-only.");
-    else if (code === "rate_limited") this.toast.show("Drawing too fast: that change was not saved. Slow down a moment.");
+    else if (code === "locked") this.toast.show("A host has locked editing: the board is read-only for now.");
+    else if (code === "board_full") this.toast.show(`The board is full: ${why}. Erase something first.`);
     else this.toast.show(`The board did not take that change: ${why}`);
   }
 
