@@ -4,7 +4,7 @@
 
 /** Events: `board` (detail: the Board, once loaded). */
 export class BoardTab extends EventTarget {
-  constructor({ tabs, codeTab, drawTab, editor, panel, connection, presence, info, toast }) {
+  constructor({ tabs, codeTab, drawTab, editor, panel, connection, presence, info, toast, ask }) {
     super();
     this.codeTab = codeTab;
     this.drawTab = drawTab;
@@ -14,6 +14,7 @@ export class BoardTab extends EventTarget {
     this.presence = presence;
     this.info = info;
     this.toast = toast;
+    this.ask = ask;
     this.board = null;
     this.loading = null;
     this.showing = "code";
@@ -52,7 +53,8 @@ export class BoardTab extends EventTarget {
   load() {
     this.loading ??= import("./board/board.js").then(({ Board }) => {
       this.panel.replaceChildren();
-      this.board = new Board({ root: this.panel, connection: this.connection, info: this.info, presence: this.presence, toast: this.toast });
+      this.board = new Board({ root: this.panel, connection: this.connection, info: this.info, presence: this.presence, toast: this.toast,
+        ask: this.ask });
       this.dispatchEvent(new CustomEvent("board", { detail: this.board }));
       return this.board;
     }).catch((failure) => {

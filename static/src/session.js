@@ -115,7 +115,7 @@ if (tabs) {
 keepCaretInView(() => collab.view);
 // "Code | Draw": the whiteboard over the editor (its code loads when Draw is first opened).
 const boardTab = new BoardTab({ tabs: $("#pane-switch"), codeTab: $("#code-tab"), drawTab: $("#draw-tab"), editor: $("#editor"),
-  panel: $("#board"), connection, presence, info, toast });
+  panel: $("#board"), connection, presence, info, toast, ask });
 
 const CONNECTION_TONES = {
   [STATUS.connecting]: "busy",

@@ -1,12 +1,12 @@
 // static/src/board/board-document.js: board lines parse leniently, updates apply once and in order (a gap is
 // noticed), my pending operations show on top and leave in order, a resend skips draws already on the board,
 // several clients with disconnects end identical, and playback finds the text at any update. Run by
-// tests/test_board_document.py (which expects six tests).
+// tests/test_board_document.py (which expects seven tests).
 import assert from "node:assert/strict";
 import test from "node:test";
 
 import { ChangeSet, Text } from "@codemirror/state";
-import { BoardDocument, BoardHistory, applyOp, elementsOf } from "../../static/src/board/board-document.js";
+import { BoardDocument, BoardHistory, applyChangeSet, applyOp, elementsOf } from "../../static/src/board/board-document.js";
 import { MAX_PEN_POINTS, penPoints } from "../../static/src/board/geometry.js";
 
 const line = (element) => `${JSON.stringify({ by: "p1", at: 1, color: "#1e1e1e", width: 2, ...element })}\n`;
@@ -174,4 +174,30 @@ test("playback finds the text after any number of updates, forwards and back; pe
   const points = penPoints(raw);
   assert.ok(points.length / 2 <= MAX_PEN_POINTS && points.length / 2 > MAX_PEN_POINTS / 2);
   assert.deepEqual(points.slice(-2), raw.slice(-2).map((v) => Math.round(v * 10) / 10));
+});
+
+test("ChangeSet JSON applies as @codemirror/state applies it (UTF-16 units, multi-line inserts, deletions)", () => {
+  let seed = 3;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pieces = ["a", "{\"id\":1}", "\n", "😀", "中", "é", "x\ny", ""];
+  let doc = Text.of(["start"]);
+  for (let i = 0; i < 2000; i++) {
+    const specs = [];
+    let from = 0;
+    while (from <= doc.length && rand() < 0.7) {
+      from += Math.floor(rand() * Math.min(6, doc.length - from + 1));
+      const to = Math.min(doc.length, from + Math.floor(rand() * 4));
+      if (from > doc.length) break;
+      specs.push({ from, to, insert: pieces[Math.floor(rand() * pieces.length)] });
+      from = to + 1;
+    }
+    const changes = ChangeSet.of(specs, doc.length);
+    const json = JSON.parse(JSON.stringify(changes.toJSON()));
+    const next = changes.apply(doc);
+    assert.equal(applyChangeSet(doc.toString(), json), next.toString());
+    doc = next.length > 400 ? Text.of(["start"]) : next;
+  }
+  assert.throws(() => applyChangeSet("abc", [2]));
+  assert.throws(() => applyChangeSet("abc", [4]));
+  assert.throws(() => applyChangeSet("abc", ["x"]));
 });

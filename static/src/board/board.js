@@ -1,6 +1,5 @@
 // The Draw tab's whiteboard (loaded when Draw is first opened): wires the shared board (board-sync.js), the
 // SVG view (render.js, camera.js), the toolbar, other people's pointers, and what the pointer and keys do.
-import { ask } from "../ui/host-dialogs.js";
 import { BoardSync, randomId } from "./board-sync.js";
 import { Camera, group } from "./camera.js";
 import { inRectangle, penPoints, roundCoordinate, topmostAt, translated } from "./geometry.js";
@@ -16,9 +15,11 @@ const MAX_ERASE = 500; // ids per board_erase
 const MIN_SHAPE = 2; // screen pixels: a click without a drag draws no shape
 
 export class Board {
-  /** `root`: the Draw panel; `info`: session-info.js; `presence`: names and colours; `toast`: messages. */
-  constructor({ root, connection, info, presence, toast }) {
+  /** `root`: the Draw panel; `info`: session-info.js; `presence`: names and colours; `toast`: messages; `ask`:
+   * ui/host-dialogs.js's question (passed in: imported here it would split the first load's chunks). */
+  constructor({ root, connection, info, presence, toast, ask }) {
     this.root = root;
+    this.ask = ask;
     this.info = info;
     this.presence = presence;
     this.toast = toast;
@@ -188,7 +189,7 @@ export class Board {
 
   async clear() {
     if (!this.info.isHost || this.readOnly) return;
-    const sure = await ask({ title: "Clear the board?", hint: "Everything on the board goes, for everyone. This cannot be undone.",
+    const sure = await this.ask({ title: "Clear the board?", hint: "Everything on the board goes, for everyone. This cannot be undone.",
       confirm: "Clear board", danger: true });
     if (!sure) return;
     this.sync.perform({ kind: "clear" });
