@@ -119,7 +119,13 @@ async def test_two_pages_drawing_at_once_end_identical(pages, server_url):
     await asyncio.gather(host_draws(), candidate_draws())
     text = await same_board(host, candidate)
     assert sorted(element["type"] for element in elements_of(text)) == [
-        "arrow", "ellipse", "line", "pen", "pen", "rect", "text",
+        "arrow",
+        "ellipse",
+        "line",
+        "pen",
+        "pen",
+        "rect",
+        "text",
     ]
     assert next(e for e in elements_of(text) if e["type"] == "text")["text"] == "hash map\nO(1)"
 
@@ -256,11 +262,11 @@ async def test_first_load_fetches_no_board_code_until_draw_is_opened(pages, serv
     await page.get_by_role("tab", name="Draw").click()
     await expect(board(page)).to_be_visible()
     after = [url for url in pages.requests if "/static/dist/" in url and url.endswith(".js")]
-    loaded_late = [url.rsplit("/", 1)[1] for url in after[len(before):]]
+    loaded_late = [url.rsplit("/", 1)[1] for url in after[len(before) :]]
     assert loaded_late, "opening Draw loaded no code"
     assert not set(loaded_late) & first_load
     # The board's code is in what loaded late, not before.
-    sources = [await page.evaluate(f"fetch({json.dumps(url)}).then((r) => r.text())") for url in after[len(before):]]
+    sources = [await page.evaluate(f"fetch({json.dumps(url)}).then((r) => r.text())") for url in after[len(before) :]]
     assert any("perfect" in source or "board-pointer" in source for source in sources)
     await page.get_by_role("tab", name="Code").click()
     await expect(page.get_by_role("textbox", name="Code editor")).to_be_visible()
@@ -303,7 +309,9 @@ async def test_playback_and_the_export_draw_the_board_stroke_by_stroke(pages, se
     try:
         exported = page.get_by_role("img", name="Whiteboard drawing at this point")
         await expect(exported.locator("[data-id]")).to_have_count(0)
-        await page.get_by_role("slider", name="Timeline").fill(str(await page.get_by_role("slider", name="Timeline").get_attribute("max")))
+        await page.get_by_role("slider", name="Timeline").fill(
+            str(await page.get_by_role("slider", name="Timeline").get_attribute("max"))
+        )
         await expect(exported.locator("[data-id]")).to_have_count(3)
         ids = await exported.locator("[data-id]").evaluate_all("(nodes) => nodes.map((n) => n.dataset.id)")
         assert ids == [element["id"] for element in elements_of(final)]
@@ -317,18 +325,47 @@ async def test_playback_and_the_export_draw_the_board_stroke_by_stroke(pages, se
 async def test_the_export_replays_a_board_offline(browser, tmp_path):
     """A history with a board (as the server writes it), exported and opened from file:// with no server."""
     lines = [
-        {"id": "s1", "type": "pen", "by": "3f2a9c1d", "at": 0, "color": "#1c7ed6", "width": 4,
-         "points": [10, 10, 40, 30, 80, 20, 120, 50]},
-        {"id": "s2", "type": "rect", "by": "7b1e04aa", "at": 0, "color": "#e03131", "width": 2, "points": [20, 80, 140, 160]},
-        {"id": "s3", "type": "text", "by": "3f2a9c1d", "at": 0, "color": "#1e1e1e", "width": 2, "points": [30, 180],
-         "text": "two sum", "size": 24},
+        {
+            "id": "s1",
+            "type": "pen",
+            "by": "3f2a9c1d",
+            "at": 0,
+            "color": "#1c7ed6",
+            "width": 4,
+            "points": [10, 10, 40, 30, 80, 20, 120, 50],
+        },
+        {
+            "id": "s2",
+            "type": "rect",
+            "by": "7b1e04aa",
+            "at": 0,
+            "color": "#e03131",
+            "width": 2,
+            "points": [20, 80, 140, 160],
+        },
+        {
+            "id": "s3",
+            "type": "text",
+            "by": "3f2a9c1d",
+            "at": 0,
+            "color": "#1e1e1e",
+            "width": 2,
+            "points": [30, 180],
+            "text": "two sum",
+            "size": 24,
+        },
     ]
     start = SAMPLE["updates"][0]["at"]
     updates, length = [], 0
     for index, element in enumerate(lines):
         line = json.dumps(element, separators=(",", ":"))
-        updates.append({"at": start + 60_000 * (index + 1), "participant": element["by"],
-                        "changes": ([length] if length else []) + [[0, line, ""]]})
+        updates.append(
+            {
+                "at": start + 60_000 * (index + 1),
+                "participant": element["by"],
+                "changes": ([length] if length else []) + [[0, line, ""]],
+            }
+        )
         length += len(line) + 1
     history = {**SAMPLE, "board": {"version": 0, "text": "", "updates": updates}}
     path = tmp_path / "board.html"
@@ -352,4 +389,3 @@ async def test_the_export_replays_a_board_offline(browser, tmp_path):
         assert errors == []
     finally:
         await context.close()
-
