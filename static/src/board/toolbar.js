@@ -25,7 +25,7 @@ export const WIDTHS = [{ value: 2, label: "Thin" }, { value: 4, label: "Medium" 
 const ACTIONS = {
   undo: { label: "Undo", title: "Undo my last change (Ctrl+Z)", icon: "M7 5L3 9l4 4M3 9h9a5 5 0 0 1 0 10H9" },
   delete: { label: "Delete selected", title: "Delete selected (Delete)", icon: "M4 6h12M8 6V4h4v2M6 6l1 11h6l1-11" },
-  clear: { label: "Clear board", title: "Clear the whole board (hosts)", icon: "M5 5l10 10M15 5L5 15" },
+  clear: { label: "Clear board", title: "Clear the whole board (hosts)", icon: "M4 13.5 10.5 7l5 5-4.5 4.5H7ZM7.5 10l5 5M4 17.5h12" },
   "zoom-out": { label: "Zoom out", title: "Zoom out (-)", icon: "M5 10h10" },
   "zoom-in": { label: "Zoom in", title: "Zoom in (+)", icon: "M5 10h10M10 5v10" },
   fit: { label: "Fit drawing", title: "Fit the drawing in view (0)", icon: "M3 7V3h4M13 3h4v4M17 13v4h-4M7 17H3v-4" },
