@@ -30,7 +30,7 @@ export class BoardTab extends EventTarget {
     // Someone else changed the board while I look at the code: a dot on Draw.
     connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { type, data } }) => {
       if (type !== "board_updates" || this.showing === "draw" || !Array.isArray(data.updates)) return;
-      if (data.updates.some((update) => update?.participant !== presence.me?.id)) drawTab.classList.add("has-news");
+      if (data.updates.some((update) => update?.participant !== presence.me?.id)) this.setNews(true);
     });
   }
 
@@ -44,9 +44,15 @@ export class BoardTab extends EventTarget {
     this.drawTab.tabIndex = draw ? 0 : -1;
     this.editor.hidden = draw;
     this.panel.hidden = !draw;
-    if (draw) this.drawTab.classList.remove("has-news");
+    if (draw) this.setNews(false);
     if (draw) this.load().then((board) => board?.setVisible(this.showing === "draw"));
     else this.board?.setVisible(false);
+  }
+
+  /** The dot on Draw, and its words for screen readers ("Draw, changed"). */
+  setNews(news) {
+    this.drawTab.classList.toggle("has-news", news);
+    /** @type {HTMLElement} */ (this.drawTab.querySelector(".pane-switch-news")).hidden = !news;
   }
 
   /** The board, loaded once (null if it could not load: a later Draw tries again). */

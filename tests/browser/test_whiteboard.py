@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 
 from playwright.async_api import Page, expect
 
@@ -207,7 +208,42 @@ async def test_clear_is_offered_to_hosts_only(pages, server_url):
     await expect(candidate.get_by_role("button", name="Clear board")).to_be_hidden()
     await host.get_by_role("button", name="Clear board").click()
     await host.get_by_role("dialog", name="Clear the board?").get_by_role("button", name="Clear board").click()
+    for page in (host, candidate):
+        await page.wait_for_function("() => window.pad.board().text() === ''")
     assert await same_board(host, candidate) == ""
+
+
+async def test_a_change_while_on_code_dots_the_draw_tab_and_an_ended_interview_reads_only(pages, server_url):
+    _links, host, candidate = await two_people(pages, server_url)
+    await host.get_by_role("tab", name="Code").click()
+    await drag(candidate, "Rectangle", [(40, 40), (120, 100)])
+    await expect(host.get_by_role("tab", name=re.compile(r"^Draw\W+changed$"))).to_be_visible()
+    await host.get_by_role("tab", name=re.compile("^Draw")).click()
+    await expect(host.get_by_role("tab", name="Draw", exact=True)).to_have_attribute("aria-selected", "true")
+
+    tools = host.get_by_role("navigation", name="Interviewer tools")
+    await tools.get_by_role("button", name="End interview").click()
+    await host.get_by_role("dialog").get_by_role("button", name="End interview").click()
+    for page in (host, candidate):
+        await expect(page.get_by_role("button", name="Pen", exact=True)).to_be_hidden()
+        await expect(page.get_by_role("button", name="Undo")).to_be_hidden()
+        await expect(page.get_by_role("button", name="Pan", exact=True)).to_be_visible()
+    text, version = await settled_board(candidate)
+    await drag(candidate, "Select", [(40, 70), (200, 200)])  # a drag that would move the rectangle: nothing moves
+    assert await settled_board(candidate) == [text, version]
+
+
+async def test_no_accessibility_violation_on_the_board(pages, server_url):
+    from .test_accessibility import violations
+
+    for scheme in ("light", "dark"):
+        links = create_session_links(server_url)
+        page = await connected(await pages.person(links["host_url"], name="Hana", color_scheme=scheme))
+        await open_draw(page)
+        await drag(page, "Pen", [(40, 40), (80, 30), (120, 70)])
+        await write(page, 60, 120, "note")
+        found = await violations(page)
+        assert found == [], f"{scheme}: {json.dumps(found, indent=1)}"
 
 
 async def test_the_other_pages_pointer_shows_with_its_name(pages, server_url):
