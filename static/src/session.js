@@ -113,8 +113,8 @@ if (tabs) {
   new Chat({ connection, presence, log: $("#chat-log"), form: $("#chat-form"), input: $("#chat-input"), tab: chatTab });
 }
 keepCaretInView(() => collab.view);
-// "Code | Draw": the whiteboard over the editor (its code loads when Draw is first opened).
-const boardTab = new BoardTab({ tabs: $("#pane-switch"), codeTab: $("#code-tab"), drawTab: $("#draw-tab"), editor: $("#editor"),
+// "Code | Draw": the whiteboard over the editor (its code loads when Draw is first opened; not in the embed view).
+const boardTab = $("#pane-switch") && new BoardTab({ tabs: $("#pane-switch"), codeTab: $("#code-tab"), drawTab: $("#draw-tab"), editor: $("#editor"),
   panel: $("#board"), connection, presence, info, toast, ask });
 
 const CONNECTION_TONES = {
@@ -333,7 +333,7 @@ function formatBytes(bytes) {
   remoteCursors: () => presence.remoteCursors(),
   role: () => info.role,
   // The whiteboard once Draw was opened (board/board.js testHook: text, version, pending, markup, pointers), else null.
-  board: () => boardTab.board?.testHook() ?? null,
+  board: () => boardTab?.board?.testHook() ?? null,
   // The side column's registry (ui/side-tabs.js), for tests that add a panel as a later feature would.
   registerPanel: (panel) => tabs?.registerPanel(panel),
 };
