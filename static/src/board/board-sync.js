@@ -13,15 +13,14 @@ export function randomId() {
 }
 
 /**
- * Events: `change` (the elements shown changed), `remote` (detail: participant id: someone else changed the
- * board), `refused` (detail: {op, code, message}: an operation of mine the server refused), `pointer`
- * (detail: {participant, x, y}).
+ * Events: `change` (the elements shown changed), `refused` (detail: {op, code, message}: an operation of mine
+ * the server refused), `pointer` (detail: {participant, x, y}).
  */
 export class BoardSync extends EventTarget {
+  /** `me`: () => my participant id (presence.js), undefined until `welcome`. */
   constructor({ connection, me }) {
     super();
     this.connection = connection;
-    this.me = me; // () => my participant id (presence.js), or undefined before `welcome`
     this.doc = new BoardDocument();
     this.pulledAt = null; // the version a pull asked from, until its answer: my ops wait for it
     this.retryTimer = null;
@@ -39,26 +38,23 @@ export class BoardSync extends EventTarget {
     if (type === "welcome") {
       this.pull(); // (re)joined: catch up, then send what is still mine to send
     } else if (type === "board_state") {
-      if (this.doc.applyState(data.version, data.text)) this.changed(null);
+      if (this.doc.applyState(data.version, data.text)) this.changed();
       this.caughtUp(data.version);
     } else if (type === "board_updates") {
       const result = this.doc.applyUpdates(data.version, data.updates);
       if (result === "gap") return this.pull();
-      if (result === "applied") {
-        const others = data.updates.find((update) => update.participant !== this.me());
-        this.changed(others ? others.participant : null);
-      }
+      if (result === "applied") this.changed();
       this.caughtUp(data.version);
     } else if (type === "board_done") {
       this.doc.answered();
       if (Number.isInteger(data.version) && data.version > this.doc.version) this.pull(); // an update went missing
-      this.changed(null);
+      this.changed();
     } else if (type === "error" && OP_MESSAGES.test(String(data.message ?? ""))) {
       // Too fast, or the server's storage is away: nothing was applied; kept and sent again in a moment.
       const retry = data.code === "rate_limited" || data.code === "store_unavailable";
       const op = this.doc.answered(retry);
       if (retry) this.retrySoon();
-      this.changed(null);
+      this.changed();
       if (!retry) this.dispatchEvent(new CustomEvent("refused", { detail: { op, code: data.code, message: String(data.message) } }));
     } else if (type === "board_pointer") {
       this.dispatchEvent(new CustomEvent("pointer", { detail: data }));
@@ -83,12 +79,11 @@ export class BoardSync extends EventTarget {
     if (this.pulledAt === null || version > this.pulledAt) return;
     this.pulledAt = null;
     for (const op of this.doc.toResend()) this.transmit(op);
-    this.changed(null);
+    this.changed();
   }
 
-  changed(participant) {
+  changed() {
     this.dispatchEvent(new Event("change"));
-    if (participant) this.dispatchEvent(new CustomEvent("remote", { detail: participant }));
   }
 
   /** Elements shown now (confirmed, then mine on top). */
@@ -101,7 +96,7 @@ export class BoardSync extends EventTarget {
     const entry = { op: randomId(), sent: false, ...op };
     this.doc.addPending(entry);
     if (this.pulledAt === null) this.transmit(entry);
-    this.changed(null);
+    this.changed();
     return entry;
   }
 
