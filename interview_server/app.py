@@ -13,6 +13,7 @@ import jinja2
 from aiohttp import web
 
 from . import admin, api, errors, logs, metrics_endpoint, pages, security, ws
+from .lti import tool as lti_tool
 from .assets import Assets
 from .config import Config
 from .hub import Hub
@@ -97,6 +98,7 @@ def create_app(
     app.add_routes(ws.routes)
     app.add_routes(metrics_endpoint.routes)
     app.add_routes(admin.routes)
+    lti_tool.setup(app, config)
     app[INSTANCE_NAME] = new_instance_name()
     # /static/: hashed names, precompressed copies, caching (assets.py); templates get asset_url().
     app[ASSETS] = Assets(config.static_dir)

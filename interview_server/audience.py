@@ -194,10 +194,19 @@ class Audience:
         try:
             message = json.loads(frame)
             type_, data = message["type"], message["data"]
+            hosts_only = type_ in protocol.HOST_ONLY_MESSAGE_TYPES
             if type_ == "call_signal":  # for one participant, who may be here
                 self._deliver(data["to"], frame)
                 return
-            if type_ == "language":
+            if type_ == "comment_thread":  # hosts-only threads to hosts only
+                session.comments.ingest_thread(data["thread"], session.map_anchor)
+                hosts_only = data["thread"]["visibility"] != "everyone"
+            elif type_ == "integrity":
+                session.integrity.ingest(data["event"])
+            elif type_ == "comment_removed":
+                hosts_only = session.comments.visibility_of(data["thread"]) != "everyone"
+                session.comments.ingest_removed(data["thread"])
+            elif type_ == "language":
                 session.language = data["language"]
             elif type_ == "session_info":
                 # Another instance's change: the store has it (saved before the frame was sent). Read it from
@@ -214,9 +223,7 @@ class Audience:
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed frame relayed for session %s", self.session_id)
             return
-        self._hub.broadcast(
-            self.session_id, frame, introduced_only=True, hosts_only=type_ in protocol.HOST_ONLY_MESSAGE_TYPES
-        )
+        self._hub.broadcast(self.session_id, frame, introduced_only=True, hosts_only=hosts_only)
 
     async def _reload_host_settings(self, session: Session) -> None:
         """Take title, lock, end and problem from the store and tell the participants here."""

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from . import board_elements
 from .changes import Text
 from .protocol import ProtocolError, Update, board_state, board_updates
-from .store import SessionRecord, SessionStore
+from .store import SessionExists, SessionRecord, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,8 @@ class Board:
             blank = SessionRecord(self.store_id, BOARD_LANGUAGE, datetime.now(UTC), "", 0, last_active=self._clock())
             try:
                 await self._store.create(blank)
-            except Exception:  # another instance made it first: read theirs
-                log.debug("board %s was made elsewhere", self.store_id, exc_info=True)
+            except SessionExists:  # another instance made it first: read theirs
+                pass
             record = await self._store.get(self.store_id)
             if record is None:
                 raise RuntimeError(f"could not make the board {self.store_id}")

@@ -48,6 +48,12 @@ class Text:
     def __len__(self) -> int:
         return self._ends[-1] // UNIT if self._ends else 0
 
+    def slice(self, start: int, end: int) -> str:
+        """The text between two positions (UTF-16 units; half a surrogate pair at an end stays as it is)."""
+        out = _Chunks()
+        self._copy(out, start * UNIT, end * UNIT)
+        return b"".join(out.chunks).decode(ENCODING, "surrogatepass")
+
     def utf8_size(self) -> int:
         """Bytes of the text in UTF-8 (a lone surrogate counts 3, as it would be escaped)."""
         return len(str(self).encode("utf-8", "surrogatepass"))

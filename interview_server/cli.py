@@ -16,8 +16,16 @@ from .check import run_check
 from .config import build_parser, load_config
 
 
+LTI_COMMANDS = {"lti-config": "print_config", "lti-rotate-key": "rotate_key"}  # interview-server COMMAND ...
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the server until interrupted (SIGINT/SIGTERM close sockets with 'going away')."""
+    """Run the server until interrupted (SIGINT/SIGTERM close sockets with 'going away'); or an LTI command."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in LTI_COMMANDS:
+        from .lti import cli as lti_cli  # loaded only for these commands
+
+        sys.exit(getattr(lti_cli, LTI_COMMANDS[argv[0]])(argv[1:]))
     config = load_config(argv)
     if build_parser().parse_args(argv).check:
         sys.exit(0 if run_check(config, argv) else 1)

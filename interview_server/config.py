@@ -251,6 +251,21 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("turn_ttl", "TURN_TTL_SECONDS", int, 4 * 3600, "How long a participant's TURN credentials stay valid."),
     Setting(
+        "lti_platforms",
+        "LTI_PLATFORMS",
+        str,
+        "",
+        "JSON file of the LMS platforms registered with this LTI 1.3 tool (docs/LTI.md); empty: LTI off.",
+    ),
+    Setting(
+        "lti_keys",
+        "LTI_KEYS",
+        str,
+        "",
+        "JSON file of the LTI tool's signing keys and secret (made on first use; share it between instances); "
+        "empty: lti-keys.json in DATA_DIR.",
+    ),
+    Setting(
         "webhook_url",
         "WEBHOOK_URL",
         str,
@@ -306,6 +321,8 @@ class Config:
     turn_urls: str = ""
     turn_secret: str = ""
     turn_ttl: int = 4 * 3600
+    lti_platforms: str = ""
+    lti_keys: str = ""
     webhook_url: str = ""
     webhook_secret: str = ""
 
@@ -459,6 +476,13 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
         raise SystemExit(f"interview-server: TURN_SECRET must be at least {MIN_OPERATOR_TOKEN_CHARS} characters")
     if not 60 <= config.turn_ttl <= 7 * 24 * 3600:
         raise SystemExit("interview-server: TURN_TTL_SECONDS must be between 60 and 604800 (a week)")
+    if config.lti_platforms:
+        from .lti.platforms import PlatformConfigError, Platforms
+
+        try:
+            Platforms.load(config.lti_platforms)
+        except PlatformConfigError as exc:
+            raise SystemExit(f"interview-server: {exc}") from None
     if config.webhook_url:
         parts = urlsplit(config.webhook_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:

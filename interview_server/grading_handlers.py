@@ -7,6 +7,7 @@ import logging
 
 from . import protocol
 from .handlers import Context, handles
+from .lti.ags import grade_in_background
 from .protocol import ProtocolError, ReportHiddenResults, SetScorecard, SetTimer
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ async def _report_hidden_results(ctx: Context, message: ReportHiddenResults) -> 
     result = grading.new_result(message, ctx.peer.public())
     await grading.add_result(result)  # stored before anyone sees it
     ctx.share(protocol.hidden_results(result), hosts_only=True)
+    grade_in_background(ctx.app, ctx.session.session_id, result["passed"], result["total"])  # an LMS learner's
     summary = grading.candidate_summary(result)
     if summary is not None:
         ctx.share(protocol.hidden_summary(summary))
@@ -53,6 +55,9 @@ async def _set_scorecard(ctx: Context, message: SetScorecard) -> None:
         raise ProtocolError(f"set_scorecard: {error}") from None
     if saved:
         ctx.share(protocol.scorecard(grading.scorecards[message.card]), hosts_only=True)
+        if message.scores:  # an LMS learner's session: the card's scores of their maximum (lti/ags.py)
+            maximum = sum(scales[name] for name in message.scores)
+            grade_in_background(ctx.app, ctx.session.session_id, sum(message.scores.values()), maximum, message.comment)
     else:  # saved meanwhile (another tab of this host): here is the current card to write on
         current = grading.scorecards.get(message.card)
         if current is not None:

@@ -18,6 +18,7 @@ from aiohttp import WSCloseCode, web
 
 from . import protocol, webhook
 from .hub import Peer
+from .comments import author_digest
 from .ice import ice_servers_for
 from .keys import CONFIG, LIMITS, METRICS, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
 from .metrics import OTHER, Metrics
@@ -245,6 +246,7 @@ async def _hello(ctx: Context, message: Hello) -> None:
     session, peer, audience = ctx.session, ctx.peer, ctx.session.audience
     if peer.introduced:
         raise ProtocolError("hello: already said; change your name with set_name")
+    peer.author = author_digest(message.author_key)
     if message.host_key is not None:
         if not session.host.is_host_key(message.host_key):  # the right key always works, from any address
             await _wrong_host_key(ctx)
@@ -259,11 +261,17 @@ async def _hello(ctx: Context, message: Hello) -> None:
     ice_servers = ice_servers_for(ctx.app[CONFIG], peer.id, time.time())
     peer.send(protocol.welcome(public, session.language, public["role"], ice_servers))
     peer.send(protocol.history(*session.activity.history()))
+    threads = session.comments.visible(peer.is_host)
+    if threads:  # none: no frame (a page clears its threads at each welcome)
+        peer.send(protocol.comment_threads(threads))
     peer.send(protocol.session_info(session.host.info()))
     if peer.is_host:
         host = session.host
         peer.send(protocol.notes(host.notes_text, host.notes_version, host.notes_by))
         peer.send(protocol.grading(session.grading.for_hosts()))
+        events = session.integrity.events()
+        if events:  # none: no frame
+            peer.send(protocol.integrity_events(events))
     if session.grading.timer is not None:
         peer.send(protocol.timer(session.grading.timer_state()))
     summary = session.grading.latest_summary()
@@ -503,6 +511,6 @@ def _refuse_after_end(ctx: Context, what: str) -> None:
 
 
 from . import grading_handlers  # noqa: E402, F401  (registers its handlers in HANDLERS)
-from . import board_handlers, call_handlers  # noqa: E402, F401  (register their handlers in HANDLERS)
+from . import board_handlers, call_handlers, comment_handlers, integrity_handlers  # noqa: E402, F401
 
 assert set(HANDLERS) == {cls for _, cls in CLIENT_MESSAGES.values()}, "every client message needs one handler"

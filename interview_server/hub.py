@@ -81,6 +81,9 @@ class Peer:
         self.versions = None  # limits.TokenBucket: the versions this connection may add
         self.signals = None  # limits.TokenBucket: the call messages it may send (made on its first, call_handlers)
         self.call: dict | None = None  # {"audio", "video"} while in the call (call_state), else None
+        self.author = ""  # comments.author_digest of its hello's author_key: its comments stay its own on reload
+        self.comment_messages = None  # limits.TokenBucket: the comment messages it may send (made on its first)
+        self.integrity_events = None  # limits.TokenBucket: the integrity events it may send (made on its first)
         self.board_ops = None  # limits.TokenBucket: the board operations it may send (made on its first)
         self.board_pointer = None  # presence.CursorThrottle relaying its pointer on the whiteboard (on its first)
         self.resynced_at = -math.inf  # when a refused no-op push last got a session_state (handlers._may_resync)

@@ -31,10 +31,11 @@ async def session_page(request: web.Request) -> web.Response:
 @routes.get("/embed/{session_id}")
 async def embed_page(request: web.Request) -> web.Response:
     """The editor for an iframe (an LMS page): editor, Run/Stop, output and status, no landing chrome."""
-    return await _workspace(request, "embed.html")
+    # ?call=off: no call in the frame (an LMS page that must not offer camera and microphone); on by default.
+    return await _workspace(request, "embed.html", call=request.query.get("call", "on") != "off")
 
 
-async def _workspace(request: web.Request, template: str) -> web.Response:
+async def _workspace(request: web.Request, template: str, call: bool = True) -> web.Response:
     config = request.app[CONFIG]
     session_id = request.match_info["session_id"]
     record = await request.app[SESSIONS].get_record(session_id) if is_session_id(session_id) else None
@@ -66,6 +67,7 @@ async def _workspace(request: web.Request, template: str) -> web.Response:
             "run_time_limit": f"{config.run_time_limit:g}",
             # Host pages that may drive the embedded editor with postMessage (the framing allow-list).
             "embed_origins": config.frame_ancestors,
+            "call": call,
         },
     )
     response.headers.update(ISOLATION_HEADERS)

@@ -14,6 +14,8 @@ from datetime import datetime, UTC
 from . import grading, hosting
 from .activity import iso_time
 from .board import board_id
+from .comments import COMMENT_KIND
+from .integrity import INTEGRITY_KIND
 from .protocol import Update
 from .report import timeline_summary
 from .store import SessionRecord, SessionStore
@@ -91,6 +93,14 @@ async def session_history(record: SessionRecord, store: SessionStore) -> dict:
         "participants": people,
         "runs": await store.recent_events(record.session_id, "run", EVENT_LIMITS["run"]),
         "chat": await store.recent_events(record.session_id, "chat", EVENT_LIMITS["chat"]),
+        # comment threads (comments.py), hosts-only ones too: the whole history is for hosts
+        "comments": [
+            {key: value for key, value in thread.items() if key != "authors"}
+            for thread in await store.recent_events(record.session_id, COMMENT_KIND, EVENT_LIMITS[COMMENT_KIND])
+            if not thread.get("removed")
+        ],
+        # pastes, time away, typing bursts (integrity.py): hosts only, like the whole history
+        "integrity": await store.recent_events(record.session_id, INTEGRITY_KIND, EVENT_LIMITS[INTEGRITY_KIND]),
         # who joined or left the call, muted or unmuted, when (never the media)
         "calls": await store.recent_events(record.session_id, "call", EVENT_LIMITS["call"]),
         # hosts only, like the whole history: hidden-check results (each at its version), timer marks, scorecards

@@ -200,7 +200,7 @@ class CodeUpdate:
 
 @client_message(
     "hello",
-    "{name?, host_key?}",
+    "{name?, host_key?, author_key?}",
     "I am a participant (not a plain script): send me people, cursors, runs and chat; with the host "
     "link's key, I am a host",
     budget="once per connection; 3 wrong host keys per socket, 10 a minute per address (bad_host_key, then closed)",
@@ -209,6 +209,7 @@ class CodeUpdate:
 class Hello:
     name: str | None
     host_key: str | None = None
+    author_key: str | None = None  # the page's own secret (per tab): its comments stay its own after a reload
 
     @classmethod
     def parse(cls, data: dict) -> Hello:
@@ -510,6 +511,190 @@ def _board_op(data: dict, type_: str) -> str:
             "0-9, _ and -"
         )
     return op
+
+
+# ---- comment threads on ranges of the code (comments.py) ----
+
+COMMENTS_PER_SECOND, COMMENT_BURST = 2, 20  # comment_* messages per connection
+COMMENT_BUDGET = (
+    f"{{}} characters; a burst of {COMMENT_BURST}, then {COMMENTS_PER_SECOND} comment messages a second (rate_limited)"
+)
+MAX_COMMENT_CHARS = 2000
+MAX_THREAD_ID_CHARS = 40
+
+
+@client_message(
+    "comment_add",
+    "{version, from, to, text, visibility?}",
+    "start a thread on the range [from, to) of the code at version (mapped to the current version as a cursor is), "
+    'seen by everyone or, with visibility "hosts" (hosts only), by hosts only',
+    sender=PARTICIPANTS,
+    budget=COMMENT_BUDGET.format(f"{MAX_COMMENT_CHARS:,}") + "; 200 threads a session (comments_full)",
+)
+@dataclass(frozen=True)
+class CommentAdd:
+    version: int
+    start: int
+    end: int
+    text: str
+    visibility: str = "everyone"
+
+    @classmethod
+    def parse(cls, data: dict) -> CommentAdd:
+        version = _version(data, "comment_add")
+        start, end = data.get("from"), data.get("to")
+        if not all(isinstance(pos, int) and not isinstance(pos, bool) and pos >= 0 for pos in (start, end)):
+            raise ProtocolError("comment_add: data.from and data.to must be positions (whole numbers >= 0)")
+        if start >= end:
+            raise ProtocolError("comment_add: data.from must be before data.to (select the text to comment on)")
+        visibility = data.get("visibility", "everyone")
+        if visibility not in ("everyone", "hosts"):
+            raise ProtocolError('comment_add: data.visibility must be "everyone" or "hosts"')
+        return cls(version, start, end, _comment_text(data, "comment_add"), visibility)
+
+
+@client_message(
+    "comment_reply",
+    "{thread, text}",
+    "add a comment to a thread",
+    sender=PARTICIPANTS,
+    budget=COMMENT_BUDGET.format(f"{MAX_COMMENT_CHARS:,}") + "; 100 comments a thread (comments_full)",
+)
+@dataclass(frozen=True)
+class CommentReply:
+    thread: str
+    text: str
+
+    @classmethod
+    def parse(cls, data: dict) -> CommentReply:
+        return cls(_thread_id(data, "comment_reply"), _comment_text(data, "comment_reply"))
+
+
+@client_message(
+    "comment_edit",
+    "{thread, comment, text}",
+    "change the text of one of my comments (not_yours for another's)",
+    sender=PARTICIPANTS,
+    budget=COMMENT_BUDGET.format(f"{MAX_COMMENT_CHARS:,}"),
+)
+@dataclass(frozen=True)
+class CommentEdit:
+    thread: str
+    comment: str
+    text: str
+
+    @classmethod
+    def parse(cls, data: dict) -> CommentEdit:
+        thread = _thread_id(data, "comment_edit")
+        return cls(thread, _thread_id(data, "comment_edit", "comment"), _comment_text(data, "comment_edit"))
+
+
+@client_message(
+    "comment_delete",
+    "{thread, comment}",
+    "delete one of my comments (a host may delete any); a thread left with none is removed",
+    sender=PARTICIPANTS,
+    budget=COMMENT_BUDGET.format("no"),
+)
+@dataclass(frozen=True)
+class CommentDelete:
+    thread: str
+    comment: str
+
+    @classmethod
+    def parse(cls, data: dict) -> CommentDelete:
+        return cls(_thread_id(data, "comment_delete"), _thread_id(data, "comment_delete", "comment"))
+
+
+@client_message(
+    "comment_resolve",
+    "{thread, resolved}",
+    "resolve a thread (true) or reopen it (false)",
+    sender=PARTICIPANTS,
+    budget=COMMENT_BUDGET.format("no"),
+)
+@dataclass(frozen=True)
+class CommentResolve:
+    thread: str
+    resolved: bool
+
+    @classmethod
+    def parse(cls, data: dict) -> CommentResolve:
+        if not isinstance(data.get("resolved"), bool):
+            raise ProtocolError("comment_resolve: data.resolved must be true or false")
+        return cls(_thread_id(data, "comment_resolve"), data["resolved"])
+
+
+def _thread_id(data: dict, type_: str, field: str = "thread") -> str:
+    value = data.get(field)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_THREAD_ID_CHARS:
+        raise ProtocolError(f"{type_}: data.{field} must be a {field}'s id (from comment_thread)")
+    return value
+
+
+def _comment_text(data: dict, type_: str) -> str:
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ProtocolError(f"{type_}: data.text must be a non-blank string")
+    text = text.strip()
+    if utf16_length(text) > MAX_COMMENT_CHARS:
+        raise ProtocolError(f"{type_}: a comment is at most {MAX_COMMENT_CHARS:,} characters")
+    if not _control_free(text, allowed="\n\t"):
+        raise ProtocolError(f"{type_}: a comment cannot contain control or text-direction characters")
+    return text
+
+
+# ---- integrity signals (integrity.py): recorded, shown to hosts only, never blocking ----
+
+INTEGRITY_KINDS = ("paste", "away", "burst")
+AWAY_REASONS = ("hidden", "blur")
+INTEGRITY_PER_SECOND, INTEGRITY_BURST = 1, 30  # integrity_event per connection
+MAX_PASTE_CHARS = 10_000_000
+MAX_AWAY_MS = 24 * 3600 * 1000
+MAX_BURST_MS = 60_000
+
+
+@client_message(
+    "integrity_event",
+    "{kind, chars?, external?, ms?, reason?}",
+    'what my page saw: "paste" {chars, external: the text did not come from a copy made in this session}, '
+    '"away" {ms, reason: "hidden" (the tab) or "blur" (the window)} when I came back, or "burst" {chars, ms}: '
+    "typing far above my usual rate; stamped with who, when and the version, kept, and sent to hosts only",
+    sender=PARTICIPANTS,
+    budget=f"a burst of {INTEGRITY_BURST}, then {INTEGRITY_PER_SECOND} a second (rate_limited); bounded numbers",
+)
+@dataclass(frozen=True)
+class IntegrityEvent:
+    kind: str
+    details: dict  # the kind's fields, checked
+
+    @classmethod
+    def parse(cls, data: dict) -> IntegrityEvent:
+        kind = data.get("kind")
+        if kind not in INTEGRITY_KINDS:
+            raise ProtocolError(f"integrity_event: data.kind must be one of: {', '.join(INTEGRITY_KINDS)}")
+        fields = {"paste": ("chars", "external"), "away": ("ms", "reason"), "burst": ("chars", "ms")}[kind]
+        extra = set(data) - {"kind", *fields}
+        if extra:
+            raise ProtocolError(f"integrity_event: a {kind} has no field {sorted(extra)[0]!r}")
+        if kind == "paste":
+            if not isinstance(data.get("external"), bool):
+                raise ProtocolError("integrity_event: data.external must be true or false")
+            return cls(kind, {"chars": _count(data, "chars", 1, MAX_PASTE_CHARS), "external": data["external"]})
+        if kind == "away":
+            if data.get("reason") not in AWAY_REASONS:
+                raise ProtocolError(f"integrity_event: data.reason must be one of: {', '.join(AWAY_REASONS)}")
+            return cls(kind, {"ms": _count(data, "ms", 1, MAX_AWAY_MS), "reason": data["reason"]})
+        return cls(
+            kind, {"chars": _count(data, "chars", 1, MAX_PASTE_CHARS), "ms": _count(data, "ms", 100, MAX_BURST_MS)}
+        )
+
+
+def _count(data: dict, field: str, low: int, high: int) -> int:
+    value = data.get(field)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ProtocolError(f"integrity_event: data.{field} must be a number from {low:,} to {high:,}")
+    return round(value)
 
 
 @client_message("lock", "{locked}", "true stops candidates from editing; false lets them again", sender=HOSTS)
@@ -837,10 +1022,13 @@ def _parse_call_signal(data: dict) -> CallSignal:
 
 def _parse_hello(data: dict) -> Hello:
     name = None if data.get("name") is None else _name(data, "hello")
+    author_key = data.get("author_key")
+    if author_key is not None and (not isinstance(author_key, str) or not 16 <= len(author_key) <= 64):
+        raise ProtocolError("hello: data.author_key must be 16-64 characters when given (the page's own secret)")
     key = data.get("host_key")
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_HOST_KEY_LENGTH):
         raise ProtocolError("hello: data.host_key must be the key from the host link (a short string) when given")
-    return Hello(name, key)
+    return Hello(name, key, author_key)
 
 
 def _parse_lock(data: dict) -> Lock:
@@ -1021,6 +1209,8 @@ ERROR_CODES = (
     "name_refused",  # a name that is a host's or claims a role: not taken (hello joins as Guest)
     "language_refused",  # set_language to a language the session's problem has no starter in: not switched
     "cursor_refused",  # a cursor that cannot be placed (too old, too much to map): send it at the current version
+    "comments_full",  # a comment over a session's or a thread's limit: not added
+    "not_yours",  # comment_edit or comment_delete of someone else's comment: not applied
     "board_full",  # a board operation that would take the whiteboard past its limits: not applied
     "store_unavailable",  # the server cannot reach its storage: nothing was applied; send it again (the page
     # keeps unconfirmed edits and retries every second, showing "saving paused")
@@ -1158,6 +1348,54 @@ def board_done(op: str, version: int) -> str:
 )
 def board_pointer(participant: str, x: float | None, y: float | None) -> str:
     return encode("board_pointer", {"participant": participant, "x": x, "y": y})
+
+
+@server_message(
+    "comment_threads",
+    "{threads: [thread]}",
+    "the comment threads I may see, after my history (each thread as in comment_thread)",
+    to="the sender",
+)
+def comment_threads(threads: list[dict]) -> str:
+    return encode("comment_threads", {"threads": threads})
+
+
+@server_message(
+    "comment_thread",
+    "{thread: {id, visibility, version, from, to, collapsed, quote, created, resolved, resolved_by, resolved_at, "
+    "comments}}",
+    "a thread made or changed (its anchor [from, to) at version); hosts-only threads to hosts only",
+    to="participants",
+)
+def comment_thread(thread: dict) -> str:
+    return encode("comment_thread", {"thread": thread})
+
+
+@server_message(
+    "comment_removed", "{thread}", "a thread's last comment was deleted: the thread is gone", to="participants"
+)
+def comment_removed(thread_id: str) -> str:
+    return encode("comment_removed", {"thread": thread_id})
+
+
+@server_message(
+    "integrity_events",
+    "{events: [event]}",
+    "after a host's grading frame, the integrity events so far (none: no frame); each as in integrity",
+    to="hosts",
+)
+def integrity_events(events: list[dict]) -> str:
+    return encode("integrity_events", {"events": events})
+
+
+@server_message(
+    "integrity",
+    "{event: {id, kind, participant, name, at, version, chars?, external?, ms?, reason?}}",
+    "a participant's page reported a paste, time away or a typing burst",
+    to="hosts",
+)
+def integrity(event: dict) -> str:
+    return encode("integrity", {"event": event})
 
 
 @server_message("chat", "{message: {id, participant, name, color, text, sent_at}}", "a chat message", to="participants")

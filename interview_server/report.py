@@ -1,5 +1,6 @@
 """A session's report for hosts, an ATS or a course system: the outcome in one JSON document (scorecards,
-hidden-test results, notes, the timer, a timeline summary and the final code), and its printable page.
+hidden-test results, notes, the timer, a timeline summary, integrity figures per person, comment threads and the
+final code), and its printable page.
 docs/GRADING.md shows the shape."""
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ from __future__ import annotations
 from . import grading, hosting
 from .problems import DEFAULT_RUBRIC
 from .activity import iso_time
+from .comments import COMMENT_KIND
+from .integrity import INTEGRITY_KIND, person_summaries
 from .store import SessionRecord, SessionStore
 from .store.base import EVENT_LIMITS
 
@@ -25,6 +28,12 @@ async def session_report(record: SessionRecord, store: SessionStore) -> dict:
     people = await store.recent_events(session_id, "person", EVENT_LIMITS["person"])
     results = await store.recent_events(session_id, grading.HIDDEN_KIND, EVENT_LIMITS[grading.HIDDEN_KIND])
     marks = await store.recent_events(session_id, grading.TIMER_KIND, EVENT_LIMITS[grading.TIMER_KIND])
+    events = await store.recent_events(session_id, INTEGRITY_KIND, EVENT_LIMITS[INTEGRITY_KIND])
+    threads = [
+        thread
+        for thread in await store.recent_events(session_id, COMMENT_KIND, EVENT_LIMITS[COMMENT_KIND])
+        if not thread.get("removed")
+    ]
     problem = meta.get(hosting.PROBLEM)
     cards = sorted(
         (value for key, value in meta.items() if key.startswith(grading.SCORECARD_PREFIX)),
@@ -54,6 +63,20 @@ async def session_report(record: SessionRecord, store: SessionStore) -> dict:
         "notes": (meta.get(hosting.NOTES) or {}).get("text", ""),
         "timer": {"state": meta.get(grading.TIMER), "marks": marks},
         "timeline": timeline_summary(record.version, runs, chat, results),
+        # pastes, time away, typing bursts and runs per person: evidence, never a verdict (docs/INTEGRITY.md)
+        "integrity": person_summaries(events, runs),
+        "comments": [
+            {
+                "visibility": thread["visibility"],
+                "resolved": thread.get("resolved", False),
+                "collapsed": thread["from"] == thread["to"],
+                "quote": thread.get("quote", ""),
+                "comments": [
+                    {"name": c["name"], "text": c["text"], "at": _iso_ms(c["at"])} for c in thread["comments"]
+                ],
+            }
+            for thread in threads
+        ],
     }
 
 

@@ -13,6 +13,8 @@ from .config import Config
 from .keys import CONFIG
 
 CSP_NONCE = web.RequestKey("csp_nonce", str)  # this response's nonce
+# Origins a page may post a form to besides its own (the LTI deep-linking return to the LMS): set by its handler.
+FORM_TARGETS = web.RequestKey("form_targets", tuple)
 
 # Worker scripts get their own policy: a worker follows the CSP of its own response, not the page's.
 PYTHON_WORKER_CSP = (
@@ -49,10 +51,12 @@ def worker_csp(path: str) -> str | None:
     return WORKER_CSP[match[1]] if match else None
 
 
-def page_csp(config: Config, nonce: str) -> str:
+def page_csp(config: Config, nonce: str, form_targets: tuple[str, ...] = ()) -> str:
     """The pages' policy: our own scripts, styles and sockets only; Pyodide's wasm; framing from configuration.
-    `nonce` admits the <style> element CodeMirror writes (the page hands it over in <meta name="csp-nonce">)."""
+    `nonce` admits the <style> element CodeMirror writes (the page hands it over in <meta name="csp-nonce">);
+    `form_targets`: origins one page may post a form to besides this one."""
     ancestors = " ".join(["'self'", *config.frame_ancestors.split()])
+    form_actions = " ".join(["'self'", *form_targets])
     # style-src-attr: the browser's own contenteditable editing writes style attributes into the editor's
     # lines as one types (CodeMirror then redraws them); they carry no script.
     return (
@@ -60,7 +64,7 @@ def page_csp(config: Config, nonce: str) -> str:
         "style-src-attr 'unsafe-inline'; "
         "img-src 'self' data:; "
         "font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
-        f"form-action 'self'; frame-ancestors {ancestors}"
+        f"form-action {form_actions}; frame-ancestors {ancestors}"
     )
 
 
@@ -81,7 +85,9 @@ def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
     if response.prepared:  # a WebSocket or streamed response: its headers are gone already
         return
     headers = response.headers
-    headers["Content-Security-Policy"] = worker_csp(request.path) or page_csp(request.app[CONFIG], request[CSP_NONCE])
+    headers["Content-Security-Policy"] = worker_csp(request.path) or page_csp(
+        request.app[CONFIG], request[CSP_NONCE], request.get(FORM_TARGETS, ())
+    )
     headers["X-Content-Type-Options"] = "nosniff"
     # No page address (session ids, later host secrets) ever leaks to another site through Referer.
     headers["Referrer-Policy"] = "no-referrer"

@@ -25,6 +25,8 @@ from .tasks import TaskOwner
 if TYPE_CHECKING:
     from .activity import Activity
     from .board import Board
+    from .comments import Comments
+    from .integrity import IntegrityLog
     from .audience import Audience
     from .grading import Grading
     from .hosting import HostSettings
@@ -46,6 +48,7 @@ REBASE_BUDGET = 20_000
 # behind gets the whole text (session_state) instead, one frame of at most the document's size.
 PULL_MAX_UPDATES = 1000
 PULL_MAX_BYTES = 1024 * 1024
+COMMENT_MAP_SLICE = 100  # updates comment anchors are mapped through between two turns of the event loop
 SLICE_SECONDS = 0.005  # long work (validating a push on a big document) lets the event loop run this often
 
 
@@ -73,8 +76,8 @@ class SessionListener(Protocol):
 class Session:
     """One live session: the authority over its document (the version is the number of updates accepted so far),
     with the session's other parts, given complete: who is connected (`audience`, also told of every change),
-    runs and chat (`activity`), what hosts decide (`host`), the whiteboard (`board`) and the versions its
-    participants may add."""
+    runs and chat (`activity`), what hosts decide (`host`), the whiteboard (`board`), comment threads
+    (`comments`), integrity signals (`integrity`) and the versions its participants may add."""
 
     def __init__(
         self,
@@ -85,6 +88,8 @@ class Session:
         host: HostSettings,
         grading: Grading,
         board: Board,
+        comments: Comments,
+        integrity: IntegrityLog,
         versions: TokenBucket | None,
         tasks: TaskOwner,
         clock: Callable[[], float] = time.time,
@@ -104,6 +109,8 @@ class Session:
         self.host = host
         self.grading = grading
         self.board = board  # the whiteboard, a document of its own (board.py)
+        self.comments = comments  # comment threads, their anchors moved with every update here (comments.py)
+        self.integrity = integrity  # pastes, time away, typing bursts: for hosts only (integrity.py)
         self.versions = versions  # None: no limit (VERSION_RATE=0)
         self._tasks = tasks
         self._compacted_to = hosting.playback_start(record.meta)[0]  # the log before this was compacted (or tried)
@@ -119,6 +126,10 @@ class Session:
     @property
     def code(self) -> str:
         return str(self._text)
+
+    def slice(self, start: int, end: int) -> str:
+        """The text between two positions (UTF-16 units)."""
+        return self._text.slice(start, end)
 
     @property
     def length(self) -> int:
@@ -254,10 +265,31 @@ class Session:
         self._text = text
         self.version = before + len(accepted)
         self.last_active = accepted[-1].timestamp
-        self._listener.updates_accepted(self, before, accepted, cursor)
+        self._listener.updates_accepted(self, before, accepted, cursor)  # at once: nothing may come between
+        await self._move_comments(before, accepted)
         if recording.due(self.version, self._compacted_to) and (self._compaction is None or self._compaction.done()):
             self._compaction = self._tasks.spawn(self._compact(self.version), f"compact session {self.session_id}")
         return True
+
+    async def _move_comments(self, before: int, updates: list[Update]) -> None:
+        """Comment anchors follow the text, COMMENT_MAP_SLICE updates at a time (the loop gets a turn in between: a
+        push of 1,000 updates under 200 threads is ~30 ms of mapping); every CHECKPOINT_VERSIONS versions the moved
+        anchors are stored again. A thread made meanwhile is at the newest version already: the slices skip it."""
+        for start in range(0, len(updates), COMMENT_MAP_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            self.comments.updates_accepted(before + start, updates[start : start + COMMENT_MAP_SLICE])
+        due = self.comments.due_checkpoint(before, before + len(updates))
+        if due:
+            self._tasks.spawn(self._store_anchors(due), f"store comment anchors of session {self.session_id}")
+
+    async def _store_anchors(self, threads: list) -> None:
+        for thread in threads:
+            try:
+                await self.comments.save(thread)
+            except Exception:  # the next checkpoint tries again; at worst a load maps through more updates
+                log.warning("could not store a comment anchor of session %s", self.session_id, exc_info=True)
+                return
 
     async def _compact(self, version: int) -> None:
         """Bound the log, keeping the recording replayable (recording.py); beside the session, not under its lock."""
@@ -289,6 +321,7 @@ class Session:
                 return
             self._text, self.version = Text.from_str(record.text), record.version
             self.recent.clear()
+            self.comments.text_reset(self.version, len(self._text))
             self._listener.text_reset(self)
             return
         if not missed:
@@ -303,6 +336,7 @@ class Session:
         self._text, self.version = text, before + len(missed)
         self.last_active = max(self.last_active, missed[-1].timestamp)
         self._listener.updates_accepted(self, before, missed)
+        await self._move_comments(before, missed)
 
     async def updates_since(self, version: int) -> list[Update] | None:
         """Accepted updates after `version`, or None when the client must resync from the full text: it is
@@ -318,6 +352,18 @@ class Session:
             if missed is not None and sum(_changes_bytes(update.changes) for update in missed) > PULL_MAX_BYTES:
                 return None
             return missed
+
+    def map_anchor(self, version: int, start: int, end: int) -> tuple[int, int, int]:
+        """(version, start, end) of a range given at `version`, mapped to the current version if it can be (an anchor
+        from another instance ahead of this one stays as it is: the updates to it will move it); too far back to map
+        from here, the nearest place in the text."""
+        if version > self.version:
+            return version, start, end
+        try:
+            ((start, end),) = self.map_ranges(version, [(start, end)])
+        except ProtocolError:
+            start, end = min(start, len(self._text)), min(end, len(self._text))
+        return self.version, start, end
 
     def check_ranges(self, version: int, ranges: Sequence[tuple[int, int]]) -> None:
         """Raise ProtocolError unless `ranges` can be placed: a version the session can map from (not

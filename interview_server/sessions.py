@@ -13,6 +13,9 @@ from datetime import datetime, UTC
 from . import grading, hosting
 from .activity import Activity
 from .audience import Audience
+from .changes import utf16_length
+from .comments import Comments
+from .integrity import IntegrityLog
 from .board import BOARD_SUFFIX, Board, delete_with_session, is_board_id
 from .grading import Grading
 from .hosting import HostSettings
@@ -78,16 +81,23 @@ class SessionRegistry:
         self.tasks = TaskOwner()  # the sessions' background work: relays, announcements, compaction
 
     async def create(
-        self, language: str | None = None, problem: Problem | None = None, title: str = ""
+        self,
+        language: str | None = None,
+        problem: Problem | None = None,
+        title: str = "",
+        host_key_for: Callable[[str], str] | None = None,
+        meta: dict | None = None,
     ) -> tuple[SessionRecord, str]:
         """A new session (with `problem`'s prompt and starter code, if given) and its host key. Without a
-        language: the problem's first, else DEFAULT_LANGUAGE."""
+        language: the problem's first, else DEFAULT_LANGUAGE. `host_key_for(session_id)`: the key to give it (LTI
+        derives its sessions' keys), else a new random one; `meta`: more meta values (LTI: which link and learner)."""
         now = self._clock()
-        host_key = hosting.new_host_key()
+        session_id = str(uuid.uuid4())
+        host_key = host_key_for(session_id) if host_key_for is not None else hosting.new_host_key()
         language = problem.language_for(language) if problem is not None else language or DEFAULT_LANGUAGE
         text = problem.starters[language] if problem is not None else STARTER_CODE.get(language, "")
         record = SessionRecord(
-            session_id=str(uuid.uuid4()),
+            session_id=session_id,
             language=language,
             created_at=datetime.fromtimestamp(now, UTC),
             text=text,
@@ -99,6 +109,7 @@ class SessionRegistry:
                 hosting.TITLE: title or (problem.title if problem else ""),
                 hosting.PROBLEM: problem.shown() if problem else None,
                 grading.GRADING: problem.grading() if problem else None,
+                **(meta or {}),
             },
         )
         await self._store.create(record)
@@ -139,10 +150,16 @@ class SessionRegistry:
                 await activity.load()
                 session_grading = Grading(session_id, record.meta, self._store, self._clock)
                 await session_grading.load()
+                comments = Comments(session_id, self._store, self._clock)
+                await comments.load(record.version, utf16_length(record.text))
+                integrity = IntegrityLog(session_id, self._store, self._clock)
+                await integrity.load()
                 # Another connection may have loaded it while we awaited the store.
                 session = self._live.get(session_id)
                 if session is None:
-                    session = self._live[session_id] = self._new_session(record, activity, session_grading)
+                    session = self._live[session_id] = self._new_session(
+                        record, activity, session_grading, comments, integrity
+                    )
                     await self._store.watch(
                         session_id,
                         session.catch_up,
@@ -164,7 +181,14 @@ class SessionRegistry:
             if not self._opening[session_id]:
                 del self._opening[session_id]
 
-    def _new_session(self, record: SessionRecord, activity: Activity, session_grading: Grading) -> Session:
+    def _new_session(
+        self,
+        record: SessionRecord,
+        activity: Activity,
+        session_grading: Grading,
+        comments: Comments,
+        integrity: IntegrityLog,
+    ) -> Session:
         session_id = record.session_id
         return Session(
             record,
@@ -179,6 +203,8 @@ class SessionRegistry:
                 lambda frame: self._hub.broadcast(session_id, frame, introduced_only=True),
                 self._clock,
             ),
+            comments=comments,
+            integrity=integrity,
             versions=session_versions(self._version_rate),
             tasks=self.tasks,
             clock=self._clock,

@@ -71,7 +71,7 @@ const lazyCompletion = {
 const [pages, admin, workers, exportPlayer] = await Promise.all([
   build({
     ...common,
-    entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
+    entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "lti.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
     splitting: true,
     plugins: [lazyCompletion],
   }),

@@ -17,7 +17,7 @@ BAD_MESSAGES = [
     ('{"data": {}}', 'message needs a "type" string'),
     (
         '{"type": "dance", "data": {}}',
-        "unknown message type 'dance'; expected one of: push, pull, code_update, hello, set_name, cursor, set_language, run_start, run_output, run_end, chat, call_signal, call_state, board_draw, board_move, board_erase, board_clear, board_pull, board_pointer, lock, end_session, rename, set_problem, set_notes, report_hidden_results, set_scorecard, set_timer",
+        "unknown message type 'dance'; expected one of: push, pull, code_update, hello, set_name, cursor, set_language, run_start, run_output, run_end, chat, call_signal, call_state, board_draw, board_move, board_erase, board_clear, board_pull, board_pointer, comment_add, comment_reply, comment_edit, comment_delete, comment_resolve, integrity_event, lock, end_session, rename, set_problem, set_notes, report_hidden_results, set_scorecard, set_timer",
     ),
     ('{"type": "push"}', 'push: "data" must be an object'),
     ('{"type": "push", "data": {"version": 0}}', "push: data.updates must be a non-empty array"),

@@ -198,3 +198,36 @@ async def test_call_state_is_checked(connect, session_id):
         await ada.send("call_state", data)
         error = (await ada.receive_type("error"))["data"]["message"]
         assert error == "call_state: data.in_call, data.audio and data.video must be true or false", data
+
+
+async def call_list(ws, expected: dict) -> None:
+    """Read `ws` until a participants list shows exactly `expected` in the call ({name: {audio, video}})."""
+    async with asyncio.timeout(10):
+        while True:
+            message = await ws.receive_json()
+            if message["type"] == "participants" and in_call(message["data"]["participants"]) == expected:
+                return
+
+
+async def test_call_state_crosses_instances_until_leaving_or_disconnecting(two_instances):
+    """Ada on one instance, Bo on the other: Bo's list follows Ada into the call, muted, out of it, and gone."""
+    a, b = two_instances
+    async with aiohttp.ClientSession() as http:
+        session_id = (await (await http.post(a.url + "/api/sessions")).json())["session_id"]
+        ada, _ = await joined_socket(http, a, session_id, "Ada")
+        bo, _ = await joined_socket(http, b, session_id, "Bo")
+        await asyncio.sleep(0.3)  # both instances watch the session
+        for state, expected in [
+            ({"in_call": True, "audio": True, "video": True}, {"Ada": {"audio": True, "video": True}}),
+            ({"in_call": True, "audio": False, "video": True}, {"Ada": {"audio": False, "video": True}}),
+            ({"in_call": False, "audio": False, "video": False}, {}),
+            ({"in_call": True, "audio": True, "video": False}, {"Ada": {"audio": True, "video": False}}),
+        ]:
+            await ada.send_json({"type": "call_state", "data": state})
+            await call_list(bo, expected)
+        # Bo joins too; Ada, on the other instance, sees both.
+        await bo.send_json({"type": "call_state", "data": {"in_call": True, "audio": True, "video": True}})
+        await call_list(ada, {"Ada": {"audio": True, "video": False}, "Bo": {"audio": True, "video": True}})
+        await ada.close()  # leaves the call with the connection
+        await call_list(bo, {"Bo": {"audio": True, "video": True}})
+        await bo.close()

@@ -76,6 +76,10 @@ class Wire:
         self.observer_markers: asyncio.Queue[None] = asyncio.Queue()
         self.sender = await self._follow(self._sender_state)
         self.observer = await self._follow(self._observer_state)
+        # The observer is a participant too, so the call's signals have someone to reach.
+        self.observer_id: asyncio.Future[str] = self.loop.create_future()
+        await self.observer.send_str(json.dumps({"type": "hello", "data": {"name": "Observer"}}))
+        self.observer_id = await asyncio.wait_for(self.observer_id, 10)
         # A participant (cursors, runs and chat are theirs), and a long document, so that spans and positions
         # reach far.
         await self.send(json.dumps({"type": "hello", "data": {"name": "Mallory"}}))
@@ -109,7 +113,9 @@ class Wire:
 
     def _observer_state(self, message: dict) -> None:
         data = message["data"]
-        if message["type"] == "error" and data["message"] == MARKER_ANSWER:
+        if message["type"] == "welcome" and isinstance(self.observer_id, asyncio.Future):
+            self.observer_id.set_result(data["participant"]["id"])
+        elif message["type"] == "error" and data["message"] == MARKER_ANSWER:
             self.observer_markers.put_nowait(None)
         elif message["type"] == "session_state":
             self.observed, self.observed_version = Text.from_str(data["code"]), data["version"]
@@ -184,6 +190,10 @@ message_recipes = st.one_of(
     st.tuples(st.just("chat"), st.sampled_from(["hi", "😀" * 1000, "a" * protocol.MAX_CHAT_LENGTH])),
     st.tuples(st.just("hello"), st.sampled_from(["Ada", "Host", "Bo (interviewer)"])),
     st.tuples(st.just("set_name"), st.sampled_from(["Cy", "x" * protocol.MAX_NAME_LENGTH])),
+    # The call's messages: a signal to the observer (a candidate, an offer-sized one at the size limit, a hang-up,
+    # to someone not connected), and joining, muting, leaving.
+    st.tuples(st.just("call_signal"), st.sampled_from(["candidate", "largest", "bye", "nobody"])),
+    st.tuples(st.just("call_state"), st.booleans(), st.booleans(), st.booleans()),
 )
 
 
@@ -205,8 +215,21 @@ def changeset(recipe: list, length: int) -> list:
     return parts
 
 
-def frames(recipe: tuple, version: int, length: int) -> list[dict]:
+SIGNALS = {
+    "candidate": {"candidate": {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdpMid": "0"}},
+    "largest": {"description": {"type": "offer", "sdp": "a" * (protocol.MAX_SIGNAL_BYTES - 64)}},
+    "bye": {"bye": True},
+    "nobody": {"bye": True},
+}
+
+
+def frames(recipe: tuple, version: int, length: int, observer: str = "") -> list[dict]:
     kind = recipe[0]
+    if kind == "call_signal":
+        to = "0" * 16 if recipe[1] == "nobody" else observer
+        return [{"type": "call_signal", "data": {"to": to, "signal": SIGNALS[recipe[1]]}}]
+    if kind == "call_state":
+        return [{"type": "call_state", "data": {"in_call": recipe[1], "audio": recipe[2], "video": recipe[3]}}]
     if kind == "push":
         _, behind, rebase, updates = recipe
         return [
@@ -282,7 +305,7 @@ def wire(server):
 @given(st.lists(message_recipes, min_size=1, max_size=4))
 def test_every_message_is_answered_within_a_bound_and_the_document_stays_whole(wire, recipes):
     for recipe in recipes:
-        for message in frames(recipe, wire.version, len(wire.text)):
+        for message in frames(recipe, wire.version, len(wire.text), wire.observer_id):
             frame = json.dumps(message, ensure_ascii=False)
             assert len(frame.encode()) <= 256 * 1024
             took = wire.run(wire.send(frame))

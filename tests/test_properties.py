@@ -28,6 +28,12 @@ from interview_server.changes import (
     utf16_length,
 )
 from interview_server.protocol import (
+    IntegrityEvent,
+    CommentAdd,
+    CommentDelete,
+    CommentEdit,
+    CommentReply,
+    CommentResolve,
     BoardClear,
     BoardDraw,
     BoardErase,
@@ -335,6 +341,12 @@ MESSAGE_CLASSES = {
     "board_clear": BoardClear,
     "board_pull": BoardPull,
     "board_pointer": BoardPointer,
+    "comment_add": CommentAdd,
+    "comment_reply": CommentReply,
+    "comment_edit": CommentEdit,
+    "comment_delete": CommentDelete,
+    "comment_resolve": CommentResolve,
+    "integrity_event": IntegrityEvent,
     "lock": Lock,
     "end_session": EndSession,
     "rename": Rename,
@@ -348,7 +360,7 @@ FIELDS = {
     "push": ["version", "updates"],
     "pull": ["version"],
     "code_update": ["code", "timestamp"],
-    "hello": ["name", "host_key"],
+    "hello": ["name", "host_key", "author_key"],
     "set_name": ["name"],
     "cursor": ["version", "ranges"],
     "set_language": ["language"],
@@ -364,6 +376,12 @@ FIELDS = {
     "board_clear": ["op"],
     "board_pull": ["version"],
     "board_pointer": ["x", "y"],
+    "comment_add": ["version", "from", "to", "text", "visibility"],
+    "comment_reply": ["thread", "text"],
+    "comment_edit": ["thread", "comment", "text"],
+    "comment_delete": ["thread", "comment"],
+    "comment_resolve": ["thread", "resolved"],
+    "integrity_event": ["kind", "chars", "external", "ms", "reason"],
     "lock": ["locked"],
     "end_session": [],
     "rename": ["title"],
@@ -670,7 +688,49 @@ def valid_messages(draw):
         return CallSignal(draw(st.text(min_size=1, max_size=protocol.MAX_PARTICIPANT_ID_CHARS)), draw(signals))
     if kind.startswith("board_"):
         return draw(board_messages(kind))
+    if kind.startswith("comment_"):
+        return draw(comment_messages(kind))
+    if kind == "integrity_event":
+        return draw(
+            st.one_of(
+                st.builds(
+                    lambda c, e: IntegrityEvent("paste", {"chars": c, "external": e}),
+                    st.integers(1, 10**7),
+                    st.booleans(),
+                ),
+                st.builds(
+                    lambda m, r: IntegrityEvent("away", {"ms": m, "reason": r}),
+                    st.integers(1, 86_400_000),
+                    st.sampled_from(["hidden", "blur"]),
+                ),
+                st.builds(
+                    lambda c, m: IntegrityEvent("burst", {"chars": c, "ms": m}),
+                    st.integers(1, 10**7),
+                    st.integers(100, 60_000),
+                ),
+            )
+        )
     return Chat(draw(chat_texts))
+
+
+thread_ids = st.text(min_size=1, max_size=protocol.MAX_THREAD_ID_CHARS)
+comment_texts = chat_texts.filter(lambda text: len(text) <= protocol.MAX_COMMENT_CHARS // 2)
+
+
+@st.composite
+def comment_messages(draw, kind: str):
+    """A valid comment message, as parsed."""
+    if kind == "comment_add":
+        start = draw(st.integers(0, 2**31))
+        end = draw(st.integers(start + 1, 2**31 + 1))
+        return CommentAdd(draw(versions), start, end, draw(comment_texts), draw(st.sampled_from(["everyone", "hosts"])))
+    if kind == "comment_reply":
+        return CommentReply(draw(thread_ids), draw(comment_texts))
+    if kind == "comment_edit":
+        return CommentEdit(draw(thread_ids), draw(thread_ids), draw(comment_texts))
+    if kind == "comment_delete":
+        return CommentDelete(draw(thread_ids), draw(thread_ids))
+    return CommentResolve(draw(thread_ids), draw(st.booleans()))
 
 
 element_ids = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True)
@@ -717,6 +777,16 @@ def to_wire(message) -> dict:
         data = {"version": message.version, "ranges": [{"anchor": a, "head": h} for a, h in message.ranges]}
     elif isinstance(message, Hello) and message.name is None:
         data = {}
+    elif isinstance(message, IntegrityEvent):
+        data = {"kind": message.kind, **message.details}
+    elif isinstance(message, CommentAdd):
+        data = {
+            "version": message.version,
+            "from": message.start,
+            "to": message.end,
+            "text": message.text,
+            "visibility": message.visibility,
+        }
     elif isinstance(message, BoardMove):
         data = {"op": message.op, "elements": [{"id": id_, "points": points} for id_, points in message.moves]}
     elif isinstance(message, BoardErase):

@@ -35,9 +35,15 @@ from interview_server.protocol import (
     CallSignal,
     CallState,
     Chat,
+    CommentAdd,
+    CommentDelete,
+    CommentEdit,
+    CommentReply,
+    CommentResolve,
     CodeUpdate,
     Cursor,
     Hello,
+    IntegrityEvent,
     ProtocolError,
     Pull,
     Push,
@@ -161,6 +167,12 @@ VALID_BASE = {
     "board_erase": {"op": "f3", "ids": ["nothing"]},
     "board_pull": {"version": FUTURE},
     "board_pointer": {"x": 1, "y": 2},
+    "comment_add": {"version": FUTURE, "from": 0, "to": 1, "text": "hm"},  # ahead: refused
+    "comment_reply": {"thread": "t-none", "text": "x"},  # no such thread: refused (or rate_limited)
+    "comment_edit": {"thread": "t-none", "comment": "m-none", "text": "x"},
+    "comment_delete": {"thread": "t-none", "comment": "m-none"},
+    "comment_resolve": {"thread": "t-none", "resolved": True},
+    "integrity_event": {"kind": "away", "ms": 3000, "reason": "hidden"},  # its bad shapes are answered
     # Host powers: the hostile socket is a candidate, so every well-formed one is refused as host_only.
     "board_clear": {"op": "f4"},
     "lock": {"locked": True},
@@ -223,6 +235,12 @@ def expected_answer(text: str) -> tuple[str, str | None] | None:
         return ("board_state", None) if message.version >= FUTURE else None
     if isinstance(message, BoardPointer):
         return "silent", None  # relayed to the others only
+    if isinstance(message, CommentAdd):  # never placed: ahead of the session, or at a version long gone
+        return ("error", "comment_add: ") if message.version >= FUTURE else None
+    if isinstance(message, IntegrityEvent):
+        return None  # recorded and sent to hosts only, or refused past its rate: not told apart here (test_integrity)
+    if isinstance(message, (CommentReply, CommentEdit, CommentDelete, CommentResolve)):
+        return "error", f"{message.SPEC.type}: "  # no such thread (or past the comments' rate)
     if isinstance(message, SetLanguage):
         return ("language", None) if message.language == "python" else None
     assert isinstance(message, CodeUpdate)

@@ -9,7 +9,7 @@ import pytest
 
 from interview_server.changes import utf16_length
 from interview_server.protocol import Update
-from interview_server.store import SessionRecord
+from interview_server.store import SessionExists, SessionRecord
 from interview_server.store.base import SNAPSHOT_INTERVAL, replay
 
 
@@ -111,6 +111,23 @@ async def test_delete_removes_session_and_history(store):
     assert (await store.get("s1")).version == 0
 
 
+async def test_create_refuses_an_id_already_there_and_leaves_it_whole(store):
+    await store.create(record())
+    await append_all(store, "s1", typing("hello", 3))
+    with pytest.raises(SessionExists):
+        await store.create(record(text="overwritten?"))
+    kept = await store.get("s1")
+    assert kept.version == 3 and len(await store.updates_since("s1", 0)) == 3
+
+
+async def test_two_creates_of_one_id_at_once_make_exactly_one(store):
+    outcomes = await asyncio.gather(
+        *(store.create(record(text=f"attempt {n}")) for n in range(5)), return_exceptions=True
+    )
+    assert sum(outcome is None for outcome in outcomes) == 1
+    assert all(isinstance(outcome, SessionExists) for outcome in outcomes if outcome is not None)
+
+
 async def test_concurrent_appends_at_one_version_accept_exactly_one(store):
     await store.create(record())
     attempts = [
@@ -209,3 +226,25 @@ async def test_versioned_meta_is_compare_and_set(store):
         *(store.replace_versioned_meta("s1", "notes", notes(3, f"racer {i}"), 2) for i in range(5))
     )
     assert sorted(results) == [False] * 4 + [True]  # exactly one of racing saves on one version wins
+
+
+async def test_kv_values_are_compare_and_set(store):
+    assert await store.kv_get("lti:link:1") is None
+    assert not await store.kv_put("lti:link:1", {"mode": "shared"}, 1)  # nothing there at version 1
+    assert await store.kv_put("lti:link:1", {"mode": "shared", "name": "é 😀"}, 0)
+    assert await store.kv_get("lti:link:1") == ({"mode": "shared", "name": "é 😀"}, 1)
+    assert not await store.kv_put("lti:link:1", {"mode": "per_learner"}, 0)  # taken: version 0 is gone
+    outcomes = await asyncio.gather(*(store.kv_put("lti:link:1", {"by": n}, 1) for n in range(5)))
+    assert sum(outcomes) == 1  # one writer wins at a version, the others must read again
+    value, version = await store.kv_get("lti:link:1")
+    assert version == 2 and value == {"by": outcomes.index(True)}
+
+
+async def test_a_claim_is_taken_once_until_it_expires(store):
+    outcomes = await asyncio.gather(*(store.claim("nonce:abc", 60) for _ in range(5)))
+    assert sum(outcomes) == 1
+    assert not await store.claim("nonce:abc", 60)
+    assert await store.claim("nonce:other", 60)
+    assert await store.claim("nonce:short", 0.05)
+    await asyncio.sleep(0.1)
+    assert await store.claim("nonce:short", 60)  # it expired: it can be taken again

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import SessionRecord, SessionStore
+from .base import SessionExists, SessionRecord, SessionStore
 from .memory import MemoryStore
 from .sqlite import SqliteStore
 
-__all__ = ["MemoryStore", "SessionRecord", "SessionStore", "SqliteStore", "make_store"]
+__all__ = ["MemoryStore", "SessionExists", "SessionRecord", "SessionStore", "SqliteStore", "make_store"]
 
 
 def make_store(kind: str, data_dir: str = "data", redis_url: str = "", database_url: str = "") -> SessionStore:

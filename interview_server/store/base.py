@@ -27,7 +27,22 @@ INSTANCE_STATUS_SECONDS = 10  # an instance's status not refreshed for this long
 # Runs and chat messages kept per session, newest first; older ones are dropped (an abuse guard).
 # "person": who each participant id in the log was (name, colour, role), for playback; "hidden" and "timer":
 # hidden-check results and timer marks (interview_server/grading.py).
-EVENT_LIMITS = {"run": 200, "chat": 1000, "person": 1000, "hidden": 200, "timer": 200, "call": 1000}
+# "comment": comment threads (comments.py: one event per thread, at most this many over a session's life);
+# "integrity": pastes, time away and typing bursts the pages report (integrity.py).
+EVENT_LIMITS = {
+    "run": 200,
+    "chat": 1000,
+    "person": 1000,
+    "hidden": 200,
+    "timer": 200,
+    "call": 1000,
+    "comment": 200,
+    "integrity": 2000,
+}
+
+
+class SessionExists(ValueError):
+    """`create` of an id the store already holds: nothing was written (the one there stays as it was)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +161,8 @@ class SessionStore(ABC):
 
     @abstractmethod
     async def create(self, record: SessionRecord) -> None:
-        """Store a new session at version 0."""
+        """Store a new session at version 0; raise SessionExists (writing nothing) if the id is taken, even by
+        another instance at the same moment."""
 
     @abstractmethod
     async def get(self, session_id: str) -> SessionRecord | None:
@@ -203,6 +219,21 @@ class SessionStore(ABC):
     @abstractmethod
     async def delete(self, session_id: str) -> None:
         """Forget a session and its whole history."""
+
+    # Small values beside the sessions (LTI: resource links, learners' sessions): compare-and-set, every instance.
+
+    @abstractmethod
+    async def kv_get(self, key: str) -> tuple[dict, int] | None:
+        """A value and its version (1 for the first written), or None."""
+
+    @abstractmethod
+    async def kv_put(self, key: str, value: dict, expected_version: int) -> bool:
+        """Write `value` as version expected_version + 1 only if the stored version is expected_version (0: no value
+        yet): atomic over every instance. False (nothing written) if it moved on."""
+
+    @abstractmethod
+    async def claim(self, key: str, seconds: float) -> bool:
+        """Take `key` for `seconds` (an LTI nonce, used once): True only for the first taker while it holds."""
 
 
 def catch_up_in_background(catching_up: Awaitable[None], source: str) -> None:

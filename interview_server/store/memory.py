@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..protocol import Update
-from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, replay
+from .base import EVENT_LIMITS, SessionExists, SessionRecord, SessionStore, crosses_snapshot, replay
 
 
 @dataclass
@@ -28,8 +29,12 @@ class MemoryStore(SessionStore):
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
+        self._values: dict[str, tuple[str, int]] = {}  # kv: key -> (JSON, version)
+        self._claims: dict[str, float] = {}  # key -> held until (seconds since the epoch)
 
     async def create(self, record: SessionRecord) -> None:
+        if record.session_id in self._entries:
+            raise SessionExists(record.session_id)
         record = replace(record, meta=json.loads(json.dumps(record.meta)))
         self._entries[record.session_id] = _Entry(record=record, version=record.version, log_start=record.version)
 
@@ -116,6 +121,26 @@ class MemoryStore(SessionStore):
 
     async def delete(self, session_id: str) -> None:
         self._entries.pop(session_id, None)
+
+    async def kv_get(self, key: str) -> tuple[dict, int] | None:
+        held = self._values.get(key)
+        return None if held is None else (json.loads(held[0]), held[1])
+
+    async def kv_put(self, key: str, value: dict, expected_version: int) -> bool:
+        held = self._values.get(key)
+        if (held[1] if held else 0) != expected_version:
+            return False
+        self._values[key] = (json.dumps(value), expected_version + 1)
+        return True
+
+    async def claim(self, key: str, seconds: float) -> bool:
+        now = time.time()
+        if self._claims.get(key, 0) > now:
+            return False
+        if len(self._claims) > 10_000:  # forget the expired now and then
+            self._claims = {k: until for k, until in self._claims.items() if until > now}
+        self._claims[key] = now + seconds
+        return True
 
 
 def _updates(kept: list[tuple[str, str, float, str]]) -> list[Update]:

@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,7 @@ from asyncpg.exceptions import (
 
 from ..protocol import Update
 from .base import (
+    SessionExists,
     INSTANCE_STATUS_SECONDS,
     EVENT_LIMITS,
     SessionRecord,
@@ -131,6 +133,7 @@ class PostgresStore(SessionStore):
         self._tasks: list[asyncio.Task] = []
         self._appended: dict[str, int] = {}  # the last version this instance appended to each watched session
         self._relistening: asyncio.Future | None = None
+        self._claims_made = 0  # claims taken here: every 100th also clears the expired ones
         self.batches = 0  # is_apply calls (figures for tests and benchmarks)
 
     async def open(self) -> None:
@@ -261,6 +264,12 @@ class PostgresStore(SessionStore):
     # ---- sessions ----
 
     async def create(self, record: SessionRecord) -> None:
+        try:
+            await self._create(record)
+        except asyncpg.UniqueViolationError:  # the id is taken: the transaction was undone
+            raise SessionExists(record.session_id) from None
+
+    async def _create(self, record: SessionRecord) -> None:
         async with self._pool.acquire() as connection, connection.transaction():
             await connection.execute(
                 "INSERT INTO sessions (id, language, created_at, last_active, version, snapshot_text,"
@@ -398,6 +407,39 @@ class PostgresStore(SessionStore):
             max(limit, 0),
         )
         return [json.loads(row["body"]) for row in rows]
+
+    async def kv_get(self, key: str) -> tuple[dict, int] | None:
+        row = await self._pool.fetchrow("SELECT value, version FROM kv WHERE key = $1", key)
+        return None if row is None else (json.loads(row["value"]), row["version"])
+
+    async def kv_put(self, key: str, value: dict, expected_version: int) -> bool:
+        text = json.dumps(value, separators=(",", ":"))
+        if expected_version == 0:
+            status = await self._pool.execute(
+                "INSERT INTO kv (key, value, version) VALUES ($1, $2, 1) ON CONFLICT (key) DO NOTHING", key, text
+            )
+        else:
+            status = await self._pool.execute(
+                "UPDATE kv SET value = $2, version = version + 1 WHERE key = $1 AND version = $3",
+                key,
+                text,
+                expected_version,
+            )
+        return status.endswith(" 1")
+
+    async def claim(self, key: str, seconds: float) -> bool:
+        now = time.time()
+        self._claims_made += 1
+        if self._claims_made % 100 == 0:  # the expired go now and then (each key is claimed once, so never replaced)
+            await self._pool.execute("DELETE FROM claims WHERE expires_at <= $1", now)
+        row = await self._pool.fetchrow(
+            "INSERT INTO claims (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE"
+            " SET expires_at = excluded.expires_at WHERE claims.expires_at <= $3 RETURNING key",
+            key,
+            now + seconds,
+            now,
+        )
+        return row is not None
 
     async def delete(self, session_id: str) -> None:
         async with self._pool.acquire() as connection, connection.transaction():

@@ -154,10 +154,23 @@ CREATE UNLOGGED TABLE instance_status (       -- each instance's status for the 
 );
 """
 
+_V3 = r"""
+CREATE TABLE kv (                             -- small values beside the sessions (LTI links), compare-and-set
+    key text PRIMARY KEY,
+    value text NOT NULL,                      -- JSON
+    version integer NOT NULL
+);
+CREATE TABLE claims (                         -- keys taken once until they expire (LTI nonces)
+    key text PRIMARY KEY,
+    expires_at double precision NOT NULL      -- seconds since the epoch
+);
+"""
+
 # (version, what it does); docs/STORAGE.md says what each needs.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "sessions, update log, meta, events; instances, presence, people, relay; is_apply, is_save_event", _V1),
     (2, "instance_status: each instance's status for the admin dashboard", _V2),
+    (3, "kv and claims: values beside the sessions (LTI links) and keys taken once (LTI nonces)", _V3),
 ]
 
 

@@ -22,10 +22,11 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, WatchError
 
 from ..protocol import Update
 from .base import (
+    SessionExists,
     INSTANCE_STATUS_SECONDS,
     EVENT_LIMITS,
     SessionRecord,
@@ -167,6 +168,14 @@ return 1
 
 META_PREFIX = "m:"  # meta values live in the session hash as fields "m:<key>" (JSON)
 
+# kv_put: write the value as the next version if the stored one is ARGV[2] (0: none yet).
+_KV_PUT = """
+local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+if version ~= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'value', ARGV[1], 'version', version + 1)
+return 1
+"""
+
 _RECENT_EVENTS = """
 local ids = redis.call('LRANGE', KEYS[2], -tonumber(ARGV[1]), -1)
 if #ids == 0 then return {} end
@@ -253,6 +262,7 @@ class RedisStore(SessionStore):
         self._recent_events = self._redis.register_script(_RECENT_EVENTS)
         self._set_meta = self._redis.register_script(_SET_META)
         self._replace_versioned_meta = self._redis.register_script(_REPLACE_VERSIONED_META)
+        self._kv_put = self._redis.register_script(_KV_PUT)
         await self._heartbeat_once()
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
@@ -278,6 +288,10 @@ class RedisStore(SessionStore):
     async def create(self, record: SessionRecord) -> None:
         key, log_key, active, _ = self._keys(record.session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
+            await pipe.watch(key)  # another instance making it meanwhile fails the transaction (WatchError)
+            if await pipe.exists(key):
+                raise SessionExists(record.session_id)
+            pipe.multi()
             pipe.delete(log_key)
             pipe.hset(
                 key,
@@ -296,7 +310,10 @@ class RedisStore(SessionStore):
                 },
             )
             pipe.zadd(active, {record.session_id: record.last_active})
-            await pipe.execute()
+            try:
+                await pipe.execute()
+            except WatchError:
+                raise SessionExists(record.session_id) from None
 
     async def get(self, session_id: str) -> SessionRecord | None:
         key, log_key, _, _ = self._keys(session_id)
@@ -430,6 +447,19 @@ class RedisStore(SessionStore):
             return []
         bodies = await self._recent_events(keys=list(self._event_keys(session_id, kind)), args=[limit])
         return [json.loads(body) for body in bodies if body is not None]
+
+    async def kv_get(self, key: str) -> tuple[dict, int] | None:
+        held = await self._redis.hmget(f"{PREFIX}kv:{key}", "value", "version")
+        return None if held[0] is None else (json.loads(held[0]), int(held[1]))
+
+    async def kv_put(self, key: str, value: dict, expected_version: int) -> bool:
+        written = await self._kv_put(
+            keys=[f"{PREFIX}kv:{key}"], args=[json.dumps(value, separators=(",", ":")), expected_version]
+        )
+        return bool(written)
+
+    async def claim(self, key: str, seconds: float) -> bool:
+        return bool(await self._redis.set(f"{PREFIX}claim:{key}", 1, nx=True, px=max(1, round(seconds * 1000))))
 
     async def delete(self, session_id: str) -> None:
         key, log_key, active, _ = self._keys(session_id)

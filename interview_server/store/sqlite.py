@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import logging
 import os
 import sqlite3
@@ -26,7 +27,16 @@ from datetime import datetime
 from pathlib import Path
 
 from ..protocol import Update
-from .base import EVENT_LIMITS, SessionRecord, SessionStore, crosses_snapshot, decode_text, encode_text, replay
+from .base import (
+    EVENT_LIMITS,
+    SessionExists,
+    SessionRecord,
+    SessionStore,
+    crosses_snapshot,
+    decode_text,
+    encode_text,
+    replay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +77,15 @@ CREATE TABLE IF NOT EXISTS session_meta (  -- SessionRecord.meta: title, lock, h
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, kind);
 CREATE TABLE IF NOT EXISTS pending_deletes (  -- sessions whose logged updates are still being deleted
     session_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv (        -- small values beside the sessions (LTI links), compare-and-set
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,               -- JSON
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS claims (    -- keys taken once until they expire (LTI nonces)
+    key TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL
 ) WITHOUT ROWID;
 """
 
@@ -250,7 +269,10 @@ class SqliteStore(SessionStore):
         return result
 
     async def create(self, record: SessionRecord) -> None:
-        await self._write(self._create_sync, record)
+        try:
+            await self._write(self._create_sync, record)
+        except sqlite3.IntegrityError:  # the id is taken (its row's primary key): the transaction was undone
+            raise SessionExists(record.session_id) from None
         self._versions[record.session_id] = record.version
 
     @staticmethod
@@ -473,6 +495,33 @@ class SqliteStore(SessionStore):
         db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         db.execute("INSERT OR IGNORE INTO pending_deletes (session_id) VALUES (?)", (session_id,))
 
+    async def kv_put(self, key: str, value: dict, expected_version: int) -> bool:
+        return await self._write(self._kv_put_sync, key, json.dumps(value, separators=(",", ":")), expected_version)
+
+    @staticmethod
+    def _kv_put_sync(db: sqlite3.Connection, key: str, value: str, expected_version: int) -> bool:
+        if expected_version == 0:
+            return (
+                db.execute("INSERT OR IGNORE INTO kv (key, value, version) VALUES (?, ?, 1)", (key, value)).rowcount
+                == 1
+            )
+        updated = db.execute(
+            "UPDATE kv SET value = ?, version = version + 1 WHERE key = ? AND version = ?",
+            (value, key, expected_version),
+        )
+        return updated.rowcount == 1
+
+    async def claim(self, key: str, seconds: float) -> bool:
+        return await self._write(self._claim_sync, key, time.time(), seconds)
+
+    @staticmethod
+    def _claim_sync(db: sqlite3.Connection, key: str, now: float, seconds: float) -> bool:
+        db.execute("DELETE FROM claims WHERE expires_at <= ?", (now,))  # indexed by key only: small table, kept small
+        return (
+            db.execute("INSERT OR IGNORE INTO claims (key, expires_at) VALUES (?, ?)", (key, now + seconds)).rowcount
+            == 1
+        )
+
     @contextmanager
     def _transaction(self):
         """BEGIN IMMEDIATE ... COMMIT on the writer, rolled back on any error."""
@@ -485,6 +534,10 @@ class SqliteStore(SessionStore):
         self._db.execute("COMMIT")
 
     # ---- reads: on the read thread ----
+
+    async def kv_get(self, key: str) -> tuple[dict, int] | None:
+        row = await self._read(lambda db: db.execute("SELECT value, version FROM kv WHERE key = ?", (key,)).fetchone())
+        return None if row is None else (json.loads(row[0]), row[1])
 
     async def get(self, session_id: str) -> SessionRecord | None:
         return await self._read(self._get_sync, session_id)

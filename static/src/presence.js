@@ -14,12 +14,13 @@ const UPDATE_LOG_SIZE = 500; // recent updates kept to place a cursor that arriv
 const FOLLOW_MARGIN_PX = 48;
 
 /**
- * Events: `participants` (detail: [{id, name, color}]), `me` (detail: {id, name, color}).
+ * Events: `participants` (detail: [{id, name, color, role, call}]), `me` (detail: {id, name, color}).
  */
 export class Presence extends EventTarget {
   /** `hostKey`: the key from the host link (host-link.js), said in `hello` to join as a host. */
   /** `list`, `count`, `popover`, `all`: the participant chips, the count button and everyone's list (ui/participants.js). */
-  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null }) {
+  /** `linkName`: a name the link gives (an LMS launch: #name=…): taken as this person's, with no dialog. */
+  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null, linkName = null }) {
     super();
     this.connection = connection;
     this.hostKey = hostKey;
@@ -28,7 +29,8 @@ export class Presence extends EventTarget {
     this.me = null; // {id, name, color} on this connection, from `welcome`
     this.people = [];
     this.collab = null;
-    this.name = loadName(); // the remembered name, or null (the server says "Guest")
+    this.name = cleanName(linkName ?? "") || loadName(); // the link's, the remembered one, or null ("Guest")
+    if (linkName && this.name) saveName(this.name);
     this.latest = new Map(); // id -> the last `cursor` message from them (+ `placed` once in the editor)
     this.updateLog = new Map(); // version -> ChangeDesc (positions only, no text) of the update on top of it
     this.following = null;
@@ -155,8 +157,8 @@ export class Presence extends EventTarget {
     const known = new Set(this.people.map((person) => person.id));
     this.people = list
       .filter((person) => person && typeof person.id === "string")
-      .map(({ id, name, color, role }) => ({ id, name: String(name ?? "Guest"), color: String(color ?? ""),
-        role: role === "host" ? "host" : "candidate" }));
+      .map(({ id, name, color, role, call }) => ({ id, name: String(name ?? "Guest"), color: String(color ?? ""),
+        role: role === "host" ? "host" : "candidate", call: callOf(call) }));
     const mine = this.me && this.participant(this.me.id);
     if (mine && (mine.name !== this.me.name || mine.color !== this.me.color)) {
       this.me = { ...mine };
@@ -387,6 +389,11 @@ export class Presence extends EventTarget {
   emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/** A participant's `call` ({audio, video} while in the call), or null when they are not in it. */
+function callOf(call) {
+  return call && typeof call === "object" ? { audio: call.audio === true, video: call.video === true } : null;
 }
 
 /** My unconfirmed changes composed (null if none): synced document -> this editor's document. */

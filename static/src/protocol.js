@@ -154,3 +154,13 @@ export function boardPull(version) {
 export function boardPointer(x, y) {
   return encode("board_pointer", { x, y });
 }
+
+/** `call_signal`: a WebRTC signal (`{description}`, `{candidate}` or `{bye: true}`) for participant `to` only. */
+export function callSignal(to, signal) {
+  return encode("call_signal", { to, signal });
+}
+
+/** `call_state`: whether I am in the call, with my microphone (`audio`) and camera (`video`) on or off. */
+export function callState(inCall, audio, video) {
+  return encode("call_state", { in_call: inCall, audio, video });
+}

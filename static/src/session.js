@@ -1,5 +1,5 @@
 // Entry of the editor page (and of its embed view): wires the socket, the collab editor, presence,
-// runs, language and chat (the embed view has no chat and no invite button, but a postMessage API),
+// runs, language, chat and the call's Join button (the embed view has no chat and no invite button, but a postMessage API),
 // the problem beside the editor, the panes and the side column's tabs, and, for hosts (the host link),
 // the interviewer's tools.
 import { BoardTab } from "./board-tab.js";
@@ -17,6 +17,7 @@ import { SessionInfo } from "./session-info.js";
 import { SharedRuns } from "./shared-runs.js";
 import { Chat } from "./ui/chat.js";
 import { HiddenSummary } from "./ui/hidden-summary.js";
+import { CallButton } from "./ui/call-button.js";
 import { ask } from "./ui/host-dialogs.js";
 import { HostTools } from "./ui/host-tools.js";
 import { InputPanel } from "./ui/input.js";
@@ -52,7 +53,10 @@ const info = new SessionInfo(connection);
 const gradingInbox = new GradingInbox(connection); // the hosts' grading messages, until their tools load
 // "#host=KEY&open=playback" (My interviews' "Play back") opens playback once welcomed as host.
 const openOnArrival = new URLSearchParams(location.hash.slice(1)).get("open");
+// "#name=…" (an LMS launch, interview_server/lti/links.py) names this person: no name dialog. It leaves the address bar.
+const linkName = new URLSearchParams(location.hash.slice(1)).get("name");
 const hostKey = takeHostKey(main.dataset.sessionId);
+if (linkName) history.replaceState(history.state, "", location.pathname + location.search);
 const presence = new Presence({
   hostKey,
   connection,
@@ -61,6 +65,7 @@ const presence = new Presence({
   popover: $("#people-popover"),
   all: $("#people-all"),
   dialog: $("#name-dialog"),
+  linkName,
 });
 let language = main.dataset.language;
 const collab = new CollabClient({
@@ -72,6 +77,9 @@ const collab = new CollabClient({
   extensions: () => [presence.extension(), languageExtension(language), embed ? embed.extension() : []],
 });
 presence.attach(collab);
+// The call: only its Join button is in the first load (the embed view's ?call=off has none).
+const call = $("#join-call") && $("#call")
+  ? new CallButton({ button: $("#join-call"), root: $("#call"), connection, presence, toast }) : null;
 
 const input = new InputPanel({ stdin: $("#stdin"), prompt: $("#input-prompt") });
 const runner = new Runner({ timeLimitMs: Number(main.dataset.runTimeLimit) * 1000 || 10000, input });
@@ -336,6 +344,8 @@ function formatBytes(bytes) {
   board: () => boardTab?.board?.testHook() ?? null,
   // The side column's registry (ui/side-tabs.js), for tests that add a panel as a later feature would.
   registerPanel: (panel) => tabs?.registerPanel(panel),
+  // The call's state (joined, each peer connection's state and video frames decoded), or null before Join.
+  call: () => call?.stats() ?? null,
 };
 
 connection.start();

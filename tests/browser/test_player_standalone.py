@@ -216,3 +216,30 @@ async def test_the_hosts_export_shows_hidden_test_results_and_timer_marks_at_the
     await page.screenshot(path=str(ARTIFACTS / "export-grading.png"))
     assert errors == []
     await context.close()
+
+
+async def test_playback_shows_who_was_in_the_call_when(browser, tmp_path):
+    """history.calls (join, mute, leave) are lanes under the timeline and a line naming who is in the call."""
+    start = 1795950000000  # the sample's creation (2026-11-29T11:00:00Z)
+    calls = [
+        {"participant": "3f2a9c1d", "in_call": True, "audio": True, "video": True, "at": start + 60_000},
+        {"participant": "7b1e04aa", "in_call": True, "audio": True, "video": False, "at": start + 90_000},
+        {"participant": "3f2a9c1d", "in_call": True, "audio": False, "video": True, "at": start + 100_000},
+        {"participant": "3f2a9c1d", "in_call": False, "audio": False, "video": False, "at": start + 300_000},
+    ]
+    path = tmp_path / "call.html"
+    path.write_text(export_html({**SAMPLE, "calls": calls}), encoding="utf-8")
+    page, context, requests, errors = await open_export(browser, path.as_uri())
+    call = page.get_by_role("region", name="Playback").get_by_role("region", name="Call")
+    now = call.get_by_role("status", name="In the call at this point")
+    await expect(now).to_have_text("Nobody in the call at this point")
+    await expect(call.get_by_role("img", name="Ada in the call 1:00–5:00")).to_be_visible()
+    await expect(call.get_by_role("img", name="Bo in the call 1:30–14:10")).to_be_visible()
+    # Run 1 (2:03): both in the call, Ada muted, Bo without a camera.
+    await page.get_by_role("button", name="Jump to run 1 (Ada, version 117)").click()
+    await expect(now).to_have_text("In the call: Ada (muted), Bo (camera off)")
+    await page.get_by_role("slider", name="Timeline").press("End")
+    await expect(now).to_have_text("In the call: Bo (camera off)")
+    await page.screenshot(path=str(ARTIFACTS / "playback-call-lanes.png"))
+    assert errors == []
+    await context.close()

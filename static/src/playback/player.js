@@ -6,6 +6,7 @@ import { Decoration, EditorView, highlightSpecialChars, lineNumbers, WidgetType 
 import { HighlightStyle, indentUnit, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
 import { BoardReplay } from "./board-replay.js";
+import { CallLanes } from "./call-spans.js";
 import { formatElapsed, parseTime, Timeline } from "./timeline.js";
 
 const SPEEDS = [0.5, 1, 2, 4, 8, 16];
@@ -316,12 +317,14 @@ export class Player {
     top.append(legend, ...(startNote ? [startNote] : []), legendNote);
     const body = el("div", "pb-body");
     const editorColumn = el("div", "pb-editor-column");
+    this.callLanes = new CallLanes({ timeline: this.timeline, calls: this.history.calls, personAt: (id, ms) => this.personAt(id, ms) });
     this.board = BoardReplay.of(this.history.board); // the whiteboard beside the code (board-replay.js), if drawn on
+    let code = editorPane;
     if (this.board) {
-      const codeAndBoard = el("div", "pb-code-and-board");
-      codeAndBoard.append(editorPane, this.board.element);
-      editorColumn.append(codeAndBoard, controls);
-    } else editorColumn.append(editorPane, controls);
+      code = el("div", "pb-code-and-board");
+      code.append(editorPane, this.board.element);
+    }
+    editorColumn.append(code, controls, ...(this.callLanes.element ? [this.callLanes.element] : []));
     body.append(editorColumn, side);
     region.append(top, body);
 
@@ -490,6 +493,7 @@ export class Player {
     if (this.grading) this.showGrading(timeline.hiddenAt(p), timeline.timerMarksAt(p));
     this.board?.show(timeline.boardCountAt(p));
     const now = timeline.timeOfPosition(p);
+    this.callLanes.show(now);
     for (const { id, node } of this.legendNames) {
       const name = timeline.nameAt(id, now);
       if (name !== null && node.textContent !== name) node.textContent = name;

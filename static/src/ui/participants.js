@@ -2,6 +2,7 @@
 // characters, a Follow button) as many as fit, and a button with the count that opens everyone's list (full
 // names, role, colour, Follow).
 import { inkFor } from "../cursors.js";
+import { callIcon, describeCall } from "./call-icons.js";
 
 /** Events: `follow` (detail: the participant id to follow, or null to stop), `rename` (my chip was pressed). */
 export class ParticipantList extends EventTarget {
@@ -52,7 +53,7 @@ export class ParticipantList extends EventTarget {
     if (this.people === null) this.showCount(count);
   }
 
-  /** Shows everyone connected ([{id, name, color, role}]); `meId`'s chip comes first and renames. */
+  /** Shows everyone connected ([{id, name, color, role, call}]); `meId`'s chip comes first and renames. */
   render(people, meId) {
     this.people = people;
     this.meId = meId;
@@ -133,11 +134,11 @@ export class ParticipantList extends EventTarget {
       // The name starts with the words shown (name, "host", "(you)"), then says what the button does.
       button.setAttribute("aria-label", `${person.name}${person.role === "host" ? " host" : ""} (you): change your name`);
       button.title = `${person.name} (you)${host}: change your name`;
-      button.append(...parts, " ", you); // the spaces keep "Ada (you)" readable as text; flex layout ignores them
+      button.append(...parts, " ", you, ...(person.call ? [callBadge(person.call)] : [])); // the spaces keep "Ada (you)" readable as text; flex layout ignores them
       item.append(button);
     } else {
       item.title = `${person.name}${host}`;
-      item.append(...parts, followButton(person, person.id === this.following, false));
+      item.append(...parts, ...(person.call ? [callBadge(person.call)] : []), followButton(person, person.id === this.following, false));
     }
     return item;
   }
@@ -155,6 +156,7 @@ export class ParticipantList extends EventTarget {
     role.textContent = `${person.role === "host" ? "Interviewer" : "Candidate"}${me ? " · you" : ""}`;
     who.append(nameOf(person), role);
     item.append(dot(person), who);
+    if (person.call) item.append(callBadge(person.call));
     if (!me) item.append(followButton(person, person.id === this.following, true));
     return item;
   }
@@ -178,6 +180,17 @@ function nameOf(person) {
   name.className = "participant-name";
   name.textContent = person.name; // never HTML: names come from other people
   return name;
+}
+
+/** In the call: a microphone (slashed when muted), named in words for screen readers and on hover. */
+function callBadge(call) {
+  const badge = document.createElement("span");
+  badge.className = call.audio ? "participant-call" : "participant-call is-muted";
+  badge.setAttribute("role", "img");
+  badge.setAttribute("aria-label", describeCall(call));
+  badge.title = describeCall(call);
+  badge.append(callIcon("microphone", !call.audio, 12));
+  return badge;
 }
 
 function hostBadge() {
