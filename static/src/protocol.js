@@ -124,6 +124,37 @@ export function setTimer(action, minutes = undefined) {
   return encode("set_timer", { action, ...(minutes === undefined ? {} : { minutes }) });
 }
 
+/** `board_draw`: (participants) add `element` {id, type, color, width, points, text?, size?} on top of the board;
+ * `op`: my id for this operation (answered by board_done or an error, in order). */
+export function boardDraw(op, element) {
+  return encode("board_draw", { op, element });
+}
+
+/** `board_move`: (participants) new points for board elements [{id, points}] (move, resize). */
+export function boardMove(op, elements) {
+  return encode("board_move", { op, elements });
+}
+
+/** `board_erase`: (participants) remove board elements by id. */
+export function boardErase(op, ids) {
+  return encode("board_erase", { op, ids });
+}
+
+/** `board_clear`: (hosts) erase the whole board. */
+export function boardClear(op) {
+  return encode("board_clear", { op });
+}
+
+/** `board_pull`: the board's updates after `version` (or the whole board). */
+export function boardPull(version) {
+  return encode("board_pull", { version });
+}
+
+/** `board_pointer`: my pointer on the board, in board coordinates (null, null: it left the board). */
+export function boardPointer(x, y) {
+  return encode("board_pointer", { x, y });
+}
+
 /** `call_signal`: a WebRTC signal (`{description}`, `{candidate}` or `{bye: true}`) for participant `to` only. */
 export function callSignal(to, signal) {
   return encode("call_signal", { to, signal });

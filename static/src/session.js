@@ -2,6 +2,7 @@
 // runs, language, chat and the call's Join button (the embed view has no chat and no invite button, but a postMessage API),
 // the problem beside the editor, the panes and the side column's tabs, and, for hosts (the host link),
 // the interviewer's tools.
+import { BoardTab } from "./board-tab.js";
 import { CollabClient } from "./collab.js";
 import { Connection, STATUS } from "./connection.js";
 import { downloadCode, downloadSessionExport } from "./downloads.js";
@@ -120,6 +121,9 @@ if (tabs) {
   new Chat({ connection, presence, log: $("#chat-log"), form: $("#chat-form"), input: $("#chat-input"), tab: chatTab });
 }
 keepCaretInView(() => collab.view);
+// "Code | Draw": the whiteboard over the editor (its code loads when Draw is first opened; not in the embed view).
+const boardTab = $("#pane-switch") && new BoardTab({ tabs: $("#pane-switch"), codeTab: $("#code-tab"), drawTab: $("#draw-tab"), editor: $("#editor"),
+  panel: $("#board"), connection, presence, info, toast, ask });
 
 const CONNECTION_TONES = {
   [STATUS.connecting]: "busy",
@@ -263,8 +267,8 @@ connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { t
     toast.show(`Language not switched: ${data.message.replace(/^\w+: /, "")}`);
   }
   if (type === "error" && data.code === "name_refused") toast.show(`Name not taken: ${data.message.replace(/^\w+: /, "")}`);
-  // A chat message, a run's output or a setting the server could not store (edits and notes retry by themselves).
-  if (type === "error" && data.code === "store_unavailable" && !/^(push|set_notes):/.test(data.message)) {
+  // A chat message, a run's output or a setting the server could not store (edits, notes and drawings retry by themselves).
+  if (type === "error" && data.code === "store_unavailable" && !/^(push|set_notes|board_\w+):/.test(data.message)) {
     toast.show("Not saved: the server is reconnecting to its storage. Try again in a moment.");
   }
   if (type === "error" && data.code === "bad_host_key") {
@@ -336,6 +340,8 @@ function formatBytes(bytes) {
   isConnected: () => collab.isConnected(),
   remoteCursors: () => presence.remoteCursors(),
   role: () => info.role,
+  // The whiteboard once Draw was opened (board/board.js testHook: text, version, pending, markup, pointers), else null.
+  board: () => boardTab?.board?.testHook() ?? null,
   // The side column's registry (ui/side-tabs.js), for tests that add a panel as a later feature would.
   registerPanel: (panel) => tabs?.registerPanel(panel),
   // The call's state (joined, each peer connection's state and video frames decoded), or null before Join.

@@ -198,6 +198,7 @@ export class SyncClient extends EventTarget {
   }
 
   onError({ message, code }) {
+    if (String(message).startsWith("board_")) return; // the whiteboard's (board/board-sync.js), not the code's
     // Delayed, not refused; or a refused connection, which the status says (the socket closes next).
     if (code === "rate_limited" || code === "session_full" || code === "too_many_connections") return;
     if (code === "cursor_refused") return; // a cursor too old to place: the next selection is sent at a newer version

@@ -5,6 +5,7 @@ import { Compartment, EditorState, StateEffect, StateField } from "@codemirror/s
 import { Decoration, EditorView, highlightSpecialChars, lineNumbers, WidgetType } from "@codemirror/view";
 import { HighlightStyle, indentUnit, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
+import { BoardReplay } from "./board-replay.js";
 import { CallLanes } from "./call-spans.js";
 import { formatElapsed, parseTime, Timeline } from "./timeline.js";
 
@@ -317,7 +318,13 @@ export class Player {
     const body = el("div", "pb-body");
     const editorColumn = el("div", "pb-editor-column");
     this.callLanes = new CallLanes({ timeline: this.timeline, calls: this.history.calls, personAt: (id, ms) => this.personAt(id, ms) });
-    editorColumn.append(editorPane, controls, ...(this.callLanes.element ? [this.callLanes.element] : []));
+    this.board = BoardReplay.of(this.history.board); // the whiteboard beside the code (board-replay.js), if drawn on
+    let code = editorPane;
+    if (this.board) {
+      code = el("div", "pb-code-and-board");
+      code.append(editorPane, this.board.element);
+    }
+    editorColumn.append(code, controls, ...(this.callLanes.element ? [this.callLanes.element] : []));
     body.append(editorColumn, side);
     region.append(top, body);
 
@@ -484,6 +491,7 @@ export class Player {
     this.showRun(timeline.runAt(p));
     this.showChat(timeline.chatAt(p));
     if (this.grading) this.showGrading(timeline.hiddenAt(p), timeline.timerMarksAt(p));
+    this.board?.show(timeline.boardCountAt(p));
     const now = timeline.timeOfPosition(p);
     this.callLanes.show(now);
     for (const { id, node } of this.legendNames) {

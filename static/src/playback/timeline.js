@@ -5,7 +5,7 @@ import { ChangeSet, Text } from "@codemirror/state";
 const CHECKPOINT_EVERY = 100; // versions between cached documents (and authorship) while scrubbing
 const CHUNK_SEGMENTS = 64; // authorship segments per chunk: an edit rebuilds the chunks it touches, not all
 // Among events at the same millisecond.
-const KIND_ORDER = { update: 0, run_start: 1, chat: 2, run_end: 3, hidden: 4, timer: 5 };
+const KIND_ORDER = { update: 0, run_start: 1, chat: 2, run_end: 3, hidden: 4, timer: 5, board: 6 };
 
 /** Milliseconds since the epoch of an ISO 8601 string (or a number), or null. */
 export function parseTime(value) {
@@ -194,6 +194,11 @@ export class Timeline {
       const at = parseTime(mark.at);
       if (at !== null) events.push({ at, kind: "timer", index });
     });
+    // The whiteboard (history.board): one event per update, so the board plays stroke by stroke.
+    (this.history.board?.updates ?? []).forEach((update, index) => {
+      const at = parseTime(update?.at);
+      if (at !== null) events.push({ at, kind: "board", index });
+    });
     events.forEach((event, seq) => { event.seq = seq; });
     events.sort((a, b) => a.at - b.at || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.seq - b.seq);
     this.events = events;
@@ -211,13 +216,20 @@ export class Timeline {
     this.runStartPosition = new Map(); // run index -> position just after its start
     this.runEndPosition = new Map(); // run index -> position just after its end
     this.versionPosition = new Int32Array(this.changes.length + 1); // version - startVersion -> first position at it
+    this.positionBoard = new Int32Array(events.length + 1); // board updates shown at each position
     events.forEach((event, i) => {
       const version = event.kind === "update" ? event.version : this.positionVersion[i];
       this.positionVersion[i + 1] = version;
+      this.positionBoard[i + 1] = event.kind === "board" ? event.index + 1 : this.positionBoard[i];
       if (event.kind === "update") this.versionPosition[version - this.startVersion] = i + 1;
       else if (event.kind === "run_start") this.runStartPosition.set(event.index, i + 1);
       else if (event.kind === "run_end") this.runEndPosition.set(event.index, i + 1);
     });
+  }
+
+  /** How many of the whiteboard's updates (history.board.updates) are drawn at position p. */
+  boardCountAt(p) {
+    return this.positionBoard[Math.max(0, Math.min(p, this.events.length))];
   }
 
   /** How many positions the slider has beyond 0 (= the number of events). */
