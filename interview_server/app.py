@@ -76,6 +76,7 @@ def create_app(
         clock,
         max_document_bytes=config.max_document_bytes,
         version_rate=config.version_rate,
+        board_rate=config.board_rate,
         observe_commit=app[METRICS].commit,
     )
     app[METRICS].watch(app[SESSIONS].live_count, app[HUB].connection_count, lambda: app[STORE_HEALTH].up)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from . import protocol
 from .handlers import Context, check_may_edit, handles
 from .hub import Peer
-from .limits import SessionBudgets, TokenBucket, take_from_both
+from .limits import TokenBucket, take_from_both
 from .presence import CursorThrottle
 from .protocol import (
     BOARD_OP_BURST,
@@ -32,7 +32,7 @@ def _take_op(ctx: Context, what: str) -> Callable[[], None]:
     if not take_from_both(peer.board_ops, ctx.session.budgets.board):
         raise ProtocolError(
             f"{what}: more board operations than a connection ({BOARD_OPS_PER_SECOND} a second) or the session "
-            f"({SessionBudgets.BOARD_RATE} a second) may send; this one was not applied",
+            f"({ctx.session.budgets.board_rate:g} a second) may send; this one was not applied",
             "rate_limited",
         )
     return lambda: check_may_edit(ctx.session, peer, what)

@@ -83,6 +83,14 @@ SETTINGS: tuple[Setting, ...] = (
         "refused (0 = no limit).",
     ),
     Setting(
+        "board_rate",
+        "BOARD_RATE",
+        float,
+        20.0,
+        "Whiteboard operations (strokes, moves, erases) per second one session may take from all its connections, "
+        "sustained, after a burst of 6 s worth; each connection also keeps to 10 a second after 60 (0 = no session limit).",
+    ),
+    Setting(
         "max_participants",
         "MAX_PARTICIPANTS",
         int,
@@ -295,6 +303,7 @@ class Config:
     message_burst: int = 300
     byte_rate: int = 256 * 1024
     version_rate: float = 40.0
+    board_rate: float = 20.0
     max_participants: int = 10
     sockets_per_ip: int = 100
     sessions_per_ip: int = 300
@@ -430,6 +439,7 @@ def load_config(argv: list[str] | None = None, environ: dict[str, str] | None = 
         "message_burst",
         "byte_rate",
         "version_rate",
+        "board_rate",
         "max_participants",
         "sockets_per_ip",
         "sessions_per_ip",

@@ -42,18 +42,22 @@ class SessionBudgets:
     """What all of one session's connections together may send of the messages a connection's own bucket also
     paces: a participant who reconnects gets a new connection's bucket, not a new session's."""
 
-    BOARD_RATE, BOARD_BURST = 20, 120  # board operations (each connection: 10 a second after 60)
+    BOARD_BURST_SECONDS = 6  # board operations: BOARD_RATE a second after 6 s worth (each connection: 10 after 60)
     COMMENT_RATE, COMMENT_BURST = 4, 40  # comment messages (each connection: 2 a second after 20)
     INTEGRITY_RATE, INTEGRITY_BURST = 2, 60  # integrity events (each connection: 1 a second after 30)
 
-    def __init__(self, clock: Clock = time.monotonic):
-        self.board = TokenBucket(self.BOARD_RATE, self.BOARD_BURST, clock)
+    def __init__(self, board_rate: float = 20.0, clock: Clock = time.monotonic):
+        self.board_rate = board_rate
+        self.board = TokenBucket(board_rate, board_rate * self.BOARD_BURST_SECONDS, clock) if board_rate else None
         self.comments = TokenBucket(self.COMMENT_RATE, self.COMMENT_BURST, clock)
         self.integrity = TokenBucket(self.INTEGRITY_RATE, self.INTEGRITY_BURST, clock)
 
 
-def take_from_both(connection: TokenBucket, session: TokenBucket) -> bool:
-    """One action paced by a connection's bucket and its session's: taken from both, or from neither."""
+def take_from_both(connection: TokenBucket, session: TokenBucket | None) -> bool:
+    """One action paced by a connection's bucket and its session's (None: no session limit): taken from both, or
+    from neither."""
+    if session is None:
+        return connection.try_take()
     if not (connection.has_token() and session.has_token()):
         return False
     return connection.try_take() and session.try_take()

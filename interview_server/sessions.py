@@ -70,11 +70,13 @@ class SessionRegistry:
         clock: Callable[[], float] = time.time,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         version_rate: float = DEFAULT_VERSION_RATE,
+        board_rate: float = 20.0,
         observe_commit: Callable[[float], None] | None = None,
     ):
         self._store = store
         self._observe_commit = observe_commit
         self._version_rate = version_rate
+        self._board_rate = board_rate
         self._max_document_bytes = max_document_bytes
         self._hub = hub
         self._ttl = session_ttl
@@ -224,7 +226,7 @@ class SessionRegistry:
         if len(self._budgets) > 1000:
             self._budgets = {k: held for k, held in self._budgets.items() if now - held[1] < BUDGETS_KEPT_SECONDS}
         held = self._budgets.get(session_id)
-        budgets = held[0] if held and now - held[1] < BUDGETS_KEPT_SECONDS else SessionBudgets()
+        budgets = held[0] if held and now - held[1] < BUDGETS_KEPT_SECONDS else SessionBudgets(self._board_rate)
         self._budgets[session_id] = (budgets, now)
         return budgets
 

@@ -54,6 +54,7 @@ async def test_the_heaviest_board_operations_on_a_full_board_stay_within_the_bou
             "BYTE_RATE": "0",
             "SOCKETS_PER_IP": "0",
             "MAX_PARTICIPANTS": "0",
+            "BOARD_RATE": "0",  # filled by many connections at once: the session's budget would pace it
             "OPERATOR_TOKEN": OPERATOR_TOKEN,
         },
     )
