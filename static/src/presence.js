@@ -19,10 +19,11 @@ const FOLLOW_MARGIN_PX = 48;
 export class Presence extends EventTarget {
   /** `hostKey`: the key from the host link (host-link.js), said in `hello` to join as a host. */
   /** `list`, `count`, `popover`, `all`: the participant chips, the count button and everyone's list (ui/participants.js). */
-  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null }) {
+  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null, authorKey = null }) {
     super();
     this.connection = connection;
     this.hostKey = hostKey;
+    this.authorKey = authorKey; // said in hello: my comments stay mine after a reload (comments/author-key.js)
     this.list = new ParticipantList(list, count, { popover, all });
     this.dialog = new NameDialog(dialog);
     this.me = null; // {id, name, color} on this connection, from `welcome`
@@ -95,13 +96,13 @@ export class Presence extends EventTarget {
 
   onOpen() {
     this.lastSent = null;
-    this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined, this.hostKey));
+    this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined, this.hostKey, this.authorKey));
   }
 
   /** The host key was refused: join as a candidate instead (the page says why). */
   joinWithoutHostKey() {
     this.hostKey = null;
-    if (this.connection.isOpen) this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined));
+    if (this.connection.isOpen) this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined, null, this.authorKey));
   }
 
   onClose() {
@@ -390,7 +391,7 @@ export class Presence extends EventTarget {
 }
 
 /** My unconfirmed changes composed (null if none): synced document -> this editor's document. */
-function composePending(state) {
+export function composePending(state) {
   const pending = sendableUpdates(state);
   if (pending.length === 0) return null;
   return pending.reduce((all, update) => all.compose(update.changes), ChangeSet.empty(pending[0].changes.length));
