@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from playwright.async_api import Page, expect
 
 from .conftest import ARTIFACTS, create_session_links, wait_for
@@ -237,5 +238,53 @@ async def test_the_embed_with_integrity_off_records_nothing_and_says_nothing(pag
     await expect(other.get_by_role("note")).to_have_text(NOTE)
     await editor(other).click()
     await other.evaluate(PASTE, "y = 2\n")
-    await wait_for(lambda: eventually(asyncio.sleep(0, other_sent), lambda seen: any(f.get("type") == "integrity_event" for f in seen)),
-                   message="the embed to record a paste")
+    await wait_for(
+        lambda: eventually(
+            asyncio.sleep(0, other_sent), lambda seen: any(f.get("type") == "integrity_event" for f in seen)
+        ),
+        message="the embed to record a paste",
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+async def test_screenshots_of_the_comments_and_the_signals(pages, server_url, scheme):
+    """Screenshots (test-artifacts/review-*.png) of the Comments tab, the editor's ranges and the Signals tab, on a
+    desktop and at phone width, light and dark."""
+    links = create_session_links(server_url, language="python")
+    ada = await connected(await pages.person(links["host_url"], name="Ada", color_scheme=scheme))
+    bo = await connected(await pages.person(links["join_url"], name="Bo", color_scheme=scheme))
+    await set_code(ada, "def add(a, b):\n    return a - b\n\n\nprint(add(2, 3))\n")
+    await settled(ada)
+    await select_line(bo, 2)
+    await bo.get_by_role("button", name="Comment", exact=True).click()
+    await bo.get_by_role("textbox", name="Comment", exact=True).fill("Should this be a + b? The name says add.")
+    await bo.get_by_role("button", name="Add comment").click()
+    await open_tab(ada, "Comments")
+    thread = ada.get_by_role("list", name="Open threads").get_by_role("listitem").first
+    await thread.get_by_role("textbox", name="Reply").fill("Good question: what do you expect add(2, 3) to print?")
+    await thread.get_by_role("button", name="Reply").click()
+    await select_line(ada, 5)
+    await ada.keyboard.press("Control+Alt+m")
+    await ada.get_by_label("Hosts only").check()
+    await ada.get_by_role("textbox", name="Comment", exact=True).fill("Did not test with negative numbers.")
+    await ada.get_by_role("button", name="Add comment").click()
+    await expect(ada.locator(".cm-commentRange")).to_have_count(2)
+    await editor(bo).click()
+    await bo.keyboard.press("ControlOrMeta+End")
+    await bo.evaluate(PASTE, "# " + "b" * 1238 + "\n")
+    await bo.evaluate(HIDE, True)
+    await asyncio.sleep(1.2)
+    await bo.evaluate(HIDE, False)
+    await settled(bo)
+    await open_tab(bo, "Comments")
+    await expect(bo.get_by_role("list", name="Open threads")).to_contain_text("what do you expect")
+    for width, label in ((1280, "desktop"), (390, "phone")):
+        for page in (ada, bo):
+            await page.set_viewport_size({"width": width, "height": 800 if width > 400 else 844})
+        await ada.screenshot(path=str(ARTIFACTS / f"review-comments-host-{label}-{scheme}.png"))
+        await bo.screenshot(path=str(ARTIFACTS / f"review-comments-candidate-{label}-{scheme}.png"))
+        await open_tab(ada, "Signals")
+        person = ada.get_by_role("list", name="Summary per person").get_by_role("listitem").filter(has_text="Bo").first
+        await expect(person).to_contain_text("1 paste (1 from outside the pad), largest 1,241 characters")
+        await ada.screenshot(path=str(ARTIFACTS / f"review-signals-{label}-{scheme}.png"))
+        await open_tab(ada, "Comments")
