@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from .conftest import ARTIFACTS, create_session_links, wait_for
+from .test_accessibility import violations
 from .helpers import connected, editor, open_tab, set_code, settled, text_of
 
 CODE = "def add(a, b):\n    return a - b\n"
@@ -278,6 +279,9 @@ async def test_screenshots_of_the_comments_and_the_signals(pages, server_url, sc
     await settled(bo)
     await open_tab(bo, "Comments")
     await expect(bo.get_by_role("list", name="Open threads")).to_contain_text("what do you expect")
+    # axe, as tests/browser/test_accessibility.py runs it: the Comments tab with threads, and the Signals tab.
+    assert await violations(ada) == []
+    assert await violations(bo) == []
     for width, label in ((1280, "desktop"), (390, "phone")):
         for page in (ada, bo):
             await page.set_viewport_size({"width": width, "height": 800 if width > 400 else 844})
@@ -287,4 +291,6 @@ async def test_screenshots_of_the_comments_and_the_signals(pages, server_url, sc
         person = ada.get_by_role("list", name="Summary per person").get_by_role("listitem").filter(has_text="Bo").first
         await expect(person).to_contain_text("1 paste (1 from outside the pad), largest 1,241 characters")
         await ada.screenshot(path=str(ARTIFACTS / f"review-signals-{label}-{scheme}.png"))
+        if label == "desktop":
+            assert await violations(ada) == []
         await open_tab(ada, "Comments")

@@ -148,7 +148,6 @@ export class CommentsPanel {
     this.empty.hidden = open.length > 0;
     this.resolved.hidden = resolved.length === 0;
     this.resolvedSummary.textContent = `Resolved (${resolved.length})`;
-    this.tab.badge(open.length ? String(open.length) : null);
     if (changedId && !this.tab.selected) this.tab.attention("new comment");
   }
 
@@ -171,7 +170,7 @@ export class CommentsPanel {
     } else {
       const show = button("", "comment-code");
       show.append(el("span", "comment-line", line ? `Line ${line}` : "Code"), el("code", "", thread.quote.split("\n")[0]));
-      show.setAttribute("aria-label", `Show in code: ${line ? `line ${line}, ` : ""}${thread.quote.slice(0, 80)}`);
+      show.title = "Show it in the code";
       show.addEventListener("click", () => this.threads.reveal(thread.id));
       parts.push(show);
     }
