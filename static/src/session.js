@@ -61,6 +61,7 @@ const signalsInbox = hostKey
   ? new FrameInbox(connection, ["integrity_events", "integrity", "history", "run_started", "run_finished"]) : null;
 // Pastes, time away and typing bursts (docs/INTEGRITY.md): not in an embed that turned them off.
 const integrity = new IntegrityRecorder({ connection, enabled: main.dataset.integrity !== "off" });
+if (hostKey && $("#integrity-note")) $("#integrity-note").hidden = true; // for candidates (shown again if refused)
 let comments = null; // the Comments tab and the Comment button (the full page only; comments/loader.js)
 const presence = new Presence({
   hostKey,
@@ -259,7 +260,7 @@ info.addEventListener("change", () => {
   layout.refresh();
   if (info.isHost && !wasHost) becomeHost();
   const note = $("#integrity-note");
-  if (note) note.hidden = info.isHost; // the note is for candidates: hosts' pages record nothing
+  if (note && info.role) note.hidden = info.isHost; // for candidates: hosts' pages record nothing
   wasHost = info.isHost;
   // This browser's "My interviews" (landing page): kept for hosts only, with the title as it is now.
   if (info.isHost && hostKey) rememberInterview({ id: main.dataset.sessionId, hostKey, title: info.title });
