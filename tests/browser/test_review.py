@@ -294,3 +294,17 @@ async def test_screenshots_of_the_comments_and_the_signals(pages, server_url, sc
         if label == "desktop":
             assert await violations(ada) == []
         await open_tab(ada, "Comments")
+    # Playback: the threads at the end, with their ranges in the player's editor.
+    await ada.set_viewport_size({"width": 1280, "height": 800})
+    await ada.get_by_role("button", name="Playback").click()
+    player = ada.get_by_role("region", name="Playback")
+    await player.get_by_role("slider", name="Timeline").focus()
+    await ada.keyboard.press("End")
+    comments = player.get_by_role("list", name="Comments at this point")
+    await expect(comments).to_contain_text("Bo: Should this be a + b? The name says add.")
+    await expect(comments).to_contain_text("hosts only")
+    await expect(player.locator(".pb-comment-range")).to_have_text(["return a - b", "print(add(2, 3))"])
+    await ada.keyboard.press("Home")
+    await expect(comments).to_contain_text("No comments yet at this point.")
+    await ada.keyboard.press("End")
+    await ada.screenshot(path=str(ARTIFACTS / f"review-playback-{scheme}.png"))

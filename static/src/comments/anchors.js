@@ -49,19 +49,20 @@ export const anchorField = StateField.define({
 });
 
 class ThreadMarker extends GutterMarker {
-  constructor(ids, open) {
+  constructor(ids, open, hosts) {
     super();
     this.ids = ids;
     this.open = open;
+    this.hosts = hosts; // every thread on the line is hosts-only
   }
 
   eq(other) {
-    return other.ids === this.ids && other.open === this.open;
+    return other.ids === this.ids && other.open === this.open && other.hosts === this.hosts;
   }
 
   toDOM() {
     const dot = document.createElement("span");
-    dot.className = this.open ? "cm-commentMarker" : "cm-commentMarker cm-commentMarker-resolved";
+    dot.className = `cm-commentMarker${this.open ? "" : " cm-commentMarker-resolved"}${this.hosts ? " cm-commentMarker-hosts" : ""}`;
     dot.title = this.open ? "Comment: open it in the Comments tab" : "Resolved comment";
     return dot;
   }
@@ -71,15 +72,16 @@ const commentGutter = gutter({
   class: "cm-commentGutter",
   markers(view) {
     const lines = new Map(); // line start -> {ids, open}
-    for (const { id, from, open } of view.state.field(anchorField).values()) {
+    for (const { id, from, open, hosts } of view.state.field(anchorField).values()) {
       const start = view.state.doc.lineAt(from).from;
-      const line = lines.get(start) ?? { ids: [], open: false };
+      const line = lines.get(start) ?? { ids: [], open: false, hosts: true };
       line.ids.push(id);
       line.open ||= open;
+      line.hosts &&= hosts;
       lines.set(start, line);
     }
     const sorted = [...lines].sort((a, b) => a[0] - b[0]);
-    return RangeSet.of(sorted.map(([start, { ids, open }]) => new ThreadMarker(ids.join(" "), open).range(start)));
+    return RangeSet.of(sorted.map(([start, { ids, open, hosts }]) => new ThreadMarker(ids.join(" "), open, hosts).range(start)));
   },
   domEventHandlers: {
     mousedown(view, line) {

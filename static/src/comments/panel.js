@@ -200,7 +200,7 @@ export class CommentsPanel {
     });
     input.addEventListener("keydown", (event) => this.submitOnModEnter(event, reply));
     item.append(head, comments, reply);
-    return { item, head, comments, resolve, editing: null };
+    return { item, head, comments, resolve, editing: null, draft: undefined };
   }
 
   buildComment(thread, comment, view) {
@@ -216,11 +216,15 @@ export class CommentsPanel {
     if (view.editing === comment.id) {
       const form = el("form", "comment-edit");
       const input = textBox("Edit comment", "");
-      input.value = comment.text;
+      input.value = view.draft ?? comment.text; // what is being typed survives a re-render (a reply arriving)
+      input.addEventListener("input", () => { view.draft = input.value; });
       const save = el("button", "button button-small", "Save");
       save.type = "submit";
       const cancel = button("Cancel");
-      cancel.addEventListener("click", () => { view.editing = null; this.renderThread(thread); });
+      cancel.addEventListener("click", () => {
+        view.editing = view.draft = null;
+        this.renderThread(this.threads.threads.get(thread.id) ?? thread);
+      });
       const actions = el("div", "comment-actions");
       actions.append(cancel, save);
       form.append(input, actions);
@@ -228,12 +232,15 @@ export class CommentsPanel {
         event.preventDefault();
         const text = input.value.trim();
         if (!text || !this.threads.edit(thread.id, comment.id, text)) return;
-        view.editing = null;
-        this.renderThread(thread);
+        view.editing = view.draft = null;
+        this.renderThread(this.threads.threads.get(thread.id) ?? thread);
       });
       input.addEventListener("keydown", (event) => this.submitOnModEnter(event, form));
       item.append(form);
-      queueMicrotask(() => input.focus());
+      if (view.draft === undefined) {
+        view.draft = null;
+        queueMicrotask(() => input.focus()); // once, when the form opens
+      }
       return item;
     }
     item.append(el("p", "comment-text", comment.text));
@@ -241,7 +248,11 @@ export class CommentsPanel {
       const tools = el("div", "comment-tools");
       if (own) {
         const edit = button("Edit", "button button-quiet button-small", `Edit your comment: ${comment.text.slice(0, 40)}`);
-        edit.addEventListener("click", () => { view.editing = comment.id; this.renderThread(thread); });
+        edit.addEventListener("click", () => {
+          view.editing = comment.id;
+          view.draft = undefined;
+          this.renderThread(this.threads.threads.get(thread.id) ?? thread);
+        });
         tools.append(edit);
       }
       const remove = button("Delete", "button button-quiet button-small",
