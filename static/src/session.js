@@ -56,7 +56,7 @@ const gradingInbox = new GradingInbox(connection); // the hosts' grading message
 // "#host=KEY&open=playback" (My interviews' "Play back") opens playback once welcomed as host.
 const openOnArrival = new URLSearchParams(location.hash.slice(1)).get("open");
 const hostKey = takeHostKey(main.dataset.sessionId);
-// The hosts' Signals tab (integrity/host-summary.js) loads once welcomed as a host: what it needs is kept till then.
+// The hosts' Signals (integrity/host-summary.js) load once welcomed as a host: what it needs is kept till then.
 const signalsInbox = hostKey
   ? new FrameInbox(connection, ["integrity_events", "integrity", "history", "run_started", "run_finished"]) : null;
 // Pastes, time away and typing bursts (docs/INTEGRITY.md): not in an embed that turned them off.
@@ -100,7 +100,7 @@ connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) =
 });
 new HiddenSummary({ connection, before: $("#output") });
 const timer = $(".topbar-status") ? timerLoader({ connection, mount: $(".topbar-status"), toast }) : null;
-let signals = null; // the hosts' Signals tab (integrity/host-summary.js, loaded on becoming a host)
+let signals = null; // the hosts' Signals (integrity/host-summary.js, loaded on becoming a host)
 let grading = null; // the hosts' Tests and Scorecard tabs (grading/host.js, loaded on becoming a host)
 
 // The panes, and the side column's tabs (the embed view has only the output beside the editor).
@@ -309,10 +309,10 @@ function becomeHost() {
       timeLimitMs: runner.timeLimitMs, language: () => language,
     })).catch((failure) => toast.show(`Could not load the grading tools: ${failure.message}`));
   }
-  if (tabs && signalsInbox && !signals) {
+  if ($("#signals-popover") && signalsInbox && !signals) {
     // Loaded now, never in a candidate's page: integrity signals reach hosts only.
-    signals = import("./integrity/host-summary.js").then(({ IntegritySummary }) =>
-      new IntegritySummary({ connection, presence, tabs, held: signalsInbox.handOver() }))
+    signals = import("./integrity/host-summary.js").then(({ IntegritySummary }) => new IntegritySummary({
+      connection, presence, root: $("#signals-popover"), button: $("#signals-button"), held: signalsInbox.handOver() }))
       .catch((failure) => toast.show(`Could not load the signals: ${failure.message}`));
   }
   const bar = $("#host-tools");

@@ -57,6 +57,17 @@ async def select_line(page: Page, number: int) -> None:
     await page.keyboard.press("Shift+End")
 
 
+async def open_signals(page: Page):
+    """The interviewer's Signals (the toolbar's button; on a phone, in the menu); returns the summary list."""
+    menu = page.get_by_role("button", name="Menu")
+    if await menu.is_visible():
+        await menu.click()
+    await page.get_by_role("button", name="Signals").click()
+    signals = page.get_by_role("dialog", name="Signals")
+    await expect(signals).to_be_visible()
+    return signals.get_by_role("list", name="Summary per person")
+
+
 async def two_people(pages, server_url: str) -> tuple[Page, Page, list[dict], list[dict]]:
     """Ada (the host link) and Bo (the candidate's link), each in a browser context of their own; with every
     message Bo's page receives and sends."""
@@ -189,11 +200,11 @@ async def test_a_paste_and_time_away_show_on_the_interviewers_timeline_and_summa
     assert sent[1] == {"kind": "paste", "chars": sent[1]["chars"], "external": False}
     assert sent[2]["kind"] == "away" and sent[2]["reason"] == "hidden" and 2900 <= sent[2]["ms"] <= 4000
 
-    # The interviewer's Signals tab sums it up.
-    await open_tab(ada, "Signals")
-    person = ada.get_by_role("list", name="Summary per person").get_by_role("listitem").filter(has_text="Bo").first
+    # The interviewer's Signals sum it up.
+    person = (await open_signals(ada)).get_by_role("listitem").filter(has_text="Bo").first
     await expect(person).to_contain_text("2 pastes (1 from outside the pad), largest")
     await expect(person).to_contain_text("Away 3 s in 1 span")
+    await ada.get_by_role("dialog", name="Signals").get_by_role("button", name="Close").click()
 
     # The interviewer's timeline: a paste marker with its size, and an away span of about 3 s.
     await ada.get_by_role("button", name="Playback").click()
@@ -210,9 +221,10 @@ async def test_a_paste_and_time_away_show_on_the_interviewers_timeline_and_summa
     await expect(signals).to_contain_text("Bo: Away 3 s (tab hidden)")
     await ada.screenshot(path=str(ARTIFACTS / "review-playback-signals.png"))
 
-    # The candidate's page: no integrity frame, no Signals tab, no marker.
+    # The candidate's page: no integrity frame, no Signals, no marker.
     assert not [f for f in bo_received if f.get("type") in ("integrity", "integrity_events")]
-    await expect(bo.get_by_role("tab", name="Signals")).to_have_count(0)
+    await expect(bo.get_by_role("button", name="Signals")).to_be_hidden()
+    assert await bo.evaluate("document.querySelector('#signals-popover').textContent") == ""  # never filled
     assert await bo.locator(".pb-marker-paste, .pb-marker-away").count() == 0
 
 
@@ -249,7 +261,7 @@ async def test_the_embed_with_integrity_off_records_nothing_and_says_nothing(pag
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_screenshots_of_the_comments_and_the_signals(pages, server_url, scheme):
-    """Screenshots (test-artifacts/review-*.png) of the Comments tab, the editor's ranges and the Signals tab, on a
+    """Screenshots (test-artifacts/review-*.png) of the Comments tab, the editor's ranges and the Signals, on a
     desktop and at phone width, light and dark."""
     links = create_session_links(server_url, language="python")
     ada = await connected(await pages.person(links["host_url"], name="Ada", color_scheme=scheme))
@@ -279,7 +291,7 @@ async def test_screenshots_of_the_comments_and_the_signals(pages, server_url, sc
     await settled(bo)
     await open_tab(bo, "Comments")
     await expect(bo.get_by_role("list", name="Open threads")).to_contain_text("what do you expect")
-    # axe, as tests/browser/test_accessibility.py runs it: the Comments tab with threads, and the Signals tab.
+    # axe, as tests/browser/test_accessibility.py runs it: the Comments tab with threads, and the Signals.
     assert await violations(ada) == []
     assert await violations(bo) == []
     for width, label in ((1280, "desktop"), (390, "phone")):
@@ -287,13 +299,12 @@ async def test_screenshots_of_the_comments_and_the_signals(pages, server_url, sc
             await page.set_viewport_size({"width": width, "height": 800 if width > 400 else 844})
         await ada.screenshot(path=str(ARTIFACTS / f"review-comments-host-{label}-{scheme}.png"))
         await bo.screenshot(path=str(ARTIFACTS / f"review-comments-candidate-{label}-{scheme}.png"))
-        await open_tab(ada, "Signals")
-        person = ada.get_by_role("list", name="Summary per person").get_by_role("listitem").filter(has_text="Bo").first
+        person = (await open_signals(ada)).get_by_role("listitem").filter(has_text="Bo").first
         await expect(person).to_contain_text("1 paste (1 from outside the pad), largest 1,241 characters")
         await ada.screenshot(path=str(ARTIFACTS / f"review-signals-{label}-{scheme}.png"))
         if label == "desktop":
             assert await violations(ada) == []
-        await open_tab(ada, "Comments")
+        await ada.get_by_role("dialog", name="Signals").get_by_role("button", name="Close").click()
     # Playback: the threads at the end, with their ranges in the player's editor.
     await ada.set_viewport_size({"width": 1280, "height": 800})
     await ada.get_by_role("button", name="Playback").click()

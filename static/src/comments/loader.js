@@ -1,6 +1,6 @@
-// The comments' first-load part: this tab's author key, the Comments tab, the Comment button and Ctrl/Cmd-Alt-M,
-// and the comment frames held until the threads' code (threads.js, panel.js) loads: when the first thread arrives,
-// the tab is opened, or someone starts a comment.
+// The comments' first-load part: this tab's author key, the Comment button and Ctrl/Cmd-Alt-M, and the comment
+// frames held until the threads' code (threads.js, panel.js) loads, with the Comments tab: when the first thread
+// arrives or someone starts a comment.
 import { keymap } from "@codemirror/view";
 
 const HELD = new Set(["comment_threads", "comment_thread", "comment_removed"]);
@@ -33,9 +33,8 @@ export class CommentsLoader {
     this.held = [];
     this.loaded = null; // Promise of the threads' panel once asked for
     this.started = false; // the threads' code listens itself from then on
-    this.tab = tabs.registerPanel({ id: "comments", label: "Comments", order: 15, element: root });
-    this.tab.addEventListener("select", () => this.load());
-    if (this.tab.selected) this.load(); // the tab chosen last time, selected as it joined
+    this.tabs = tabs;
+    this.tab = null; // the Comments tab joins the column with the first thread or comment (a phone's row stays one)
     page.connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) => {
       if (this.started) return;
       if (detail.type === "welcome") this.held = []; // a reconnect: the threads come again
@@ -65,6 +64,7 @@ export class CommentsLoader {
   }
 
   load() {
+    this.tab ??= this.tabs.registerPanel({ id: "comments", label: "Comments", order: 25, element: this.root });
     this.loaded ??= import("./threads.js").then(({ startComments }) => {
       this.started = true;
       return startComments({ ...this.page, tab: this.tab, root: this.root, held: this.held.splice(0) });

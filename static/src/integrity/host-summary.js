@@ -1,5 +1,6 @@
-// The hosts' "Signals" tab (loaded for hosts only, like grading/host.js): per person, what their page reported
-// (pastes, time away, typing bursts) and their runs, summed up in words. Evidence to talk about, not a verdict.
+// The hosts' Signals (loaded for hosts only, like grading/host.js; a popover from the interviewer's toolbar): per
+// person, what their page reported (pastes, time away, typing bursts) and their runs, summed up in words. Evidence
+// to talk about, not a verdict.
 import { summarise, summaryLines } from "./summary-text.js";
 
 function el(tag, className = "", text = undefined) {
@@ -11,19 +12,25 @@ function el(tag, className = "", text = undefined) {
 
 export class IntegritySummary {
   /** `held`: the messages that came before this module loaded (frame-inbox.js). */
-  constructor({ connection, presence, tabs, held = [] }) {
+  /** `root`: the popover it fills; `button`: the toolbar's button that opens it (it shows a dot for news). */
+  constructor({ connection, presence, root, button, held = [] }) {
     this.presence = presence;
+    this.button = button;
     this.events = new Map(); // id -> integrity event
     this.runs = new Map(); // id -> {participant, name, status, started_at}
-    this.root = el("section", "signals-pane");
-    this.root.setAttribute("aria-label", "Signals");
+    this.root = root;
     const header = el("div", "signals-header");
-    header.append(el("h2", "signals-heading", "Signals"),
+    const text = el("div");
+    text.append(el("h2", "signals-heading", "Signals"),
       el("p", "signals-hint", "What each person's page reported: pastes, time away from the tab, typing bursts, and their runs. Evidence to talk about, not a verdict."));
+    const close = el("button", "button button-quiet button-small", "Close");
+    close.type = "button";
+    close.addEventListener("click", () => root.hidePopover());
+    header.append(text, close);
     this.list = el("ul", "signals-people");
     this.list.setAttribute("aria-label", "Summary per person");
-    this.root.append(header, this.list);
-    this.tab = tabs.registerPanel({ id: "signals", label: "Signals", order: 60, hostOnly: true, element: this.root });
+    root.replaceChildren(header, this.list);
+    root.addEventListener("toggle", () => button.classList.remove("has-news"));
     for (const message of held) this.receive(message, false);
     connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) => this.receive(detail));
     presence.addEventListener("participants", () => this.render());
@@ -36,7 +43,7 @@ export class IntegritySummary {
       for (const event of data.events ?? []) this.events.set(event.id, event);
     } else if (type === "integrity" && data.event) {
       this.events.set(data.event.id, data.event);
-      if (render) this.tab.attention(`new ${data.event.kind}`);
+      if (render && !this.root.matches(":popover-open")) this.button.classList.add("has-news");
     } else if (type === "history") {
       for (const run of data.runs ?? []) this.runs.set(run.id, run);
     } else if (type === "run_started" && data.run) {
