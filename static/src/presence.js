@@ -264,6 +264,11 @@ export class Presence extends EventTarget {
     view.dispatch({ effects });
   }
 
+  /** My unconfirmed changes in `state` composed (null if none): synced document -> this editor's document. */
+  pendingChanges(state) {
+    return composePending(state);
+  }
+
   /** The updates from `from` to `to` composed (null if none; undefined if some are not logged). */
   changesSince(from, to) {
     let composed = null;
@@ -391,7 +396,7 @@ export class Presence extends EventTarget {
 }
 
 /** My unconfirmed changes composed (null if none): synced document -> this editor's document. */
-export function composePending(state) {
+function composePending(state) {
   const pending = sendableUpdates(state);
   if (pending.length === 0) return null;
   return pending.reduce((all, update) => all.compose(update.changes), ChangeSet.empty(pending[0].changes.length));

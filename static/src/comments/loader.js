@@ -2,6 +2,7 @@
 // frames held until the threads' code (threads.js, panel.js) loads, with the Comments tab: when the first thread
 // arrives or someone starts a comment.
 import { keymap } from "@codemirror/view";
+import * as anchors from "./anchors.js";
 
 const HELD = new Set(["comment_threads", "comment_thread", "comment_removed"]);
 const mac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -67,7 +68,7 @@ export class CommentsLoader {
     this.tab ??= this.tabs.registerPanel({ id: "comments", label: "Comments", order: 25, element: this.root });
     this.loaded ??= import("./threads.js").then(({ startComments }) => {
       this.started = true;
-      return startComments({ ...this.page, tab: this.tab, root: this.root, held: this.held.splice(0) });
+      return startComments({ ...this.page, anchors, tab: this.tab, root: this.root, held: this.held.splice(0) });
     })
       .catch((failure) => {
         this.loaded = null;

@@ -3,17 +3,21 @@
 // edits with mapPos(pos, -1); anchors.js maps them through every transaction after that), and the messages that
 // change them. panel.js shows them.
 import { EditorView } from "@codemirror/view";
-import { composePending } from "../presence.js";
 import * as protocol from "../protocol.js";
-import { anchorField, placeAnchors, removeAnchors } from "./anchors.js";
 import { CommentsPanel } from "./panel.js";
+
+// anchors.js and presence.js are first-load modules: they come through the page (`anchors`, `presence`), not as
+// imports, so that esbuild keeps them in the entry's file instead of splitting them into shared chunks.
+/** @typedef {typeof import("./anchors.js")} Anchors */
 
 const DRAFT = "draft"; // the anchor of the comment being written
 const OWN_KEY = (sessionId) => `interview-pad:own-comments:${sessionId}`;
 
 export class CommentThreads extends EventTarget {
-  constructor({ connection, collab, presence, info, toast, sessionId }) {
+  /** @param {{connection: any, collab: any, presence: any, info: any, toast: any, sessionId: string, anchors: Anchors}} page */
+  constructor({ connection, collab, presence, info, toast, sessionId, anchors }) {
     super();
+    this.anchors = anchors;
     this.connection = connection;
     this.collab = collab;
     this.presence = presence;
@@ -34,7 +38,7 @@ export class CommentThreads extends EventTarget {
       // A reconnect: the threads come again (comment_threads, or none).
       this.threads.clear();
       this.unplaced.clear();
-      this.collab.view?.dispatch({ effects: removeAnchors.of(null) });
+      this.collab.view?.dispatch({ effects: this.anchors.removeAnchors.of(null) });
       this.changed();
     } else if (type === "comment_threads") {
       for (const thread of data.threads ?? []) this.take(thread);
@@ -47,7 +51,7 @@ export class CommentThreads extends EventTarget {
     } else if (type === "comment_removed") {
       this.threads.delete(data.thread);
       this.unplaced.delete(data.thread);
-      this.collab.view?.dispatch({ effects: removeAnchors.of([data.thread]) });
+      this.collab.view?.dispatch({ effects: this.anchors.removeAnchors.of([data.thread]) });
       this.changed();
     } else if (type === "updates" && this.unplaced.size) {
       this.place();
@@ -80,7 +84,7 @@ export class CommentThreads extends EventTarget {
     const view = this.collab.view;
     if (!view || !this.unplaced.size) return;
     const synced = this.collab.getVersion();
-    const pending = composePending(view.state);
+    const pending = this.presence.pendingChanges(view.state);
     const anchors = [];
     for (const id of this.unplaced) {
       const thread = this.threads.get(id);
@@ -95,12 +99,12 @@ export class CommentThreads extends EventTarget {
       };
       anchors.push({ id, from: map(thread.from), to: map(thread.to), open: !thread.resolved, hosts: thread.visibility === "hosts" });
     }
-    if (anchors.length) view.dispatch({ effects: placeAnchors.of(anchors) });
+    if (anchors.length) view.dispatch({ effects: this.anchors.placeAnchors.of(anchors) });
   }
 
   /** The thread's anchor in the editor now ({from, to}), or null. */
   anchor(id) {
-    return this.collab.view?.state.field(anchorField).get(id) ?? null;
+    return this.collab.view?.state.field(this.anchors.anchorField).get(id) ?? null;
   }
 
   changed(id = null) {
@@ -111,11 +115,11 @@ export class CommentThreads extends EventTarget {
 
   /** Marks [from, to) as the range of the comment being written (it moves with edits until sent). */
   startDraft(from, to) {
-    this.collab.view?.dispatch({ effects: [removeAnchors.of([DRAFT]), placeAnchors.of([{ id: DRAFT, from, to, open: true, hosts: false }])] });
+    this.collab.view?.dispatch({ effects: [this.anchors.removeAnchors.of([DRAFT]), this.anchors.placeAnchors.of([{ id: DRAFT, from, to, open: true, hosts: false }])] });
   }
 
   cancelDraft() {
-    this.collab.view?.dispatch({ effects: removeAnchors.of([DRAFT]) });
+    this.collab.view?.dispatch({ effects: this.anchors.removeAnchors.of([DRAFT]) });
   }
 
   draftText() {
@@ -129,7 +133,7 @@ export class CommentThreads extends EventTarget {
     const draft = this.anchor(DRAFT);
     if (!view || !draft) return false;
     // Back to the server's version, as presence.js says where my cursor is.
-    const back = composePending(view.state)?.invertedDesc;
+    const back = this.presence.pendingChanges(view.state)?.invertedDesc;
     const from = back ? back.mapPos(draft.from, -1) : draft.from;
     const to = back ? back.mapPos(draft.to, -1) : draft.to;
     if (from >= to) {
@@ -198,8 +202,8 @@ function saveOwn(sessionId, own) {
 }
 
 /** Loads the threads' controller and panel, hands them the frames held so far; returns the panel. */
-export function startComments({ held, tab, root, connection, collab, presence, info, toast, sessionId }) {
-  const threads = new CommentThreads({ connection, collab, presence, info, toast, sessionId });
+export function startComments({ held, tab, root, connection, collab, presence, info, toast, sessionId, anchors }) {
+  const threads = new CommentThreads({ connection, collab, presence, info, toast, sessionId, anchors });
   const panel = new CommentsPanel({ root, threads, tab, info, collab });
   for (const frame of held) threads.receive(frame);
   return panel;
