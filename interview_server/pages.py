@@ -68,6 +68,8 @@ async def _workspace(request: web.Request, template: str, call: bool = True) -> 
             # Host pages that may drive the embedded editor with postMessage (the framing allow-list).
             "embed_origins": config.frame_ancestors,
             "call": call,
+            # Integrity signals (docs/INTEGRITY.md): recorded and told, except in an embed with ?integrity=off.
+            "record_integrity": not (template == "embed.html" and request.query.get("integrity") == "off"),
         },
     )
     response.headers.update(ISOLATION_HEADERS)

@@ -20,10 +20,11 @@ export class Presence extends EventTarget {
   /** `hostKey`: the key from the host link (host-link.js), said in `hello` to join as a host. */
   /** `list`, `count`, `popover`, `all`: the participant chips, the count button and everyone's list (ui/participants.js). */
   /** `linkName`: a name the link gives (an LMS launch: #name=…): taken as this person's, with no dialog. */
-  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null, linkName = null }) {
+  constructor({ connection, list, count, popover = null, all = null, dialog, hostKey = null, authorKey = null, linkName = null }) {
     super();
     this.connection = connection;
     this.hostKey = hostKey;
+    this.authorKey = authorKey; // said in hello: my comments stay mine after a reload (comments/author-key.js)
     this.list = new ParticipantList(list, count, { popover, all });
     this.dialog = new NameDialog(dialog);
     this.me = null; // {id, name, color} on this connection, from `welcome`
@@ -97,13 +98,13 @@ export class Presence extends EventTarget {
 
   onOpen() {
     this.lastSent = null;
-    this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined, this.hostKey));
+    this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined, this.hostKey, this.authorKey));
   }
 
   /** The host key was refused: join as a candidate instead (the page says why). */
   joinWithoutHostKey() {
     this.hostKey = null;
-    if (this.connection.isOpen) this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined));
+    if (this.connection.isOpen) this.helloSent = this.connection.send(protocol.hello(this.name ?? undefined, null, this.authorKey));
   }
 
   onClose() {
@@ -263,6 +264,11 @@ export class Presence extends EventTarget {
     }
     if (effects.length === 0) return;
     view.dispatch({ effects });
+  }
+
+  /** My unconfirmed changes in `state` composed (null if none): synced document -> this editor's document. */
+  pendingChanges(state) {
+    return composePending(state);
   }
 
   /** The updates from `from` to `to` composed (null if none; undefined if some are not logged). */

@@ -43,9 +43,10 @@ export function pull(version) {
 }
 
 /** `hello`: join as a participant (name optional: the server says "Guest" until `set_name`); with the host
- * link's key (`hostKey`), as a host. */
-export function hello(name, hostKey = null) {
-  return encode("hello", { ...(name ? { name } : {}), ...(hostKey ? { host_key: hostKey } : {}) });
+ * link's key (`hostKey`), as a host; `authorKey`: this tab's secret, so its comments stay its own after a reload. */
+export function hello(name, hostKey = null, authorKey = null) {
+  return encode("hello", { ...(name ? { name } : {}), ...(hostKey ? { host_key: hostKey } : {}),
+    ...(authorKey ? { author_key: authorKey } : {}) });
 }
 
 /** `set_name`: my display name. */
@@ -163,4 +164,32 @@ export function callSignal(to, signal) {
 /** `call_state`: whether I am in the call, with my microphone (`audio`) and camera (`video`) on or off. */
 export function callState(inCall, audio, video) {
   return encode("call_state", { in_call: inCall, audio, video });
+}
+
+/** `comment_add`: start a thread on [from, to) of the text at `version`; `visibility` "hosts": (hosts) hosts only. */
+export function commentAdd({ version, from, to, text, visibility = "everyone" }) {
+  return encode("comment_add", { version, from, to, text, ...(visibility === "hosts" ? { visibility } : {}) });
+}
+
+/** `comment_reply`, `comment_edit`, `comment_delete`, `comment_resolve`: a thread's comments and state. */
+export function commentReply(thread, text) {
+  return encode("comment_reply", { thread, text });
+}
+
+export function commentEdit(thread, comment, text) {
+  return encode("comment_edit", { thread, comment, text });
+}
+
+export function commentDelete(thread, comment) {
+  return encode("comment_delete", { thread, comment });
+}
+
+export function commentResolve(thread, resolved) {
+  return encode("comment_resolve", { thread, resolved });
+}
+
+/** `integrity_event`: what this page saw ({kind: "paste", chars, external}, {kind: "away", ms, reason} or
+ * {kind: "burst", chars, ms}; docs/INTEGRITY.md). */
+export function integrityEvent(event) {
+  return encode("integrity_event", event);
 }

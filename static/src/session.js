@@ -4,6 +4,8 @@
 // the interviewer's tools.
 import { BoardTab } from "./board-tab.js";
 import { CollabClient } from "./collab.js";
+import { commentAnchors, anchorsIn } from "./comments/anchors.js";
+import { authorKey, CommentsLoader } from "./comments/loader.js";
 import { Connection, STATUS } from "./connection.js";
 import { downloadCode, downloadSessionExport } from "./downloads.js";
 import { keepCaretInView, languageExtension, setEditorLanguage } from "./editor.js";
@@ -16,6 +18,8 @@ import { Runner } from "./runner.js";
 import { SessionInfo } from "./session-info.js";
 import { SharedRuns } from "./shared-runs.js";
 import { Chat } from "./ui/chat.js";
+import { FrameInbox } from "./frame-inbox.js";
+import { IntegrityRecorder } from "./integrity/recorder.js";
 import { HiddenSummary } from "./ui/hidden-summary.js";
 import { CallButton } from "./ui/call-button.js";
 import { ask } from "./ui/host-dialogs.js";
@@ -57,8 +61,16 @@ const openOnArrival = new URLSearchParams(location.hash.slice(1)).get("open");
 const linkName = new URLSearchParams(location.hash.slice(1)).get("name");
 const hostKey = takeHostKey(main.dataset.sessionId);
 if (linkName) history.replaceState(history.state, "", location.pathname + location.search);
+// The hosts' Signals (integrity/host-summary.js) load once welcomed as a host: what it needs is kept till then.
+const signalsInbox = hostKey
+  ? new FrameInbox(connection, ["integrity_events", "integrity", "history", "run_started", "run_finished"]) : null;
+// Pastes, time away and typing bursts (docs/INTEGRITY.md): not in an embed that turned them off.
+const integrity = new IntegrityRecorder({ connection, enabled: main.dataset.integrity !== "off" });
+if (hostKey && $("#integrity-note")) $("#integrity-note").hidden = true; // for candidates (shown again if refused)
+let comments = null; // the Comments tab and the Comment button (the full page only; comments/loader.js)
 const presence = new Presence({
   hostKey,
+  authorKey: authorKey(main.dataset.sessionId),
   connection,
   list: $("#participants"),
   count: $("#participant-count"),
@@ -74,7 +86,8 @@ const collab = new CollabClient({
   onRun: () => controls.emit("run"),
   maxMessageBytes: Number(main.dataset.maxMessageBytes) || undefined,
   maxDocumentBytes: Number(main.dataset.maxDocumentBytes) || undefined,
-  extensions: () => [presence.extension(), languageExtension(language), embed ? embed.extension() : []],
+  extensions: () => [presence.extension(), languageExtension(language), embed ? embed.extension() : [],
+    commentAnchors(), comments ? comments.extension() : [], integrity.extension()],
 });
 presence.attach(collab);
 // The call: only its Join button is in the first load (the embed view's ?call=off has none).
@@ -96,6 +109,7 @@ connection.addEventListener("message", (/** @type {CustomEvent} */ { detail }) =
 });
 new HiddenSummary({ connection, before: $("#output") });
 const timer = $(".topbar-status") ? timerLoader({ connection, mount: $(".topbar-status"), toast }) : null;
+let signals = null; // the hosts' Signals (integrity/host-summary.js, loaded on becoming a host)
 let grading = null; // the hosts' Tests and Scorecard tabs (grading/host.js, loaded on becoming a host)
 
 // The panes, and the side column's tabs (the embed view has only the output beside the editor).
@@ -119,6 +133,10 @@ if (tabs) {
   new ShowOutputOnRun({ checkbox: $("#output-on-run"), output, tab: outputTab, layout });
   const chatTab = tabs.registerPanel({ id: "chat", label: "Chat", order: 20, element: $("#chat") });
   new Chat({ connection, presence, log: $("#chat-log"), form: $("#chat-form"), input: $("#chat-input"), tab: chatTab });
+}
+if (tabs && $("#comment-button")) {
+  comments = new CommentsLoader({ tabs, root: $("#comments"), button: $("#comment-button"),
+    page: { connection, collab, presence, info, toast, sessionId: main.dataset.sessionId } });
 }
 keepCaretInView(() => collab.view);
 // "Code | Draw": the whiteboard over the editor (its code loads when Draw is first opened; not in the embed view).
@@ -253,6 +271,8 @@ info.addEventListener("change", () => {
   main.classList.toggle("has-problem", Boolean(info.problem));
   layout.refresh();
   if (info.isHost && !wasHost) becomeHost();
+  const note = $("#integrity-note");
+  if (note && info.role) note.hidden = info.isHost; // for candidates: hosts' pages record nothing
   wasHost = info.isHost;
   // This browser's "My interviews" (landing page): kept for hosts only, with the title as it is now.
   if (info.isHost && hostKey) rememberInterview({ id: main.dataset.sessionId, hostKey, title: info.title });
@@ -301,6 +321,12 @@ function becomeHost() {
       timeLimitMs: runner.timeLimitMs, language: () => language,
     })).catch((failure) => toast.show(`Could not load the grading tools: ${failure.message}`));
   }
+  if ($("#signals-popover") && signalsInbox && !signals) {
+    // Loaded now, never in a candidate's page: integrity signals reach hosts only.
+    signals = import("./integrity/host-summary.js").then(({ IntegritySummary }) => new IntegritySummary({
+      connection, presence, root: $("#signals-popover"), button: $("#signals-button"), held: signalsInbox.handOver() }))
+      .catch((failure) => toast.show(`Could not load the signals: ${failure.message}`));
+  }
   const bar = $("#host-tools");
   if (!bar || bar.dataset.wired) return;
   bar.dataset.wired = "true";
@@ -339,6 +365,8 @@ function formatBytes(bytes) {
   pendingCount: () => collab.pendingCount(),
   isConnected: () => collab.isConnected(),
   remoteCursors: () => presence.remoteCursors(),
+  // Comment threads' anchors in the editor now: [{id, from, to, open, hosts, text}].
+  commentAnchors: () => (collab.view ? anchorsIn(collab.view.state) : []),
   role: () => info.role,
   // The whiteboard once Draw was opened (board/board.js testHook: text, version, pending, markup, pointers), else null.
   board: () => boardTab?.board?.testHook() ?? null,

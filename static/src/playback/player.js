@@ -7,6 +7,7 @@ import { HighlightStyle, indentUnit, syntaxHighlighting } from "@codemirror/lang
 import { tags } from "@lezer/highlight";
 import { BoardReplay } from "./board-replay.js";
 import { CallLanes } from "./call-spans.js";
+import { PlaybackReview } from "./review.js";
 import { formatElapsed, parseTime, Timeline } from "./timeline.js";
 
 const SPEEDS = [0.5, 1, 2, 4, 8, 16];
@@ -145,6 +146,8 @@ export class Player {
     this.shownChat = 0;
     this.rerunToken = 0;
     this.people = this.collectPeople();
+    // Integrity signals and comments (review.js): markers, their side sections, ranges in the editor.
+    this.review = new PlaybackReview({ history, timeline: this.timeline, seek: (p) => this.seekEvent(p) });
     this.build(nonce ?? /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="csp-nonce"]'))?.content ?? "");
     this.render({ scroll: false });
   }
@@ -221,6 +224,7 @@ export class Player {
         syntaxHighlighting(highlightStyle),
         this.languageSupport.of([]),
         marksField,
+        this.review.extension(),
         EditorView.contentAttributes.of({ "aria-label": "Code at this point", "aria-readonly": "true" }),
         EditorView.cspNonce.of(nonce),
         theme,
@@ -267,7 +271,7 @@ export class Player {
     this.chatList.tabIndex = 0;
     this.chatList.append(el("li", "pb-empty", "No messages yet at this point."));
     chatSection.append(this.chatList);
-    side.append(runsSection, outputSection, chatSection);
+    side.append(runsSection, outputSection, chatSection, ...this.review.sections());
     if ((this.history.hidden_results ?? []).length || (this.history.timer_marks ?? []).length) {
       const gradingSection = el("section", "pb-section pb-grading-section");
       this.grading = el("div", "pb-grading");
@@ -287,7 +291,7 @@ export class Player {
     Object.assign(this.slider, { type: "range", min: "0", max: String(this.timeline.length), step: "1", value: "0" });
     this.slider.setAttribute("aria-label", "Timeline");
     this.slider.addEventListener("input", () => this.seekEvent(Number(this.slider.value), { fromSlider: true }));
-    track.append(this.slider, this.buildMarkers());
+    track.append(this.slider, this.buildMarkers(), this.review.markers());
 
     this.readout = el("div", "pb-readout");
     this.readout.setAttribute("role", "status");
@@ -492,6 +496,7 @@ export class Player {
     this.showChat(timeline.chatAt(p));
     if (this.grading) this.showGrading(timeline.hiddenAt(p), timeline.timerMarksAt(p));
     this.board?.show(timeline.boardCountAt(p));
+    this.review.render(this.view, p, version);
     const now = timeline.timeOfPosition(p);
     this.callLanes.show(now);
     for (const { id, node } of this.legendNames) {

@@ -1,11 +1,12 @@
 // The model of a session's playback (no DOM; runs in Node): the text and authorship at any version,
 // and every edit, run start, run end, chat message, hidden-test result and timer mark on one time line.
 import { ChangeSet, Text } from "@codemirror/state";
+import { reviewEvents } from "./review-events.js";
 
 const CHECKPOINT_EVERY = 100; // versions between cached documents (and authorship) while scrubbing
 const CHUNK_SEGMENTS = 64; // authorship segments per chunk: an edit rebuilds the chunks it touches, not all
 // Among events at the same millisecond.
-const KIND_ORDER = { update: 0, run_start: 1, chat: 2, run_end: 3, hidden: 4, timer: 5, board: 6 };
+const KIND_ORDER = { update: 0, run_start: 1, chat: 2, run_end: 3, hidden: 4, timer: 5, board: 6, signal: 7, comment: 8 };
 
 /** Milliseconds since the epoch of an ISO 8601 string (or a number), or null. */
 export function parseTime(value) {
@@ -199,6 +200,7 @@ export class Timeline {
       const at = parseTime(update?.at);
       if (at !== null) events.push({ at, kind: "board", index });
     });
+    events.push(...reviewEvents(this.history)); // integrity signals and comments (the hosts' history)
     events.forEach((event, seq) => { event.seq = seq; });
     events.sort((a, b) => a.at - b.at || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.seq - b.seq);
     this.events = events;
