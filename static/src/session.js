@@ -3,23 +3,20 @@
 // the problem beside the editor, the panes and the side column's tabs, and, for hosts (the host link),
 // the interviewer's tools.
 import { BoardTab } from "./board-tab.js";
+import { Compartment } from "@codemirror/state";
 import { CollabClient } from "./collab.js";
-import { commentAnchors, anchorsIn } from "./comments/anchors.js";
 import { authorKey, CommentsLoader } from "./comments/loader.js";
 import { Connection, STATUS } from "./connection.js";
-import { downloadCode, downloadSessionExport } from "./downloads.js";
 import { keepCaretInView, languageExtension, setEditorLanguage } from "./editor.js";
 import { EmbedApi } from "./embed-api.js";
 import { GradingInbox } from "./grading/inbox.js";
 import { forgetHostKey, hostUrlFrom, takeHostKey } from "./host-link.js";
-import { rememberInterview } from "./my-interviews.js";
 import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
 import { SessionInfo } from "./session-info.js";
 import { SharedRuns } from "./shared-runs.js";
 import { Chat } from "./ui/chat.js";
 import { FrameInbox } from "./frame-inbox.js";
-import { IntegrityRecorder } from "./integrity/recorder.js";
 import { HiddenSummary } from "./ui/hidden-summary.js";
 import { CallButton } from "./ui/call-button.js";
 import { ask } from "./ui/host-dialogs.js";
@@ -65,7 +62,15 @@ if (linkName) history.replaceState(history.state, "", location.pathname + locati
 const signalsInbox = hostKey
   ? new FrameInbox(connection, ["integrity_events", "integrity", "history", "run_started", "run_finished"]) : null;
 // Pastes, time away and typing bursts (docs/INTEGRITY.md): not in an embed that turned them off.
-const integrity = new IntegrityRecorder({ connection, enabled: main.dataset.integrity !== "off" });
+// The recorder and the comments' anchors load once the editor is editable (not first-load code); their editor
+// extensions join then, through this compartment (every new editor state gets them too).
+const lateExtensions = new Compartment();
+let late = [];
+const addLateExtension = (extension) => {
+  late = [...late, extension];
+  collab.view?.dispatch({ effects: lateExtensions.reconfigure(late) });
+};
+let integrity = null; // integrity/recorder.js, once loaded (not in an embed that turned recording off)
 if (hostKey && $("#integrity-note")) $("#integrity-note").hidden = true; // for candidates (shown again if refused)
 let comments = null; // the Comments tab and the Comment button (the full page only; comments/loader.js)
 const presence = new Presence({
@@ -87,7 +92,7 @@ const collab = new CollabClient({
   maxMessageBytes: Number(main.dataset.maxMessageBytes) || undefined,
   maxDocumentBytes: Number(main.dataset.maxDocumentBytes) || undefined,
   extensions: () => [presence.extension(), languageExtension(language), embed ? embed.extension() : [],
-    commentAnchors(), comments ? comments.extension() : [], integrity.extension()],
+    comments ? comments.extension() : [], lateExtensions.of(late)],
 });
 presence.attach(collab);
 // The call: only its Join button is in the first load (the embed view's ?call=off has none).
@@ -136,7 +141,7 @@ if (tabs) {
 }
 if (tabs && $("#comment-button")) {
   comments = new CommentsLoader({ tabs, root: $("#comments"), button: $("#comment-button"),
-    page: { connection, collab, presence, info, toast, sessionId: main.dataset.sessionId } });
+    page: { connection, collab, presence, info, toast, sessionId: main.dataset.sessionId, addLateExtension } });
 }
 keepCaretInView(() => collab.view);
 // "Code | Draw": the whiteboard over the editor (its code loads when Draw is first opened; not in the embed view).
@@ -212,7 +217,18 @@ collab.addEventListener("ready", () => {
   $("#editor-placeholder").remove();
   performance.mark("editor-editable"); // the session's text is in the editor, which takes typing (bench/page_bench.py)
   setEditorLanguage(collab.view, language); // its highlighting, once loaded
+  if (!integrity && main.dataset.integrity !== "off") setTimeout(loadIntegrityRecorder, 0); // after the first paint
 });
+
+/** Pastes, time away and typing bursts (docs/INTEGRITY.md): the recorder, once the editor is up. */
+function loadIntegrityRecorder() {
+  integrity = import("./integrity/recorder.js").then(({ IntegrityRecorder }) => {
+    const recorder = new IntegrityRecorder({ connection, enabled: true });
+    recorder.role = info.role ? (info.isHost ? "host" : "candidate") : null; // welcomed before it loaded
+    addLateExtension(recorder.extension());
+    return recorder;
+  }).catch(() => null); // not loaded: nothing recorded (a reload tries again)
+}
 collab.addEventListener("participants", (/** @type {CustomEvent} */ { detail }) => presence.setCount(detail));
 collab.addEventListener("notice", (/** @type {CustomEvent} */ { detail }) => output.system(detail));
 collab.addEventListener("too-large", (/** @type {CustomEvent} */ { detail }) =>
@@ -275,7 +291,10 @@ info.addEventListener("change", () => {
   if (note && info.role) note.hidden = info.isHost; // for candidates: hosts' pages record nothing
   wasHost = info.isHost;
   // This browser's "My interviews" (landing page): kept for hosts only, with the title as it is now.
-  if (info.isHost && hostKey) rememberInterview({ id: main.dataset.sessionId, hostKey, title: info.title });
+  if (info.isHost && hostKey) {
+    const remembered = { id: main.dataset.sessionId, hostKey, title: info.title };
+    import("./my-interviews.js").then(({ rememberInterview }) => rememberInterview(remembered)).catch(() => {});
+  }
 });
 collab.addEventListener("refused", (/** @type {CustomEvent} */ { detail }) => {
   if (detail === "ended") toast.show("The interview has ended: your last edit could not be saved.");
@@ -297,7 +316,14 @@ connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { t
     presence.joinWithoutHostKey();
   }
 });
-$("#download-code")?.addEventListener("click", () => downloadCode(collab.getText(), language, info.title));
+$("#download-code")?.addEventListener("click", async () => {
+  const text = collab.getText(); // as it is when pressed
+  try {
+    (await import("./downloads.js")).downloadCode(text, language, info.title);
+  } catch (failure) {
+    toast.show(`Could not download the code: ${failure.message}`);
+  }
+});
 
 /** The interviewer's tools: shown once the server welcomes this page as a host (never before). */
 function becomeHost() {
@@ -348,7 +374,7 @@ function becomeHost() {
   if (openOnArrival === "playback") openPlayback();
   tools.addEventListener("export", async () => {
     try {
-      await downloadSessionExport(main.dataset.sessionId, hostKey);
+      await (await import("./downloads.js")).downloadSessionExport(main.dataset.sessionId, hostKey);
     } catch (failure) {
       toast.show(`Could not export the session: ${failure.message}`);
     }
@@ -366,7 +392,7 @@ function formatBytes(bytes) {
   isConnected: () => collab.isConnected(),
   remoteCursors: () => presence.remoteCursors(),
   // Comment threads' anchors in the editor now: [{id, from, to, open, hosts, text}].
-  commentAnchors: () => (collab.view ? anchorsIn(collab.view.state) : []),
+  commentAnchors: () => (collab.view && comments?.anchors ? comments.anchors.anchorsIn(collab.view.state) : []),
   role: () => info.role,
   // The whiteboard once Draw was opened (board/board.js testHook: text, version, pending, markup, pointers), else null.
   board: () => boardTab?.board?.testHook() ?? null,

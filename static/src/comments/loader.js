@@ -2,7 +2,6 @@
 // frames held until the threads' code (threads.js, panel.js) loads, with the Comments tab: when the first thread
 // arrives or someone starts a comment.
 import { keymap } from "@codemirror/view";
-import * as anchors from "./anchors.js";
 
 const HELD = new Set(["comment_threads", "comment_thread", "comment_removed"]);
 const mac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -33,6 +32,7 @@ export class CommentsLoader {
     this.root = root;
     this.held = [];
     this.loaded = null; // Promise of the threads' panel once asked for
+    this.anchors = null; // anchors.js, loaded with the threads (its editor field joins the editor then)
     this.started = false; // the threads' code listens itself from then on
     this.tabs = tabs;
     this.tab = null; // the Comments tab joins the column with the first thread or comment (a phone's row stays one)
@@ -66,7 +66,9 @@ export class CommentsLoader {
 
   load() {
     this.tab ??= this.tabs.registerPanel({ id: "comments", label: "Comments", order: 25, element: this.root });
-    this.loaded ??= import("./threads.js").then(({ startComments }) => {
+    this.loaded ??= Promise.all([import("./threads.js"), import("./anchors.js")]).then(([{ startComments }, anchors]) => {
+      this.anchors = anchors;
+      this.page.addLateExtension(anchors.commentAnchors());
       this.started = true;
       return startComments({ ...this.page, anchors, tab: this.tab, root: this.root, held: this.held.splice(0) });
     })
