@@ -4,21 +4,8 @@ reconnect without doubling a draw, clients with disconnects ending identical, pl
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from .support.node_tests import run_node_tests
 
 
 def test_board_document_converges_and_replays():
-    result = subprocess.run(
-        ["node", "--test", "tests/node/board-document.test.mjs"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# fail 0" in result.stdout and "# pass 7" in result.stdout, result.stdout[-2000:]
+    run_node_tests("tests/node/board-document.test.mjs", 7)
