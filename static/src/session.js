@@ -11,6 +11,7 @@ import { keepCaretInView, languageExtension, setEditorLanguage } from "./editor.
 import { EmbedApi } from "./embed-api.js";
 import { GradingInbox } from "./grading/inbox.js";
 import { forgetHostKey, hostUrlFrom, takeHostKey } from "./host-link.js";
+import { rememberInterview } from "./my-interviews.js";
 import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
 import { SessionInfo } from "./session-info.js";
@@ -291,10 +292,7 @@ info.addEventListener("change", () => {
   if (note && info.role) note.hidden = info.isHost; // for candidates: hosts' pages record nothing
   wasHost = info.isHost;
   // This browser's "My interviews" (landing page): kept for hosts only, with the title as it is now.
-  if (info.isHost && hostKey) {
-    const remembered = { id: main.dataset.sessionId, hostKey, title: info.title };
-    import("./my-interviews.js").then(({ rememberInterview }) => rememberInterview(remembered)).catch(() => {});
-  }
+  if (info.isHost && hostKey) rememberInterview({ id: main.dataset.sessionId, hostKey, title: info.title });
 });
 collab.addEventListener("refused", (/** @type {CustomEvent} */ { detail }) => {
   if (detail === "ended") toast.show("The interview has ended: your last edit could not be saved.");
