@@ -16,13 +16,33 @@ import pytest
 from interview_server.changes import Text
 
 from .support.server_process import ServerProcess
-from .test_call_signalling import two_instances  # noqa: F401  (the fixture: two processes on one Redis or PostgreSQL)
 
 pytestmark = pytest.mark.system
 
 DRAWERS = 4
 STEPS = 45  # operations per drawer
 COLORS = ["#2563eb", "#db2777", "#16a34a", "#111827"]
+
+
+@pytest.fixture(params=["redis", "postgres"])
+def two_instances(request, tmp_path):
+    """Two server processes sharing one Redis or one PostgreSQL, with no cap on participants: the drawers come back
+    many times, and a killed instance's participants count until its presence expires."""
+    if request.param == "redis":
+        backend, flag = request.getfixturevalue("redis_server"), "--redis-url"
+        backend.flush()
+    else:
+        backend, flag = request.getfixturevalue("postgres_server"), "--database-url"
+        backend.reset()
+    servers = [
+        ServerProcess(flag, backend.url, "--max-participants", "0", log_path=tmp_path / f"server{i}.log")
+        for i in range(2)
+    ]
+    for server in servers:
+        server.start()
+    yield servers
+    for server in servers:
+        server.kill()
 
 
 class Drawer:
@@ -161,7 +181,7 @@ class Drawer:
         await self._send(op, frame)
 
 
-async def test_drawers_on_two_instances_with_drops_and_a_kill_end_with_one_board(two_instances):  # noqa: F811
+async def test_drawers_on_two_instances_with_drops_and_a_kill_end_with_one_board(two_instances):
     servers = two_instances
     rng = random.Random(2212)
     async with aiohttp.ClientSession() as http:
