@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ from .errors import ApiError
 from .keys import ASSETS, CONFIG, HUB, LIMITS, LOOP_MONITOR, METRICS, PROBLEMS, SESSIONS, STORE, STORE_HEALTH
 from .limits import client_address
 from .problems import Problem
-from .security import origin_allowed, request_host, request_scheme
+from .security import origin_allowed, own_url
+from .tokens import bearer_token, token_matches
 from .sessions import LANGUAGES, is_session_id
 
 MAX_BODY_BYTES = 16 * 1024
@@ -113,10 +113,7 @@ async def create_session(request: web.Request) -> web.Response:
     record, host_key = await request.app[SESSIONS].create(asked.language, asked.problem, asked.title)
     created_at = _iso_utc(record.created_at)
     config = request.app[CONFIG]
-    join_url = (
-        f"{request_scheme(request, config.trust_proxy)}://{request_host(request, config.trust_proxy)}"
-        f"/session/{record.session_id}"
-    )
+    join_url = own_url(request, f"/session/{record.session_id}", config.trust_proxy)
     # The key rides in the fragment: browsers never send it to a server (no logs, no Referer).
     return web.json_response(
         {
@@ -162,16 +159,10 @@ def _iso_utc(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _bearer(request: web.Request) -> str:
-    """The token of an `Authorization: Bearer TOKEN` header; "" without one."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
 async def _hosted_record(request: web.Request):
     """The session's record, if the request carries its host key (Authorization: Bearer KEY); else an ApiError."""
     session_id = session_id_of(request)
-    key = _bearer(request)
+    key = bearer_token(request)
     if not key:
         raise ApiError(401, "host key required: send the key from the host link as Authorization: Bearer KEY")
     record = await request.app[SESSIONS].get_record(session_id)
@@ -313,7 +304,7 @@ async def health(request: web.Request) -> web.Response:
     token = request.app[CONFIG].operator_token
     if not token:
         raise ApiError(403, "no OPERATOR_TOKEN is set on this server: its health details are not shown")
-    if not hmac.compare_digest(_bearer(request).encode(), token.encode()):
+    if not token_matches(request, token):
         raise ApiError(403, "that is not this server's OPERATOR_TOKEN")
     return web.json_response(
         {

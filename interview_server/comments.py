@@ -88,9 +88,6 @@ class Thread:
             "deleted": self.deleted,
         }
 
-    def stored(self) -> dict:
-        return self.public()
-
     @classmethod
     def from_stored(cls, body: dict) -> Thread:
         return cls(
@@ -262,7 +259,7 @@ class Comments:
             if self._threads.get(thread.id) is not thread:
                 return  # removed (or replaced) meanwhile: its tombstone or its newer save stands
             thread.saved_version = thread.version
-            await self._store.save_event(self.session_id, COMMENT_KIND, thread.id, self._clock(), thread.stored())
+            await self._store.save_event(self.session_id, COMMENT_KIND, thread.id, self._clock(), thread.public())
 
     async def forget(self, thread_id: str) -> None:
         """A removed thread: stored as removed (a tombstone replaces it; playback and loading skip it)."""

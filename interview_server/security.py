@@ -133,6 +133,11 @@ def request_scheme(request: web.Request, trust_proxy: int) -> str:
     return scheme if scheme in ("http", "https") else request.scheme
 
 
+def own_url(request: web.Request, path: str, trust_proxy: int) -> str:
+    """This server's absolute address for `path`, as the client reached it (behind trusted proxies: as they say)."""
+    return f"{request_scheme(request, trust_proxy)}://{request_host(request, trust_proxy)}{path}"
+
+
 def origin_allowed(request: web.Request, config: Config) -> bool:
     """A browser's socket may come from a page of this server or of a configured origin.
 

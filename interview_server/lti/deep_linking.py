@@ -15,7 +15,7 @@ import jwt
 from aiohttp import web
 
 from ..keys import CONFIG, PROBLEMS
-from ..security import FORM_TARGETS, request_host, request_scheme
+from ..security import FORM_TARGETS, own_url
 from . import signed
 from .app_keys import LTI
 from .id_token import CLAIM, Launch
@@ -69,10 +69,7 @@ async def respond(request: web.Request) -> web.Response:
     if platform is None:
         return _error(request, "The platform is no longer registered here.")
     title = str(form.get("title") or "").strip()[:100] or problem.title
-    config = request.app[CONFIG]
-    launch_url = (
-        f"{request_scheme(request, config.trust_proxy)}://{request_host(request, config.trust_proxy)}/lti/launch"
-    )
+    launch_url = own_url(request, "/lti/launch", request.app[CONFIG].trust_proxy)
     item = {
         "type": "ltiResourceLink",
         "title": title,

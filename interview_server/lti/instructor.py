@@ -14,6 +14,7 @@ from ..activity import iso_time
 from ..grading import HIDDEN_KIND
 from ..hosting import ENDED
 from ..keys import SESSIONS, STORE
+from ..tokens import bearer_token
 from . import links, signed
 from .app_keys import LTI
 
@@ -24,9 +25,8 @@ PAGE_SIZE = 100  # learners per answer
 def _authorised(request: web.Request) -> dict:
     """The bearer token's claims: {link, name} (its link must be the one in the URL)."""
     key = request.match_info["key"]
-    header = request.headers.get("Authorization", "")
     try:
-        token = signed.read(header.removeprefix("Bearer ").strip(), request.app[LTI].keys.secret, signed.LINK)
+        token = signed.read(bearer_token(request), request.app[LTI].keys.secret, signed.LINK)
     except signed.SignedError as exc:
         raise web.HTTPUnauthorized(
             text=f'{{"error": "the page\'s access is {exc}: launch the tool again from the course"}}',

@@ -24,7 +24,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..keys import CONFIG, STORE
-from ..security import request_host, request_scheme
+from ..security import own_url
 from . import deep_linking, id_token, links, signed
 from .app_keys import LTI
 from .id_token import LEEWAY_SECONDS, Launch, LaunchError
@@ -35,11 +35,6 @@ routes = web.RouteTableDef()
 STATE_SECONDS = 600  # a login may take this long to come back as a launch
 TICKET_SECONDS = 120  # a verified launch must be finished this soon
 MAX_FORM_BYTES = 64 * 1024  # an id_token is a few kB
-
-
-def _own_url(request: web.Request, path: str) -> str:
-    config = request.app[CONFIG]
-    return f"{request_scheme(request, config.trust_proxy)}://{request_host(request, config.trust_proxy)}{path}"
 
 
 def _error_page(request: web.Request, message: str, status: int = 400) -> web.Response:
@@ -86,7 +81,7 @@ async def login(request: web.Request) -> web.Response:
         "response_mode": "form_post",
         "prompt": "none",
         "client_id": platform.client_id,
-        "redirect_uri": _own_url(request, "/lti/launch"),
+        "redirect_uri": own_url(request, "/lti/launch", request.app[CONFIG].trust_proxy),
         "login_hint": hint,
         "state": state,
         "nonce": nonce,
