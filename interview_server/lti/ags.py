@@ -73,7 +73,7 @@ async def send_score(app: web.Application, session_id: str, given: float, maximu
             app[LTI].tokens.pop((platform.auth_token_url, platform.client_id), None)  # a stale token is not kept
             log.warning("sending a grade of session %s failed (attempt %d): %s", session_id, attempt + 1, exc)
             continue
-        log.info("grade of session %s sent to %s: %s / %s", session_id, platform.name, given, maximum)
+        log.info("grade of session %s sent to %s", session_id, platform.name)  # never the score: it is a host's
         return True
     log.warning("gave up sending a grade of session %s to %s", session_id, platform.name)
     return False
