@@ -55,25 +55,11 @@ const common = {
   define: { PLAYBACK_EXPORT: "false" },
   logLevel: "warning",
 };
-// esbuild puts every used part of a module in one chunk: the editor's closeBrackets would bring SQL's completion
-// popup (autocompletion(), ~11 kB gzip) into the first load. sql-support.js gets a copy of its own (the same file
-// under another name; @codemirror/state and view stay shared), so the popup loads with SQL only.
-const lazyCompletion = {
-  name: "lazy-completion",
-  setup(build) {
-    build.onResolve({ filter: /^@codemirror\/autocomplete$/ }, async (args) => {
-      if (!args.importer.endsWith(join("languages", "sql-support.js")) || args.pluginData === "lazy") return undefined;
-      const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "lazy" });
-      return { path: resolved.path, suffix: "?sql" };
-    });
-  },
-};
 const [pages, admin, workers, exportPlayer] = await Promise.all([
   build({
     ...common,
     entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "lti.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
     splitting: true,
-    plugins: [lazyCompletion],
   }),
   // The admin dashboard: a build of its own, so the modules it shares with the editor (dialogs, downloads) do not
   // move chunk boundaries of the editor's first load.

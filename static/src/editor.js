@@ -1,5 +1,6 @@
-// CodeMirror setup: the extensions of the editor state, themes that follow the OS colour scheme.
-import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
+// CodeMirror setup: the extensions of the editor state, with this person's settings (settings/editor-settings.js):
+// font size, tabs, wrapping and theme at once; keymaps, brackets, completion and lint from a module loaded once the
+// editor is up (comfort/editor-comfort.js).
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import {
   bracketMatching,
@@ -10,7 +11,7 @@ import {
   indentUnit,
   syntaxHighlighting,
 } from "@codemirror/language";
-import { Compartment, EditorState, Prec } from "@codemirror/state";
+import { Compartment, EditorState, Facet, Prec } from "@codemirror/state";
 import {
   crosshairCursor,
   drawSelection,
@@ -25,6 +26,7 @@ import {
 } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
 import { LANGUAGES, languageById } from "./languages/index.js";
+import { EditorSettings } from "./settings/editor-settings.js";
 
 // Colours are CSS variables (style.css) so one style serves light and dark.
 const highlightStyle = HighlightStyle.define([
@@ -44,7 +46,7 @@ const highlightStyle = HighlightStyle.define([
 const baseTheme = EditorView.theme({
   "&": { height: "100%", color: "var(--editor-fg)", backgroundColor: "var(--editor-bg)" },
   "&.cm-focused": { outline: "none" },
-  ".cm-scroller": { fontFamily: "var(--font-mono)", lineHeight: "1.55" },
+  ".cm-scroller": { fontFamily: "var(--font-mono)", fontSize: "var(--editor-font-size, 14px)", lineHeight: "1.55" },
   ".cm-content": { caretColor: "var(--editor-caret)", padding: "10px 0" },
   ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--editor-caret)", borderLeftWidth: "2px" },
   ".cm-gutters": { backgroundColor: "var(--editor-bg)", color: "var(--editor-gutter-fg)", border: "none" },
@@ -61,38 +63,69 @@ const baseTheme = EditorView.theme({
   ".cm-tooltip": { backgroundColor: "var(--surface)", border: "1px solid var(--border)" },
 });
 
-const darkQuery = matchMedia("(prefers-color-scheme: dark)");
+/** This person's editor settings (localStorage): every editor on the page follows them. */
+export const settings = new EditorSettings();
 const darkMode = new Compartment();
 const languageSupport = new Compartment();
+// This person's settings, and the extensions of comfort/editor-comfort.js once loaded (they depend on the language).
+const personal = new Compartment();
+let comfort = null; // comfort/editor-comfort.js's extensions(settings, languageId), once loaded
 // Search (Ctrl+F, the selection's other matches) loads once the editor is up: it is not first-load code.
 const searchSupport = new Compartment();
 let searchExtensions = null; // once loaded
-const views = new Set(); // views waiting for it
+const views = new Set(); // every view made, for settings and late modules (a page has one or two)
+const waitingForSearch = new Set();
 
 const supports = new Map(); // language id -> its highlighting extension, once loaded
 const wanted = new WeakMap(); // view -> the language id it should show
+const languageIdFacet = Facet.define({ combine: (ids) => ids[0] ?? LANGUAGES[0].id }); // the state's language
 
 function languageExtensions(id) {
   const language = languageById(id) ?? LANGUAGES[0];
-  return [supports.get(language.id) ?? [], indentUnit.of(language.indentUnit)];
+  return supports.get(language.id) ?? [];
 }
 
-/** The highlighting (if loaded yet) and indentation of language `id`, for a new editor state. */
+function personalExtensions(id) {
+  const language = languageById(id) ?? LANGUAGES[0];
+  const { tabSize, lineWrapping, fontSize } = settings.values;
+  return [
+    languageIdFacet.of(language.id),
+    indentUnit.of(tabSize === "language" ? language.indentUnit : " ".repeat(tabSize)),
+    EditorState.tabSize.of(tabSize === "language" ? 4 : tabSize),
+    lineWrapping ? EditorView.lineWrapping : [],
+    EditorView.editorAttributes.of({ style: `--editor-font-size: ${fontSize}px` }),
+    comfort ? comfort.extensions(settings.values, language.id) : [],
+  ];
+}
+
+/** The highlighting (if loaded yet), indentation and this person's settings for language `id`, for a new editor state. */
 export function languageExtension(id) {
-  return languageSupport.of(languageExtensions(id));
+  return [languageSupport.of(languageExtensions(id)), personal.of(personalExtensions(id))];
+}
+
+/** Applies the settings, the language and what has loaded since to a live editor. */
+function reconfigure(view) {
+  const id = wanted.get(view) ?? view.state.facet(languageIdFacet);
+  view.dispatch({ effects: [
+    languageSupport.reconfigure(languageExtensions(id)),
+    personal.reconfigure(personalExtensions(id)),
+    darkMode.reconfigure(EditorView.darkTheme.of(settings.dark)),
+  ] });
 }
 
 /** Switches a live editor to language `id`: indentation at once, highlighting as soon as it has loaded. */
 export function setEditorLanguage(view, id) {
   const language = languageById(id) ?? LANGUAGES[0];
   wanted.set(view, language.id);
-  view.dispatch({ effects: languageSupport.reconfigure(languageExtensions(language.id)) });
+  reconfigure(view);
   if (supports.has(language.id)) return;
   language.loadSupport().then(({ support }) => {
     if (!supports.has(language.id)) supports.set(language.id, support());
-    if (wanted.get(view) === language.id) view.dispatch({ effects: languageSupport.reconfigure(languageExtensions(language.id)) });
+    if (wanted.get(view) === language.id) reconfigure(view);
   }, (error) => console.warn(`interview_server: no highlighting for ${language.id}:`, error));
 }
+
+settings.addEventListener("change", () => views.forEach(reconfigure));
 
 const styleNonce = /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="csp-nonce"]'))?.content ?? "";
 
@@ -108,22 +141,20 @@ function extensions({ onRun, extra }) {
     dropCursor(),
     EditorState.allowMultipleSelections.of(true),
     indentOnInput(),
-    EditorState.tabSize.of(4),
     syntaxHighlighting(highlightStyle),
     bracketMatching(),
-    closeBrackets(),
     rectangularSelection(),
     crosshairCursor(),
     highlightActiveLine(),
     // Above the default keymap, whose Mod-Enter inserts a blank line.
     Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (onRun(), true), preventDefault: true }])),
-    keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
+    keymap.of([...defaultKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
     searchSupport.of(searchExtensions ?? []), // its keys after the default ones, as before it was lazy
     EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
     // CodeMirror writes its styles into a <style> element: the page's CSP admits it by this nonce.
     EditorView.cspNonce.of(styleNonce),
     baseTheme,
-    darkMode.of(EditorView.darkTheme.of(darkQuery.matches)),
+    darkMode.of(EditorView.darkTheme.of(settings.dark)),
     extra,
   ];
 }
@@ -133,23 +164,21 @@ export function createEditorState({ doc, onRun, extra = [], selection = undefine
   return EditorState.create({ doc, selection, extensions: extensions({ onRun, extra }) });
 }
 
-/** Mounts a view in `parent` and keeps its dark flag in step with the OS colour scheme. */
+/** Mounts a view in `parent`; it follows this person's settings from now on. */
 export function createEditorView(parent, state) {
   const view = new EditorView({ state, parent });
   views.add(view);
-  // Once the editor is up and the page idle, like the language's highlighting: the editor never waits for it.
+  waitingForSearch.add(view);
+  // Once the editor is up and the page idle, like the language's highlighting: the editor never waits for them.
   (globalThis.requestIdleCallback ?? ((callback) => setTimeout(callback, 200)))(() => loadSearch(), { timeout: 1000 });
-  darkQuery.addEventListener("change", () => {
-    view.dispatch({ effects: darkMode.reconfigure(EditorView.darkTheme.of(darkQuery.matches)) });
-  });
   return view;
 }
 
 /** Loads search once and gives it to the views made so far (later states include it from the start). */
 function loadSearch() {
   if (searchExtensions) {
-    for (const view of views) view.dispatch({ effects: searchSupport.reconfigure(searchExtensions) });
-    views.clear();
+    for (const view of waitingForSearch) view.dispatch({ effects: searchSupport.reconfigure(searchExtensions) });
+    waitingForSearch.clear();
     return;
   }
   if (loadSearch.started) return;
@@ -160,6 +189,18 @@ function loadSearch() {
   }, (error) => console.warn("interview_server: no search:", error));
 }
 loadSearch.started = false;
+
+/**
+ * Loads the keymaps, bracket closing, completion and lint (comfort/editor-comfort.js) and gives them to every
+ * editor; `page` carries what they report to (a toast for Vim's `:w`).
+ */
+export async function loadComfort(page) {
+  if (comfort) return comfort;
+  const { EditorComfort } = await import("./comfort/editor-comfort.js");
+  comfort ??= new EditorComfort({ ...page, refresh: () => views.forEach(reconfigure) });
+  views.forEach(reconfigure);
+  return comfort;
+}
 
 /**
  * Keeps the line being typed in view when the visible area shrinks (a phone's on-screen keyboard opening):

@@ -7,7 +7,7 @@ import { Compartment } from "@codemirror/state";
 import { CollabClient } from "./collab.js";
 import { authorKey, CommentsLoader } from "./comments/loader.js";
 import { Connection, STATUS } from "./connection.js";
-import { keepCaretInView, languageExtension, setEditorLanguage } from "./editor.js";
+import { keepCaretInView, languageExtension, loadComfort, setEditorLanguage, settings } from "./editor.js";
 import { EmbedApi } from "./embed-api.js";
 import { GradingInbox } from "./grading/inbox.js";
 import { forgetHostKey, hostUrlFrom, takeHostKey } from "./host-link.js";
@@ -15,6 +15,7 @@ import { rememberInterview } from "./my-interviews.js";
 import { Presence } from "./presence.js";
 import { Runner } from "./runner.js";
 import { SessionInfo } from "./session-info.js";
+import { SettingsButton } from "./settings/settings-button.js";
 import { SharedRuns } from "./shared-runs.js";
 import { Chat } from "./ui/chat.js";
 import { FrameInbox } from "./frame-inbox.js";
@@ -46,6 +47,7 @@ const runtimeStatus = new StatusBadge($("#runtime-status"));
 const output = new OutputPanel($("#output"), $("#clear-output"));
 const controls = new RunControls($("#run"), $("#stop"), $("#run-shortcut"));
 const toast = new Toast($("#toast"));
+new SettingsButton({ button: $("#editor-settings"), settings, toast });
 if ($("#copy-invite")) new InviteButton($("#copy-invite"), $("#invite-note"), $("#invite-link"));
 const embed = main.dataset.embedOrigins === undefined ? null
   : new EmbedApi({ sessionId: main.dataset.sessionId, origins: main.dataset.embedOrigins.split(/\s+/).filter(Boolean) });
@@ -219,6 +221,9 @@ collab.addEventListener("ready", () => {
   performance.mark("editor-editable"); // the session's text is in the editor, which takes typing (bench/page_bench.py)
   setEditorLanguage(collab.view, language); // its highlighting, once loaded
   if (!integrity && main.dataset.integrity !== "off") setTimeout(loadIntegrityRecorder, 0); // after the first paint
+  // This person's keymap, bracket closing, completion and lint (settings/editor-settings.js), after the first paint.
+  setTimeout(() => loadComfort({ onWrite: () => toast.show("Nothing to write: the pad saves every change as you make it.") })
+    .catch((failure) => console.warn("interview_server: no editor comfort:", failure)), 0);
 });
 
 /** Pastes, time away and typing bursts (docs/INTEGRITY.md): the recorder, once the editor is up. */

@@ -1,6 +1,5 @@
 // SQL highlighting (SQLite's dialect), loaded on demand, with SQLite's keywords and the session's tables and
-// columns as completions.
-import { autocompletion } from "@codemirror/autocomplete";
+// columns as completions (shown when the person's settings have completion on: comfort/editor-comfort.js).
 import { schemaCompletionSource, sql, SQLite } from "@codemirror/lang-sql";
 import { currentSchema } from "./sql-schema-state.js";
 
@@ -21,5 +20,5 @@ export function support() {
     }
     return source(context);
   };
-  return [sql({ dialect: SQLite, upperCaseKeywords: true }), SQLite.language.data.of({ autocomplete: fromSchema }), autocompletion()];
+  return [sql({ dialect: SQLite, upperCaseKeywords: true }), SQLite.language.data.of({ autocomplete: fromSchema })];
 }
