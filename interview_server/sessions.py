@@ -132,6 +132,7 @@ class SessionRegistry:
                 live.created_at,
                 live.code,
                 live.version,
+                last_active=live.last_active,
                 meta={**live.host.meta(), **live.grading.meta()},
             )
         return await self._store.get(session_id)

@@ -127,6 +127,21 @@ async def test_learners_get_their_own_session_and_the_instructor_their_list(tool
     assert other.status == 403
 
 
+async def test_the_instructors_list_shows_when_a_live_session_was_last_active(tool, platform):
+    """A learner's session open right now (answered from memory) still says when it was last active."""
+    ada_url = await Browser(tool, platform).launch(learner("s-ada", "Ada Lovelace"))
+    ws = await tool.ws_connect(ada_url.split("#")[0].replace("/session/", "/ws/"))
+    await ws.receive_json()
+    await ws.send_json({"type": "hello", "data": {"name": "Ada Lovelace"}})
+    while (await ws.receive_json())["type"] != "welcome":
+        pass
+    page_url = await Browser(tool, platform).launch(instructor())
+    key, token = page_url.split("/lti/links/")[1].split("#token=")
+    listing = await (await tool.get(f"/api/lti/links/{key}", headers={"Authorization": f"Bearer {token}"})).json()
+    assert listing["learners"][0]["last_active_at"] is not None
+    await ws.close()
+
+
 async def test_a_shared_link_puts_everyone_in_one_session(tool, platform):
     custom = {"mode": "shared"}
     host_url = await Browser(tool, platform).launch(instructor(link="pair", custom=custom))
