@@ -8,7 +8,7 @@ from collections.abc import Callable
 from . import protocol
 from .handlers import Context, check_may_edit, handles
 from .hub import Peer
-from .limits import TokenBucket, take_from_both
+from .limits import take_from_both
 from .presence import CursorThrottle
 from .protocol import (
     BOARD_OP_BURST,
@@ -27,9 +27,7 @@ def _take_op(ctx: Context, what: str) -> Callable[[], None]:
     """Count one board operation against the sender's rate; the check that it may draw now (in turn with the
     board's other operations: a lock or the end may come first)."""
     peer = ctx.peer
-    if peer.board_ops is None:
-        peer.board_ops = TokenBucket(BOARD_OPS_PER_SECOND, BOARD_OP_BURST)
-    if not take_from_both(peer.board_ops, ctx.session.budgets.board):
+    if not take_from_both(peer.rate("board", BOARD_OPS_PER_SECOND, BOARD_OP_BURST), ctx.session.budgets.board):
         raise ProtocolError(
             f"{what}: more board operations than a connection ({BOARD_OPS_PER_SECOND} a second) or the session "
             f"({ctx.session.budgets.board_rate:g} a second) may send; this one was not applied",

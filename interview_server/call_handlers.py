@@ -4,16 +4,13 @@ instance or another; never stored. The media go peer to peer, never through the 
 from __future__ import annotations
 
 from .handlers import Context, handles
-from .limits import TokenBucket
 from .hub import Peer
 from .protocol import SIGNAL_BURST, SIGNALS_PER_SECOND, CallSignal, CallState, ProtocolError, call_signal
 
 
 def _take_signal(peer: Peer, what: str) -> None:
     """One of the call messages a connection may send (a burst, then a rate); refused beyond it."""
-    if peer.signals is None:
-        peer.signals = TokenBucket(SIGNALS_PER_SECOND, SIGNAL_BURST)
-    if not peer.signals.try_take():
+    if not peer.rate("call", SIGNALS_PER_SECOND, SIGNAL_BURST).try_take():
         raise ProtocolError(
             f"{what}: more than {SIGNALS_PER_SECOND} call messages a second; this one was not taken", "rate_limited"
         )

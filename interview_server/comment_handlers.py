@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import protocol
 from .comments import QUOTE_CHARS, Thread
 from .handlers import Context, handles
-from .limits import SessionBudgets, TokenBucket, take_from_both
+from .limits import SessionBudgets, take_from_both
 from .protocol import (
     COMMENT_BURST,
     COMMENTS_PER_SECOND,
@@ -23,9 +23,7 @@ def _take(ctx: Context, what: str) -> None:
     """Count one comment message against the sender's rate; refuse candidates once the interview has ended (hosts
     may still review the code)."""
     peer = ctx.peer
-    if peer.comment_messages is None:
-        peer.comment_messages = TokenBucket(COMMENTS_PER_SECOND, COMMENT_BURST)
-    if not take_from_both(peer.comment_messages, ctx.session.budgets.comments):
+    if not take_from_both(peer.rate("comment", COMMENTS_PER_SECOND, COMMENT_BURST), ctx.session.budgets.comments):
         raise ProtocolError(
             f"{what}: more comment messages than a connection ({COMMENTS_PER_SECOND} a second) or the session "
             f"({SessionBudgets.COMMENT_RATE} a second) may send; this one was not taken",

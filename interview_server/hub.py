@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from aiohttp import WSCloseCode, web
 
+from .limits import TokenBucket
 from .presence import DEFAULT_NAME
 from .tasks import TaskOwner
 
@@ -79,18 +80,22 @@ class Peer:
         self.bad_host_keys = 0  # wrong host keys tried on this connection
         self.address = ""  # the client's address (limits.client_address)
         self.versions = None  # limits.TokenBucket: the versions this connection may add
-        self.signals = None  # limits.TokenBucket: the call messages it may send (made on its first, call_handlers)
+        self.rates: dict[str, TokenBucket] = {}  # per kind of message (call, board, comment, integrity): rate()
         self.call: dict | None = None  # {"audio", "video"} while in the call (call_state), else None
         self.author = ""  # comments.author_digest of its hello's author_key: its comments stay its own on reload
-        self.comment_messages = None  # limits.TokenBucket: the comment messages it may send (made on its first)
-        self.integrity_events = None  # limits.TokenBucket: the integrity events it may send (made on its first)
-        self.board_ops = None  # limits.TokenBucket: the board operations it may send (made on its first)
         self.board_pointer = None  # presence.CursorThrottle relaying its pointer on the whiteboard (on its first)
         self.resynced_at = -math.inf  # when a refused no-op push last got a session_state (handlers._may_resync)
         self._transport = transport
         self._writer = writer
         self._pending: list[bytes] = []
         self._stopped = False
+
+    def rate(self, kind: str, per_second: float, burst: float) -> TokenBucket:
+        """What this connection may still send of one kind of message (a burst, then a rate): made on its first."""
+        bucket = self.rates.get(kind)
+        if bucket is None:
+            bucket = self.rates[kind] = TokenBucket(per_second, burst)
+        return bucket
 
     def public(self) -> dict:
         """How others see this participant."""

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from . import protocol
 from .handlers import Context, handles
-from .limits import SessionBudgets, TokenBucket, take_from_both
+from .limits import SessionBudgets, take_from_both
 from .protocol import INTEGRITY_BURST, INTEGRITY_PER_SECOND, IntegrityEvent, ProtocolError
 
 
 @handles(IntegrityEvent)
 async def _integrity_event(ctx: Context, message: IntegrityEvent) -> None:
     session, peer = ctx.session, ctx.peer
-    if peer.integrity_events is None:
-        peer.integrity_events = TokenBucket(INTEGRITY_PER_SECOND, INTEGRITY_BURST)
-    if not take_from_both(peer.integrity_events, session.budgets.integrity):
+    if not take_from_both(peer.rate("integrity", INTEGRITY_PER_SECOND, INTEGRITY_BURST), session.budgets.integrity):
         raise ProtocolError(
             f"integrity_event: more than a connection ({INTEGRITY_PER_SECOND} a second) or the session "
             f"({SessionBudgets.INTEGRITY_RATE} a second) may send; this one was not recorded",
