@@ -55,11 +55,23 @@ const common = {
   define: { PLAYBACK_EXPORT: "false" },
   logLevel: "warning",
 };
+// @replit/codemirror-emacs marks the calls that fill its key table `/*@__PURE__*/` and says it has no side effects:
+// esbuild then drops them and Emacs mode binds no key. Its file is read without those two marks.
+const emacsKeyTable = {
+  name: "emacs-key-table",
+  setup(build) {
+    build.onLoad({ filter: /@replit[\\/]codemirror-emacs[\\/]dist[\\/]index\.js$/ }, async (args) => ({
+      contents: (await readFile(args.path, "utf8")).replaceAll("/*@__PURE__*/EmacsHandler.", "EmacsHandler."),
+      loader: "js",
+    }));
+  },
+};
 const [pages, admin, workers, exportPlayer] = await Promise.all([
   build({
     ...common,
     entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "lti.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
     splitting: true,
+    plugins: [emacsKeyTable],
   }),
   // The admin dashboard: a build of its own, so the modules it shares with the editor (dialogs, downloads) do not
   // move chunk boundaries of the editor's first load.

@@ -233,3 +233,25 @@ async def test_settings_on_a_phone_and_in_the_embed(pages, server_url):
     await open_settings(phone, keyboard=False)
     embed = await connected(await pages.person(f"{server_url}/embed/{links['session_id']}", name="Ben"))
     await open_settings(embed, keyboard=False)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_emacs_keys(pages, server_url):
+    """C-a, C-k and C-y as in Emacs (kill the line's end, yank it back twice)."""
+    url = create_session_links(server_url, language="python")["join_url"]
+    page = await connected(await pages.person(url, name="Ana"))
+    await set_code(page, "")
+    await choose(page, Keys="Emacs")
+    await editor(page).click()
+    await page.keyboard.type("kept = 1  # gone")
+    await wait_for(lambda: page.locator(".cm-emacsMode").count(), message="Emacs keys on")
+    await page.keyboard.press("Control+a")
+    for _ in range(8):
+        await page.keyboard.press("Control+f")
+    await page.keyboard.press("Control+k")
+    text, _ = await settled(page)
+    assert text == "kept = 1"
+    await page.keyboard.press("Control+y")
+    await page.keyboard.press("Control+y")
+    text, _ = await settled(page)
+    assert text == "kept = 1  # gone  # gone"
