@@ -228,11 +228,11 @@ export class Player {
         EditorView.contentAttributes.of({ "aria-label": "Code at this point", "aria-readonly": "true" }),
         EditorView.cspNonce.of(nonce),
         theme,
-        this.darkMode.of(EditorView.darkTheme.of(this.darkQuery?.matches ?? false)),
+        this.darkMode.of(EditorView.darkTheme.of(this.isDark())),
       ],
     });
     this.view = new EditorView({ state, parent: editorPane });
-    this.onScheme = () => this.view.dispatch({ effects: this.darkMode.reconfigure(EditorView.darkTheme.of(this.darkQuery.matches)) });
+    this.onScheme = () => this.view.dispatch({ effects: this.darkMode.reconfigure(EditorView.darkTheme.of(this.isDark())) });
     this.darkQuery?.addEventListener("change", this.onScheme);
     this.loadLanguage(this.history.language);
 
@@ -682,6 +682,12 @@ export class Player {
       this.writeSystem(`Could not run it: ${error?.message ?? error}`);
       this.rerunButton.disabled = false;
     }
+  }
+
+  /** Dark as the page is: the person's chosen theme (editor settings' data-theme on <html>), else the system's. */
+  isDark() {
+    const chosen = globalThis.document?.documentElement.dataset.theme;
+    return chosen ? chosen === "dark" : this.darkQuery?.matches ?? false;
   }
 
   destroy() {
