@@ -102,6 +102,14 @@ class Audience:
         here = [peer.public() for peer in self._hub.peers(self.session_id) if peer.introduced and peer is not excluding]
         return here + await self._store.people(self.session_id)
 
+    def in_call_here(self, excluding: Peer) -> int:
+        """How many are in the call on this instance now (but `excluding`)."""
+        return sum(1 for peer in self._hub.peers(self.session_id) if peer.call and peer is not excluding)
+
+    async def in_call_elsewhere(self) -> int:
+        """How many are in the call on other instances, as the store last heard."""
+        return sum(1 for person in await self._store.people(self.session_id) if person.get("call"))
+
     def silent_peer_to_evict(self) -> Peer | None:
         """The connection here that has gone longest without saying hello (it holds no participant's place)."""
         return next((peer for peer in self._hub.peers(self.session_id) if not peer.introduced), None)

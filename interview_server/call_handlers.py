@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from .handlers import Context, handles
 from .hub import Peer
-from .protocol import SIGNAL_BURST, SIGNALS_PER_SECOND, CallSignal, CallState, ProtocolError, call_signal
+from .protocol import (
+    MAX_CALL_PEOPLE,
+    SIGNAL_BURST,
+    SIGNALS_PER_SECOND,
+    CallSignal,
+    CallState,
+    ProtocolError,
+    call_signal,
+)
 
 
 def _take_signal(peer: Peer, what: str) -> None:
@@ -23,6 +31,15 @@ async def _call_state(ctx: Context, message: CallState) -> None:
     state = {"audio": message.audio, "video": message.video} if message.in_call else None
     if state == peer.call:
         return
+    # A mesh of more would ask too much of everyone's upload. Counted and joined with no await between, so two pages
+    # joining at once on one instance cannot both take the last place (other instances' count may lag a moment).
+    if state and peer.call is None:
+        elsewhere = await ctx.session.audience.in_call_elsewhere()
+        if ctx.session.audience.in_call_here(excluding=peer) + elsewhere >= MAX_CALL_PEOPLE:
+            raise ProtocolError(
+                f"call_state: the call is full: {MAX_CALL_PEOPLE} people are in it, the most one call connects",
+                "call_full",
+            )
     peer.call = state
     await ctx.session.audience.announce_participants()
     await ctx.session.activity.save_call(peer.id, state)

@@ -44,6 +44,7 @@ MAX_TIMER_MINUTES = 600
 MAX_PARTICIPANT_ID_CHARS = 64  # hub.Peer.id is 8 hex characters; room for other servers' ids
 MAX_SIGNAL_BYTES = 16 * 1024  # one WebRTC offer/answer (SDP, a few kB) or ICE candidate, as JSON
 SIGNALS_PER_SECOND, SIGNAL_BURST = 10, 60  # call_signal per connection: a call's set-up trickles ~20-40
+MAX_CALL_PEOPLE = 6  # a mesh: each sends to every other (static/src/ui/call-button.js CALL_MESH_LIMIT)
 TIMER_ACTIONS = ("start", "pause", "resume", "reset")
 RECOMMENDATIONS = ("", "strong_no", "no", "mixed", "yes", "strong_yes")
 
@@ -351,7 +352,8 @@ class CallSignal:
     "I joined or left the call, or turned my microphone (audio) or camera (video) on or off: shown beside my name "
     "in everyone's participant list, and kept for playback (who was in the call when; never the media)",
     sender=PARTICIPANTS,
-    budget="counts toward call_signal's rate (rate_limited); the same state again is ignored",
+    budget="counts toward call_signal's rate (rate_limited); the same state again is ignored; joining a call of "
+    "MAX_CALL_PEOPLE is refused (call_full)",
 )
 @dataclass(frozen=True)
 class CallState:
@@ -1218,6 +1220,7 @@ ERROR_CODES = (
     "comments_full",  # a comment over a session's or a thread's limit: not added
     "not_yours",  # comment_edit or comment_delete of someone else's comment: not applied
     "integrity_full",  # a session that has recorded its most integrity events: this one was not
+    "call_full",  # call_state joining a call that has MAX_CALL_PEOPLE in it already: not joined
     "board_full",  # a board operation that would take the whiteboard past its limits: not applied
     "store_unavailable",  # the server cannot reach its storage: nothing was applied; send it again (the page
     # keeps unconfirmed edits and retries every second, showing "saving paused")

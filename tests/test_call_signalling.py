@@ -10,7 +10,7 @@ import json
 import aiohttp
 import pytest
 
-from interview_server.protocol import MAX_SIGNAL_BYTES, SIGNAL_BURST
+from interview_server.protocol import MAX_CALL_PEOPLE, MAX_SIGNAL_BYTES, SIGNAL_BURST
 
 from .support.server_process import ServerProcess
 from .test_people import join
@@ -190,6 +190,45 @@ async def test_call_state_shows_in_everyones_list_until_leaving_and_is_kept_for_
     assert calls[:2] == [(True, True, True, True), (True, True, False, True)]
     assert (True, False, False, False) in calls[2:] and (False, True, True, False) in calls[2:]
     assert len(calls) == 4
+
+
+async def test_a_call_takes_six_people_even_when_eight_join_at_once(connect, session_id):
+    """The mesh limit is the server's: of eight joining together exactly six are in, the others are told `call_full`
+    and listed as not in the call; once one leaves, a place is free again."""
+    people = [await join(connect, session_id, f"P{index}") for index in range(MAX_CALL_PEOPLE + 2)]
+    joining = {"in_call": True, "audio": True, "video": False}
+    await asyncio.gather(*(ws.send("call_state", joining) for ws, _, _ in people))
+    refused = []
+    for ws, me, _ in people:
+        async with asyncio.timeout(10):
+            while True:  # each gets its own error, or the list with itself in the call
+                message = await ws.receive()
+                if message["type"] == "error":
+                    assert message["data"]["code"] == "call_full"
+                    assert "the call is full" in message["data"]["message"]
+                    refused.append(me["name"])
+                    break
+                if message["type"] == "participants" and me["name"] in in_call(message["data"]["participants"]):
+                    break
+    assert len(refused) == 2
+    watcher = people[0][0]
+    async with asyncio.timeout(10):
+        while True:
+            message = await watcher.receive()
+            if message["type"] == "participants" and len(in_call(message["data"]["participants"])) == MAX_CALL_PEOPLE:
+                assert not set(refused) & set(in_call(message["data"]["participants"]))
+                break
+    inside = next((ws, me) for ws, me, _ in people if me["name"] not in refused)
+    await inside[0].send("call_state", {"in_call": False, "audio": False, "video": False})
+    late = next(ws for ws, me, _ in people if me["name"] == refused[0])
+    await asyncio.sleep(0.2)
+    await late.send("call_state", joining)
+    async with asyncio.timeout(10):
+        while True:
+            message = await late.receive()
+            assert message["type"] != "error", message
+            if message["type"] == "participants" and refused[0] in in_call(message["data"]["participants"]):
+                break
 
 
 async def test_call_state_is_checked(connect, session_id):

@@ -248,3 +248,22 @@ async def test_a_claim_is_taken_once_until_it_expires(store):
     assert await store.claim("nonce:short", 0.05)
     await asyncio.sleep(0.1)
     assert await store.claim("nonce:short", 60)  # it expired: it can be taken again
+
+
+async def test_people_are_the_other_instances_participants_never_ones_own(store_factory):
+    """set_people answers everyone's list; people() the other instances' only (the audience adds its own: counting
+    them twice would fill a session at half its places)."""
+    from interview_server.store.base import SessionStore
+
+    one = await store_factory()
+    await one.create(record())
+    ada = [{"id": "a1", "name": "Ada", "color": "#111111", "since": 1.0}]
+    assert await one.set_people("s1", ada) == ada
+    assert await one.people("s1") == []
+    other = await store_factory(reuse=True)
+    if other is None or type(one).people is SessionStore.people:
+        return  # one instance only (memory, SQLite): no others
+    bo = [{"id": "b2", "name": "Bo", "color": "#222222", "since": 2.0}]
+    assert sorted(p["id"] for p in await other.set_people("s1", bo)) == ["a1", "b2"]
+    assert await other.people("s1") == ada
+    assert await one.people("s1") == bo

@@ -122,15 +122,16 @@ return total
 """
 
 # Sets this instance's participants (ARGV[2], a JSON list; '[]' removes them, '' leaves them), drops
-# those of instances whose heartbeat expired, returns every live instance's list.
+# those of instances whose heartbeat expired, returns every live instance's list (but this one's if ARGV[4] is
+# 'others').
 _PEOPLE = """
 if ARGV[2] == '[]' then redis.call('HDEL', KEYS[1], ARGV[1])
 elseif ARGV[2] ~= '' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 local lists = {}
 local entries = redis.call('HGETALL', KEYS[1])
 for i = 1, #entries, 2 do
-  if redis.call('EXISTS', ARGV[3] .. entries[i]) == 1 then table.insert(lists, entries[i + 1])
-  else redis.call('HDEL', KEYS[1], entries[i]) end
+  if redis.call('EXISTS', ARGV[3] .. entries[i]) == 0 then redis.call('HDEL', KEYS[1], entries[i])
+  elseif not (ARGV[4] == 'others' and entries[i] == ARGV[1]) then table.insert(lists, entries[i + 1]) end
 end
 return lists
 """
@@ -498,14 +499,16 @@ class RedisStore(SessionStore):
         """Record this instance's participants; tell the others if asked; return everyone's over live instances."""
         lists = await self._people(
             keys=[f"{PREFIX}people:{session_id}"],
-            args=[self.instance_id, json.dumps(local, separators=(",", ":")), f"{PREFIX}inst:"],
+            args=[self.instance_id, json.dumps(local, separators=(",", ":")), f"{PREFIX}inst:", "all"],
         )
         if notify:
             await self._redis.publish(self._keys(session_id)[3], f"pp:{self.instance_id}")
         return [person for raw in lists for person in json.loads(raw)]
 
     async def people(self, session_id: str) -> list[dict]:
-        lists = await self._people(keys=[f"{PREFIX}people:{session_id}"], args=[self.instance_id, "", f"{PREFIX}inst:"])
+        lists = await self._people(
+            keys=[f"{PREFIX}people:{session_id}"], args=[self.instance_id, "", f"{PREFIX}inst:", "others"]
+        )
         return [person for raw in lists for person in json.loads(raw)]
 
     def publish(self, session_id: str, frame: str) -> asyncio.Future:

@@ -7,7 +7,7 @@ export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGES);
 /** Server -> client message types. */
 export const SERVER_MESSAGE_TYPES = ["session_state", "user_joined", "user_left", "updates", "push_rejected", "error", "welcome", "participants", "cursor", "language", "history", "run_started", "run_output", "run_finished", "call_signal", "board_updates", "board_state", "board_done", "board_pointer", "comment_threads", "comment_thread", "comment_removed", "integrity_events", "integrity", "chat", "session_info", "notes", "grading", "hidden_results", "hidden_summary", "scorecard", "timer"];
 /** `error.code` values a page acts on. */
-export const ERROR_CODES = ["document_too_large", "rate_limited", "session_full", "too_many_connections", "host_only", "bad_host_key", "locked", "ended", "notes_rejected", "noop_refused", "too_many_parts", "name_refused", "language_refused", "cursor_refused", "comments_full", "not_yours", "integrity_full", "board_full", "store_unavailable"];
+export const ERROR_CODES = ["document_too_large", "rate_limited", "session_full", "too_many_connections", "host_only", "bad_host_key", "locked", "ended", "notes_rejected", "noop_refused", "too_many_parts", "name_refused", "language_refused", "cursor_refused", "comments_full", "not_yours", "integrity_full", "call_full", "board_full", "store_unavailable"];
 export const LANGUAGES = ["python", "javascript", "typescript", "sql", "lua"]; // ids; static/src/languages/ has a module for each
 
 /** Close codes the server ends a socket with, beyond WebSocket's own. */

@@ -186,6 +186,10 @@ export class Call extends EventTarget {
 
   onMessage({ type, data }) {
     if (type === "welcome") this.sendState(); // a new connection: back in the call (links follow the list)
+    if (type === "error" && data.code === "call_full" && this.joined) {
+      this.leave(); // others filled the last place first (ui/call-button.js says so)
+      return;
+    }
     if (type !== "call_signal" || !this.joined || typeof data.from !== "string") return;
     const signal = data.signal ?? {};
     if (signal.bye) {

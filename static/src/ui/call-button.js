@@ -19,6 +19,9 @@ export class CallButton {
     this.inCall = false;
     connection.addEventListener("message", (/** @type {CustomEvent} */ { detail: { type, data } }) => {
       if (type === "welcome" && Array.isArray(data.ice_servers)) this.iceServers = data.ice_servers;
+      if (type === "error" && data.code === "call_full") {
+        this.toast.show(`The call is full: ${CALL_MESH_LIMIT} people are in it, the most one call connects.`);
+      }
     });
     presence.addEventListener("participants", () => this.render());
     button.addEventListener("click", () => this.join());
