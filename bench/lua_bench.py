@@ -22,12 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 from aiohttp import web
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from common import ROOT, Server, free_port, median_and_max, write_result
-from page_bench import CHROMIUM_ARGS, chromium_path, editor, new_page, served_sizes, timed_click
+from page_bench import editor, new_page, served_chromium, served_sizes, timed_click
 from sql_bench import create_session, first_load_js
 
 RUNAWAY = "local n = 0\nwhile true do\n  n = n + 1\nend\n"
@@ -148,24 +147,15 @@ async def main(args) -> int:
     }
     runs = []
     try:
-        async with aiohttp.ClientSession() as http:
-            await server.start(http)
-            base = f"http://127.0.0.1:{server.port}"
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-                )
-                for language in ("python", "lua"):
-                    sizes = await served_sizes(http, await first_load_js(browser, http, base, language))
-                    result[f"first_load_js_gzip_kb_{language}"] = round(sum(row["gzip"] for row in sizes) / 1000, 1)
-                for index in range(args.runs):
-                    runs.append(await one_run(browser, http, base))
-                    print(
-                        f"run {index + 1}/{args.runs}: Lua ready {runs[-1]['cold']['ready_ms']:.0f} ms cold", flush=True
-                    )
-                if args.candidates:
-                    result["candidates_compile"] = await compile_times(browser, Path(args.candidates), args.runs)
-                await browser.close()
+        async with served_chromium(server) as (http, base, browser):
+            for language in ("python", "lua"):
+                sizes = await served_sizes(http, await first_load_js(browser, http, base, language))
+                result[f"first_load_js_gzip_kb_{language}"] = round(sum(row["gzip"] for row in sizes) / 1000, 1)
+            for index in range(args.runs):
+                runs.append(await one_run(browser, http, base))
+                print(f"run {index + 1}/{args.runs}: Lua ready {runs[-1]['cold']['ready_ms']:.0f} ms cold", flush=True)
+            if args.candidates:
+                result["candidates_compile"] = await compile_times(browser, Path(args.candidates), args.runs)
             manifest = json.loads((ROOT / "static" / "dist" / "manifest.json").read_text())
             wasm = next(p.name for p in (ROOT / "static" / "dist").glob("glue-*.wasm"))
             result["lua_files"] = await served_sizes(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import json
 import os
@@ -94,6 +95,22 @@ OBSERVER = """(() => {
   }, true);
   bench.expect = (selector, pattern) => { bench.watch = { selector, pattern }; };
 })();"""
+
+
+@contextlib.asynccontextmanager
+async def served_chromium(server: Server):
+    """`server` started and Chromium launched: (an HTTP session, the server's base URL, the browser), closed after
+    (the caller stops the server)."""
+    async with aiohttp.ClientSession() as http:
+        await server.start(http)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield http, f"http://127.0.0.1:{server.port}", browser
+            finally:
+                await browser.close()
 
 
 def chromium_path() -> str | None:

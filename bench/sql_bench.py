@@ -20,11 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from common import ROOT, Server, median_and_max, write_result
-from page_bench import CHROMIUM_ARGS, chromium_path, editor, new_page, served_sizes, timed_click
+from page_bench import editor, new_page, served_chromium, served_sizes, timed_click
 
 RUNAWAY = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r) SELECT count(*) FROM r;"
 # In the SQL worker: its own timeline (zero: the worker's start) and what its files cost.
@@ -110,27 +109,18 @@ async def main(args) -> int:
         "load_average_before": os.getloadavg(),
     }
     try:
-        async with aiohttp.ClientSession() as http:
-            await server.start(http)
-            base = f"http://127.0.0.1:{server.port}"
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-                )
-                for language in ("python", "sql"):
-                    urls = await first_load_js(browser, http, base, language)
-                    sizes = await served_sizes(http, urls)
-                    result[f"first_load_js_gzip_kb_{language}"] = round(sum(row["gzip"] for row in sizes) / 1000, 1)
-                runs = []
-                has_sql = (Path(args.static_dir or ROOT / "static") / "dist" / "manifest.json").read_text().find(
-                    "sql-worker"
-                ) >= 0
-                for index in range(args.runs if has_sql else 0):
-                    runs.append(await one_run(browser, http, base))
-                    print(
-                        f"run {index + 1}/{args.runs}: SQL ready {runs[-1]['cold']['ready_ms']:.0f} ms cold", flush=True
-                    )
-                await browser.close()
+        async with served_chromium(server) as (http, base, browser):
+            for language in ("python", "sql"):
+                urls = await first_load_js(browser, http, base, language)
+                sizes = await served_sizes(http, urls)
+                result[f"first_load_js_gzip_kb_{language}"] = round(sum(row["gzip"] for row in sizes) / 1000, 1)
+            runs = []
+            has_sql = (Path(args.static_dir or ROOT / "static") / "dist" / "manifest.json").read_text().find(
+                "sql-worker"
+            ) >= 0
+            for index in range(args.runs if has_sql else 0):
+                runs.append(await one_run(browser, http, base))
+                print(f"run {index + 1}/{args.runs}: SQL ready {runs[-1]['cold']['ready_ms']:.0f} ms cold", flush=True)
             if runs:
                 manifest = json.loads((ROOT / "static" / "dist" / "manifest.json").read_text())
                 worker = f"{base}/static/dist/{manifest['sql-worker.js']['file']}"

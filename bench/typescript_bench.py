@@ -19,11 +19,10 @@ import sys
 import tempfile
 import time
 
-import aiohttp
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from common import ROOT, Server, median_and_max, write_result
-from page_bench import CHROMIUM_ARGS, chromium_path, new_page, served_sizes, set_code, timed_click
+from page_bench import new_page, served_chromium, served_sizes, set_code, timed_click
 from sql_bench import create_session, first_load_js
 
 LANGUAGES = {  # id -> (label, a one-line program and the output line it ends with, an endless loop)
@@ -88,27 +87,16 @@ async def main(args) -> int:
     result["load_average_before"] = os.getloadavg()
     runs: dict[str, list[dict]] = {language: [] for language in LANGUAGES}
     try:
-        async with aiohttp.ClientSession() as http:
-            await server.start(http)
-            base = f"http://127.0.0.1:{server.port}"
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-                )
-                python_first_load = await first_load_js(browser, http, base, "python")
-                for language in ("python", *LANGUAGES):
-                    urls = (
-                        python_first_load
-                        if language == "python"
-                        else await first_load_js(browser, http, base, language)
-                    )
-                    sizes = await served_sizes(http, urls)
-                    result[f"first_load_js_gzip_kb_{language}"] = round(sum(row["gzip"] for row in sizes) / 1000, 1)
-                for index in range(args.runs):
-                    for language in LANGUAGES:
-                        runs[language].append(await one_run(browser, http, base, language))
-                    print(f"run {index + 1}/{args.runs}", flush=True)
-                await browser.close()
+        async with served_chromium(server) as (http, base, browser):
+            python_first_load = await first_load_js(browser, http, base, "python")
+            for language in ("python", *LANGUAGES):
+                urls = python_first_load if language == "python" else await first_load_js(browser, http, base, language)
+                sizes = await served_sizes(http, urls)
+                result[f"first_load_js_gzip_kb_{language}"] = round(sum(row["gzip"] for row in sizes) / 1000, 1)
+            for index in range(args.runs):
+                for language in LANGUAGES:
+                    runs[language].append(await one_run(browser, http, base, language))
+                print(f"run {index + 1}/{args.runs}", flush=True)
             # What choosing the language loads beyond a Python page's first load (the worker, the highlighting).
             for language in LANGUAGES:
                 extra = sorted(

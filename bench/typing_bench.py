@@ -20,11 +20,10 @@ import shutil
 import tempfile
 import time
 
-import aiohttp
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from common import ROOT, Server, median_and_max, percentile, write_result
-from page_bench import CHROMIUM_ARGS, NAME_KEY, chromium_path, editor
+from page_bench import NAME_KEY, editor, served_chromium
 
 SETTINGS_KEY = "interview-pad:editor-settings"
 VARIANTS = {  # name -> (language, settings)
@@ -118,34 +117,25 @@ async def main(args) -> int:
         "variants": {},
     }
     try:
-        async with aiohttp.ClientSession() as http:
-            await server.start(http)
-            base = f"http://127.0.0.1:{server.port}"
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-                )
-                for name, (language, settings) in VARIANTS.items():
-                    runs = [
-                        await one_run(browser, http, base, language, settings, args.delay_ms) for _ in range(args.runs)
-                    ]
-                    result["variants"][name] = {
-                        "runs": runs,
-                        "summary": {
-                            key: median_and_max(run[key] for run in runs)
-                            for key in (
-                                "typing_s",
-                                "long_tasks_over_50ms",
-                                "longest_task_ms",
-                                "long_frames_over_50ms",
-                                "longest_frame_ms",
-                                "key_to_paint_p95_ms",
-                                "key_to_paint_max_ms",
-                            )
-                        }
-                        | {"all_arrived": all(run["all_arrived"] for run in runs)},
+        async with served_chromium(server) as (http, base, browser):
+            for name, (language, settings) in VARIANTS.items():
+                runs = [await one_run(browser, http, base, language, settings, args.delay_ms) for _ in range(args.runs)]
+                result["variants"][name] = {
+                    "runs": runs,
+                    "summary": {
+                        key: median_and_max(run[key] for run in runs)
+                        for key in (
+                            "typing_s",
+                            "long_tasks_over_50ms",
+                            "longest_task_ms",
+                            "long_frames_over_50ms",
+                            "longest_frame_ms",
+                            "key_to_paint_p95_ms",
+                            "key_to_paint_max_ms",
+                        )
                     }
-                await browser.close()
+                    | {"all_arrived": all(run["all_arrived"] for run in runs)},
+                }
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
