@@ -266,23 +266,24 @@ export class PythonCompletions {
   }
 
   /**
-   * Builtins and keywords. lang-python's global completion offers most builtins already: the same option (its label,
-   * type, no detail) with an `info` here is kept in its place (CodeMirror keeps the better of two equal options).
+   * lang-python's global completions (builtins, snippets), its builtins with their signatures as info, and the
+   * builtins and keywords it leaves out.
    * @param {CompletionContext} context
    */
   globalOptions(context) {
     if (this.globals) return this.globals;
     const theirs = /** @type {CompletionResult | null} */ (globalCompletion(context));
-    if (!theirs && !context.explicit) return []; // asked again later
-    const offered = new Map((theirs?.options ?? []).filter((option) => !option.apply).map((option) => [option.label, option]));
-    const builtins = Object.entries(this.index.members.builtins).map(([label, entry]) => {
-      const same = offered.get(label);
-      return same ? { ...same, info: infoOf(label, entry) }
-        : { label, type: typeOf(label, entry, false), info: infoOf(label, entry) };
-    });
-    const keywords = this.index.keywords.filter((word) => !offered.has(word)).map((label) => ({ label, type: "keyword" }));
-    this.globals = [...builtins, ...keywords];
-    return this.globals;
+    if (!theirs) return []; // not here (it answers wherever this source does), asked again next time
+    const builtins = this.index.members.builtins;
+    const options = theirs.options.map((option) =>
+      !option.apply && builtins[option.label] ? { ...option, info: infoOf(option.label, builtins[option.label]) } : option);
+    const offered = new Set(options.map((option) => option.label));
+    for (const [label, entry] of Object.entries(builtins)) {
+      if (!offered.has(label)) options.push({ label, type: typeOf(label, entry, false), info: infoOf(label, entry) });
+    }
+    for (const label of this.index.keywords) if (!offered.has(label)) options.push({ label, type: "keyword" });
+    this.globals = options;
+    return options;
   }
 
   /**
