@@ -3,11 +3,12 @@
 // it is exactly what the candidate's code runs against. A JSON file the page loads on the first Python completion
 // (static/src/completion/python.js; its header says why an index and not Jedi). Cached by input (~5 s to make).
 //
-// Shape: {python, keywords, modules: {name: summary}, members: {key: {name: [kind, detail, summary, ref]}}}. `modules` lists
-// every importable top-level module (summaries only for the walked ones) and the walked dotted ones (os.path);
-// `members` is keyed by module name ("math", "os.path", "builtins") or class ("collections.Counter", "builtins.str").
-// kind: f function, c class, m module, v value; detail: a signature "(x, /)" or a value's type; ref: the key of a
-// module's or class's own members. Trailing empty fields are left out.
+// Shape: {python, keywords, modules: {name: summary}, members: {key: {name: [kind, detail, summary, ref]}},
+// bases: {key: [key]}}. `modules` lists every importable top-level module (summaries only for the walked ones) and
+// the walked dotted ones (os.path); `members` is keyed by module name ("math", "os.path", "builtins") or class
+// ("collections.Counter", "builtins.str"); a class lists the names it defines itself, and `bases` where the rest are.
+// kind: f function, c class, m module, v value; detail: a signature "(x, /)" (without self) or a value's type and
+// short value; ref: the key of a module's or class's own members. Trailing empty fields are left out.
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -67,7 +68,7 @@ def summary(obj):
         lines = [line.strip() for line in paragraph.strip().splitlines() if line.strip()]
         if not lines or SIGNATURE_LINE.match(lines[0]):
             continue
-        text = " ".join(lines)
+        text = " ".join(lines).replace("\x60\x60", "")  # reST literals (two backquotes)
         first = re.match(r"(.+?[.!?])(\s|$)", text)
         return clip(first.group(1) if first else text, MAX_SUMMARY)
     return ""

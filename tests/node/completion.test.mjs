@@ -7,16 +7,17 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CompletionContext } from "@codemirror/autocomplete";
 import { javascript } from "@codemirror/lang-javascript";
-import { pythonLanguage } from "@codemirror/lang-python";
 import { sql, SQLite } from "@codemirror/lang-sql";
-import { LanguageSupport } from "@codemirror/language";
 import { EditorState } from "@codemirror/state";
 import { pythonIndex } from "../../static/build-python-index.mjs";
 import { completionSources } from "../../static/src/completion/index.js";
 import { javascriptSource } from "../../static/src/completion/javascript.js";
 import { importBindings, parseImport, pythonCompletionSource } from "../../static/src/completion/python.js";
 import { schemaSource } from "../../static/src/completion/sql.js";
+import { support as javascriptSupport } from "../../static/src/languages/javascript-support.js";
 import { support as pythonSupport } from "../../static/src/languages/python-support.js";
+import { support as sqlSupport } from "../../static/src/languages/sql-support.js";
+import { support as typescriptSupport } from "../../static/src/languages/typescript-support.js";
 import { setSchema } from "../../static/src/languages/sql-schema-state.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -174,16 +175,18 @@ test("SQL: the session's tables and columns, as the schema is now", async () => 
   setSchema(null);
 });
 
-test("completionSources(languageId): language data that answers in that language only", () => {
+test("completionSources(languageId): language data that answers where the editor shows that language only", () => {
+  // The page's own supports (languages/*-support.js): their languages' names are the pad's language ids.
   const sourcesAt = (support, ...ids) => EditorState.create({ doc: "x", extensions: [support, ids.map(completionSources)] })
     .languageDataAt("autocomplete", 1).length;
   assert.equal(sourcesAt(pythonSupport()), 0, "python-support.js leaves lang-python's sources to completion/python.js");
   assert.equal(sourcesAt(pythonSupport(), "python"), 1);
-  assert.equal(sourcesAt(new LanguageSupport(pythonLanguage), "javascript", "sql", "typescript"), 0);
-  assert.equal(sourcesAt(javascript(), "javascript"), sourcesAt(javascript()) + 1, "lang-javascript's and the globals");
-  assert.equal(sourcesAt(javascript(), "python", "sql", "typescript"), sourcesAt(javascript()));
-  assert.equal(sourcesAt(javascript({ typescript: true }), "typescript"), sourcesAt(javascript({ typescript: true })) + 1);
-  assert.equal(sourcesAt(sql({ dialect: SQLite }), "sql"), sourcesAt(sql({ dialect: SQLite })) + 1, "and the schema");
+  assert.equal(sourcesAt(pythonSupport(), "javascript", "typescript", "sql", "lua"), 0);
+  assert.equal(sourcesAt(javascriptSupport(), "javascript"), sourcesAt(javascriptSupport()) + 1, "lang-javascript's and the globals");
+  assert.equal(sourcesAt(javascriptSupport(), "python", "typescript", "sql"), sourcesAt(javascriptSupport()));
+  assert.equal(sourcesAt(typescriptSupport(), "typescript"), sourcesAt(typescriptSupport()) + 1);
+  assert.equal(sourcesAt(typescriptSupport(), "javascript"), sourcesAt(typescriptSupport()));
+  assert.equal(sourcesAt(sqlSupport(), "sql"), sourcesAt(sqlSupport()) + 1, "lang-sql's and the schema");
   assert.deepEqual(completionSources("lua"), []);
   assert.equal(completionSources("python"), completionSources("python"), "one extension per language");
 });
