@@ -79,6 +79,14 @@ test("after an imported module and a dot: its members, with signatures and summa
   assert.equal(option(await completePython("str.jo"), "join").detail, "(iterable, /)");
   assert.ok((await completePython("def f():\n    import heapq as h\n    h.heappu")).labels.includes("heappush"));
 
+  // A literal's type.
+  assert.equal(option(await completePython("', '.jo"), "join").detail, "(iterable, /)");
+  assert.ok((await completePython("x = [1, 2].app")).labels.includes("append"));
+  assert.ok((await completePython("{1: 2}.ite")).labels.includes("items"));
+  assert.ok((await completePython("b'abc'.dec")).labels.includes("decode"));
+  assert.ok((await completePython("(255).to_by")).labels.includes("to_bytes"), "an int's");
+  assert.ok((await completePython("1.5.is_int")).labels.includes("is_integer"));
+
   // Unknown or not imported: nothing (no type inference), and nothing in strings or comments.
   assert.equal(await completePython("math.sq"), null);
   assert.equal(await completePython("import math\nx = [1]\nx.app"), null);

@@ -8,7 +8,8 @@
 // worker, which may be busy for seconds running the candidate's code (or waiting on input()), or in a second
 // Pyodide worker (another 2-3 s start and ~30 MB) with typeshed stubs to parse before its first answer. The index
 // is ~60 kB brotli, loaded once on the first completion, and every answer after that is a lookup in the page.
-// What it cannot do is infer types: `x = Counter(); x.` offers nothing (the document's names still come).
+// What it cannot do is infer types: `x = Counter(); x.` offers nothing (the document's names still come); a
+// literal's type it can: `", ".jo` offers str.join.
 import { syntaxTree } from "@codemirror/language";
 import { globalCompletion, localCompletionSource } from "@codemirror/lang-python";
 
@@ -154,7 +155,7 @@ export class PythonCompletions {
       const member = inner.parent;
       if (member?.name !== "MemberExpression" || !member.firstChild) return null;
       const path = dottedPath(context.state, member.firstChild);
-      const key = path && this.resolve(path, importBindings(context.state));
+      const key = path ? this.resolve(path, importBindings(context.state)) : literalType(context.state, member.firstChild);
       if (!key) return null;
       return { from: inner.name === "." ? context.pos : inner.from, options: this.attributesOf(key), validFor: WORD };
     }
@@ -310,6 +311,30 @@ export class PythonCompletions {
     if (!options) this.cache.set(key, (options = make()));
     return options;
   }
+}
+
+// The built-in type of a literal, by its syntax node's name.
+const LITERALS = {
+  String: "str", FormatString: "str", ContinuedString: "str",
+  ArrayExpression: "list", ArrayComprehensionExpression: "list",
+  DictionaryExpression: "dict", DictionaryComprehensionExpression: "dict",
+  SetExpression: "set", SetComprehensionExpression: "set", TupleExpression: "tuple",
+};
+
+/**
+ * The index key of a literal's type ("builtins.str" for `", "`), or null.
+ * @param {import("@codemirror/state").EditorState} state
+ * @param {import("@lezer/common").SyntaxNode} node
+ */
+function literalType(state, node) {
+  if (node.name === "ParenthesizedExpression") {
+    const inner = node.firstChild?.nextSibling; // after "("
+    return inner && inner.nextSibling?.name === ")" ? literalType(state, inner) : null;
+  }
+  const text = state.sliceDoc(node.from, Math.min(node.to, node.from + 40));
+  if (node.name === "String" && /^[rR]?[bB]/.test(text)) return "builtins.bytes";
+  if (node.name === "Number") return /[jJ]$/.test(text) ? "builtins.complex" : /^0[xob]/i.test(text) || !/[.eE]/.test(text) ? "builtins.int" : "builtins.float";
+  return LITERALS[node.name] ? `builtins.${LITERALS[node.name]}` : null;
 }
 
 /**
