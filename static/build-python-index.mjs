@@ -85,9 +85,12 @@ def signature(obj, method=False):
         sig = sig.replace(parameters=params[1:])
     return clip(ADDRESS.sub("", str(sig)), MAX_DETAIL)
 
-def value_detail(value):
+def value_detail(value, owner_key):
     text = type(value).__name__
-    if isinstance(value, (bool, int, float, str, bytes)) and len(repr(value)) <= 40:
+    # Values of the build's environment, not the page's: sys's and os's strings (sys.executable), time's zone.
+    literal = {"sys": (bool, int, float), "os": (bool, int, float), "os.path": (), "time": ()}.get(
+        owner_key, (bool, int, float, str, bytes))
+    if isinstance(value, literal) and len(repr(value)) <= 40:
         text += " = " + repr(value)
     return text
 
@@ -122,7 +125,7 @@ def describe(name, value, owner_key, method=False):
         return entry("f", signature(value, method), summary(value))
     if inspect.isdatadescriptor(value):  # a property
         return entry("v", "", summary(value))
-    return entry("v", value_detail(value))
+    return entry("v", value_detail(value, owner_key))
 
 def class_members(key, cls):
     """The names cls itself defines; what it inherits is its bases' (listed under theirs)."""
