@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 BUILD_STAMP := static/dist/.built
-FRONTEND_SOURCES := $(shell find static/src -type f 2>/dev/null) static/build.mjs static/build-stdlib.mjs package-lock.json
+FRONTEND_SOURCES := $(shell find static/src -type f 2>/dev/null) static/build.mjs static/build-stdlib.mjs static/build-python-index.mjs package-lock.json
 
 .PHONY: setup build run test test-fast clean
 

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { SNAPSHOT_FILE, pythonSnapshot } from "./build-snapshot.mjs";
+import { pythonIndex } from "./build-python-index.mjs";
 import { compiledStdlib } from "./build-stdlib.mjs";
 
 const staticDir = dirname(fileURLToPath(import.meta.url));
@@ -66,12 +67,23 @@ const emacsKeyTable = {
     }));
   },
 };
+// The Python completions' index (build-python-index.mjs) as the module "python-stdlib-index", which
+// static/src/completion/index.js imports on demand: a chunk of its own, JSON.parse'd (quicker than a literal).
+const pythonIndexJson = pythonIndex(join(root, "node_modules/pyodide"), cacheDir).then(({ json }) => json);
+const pythonIndexModule = {
+  name: "python-index",
+  setup(build) {
+    build.onResolve({ filter: /^python-stdlib-index$/ }, () => ({ path: "python-stdlib-index", namespace: "python-index" }));
+    build.onLoad({ filter: /.*/, namespace: "python-index" }, async () =>
+      ({ contents: `export default JSON.parse(${JSON.stringify(await pythonIndexJson)});`, loader: "js" }));
+  },
+};
 const [pages, admin, workers, exportPlayer] = await Promise.all([
   build({
     ...common,
     entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "lti.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
     splitting: true,
-    plugins: [emacsKeyTable],
+    plugins: [emacsKeyTable, pythonIndexModule],
   }),
   // The admin dashboard: a build of its own, so the modules it shares with the editor (dialogs, downloads) do not
   // move chunk boundaries of the editor's first load.
