@@ -224,16 +224,7 @@ collab.addEventListener("ready", () => {
   // This person's keymap, bracket closing, completion and lint (settings/editor-settings.js), after the first paint.
   setTimeout(() => loadComfort({ onWrite: () => toast.show("Nothing to write: the pad saves every change as you make it.") })
     .catch((failure) => console.warn("interview_server: no editor comfort:", failure)), 0);
-  // TEMPORARY completion wiring (lead replaces): every language's completion sources (each answers in its own
-  // language only, so a switch needs nothing); the popup is comfort/editor-comfort.js's autocompletion().
-  if (!loadCompletion.started) setTimeout(loadCompletion, 0);
 });
-async function loadCompletion() {
-  loadCompletion.started = true;
-  const { completionSources } = await import("./completion/index.js");
-  addLateExtension(["python", "javascript", "typescript", "sql"].map((id) => completionSources(id)));
-}
-loadCompletion.started = false;
 
 /** Pastes, time away and typing bursts (docs/INTEGRITY.md): the recorder, once the editor is up. */
 function loadIntegrityRecorder() {

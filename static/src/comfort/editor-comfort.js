@@ -7,6 +7,7 @@ import { EditorView, keymap } from "@codemirror/view";
 const LOADERS = {
   vim: () => import("./vim-keymap.js"),
   emacs: () => import("./emacs-keymap.js"),
+  completion: () => import("../completion/index.js"),
 };
 
 // Always on, as before they loaded late: Backspace between a fresh pair removes both, ahead of the default keymap.
@@ -37,7 +38,8 @@ export class EditorComfort {
     return [
       settings.keymap === "default" ? [] : [this.chunk(settings.keymap, (module) => module.keymapExtension()), keymapTheme],
       brackets,
-      settings.autocompletion ? completion : [],
+      // The language's own sources (editor.js gives a new language's when the session switches).
+      settings.autocompletion ? [completion, this.chunk("completion", (module) => module.completionSources(languageId))] : [],
     ];
   }
 
