@@ -20,6 +20,7 @@ import { Chat } from "./ui/chat.js";
 import { FrameInbox } from "./frame-inbox.js";
 import { HiddenSummary } from "./ui/hidden-summary.js";
 import { CallButton } from "./ui/call-button.js";
+import { FormatButton } from "./ui/format-button.js";
 import { ask } from "./ui/host-dialogs.js";
 import { HostTools } from "./ui/host-tools.js";
 import { InputPanel } from "./ui/input.js";
@@ -96,6 +97,8 @@ const collab = new CollabClient({
     comments ? comments.extension() : [], lateExtensions.of(late)],
 });
 presence.attach(collab);
+const formatButton = new FormatButton({ button: $("#format-button"), view: () => collab.view, language: () => language, toast,
+  addLateExtension });
 // The call: only its Join button is in the first load (the embed view's ?call=off has none).
 const call = $("#join-call") && $("#call")
   ? new CallButton({ button: $("#join-call"), root: $("#call"), connection, presence, toast }) : null;
@@ -188,7 +191,9 @@ function useLanguage(next, by) {
   if (!next || next === language) return;
   language = next;
   picker.set(language);
+  formatButton.refresh();
   if (collab.view) setEditorLanguage(collab.view, language);
+  relint?.(); // TEMPORARY lint wiring (lead replaces)
   runner.setLanguage(language);
   problem.setLanguage(language);
   if (by) toast.show(`${by} switched the language to ${picker.label(language)}.`);
@@ -219,7 +224,14 @@ collab.addEventListener("ready", () => {
   performance.mark("editor-editable"); // the session's text is in the editor, which takes typing (bench/page_bench.py)
   setEditorLanguage(collab.view, language); // its highlighting, once loaded
   if (!integrity && main.dataset.integrity !== "off") setTimeout(loadIntegrityRecorder, 0); // after the first paint
+  // TEMPORARY lint wiring (lead replaces): lint on for everyone, following the session's language.
+  if (!relint) import("./code-tools/lint.js").then(({ lintExtension }) => {
+    const slot = new Compartment();
+    relint = () => collab.view?.dispatch({ effects: slot.reconfigure(lintExtension(language)) });
+    addLateExtension(slot.of(lintExtension(language)));
+  }, (error) => console.warn("interview_server: no lint:", error));
 });
+let relint = null; // TEMPORARY lint wiring (lead replaces)
 
 /** Pastes, time away and typing bursts (docs/INTEGRITY.md): the recorder, once the editor is up. */
 function loadIntegrityRecorder() {
