@@ -38,7 +38,11 @@ def ruff_format(code: str) -> str:
     The test environment's ruff (requirements.lock) may be newer than the page's wasm build (WASM_VERSION); the
     inputs here are formatted alike by both (checked with 0.16.9 and 0.17.6)."""
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--isolated", "-"], input=code, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "ruff", "format", "--isolated", "-"],
+        input=code,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 
@@ -47,7 +51,11 @@ def prettier_format(code: str, filename: str = "code.js") -> str:
     """Prettier's own command line with its defaults (no configuration file)."""
     prettier = ROOT / "node_modules" / ".bin" / "prettier"
     result = subprocess.run(
-        [str(prettier), "--no-config", "--stdin-filepath", filename], input=code, capture_output=True, text=True, check=True
+        [str(prettier), "--no-config", "--stdin-filepath", filename],
+        input=code,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 
@@ -139,7 +147,14 @@ async def test_format_python_gives_ruffs_output_keeps_the_other_cursor_and_one_u
 
     # Bo's caret between "total_" and "value" on line 5.
     await formats_with_the_other_cursor_kept(
-        pages, server_url, "python", MESSY_PYTHON, expected, (5, 6), ("total_value+=", "total_value +=", 6), press_the_button
+        pages,
+        server_url,
+        "python",
+        MESSY_PYTHON,
+        expected,
+        (5, 6),
+        ("total_value+=", "total_value +=", 6),
+        press_the_button,
     )
     ruff_files = [url for url in pages.requests if "ruff_wasm_bg" in url]
     assert ruff_files and all("/static/dist/ruff_wasm_bg-" in url for url in ruff_files), ruff_files
@@ -177,7 +192,9 @@ async def test_an_edit_typed_while_the_format_is_computed_survives_it(pages, ser
     await ada.wait_for_function("() => performance.getEntriesByName('format-requested').length > 0")
     await put_caret(bo, 5, len("total_"))
     await bo.keyboard.type("zz")
-    await wait_for(lambda: eventually(text_of(ada), lambda text: "total_zzvalue+=" in text), message="Bo's typing at Ada's")
+    await wait_for(
+        lambda: eventually(text_of(ada), lambda text: "total_zzvalue+=" in text), message="Bo's typing at Ada's"
+    )
     assert held, "Ruff was not held"
     await ada.context.unroute("**/ruff_wasm_bg-*.wasm")
     for route in held:
@@ -228,8 +245,10 @@ LINT_LINES = """() => {
 
 
 async def marked_lines(page: Page, lines: list[int]) -> None:
-    await wait_for(lambda: eventually(page.evaluate(LINT_LINES), lambda found: sorted(set(found)) == lines),
-                   message=f"lint markers beside lines {lines}")
+    await wait_for(
+        lambda: eventually(page.evaluate(LINT_LINES), lambda found: sorted(set(found)) == lines),
+        message=f"lint markers beside lines {lines}",
+    )
 
 
 async def lint_tooltip(page: Page, line: int) -> str:

@@ -2,21 +2,24 @@
 // {from, to, insert} in UTF-16 offsets of the old text. DOM-free: the code-tools worker runs it, and
 // tests/node/format-diff.test.mjs checks it against @codemirror/state.
 //
-// Lines first, then characters inside each changed run of lines: a character diff keeps another person's cursor on
-// its character (only the characters the formatter touched change), and diffing whole lines first keeps the cost
-// near the size of the changes rather than the document's length times them (fast-diff has no time limit).
-// Inside a run, the characters other than whitespace are matched first and only the gaps between them are diffed:
-// a formatter mostly moves whitespace, and of two equally short diffs of "a,b )" -> "a, b)" this keeps `b` where it
-// is (insert " " before it, delete the one after) rather than deleting it and typing it again further on.
+// A character diff keeps another person's cursor on its character: only the characters the formatter touched
+// change. Two refinements over a plain character diff:
+// - The characters other than whitespace are matched first and only the gaps between them are diffed: a formatter
+//   mostly moves whitespace, and of two equally short diffs of "a,b )" -> "a, b)" this keeps `b` where it is
+//   (insert " " before it, delete the one after) rather than deleting it and typing it again further on.
+// - A long text is first cut at lines (whitespace aside) found once on each side and in the same order (patience
+//   diff's anchors; a "}" line, found many times, anchors nothing; nor do short lines), and, between those, at its lines paired in
+//   order when both sides have as many and each pair looks alike (quotes or semicolons changed on every line): fast-diff has no time limit
+//   and its cost grows with the length times the changes, which such cuts keep small.
 import fastDiff from "fast-diff";
 
 const EQUAL = 0;
 const INSERT = 1;
 const DELETE = -1;
-// Lines are coded as one UTF-16 unit each for the line pass; surrogates are skipped (fast-diff mends split pairs).
-const FIRST_CODE = 1;
-const LAST_CODE = 0xffff;
-const SURROGATES = [0xd800, 0xdfff];
+const SMALL = 2000; // characters (both sides): diffed whole, with no cuts
+// Shorter lines ("x", "b)") anchor nothing even when found once: a formatter that moves line breaks can make such a
+// line of other characters than the one it was.
+const MIN_ANCHOR = 8;
 
 /**
  * The changes that turn `before` into `after`, ascending and not overlapping (ChangeSet.of(changes, before.length)).
@@ -25,41 +28,87 @@ const SURROGATES = [0xd800, 0xdfff];
  * @returns {{from: number, to: number, insert: string}[]}
  */
 export function minimalChanges(before, after) {
-  if (before === after) return [];
-  const lines = linesAsUnits(before, after);
-  if (!lines) return runChanges(before, after, 0);
-  const changes = [];
-  let position = 0; // in `before`
-  let removed = ""; // a run of changed lines: the old ones,
-  let added = ""; //  and what replaces them
-  const flush = () => {
-    if (removed || added) changes.push(...runChanges(removed, added, position));
-    position += removed.length;
-    removed = added = "";
-  };
-  for (const [op, units] of fastDiff(lines.before, lines.after)) {
-    const text = Array.from(units, (unit) => lines.text[unit.charCodeAt(0) - FIRST_CODE]).join("");
-    if (op === EQUAL) {
-      flush();
-      position += text.length;
-    } else if (op === DELETE) removed += text;
-    else added += text;
-  }
-  flush();
-  return changes;
+  return before === after ? [] : changesOf(before, after, 0, []);
 }
 
-/** Changes from `a` to `b` (offsets shifted by `base`): the non-whitespace characters they share stay. */
-function runChanges(a, b, base) {
+/** Changes from `a` to `b`, offsets shifted by `base`, appended to `out`. */
+function changesOf(a, b, base, out) {
+  if (a.length + b.length <= SMALL) return solidChanges(a, b, base, out);
+  const la = linesOf(a);
+  const lb = linesOf(b);
+  let cuts = uniqueAnchors(la, lb).flatMap(([i, j]) => [[la[i].start, lb[j].start], [la[i].end, lb[j].end]]);
+  if (!cuts.length && la.length > 1 && la.length === lb.length && la.every((line, i) => alike(line.key, lb[i].key))) {
+    cuts = la.slice(1).map((line, i) => [line.start, lb[i + 1].start]);
+  }
+  if (!cuts.length) return solidChanges(a, b, base, out);
+  let from = [0, 0];
+  for (const to of [...cuts, [a.length, b.length]]) {
+    const pieceA = a.slice(from[0], to[0]);
+    const pieceB = b.slice(from[1], to[1]);
+    const whole = pieceA.length === a.length && pieceB.length === b.length;
+    if (pieceA !== pieceB) (whole ? solidChanges : changesOf)(pieceA, pieceB, base + from[0], out);
+    from = to;
+  }
+  return out;
+}
+
+/** Whether two lines may be one line formatted: as long give or take a few characters (quotes, commas, semicolons). */
+const alike = (a, b) => Math.abs(a.length - b.length) <= 3 && a[0] === b[0];
+
+/** The lines of `text` other than blank ones: where each starts and ends ("\n" included), and its non-whitespace. */
+function linesOf(text) {
+  const lines = [];
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline + 1;
+    const key = solid(text.slice(start, end))[0];
+    if (key) lines.push({ start, end, key });
+    start = end;
+  }
+  return lines;
+}
+
+/** Pairs [i, j] of lines alike and found once in `la` and once in `lb`, the longest run of them in the same order. */
+function uniqueAnchors(la, lb) {
+  const count = (lines) => {
+    const seen = new Map();
+    lines.forEach((line, i) => seen.set(line.key, seen.has(line.key) ? -1 : i));
+    return seen;
+  };
+  const inA = count(la);
+  const inB = count(lb);
+  const pairs = [];
+  for (const [key, i] of inA) if (i >= 0 && inB.get(key) >= 0 && key.length >= MIN_ANCHOR) pairs.push([i, inB.get(key)]);
+  pairs.sort((x, y) => x[0] - y[0]);
+  // Longest increasing run of j (patience sorting): tails[k] is the pair ending the best run of length k + 1.
+  const tails = [];
+  const previous = new Map();
+  for (const pair of pairs) {
+    let low = 0;
+    let high = tails.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (tails[middle][1] < pair[1]) low = middle + 1;
+      else high = middle;
+    }
+    previous.set(pair, low > 0 ? tails[low - 1] : null);
+    tails[low] = pair;
+  }
+  const run = [];
+  for (let pair = tails.at(-1); pair; pair = previous.get(pair)) run.push(pair);
+  return run.reverse();
+}
+
+/** Changes from `a` to `b` (offsets shifted by `base`), appended to `out`: the non-whitespace characters they share stay. */
+function solidChanges(a, b, base, out) {
   const [sa, ia] = solid(a);
   const [sb, ib] = solid(b);
-  const changes = [];
   let oldEnd = 0; // after the last character kept, in a
   let newEnd = 0; //                                  and in b
   const gap = (oldTo, newTo) => {
     const removed = a.slice(oldEnd, oldTo);
     const added = b.slice(newEnd, newTo);
-    if (removed !== added) charChanges(removed, added, base + oldEnd, changes);
+    if (removed !== added) charChanges(removed, added, base + oldEnd, out);
   };
   let pa = 0;
   let pb = 0;
@@ -70,13 +119,12 @@ function runChanges(a, b, base) {
         oldEnd = ia[pa + j] + 1;
         newEnd = ib[pb + j] + 1;
       }
-      pa += text.length;
-      pb += text.length;
-    } else if (op === DELETE) pa += text.length;
-    else pb += text.length;
+    }
+    if (op !== INSERT) pa += text.length;
+    if (op !== DELETE) pb += text.length;
   }
   gap(a.length, b.length);
-  return changes;
+  return out;
 }
 
 /**
@@ -96,46 +144,18 @@ function solid(text) {
   return [chars, at];
 }
 
-/** Character changes from `a` to `b`, offsets shifted by `base`, appended to `changes`. */
-function charChanges(a, b, base, changes = []) {
+/** Character changes from `a` to `b`, offsets shifted by `base`, appended to `out` (touching ones merged). */
+function charChanges(a, b, base, out) {
   let position = base;
   for (const [op, text] of fastDiff(a, b)) {
+    const last = out.at(-1);
     if (op === EQUAL) position += text.length;
     else if (op === DELETE) {
-      const last = changes.at(-1);
-      if (last && last.to === position) last.to += text.length; // a replacement: one change
-      else changes.push({ from: position, to: position + text.length, insert: "" });
+      if (last && last.to === position) last.to += text.length;
+      else out.push({ from: position, to: position + text.length, insert: "" });
       position += text.length;
-    } else if (op === INSERT) {
-      const last = changes.at(-1);
-      if (last && last.to === position) last.insert += text;
-      else changes.push({ from: position, to: position, insert: text });
-    }
+    } else if (last && last.to === position) last.insert += text;
+    else out.push({ from: position, to: position, insert: text });
   }
-  return changes;
-}
-
-/** Both texts with each line (its "\n" included) as one code unit, or null if there are too many distinct lines. */
-function linesAsUnits(before, after) {
-  const codes = new Map();
-  const text = [];
-  let next = FIRST_CODE;
-  const encode = (whole) => {
-    let out = "";
-    for (const line of whole.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
-      let code = codes.get(line);
-      if (code === undefined) {
-        if (next === SURROGATES[0]) next = SURROGATES[1] + 1;
-        if (next > LAST_CODE) return null;
-        code = next++;
-        codes.set(line, code);
-        text[code - FIRST_CODE] = line;
-      }
-      out += String.fromCharCode(code);
-    }
-    return out;
-  };
-  const a = encode(before);
-  const b = a === null ? null : encode(after);
-  return b === null ? null : { before: a, after: b, text };
+  return out;
 }

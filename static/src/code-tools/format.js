@@ -49,8 +49,9 @@ export async function formatDocument(view, languageId) {
     throw new Error("Not formatted: the text was reloaded meanwhile. Try again.");
   }
   if (view.state.readOnly) throw new Error("Not formatted: the editor became read-only.");
-  // Edits made while the worker worked (anyone's) stay: the format is mapped over them.
-  const changes = ChangeSet.of(answer.changes, text.length).map(tracker.changes);
+  // Edits made while the worker worked (anyone's) stay: the format is mapped over them. Where both insert at one
+  // place, the format's whitespace goes first, so what was typed stays against the character it was typed before.
+  const changes = ChangeSet.of(answer.changes, text.length).map(tracker.changes, true);
   view.dispatch({
     changes,
     // A cursor where the formatter inserted (spaces before its character) stays before its character.
