@@ -68,12 +68,21 @@ const lazyCompletion = {
     });
   },
 };
+// Likewise @codemirror/view's hoverTooltip, used only by the lint (code-tools/lint.js, loaded later), would join the
+// first load with view: @codemirror/lint gets view through code-tools/lint-hover.js, which brings a small one.
+const lazyLintHover = {
+  name: "lazy-lint-hover",
+  setup(build) {
+    build.onResolve({ filter: /^@codemirror\/view$/ }, (args) =>
+      (/[\\/]@codemirror[\\/]lint[\\/]/.test(args.importer) ? { path: join(srcDir, "code-tools", "lint-hover.js") } : undefined));
+  },
+};
 const [pages, admin, workers, codeTools, exportPlayer] = await Promise.all([
   build({
     ...common,
     entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "lti.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
     splitting: true,
-    plugins: [lazyCompletion],
+    plugins: [lazyCompletion, lazyLintHover],
   }),
   // The admin dashboard: a build of its own, so the modules it shares with the editor (dialogs, downloads) do not
   // move chunk boundaries of the editor's first load.

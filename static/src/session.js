@@ -97,8 +97,8 @@ const collab = new CollabClient({
     comments ? comments.extension() : [], lateExtensions.of(late)],
 });
 presence.attach(collab);
-const formatButton = new FormatButton({ button: $("#format-button"), view: () => collab.view, language: () => language, toast,
-  addLateExtension });
+const formatButton = $("#format-button") && new FormatButton({ button: $("#format-button"), view: () => collab.view,
+  language: () => language, toast, addLateExtension });
 // The call: only its Join button is in the first load (the embed view's ?call=off has none).
 const call = $("#join-call") && $("#call")
   ? new CallButton({ button: $("#join-call"), root: $("#call"), connection, presence, toast }) : null;
@@ -191,7 +191,7 @@ function useLanguage(next, by) {
   if (!next || next === language) return;
   language = next;
   picker.set(language);
-  formatButton.refresh();
+  formatButton?.refresh();
   if (collab.view) setEditorLanguage(collab.view, language);
   relint?.(); // TEMPORARY lint wiring (lead replaces)
   runner.setLanguage(language);

@@ -161,6 +161,25 @@ async def test_format_python_gives_ruffs_output_keeps_the_other_cursor_and_one_u
     assert not [url for url in pages.requests if "prettier" in url.lower()]
 
 
+async def test_typing_right_after_a_format_is_undone_on_its_own(pages, server_url):
+    links = create_session_links(server_url, language="python")
+    page = await connected(await pages.person(links["join_url"], name="Cy"))
+    await set_code(page, "x=1\n")
+    await settled(page)
+    await page.keyboard.press("ArrowUp")
+    await page.keyboard.press("ArrowRight")  # the caret before "=", where Ruff puts a space
+    await page.keyboard.press("Shift+Alt+F")
+    await wait_for(lambda: eventually(text_of(page), "x = 1\n".__eq__), message="the format")
+    # At once, and right against the format's space: the history would join it to the format if nothing ended it.
+    await page.keyboard.type("y")
+    await wait_for(lambda: eventually(text_of(page), "x y= 1\n".__eq__), message="the typing, before the = still")
+    await page.keyboard.press("ControlOrMeta+z")
+    await wait_for(lambda: eventually(text_of(page), "x = 1\n".__eq__), message="the typing undone")
+    await page.keyboard.press("ControlOrMeta+z")
+    await wait_for(lambda: eventually(text_of(page), "x=1\n".__eq__), message="the format undone")
+    assert pages.console_errors == []
+
+
 async def test_format_javascript_gives_prettiers_output_with_shift_alt_f(pages, server_url):
     expected = prettier_format(MESSY_JAVASCRIPT)
     assert expected != MESSY_JAVASCRIPT
@@ -274,6 +293,12 @@ async def test_python_lint_marks_rufffs_findings_and_a_syntax_error_on_their_lin
     assert "F401" in await lint_tooltip(page, 1)
     assert "F821" in await lint_tooltip(page, 2)
     assert await page.locator(".cm-lintRange-error").all_inner_texts() == ["undefined_name"]
+    # Resting the pointer on the underlined name shows the finding too (code-tools/lint-hover.js).
+    await page.mouse.move(0, 0)
+    await page.locator(".cm-lintRange-error").hover()
+    await expect(page.locator(".cm-tooltip-lint")).to_contain_text("F821 Undefined name `undefined_name`")
+    await page.mouse.move(0, 0)
+    await expect(page.locator(".cm-tooltip-lint")).to_have_count(0)
 
     await set_code(page, "x = 1\ny = 2\ndef f(:\n    pass\n")
     await marked_lines(page, [3])

@@ -2,12 +2,14 @@
 // output, as a CodeMirror ChangeSet) give exactly the formatted text, leave every character the formatter kept on
 // itself (so cursors stay on their characters), never split a surrogate pair, let an edit made meanwhile survive
 // (ChangeSet.map), and stay fast on long files. Checked against the real @codemirror/state over many random cases.
-// Run by tests/test_format_diff.py (which expects five tests).
+// Run by tests/test_format_diff.py (which expects six tests).
 import assert from "node:assert/strict";
 import test from "node:test";
 
 import { ChangeSet, Text } from "@codemirror/state";
 import { minimalChanges } from "../../static/src/code-tools/diff.js";
+import { canFormat } from "../../static/src/code-tools/format.js";
+import { canFormat as buttonCanFormat } from "../../static/src/code-tools/formattable.js";
 
 const CASES = 3000;
 const WORDS = ["x", "total_value", "def", "(", ")", ",", "=", "+=", "é", "中文", "😀", "👍🏽", "'s'", '"s"', "return", "a", "b"];
@@ -149,4 +151,8 @@ test("long files: a 300-line reformat, quotes changed on every line of 3,000, a 
   assert.equal(minimalChanges(big, touched).length, 2);
   // Generous bounds (a shared 2-core machine): what they catch is a cost that grows with length times changes.
   assert.ok(reformat < 1000 && quotes < 2000 && few < 1000, `took ${reformat.toFixed(0)}, ${quotes.toFixed(0)} and ${few.toFixed(0)} ms`);
+});
+
+test("the Format button and format.js agree on the languages formatted", () => {
+  for (const id of ["python", "javascript", "typescript", "sql", "lua", "ruby"]) assert.equal(canFormat(id), buttonCanFormat(id), id);
 });

@@ -1,7 +1,6 @@
 // The page's side of code-tools-worker.js: one worker for formatting and lint, started on the first request,
 // its pending calls keyed by id. A worker that fails to load or crashes fails what it was asked, and the next
 // request starts a fresh one.
-import { workerUrl } from "../languages/worker-urls.js";
 
 let worker = null;
 let nextId = 1;
@@ -18,7 +17,11 @@ export function ask(request) {
 }
 
 function start() {
-  const current = new Worker(workerUrl("codeTools"), { type: "module", name: "code-tools" });
+  // Its hashed name, from the page (templates/_workspace_parts.html worker_urls). Read here rather than through
+  // languages/worker-urls.js: a module this lazy code shared with the first load would leave the first load's
+  // files for a chunk of its own.
+  const url = /** @type {HTMLElement} */ (document.querySelector("main[data-session-id]")).dataset.workerCodeTools;
+  const current = new Worker(url, { type: "module", name: "code-tools" });
   worker = current;
   current.addEventListener("message", ({ data }) => {
     const call = pending.get(data.id);

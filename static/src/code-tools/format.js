@@ -2,13 +2,20 @@
 // ONE collaborative change that touches only what the formatter changed (code-tools/diff.js): other people's
 // cursors and the characters around them stay, and an undo (Mod-z) reverts exactly the format for the person
 // who formatted. Loaded on the first press of Format (ui/format-button.js).
-import { isolateHistory } from "@codemirror/commands";
+//
+// It imports nothing the first load has besides @codemirror/state and view (already in the first load's chunk): a
+// module shared between this lazy file and the first load leaves the first load's files for a chunk of its own
+// (esbuild), which costs the first load ~1 kB for @codemirror/commands. Hence the list below (the first load's
+// copy is formattable.js; tests/node/format-diff.test.mjs checks they agree) and no isolateHistory (see the end).
 import { ChangeSet, StateEffect } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
 import { ask } from "./client.js";
-import { ONLY_FORMATTED, canFormat } from "./formattable.js";
 
-export { canFormat };
+const FORMATTED = ["python", "javascript", "typescript"];
+const ONLY_FORMATTED = "Formatting is for Python, JavaScript and TypeScript";
+
+/** Whether formatDocument formats language `languageId`. */
+export const canFormat = (languageId) => FORMATTED.includes(languageId);
 
 const inFlight = new Set(); // {view, changes}: what each view's text went through since its format was asked
 
@@ -56,9 +63,11 @@ export async function formatDocument(view, languageId) {
     changes,
     // A cursor where the formatter inserted (spaces before its character) stays before its character.
     selection: view.state.selection.map(changes, 1),
-    userEvent: "format",
-    annotations: isolateHistory.of("full"),
+    userEvent: "format", // not a typing event: the history starts a new event for it
   });
+  // ...and ends that event now (isolateHistory "after"): the history joins typing to the previous event only while no
+  // selection was recorded after it, so recording one keeps the next keystrokes out of the format's undo.
+  view.dispatch({ selection: view.state.selection, userEvent: "select.format" });
   performance.mark("format-applied");
   return { changed: true };
 }

@@ -2,13 +2,12 @@
 // from code-tools-worker.js, and the syntax errors of the Lezer parse tree for JavaScript, TypeScript and SQL.
 // Runs when typing pauses (never on the keystroke's path); an answer for a text that has changed since is dropped
 // by @codemirror/lint (it applies results only while the document is the one it asked about). Loaded on demand.
-import { ensureSyntaxTree, language, syntaxTree } from "@codemirror/language";
+import { syntaxTree } from "@codemirror/language";
 import { lintGutter, linter } from "@codemirror/lint";
 import { EditorView } from "@codemirror/view";
 import { ask } from "./client.js";
 
 const DELAY_MS = 500;
-const MAX_PARSE_MS = 30; // of the main thread, for a tree the editor has not finished parsing
 const MAX_SYNTAX_ERRORS = 20;
 
 /** Diagnostics computed by the worker for `languageId` ("python", "lua"). */
@@ -21,10 +20,13 @@ const fromWorker = (languageId) => async (view) => {
   }
 };
 
-/** The parse tree's error nodes, one diagnostic per line (the parser's recovery often adds more after the first). */
+/**
+ * The parse tree's error nodes, one diagnostic per line (the parser's recovery often adds more after the first). The
+ * tree as the editor has parsed it so far (it parses in the background, in slices): the lint runs again as it grows.
+ */
 function syntaxErrors(view) {
   const { state } = view;
-  const tree = ensureSyntaxTree(state, state.doc.length, MAX_PARSE_MS) ?? syntaxTree(state);
+  const tree = syntaxTree(state);
   const found = [];
   const lines = new Set();
   tree.iterate({
@@ -70,12 +72,11 @@ const theme = EditorView.theme({
  * @param {string} languageId
  */
 export function lintExtension(languageId) {
+  const source = SOURCES[languageId];
   return [
-    linter(SOURCES[languageId] ?? syntaxErrors, {
-      delay: DELAY_MS,
-      // Highlighting loads after the editor: a tree appears once it has, and the syntax errors with it.
-      needsRefresh: (update) => update.state.facet(language) !== update.startState.facet(language),
-    }),
+    // From the tree: again as it grows while the editor parses (and once the language's highlighting has loaded).
+    source ? linter(source, { delay: DELAY_MS })
+      : linter(syntaxErrors, { delay: DELAY_MS, needsRefresh: (update) => syntaxTree(update.state) !== syntaxTree(update.startState) }),
     lintGutter(),
     theme,
   ];

@@ -40,15 +40,12 @@ export class FormatButton {
     if (!view || this.busy) return;
     if (!canFormat(language)) return this.toast.show(`${ONLY_FORMATTED}.`);
     this.busy = true;
-    this.button.setAttribute("aria-busy", "true");
     try {
       const { formatDocument } = await import("../code-tools/format.js");
       if (!(await formatDocument(view, language)).changed) this.toast.show("Already formatted.");
     } catch (error) {
       this.toast.show(error.message);
-    } finally {
-      this.busy = false;
-      this.button.removeAttribute("aria-busy");
     }
+    this.busy = false;
   }
 }
