@@ -197,6 +197,18 @@ async def test_format_javascript_gives_prettiers_output_with_shift_alt_f(pages, 
     assert not [url for url in pages.requests if "ruff_wasm_bg" in url]  # JavaScript never loads Ruff
 
 
+async def test_format_typescript_gives_prettiers_output(pages, server_url):
+    messy = "interface Point{x:number,y:number}\nconst  origin:Point={x:0,y:0}\nfunction norm(p:Point):number{return Math.hypot(p.x,p.y)}\n"
+    expected = prettier_format(messy, "code.ts")
+    links = create_session_links(server_url, language="typescript")
+    page = await connected(await pages.person(links["join_url"], name="Cy"))
+    await set_code(page, messy)
+    await settled(page)
+    await page.get_by_role("button", name="Format").click()
+    await wait_for(lambda: eventually(text_of(page), expected.__eq__), message="Prettier's TypeScript")
+    assert pages.console_errors == []
+
+
 async def test_an_edit_typed_while_the_format_is_computed_survives_it(pages, server_url):
     links = create_session_links(server_url, language="python")
     # Ada's Ruff is held on its way (lint asks for it first) until Bo's typing has reached her page: her format is
