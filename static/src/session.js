@@ -193,7 +193,7 @@ function useLanguage(next, by) {
   picker.set(language);
   formatButton?.refresh();
   if (collab.view) setEditorLanguage(collab.view, language);
-  relint?.(); // TEMPORARY lint wiring (lead replaces)
+  lintWiring?.then((relint) => relint?.()); // TEMPORARY lint wiring (lead replaces)
   runner.setLanguage(language);
   problem.setLanguage(language);
   if (by) toast.show(`${by} switched the language to ${picker.label(language)}.`);
@@ -225,13 +225,13 @@ collab.addEventListener("ready", () => {
   setEditorLanguage(collab.view, language); // its highlighting, once loaded
   if (!integrity && main.dataset.integrity !== "off") setTimeout(loadIntegrityRecorder, 0); // after the first paint
   // TEMPORARY lint wiring (lead replaces): lint on for everyone, following the session's language.
-  if (!relint) import("./code-tools/lint.js").then(({ lintExtension }) => {
+  lintWiring ??= import("./code-tools/lint.js").then(({ lintExtension }) => {
     const slot = new Compartment();
-    relint = () => collab.view?.dispatch({ effects: slot.reconfigure(lintExtension(language)) });
     addLateExtension(slot.of(lintExtension(language)));
+    return () => collab.view?.dispatch({ effects: slot.reconfigure(lintExtension(language)) });
   }, (error) => console.warn("interview_server: no lint:", error));
 });
-let relint = null; // TEMPORARY lint wiring (lead replaces)
+let lintWiring = null; // TEMPORARY lint wiring (lead replaces): a promise of the function that follows the language
 
 /** Pastes, time away and typing bursts (docs/INTEGRITY.md): the recorder, once the editor is up. */
 function loadIntegrityRecorder() {

@@ -335,3 +335,18 @@ async def test_syntax_errors_are_marked_on_their_line(pages, server_url, languag
     await set_code(page, code.replace("= =", "=").replace("= ;", "= 2;").replace("string {", "string) {"))
     await marked_lines(page, [])
     assert pages.console_errors == []
+
+
+async def test_switching_the_language_switches_lint_and_format(pages, server_url):
+    links = create_session_links(server_url, language="python")
+    page = await connected(await pages.person(links["host_url"], name="Ada"))
+    await set_code(page, "import os\n")
+    await marked_lines(page, [1])  # Ruff's F401
+    await page.get_by_role("combobox", name="Language").select_option("javascript")
+    await set_code(page, "let a = 1;\nlet b = ;\n")
+    await marked_lines(page, [2])
+    assert "Syntax error" in await lint_tooltip(page, 2)
+    await expect(page.get_by_role("button", name="Format")).to_be_enabled()
+    await page.get_by_role("combobox", name="Language").select_option("sql")
+    await expect(page.get_by_role("button", name="Format")).to_be_disabled()
+    assert pages.console_errors == []
