@@ -28,15 +28,21 @@ TS_WORKER_CSP = JS_WORKER_CSP
 SQL_WORKER_CSP = "default-src 'none'; script-src 'wasm-unsafe-eval'; connect-src 'self'; base-uri 'none'"
 # The Lua runner likewise: Lua's wasm from this server; the user's Lua runs inside it, never as a script.
 LUA_WORKER_CSP = SQL_WORKER_CSP
+# The code tools (format and lint) import their chunks and fetch their wasm (Ruff, Lua) from this server; they run
+# formatters and linters over the text, never the text itself.
+CODE_TOOLS_WORKER_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; base-uri 'none'"
 WORKER_CSP = {
     "python-worker": PYTHON_WORKER_CSP,
     "js-worker": JS_WORKER_CSP,
     "ts-worker": TS_WORKER_CSP,
     "sql-worker": SQL_WORKER_CSP,
     "lua-worker": LUA_WORKER_CSP,
+    "code-tools-worker": CODE_TOOLS_WORKER_CSP,
 }
 # Their built names carry a content hash (static/build.mjs): /static/dist/python-worker-3FZK2QXA.js
-WORKER_SCRIPT = re.compile(r"/static/dist/(python-worker|js-worker|ts-worker|sql-worker|lua-worker)(?:-[A-Z0-9]+)?\.js")
+WORKER_SCRIPT = re.compile(
+    r"/static/dist/(python-worker|js-worker|ts-worker|sql-worker|lua-worker|code-tools-worker)(?:-[A-Z0-9]+)?\.js"
+)
 # A request aiohttp could not even parse is answered before the application: a bare text, nothing to load or frame.
 ERROR_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",

@@ -78,7 +78,7 @@ const pythonIndexModule = {
       ({ contents: `export default JSON.parse(${JSON.stringify(await pythonIndexJson)});`, loader: "js" }));
   },
 };
-const [pages, admin, workers, exportPlayer] = await Promise.all([
+const [pages, admin, workers, codeTools, exportPlayer] = await Promise.all([
   build({
     ...common,
     entryPoints: ["landing.js", "session.js", "session-full.js", "start-runtime.js", "lti.js", "style.css", "report.css"].map((name) => join(srcDir, name)),
@@ -93,12 +93,16 @@ const [pages, admin, workers, exportPlayer] = await Promise.all([
   // ts-worker.js carries js-worker.js's sandbox and sucrase: the JavaScript worker stays without the stripper.
   build({ ...common, entryPoints: ["python-worker.js", "js-worker.js", "ts-worker.js", "sql-worker.js", "lua-worker.js"].map((name) => join(srcDir, name)),
     loader: { ".wasm": "file" }, assetNames: "[name]-[hash]", external: [...common.external, "url", "module"] }),
+  // The editor's code tools (format and lint): one worker whose tools are chunks it imports on first use, so a
+  // Python session loads Ruff's wasm and never Prettier (~390 kB gzip of JavaScript), nor a JavaScript one Ruff.
+  build({ ...common, entryPoints: [join(srcDir, "code-tools", "code-tools-worker.js")], splitting: true,
+    loader: { ".wasm": "file" }, assetNames: "[name]-[hash]", external: [...common.external, "url", "module"] }),
   // The offline export's player: one classic script and one stylesheet, both inlined into an HTML file
   // opened from file:// (no modules, no chunks, nothing fetched).
   build({ ...common, entryPoints: [join(srcDir, "export-player.js")], format: "iife", splitting: false, sourcemap: false,
     define: { PLAYBACK_EXPORT: "true" } }),
 ]);
-const manifest = manifestOf([pages.metafile, admin.metafile, workers.metafile, exportPlayer.metafile]);
+const manifest = manifestOf([pages.metafile, admin.metafile, workers.metafile, codeTools.metafile, exportPlayer.metafile]);
 await writeFile(join(distDir, "manifest.json"), `${JSON.stringify(manifest, null, 1)}\n`);
 
 await Promise.all(PYODIDE_FILES.map(async (name) =>

@@ -159,6 +159,14 @@ async def test_worker_scripts_have_their_own_tighter_policy(make_client):
     # TypeScript runs in the same sandbox, with the type stripper bundled in: the same policy.
     typescript = directives((await client.get(built("ts-worker.js"))).headers["Content-Security-Policy"])
     assert typescript == javascript
+    # Format and lint: their own chunks and wasm from this server, nothing else.
+    tools = directives((await client.get(built("code-tools/code-tools-worker.js"))).headers["Content-Security-Policy"])
+    assert tools == {
+        "default-src": "'none'",
+        "script-src": "'self' 'wasm-unsafe-eval'",
+        "connect-src": "'self'",
+        "base-uri": "'none'",
+    }
 
 
 async def test_the_embed_view_is_served_like_the_editor_and_nothing_sets_a_cookie(make_client):

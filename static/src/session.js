@@ -21,6 +21,7 @@ import { Chat } from "./ui/chat.js";
 import { FrameInbox } from "./frame-inbox.js";
 import { HiddenSummary } from "./ui/hidden-summary.js";
 import { CallButton } from "./ui/call-button.js";
+import { FormatButton } from "./ui/format-button.js";
 import { ask } from "./ui/host-dialogs.js";
 import { HostTools } from "./ui/host-tools.js";
 import { InputPanel } from "./ui/input.js";
@@ -98,6 +99,8 @@ const collab = new CollabClient({
     comments ? comments.extension() : [], lateExtensions.of(late)],
 });
 presence.attach(collab);
+const formatButton = $("#format-button") && new FormatButton({ button: $("#format-button"), view: () => collab.view,
+  language: () => language, toast, addLateExtension });
 // The call: only its Join button is in the first load (the embed view's ?call=off has none).
 const call = $("#join-call") && $("#call")
   ? new CallButton({ button: $("#join-call"), root: $("#call"), connection, presence, toast }) : null;
@@ -190,6 +193,7 @@ function useLanguage(next, by) {
   if (!next || next === language) return;
   language = next;
   picker.set(language);
+  formatButton?.refresh();
   if (collab.view) setEditorLanguage(collab.view, language);
   runner.setLanguage(language);
   problem.setLanguage(language);

@@ -1,5 +1,6 @@
 // What makes the editor comfortable, loaded once it is up (editor.js loadComfort): this person's keymap (Vim or
-// Emacs, each its own chunk, loaded when chosen), bracket closing, completion and lint, each as the settings say.
+// Emacs), bracket closing, completion and lint, each as the settings say; the keymaps, the completion sources and
+// lint (with its worker: code-tools/) are chunks of their own, loaded when first wanted.
 import { autocompletion, closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
 import { Prec } from "@codemirror/state";
 import { EditorView, keymap } from "@codemirror/view";
@@ -8,6 +9,7 @@ const LOADERS = {
   vim: () => import("./vim-keymap.js"),
   emacs: () => import("./emacs-keymap.js"),
   completion: () => import("../completion/index.js"),
+  lint: () => import("../code-tools/lint.js"),
 };
 
 // Always on, as before they loaded late: Backspace between a fresh pair removes both, ahead of the default keymap.
@@ -40,6 +42,7 @@ export class EditorComfort {
       brackets,
       // The language's own sources (editor.js gives a new language's when the session switches).
       settings.autocompletion ? [completion, this.chunk("completion", (module) => module.completionSources(languageId))] : [],
+      settings.lint ? this.chunk("lint", (module) => module.lintExtension(languageId)) : [],
     ];
   }
 
