@@ -34,8 +34,9 @@ async def test_each_run_starts_from_a_fresh_namespace(pages, server_url):
     page = await _ready_page(pages, server_url)
     await set_code(page, 'try:\n    counter += 1\nexcept NameError:\n    counter = 1\nprint("counter", counter)\n')
     run = page.get_by_role("button", name="Run")
-    for _ in range(2):
+    for runs in (1, 2):  # each run's output before the next click (Run is enabled again only a moment after it)
         await run.click()
+        await expect(output(page).locator(".stdout")).to_have_count(runs)
         await expect(run).to_be_enabled()
     await expect(output(page).locator(".stdout")).to_have_text(["counter 1\n", "counter 1\n"])
 
