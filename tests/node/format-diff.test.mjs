@@ -10,23 +10,12 @@ import { ChangeSet, Text } from "@codemirror/state";
 import { minimalChanges } from "../../static/src/code-tools/diff.js";
 import { canFormat } from "../../static/src/code-tools/format.js";
 import { canFormat as buttonCanFormat } from "../../static/src/code-tools/formattable.js";
+import { pick, random } from "./seeded-random.mjs";
 
 const CASES = 3000;
 const WORDS = ["x", "total_value", "def", "(", ")", ",", "=", "+=", "é", "中文", "😀", "👍🏽", "'s'", '"s"', "return", "a", "b"];
 const SPACES = ["", " ", "  ", "\n", "\n\n", "\t", "    ", "\n    "];
 
-/** A seeded PRNG (mulberry32), so a failure names a reproducible case. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = (rand, list) => list[Math.floor(rand() * list.length)];
 
 /** The same words with other whitespace between them: what a formatter mostly does. */
 function whitespaceCase(rand) {

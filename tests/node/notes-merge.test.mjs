@@ -5,23 +5,11 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { mapPosition, mergeNotes, spliceOf } from "../../static/src/notes-merge.js";
+import { pick, random } from "./seeded-random.mjs";
 
 const CASES = 4000;
 const ALPHABET = ["a", "b", "c", " ", "\n", "é", "中", "😀", "😁", "👍🏽", "𝒳"]; // repeats make diffs ambiguous
 
-/** A seeded PRNG (mulberry32), so a failure names a reproducible case. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = (rand, list) => list[Math.floor(rand() * list.length)];
 const text = (rand, max) => Array.from({ length: Math.floor(rand() * (max + 1)) }, () => pick(rand, ALPHABET)).join("");
 
 /**
