@@ -255,3 +255,19 @@ async def test_emacs_keys(pages, server_url):
     await page.keyboard.press("Control+y")
     text, _ = await settled(page)
     assert text == "kept = 1  # gone  # gone"
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_lint_follows_the_setting(pages, server_url):
+    """Lint off: no marks, and the page asks nothing of the code-tools worker; on again: the problem is marked."""
+    url = create_session_links(server_url, language="python")["join_url"]
+    page = await connected(await pages.person(url, name="Ana"))
+    await choose(page, **{"Underline problems in the code": False})
+    await set_code(page, "import os\nprint(undefined_name)\n")
+    await settled(page)
+    await asyncio.sleep(1.5)  # lint's delay is 0.5 s: long enough to have marked it, were it on
+    await expect(page.locator(".cm-lint-marker")).to_have_count(0)
+    assert not [url for url in pages.requests if "ruff" in url or "code-tools" in url]
+    await choose(page, **{"Underline problems in the code": True})
+    await expect(page.locator(".cm-lint-marker-error")).to_have_count(1, timeout=20_000)  # F821 on line 2
+    await expect(page.locator(".cm-lint-marker-warning")).to_have_count(1)  # F401 on line 1
