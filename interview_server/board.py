@@ -34,6 +34,7 @@ BOARD_LANGUAGE = "board"  # the `language` of the board's record in the store
 MAX_BOARD_ELEMENTS = 2000
 MAX_BOARD_BYTES = 1024 * 1024  # the board's text
 MAX_BOARD_UPDATES = 10_000  # versions: the log is kept whole for playback, so it is bounded here
+RECENT_OPS = 1000  # operation ids remembered (read back from the log's end on load): a resend of one is done already
 PULL_MAX_UPDATES = 1000  # a board_pull further behind gets the whole board (board_state)
 PULL_MAX_BYTES = 1024 * 1024
 COMMIT_TRIES = 10  # another instance may move the version between tries
@@ -74,6 +75,8 @@ class Board:
         self._size = 0  # the text's length (ASCII: bytes = UTF-16 units)
         self._loaded = False
         self._sizes: collections.deque[int] = collections.deque(maxlen=PULL_MAX_UPDATES)  # the last updates' bytes
+        # The last RECENT_OPS updates' operation ids (an update's clientID is the op that made it), oldest first.
+        self._recent_ops: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._lock = asyncio.Lock()  # loading, commits, catch-ups and reads of the log, one at a time
 
     @property
@@ -99,6 +102,9 @@ class Board:
             if record is None:
                 raise RuntimeError(f"could not make the board {self.store_id}")
         self._set_text(record.text, record.version)
+        since = max(0, record.version - RECENT_OPS)
+        for update in await self._store.updates_since(self.store_id, since, limit=record.version - since) or []:
+            self._remember(update.client_id)
         await self._store.watch(self.store_id, self.catch_up, _ignore_presence)
         self._loaded = True
         await self._catch_up_locked()  # anything committed between the read and the watch
@@ -180,8 +186,12 @@ class Board:
         who filled it cannot take the board from the interviewer: hosts still draw and clear)."""
         async with self._lock:
             await self._load_locked()
+            if op in self._recent_ops:
+                return self.version  # a resend of an operation already on the log (erased since, maybe): done
             may_edit()
             for _ in range(COMMIT_TRIES):
+                if op in self._recent_ops:  # committed meanwhile, from another instance (seen on catching up)
+                    return self.version
                 now = self._clock()
                 lines = plan(now)
                 if lines is None:
@@ -204,6 +214,7 @@ class Board:
                 if await self._store.append(self.store_id, before, [update], functools.partial(lines_text, lines)):
                     self._set_lines(lines, before + 1)
                     self._sizes.append(changes_bytes(update.changes))
+                    self._remember(op)
                     self._send_here(board_updates(before, [update]))
                     return self.version
                 await self._catch_up_locked()
@@ -235,6 +246,8 @@ class Board:
             text = text.apply(update.changes)
         self._set_text(str(text), before + len(missed))
         self._sizes.extend(changes_bytes(update.changes) for update in missed)
+        for update in missed:
+            self._remember(update.client_id)
         self._send_here(board_updates(before, missed))
 
     async def updates_since(self, version: int) -> list[Update] | None:
@@ -257,6 +270,11 @@ class Board:
             return missed
 
     # ---- the text as lines ----
+
+    def _remember(self, op: str) -> None:
+        self._recent_ops[op] = None
+        if len(self._recent_ops) > RECENT_OPS:
+            self._recent_ops.popitem(last=False)
 
     def _set_text(self, text: str, version: int) -> None:
         lines = text.split("\n")

@@ -330,3 +330,34 @@ async def test_new_connections_do_not_make_a_new_budget_and_hosts_pass_the_chang
     assert (await draw(host, "h1", element("h1")))["data"]["version"] == 3  # the interviewer still draws
     await host.send("board_clear", {"op": "c"})
     assert (await answer(host, "c"))["data"]["version"] == 4
+
+
+async def test_a_resent_operation_is_done_once_even_after_its_element_was_erased(store):
+    """A page that lost the answer sends the same operation again (same op id): done already, nothing drawn again,
+    though someone erased the element meanwhile; so too on a board loaded again (the ids come back from the log's
+    end)."""
+
+    def may_edit():
+        return None
+
+    first = board_module.Board("s-ops", store, lambda frame: None)
+    drawn = await first.draw("op-z", "p1", element("z1"), may_edit)
+    erased = await first.erase("op-x", "p2", ("z1",), may_edit)
+    assert erased == drawn + 1
+    assert await first.draw("op-z", "p1", element("z1"), may_edit) == erased
+    assert '"z1"' not in first.text and first.version == erased
+    again = board_module.Board("s-ops", store, lambda frame: None)  # the session opened again, or another instance
+    assert await again.draw("op-z", "p1", element("z1"), may_edit) == erased
+    assert await again.draw("op-new", "p1", element("z2"), may_edit) == erased + 1  # a new operation still draws
+    assert '"z1"' not in again.text
+    await first.close()
+    await again.close()
+
+
+async def test_a_resent_draw_over_the_socket_is_answered_without_drawing_again(connect, session_id):
+    ada, _ = await join_as(connect, session_id, "Ada")
+    bo, _ = await join_as(connect, session_id, "Bo")
+    version = (await draw(ada, "d-1", element("w1")))["data"]["version"]
+    await bo.send("board_erase", {"op": "x-1", "ids": ["w1"]})
+    assert (await answer(bo, "x-1"))["data"]["version"] == version + 1
+    assert (await draw(ada, "d-1", element("w1")))["data"] == {"op": "d-1", "version": version + 1}
