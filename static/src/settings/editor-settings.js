@@ -17,7 +17,7 @@ const darkQuery = matchMedia("(prefers-color-scheme: dark)");
 
 /** The settings as stored, each checked against its values; fires "change" when they change here or in another tab. */
 export class EditorSettings extends EventTarget {
-  constructor(storage = globalThis.localStorage) {
+  constructor(storage = browserStorage()) {
     super();
     this.storage = storage;
     this.values = this.read();
@@ -60,6 +60,15 @@ export class EditorSettings extends EventTarget {
   /** Whether the page shows dark colours now (the theme setting, or the system's when it follows it). */
   get dark() {
     return this.values.theme === "dark" || (this.values.theme === "system" && darkQuery.matches);
+  }
+}
+
+/** This origin's localStorage, or null where reading it throws (a sandboxed frame without its own origin). */
+function browserStorage() {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return null;
   }
 }
 
