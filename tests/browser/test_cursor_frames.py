@@ -23,6 +23,8 @@ async def test_typing_sends_no_cursor_frames_and_the_caret_still_follows(pages, 
     await wait_for(lambda: _connected(bo), message="Bo back")
     await editor(ada).click()
     await ada.keyboard.press("ControlOrMeta+End")
+    # That move's own cursor frame (sent a moment later: cursors are throttled) arrives before the count starts.
+    await wait_for(lambda: _caret_at_end(bo), message="Ada's caret at the end")
     sent.clear()
     received.clear()
     for letter in "MARKER":
@@ -40,6 +42,12 @@ async def test_typing_sends_no_cursor_frames_and_the_caret_still_follows(pages, 
 
 async def _connected(page) -> bool:
     return await page.evaluate("window.pad.isConnected()")
+
+
+async def _caret_at_end(page) -> bool:
+    """Ada's remote caret (as this page shows it) sits at the end of the text."""
+    length = await page.evaluate("window.pad.getText().length")
+    return any(c["name"] == "Ada" and c["head"] == length for c in await page.evaluate("window.pad.remoteCursors()"))
 
 
 async def _after_marker(page) -> bool:
