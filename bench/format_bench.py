@@ -27,11 +27,11 @@ import time
 from pathlib import Path
 
 import aiohttp
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, Server
-from page_bench import CHROMIUM_ARGS, NAME_KEY, chromium_path
+from page_bench import NAME_KEY, served_chromium
 
 LINES = 300
 WARM_PRESSES = 3
@@ -133,26 +133,19 @@ async def main(args) -> int:
     server = Server("memory", data_dir, command=[sys.executable, "-m", "interview_server"])
     runs = []
     try:
-        async with aiohttp.ClientSession() as http:
-            await server.start(http)
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        async with served_chromium(server) as (http, base, browser):
+            for index in range(args.runs):
+                run = {
+                    "python": await one_language(browser, base, http, "python", messy_python()),
+                    "javascript": await one_language(browser, base, http, "javascript", messy_javascript()),
+                }
+                runs.append(run)
+                print(
+                    f"run {index + 1}/{args.runs}: Python cold {run['python']['cold_ms']:.0f} ms, warm "
+                    f"{statistics.median(run['python']['warm_ms']):.0f} ms; JavaScript cold "
+                    f"{run['javascript']['cold_ms']:.0f} ms, warm {statistics.median(run['javascript']['warm_ms']):.0f} ms",
+                    flush=True,
                 )
-                base = f"http://127.0.0.1:{server.port}"
-                for index in range(args.runs):
-                    run = {
-                        "python": await one_language(browser, base, http, "python", messy_python()),
-                        "javascript": await one_language(browser, base, http, "javascript", messy_javascript()),
-                    }
-                    runs.append(run)
-                    print(
-                        f"run {index + 1}/{args.runs}: Python cold {run['python']['cold_ms']:.0f} ms, warm "
-                        f"{statistics.median(run['python']['warm_ms']):.0f} ms; JavaScript cold "
-                        f"{run['javascript']['cold_ms']:.0f} ms, warm {statistics.median(run['javascript']['warm_ms']):.0f} ms",
-                        flush=True,
-                    )
-                await browser.close()
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
