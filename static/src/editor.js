@@ -77,8 +77,8 @@ const views = new Set(); // every view made, for settings and late modules (a pa
 const waitingForSearch = new Set();
 
 const supports = new Map(); // language id -> its highlighting extension, once loaded
-const wanted = new WeakMap(); // view -> the language id it should show
-const languageIdFacet = Facet.define({ combine: (ids) => ids[0] ?? LANGUAGES[0].id }); // the state's language
+// The language a state is in (set with the personal extensions): what reconfiguring it keeps.
+const languageIdFacet = Facet.define({ combine: (ids) => ids[0] ?? LANGUAGES[0].id });
 
 function languageExtensions(id) {
   const language = languageById(id) ?? LANGUAGES[0];
@@ -103,9 +103,8 @@ export function languageExtension(id) {
   return [languageSupport.of(languageExtensions(id)), personal.of(personalExtensions(id))];
 }
 
-/** Applies the settings, the language and what has loaded since to a live editor. */
-function reconfigure(view) {
-  const id = wanted.get(view) ?? view.state.facet(languageIdFacet);
+/** Applies the settings, language `id` (by default the one it is in) and what has loaded since to a live editor. */
+function reconfigure(view, id = view.state.facet(languageIdFacet)) {
   view.dispatch({ effects: [
     languageSupport.reconfigure(languageExtensions(id)),
     personal.reconfigure(personalExtensions(id)),
@@ -116,16 +115,15 @@ function reconfigure(view) {
 /** Switches a live editor to language `id`: indentation at once, highlighting as soon as it has loaded. */
 export function setEditorLanguage(view, id) {
   const language = languageById(id) ?? LANGUAGES[0];
-  wanted.set(view, language.id);
-  reconfigure(view);
+  reconfigure(view, language.id);
   if (supports.has(language.id)) return;
   language.loadSupport().then(({ support }) => {
     if (!supports.has(language.id)) supports.set(language.id, support());
-    if (wanted.get(view) === language.id) reconfigure(view);
+    if (view.state.facet(languageIdFacet) === language.id) reconfigure(view);
   }, (error) => console.warn(`interview_server: no highlighting for ${language.id}:`, error));
 }
 
-settings.addEventListener("change", () => views.forEach(reconfigure));
+settings.addEventListener("change", () => views.forEach((view) => reconfigure(view)));
 
 const styleNonce = /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="csp-nonce"]'))?.content ?? "";
 
@@ -197,8 +195,8 @@ loadSearch.started = false;
 export async function loadComfort(page) {
   if (comfort) return comfort;
   const { EditorComfort } = await import("./comfort/editor-comfort.js");
-  comfort ??= new EditorComfort({ ...page, refresh: () => views.forEach(reconfigure) });
-  views.forEach(reconfigure);
+  comfort ??= new EditorComfort({ ...page, refresh: () => views.forEach((view) => reconfigure(view)) });
+  views.forEach((view) => reconfigure(view));
   return comfort;
 }
 
