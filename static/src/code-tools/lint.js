@@ -66,18 +66,23 @@ const theme = EditorView.theme({
   ".cm-panel.cm-panel-lint ul [aria-selected]": { backgroundColor: "var(--editor-selection)" },
 });
 
+const made = new Map(); // language id -> its extension: the same value each time, so reconfiguring the editor for
+// another reason (a setting, a chunk that loaded) keeps the linter and its findings instead of starting it again
+
 /**
- * The lint of language `languageId`: a new linter (cheap; call again when the language changes), its gutter and
- * its colours.
+ * The lint of language `languageId`: its linter, its gutter and its colours (call again when the language changes).
  * @param {string} languageId
  */
 export function lintExtension(languageId) {
-  const source = SOURCES[languageId];
-  return [
-    // From the tree: again as it grows while the editor parses (and once the language's highlighting has loaded).
-    source ? linter(source, { delay: DELAY_MS })
-      : linter(syntaxErrors, { delay: DELAY_MS, needsRefresh: (update) => syntaxTree(update.state) !== syntaxTree(update.startState) }),
-    lintGutter(),
-    theme,
-  ];
+  if (!made.has(languageId)) {
+    const source = SOURCES[languageId];
+    made.set(languageId, [
+      // From the tree: again as it grows while the editor parses (and once the language's highlighting has loaded).
+      source ? linter(source, { delay: DELAY_MS })
+        : linter(syntaxErrors, { delay: DELAY_MS, needsRefresh: (update) => syntaxTree(update.state) !== syntaxTree(update.startState) }),
+      lintGutter(),
+      theme,
+    ]);
+  }
+  return made.get(languageId);
 }
