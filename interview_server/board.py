@@ -34,7 +34,10 @@ BOARD_LANGUAGE = "board"  # the `language` of the board's record in the store
 MAX_BOARD_ELEMENTS = 2000
 MAX_BOARD_BYTES = 1024 * 1024  # the board's text
 MAX_BOARD_UPDATES = 10_000  # versions: the log is kept whole for playback, so it is bounded here
-RECENT_OPS = 1000  # operation ids remembered (read back from the log's end on load): a resend of one is done already
+RECENT_OPS = 1000  # operation ids remembered: a resend of one is done already
+# ...of which a board loaded again reads back this many from the log's end: an update may be ~1 MiB (a move of the
+# whole board), so reading all 1,000 could cost a load hundreds of MB; a resend comes seconds after its first send.
+RECENT_OPS_ON_LOAD = 50
 PULL_MAX_UPDATES = 1000  # a board_pull further behind gets the whole board (board_state)
 PULL_MAX_BYTES = 1024 * 1024
 COMMIT_TRIES = 10  # another instance may move the version between tries
@@ -102,7 +105,7 @@ class Board:
             if record is None:
                 raise RuntimeError(f"could not make the board {self.store_id}")
         self._set_text(record.text, record.version)
-        since = max(0, record.version - RECENT_OPS)
+        since = max(0, record.version - RECENT_OPS_ON_LOAD)
         for update in await self._store.updates_since(self.store_id, since, limit=record.version - since) or []:
             self._remember(update.client_id)
         await self._store.watch(self.store_id, self.catch_up, _ignore_presence)

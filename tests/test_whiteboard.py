@@ -350,8 +350,24 @@ async def test_a_resent_operation_is_done_once_even_after_its_element_was_erased
     assert await again.draw("op-z", "p1", element("z1"), may_edit) == erased
     assert await again.draw("op-new", "p1", element("z2"), may_edit) == erased + 1  # a new operation still draws
     assert '"z1"' not in again.text
+    # Loading reads a bounded part of the log back, however long it is (an update may be a whole board's worth).
+    for number in range(board_module.RECENT_OPS_ON_LOAD + 5):
+        await again.draw(f"more-{number}", "p1", element(f"m{number}"), may_edit)
+    read = []
+    reading = store.updates_since
+
+    async def counted(board_id, version, limit=None):
+        updates = await reading(board_id, version, limit)
+        read.append(len(updates or []))
+        return updates
+
+    store.updates_since = counted
+    third = board_module.Board("s-ops", store, lambda frame: None)
+    await third.load()
+    assert read and max(read) <= board_module.RECENT_OPS_ON_LOAD
     await first.close()
     await again.close()
+    await third.close()
 
 
 async def test_a_resent_draw_over_the_socket_is_answered_without_drawing_again(connect, session_id):
